@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+/// @title OracleLib
+/// @notice Reads Chainlink price feeds defensively and converts between token amounts with an
+/// explicit rounding direction. Every price in this codebase is a WAD (18 decimals): quote-token
+/// value of one whole base token (e.g. 3000e18 USD per 1 WETH).
+library OracleLib {
+    /// @notice Precision of every normalised price.
+    uint256 internal constant WAD = 1e18;
+    uint8 internal constant WAD_DECIMALS = 18;
+    /// @notice Largest token or feed decimals the conversions accept.
+    uint8 internal constant MAX_DECIMALS = 18;
+
+    /// @notice A price feed and the checks that make its answer usable.
+    /// @param aggregator Chainlink AggregatorV3Interface of the asset price.
+    /// @param heartbeat Longest accepted age of the latest round, in seconds (per feed).
+    /// @param sequencerUptimeFeed Chainlink L2 sequencer uptime feed, or address(0) on L1.
+    /// @param sequencerGracePeriod Seconds after the sequencer comes back before prices are trusted.
+    struct Feed {
+        AggregatorV3Interface aggregator;
+        uint32 heartbeat;
+        AggregatorV3Interface sequencerUptimeFeed;
+        uint32 sequencerGracePeriod;
+    }
+
+    /// @notice The feed answered zero or a negative price.
+    error OracleNonPositivePrice(address aggregator, int256 answer);
+    /// @notice The latest round is older than the feed's heartbeat.
+    error OracleStalePrice(address aggregator, uint256 updatedAt, uint256 heartbeat, uint256 blockTimestamp);
+    /// @notice The latest round has not completed (no timestamp, a timestamp in the future, or an
+    /// answer carried over from an earlier round).
+    error OracleIncompleteRound(address aggregator, uint80 roundId, uint256 updatedAt);
+    /// @notice The L2 sequencer uptime feed reports the sequencer down.
+    error SequencerDown(address uptimeFeed);
+    /// @notice The sequencer restarted less than a grace period ago; prices may still be stale.
+    error SequencerGracePeriodNotOver(address uptimeFeed, uint256 upSince, uint256 gracePeriod);
+    /// @notice A token or feed with more decimals than this library handles.
+    error DecimalsTooLarge(uint8 decimals);
+
+    /// @notice The feed's latest price as a WAD, after every check; reverts instead of returning
+    /// a price that should not be used.
+    function readPriceWad(Feed memory feed) internal view returns (uint256 priceWad) {
+        if (address(feed.sequencerUptimeFeed) != address(0)) {
+            checkSequencer(feed.sequencerUptimeFeed, feed.sequencerGracePeriod);
+        }
+        AggregatorV3Interface aggregator = feed.aggregator;
+        (uint80 roundId, int256 answer, , uint256 updatedAt, uint80 answeredInRound) = aggregator.latestRoundData();
+        if (updatedAt == 0 || updatedAt > block.timestamp || answeredInRound < roundId) {
+            revert OracleIncompleteRound(address(aggregator), roundId, updatedAt);
+        }
+        if (block.timestamp - updatedAt > feed.heartbeat) {
+            revert OracleStalePrice(address(aggregator), updatedAt, feed.heartbeat, block.timestamp);
+        }
+        if (answer <= 0) revert OracleNonPositivePrice(address(aggregator), answer);
+        // Cast is safe: answer > 0 was checked just above.
+        return scaleToWad(uint256(answer), aggregator.decimals());
+    }
+
+    /// @notice Reverts unless the L2 sequencer is up and has been up for `gracePeriod` seconds.
+    /// @dev Chainlink uptime feeds answer 0 when up and 1 when down; `startedAt` is when the
+    /// current status began (Chainlink docs, "L2 Sequencer Uptime Feeds").
+    function checkSequencer(AggregatorV3Interface uptimeFeed, uint256 gracePeriod) internal view {
+        (, int256 answer, uint256 startedAt, , ) = uptimeFeed.latestRoundData();
+        if (answer != 0) revert SequencerDown(address(uptimeFeed));
+        // startedAt == 0 means the feed has no round yet: treat it as not known to be up.
+        if (startedAt == 0 || block.timestamp - startedAt <= gracePeriod) {
+            revert SequencerGracePeriodNotOver(address(uptimeFeed), startedAt, gracePeriod);
+        }
+    }
+
+    /// @notice A feed answer with `decimals` decimals as a WAD. Exact for decimals <= 18.
+    function scaleToWad(uint256 answer, uint8 decimals) internal pure returns (uint256) {
+        if (decimals > MAX_DECIMALS) revert DecimalsTooLarge(decimals);
+        return answer * 10 ** (WAD_DECIMALS - decimals);
+    }
+
+    /// @notice Quote-token value of `baseAmount`, rounded down (use when the result is paid out
+    /// or credited to a caller).
+    function baseToQuoteDown(
+        uint256 baseAmount,
+        uint256 priceWad,
+        uint8 baseDecimals,
+        uint8 quoteDecimals
+    ) internal pure returns (uint256) {
+        return Math.mulDiv(baseAmount, priceWad, _baseToQuoteDivisor(baseDecimals, quoteDecimals), Math.Rounding.Floor);
+    }
+
+    /// @notice Quote-token value of `baseAmount`, rounded up (use when the result is owed by a caller).
+    function baseToQuoteUp(
+        uint256 baseAmount,
+        uint256 priceWad,
+        uint8 baseDecimals,
+        uint8 quoteDecimals
+    ) internal pure returns (uint256) {
+        return Math.mulDiv(baseAmount, priceWad, _baseToQuoteDivisor(baseDecimals, quoteDecimals), Math.Rounding.Ceil);
+    }
+
+    /// @notice Base-token amount worth `quoteAmount`, rounded down.
+    function quoteToBaseDown(
+        uint256 quoteAmount,
+        uint256 priceWad,
+        uint8 baseDecimals,
+        uint8 quoteDecimals
+    ) internal pure returns (uint256) {
+        return
+            Math.mulDiv(quoteAmount, _baseToQuoteDivisor(baseDecimals, quoteDecimals), priceWad, Math.Rounding.Floor);
+    }
+
+    /// @notice Base-token amount worth `quoteAmount`, rounded up.
+    function quoteToBaseUp(
+        uint256 quoteAmount,
+        uint256 priceWad,
+        uint8 baseDecimals,
+        uint8 quoteDecimals
+    ) internal pure returns (uint256) {
+        return Math.mulDiv(quoteAmount, _baseToQuoteDivisor(baseDecimals, quoteDecimals), priceWad, Math.Rounding.Ceil);
+    }
+
+    /// @dev value = base * price / 10^(baseDecimals + 18 - quoteDecimals). With both decimals
+    /// at most 18 the exponent is in [0, 36], so the divisor never overflows or underflows.
+    function _baseToQuoteDivisor(uint8 baseDecimals, uint8 quoteDecimals) private pure returns (uint256) {
+        if (baseDecimals > MAX_DECIMALS) revert DecimalsTooLarge(baseDecimals);
+        if (quoteDecimals > MAX_DECIMALS) revert DecimalsTooLarge(quoteDecimals);
+        return 10 ** (uint256(baseDecimals) + WAD_DECIMALS - quoteDecimals);
+    }
+}
