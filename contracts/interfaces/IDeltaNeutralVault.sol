@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
+
+/// @title IDeltaNeutralVault
+/// @notice An ERC-4626 vault that holds a spot token and an equal perpetual short, so its share
+/// price does not move with the spot price. Assets (a stablecoin) are deposited idle; `rebalance`
+/// deploys them and restores every target when an oracle-measured band is breached.
+///
+/// Accounting (asset units): totalAssets = idle + spotQty * oraclePrice + perp equity
+/// (margin + unrealised PnL + accrued funding), minus fees owed. Prices come from a Chainlink feed,
+/// never from a pool.
+///
+/// Bands, each in bps and bounded by constants:
+/// - delta: |spotQty - shortQty| * price / totalAssets above the delta band;
+/// - margin: the perp margin ratio below a minimum (a rally drains margin) or above a maximum
+///   (after a fall, margin sits idle);
+/// - idle: idle assets above the idle buffer plus the idle band (after deposits).
+/// Each band has a soft and a hard threshold. A KEEPER may rebalance past a soft threshold (no
+/// sooner than `minRebalanceInterval` after the last rebalance); anyone may rebalance past a hard
+/// threshold, so the vault stays safe while keepers are down.
+///
+/// Roles: the admin (two-step transfer with a delay) sets parameters within hard bounds and grants
+/// roles; the guardian pauses (stops deposits and rebalances, never withdrawals) and can unwind
+/// everything to idle assets; keepers rebalance at the soft bands.
+interface IDeltaNeutralVault is IERC4626 {
+    /// @notice Which band a state breaches (the most urgent one when several are).
+    enum Band {
+        None,
+        Delta,
+        MarginLow,
+        MarginHigh,
+        Idle
+    }
+
+    /// @notice How far a band is breached: Soft lets keepers act, Hard lets anyone act.
+    enum Tier {
+        None,
+        Soft,
+        Hard
+    }
+
+    /// @notice Band thresholds in bps. Margin ratios are perp equity / short notional. The idle
+    /// thresholds are the excess of idle assets over the idle buffer, as a share of totalAssets.
+    struct Bands {
+        uint16 deltaSoftBps;
+        uint16 deltaHardBps;
+        uint16 minMarginRatioSoftBps;
+        uint16 minMarginRatioHardBps;
+        uint16 maxMarginRatioSoftBps;
+        uint16 maxMarginRatioHardBps;
+        uint16 idleSoftBps;
+        uint16 idleHardBps;
+    }
+
+    /// @notice Targets and limits for trading.
+    /// @param targetLeverageBps Perp leverage (notional / margin) at target, 10_000 = 1x.
+    /// @param idleBufferBps Share of totalAssets kept idle for cheap withdrawals.
+    /// @param maxSlippageBps Worst accepted execution price vs the oracle on every trade.
+    /// @param maxRebalanceCostBps Largest fall of totalAssets a rebalance may cause.
+    /// @param minRebalanceInterval Seconds a keeper waits between rebalances at the soft tier.
+    struct Strategy {
+        uint16 targetLeverageBps;
+        uint16 idleBufferBps;
+        uint16 maxSlippageBps;
+        uint16 maxRebalanceCostBps;
+        uint32 minRebalanceInterval;
+    }
+
+    /// @notice Everything a keeper or a page needs, in one call.
+    struct VaultState {
+        uint256 totalAssets;
+        uint256 totalSupply;
+        /// Assets per one whole share (10 ** decimals() share units), rounded down.
+        uint256 sharePrice;
+        /// Oracle price of the spot token, WAD (asset per whole spot token).
+        uint256 price;
+        uint256 spotQty;
+        uint256 shortQty;
+        /// Perp equity: margin + unrealised PnL + accrued funding (0 if negative).
+        uint256 perpEquity;
+        /// Perp equity / short notional in bps; type(uint256).max with no short.
+        uint256 marginRatioBps;
+        /// (spotQty - shortQty) * price / totalAssets in bps, signed.
+        int256 deltaBps;
+        uint256 idle;
+        /// idle / totalAssets in bps.
+        uint256 idleBps;
+        Band band;
+        Tier tier;
+        uint256 secondsSinceRebalance;
+        /// Earliest time a keeper may rebalance at the soft tier.
+        uint256 nextKeeperRebalanceAt;
+        bool paused;
+    }
+
+    /// @notice A rebalance restored the targets.
+    event Rebalanced(
+        address indexed caller,
+        Band band,
+        Tier tier,
+        uint256 totalAssetsBefore,
+        uint256 totalAssetsAfter,
+        uint256 spotQty,
+        uint256 shortQty,
+        uint256 perpEquity
+    );
+    /// @notice A withdrawal was paid partly by unwinding positions pro rata.
+    event Unwound(address indexed owner, uint256 spotSold, uint256 shortReduced, uint256 marginFreed, uint256 cost);
+    /// @notice The guardian closed every position to idle assets.
+    event EmergencyUnwound(address indexed guardian, uint256 totalAssetsAfter);
+    event BandsUpdated(Bands bands);
+    event StrategyUpdated(Strategy strategy);
+    event DepositCapUpdated(uint256 depositCap);
+    event FeesUpdated(uint16 managementFeeBps, uint16 performanceFeeBps, address recipient);
+    /// @notice Fees were minted as shares to the recipient.
+    event FeesAccrued(uint256 managementShares, uint256 performanceShares, uint256 highWaterMark);
+
+    /// @notice Every band holds: there is nothing to rebalance. Normal for keepers, not a fault.
+    error WithinBands(int256 deltaBps, uint256 marginRatioBps, uint256 idleBps);
+    /// @notice A keeper rebalanced a soft breach before `minRebalanceInterval` had passed.
+    error RebalanceTooSoon(uint256 nextAllowedAt);
+    /// @notice The caller may not rebalance at this tier (soft breaches need the KEEPER role).
+    error RebalanceNotAllowed(address caller, Band band, Tier tier);
+    /// @notice After the trades a band would still be breached.
+    error BandStillBreached(Band band, int256 deltaBps, uint256 marginRatioBps, uint256 idleBps);
+    /// @notice A rebalance or unwind would lose more than its bounded cost.
+    error CostTooHigh(uint256 totalAssetsBefore, uint256 totalAssetsAfter, uint256 maxLoss);
+    /// @notice The perp venue has an order waiting for execution; trading must wait.
+    error VenueOrderPending();
+    /// @notice A parameter is outside its hard bounds (the name says which).
+    error ParameterOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max);
+    /// @notice A setter was called with the value already set.
+    error ParameterUnchanged(bytes32 name);
+    /// @notice An address that must be set was zero.
+    error ZeroAddress();
+    /// @notice The venue adapters do not trade the vault's tokens.
+    error VenueMismatch(address venue);
+
+    /// @notice Restores every target in one transaction when a band is breached: spot value
+    /// S* = N(1 - buffer)·L/(L+1), short size = spot size received, margin S*/L, the rest idle.
+    /// Reverts with `WithinBands` when nothing is breached and with `BandStillBreached` or
+    /// `CostTooHigh` when the trades would not restore the bands within the bounded cost.
+    function rebalance() external returns (Band band, Tier tier);
+
+    /// @notice Chainlink Automation: whether `performUpkeep` would rebalance now, for the
+    /// Automation forwarder (which must hold the KEEPER role to act at the soft tier).
+    function checkUpkeep(bytes calldata checkData) external view returns (bool upkeepNeeded, bytes memory performData);
+
+    /// @notice Chainlink Automation: rebalances, re-checking the same gate as `rebalance`.
+    function performUpkeep(bytes calldata performData) external;
+
+    /// @notice The breached band and tier now, and whether `caller` may rebalance it now.
+    function rebalanceGate(address caller) external view returns (Band band, Tier tier, bool allowed);
+
+    /// @notice Everything a keeper or a page needs, valued at the oracle price now.
+    function vaultState() external view returns (VaultState memory);
+
+    /// @notice Mints any management and performance fee owed since the last accrual.
+    function accrueFees() external;
+
+    /// @notice Guardian: stop deposits and rebalances (withdrawals keep working).
+    function pause() external;
+
+    /// @notice Guardian: resume deposits and rebalances.
+    function unpause() external;
+
+    /// @notice Guardian: sell all spot, close the short and withdraw all margin to idle assets.
+    /// Pauses the vault. Trades stay bounded by the oracle price and the slippage setting.
+    function emergencyUnwind() external;
+
+    function setBands(Bands calldata newBands) external;
+    function setStrategy(Strategy calldata newStrategy) external;
+    function setDepositCap(uint256 newDepositCap) external;
+    function setFees(uint16 managementFeeBps, uint16 performanceFeeBps, address recipient) external;
+
+    function bands() external view returns (Bands memory);
+    function strategy() external view returns (Strategy memory);
+    function depositCap() external view returns (uint256);
+    function spotToken() external view returns (address);
+    function spotVenue() external view returns (address);
+    function perpVenue() external view returns (address);
+    function priceFeed() external view returns (address);
+}

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title IPerpVenue
+/// @notice The vault's view of one perpetual-futures account: a USDC-margined linear short on one
+/// market, held by an adapter that serves exactly one vault. Sizes are in base-token units with 18
+/// decimals (1e18 = one whole base token); prices are WADs (quote per whole base token, 18
+/// decimals); margin, PnL and funding are in collateral-token units.
+/// @dev Asynchronous venues (orders that fill later, e.g. GMX v2): `increaseShort`/`decreaseShort`
+/// may only queue an order and return `filled == false`; collateral escrowed for a queued order
+/// stays counted in `position().margin`, and `position().pendingOrder` is true until the order is
+/// executed or cancelled. The vault never trades or prices flows while an order is pending (it
+/// reverts with `VenueOrderPending`), so such a venue fits behind this interface unchanged; its
+/// keeper executes the order, after which the vault's next rebalance sees the filled size.
+interface IPerpVenue {
+    /// @notice Snapshot of the account, valued at the venue's oracle price now.
+    /// @param shortSize Open short size in base units (18 decimals).
+    /// @param entryPrice Average entry price of the open short, WAD.
+    /// @param margin Collateral deposited, net of settled PnL, fees and funding.
+    /// @param unrealizedPnl PnL of the open short at the oracle price (positive when price fell).
+    /// @param accruedFunding Funding accrued since the last settlement (positive = received).
+    /// @param marginRatioBps Equity / notional in bps; type(uint256).max with no open position.
+    /// @param pendingOrder True while an asynchronous order awaits execution.
+    struct Position {
+        uint256 shortSize;
+        uint256 entryPrice;
+        uint256 margin;
+        int256 unrealizedPnl;
+        int256 accruedFunding;
+        uint256 marginRatioBps;
+        bool pendingOrder;
+    }
+
+    /// @notice The caller is not the vault this adapter serves.
+    error NotVault(address caller);
+    /// @notice A zero amount or size was passed.
+    error ZeroAmount();
+    /// @notice The fill price is worse than the caller's bound.
+    error FillPriceOutOfBounds(uint256 fillPrice, uint256 bound);
+
+    /// @notice Token the venue is margined in (the vault's asset).
+    function collateralToken() external view returns (address);
+
+    /// @notice The account's position, valued now.
+    function position() external view returns (Position memory);
+
+    /// @notice Equity = margin + unrealised PnL + accrued funding (may be negative under bad debt).
+    function equity() external view returns (int256);
+
+    /// @notice Margin ratio, in bps, that opening or growing a position requires.
+    function initialMarginBps() external view returns (uint256);
+
+    /// @notice Pulls `amount` collateral from the vault into the account's margin.
+    function depositMargin(uint256 amount) external;
+
+    /// @notice Withdraws `amount` margin to `to`; the venue enforces its initial-margin requirement.
+    function withdrawMargin(uint256 amount, address to) external;
+
+    /// @notice Grows the short by `size` base units. Reverts if the fill price is below `minFillPrice`.
+    /// @return filled False when an asynchronous venue only queued the order.
+    /// @return fillPrice The executed price (WAD), or 0 when not filled yet.
+    function increaseShort(uint256 size, uint256 minFillPrice) external returns (bool filled, uint256 fillPrice);
+
+    /// @notice Shrinks the short by `size` base units (at most the open size). Reverts if the fill
+    /// price is above `maxFillPrice`.
+    function decreaseShort(uint256 size, uint256 maxFillPrice) external returns (bool filled, uint256 fillPrice);
+}
