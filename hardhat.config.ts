@@ -34,7 +34,7 @@ export default defineConfig({
         path: solcPath,
         settings: {
           evmVersion: "cancun",
-          optimizer: { enabled: true, runs: 10_000 },
+          optimizer: { enabled: true, runs: 200 },
         },
       },
     ],

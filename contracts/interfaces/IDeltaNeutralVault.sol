@@ -21,8 +21,8 @@ import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 /// sooner than `minRebalanceInterval` after the last rebalance); anyone may rebalance past a hard
 /// threshold, so the vault stays safe while keepers are down.
 ///
-/// Roles: the admin (two-step transfer with a delay) sets parameters within hard bounds and grants
-/// roles; the guardian pauses (stops deposits and rebalances, never withdrawals) and can unwind
+/// Roles: the admin (owner, two-step transfer) sets parameters within hard bounds and grants the
+/// other roles; the guardian pauses (stops deposits and rebalances, never withdrawals) and can unwind
 /// everything to idle assets; keepers rebalance at the soft bands.
 interface IDeltaNeutralVault is IERC4626 {
     /// @notice Which band a state breaches (the most urgent one when several are).
@@ -110,6 +110,8 @@ interface IDeltaNeutralVault is IERC4626 {
     event Unwound(address indexed owner, uint256 spotSold, uint256 shortReduced, uint256 marginFreed, uint256 cost);
     /// @notice The guardian closed every position to idle assets.
     event EmergencyUnwound(address indexed guardian, uint256 totalAssetsAfter);
+    event GuardianSet(address indexed account, bool enabled);
+    event KeeperSet(address indexed account, bool enabled);
     event BandsUpdated(Bands bands);
     event StrategyUpdated(Strategy strategy);
     event DepositCapUpdated(uint256 depositCap);
@@ -133,6 +135,8 @@ interface IDeltaNeutralVault is IERC4626 {
     error ParameterOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max);
     /// @notice A setter was called with the value already set.
     error ParameterUnchanged(bytes32 name);
+    /// @notice Only a guardian may do this.
+    error NotGuardian(address caller);
     /// @notice An address that must be set was zero.
     error ZeroAddress();
     /// @notice The venue adapters do not trade the vault's tokens.
@@ -169,6 +173,15 @@ interface IDeltaNeutralVault is IERC4626 {
     /// @notice Guardian: sell all spot, close the short and withdraw all margin to idle assets.
     /// Pauses the vault. Trades stay bounded by the oracle price and the slippage setting.
     function emergencyUnwind() external;
+
+    /// @notice Admin: grant or revoke the guardian role.
+    function setGuardian(address account, bool enabled) external;
+
+    /// @notice Admin: grant or revoke the keeper role (soft-tier rebalances).
+    function setKeeper(address account, bool enabled) external;
+
+    function isGuardian(address account) external view returns (bool);
+    function isKeeper(address account) external view returns (bool);
 
     function setBands(Bands calldata newBands) external;
     function setStrategy(Strategy calldata newStrategy) external;

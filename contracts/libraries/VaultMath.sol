@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
+import {IDeltaNeutralVault} from "../interfaces/IDeltaNeutralVault.sol";
+
+/// @title VaultMath
+/// @notice Pure maths of the delta-neutral vault: band measurements, band classification,
+/// rebalance targets and the exit charge of a withdrawal that unwinds positions. All values are
+/// in asset units unless named otherwise; ratios are in bps.
+library VaultMath {
+    uint256 internal constant BPS = 10_000;
+    uint256 internal constant WAD = 1e18;
+
+    /// @notice The vault's books, valued at one oracle price.
+    /// @param price Oracle price, WAD (asset per whole spot token).
+    /// @param idle Asset tokens held by the vault.
+    /// @param spotQty Spot tokens held, in perp size units (18 decimals).
+    /// @param spotValue spotQty valued at `price`, rounded down.
+    /// @param shortQty Open perp short, size units (18 decimals).
+    /// @param shortNotional shortQty valued at `price`, rounded up.
+    /// @param gapValue |spotQty - shortQty| valued at `price`, rounded up.
+    /// @param perpEquity Perp margin + unrealised PnL + accrued funding (negative under bad debt).
+    /// @param totalAssets idle + spotValue + max(perpEquity, 0).
+    struct Snapshot {
+        uint256 price;
+        uint256 idle;
+        uint256 spotQty;
+        uint256 spotValue;
+        uint256 shortQty;
+        uint256 shortNotional;
+        uint256 gapValue;
+        int256 perpEquity;
+        uint256 totalAssets;
+    }
+
+    /// @notice Perp equity floored at zero: a negative equity is the venue's loss, not the vault's debt.
+    function equityOrZero(Snapshot memory s) internal pure returns (uint256) {
+        return s.perpEquity > 0 ? uint256(s.perpEquity) : 0;
+    }
+
+    /// @notice (spotQty - shortQty) valued at the price, in bps of totalAssets (signed).
+    function deltaBps(Snapshot memory s) internal pure returns (int256) {
+        if (s.totalAssets == 0) return 0;
+        // Rounded down: one unit of rounding in gapValue must not read as a breach.
+        uint256 gapBps = Math.mulDiv(s.gapValue, BPS, s.totalAssets);
+        // The vault's notional is far below 2^255, so the cast cannot overflow.
+        return s.spotQty >= s.shortQty ? int256(gapBps) : -int256(gapBps);
+    }
+
+    /// @notice Perp equity / short notional in bps; type(uint256).max with no short.
+    function marginRatioBps(Snapshot memory s) internal pure returns (uint256) {
+        if (s.shortNotional == 0) return type(uint256).max;
+        return Math.mulDiv(equityOrZero(s), BPS, s.shortNotional);
+    }
+
+    /// @notice idle / totalAssets in bps (0 for an empty vault).
+    function idleBps(Snapshot memory s) internal pure returns (uint256) {
+        if (s.totalAssets == 0) return 0;
+        return Math.mulDiv(s.idle, BPS, s.totalAssets);
+    }
+
+    /// @notice The most urgent breached band and its tier. Hard beats soft; among equal tiers a
+    /// low margin ratio (liquidation risk) comes first, then delta, then excess margin, then idle.
+    function classify(
+        Snapshot memory s,
+        IDeltaNeutralVault.Bands memory b,
+        uint256 idleBufferBps
+    ) internal pure returns (IDeltaNeutralVault.Band band, IDeltaNeutralVault.Tier tier) {
+        uint256 absDelta = SignedMath.abs(deltaBps(s));
+        uint256 ratio = marginRatioBps(s);
+        uint256 idleRatio = idleBps(s);
+        uint256 idleExcess = idleRatio > idleBufferBps ? idleRatio - idleBufferBps : 0;
+        bool hasShort = s.shortQty != 0;
+
+        // Hard tier first, in priority order.
+        if (hasShort && ratio < b.minMarginRatioHardBps)
+            return (IDeltaNeutralVault.Band.MarginLow, IDeltaNeutralVault.Tier.Hard);
+        if (absDelta > b.deltaHardBps) return (IDeltaNeutralVault.Band.Delta, IDeltaNeutralVault.Tier.Hard);
+        if (hasShort && ratio > b.maxMarginRatioHardBps)
+            return (IDeltaNeutralVault.Band.MarginHigh, IDeltaNeutralVault.Tier.Hard);
+        if (idleExcess > b.idleHardBps) return (IDeltaNeutralVault.Band.Idle, IDeltaNeutralVault.Tier.Hard);
+        // Then the soft tier.
+        if (hasShort && ratio < b.minMarginRatioSoftBps)
+            return (IDeltaNeutralVault.Band.MarginLow, IDeltaNeutralVault.Tier.Soft);
+        if (absDelta > b.deltaSoftBps) return (IDeltaNeutralVault.Band.Delta, IDeltaNeutralVault.Tier.Soft);
+        if (hasShort && ratio > b.maxMarginRatioSoftBps)
+            return (IDeltaNeutralVault.Band.MarginHigh, IDeltaNeutralVault.Tier.Soft);
+        if (idleExcess > b.idleSoftBps) return (IDeltaNeutralVault.Band.Idle, IDeltaNeutralVault.Tier.Soft);
+        return (IDeltaNeutralVault.Band.None, IDeltaNeutralVault.Tier.None);
+    }
+
+    /// @notice Target spot value S* = N(1 - buffer)·L/(L + 1), rounded down (never over-deploys).
+    function targetSpotValue(
+        uint256 totalAssets,
+        uint256 idleBufferBps,
+        uint256 leverageBps
+    ) internal pure returns (uint256) {
+        uint256 deployable = Math.mulDiv(totalAssets, BPS - idleBufferBps, BPS);
+        return Math.mulDiv(deployable, leverageBps, leverageBps + BPS);
+    }
+
+    /// @notice Target perp equity for a short of `notional`: notional / L, rounded up (never under-margined).
+    function targetMargin(uint256 notional, uint256 leverageBps) internal pure returns (uint256) {
+        return Math.mulDiv(notional, BPS, leverageBps, Math.Rounding.Ceil);
+    }
+
+    /// @notice `amount` reduced by `bps`, rounded down: the worst accepted output of a trade.
+    function lessBps(uint256 amount, uint256 bps) internal pure returns (uint256) {
+        return Math.mulDiv(amount, BPS - bps, BPS);
+    }
+
+    /// @notice `amount` increased by `bps`, rounded up: the worst accepted price of a buy.
+    function plusBps(uint256 amount, uint256 bps) internal pure returns (uint256) {
+        return Math.mulDiv(amount, BPS + bps, BPS, Math.Rounding.Ceil);
+    }
+
+    /// @notice What paying `shortfall` out of positions costs the leaver.
+    /// A pro-rata unwind of fraction f sells f·spot (worst case f·spotValue·(1 - slip)), buys back
+    /// f·short (worst case slip on its notional) and withdraws f·equity. The fraction is the
+    /// smallest that covers `shortfall` in the worst case, and the charge is the worst-case cost
+    /// of both legs, so a withdrawal can never leave the remaining holders poorer.
+    /// @return fractionWad Share of every position to unwind, WAD, rounded up.
+    /// @return cost Worst-case cost of the unwind, rounded up; the leaver pays it.
+    function exitCost(
+        Snapshot memory s,
+        uint256 shortfall,
+        uint256 slippageBps
+    ) internal pure returns (uint256 fractionWad, uint256 cost) {
+        if (shortfall == 0) return (0, 0);
+        uint256 worstProceedsOfAll = lessBps(s.spotValue, slippageBps) + equityOrZero(s);
+        if (worstProceedsOfAll == 0) return (type(uint256).max, 0);
+        fractionWad = Math.mulDiv(shortfall, WAD, worstProceedsOfAll, Math.Rounding.Ceil);
+        uint256 tradedNotional = s.spotValue + s.shortNotional;
+        cost = Math.mulDiv(
+            Math.mulDiv(tradedNotional, fractionWad, WAD, Math.Rounding.Ceil),
+            slippageBps,
+            BPS,
+            Math.Rounding.Ceil
+        );
+    }
+
+    /// @notice The largest shortfall a leaver can be paid when `budget` assets of value (after the
+    /// idle part) are redeemed: shortfall + exitCost(shortfall) <= budget. Rounded down.
+    function shortfallForBudget(
+        Snapshot memory s,
+        uint256 budget,
+        uint256 slippageBps
+    ) internal pure returns (uint256) {
+        uint256 worstProceedsOfAll = lessBps(s.spotValue, slippageBps) + equityOrZero(s);
+        if (worstProceedsOfAll == 0) return 0;
+        uint256 costPerProceed = Math.mulDiv(s.spotValue + s.shortNotional, slippageBps, BPS, Math.Rounding.Ceil);
+        // shortfall·(1 + costPerProceed / worstProceedsOfAll) <= budget, less 2 units for the
+        // round-ups inside exitCost.
+        uint256 shortfall = Math.mulDiv(budget, worstProceedsOfAll, worstProceedsOfAll + costPerProceed);
+        return shortfall > 2 ? shortfall - 2 : 0;
+    }
+}

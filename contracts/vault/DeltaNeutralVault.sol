@@ -1,0 +1,690 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
+import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+
+import {IDeltaNeutralVault} from "../interfaces/IDeltaNeutralVault.sol";
+import {IPerpVenue} from "../interfaces/IPerpVenue.sol";
+import {ISpotVenue} from "../interfaces/ISpotVenue.sol";
+import {OracleLib} from "../libraries/OracleLib.sol";
+import {VaultMath} from "../libraries/VaultMath.sol";
+import {VaultParams} from "./VaultParams.sol";
+
+/// @title DeltaNeutralVault
+/// @notice See IDeltaNeutralVault. The vault keeps the state machine; band maths lives in
+/// VaultMath, parameter bounds in VaultParams, prices in OracleLib, trading behind the venues.
+contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausable, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+    using Math for uint256;
+    using VaultMath for VaultMath.Snapshot;
+
+    /// @notice Virtual shares: 10^6 share units per asset unit at start. Makes a first-depositor
+    /// donation attack cost the attacker ~10^6 times what it could steal (OpenZeppelin ERC4626).
+    uint8 private constant DECIMALS_OFFSET = 6;
+
+    /// @notice Everything the constructor needs.
+    struct Config {
+        IERC20Metadata asset;
+        IERC20Metadata spotToken;
+        ISpotVenue spotVenue;
+        IPerpVenue perpVenue;
+        OracleLib.Feed feed;
+        address admin;
+        address guardian;
+        string name;
+        string symbol;
+        Bands bands;
+        Strategy strategy;
+        uint256 depositCap;
+    }
+
+    /// @notice Fee settings and the last accrual time, packed in one slot so a fee-less vault
+    /// pays one storage read per flow.
+    struct FeeConfig {
+        address recipient;
+        uint16 managementFeeBps;
+        uint16 performanceFeeBps;
+        uint64 lastAccruedAt;
+    }
+
+    IERC20 private immutable SPOT;
+    ISpotVenue private immutable SPOT_VENUE;
+    IPerpVenue private immutable PERP_VENUE;
+    AggregatorV3Interface private immutable FEED_AGGREGATOR;
+    uint32 private immutable FEED_HEARTBEAT;
+    AggregatorV3Interface private immutable SEQUENCER_FEED;
+    uint32 private immutable SEQUENCER_GRACE;
+    uint8 private immutable ASSET_DECIMALS;
+    /// @notice Perp size units (18 decimals) per spot token unit.
+    uint256 private immutable SIZE_PER_SPOT_UNIT;
+
+    Bands private _bands;
+    Strategy private _strategy;
+    FeeConfig private _fees;
+    uint64 private _lastRebalanceAt;
+    uint256 private _depositCap;
+    /// @notice Highest share price (assets per whole share) on which a performance fee was taken.
+    uint256 public highWaterMark;
+    /// @inheritdoc IDeltaNeutralVault
+    mapping(address account => bool) public isGuardian;
+    /// @inheritdoc IDeltaNeutralVault
+    mapping(address account => bool) public isKeeper;
+
+    modifier onlyGuardian() {
+        if (!isGuardian[_msgSender()]) revert NotGuardian(_msgSender());
+        _;
+    }
+
+    constructor(Config memory config) ERC4626(config.asset) ERC20(config.name, config.symbol) Ownable(config.admin) {
+        if (
+            address(config.spotToken) == address(0) ||
+            address(config.spotVenue) == address(0) ||
+            address(config.perpVenue) == address(0) ||
+            address(config.feed.aggregator) == address(0)
+        ) revert ZeroAddress();
+        if (config.perpVenue.collateralToken() != address(config.asset))
+            revert VenueMismatch(address(config.perpVenue));
+        uint8 spotDecimals = config.spotToken.decimals();
+        ASSET_DECIMALS = config.asset.decimals();
+        if (spotDecimals > 18) revert OracleLib.DecimalsTooLarge(spotDecimals);
+        if (ASSET_DECIMALS > 18) revert OracleLib.DecimalsTooLarge(ASSET_DECIMALS);
+        SIZE_PER_SPOT_UNIT = 10 ** (18 - spotDecimals);
+
+        SPOT = config.spotToken;
+        SPOT_VENUE = config.spotVenue;
+        PERP_VENUE = config.perpVenue;
+        FEED_AGGREGATOR = config.feed.aggregator;
+        FEED_HEARTBEAT = config.feed.heartbeat;
+        SEQUENCER_FEED = config.feed.sequencerUptimeFeed;
+        SEQUENCER_GRACE = config.feed.sequencerGracePeriod;
+        if (config.guardian != address(0)) _setRole(isGuardian, config.guardian, true, false);
+
+        VaultParams.checkBands(config.bands, config.strategy);
+        VaultParams.checkStrategy(config.strategy);
+        _bands = config.bands;
+        _strategy = config.strategy;
+        _depositCap = config.depositCap;
+        emit BandsUpdated(config.bands);
+        emit StrategyUpdated(config.strategy);
+        emit DepositCapUpdated(config.depositCap);
+
+        // Venues pull what they trade; approving once saves an approval per trade. The venues are
+        // immutable and trusted with the vault's balances (see the threat model).
+        IERC20(address(config.asset)).forceApprove(address(config.spotVenue), type(uint256).max);
+        IERC20(address(config.spotToken)).forceApprove(address(config.spotVenue), type(uint256).max);
+        IERC20(address(config.asset)).forceApprove(address(config.perpVenue), type(uint256).max);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // ERC-4626 flows. Each computes the books once and prices every conversion from that snapshot.
+    // ---------------------------------------------------------------------------------------
+
+    /// @inheritdoc ERC4626
+    function totalAssets() public view override(ERC4626, IERC4626) returns (uint256) {
+        return _snapshot().totalAssets;
+    }
+
+    /// @inheritdoc ERC4626
+    function deposit(
+        uint256 assets,
+        address receiver
+    ) public override(ERC4626, IERC4626) nonReentrant whenNotPaused returns (uint256 shares) {
+        uint256 nav = _accrueFees(_snapshot().totalAssets);
+        _checkCap(receiver, assets, nav);
+        shares = _toShares(assets, nav, Math.Rounding.Floor);
+        _deposit(_msgSender(), receiver, assets, shares);
+    }
+
+    /// @inheritdoc ERC4626
+    function mint(
+        uint256 shares,
+        address receiver
+    ) public override(ERC4626, IERC4626) nonReentrant whenNotPaused returns (uint256 assets) {
+        uint256 nav = _accrueFees(_snapshot().totalAssets);
+        assets = _toAssets(shares, nav, Math.Rounding.Ceil);
+        if (nav + assets > _depositCap)
+            revert ERC4626ExceededMaxMint(
+                receiver,
+                shares,
+                _maxDepositFor(nav) == 0 ? 0 : _toShares(_maxDepositFor(nav), nav, Math.Rounding.Floor)
+            );
+        _deposit(_msgSender(), receiver, assets, shares);
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev Works while paused. Pays from idle first, else unwinds positions pro rata; the leaver
+    /// pays the worst-case cost of that unwind (included in the shares burned).
+    function withdraw(
+        uint256 assets,
+        address receiver,
+        address owner
+    ) public override(ERC4626, IERC4626) nonReentrant returns (uint256 shares) {
+        VaultMath.Snapshot memory s = _snapshot();
+        s.totalAssets = _accrueFees(s.totalAssets);
+        uint256 fractionWad;
+        uint256 charge;
+        (shares, fractionWad, charge) = _previewWithdraw(s, assets);
+        uint256 maxShares = balanceOf(owner);
+        if (shares > maxShares) revert ERC4626ExceededMaxWithdraw(owner, assets, _previewRedeem(s, maxShares));
+        _exit(s, _msgSender(), receiver, owner, assets, shares, fractionWad, charge);
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev Works while paused; see `withdraw`.
+    function redeem(
+        uint256 shares,
+        address receiver,
+        address owner
+    ) public override(ERC4626, IERC4626) nonReentrant returns (uint256 assets) {
+        uint256 maxShares = balanceOf(owner);
+        if (shares > maxShares) revert ERC4626ExceededMaxRedeem(owner, shares, maxShares);
+        VaultMath.Snapshot memory s = _snapshot();
+        s.totalAssets = _accrueFees(s.totalAssets);
+        assets = _previewRedeem(s, shares);
+        (, uint256 fractionWad, uint256 charge) = _previewWithdraw(s, assets);
+        _exit(s, _msgSender(), receiver, owner, assets, shares, fractionWad, charge);
+    }
+
+    /// @inheritdoc ERC4626
+    function maxDeposit(address) public view override(ERC4626, IERC4626) returns (uint256) {
+        if (paused()) return 0;
+        return _maxDepositFor(_snapshot().totalAssets);
+    }
+
+    /// @inheritdoc ERC4626
+    function maxMint(address) public view override(ERC4626, IERC4626) returns (uint256) {
+        if (paused()) return 0;
+        uint256 nav = _snapshot().totalAssets;
+        uint256 room = _maxDepositFor(nav);
+        return room == type(uint256).max ? room : _toShares(room, nav, Math.Rounding.Floor);
+    }
+
+    /// @inheritdoc ERC4626
+    function maxWithdraw(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
+        return _previewRedeem(_snapshot(), balanceOf(owner));
+    }
+
+    /// @inheritdoc ERC4626
+    function maxRedeem(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
+        return balanceOf(owner);
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev Fees owed but not yet minted are not simulated: with fees on, call `accrueFees` first
+    /// for an exact preview. With fees off (the default) previews are exact.
+    function previewWithdraw(uint256 assets) public view override(ERC4626, IERC4626) returns (uint256 shares) {
+        (shares, , ) = _previewWithdraw(_snapshot(), assets);
+    }
+
+    /// @inheritdoc ERC4626
+    function previewRedeem(uint256 shares) public view override(ERC4626, IERC4626) returns (uint256) {
+        return _previewRedeem(_snapshot(), shares);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Rebalance
+    // ---------------------------------------------------------------------------------------
+
+    /// @inheritdoc IDeltaNeutralVault
+    function rebalance() public nonReentrant whenNotPaused returns (Band band, Tier tier) {
+        VaultMath.Snapshot memory before = _snapshot();
+        if (_perpPosition().pendingOrder) revert VenueOrderPending();
+        before.totalAssets = _accrueFees(before.totalAssets);
+        Strategy memory strat = _strategy;
+        Bands memory b = _bands;
+        (band, tier) = before.classify(b, strat.idleBufferBps);
+        _checkGate(_msgSender(), before, band, tier, strat.minRebalanceInterval);
+        _lastRebalanceAt = uint64(block.timestamp);
+
+        _moveToTargets(before, strat);
+
+        VaultMath.Snapshot memory after_ = _snapshot();
+        (Band left, ) = after_.classify(b, strat.idleBufferBps);
+        if (left != Band.None) {
+            revert BandStillBreached(left, after_.deltaBps(), after_.marginRatioBps(), after_.idleBps());
+        }
+        uint256 maxLoss = before.totalAssets.mulDiv(strat.maxRebalanceCostBps, VaultMath.BPS);
+        if (after_.totalAssets + maxLoss < before.totalAssets) {
+            revert CostTooHigh(before.totalAssets, after_.totalAssets, maxLoss);
+        }
+        emit Rebalanced(
+            _msgSender(),
+            band,
+            tier,
+            before.totalAssets,
+            after_.totalAssets,
+            after_.spotQty,
+            after_.shortQty,
+            after_.equityOrZero()
+        );
+    }
+
+    /// @inheritdoc IDeltaNeutralVault
+    function checkUpkeep(bytes calldata) external view returns (bool upkeepNeeded, bytes memory performData) {
+        (Band band, Tier tier, bool allowedForKeeper) = _gateFor(true);
+        return (allowedForKeeper, abi.encode(band, tier));
+    }
+
+    /// @inheritdoc IDeltaNeutralVault
+    /// @dev `performData` is ignored: the gate is re-checked from live state, so a stale or forged
+    /// payload cannot force a trade.
+    function performUpkeep(bytes calldata) external {
+        rebalance();
+    }
+
+    /// @inheritdoc IDeltaNeutralVault
+    function rebalanceGate(address caller) external view returns (Band band, Tier tier, bool allowed) {
+        return _gateFor(isKeeper[caller]);
+    }
+
+    /// @inheritdoc IDeltaNeutralVault
+    function vaultState() external view returns (VaultState memory state) {
+        VaultMath.Snapshot memory s = _snapshot();
+        (state.band, state.tier) = s.classify(_bands, _strategy.idleBufferBps);
+        state.totalAssets = s.totalAssets;
+        state.totalSupply = totalSupply();
+        state.sharePrice = _toAssets(10 ** decimals(), s.totalAssets, Math.Rounding.Floor);
+        state.price = s.price;
+        state.spotQty = s.spotQty;
+        state.shortQty = s.shortQty;
+        state.perpEquity = s.equityOrZero();
+        state.marginRatioBps = s.marginRatioBps();
+        state.deltaBps = s.deltaBps();
+        state.idle = s.idle;
+        state.idleBps = s.idleBps();
+        state.secondsSinceRebalance = block.timestamp - _lastRebalanceAt;
+        state.nextKeeperRebalanceAt = uint256(_lastRebalanceAt) + _strategy.minRebalanceInterval;
+        state.paused = paused();
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Guardian
+    // ---------------------------------------------------------------------------------------
+
+    /// @inheritdoc IDeltaNeutralVault
+    function pause() external onlyGuardian {
+        _pause();
+    }
+
+    /// @inheritdoc IDeltaNeutralVault
+    function unpause() external onlyGuardian {
+        _unpause();
+    }
+
+    /// @inheritdoc IDeltaNeutralVault
+    function emergencyUnwind() external nonReentrant onlyGuardian {
+        if (!paused()) _pause();
+        VaultMath.Snapshot memory s = _snapshot();
+        if (_perpPosition().pendingOrder) revert VenueOrderPending();
+        uint256 slippage = _strategy.maxSlippageBps;
+        _sellSpot(s.spotQty / SIZE_PER_SPOT_UNIT, s.price, slippage);
+        if (s.shortQty != 0) PERP_VENUE.decreaseShort(s.shortQty, VaultMath.plusBps(s.price, slippage));
+        uint256 margin = _perpPosition().margin;
+        if (margin != 0) PERP_VENUE.withdrawMargin(margin, address(this));
+        emit EmergencyUnwound(_msgSender(), _snapshot().totalAssets);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Admin: parameters within hard bounds (VaultParams), each setter emits its event.
+    // ---------------------------------------------------------------------------------------
+
+    /// @inheritdoc IDeltaNeutralVault
+    function setBands(Bands calldata newBands) external onlyOwner {
+        VaultParams.checkBands(newBands, _strategy);
+        if (keccak256(abi.encode(newBands)) == keccak256(abi.encode(_bands))) revert ParameterUnchanged("bands");
+        _bands = newBands;
+        emit BandsUpdated(newBands);
+    }
+
+    /// @inheritdoc IDeltaNeutralVault
+    function setStrategy(Strategy calldata newStrategy) external onlyOwner {
+        VaultParams.checkStrategy(newStrategy);
+        VaultParams.checkBands(_bands, newStrategy);
+        if (keccak256(abi.encode(newStrategy)) == keccak256(abi.encode(_strategy)))
+            revert ParameterUnchanged("strategy");
+        _strategy = newStrategy;
+        emit StrategyUpdated(newStrategy);
+    }
+
+    /// @inheritdoc IDeltaNeutralVault
+    function setDepositCap(uint256 newDepositCap) external onlyOwner {
+        if (newDepositCap == _depositCap) revert ParameterUnchanged("depositCap");
+        _depositCap = newDepositCap;
+        emit DepositCapUpdated(newDepositCap);
+    }
+
+    /// @inheritdoc IDeltaNeutralVault
+    function setFees(uint16 managementFeeBps, uint16 performanceFeeBps, address recipient) external onlyOwner {
+        VaultParams.checkFees(managementFeeBps, performanceFeeBps);
+        if ((managementFeeBps != 0 || performanceFeeBps != 0) && recipient == address(0)) revert ZeroAddress();
+        FeeConfig memory current = _fees;
+        if (
+            current.managementFeeBps == managementFeeBps &&
+            current.performanceFeeBps == performanceFeeBps &&
+            current.recipient == recipient
+        ) revert ParameterUnchanged("fees");
+        // Settle what the old rates owe before the new ones apply.
+        VaultMath.Snapshot memory s = _snapshot();
+        uint256 nav = _accrueFees(s.totalAssets);
+        _fees = FeeConfig(recipient, managementFeeBps, performanceFeeBps, uint64(block.timestamp));
+        // A performance fee only charges gains made after it is switched on.
+        uint256 price = _toAssets(10 ** decimals(), nav, Math.Rounding.Floor);
+        if (price > highWaterMark) highWaterMark = price;
+        emit FeesUpdated(managementFeeBps, performanceFeeBps, recipient);
+    }
+
+    /// @inheritdoc IDeltaNeutralVault
+    function setGuardian(address account, bool enabled) external onlyOwner {
+        _setRole(isGuardian, account, enabled, false);
+    }
+
+    /// @inheritdoc IDeltaNeutralVault
+    function setKeeper(address account, bool enabled) external onlyOwner {
+        _setRole(isKeeper, account, enabled, true);
+    }
+
+    /// @inheritdoc IDeltaNeutralVault
+    function accrueFees() external nonReentrant {
+        _accrueFees(_snapshot().totalAssets);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Views
+    // ---------------------------------------------------------------------------------------
+
+    function bands() external view returns (Bands memory) {
+        return _bands;
+    }
+
+    function strategy() external view returns (Strategy memory) {
+        return _strategy;
+    }
+
+    function depositCap() external view returns (uint256) {
+        return _depositCap;
+    }
+
+    function fees() external view returns (FeeConfig memory) {
+        return _fees;
+    }
+
+    function spotToken() external view returns (address) {
+        return address(SPOT);
+    }
+
+    function spotVenue() external view returns (address) {
+        return address(SPOT_VENUE);
+    }
+
+    function perpVenue() external view returns (address) {
+        return address(PERP_VENUE);
+    }
+
+    function priceFeed() external view returns (address) {
+        return address(FEED_AGGREGATOR);
+    }
+
+    /// @inheritdoc ERC4626
+    function decimals() public view override(ERC4626, IERC20Metadata) returns (uint8) {
+        return super.decimals();
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Internals
+    // ---------------------------------------------------------------------------------------
+
+    function _decimalsOffset() internal pure override returns (uint8) {
+        return DECIMALS_OFFSET;
+    }
+
+    /// @dev The books at the oracle price now.
+    function _snapshot() internal view returns (VaultMath.Snapshot memory s) {
+        s.idle = IERC20(asset()).balanceOf(address(this));
+        s.spotQty = SPOT.balanceOf(address(this)) * SIZE_PER_SPOT_UNIT;
+        IPerpVenue.Position memory p = _perpPosition();
+        s.shortQty = p.shortSize;
+        s.perpEquity = int256(p.margin) + p.unrealizedPnl + p.accruedFunding;
+        if (s.spotQty != 0 || s.shortQty != 0) {
+            s.price = _price();
+            s.spotValue = OracleLib.baseToQuoteDown(s.spotQty, s.price, 18, ASSET_DECIMALS);
+            s.shortNotional = OracleLib.baseToQuoteUp(s.shortQty, s.price, 18, ASSET_DECIMALS);
+            uint256 gap = s.spotQty > s.shortQty ? s.spotQty - s.shortQty : s.shortQty - s.spotQty;
+            s.gapValue = OracleLib.baseToQuoteUp(gap, s.price, 18, ASSET_DECIMALS);
+        } else {
+            // An empty book still reports a price for keepers and pages when the feed is healthy.
+            s.price = 0;
+        }
+        s.totalAssets = s.idle + s.spotValue + s.equityOrZero();
+    }
+
+    function _perpPosition() internal view returns (IPerpVenue.Position memory) {
+        return PERP_VENUE.position();
+    }
+
+    function _price() internal view returns (uint256) {
+        return OracleLib.readPriceWad(OracleLib.Feed(FEED_AGGREGATOR, FEED_HEARTBEAT, SEQUENCER_FEED, SEQUENCER_GRACE));
+    }
+
+    function _toShares(uint256 assets, uint256 nav, Math.Rounding rounding) internal view returns (uint256) {
+        return assets.mulDiv(totalSupply() + 10 ** DECIMALS_OFFSET, nav + 1, rounding);
+    }
+
+    function _toAssets(uint256 shares, uint256 nav, Math.Rounding rounding) internal view returns (uint256) {
+        return shares.mulDiv(nav + 1, totalSupply() + 10 ** DECIMALS_OFFSET, rounding);
+    }
+
+    function _maxDepositFor(uint256 nav) internal view returns (uint256) {
+        uint256 cap = _depositCap;
+        return nav >= cap ? 0 : cap - nav;
+    }
+
+    function _checkCap(address receiver, uint256 assets, uint256 nav) internal view {
+        uint256 room = _maxDepositFor(nav);
+        if (assets > room) revert ERC4626ExceededMaxDeposit(receiver, assets, room);
+    }
+
+    /// @dev Shares to burn for `assets`, the unwind fraction, and the worst-case unwind cost.
+    function _previewWithdraw(
+        VaultMath.Snapshot memory s,
+        uint256 assets
+    ) internal view returns (uint256 shares, uint256 fractionWad, uint256 charge) {
+        uint256 shortfall = assets > s.idle ? assets - s.idle : 0;
+        (fractionWad, charge) = s.exitCost(shortfall, _strategy.maxSlippageBps);
+        // Rounded up: the leaver never burns fewer shares than their assets and costs are worth.
+        shares = _toShares(assets + charge, s.totalAssets, Math.Rounding.Ceil);
+    }
+
+    /// @dev Assets paid for `shares`: their value, less the worst-case cost of any unwind needed.
+    function _previewRedeem(VaultMath.Snapshot memory s, uint256 shares) internal view returns (uint256) {
+        uint256 value = _toAssets(shares, s.totalAssets, Math.Rounding.Floor);
+        if (value <= s.idle) return value;
+        return s.idle + s.shortfallForBudget(value - s.idle, _strategy.maxSlippageBps);
+    }
+
+    /// @dev Burns first (checks-effects-interactions), unwinds if idle is short, then pays.
+    function _exit(
+        VaultMath.Snapshot memory s,
+        address caller,
+        address receiver,
+        address owner,
+        uint256 assets,
+        uint256 shares,
+        uint256 fractionWad,
+        uint256 charge
+    ) internal {
+        if (caller != owner) _spendAllowance(owner, caller, shares);
+        _burn(owner, shares);
+        if (fractionWad != 0) {
+            if (fractionWad > VaultMath.WAD)
+                revert ERC4626ExceededMaxWithdraw(owner, assets, _previewRedeem(s, balanceOf(owner) + shares));
+            _unwind(s, owner, fractionWad, charge);
+        }
+        IERC20(asset()).safeTransfer(receiver, assets);
+        emit Withdraw(caller, receiver, owner, assets, shares);
+    }
+
+    /// @dev Sells `fractionWad` of the spot, buys back the same share of the short and frees the
+    /// same share of the margin. Each trade is bounded by the oracle price and the slippage
+    /// setting; afterwards the books may not have lost more than the charged worst case.
+    function _unwind(VaultMath.Snapshot memory s, address owner, uint256 fractionWad, uint256 charge) internal {
+        if (_perpPosition().pendingOrder) revert VenueOrderPending();
+        uint256 slippage = _strategy.maxSlippageBps;
+        // Rounded up so the worst-case proceeds cover the shortfall; capped at what is held.
+        uint256 spotUnits = Math.min(
+            (s.spotQty / SIZE_PER_SPOT_UNIT).mulDiv(fractionWad, VaultMath.WAD, Math.Rounding.Ceil),
+            s.spotQty / SIZE_PER_SPOT_UNIT
+        );
+        uint256 shortReduce = Math.min(s.shortQty.mulDiv(fractionWad, VaultMath.WAD, Math.Rounding.Ceil), s.shortQty);
+        uint256 marginOut = s.equityOrZero().mulDiv(fractionWad, VaultMath.WAD, Math.Rounding.Ceil);
+
+        _sellSpot(spotUnits, s.price, slippage);
+        if (shortReduce != 0) PERP_VENUE.decreaseShort(shortReduce, VaultMath.plusBps(s.price, slippage));
+        uint256 available = PERP_VENUE.position().margin;
+        if (marginOut > available) marginOut = available;
+        if (marginOut != 0) PERP_VENUE.withdrawMargin(marginOut, address(this));
+
+        // What the books lost beyond the leaver's assets must fit in the charged cost; the
+        // leaver's burned shares already paid for it.
+        VaultMath.Snapshot memory after_ = _snapshot();
+        emit Unwound(owner, spotUnits, shortReduce, marginOut, charge);
+        // before - after = (assets paid later) + cost; here assets are still held, so the drop
+        // so far is the trading cost alone.
+        if (after_.totalAssets + charge < s.totalAssets) revert CostTooHigh(s.totalAssets, after_.totalAssets, charge);
+    }
+
+    /// @dev Sells `units` spot tokens for the asset with an oracle-bounded minimum.
+    function _sellSpot(uint256 units, uint256 price, uint256 slippage) internal {
+        if (units == 0) return;
+        uint256 minOut = VaultMath.lessBps(
+            OracleLib.baseToQuoteDown(units * SIZE_PER_SPOT_UNIT, price, 18, ASSET_DECIMALS),
+            slippage
+        );
+        SPOT_VENUE.swapExactIn(address(SPOT), asset(), units, minOut, address(this));
+    }
+
+    /// @dev Buys spot with `assetsIn` of the asset with an oracle-bounded minimum.
+    function _buySpot(uint256 assetsIn, uint256 price, uint256 slippage) internal {
+        if (assetsIn == 0) return;
+        uint256 minOut = VaultMath.lessBps(
+            OracleLib.quoteToBaseDown(assetsIn, price, 18, ASSET_DECIMALS) / SIZE_PER_SPOT_UNIT,
+            slippage
+        );
+        SPOT_VENUE.swapExactIn(asset(), address(SPOT), assetsIn, minOut, address(this));
+    }
+
+    /// @dev Spot to S*, then the short to the spot actually held, margin to S/L. Margin is added
+    /// before the short grows and freed only after it shrinks, so no step needs more margin than
+    /// the venue allows.
+    function _moveToTargets(VaultMath.Snapshot memory s, Strategy memory strat) internal {
+        uint256 price = s.price == 0 ? _price() : s.price;
+        uint256 slippage = strat.maxSlippageBps;
+        // Trades smaller than a quarter of the soft delta band would not move any band; skip them.
+        uint256 tolerance = s.totalAssets.mulDiv(_bands.deltaSoftBps, 4 * VaultMath.BPS);
+
+        // 1. Spot to its target value.
+        uint256 spotTarget = VaultMath.targetSpotValue(s.totalAssets, strat.idleBufferBps, strat.targetLeverageBps);
+        if (spotTarget > s.spotValue + tolerance) {
+            _buySpot(Math.min(spotTarget - s.spotValue, s.idle), price, slippage);
+        } else if (s.spotValue > spotTarget + tolerance) {
+            uint256 sellSize = OracleLib.quoteToBaseUp(s.spotValue - spotTarget, price, 18, ASSET_DECIMALS);
+            _sellSpot(Math.min(sellSize, s.spotQty) / SIZE_PER_SPOT_UNIT, price, slippage);
+        }
+
+        // 2. The short sized from the spot actually held, margin at target leverage.
+        uint256 shortTarget = SPOT.balanceOf(address(this)) * SIZE_PER_SPOT_UNIT;
+        uint256 marginTarget = VaultMath.targetMargin(
+            OracleLib.baseToQuoteUp(shortTarget, price, 18, ASSET_DECIMALS),
+            strat.targetLeverageBps
+        );
+        uint256 equity = s.equityOrZero();
+        if (marginTarget > equity) {
+            uint256 idleNow = IERC20(asset()).balanceOf(address(this));
+            uint256 topUp = Math.min(marginTarget - equity, idleNow);
+            if (topUp != 0) PERP_VENUE.depositMargin(topUp);
+        }
+        if (shortTarget > s.shortQty) {
+            PERP_VENUE.increaseShort(shortTarget - s.shortQty, VaultMath.lessBps(price, slippage));
+        } else if (s.shortQty > shortTarget) {
+            PERP_VENUE.decreaseShort(s.shortQty - shortTarget, VaultMath.plusBps(price, slippage));
+        }
+        if (equity > marginTarget) {
+            int256 equityNow = PERP_VENUE.equity();
+            if (equityNow > 0 && uint256(equityNow) > marginTarget) {
+                PERP_VENUE.withdrawMargin(uint256(equityNow) - marginTarget, address(this));
+            }
+        }
+    }
+
+    function _setRole(mapping(address => bool) storage role, address account, bool enabled, bool keeper) internal {
+        if (account == address(0)) revert ZeroAddress();
+        if (role[account] == enabled) revert ParameterUnchanged(keeper ? bytes32("keeper") : bytes32("guardian"));
+        role[account] = enabled;
+        if (keeper) emit KeeperSet(account, enabled);
+        else emit GuardianSet(account, enabled);
+    }
+
+    function _gateFor(bool callerIsKeeper) internal view returns (Band band, Tier tier, bool allowed) {
+        VaultMath.Snapshot memory s = _snapshot();
+        (band, tier) = s.classify(_bands, _strategy.idleBufferBps);
+        if (paused() || tier == Tier.None) return (band, tier, false);
+        if (tier == Tier.Hard) return (band, tier, true);
+        allowed = callerIsKeeper && block.timestamp >= uint256(_lastRebalanceAt) + _strategy.minRebalanceInterval;
+    }
+
+    function _checkGate(
+        address caller,
+        VaultMath.Snapshot memory s,
+        Band band,
+        Tier tier,
+        uint256 interval
+    ) internal view {
+        if (tier == Tier.None) revert WithinBands(s.deltaBps(), s.marginRatioBps(), s.idleBps());
+        if (tier == Tier.Hard) return;
+        if (!isKeeper[caller]) revert RebalanceNotAllowed(caller, band, tier);
+        uint256 next = uint256(_lastRebalanceAt) + interval;
+        if (block.timestamp < next) revert RebalanceTooSoon(next);
+    }
+
+    /// @dev Mints management and performance fees as shares; returns totalAssets (unchanged: fees
+    /// dilute shares, they do not move assets). One storage read when fees are off.
+    function _accrueFees(uint256 nav) internal returns (uint256) {
+        FeeConfig memory f = _fees;
+        if (f.managementFeeBps == 0 && f.performanceFeeBps == 0) return nav;
+        uint256 elapsed = block.timestamp - f.lastAccruedAt;
+        if (elapsed == 0) return nav;
+        _fees.lastAccruedAt = uint64(block.timestamp);
+        uint256 supply = totalSupply();
+        if (supply == 0 || nav == 0) return nav;
+
+        uint256 managementAssets = nav.mulDiv(uint256(f.managementFeeBps) * elapsed, VaultMath.BPS * 365 days);
+        uint256 price = _toAssets(10 ** decimals(), nav, Math.Rounding.Floor);
+        uint256 performanceAssets;
+        uint256 hwm = highWaterMark;
+        if (f.performanceFeeBps != 0 && price > hwm) {
+            performanceAssets = (price - hwm).mulDiv(supply, 10 ** decimals()).mulDiv(
+                f.performanceFeeBps,
+                VaultMath.BPS
+            );
+        }
+        uint256 feeAssets = managementAssets + performanceAssets;
+        if (feeAssets == 0 || feeAssets >= nav) return nav;
+        // New shares own exactly feeAssets of the books: s / (supply + virtual + s) = fee / (nav + 1).
+        uint256 feeShares = feeAssets.mulDiv(supply + 10 ** DECIMALS_OFFSET, nav + 1 - feeAssets);
+        uint256 managementShares = feeShares.mulDiv(managementAssets, feeAssets);
+        _mint(f.recipient, feeShares);
+        if (price > hwm) highWaterMark = _toAssets(10 ** decimals(), nav, Math.Rounding.Floor);
+        emit FeesAccrued(managementShares, feeShares - managementShares, highWaterMark);
+        return nav;
+    }
+}

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IDeltaNeutralVault} from "../interfaces/IDeltaNeutralVault.sol";
+
+/// @title VaultParams
+/// @notice The hard bounds on every admin-set parameter. The admin can tune the vault only inside
+/// these; they are constants so no role can widen them.
+library VaultParams {
+    uint256 internal constant BPS = 10_000;
+
+    // Strategy bounds.
+    uint256 internal constant MIN_LEVERAGE_BPS = 10_000; // 1x
+    uint256 internal constant MAX_LEVERAGE_BPS = 50_000; // 5x
+    uint256 internal constant MAX_IDLE_BUFFER_BPS = 3_000;
+    uint256 internal constant MIN_SLIPPAGE_BPS = 1;
+    uint256 internal constant MAX_SLIPPAGE_BPS = 300;
+    uint256 internal constant MIN_REBALANCE_COST_BPS = 1;
+    uint256 internal constant MAX_REBALANCE_COST_BPS = 300;
+    uint256 internal constant MAX_REBALANCE_INTERVAL = 1 days;
+
+    // Band bounds.
+    uint256 internal constant MIN_DELTA_BAND_BPS = 10;
+    uint256 internal constant MAX_DELTA_BAND_BPS = 2_000;
+    uint256 internal constant MIN_MARGIN_RATIO_FLOOR_BPS = 1_000; // hard floor stays above typical maintenance margins
+    uint256 internal constant MAX_MARGIN_RATIO_CEIL_BPS = 50_000;
+    uint256 internal constant MIN_IDLE_BAND_BPS = 10;
+    uint256 internal constant MAX_IDLE_BAND_BPS = 5_000;
+    /// @notice Room between the target margin ratio and each soft margin band, so a fresh
+    /// rebalance (which lands at the target less trading costs) never sits on a band.
+    uint256 internal constant MIN_TARGET_CLEARANCE_BPS = 500;
+
+    // Fee bounds.
+    uint256 internal constant MAX_MANAGEMENT_FEE_BPS = 200; // 2% a year
+    uint256 internal constant MAX_PERFORMANCE_FEE_BPS = 3_000; // 30% of gains
+
+    function checkStrategy(IDeltaNeutralVault.Strategy memory s) internal pure {
+        _check("targetLeverageBps", s.targetLeverageBps, MIN_LEVERAGE_BPS, MAX_LEVERAGE_BPS);
+        _check("idleBufferBps", s.idleBufferBps, 0, MAX_IDLE_BUFFER_BPS);
+        _check("maxSlippageBps", s.maxSlippageBps, MIN_SLIPPAGE_BPS, MAX_SLIPPAGE_BPS);
+        _check("maxRebalanceCostBps", s.maxRebalanceCostBps, MIN_REBALANCE_COST_BPS, MAX_REBALANCE_COST_BPS);
+        _check("minRebalanceInterval", s.minRebalanceInterval, 0, MAX_REBALANCE_INTERVAL);
+    }
+
+    /// @notice Bands in range, soft inside hard, and the target margin ratio (1/L) clear of both
+    /// soft margin bands so that a rebalance can always land inside them.
+    function checkBands(IDeltaNeutralVault.Bands memory b, IDeltaNeutralVault.Strategy memory s) internal pure {
+        _check("deltaSoftBps", b.deltaSoftBps, MIN_DELTA_BAND_BPS, MAX_DELTA_BAND_BPS);
+        _check("deltaHardBps", b.deltaHardBps, uint256(b.deltaSoftBps) + 1, MAX_DELTA_BAND_BPS);
+        uint256 targetRatio = (BPS * BPS) / s.targetLeverageBps;
+        _check("minMarginRatioHardBps", b.minMarginRatioHardBps, MIN_MARGIN_RATIO_FLOOR_BPS, MAX_MARGIN_RATIO_CEIL_BPS);
+        _check(
+            "minMarginRatioSoftBps",
+            b.minMarginRatioSoftBps,
+            uint256(b.minMarginRatioHardBps) + 1,
+            targetRatio > MIN_TARGET_CLEARANCE_BPS ? targetRatio - MIN_TARGET_CLEARANCE_BPS : 0
+        );
+        _check(
+            "maxMarginRatioSoftBps",
+            b.maxMarginRatioSoftBps,
+            targetRatio + MIN_TARGET_CLEARANCE_BPS,
+            MAX_MARGIN_RATIO_CEIL_BPS - 1
+        );
+        _check(
+            "maxMarginRatioHardBps",
+            b.maxMarginRatioHardBps,
+            uint256(b.maxMarginRatioSoftBps) + 1,
+            MAX_MARGIN_RATIO_CEIL_BPS
+        );
+        _check("idleSoftBps", b.idleSoftBps, MIN_IDLE_BAND_BPS, MAX_IDLE_BAND_BPS);
+        _check("idleHardBps", b.idleHardBps, uint256(b.idleSoftBps) + 1, MAX_IDLE_BAND_BPS);
+    }
+
+    function checkFees(uint256 managementFeeBps, uint256 performanceFeeBps) internal pure {
+        _check("managementFeeBps", managementFeeBps, 0, MAX_MANAGEMENT_FEE_BPS);
+        _check("performanceFeeBps", performanceFeeBps, 0, MAX_PERFORMANCE_FEE_BPS);
+    }
+
+    function _check(bytes32 name, uint256 value, uint256 min, uint256 max) private pure {
+        if (value < min || value > max) revert IDeltaNeutralVault.ParameterOutOfBounds(name, value, min, max);
+    }
+}
