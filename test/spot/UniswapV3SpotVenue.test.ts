@@ -247,7 +247,13 @@ describe("UniswapV3SpotVenue (real Uniswap V3 pool)", function () {
         const price = await poolPriceWad(f.pool, f.pair);
         expect(relDiffWad(price, c.target)).to.be.lessThanOrEqual(tolerance);
         expect(result.priceWad).to.equal(price);
-        expect(result.swaps).to.be.greaterThan(0);
+        // The limit price makes it land exactly on the target's sqrt price; with one liquidity value
+        // (full range) the computed input gets there in a single swap.
+        expect(result.sqrtPriceX96).to.equal(
+          sqrtPriceX96FromPrice(c.target, f.addresses.weth, f.addresses.usdc, 18, 6),
+        );
+        if (c.fixture === fullRange) expect(result.swaps).to.equal(1);
+        else expect(result.swaps).to.be.greaterThan(0);
         // The pusher pays only the input side of its direction.
         const usdcIsToken0 = BigInt(f.addresses.usdc) < BigInt(f.addresses.weth);
         const up = c.target > f.priceWad; // WETH dearer: USDC goes in
