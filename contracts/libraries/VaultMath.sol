@@ -21,6 +21,7 @@ library VaultMath {
     /// @param shortQty Open perp short, size units (18 decimals).
     /// @param shortNotional shortQty valued at `price`, rounded up.
     /// @param gapValue |spotQty - shortQty| valued at `price`, rounded up.
+    /// @param perpMargin Settled perp margin (what the venue lets the vault withdraw at most).
     /// @param perpEquity Perp margin + unrealised PnL + accrued funding (negative under bad debt).
     /// @param totalAssets idle + spotValue + max(perpEquity, 0).
     struct Snapshot {
@@ -31,13 +32,18 @@ library VaultMath {
         uint256 shortQty;
         uint256 shortNotional;
         uint256 gapValue;
+        uint256 perpMargin;
         int256 perpEquity;
         uint256 totalAssets;
     }
 
     /// @notice Perp equity floored at zero: a negative equity is the venue's loss, not the vault's debt.
     function equityOrZero(Snapshot memory s) internal pure returns (uint256) {
-        return s.perpEquity > 0 ? uint256(s.perpEquity) : 0;
+        return positivePart(s.perpEquity);
+    }
+
+    function positivePart(int256 x) internal pure returns (uint256) {
+        return x > 0 ? uint256(x) : 0;
     }
 
     /// @notice (spotQty - shortQty) valued at the price, in bps of totalAssets (signed).
@@ -116,44 +122,42 @@ library VaultMath {
         return Math.mulDiv(amount, BPS + bps, BPS, Math.Rounding.Ceil);
     }
 
-    /// @notice What paying `shortfall` out of positions costs the leaver.
-    /// A pro-rata unwind of fraction f sells f·spot (worst case f·spotValue·(1 - slip)), buys back
-    /// f·short (worst case slip on its notional) and withdraws f·equity. The fraction is the
-    /// smallest that covers `shortfall` in the worst case, and the charge is the worst-case cost
-    /// of both legs, so a withdrawal can never leave the remaining holders poorer.
-    /// @return fractionWad Share of every position to unwind, WAD, rounded up.
-    /// @return cost Worst-case cost of the unwind, rounded up; the leaver pays it.
-    function exitCost(
+    /// @notice Value deployed in positions: spot plus perp equity.
+    function deployedValue(Snapshot memory s) internal pure returns (uint256) {
+        return s.spotValue + equityOrZero(s);
+    }
+
+    /// @notice Share of every position to unwind so that its worst-case proceeds cover
+    /// `shortfall`: selling f·spot yields at least f·spotValue·(1 - slip) and f·equity of margin
+    /// is withdrawn (the short's buy-back cost stays in the remaining equity). WAD, rounded up;
+    /// above WAD when the positions cannot cover it.
+    function fractionForProceeds(
         Snapshot memory s,
         uint256 shortfall,
         uint256 slippageBps
-    ) internal pure returns (uint256 fractionWad, uint256 cost) {
-        if (shortfall == 0) return (0, 0);
+    ) internal pure returns (uint256) {
+        if (shortfall == 0) return 0;
         uint256 worstProceedsOfAll = lessBps(s.spotValue, slippageBps) + equityOrZero(s);
-        if (worstProceedsOfAll == 0) return (type(uint256).max, 0);
-        fractionWad = Math.mulDiv(shortfall, WAD, worstProceedsOfAll, Math.Rounding.Ceil);
-        uint256 tradedNotional = s.spotValue + s.shortNotional;
-        cost = Math.mulDiv(
-            Math.mulDiv(tradedNotional, fractionWad, WAD, Math.Rounding.Ceil),
-            slippageBps,
-            BPS,
-            Math.Rounding.Ceil
-        );
+        if (worstProceedsOfAll == 0) return type(uint256).max;
+        return Math.mulDiv(shortfall, WAD, worstProceedsOfAll, Math.Rounding.Ceil);
     }
 
-    /// @notice The largest shortfall a leaver can be paid when `budget` assets of value (after the
-    /// idle part) are redeemed: shortfall + exitCost(shortfall) <= budget. Rounded down.
-    function shortfallForBudget(
+    /// @notice Share of every position whose value is `value`. WAD, rounded up, at most WAD.
+    function fractionForValue(Snapshot memory s, uint256 value) internal pure returns (uint256) {
+        uint256 deployed = deployedValue(s);
+        if (value == 0 || deployed == 0) return 0;
+        return Math.min(Math.mulDiv(value, WAD, deployed, Math.Rounding.Ceil), WAD);
+    }
+
+    /// @notice Worst-case cost of unwinding `fractionWad` of every position: the slippage bound
+    /// on both legs' notional (spot sold, short bought back). Rounded up.
+    function worstUnwindCost(
         Snapshot memory s,
-        uint256 budget,
+        uint256 fractionWad,
         uint256 slippageBps
     ) internal pure returns (uint256) {
-        uint256 worstProceedsOfAll = lessBps(s.spotValue, slippageBps) + equityOrZero(s);
-        if (worstProceedsOfAll == 0) return 0;
-        uint256 costPerProceed = Math.mulDiv(s.spotValue + s.shortNotional, slippageBps, BPS, Math.Rounding.Ceil);
-        // shortfall·(1 + costPerProceed / worstProceedsOfAll) <= budget, less 2 units for the
-        // round-ups inside exitCost.
-        uint256 shortfall = Math.mulDiv(budget, worstProceedsOfAll, worstProceedsOfAll + costPerProceed);
-        return shortfall > 2 ? shortfall - 2 : 0;
+        if (fractionWad == 0) return 0;
+        uint256 traded = Math.mulDiv(s.spotValue + s.shortNotional, fractionWad, WAD, Math.Rounding.Ceil);
+        return Math.mulDiv(traded, slippageBps, BPS, Math.Rounding.Ceil);
     }
 }

@@ -163,8 +163,9 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     }
 
     /// @inheritdoc ERC4626
-    /// @dev Works while paused. Pays from idle first, else unwinds positions pro rata; the leaver
-    /// pays the worst-case cost of that unwind (included in the shares burned).
+    /// @dev Works while paused. Pays from idle first, else unwinds positions pro rata in the same
+    /// transaction; the leaver pays the unwind's actual cost (measured on the books at the oracle
+    /// price), never more than the worst case that `previewWithdraw` charges.
     function withdraw(
         uint256 assets,
         address receiver,
@@ -172,16 +173,20 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     ) public override(ERC4626, IERC4626) nonReentrant returns (uint256 shares) {
         VaultMath.Snapshot memory s = _snapshot();
         s.totalAssets = _accrueFees(s.totalAssets);
-        uint256 fractionWad;
-        uint256 charge;
-        (shares, fractionWad, charge) = _previewWithdraw(s, assets);
+        (uint256 worstShares, uint256 fractionWad) = _previewWithdraw(s, assets);
         uint256 maxShares = balanceOf(owner);
-        if (shares > maxShares) revert ERC4626ExceededMaxWithdraw(owner, assets, _previewRedeem(s, maxShares));
-        _exit(s, _msgSender(), receiver, owner, assets, shares, fractionWad, charge);
+        if (worstShares > maxShares || fractionWad > VaultMath.WAD) {
+            revert ERC4626ExceededMaxWithdraw(owner, assets, _previewRedeem(s, maxShares));
+        }
+        uint256 cost = _unwind(s, owner, fractionWad);
+        // Rounded up against the leaver; priced on the books before the unwind.
+        shares = _toShares(assets + cost, s.totalAssets, Math.Rounding.Ceil);
+        _payOut(_msgSender(), receiver, owner, assets, shares);
     }
 
     /// @inheritdoc ERC4626
-    /// @dev Works while paused; see `withdraw`.
+    /// @dev Works while paused; see `withdraw`. The leaver receives the shares' value less the
+    /// unwind's actual cost.
     function redeem(
         uint256 shares,
         address receiver,
@@ -191,9 +196,9 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         if (shares > maxShares) revert ERC4626ExceededMaxRedeem(owner, shares, maxShares);
         VaultMath.Snapshot memory s = _snapshot();
         s.totalAssets = _accrueFees(s.totalAssets);
-        assets = _previewRedeem(s, shares);
-        (, uint256 fractionWad, uint256 charge) = _previewWithdraw(s, assets);
-        _exit(s, _msgSender(), receiver, owner, assets, shares, fractionWad, charge);
+        assets = _toAssets(shares, s.totalAssets, Math.Rounding.Floor);
+        if (assets > s.idle) assets -= _unwind(s, owner, s.fractionForValue(assets - s.idle));
+        _payOut(_msgSender(), receiver, owner, assets, shares);
     }
 
     /// @inheritdoc ERC4626
@@ -224,7 +229,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     /// @dev Fees owed but not yet minted are not simulated: with fees on, call `accrueFees` first
     /// for an exact preview. With fees off (the default) previews are exact.
     function previewWithdraw(uint256 assets) public view override(ERC4626, IERC4626) returns (uint256 shares) {
-        (shares, , ) = _previewWithdraw(_snapshot(), assets);
+        (shares, ) = _previewWithdraw(_snapshot(), assets);
     }
 
     /// @inheritdoc ERC4626
@@ -454,6 +459,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         s.spotQty = SPOT.balanceOf(address(this)) * SIZE_PER_SPOT_UNIT;
         IPerpVenue.Position memory p = _perpPosition();
         s.shortQty = p.shortSize;
+        s.perpMargin = p.margin;
         s.perpEquity = int256(p.margin) + p.unrealizedPnl + p.accruedFunding;
         if (s.spotQty != 0 || s.shortQty != 0) {
             s.price = _price();
@@ -494,73 +500,60 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         if (assets > room) revert ERC4626ExceededMaxDeposit(receiver, assets, room);
     }
 
-    /// @dev Shares to burn for `assets`, the unwind fraction, and the worst-case unwind cost.
+    /// @dev Worst-case shares to burn for `assets` and the unwind fraction it needs.
     function _previewWithdraw(
         VaultMath.Snapshot memory s,
         uint256 assets
-    ) internal view returns (uint256 shares, uint256 fractionWad, uint256 charge) {
-        uint256 shortfall = assets > s.idle ? assets - s.idle : 0;
-        (fractionWad, charge) = s.exitCost(shortfall, _strategy.maxSlippageBps);
+    ) internal view returns (uint256 shares, uint256 fractionWad) {
+        uint256 slippage = _strategy.maxSlippageBps;
+        fractionWad = s.fractionForProceeds(assets > s.idle ? assets - s.idle : 0, slippage);
+        uint256 worstCost = fractionWad > VaultMath.WAD ? 0 : s.worstUnwindCost(fractionWad, slippage);
         // Rounded up: the leaver never burns fewer shares than their assets and costs are worth.
-        shares = _toShares(assets + charge, s.totalAssets, Math.Rounding.Ceil);
+        shares = _toShares(assets + worstCost, s.totalAssets, Math.Rounding.Ceil);
     }
 
-    /// @dev Assets paid for `shares`: their value, less the worst-case cost of any unwind needed.
+    /// @dev Worst-case assets paid for `shares`: their value less the worst-case unwind cost.
     function _previewRedeem(VaultMath.Snapshot memory s, uint256 shares) internal view returns (uint256) {
         uint256 value = _toAssets(shares, s.totalAssets, Math.Rounding.Floor);
         if (value <= s.idle) return value;
-        return s.idle + s.shortfallForBudget(value - s.idle, _strategy.maxSlippageBps);
+        uint256 worstCost = s.worstUnwindCost(s.fractionForValue(value - s.idle), _strategy.maxSlippageBps);
+        return value > worstCost ? value - worstCost : 0;
     }
 
-    /// @dev Burns first (checks-effects-interactions), unwinds if idle is short, then pays.
-    function _exit(
-        VaultMath.Snapshot memory s,
-        address caller,
-        address receiver,
-        address owner,
-        uint256 assets,
-        uint256 shares,
-        uint256 fractionWad,
-        uint256 charge
-    ) internal {
+    /// @dev Spends the allowance, burns, pays. Effects before the transfer out.
+    function _payOut(address caller, address receiver, address owner, uint256 assets, uint256 shares) internal {
         if (caller != owner) _spendAllowance(owner, caller, shares);
         _burn(owner, shares);
-        if (fractionWad != 0) {
-            if (fractionWad > VaultMath.WAD)
-                revert ERC4626ExceededMaxWithdraw(owner, assets, _previewRedeem(s, balanceOf(owner) + shares));
-            _unwind(s, owner, fractionWad, charge);
-        }
         IERC20(asset()).safeTransfer(receiver, assets);
         emit Withdraw(caller, receiver, owner, assets, shares);
     }
 
     /// @dev Sells `fractionWad` of the spot, buys back the same share of the short and frees the
-    /// same share of the margin. Each trade is bounded by the oracle price and the slippage
-    /// setting; afterwards the books may not have lost more than the charged worst case.
-    function _unwind(VaultMath.Snapshot memory s, address owner, uint256 fractionWad, uint256 charge) internal {
+    /// same share of the equity. Each trade is bounded by the oracle price and the slippage
+    /// setting, and the books may lose at most the worst case the previews charge.
+    /// @return cost What the books lost, at the oracle price (the leaver pays it).
+    function _unwind(VaultMath.Snapshot memory s, address owner, uint256 fractionWad) internal returns (uint256 cost) {
+        if (fractionWad == 0) return 0;
         if (_perpPosition().pendingOrder) revert VenueOrderPending();
         uint256 slippage = _strategy.maxSlippageBps;
-        // Rounded up so the worst-case proceeds cover the shortfall; capped at what is held.
-        uint256 spotUnits = Math.min(
-            (s.spotQty / SIZE_PER_SPOT_UNIT).mulDiv(fractionWad, VaultMath.WAD, Math.Rounding.Ceil),
-            s.spotQty / SIZE_PER_SPOT_UNIT
-        );
+        uint256 spotHeld = s.spotQty / SIZE_PER_SPOT_UNIT;
+        // Rounded up so the proceeds cover what the leaver is owed; capped at what is held.
+        uint256 spotUnits = Math.min(spotHeld.mulDiv(fractionWad, VaultMath.WAD, Math.Rounding.Ceil), spotHeld);
         uint256 shortReduce = Math.min(s.shortQty.mulDiv(fractionWad, VaultMath.WAD, Math.Rounding.Ceil), s.shortQty);
         uint256 marginOut = s.equityOrZero().mulDiv(fractionWad, VaultMath.WAD, Math.Rounding.Ceil);
 
         _sellSpot(spotUnits, s.price, slippage);
         if (shortReduce != 0) PERP_VENUE.decreaseShort(shortReduce, VaultMath.plusBps(s.price, slippage));
-        uint256 available = PERP_VENUE.position().margin;
-        if (marginOut > available) marginOut = available;
+        // Buying back part of the short settles that part's PnL into margin, so the settled
+        // margin covers f·equity; the cap only guards rounding.
+        marginOut = Math.min(marginOut, _perpPosition().margin);
         if (marginOut != 0) PERP_VENUE.withdrawMargin(marginOut, address(this));
 
-        // What the books lost beyond the leaver's assets must fit in the charged cost; the
-        // leaver's burned shares already paid for it.
-        VaultMath.Snapshot memory after_ = _snapshot();
-        emit Unwound(owner, spotUnits, shortReduce, marginOut, charge);
-        // before - after = (assets paid later) + cost; here assets are still held, so the drop
-        // so far is the trading cost alone.
-        if (after_.totalAssets + charge < s.totalAssets) revert CostTooHigh(s.totalAssets, after_.totalAssets, charge);
+        uint256 navAfter = _snapshot().totalAssets;
+        cost = navAfter >= s.totalAssets ? 0 : s.totalAssets - navAfter;
+        uint256 worstCost = s.worstUnwindCost(fractionWad, slippage);
+        if (cost > worstCost) revert CostTooHigh(s.totalAssets, navAfter, worstCost);
+        emit Unwound(owner, spotUnits, shortReduce, marginOut, cost);
     }
 
     /// @dev Sells `units` spot tokens for the asset with an oracle-bounded minimum.
@@ -583,34 +576,43 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         SPOT_VENUE.swapExactIn(asset(), address(SPOT), assetsIn, minOut, address(this));
     }
 
-    /// @dev Spot to S*, then the short to the spot actually held, margin to S/L. Margin is added
-    /// before the short grows and freed only after it shrinks, so no step needs more margin than
-    /// the venue allows.
+    /// @dev Restores the targets: spot at S*, the short equal to the spot actually held, perp
+    /// equity at notional / L, the rest idle. Order keeps every step within the venue's margin
+    /// rules: excess margin is freed first (after a fall it pays for the spot to buy), margin is
+    /// added before the short grows, and the last excess is freed only after the short shrinks.
     function _moveToTargets(VaultMath.Snapshot memory s, Strategy memory strat) internal {
         uint256 price = s.price == 0 ? _price() : s.price;
         uint256 slippage = strat.maxSlippageBps;
         // Trades smaller than a quarter of the soft delta band would not move any band; skip them.
         uint256 tolerance = s.totalAssets.mulDiv(_bands.deltaSoftBps, 4 * VaultMath.BPS);
-
-        // 1. Spot to its target value.
         uint256 spotTarget = VaultMath.targetSpotValue(s.totalAssets, strat.idleBufferBps, strat.targetLeverageBps);
+        uint256 equity = s.equityOrZero();
+
+        // 1. Free margin beyond what the planned short needs (this funds spot bought after a fall).
+        // Venues pay out settled margin only, never unrealised profit: cap at it.
+        uint256 plannedMargin = VaultMath.targetMargin(spotTarget, strat.targetLeverageBps);
+        if (equity > plannedMargin + tolerance) {
+            uint256 freed = Math.min(equity - plannedMargin, s.perpMargin);
+            if (freed != 0) PERP_VENUE.withdrawMargin(freed, address(this));
+            equity -= freed;
+        }
+
+        // 2. Spot to its target value.
         if (spotTarget > s.spotValue + tolerance) {
-            _buySpot(Math.min(spotTarget - s.spotValue, s.idle), price, slippage);
+            _buySpot(Math.min(spotTarget - s.spotValue, IERC20(asset()).balanceOf(address(this))), price, slippage);
         } else if (s.spotValue > spotTarget + tolerance) {
             uint256 sellSize = OracleLib.quoteToBaseUp(s.spotValue - spotTarget, price, 18, ASSET_DECIMALS);
             _sellSpot(Math.min(sellSize, s.spotQty) / SIZE_PER_SPOT_UNIT, price, slippage);
         }
 
-        // 2. The short sized from the spot actually held, margin at target leverage.
+        // 3. Margin for the short sized from the spot actually held, then the short itself.
         uint256 shortTarget = SPOT.balanceOf(address(this)) * SIZE_PER_SPOT_UNIT;
         uint256 marginTarget = VaultMath.targetMargin(
             OracleLib.baseToQuoteUp(shortTarget, price, 18, ASSET_DECIMALS),
             strat.targetLeverageBps
         );
-        uint256 equity = s.equityOrZero();
         if (marginTarget > equity) {
-            uint256 idleNow = IERC20(asset()).balanceOf(address(this));
-            uint256 topUp = Math.min(marginTarget - equity, idleNow);
+            uint256 topUp = Math.min(marginTarget - equity, IERC20(asset()).balanceOf(address(this)));
             if (topUp != 0) PERP_VENUE.depositMargin(topUp);
         }
         if (shortTarget > s.shortQty) {
@@ -618,10 +620,14 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         } else if (s.shortQty > shortTarget) {
             PERP_VENUE.decreaseShort(s.shortQty - shortTarget, VaultMath.plusBps(price, slippage));
         }
+
+        // 4. Whatever margin the smaller short no longer needs goes back to idle.
         if (equity > marginTarget) {
-            int256 equityNow = PERP_VENUE.equity();
-            if (equityNow > 0 && uint256(equityNow) > marginTarget) {
-                PERP_VENUE.withdrawMargin(uint256(equityNow) - marginTarget, address(this));
+            IPerpVenue.Position memory p = _perpPosition();
+            uint256 equityNow = VaultMath.positivePart(int256(p.margin) + p.unrealizedPnl + p.accruedFunding);
+            if (equityNow > marginTarget) {
+                uint256 freed = Math.min(equityNow - marginTarget, p.margin);
+                if (freed != 0) PERP_VENUE.withdrawMargin(freed, address(this));
             }
         }
     }
