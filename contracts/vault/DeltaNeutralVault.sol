@@ -592,7 +592,10 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         // Venues pay out settled margin only, never unrealised profit: cap at it.
         uint256 plannedMargin = VaultMath.targetMargin(spotTarget, strat.targetLeverageBps);
         if (equity > plannedMargin + tolerance) {
-            uint256 freed = Math.min(equity - plannedMargin, s.perpMargin);
+            // Keep enough settled margin to pay the venue's fees on the trades that follow.
+            uint256 feeReserve = spotTarget.mulDiv(slippage, VaultMath.BPS, Math.Rounding.Ceil);
+            uint256 withdrawable = s.perpMargin > feeReserve ? s.perpMargin - feeReserve : 0;
+            uint256 freed = Math.min(equity - plannedMargin, withdrawable);
             if (freed != 0) PERP_VENUE.withdrawMargin(freed, address(this));
             equity -= freed;
         }
