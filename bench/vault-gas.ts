@@ -1,0 +1,77 @@
+/**
+ * Gas of the vault's flows, next to a plain OpenZeppelin ERC-4626 measured in the same run.
+ * Run: npx hardhat run bench/vault-gas.ts (or npm run bench:gas). Figures are receipt gasUsed,
+ * including the 21k base cost of a transaction.
+ */
+import { network } from "hardhat";
+import { deployVaultStack, DEFAULT_STRATEGY } from "../test/fixtures/vaultStack.js";
+
+const { ethers, networkHelpers } = await network.create();
+const USDC = (n: bigint) => n * 10n ** 6n;
+
+const s = await deployVaultStack(ethers);
+const [alice, bob, carol, dave] = s.users;
+const plain = await ethers.deployContract("PlainERC4626", [s.addresses.usdc]);
+
+async function gas(tx: Promise<{ wait: () => Promise<{ gasUsed: bigint } | null> }>): Promise<bigint> {
+  return (await (await tx).wait())!.gasUsed;
+}
+async function fundFor(user: typeof alice, spender: string, amount: bigint) {
+  await (await s.usdc.mint(user.address, amount)).wait();
+  await (await s.usdc.connect(user).approve(spender, amount)).wait();
+}
+
+// Both vaults get a first depositor so the measured deposit is a typical one (supply > 0).
+const vaultAddress = await s.vault.getAddress();
+const plainAddress = await plain.getAddress();
+await s.fund(alice, USDC(1_000_000n));
+await (await s.vault.connect(alice).deposit(USDC(1_000_000n), alice.address)).wait();
+await fundFor(alice, plainAddress, USDC(1_000_000n));
+await (await plain.connect(alice).deposit(USDC(1_000_000n), alice.address)).wait();
+
+const rows: [string, bigint, string][] = [];
+const fullRebalance = await gas(s.vault.rebalance());
+rows.push(["rebalance: deploy deposits (swap, margin, open short)", fullRebalance, "target <= 250k"]);
+
+// A new depositor into each vault (positions open in ours).
+await s.fund(bob, USDC(10_000n));
+await fundFor(bob, plainAddress, USDC(10_000n));
+const vaultDeposit = await gas(s.vault.connect(bob).deposit(USDC(10_000n), bob.address));
+const plainDeposit = await gas(plain.connect(bob).deposit(USDC(10_000n), bob.address));
+rows.push(["deposit (new holder)", vaultDeposit, ""], ["  plain OZ ERC-4626 deposit", plainDeposit, ""]);
+
+// Redeem half of bob's shares: paid from idle in ours.
+const vaultRedeemIdle = await gas(
+  s.vault.connect(bob).redeem((await s.vault.balanceOf(bob.address)) / 2n, bob.address, bob.address),
+);
+const plainRedeem = await gas(
+  plain.connect(bob).redeem((await plain.balanceOf(bob.address)) / 2n, bob.address, bob.address),
+);
+rows.push(["redeem from idle", vaultRedeemIdle, ""], ["  plain OZ ERC-4626 redeem", plainRedeem, ""]);
+
+// A redeem larger than idle: pro-rata unwind (sell spot, reduce short, free margin).
+const vaultRedeemUnwind = await gas(
+  s.vault.connect(alice).redeem((await s.vault.balanceOf(alice.address)) / 4n, alice.address, alice.address),
+);
+rows.push(["redeem with unwind", vaultRedeemUnwind, ""]);
+
+// A margin-band rebalance after a +15% rally (keeper, soft tier).
+await networkHelpers.time.increase(DEFAULT_STRATEGY.minRebalanceInterval);
+await s.setPrice(3_450n * 10n ** 18n);
+const marginRebalance = await gas(s.vault.connect(s.keeper).rebalance());
+rows.push(["rebalance: margin band after +15% (sell spot, margin, cut short)", marginRebalance, "target <= 250k"]);
+// And after a fall (free margin, buy spot, grow short).
+await networkHelpers.time.increase(DEFAULT_STRATEGY.minRebalanceInterval);
+await s.setPrice(2_600n * 10n ** 18n);
+const fallRebalance = await gas(s.vault.connect(s.keeper).rebalance());
+rows.push(["rebalance: margin band after -25% (free margin, buy spot, grow short)", fallRebalance, "target <= 250k"]);
+void carol;
+void dave;
+void vaultAddress;
+
+const width = Math.max(...rows.map(([label]) => label.length));
+console.log("\nVault gas (receipt gasUsed)\n");
+for (const [label, used, note] of rows) console.log(`${label.padEnd(width)}  ${used.toString().padStart(8)}  ${note}`);
+const ratio = (a: bigint, b: bigint) => (Number((a * 1000n) / b) / 1000).toFixed(3);
+console.log(`\ndeposit / plain deposit        ${ratio(vaultDeposit, plainDeposit)}x  (target <= 1.15x)`);
+console.log(`idle redeem / plain redeem     ${ratio(vaultRedeemIdle, plainRedeem)}x  (target <= 1.2x)`);
