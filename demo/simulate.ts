@@ -1,0 +1,168 @@
+/**
+ * The demo's market loop: one step per hour of a price path. Each step moves time, updates the
+ * Chainlink feed, lets an arbitrageur trade the Uniswap pool back to the oracle price, lets a
+ * liquidator try the vault's perp account, gives the keeper its block, and records the vault.
+ */
+import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
+import type { NetworkHelpers } from "@nomicfoundation/hardhat-network-helpers/types";
+import { deployVaultStack, DEFAULT_PERP_PARAMS, type VaultStack } from "../test/fixtures/vaultStack.js";
+import { poolPriceWad, pushPoolToPrice } from "../deploy/lib/uniswap.js";
+import { toFeedAnswer } from "./pricePath.js";
+
+export interface Sample {
+  hour: number;
+  price: number;
+  sharePrice: number;
+  deltaBps: number;
+  marginRatioBps: number;
+  totalAssets: bigint;
+}
+
+export interface RebalanceRecord {
+  hour: number;
+  band: number;
+  tier: number;
+  /** totalAssets lost in the rebalance at the oracle price: pool fee, slippage, perp fee and impact. */
+  tradingCost: bigint;
+  gasUsed: bigint;
+  /** gasUsed × effective gas price, valued in USDC units at the oracle price. */
+  gasCostUsdc: bigint;
+}
+
+export interface SimulationResult {
+  samples: Sample[];
+  rebalances: RebalanceRecord[];
+  liquidations: number;
+  fundingUsdc: bigint;
+  depositedUsdc: bigint;
+  startShareValue: bigint;
+  endShareValue: bigint;
+}
+
+/** What the demo needs from the keeper: process the newest block and settle what it sent. */
+export interface KeeperDriver {
+  step(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Perp market of the demo: funding strong enough to show in a month (see the README). */
+export const DEMO_PERP_PARAMS = {
+  ...DEFAULT_PERP_PARAMS,
+  maxFundingRatePerDay: 5n * 10n ** 16n, // 5% a day at a skew of skewScale
+};
+/** Long open interest a trader holds so that longs pay the vault's short: 0.5% of skewScale. */
+export const DEMO_LONG_SIZE = 5_000n * 10n ** 18n;
+
+const USDC = 10n ** 6n;
+
+export async function deployDemoStack(ethers: HardhatEthers): Promise<VaultStack> {
+  return deployVaultStack(ethers, { perpParams: DEMO_PERP_PARAMS });
+}
+
+/** Depositors enter, a trader skews the market long, and the first rebalance deploys the cash. */
+export async function seedDemo(s: VaultStack, depositors: number, eachUsdc: bigint): Promise<bigint> {
+  let total = 0n;
+  for (const user of s.users.slice(0, depositors)) {
+    const amount = eachUsdc + BigInt(s.users.indexOf(user)) * 10_000n * USDC;
+    await s.fund(user, amount);
+    await (await s.vault.connect(user).deposit(amount, user.address)).wait();
+    total += amount;
+  }
+  const trader = s.users[depositors];
+  const margin = 30_000_000n * USDC;
+  const market = await s.market.getAddress();
+  await (await s.usdc.mint(trader.address, margin)).wait();
+  await (await s.usdc.connect(trader).approve(market, margin)).wait();
+  await (await s.market.connect(trader).depositMargin(margin)).wait();
+  await (await s.market.connect(trader).modifyPosition(DEMO_LONG_SIZE, 2n ** 255n - 1n)).wait();
+  return total;
+}
+
+export async function simulate(
+  ethers: HardhatEthers,
+  helpers: NetworkHelpers,
+  s: VaultStack,
+  prices: number[],
+  keeper: KeeperDriver,
+  depositedUsdc: bigint,
+  onProgress?: (hour: number) => void,
+): Promise<SimulationResult> {
+  const adapter = await s.perpVenue.getAddress();
+  const usdcAddress = s.addresses.usdc;
+  const liquidator = s.users[s.users.length - 1];
+  const mintFor = async (token: string, amount: bigint) => {
+    const t = token === usdcAddress ? s.usdc : s.weth;
+    await (await t.mint(s.admin.address, amount)).wait();
+  };
+  const samples: Sample[] = [];
+  const rebalances: RebalanceRecord[] = [];
+  let liquidations = 0;
+  let settledFunding = 0n;
+  const startShareValue = (await s.vault.vaultState()).sharePrice;
+
+  let processedBlock = await ethers.provider.getBlockNumber();
+  for (let hour = 1; hour < prices.length; hour++) {
+    await helpers.time.increase(3_600);
+    const answer = toFeedAnswer(prices[hour]);
+    await (await s.oracle.updateAnswer(answer)).wait();
+    const target = answer * 10n ** 10n;
+    // The arbitrageur keeps the pool within 0.05% of the oracle.
+    const poolPrice = await poolPriceWad(s.pool, s.pair);
+    const gap = poolPrice > target ? poolPrice - target : target - poolPrice;
+    if (gap * 2_000n > target) {
+      await pushPoolToPrice(s.admin, s.uniswap.router, s.pool, s.pair, target, { fund: mintFor });
+    }
+    // A liquidator watches the vault's perp account every hour.
+    if (await s.market.isLiquidatable(adapter)) {
+      await (await s.market.connect(liquidator).liquidate(adapter)).wait();
+    }
+
+    await keeper.step();
+
+    // Account for what happened in the blocks of this hour.
+    const head = await ethers.provider.getBlockNumber();
+    const rebalanceLogs = await s.vault.queryFilter(s.vault.filters.Rebalanced(), processedBlock + 1, head);
+    for (const log of rebalanceLogs) {
+      const receipt = await log.getTransactionReceipt();
+      const gasCostWei = receipt.gasUsed * receipt.gasPrice;
+      rebalances.push({
+        hour,
+        band: Number(log.args.band),
+        tier: Number(log.args.tier),
+        tradingCost:
+          log.args.totalAssetsBefore > log.args.totalAssetsAfter
+            ? log.args.totalAssetsBefore - log.args.totalAssetsAfter
+            : 0n,
+        gasUsed: receipt.gasUsed,
+        gasCostUsdc: (gasCostWei * target) / 10n ** 30n,
+      });
+    }
+    const liquidationLogs = await s.market.queryFilter(s.market.filters.Liquidated(adapter), processedBlock + 1, head);
+    liquidations += liquidationLogs.length;
+    const fundingLogs = await s.market.queryFilter(s.market.filters.FundingSettled(adapter), processedBlock + 1, head);
+    for (const log of fundingLogs) settledFunding += log.args.funding;
+    processedBlock = head;
+
+    const st = await s.vault.vaultState();
+    samples.push({
+      hour,
+      price: prices[hour],
+      sharePrice: Number(st.sharePrice) / 1e6,
+      deltaBps: Number(st.deltaBps),
+      marginRatioBps: st.marginRatioBps > 10n ** 9n ? Number.NaN : Number(st.marginRatioBps),
+      totalAssets: st.totalAssets,
+    });
+    onProgress?.(hour);
+  }
+  await keeper.stop();
+  const openFunding = (await s.perpVenue.position()).accruedFunding;
+  return {
+    samples,
+    rebalances,
+    liquidations,
+    fundingUsdc: settledFunding + openFunding,
+    depositedUsdc,
+    startShareValue,
+    endShareValue: (await s.vault.vaultState()).sharePrice,
+  };
+}
