@@ -56,9 +56,10 @@ contract PerpMarket is Ownable2Step, ReentrancyGuardTransient {
     /// @param maintenanceMarginBps Equity / notional below which the account is liquidatable, bps.
     /// @param liquidationRewardBps Liquidator reward, bps of the closed notional (capped at equity).
     /// @param maxFundingRatePerDay Funding rate at |skew| >= skewScale, WAD per day (1e16 = 1%).
-    /// @param skewScale Skew (base units) at which the premium reaches 100% and funding its maximum.
-    /// @param maxLongOpenInterest Cap on total long size, base units.
-    /// @param maxShortOpenInterest Cap on total short size, base units.
+    /// @param skewScale Skew, in WHOLE base tokens, at which the premium reaches 100% and funding
+    /// its maximum.
+    /// @param maxLongOpenInterest Cap on total long size, in WHOLE base tokens.
+    /// @param maxShortOpenInterest Cap on total short size, in WHOLE base tokens.
     struct MarketParams {
         uint256 takerFeeBps;
         uint256 initialMarginBps;
@@ -96,20 +97,17 @@ contract PerpMarket is Ownable2Step, ReentrancyGuardTransient {
         int128 lastFundingIndex;
     }
 
-    /// @dev Parameters read by every trade, in one slot (224 bits).
+    /// @dev Every parameter in one slot (256 bits). Skew scale and caps are whole base tokens so
+    /// they fit; the bounds keep each value inside its field.
     struct Params {
         uint16 takerFeeBps;
         uint16 initialMarginBps;
         uint16 maintenanceMarginBps;
         uint16 liquidationRewardBps;
         uint64 maxFundingRatePerDay;
-        uint96 skewScale;
-    }
-
-    /// @dev Open-interest caps, read only when a side grows.
-    struct Caps {
-        uint96 maxLong;
-        uint96 maxShort;
+        uint64 skewScaleTokens;
+        uint32 maxLongTokens;
+        uint32 maxShortTokens;
     }
 
     /// @dev Open interest per side and the last funding accrual, in one slot (232 bits).
@@ -162,9 +160,10 @@ contract PerpMarket is Ownable2Step, ReentrancyGuardTransient {
     uint256 public constant MIN_MAINTENANCE_MARGIN_BPS = 20;
     uint256 public constant MAX_LIQUIDATION_REWARD_BPS = 500;
     uint256 public constant MAX_FUNDING_RATE_PER_DAY_LIMIT = 0.1e18;
-    uint256 public constant MIN_SKEW_SCALE = 1e18;
-    uint256 public constant MAX_SKEW_SCALE = 1e28;
-    uint256 public constant MAX_OPEN_INTEREST_LIMIT = 1e28;
+    /// @notice Skew scale and open-interest bounds, whole base tokens.
+    uint256 public constant MIN_SKEW_SCALE = 1;
+    uint256 public constant MAX_SKEW_SCALE = 1e10;
+    uint256 public constant MAX_OPEN_INTEREST_LIMIT = 1e9;
 
     // ---------------------------------------------------------------------------------------
     // State
@@ -174,6 +173,10 @@ contract PerpMarket is Ownable2Step, ReentrancyGuardTransient {
     IERC20 public immutable collateral;
     /// @notice Decimals of `collateral`.
     uint8 public immutable collateralDecimals;
+    /// @dev 10^(18 + 18 - collateralDecimals): turns base units times a WAD price into collateral
+    /// units. The same divisor OracleLib.baseToQuoteUp/Down derive on every call, computed once
+    /// here because a trade converts four or five times (a fuzz test pins the equivalence).
+    uint256 internal immutable _quoteDivisor;
 
     // The feed is immutable: one market, one price source. Stored unpacked as immutables so an
     // oracle read costs no storage access on this side.
@@ -183,7 +186,6 @@ contract PerpMarket is Ownable2Step, ReentrancyGuardTransient {
     uint32 internal immutable _sequencerGracePeriod;
 
     Params internal _params;
-    Caps internal _caps;
     OpenInterest internal _oi;
     Ledger internal _ledger;
     /// @notice Cumulative liquidation shortfall the pool could not cover (collateral units).
@@ -199,6 +201,7 @@ contract PerpMarket is Ownable2Step, ReentrancyGuardTransient {
     event MarginWithdrawn(address indexed account, address indexed to, uint256 amount);
     /// @param funding Funding settled into margin (+ = received).
     /// @param realizedPnl PnL realised on the closed part of the position.
+    /// @param fundingIndex The market's funding index after accruing to this block.
     event PositionModified(
         address indexed account,
         int256 sizeDelta,
@@ -207,11 +210,14 @@ contract PerpMarket is Ownable2Step, ReentrancyGuardTransient {
         uint256 newEntryPrice,
         uint256 fee,
         int256 realizedPnl,
-        int256 funding
+        int256 funding,
+        int256 fundingIndex
     );
     /// @notice Funding settled into an account's margin outside a trade (withdrawals).
-    event FundingSettled(address indexed account, int256 funding);
-    event FundingAccrued(int256 fundingIndex, int256 ratePerDay, uint256 timestamp);
+    event FundingSettled(address indexed account, int256 funding, int256 fundingIndex);
+    /// @notice Funding accrued outside an account action (before a funding-parameter change);
+    /// trades, withdrawals and liquidations report the index in their own events.
+    event FundingAccrued(int256 fundingIndex, int256 ratePerDay);
     event PoolFunded(address indexed funder, uint256 amount);
     /// @param equity Equity at the oracle price before the reward (negative under bad debt).
     event Liquidated(
@@ -220,7 +226,8 @@ contract PerpMarket is Ownable2Step, ReentrancyGuardTransient {
         int256 size,
         uint256 price,
         int256 equity,
-        uint256 reward
+        uint256 reward,
+        int256 fundingIndex
     );
     /// @notice The pool took a liquidation shortfall (negative equity) onto itself.
     event ShortfallAbsorbed(address indexed account, uint256 shortfall);
@@ -269,6 +276,7 @@ contract PerpMarket is Ownable2Step, ReentrancyGuardTransient {
         if (decimals > OracleLib.MAX_DECIMALS) revert OracleLib.DecimalsTooLarge(decimals);
         collateral = collateral_;
         collateralDecimals = decimals;
+        _quoteDivisor = 10 ** (uint256(BASE_DECIMALS) + OracleLib.WAD_DECIMALS - decimals);
         _aggregator = address(feed_.aggregator);
         _heartbeat = feed_.heartbeat;
         _sequencerUptimeFeed = address(feed_.sequencerUptimeFeed);
@@ -315,7 +323,7 @@ contract PerpMarket is Ownable2Step, ReentrancyGuardTransient {
             uint256 price = _readPrice();
             Params memory params = _params;
             OpenInterest memory oi = _oi;
-            _accrue(oi, ledger, params, price);
+            _accrueView(oi, ledger, params, price);
             int256 funding = _signedValue(-account.size, ledger.fundingIndex - account.lastFundingIndex);
             margin += funding;
             int256 marginAfter = margin - amount.toInt256();
@@ -334,7 +342,7 @@ contract PerpMarket is Ownable2Step, ReentrancyGuardTransient {
                 entryPrice: account.entryPrice,
                 lastFundingIndex: ledger.fundingIndex
             });
-            if (funding != 0) emit FundingSettled(msg.sender, funding);
+            if (funding != 0) emit FundingSettled(msg.sender, funding, ledger.fundingIndex);
         }
         emit MarginWithdrawn(msg.sender, to, amount);
         collateral.safeTransfer(to, amount);
@@ -365,16 +373,21 @@ contract PerpMarket is Ownable2Step, ReentrancyGuardTransient {
         Params memory params = _params;
         OpenInterest memory oi = _oi;
         Ledger memory ledger = _ledger;
-        _accrue(oi, ledger, params, price);
+        _accrueView(oi, ledger, params, price);
 
-        fill = _fillPrice(price, int256(uint256(oi.long)) - int256(uint256(oi.short)), sizeDelta, params.skewScale);
+        fill = _fillPrice(
+            price,
+            int256(uint256(oi.long)) - int256(uint256(oi.short)),
+            sizeDelta,
+            params.skewScaleTokens
+        );
         if (sizeDelta > 0 ? fill > acceptablePrice : fill < acceptablePrice) {
             revert FillPriceOutOfBounds(fill, acceptablePrice);
         }
 
         Account memory account = _accounts[msg.sender];
         Trade memory trade = _applyTrade(account, sizeDelta, fill, ledger.fundingIndex, params.takerFeeBps);
-        _updateOpenInterest(oi, account.size, trade.newSize);
+        _updateOpenInterest(oi, params, account.size, trade.newSize);
         _checkTradeMargin(trade, price, params);
 
         // The pool is the counterparty of every flow: it moves by exactly what margin does not.
@@ -395,7 +408,8 @@ contract PerpMarket is Ownable2Step, ReentrancyGuardTransient {
             trade.newEntry,
             trade.fee,
             trade.realizedPnl,
-            trade.funding
+            trade.funding,
+            ledger.fundingIndex
         );
     }
 
@@ -410,7 +424,7 @@ contract PerpMarket is Ownable2Step, ReentrancyGuardTransient {
         Params memory params = _params;
         OpenInterest memory oi = _oi;
         Ledger memory ledger = _ledger;
-        _accrue(oi, ledger, params, price);
+        _accrueView(oi, ledger, params, price);
 
         Account memory acct = _accounts[account];
         (int256 equity, uint256 maintenance) = _equityAndRequirement(
@@ -423,17 +437,12 @@ contract PerpMarket is Ownable2Step, ReentrancyGuardTransient {
 
         uint256 remaining;
         if (equity > 0) {
-            uint256 notionalDown = OracleLib.baseToQuoteDown(
-                SignedMath.abs(acct.size),
-                price,
-                BASE_DECIMALS,
-                collateralDecimals
-            );
+            uint256 notionalDown = _toCollateralDown(SignedMath.abs(acct.size), price);
             reward = Math.min((notionalDown * params.liquidationRewardBps) / BPS, uint256(equity));
             remaining = uint256(equity) - reward;
         }
 
-        _updateOpenInterest(oi, acct.size, 0);
+        _updateOpenInterest(oi, params, acct.size, 0);
         // Margin leaves the account as (remaining + reward); the pool gets the rest, i.e. its PnL
         // and funding against the account, less any shortfall.
         int256 pool = ledger.poolBalance + int256(uint256(acct.margin)) - (remaining + reward).toInt256();
@@ -446,7 +455,7 @@ contract PerpMarket is Ownable2Step, ReentrancyGuardTransient {
             entryPrice: 0,
             lastFundingIndex: ledger.fundingIndex
         });
-        emit Liquidated(account, msg.sender, acct.size, price, equity, reward);
+        emit Liquidated(account, msg.sender, acct.size, price, equity, reward, ledger.fundingIndex);
         if (equity < 0) _recordShortfall(account, uint256(-equity), pool);
         if (reward != 0) collateral.safeTransfer(msg.sender, reward);
     }
@@ -513,7 +522,7 @@ contract PerpMarket is Ownable2Step, ReentrancyGuardTransient {
     /// @notice Price a trade of `sizeDelta` would fill at now (before the fee).
     function fillPrice(int256 sizeDelta) external view returns (uint256) {
         if (sizeDelta == 0) revert ZeroAmount();
-        return _fillPrice(_readPrice(), skew(), sizeDelta, _params.skewScale);
+        return _fillPrice(_readPrice(), skew(), sizeDelta, _params.skewScaleTokens);
     }
 
     /// @notice Long open interest minus short open interest, base units.
@@ -545,7 +554,6 @@ contract PerpMarket is Ownable2Step, ReentrancyGuardTransient {
     /// @notice Current parameters.
     function marketParams() external view returns (MarketParams memory) {
         Params memory p = _params;
-        Caps memory caps = _caps;
         return
             MarketParams({
                 takerFeeBps: p.takerFeeBps,
@@ -553,9 +561,9 @@ contract PerpMarket is Ownable2Step, ReentrancyGuardTransient {
                 maintenanceMarginBps: p.maintenanceMarginBps,
                 liquidationRewardBps: p.liquidationRewardBps,
                 maxFundingRatePerDay: p.maxFundingRatePerDay,
-                skewScale: p.skewScale,
-                maxLongOpenInterest: caps.maxLong,
-                maxShortOpenInterest: caps.maxShort
+                skewScale: p.skewScaleTokens,
+                maxLongOpenInterest: p.maxLongTokens,
+                maxShortOpenInterest: p.maxShortTokens
             });
     }
 
@@ -583,14 +591,8 @@ contract PerpMarket is Ownable2Step, ReentrancyGuardTransient {
         return OracleLib.readPriceWad(feed());
     }
 
-    /// @dev Advances the funding index in memory to now and emits; callers write the structs back.
-    function _accrue(OpenInterest memory oi, Ledger memory ledger, Params memory params, uint256 price) internal {
-        if (oi.lastFundingTime == block.timestamp) return;
-        int256 rate = _accrueView(oi, ledger, params, price);
-        emit FundingAccrued(ledger.fundingIndex, rate, block.timestamp);
-    }
-
-    /// @dev index += rate * price * dt / 1 day, truncated toward zero. The index moves no
+    /// @dev Advances the funding index in memory to now; callers write the structs back.
+    /// index += rate * price * dt / 1 day, truncated toward zero. The index moves no
     /// tokens by itself; each account's settlement rounds against the account.
     function _accrueView(
         OpenInterest memory oi,
@@ -617,29 +619,31 @@ contract PerpMarket is Ownable2Step, ReentrancyGuardTransient {
             return;
         }
         Ledger memory ledger = _ledger;
-        _accrue(oi, ledger, _params, _readPrice());
+        int256 rate = _accrueView(oi, ledger, _params, _readPrice());
         _oi = oi;
         _ledger = ledger;
+        emit FundingAccrued(ledger.fundingIndex, rate);
     }
 
     /// @dev clamp(skew / skewScale, -1, 1) * maxFundingRatePerDay, WAD per day.
     function _fundingRate(int256 skew_, Params memory params) internal pure returns (int256) {
         if (skew_ == 0) return 0;
-        int256 proportional = (skew_ * int256(WAD)) / int256(uint256(params.skewScale));
+        // skew is in base units and the scale in whole tokens: skew * WAD / (scale * 1e18) = skew / scale.
+        int256 proportional = skew_ / int256(uint256(params.skewScaleTokens));
         if (proportional > int256(WAD)) proportional = int256(WAD);
         else if (proportional < -int256(WAD)) proportional = -int256(WAD);
         return (proportional * int256(uint256(params.maxFundingRatePerDay))) / int256(WAD);
     }
 
-    /// @dev oracle * (1 + (2 * skew + delta) / (2 * skewScale)); buys round up, sells down.
+    /// @dev oracle * (1 + (2 * skew + delta) / (2 * skewScale * 1e18)); buys round up, sells down.
     function _fillPrice(
         uint256 price,
         int256 skew_,
         int256 sizeDelta,
-        uint256 skewScale
+        uint256 skewScaleTokens
     ) internal pure returns (uint256) {
         int256 numerator = price.toInt256() * (2 * skew_ + sizeDelta);
-        int256 denominator = 2 * int256(skewScale);
+        int256 denominator = 2 * int256(skewScaleTokens * WAD);
         int256 premium = numerator / denominator; // truncates toward zero
         if (numerator % denominator != 0) {
             if (sizeDelta > 0 && numerator > 0) premium += 1;
@@ -742,23 +746,26 @@ contract PerpMarket is Ownable2Step, ReentrancyGuardTransient {
 
     /// @dev Moves `oldSize` out of and `newSize` into the side totals; a side that grows must
     /// stay within its cap.
-    function _updateOpenInterest(OpenInterest memory oi, int256 oldSize, int256 newSize) internal view {
+    function _updateOpenInterest(
+        OpenInterest memory oi,
+        Params memory params,
+        int256 oldSize,
+        int256 newSize
+    ) internal pure {
         uint256 long = oi.long;
         uint256 short = oi.short;
         if (oldSize > 0) long -= uint256(oldSize);
         else short -= uint256(-oldSize);
         if (newSize > 0) long += uint256(newSize);
         else short += uint256(-newSize);
-        if (long > oi.long) {
-            uint256 cap = _caps.maxLong;
-            if (long > cap) revert OpenInterestCapExceeded(true, long, cap);
+        if (long > oi.long && long > uint256(params.maxLongTokens) * WAD) {
+            revert OpenInterestCapExceeded(true, long, uint256(params.maxLongTokens) * WAD);
         }
-        if (short > oi.short) {
-            uint256 cap = _caps.maxShort;
-            if (short > cap) revert OpenInterestCapExceeded(false, short, cap);
+        if (short > oi.short && short > uint256(params.maxShortTokens) * WAD) {
+            revert OpenInterestCapExceeded(false, short, uint256(params.maxShortTokens) * WAD);
         }
-        // Both fit in uint96: caps are at most MAX_OPEN_INTEREST_LIMIT, and a side over its cap
-        // (after the owner lowers it) can only shrink.
+        // Both fit in uint96: caps are at most MAX_OPEN_INTEREST_LIMIT tokens, and a side over its
+        // cap (after the owner lowers it) can only shrink.
         oi.long = uint96(long);
         oi.short = uint96(short);
     }
@@ -770,14 +777,24 @@ contract PerpMarket is Ownable2Step, ReentrancyGuardTransient {
         uint256 absSize = SignedMath.abs(size);
         uint256 absDelta = SignedMath.abs(priceDelta);
         if ((size < 0) != (priceDelta < 0)) {
-            return -OracleLib.baseToQuoteUp(absSize, absDelta, BASE_DECIMALS, collateralDecimals).toInt256();
+            return -_toCollateralUp(absSize, absDelta).toInt256();
         }
-        return OracleLib.baseToQuoteDown(absSize, absDelta, BASE_DECIMALS, collateralDecimals).toInt256();
+        return _toCollateralDown(absSize, absDelta).toInt256();
     }
 
     /// @dev |size| * price in collateral units, rounded up (requirements and fees).
     function _notionalUp(int256 size, uint256 price) internal view returns (uint256) {
-        return OracleLib.baseToQuoteUp(SignedMath.abs(size), price, BASE_DECIMALS, collateralDecimals);
+        return _toCollateralUp(SignedMath.abs(size), price);
+    }
+
+    /// @dev Collateral value of `baseAmount` at `priceWad`, rounded up (OracleLib.baseToQuoteUp).
+    function _toCollateralUp(uint256 baseAmount, uint256 priceWad) internal view returns (uint256) {
+        return Math.mulDiv(baseAmount, priceWad, _quoteDivisor, Math.Rounding.Ceil);
+    }
+
+    /// @dev Collateral value of `baseAmount` at `priceWad`, rounded down (OracleLib.baseToQuoteDown).
+    function _toCollateralDown(uint256 baseAmount, uint256 priceWad) internal view returns (uint256) {
+        return Math.mulDiv(baseAmount, priceWad, _quoteDivisor, Math.Rounding.Floor);
     }
 
     function _bpsUp(uint256 amount, uint256 bps) internal pure returns (uint256) {
@@ -817,13 +834,13 @@ contract PerpMarket is Ownable2Step, ReentrancyGuardTransient {
             _params.maxFundingRatePerDay = uint64(value);
         } else if (name == SKEW_SCALE) {
             _checkBounds(name, value, MIN_SKEW_SCALE, MAX_SKEW_SCALE);
-            _params.skewScale = uint96(value);
+            _params.skewScaleTokens = uint64(value);
         } else if (name == MAX_LONG_OPEN_INTEREST) {
             _checkBounds(name, value, 0, MAX_OPEN_INTEREST_LIMIT);
-            _caps.maxLong = uint96(value);
+            _params.maxLongTokens = uint32(value);
         } else if (name == MAX_SHORT_OPEN_INTEREST) {
             _checkBounds(name, value, 0, MAX_OPEN_INTEREST_LIMIT);
-            _caps.maxShort = uint96(value);
+            _params.maxShortTokens = uint32(value);
         } else {
             revert UnknownParameter(name);
         }
