@@ -117,8 +117,8 @@ describe("PerpMarketAdapter", function () {
         .to.emit(market, "PositionModified")
         .withArgs(adapterAddress, -2n * WAD, openFill, -2n * WAD, openFill, 2_999_997n, 0n, 0n, 0n); // fee: 5_999.994 USDC * 5 bps
 
-      // Buying 1 back from skew -2: 3000 * (1 + (-4 + 1) / 2 / 1e6) = 2999.99775
-      const closeFill = 2_999_997_750_000_000_000_000n;
+      // Buying 1 back from skew -2: 3000 * (1 + (-4 + 1) / 2 / 1e6) = 2999.9955
+      const closeFill = 2_999_995_500_000_000_000_000n;
       expect(await adapter.connect(vault).decreaseShort.staticCall(WAD, closeFill)).to.deep.equal([true, closeFill]);
       await expect(adapter.connect(vault).decreaseShort(WAD, closeFill - 1n))
         .to.be.revertedWithCustomError(market, "FillPriceOutOfBounds")
