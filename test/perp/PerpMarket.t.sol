@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
+import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {OracleLib} from "../../contracts/libraries/OracleLib.sol";
+import {PerpMarket} from "../../contracts/perp/PerpMarket.sol";
+import {TestERC20} from "../../contracts/test/TestERC20.sol";
+import {TestBase} from "../utils/Vm.sol";
+
+/// @notice Deploys a market with the fixture's default parameters.
+abstract contract PerpDeployer is TestBase {
+    uint32 internal constant HEARTBEAT = 1 days;
+
+    function _params() internal pure returns (PerpMarket.MarketParams memory) {
+        return
+            PerpMarket.MarketParams({
+                takerFeeBps: 5,
+                initialMarginBps: 1_000,
+                maintenanceMarginBps: 500,
+                liquidationRewardBps: 100,
+                maxFundingRatePerDay: 1e15,
+                skewScale: 1_000_000,
+                maxLongOpenInterest: 10_000,
+                maxShortOpenInterest: 10_000
+            });
+    }
+
+    function _feed(MockV3Aggregator aggregator) internal pure returns (OracleLib.Feed memory) {
+        return
+            OracleLib.Feed({
+                aggregator: AggregatorV3Interface(address(aggregator)),
+                heartbeat: HEARTBEAT,
+                sequencerUptimeFeed: AggregatorV3Interface(address(0)),
+                sequencerGracePeriod: 0
+            });
+    }
+
+    /// @dev |size| * price in collateral units (6 decimals), rounded up; the requirement basis.
+    function _notionalUp(int256 size, uint256 priceWad) internal pure returns (uint256) {
+        uint256 absSize = size < 0 ? uint256(-size) : uint256(size);
+        uint256 product = absSize * priceWad;
+        return product / 1e30 + (product % 1e30 == 0 ? 0 : 1);
+    }
+
+    function _bpsUp(uint256 amount, uint256 bps) internal pure returns (uint256) {
+        return (amount * bps + 9_999) / 10_000;
+    }
+
+    function _abs(int256 x) internal pure returns (uint256) {
+        return x < 0 ? uint256(-x) : uint256(x);
+    }
+}
+
+/// @notice Exposes the market's collateral conversions for comparison with OracleLib.
+contract PerpMarketHarness is PerpMarket {
+    constructor(
+        IERC20Metadata collateral_,
+        OracleLib.Feed memory feed_,
+        MarketParams memory params_
+    ) PerpMarket(collateral_, feed_, params_) {}
+
+    function toCollateralUp(uint256 baseAmount, uint256 priceWad) external view returns (uint256) {
+        return _toCollateralUp(baseAmount, priceWad);
+    }
+
+    function toCollateralDown(uint256 baseAmount, uint256 priceWad) external view returns (uint256) {
+        return _toCollateralDown(baseAmount, priceWad);
+    }
+}
+
+/// @notice Fuzz properties of single trades and liquidations.
+contract PerpMarketFuzzTest is PerpDeployer {
+    TestERC20 internal usdc;
+    MockV3Aggregator internal feed;
+    PerpMarket internal market;
+    address internal constant MAKER = address(0xBEEF);
+    address internal constant KEEPER = address(0xCAFE);
+
+    function setUp() public {
+        usdc = new TestERC20("USD Coin", "USDC", 6);
+        feed = new MockV3Aggregator(8, 3_000e8);
+        market = new PerpMarket(usdc, _feed(feed), _params());
+        usdc.mint(address(this), 1e18);
+        usdc.approve(address(market), type(uint256).max);
+        market.fundPool(1e12);
+        usdc.mint(MAKER, 1e18);
+        vm.prank(MAKER);
+        usdc.approve(address(market), type(uint256).max);
+    }
+
+    function _signed(uint256 magnitude, bool negative) internal pure returns (int256) {
+        return negative ? -int256(magnitude) : int256(magnitude);
+    }
+
+    /// @dev Another account moves the skew first, so fills carry a premium either way.
+    function _preSkew(uint256 seed) internal {
+        int256 skew = _signed(bound(seed, 0, 5_000e18), seed % 2 == 0);
+        if (skew == 0) return;
+        vm.prank(MAKER);
+        market.depositMargin(1e15);
+        vm.prank(MAKER);
+        market.modifyPosition(skew, skew > 0 ? type(uint256).max : 0);
+    }
+
+    /// @notice A trade either leaves the position at or above initial margin (valued exactly as
+    /// the market's view reports it), or reverts with InsufficientMargin carrying an equity below
+    /// the requirement.
+    function testFuzz_noPositionOpensBelowInitialMargin(
+        uint256 margin,
+        uint256 sizeSeed,
+        bool short,
+        uint256 priceDollars,
+        uint256 skewSeed
+    ) public {
+        priceDollars = bound(priceDollars, 100, 100_000);
+        feed.updateAnswer(int256(priceDollars * 1e8));
+        _preSkew(skewSeed);
+        margin = bound(margin, 1, 1e12);
+        int256 size = _signed(bound(sizeSeed, 1, 1_000e18), short);
+        market.depositMargin(margin);
+
+        uint256 price = priceDollars * 1e18;
+        try market.modifyPosition(size, short ? 0 : type(uint256).max) {
+            PerpMarket.PositionView memory v = market.positionOf(address(this));
+            uint256 required = _bpsUp(_notionalUp(size, price), 1_000);
+            require(v.size == size, "size not applied");
+            require(v.equity >= int256(required), "opened below initial margin");
+        } catch (bytes memory reason) {
+            require(bytes4(reason) == PerpMarket.InsufficientMargin.selector, "unexpected revert");
+            (int256 equity, uint256 required) = abi.decode(_args(reason), (int256, uint256));
+            require(required == _bpsUp(_notionalUp(size, price), 1_000), "wrong requirement");
+            require(equity < int256(required), "rejected a position at initial margin");
+        }
+    }
+
+    /// @notice After any price move and time, liquidation succeeds exactly when equity is below
+    /// maintenance, and `isLiquidatable` agrees.
+    function testFuzz_liquidationOnlyBelowMaintenance(
+        uint256 sizeSeed,
+        bool short,
+        uint256 extraMargin,
+        uint256 movePct,
+        uint256 dt,
+        uint256 skewSeed
+    ) public {
+        _preSkew(skewSeed);
+        int256 size = _signed(bound(sizeSeed, 1e15, 1_000e18), short);
+        // Enough for initial margin plus fee and premium at 3000, plus a fuzzed cushion.
+        uint256 margin = _bpsUp(_notionalUp(size, 3_000e18), 1_200) + bound(extraMargin, 0, 1e10);
+        market.depositMargin(margin);
+        market.modifyPosition(size, short ? 0 : type(uint256).max);
+
+        vm.warp(block.timestamp + bound(dt, 0, 30 days));
+        uint256 newDollars = (3_000 * bound(movePct, 50, 150)) / 100;
+        feed.updateAnswer(int256(newDollars * 1e8));
+
+        PerpMarket.PositionView memory v = market.positionOf(address(this));
+        uint256 maintenance = _bpsUp(_notionalUp(size, newDollars * 1e18), 500);
+        bool below = v.equity < int256(maintenance);
+        require(market.isLiquidatable(address(this)) == below, "isLiquidatable disagrees");
+
+        vm.prank(KEEPER);
+        try market.liquidate(address(this)) {
+            require(below, "liquidated at or above maintenance");
+            require(market.sizeOf(address(this)) == 0, "position left open");
+        } catch (bytes memory reason) {
+            require(!below, "could not liquidate below maintenance");
+            require(bytes4(reason) == PerpMarket.NotLiquidatable.selector, "unexpected revert");
+        }
+    }
+
+    /// @notice A winner paid past the pool leaves it in deficit; liquidating the gapped loser then
+    /// records exactly the part of its shortfall the pool could not cover, and tokens still equal
+    /// margins plus the (negative) pool.
+    function testFuzz_shortfallBeyondPoolIsRecorded(uint256 sizeSeed, uint256 gapPct) public {
+        PerpMarket.MarketParams memory p = _params();
+        p.maxFundingRatePerDay = 0;
+        PerpMarket m = new PerpMarket(usdc, _feed(feed), p);
+        usdc.approve(address(m), type(uint256).max);
+        m.fundPool(1e6);
+        int256 size = int256(bound(sizeSeed, 1e18, 100e18));
+        address long = address(0xA1);
+        address short = address(0xA2);
+        uint256 margin = _bpsUp(_notionalUp(size, 3_000e18), 1_100);
+        for (uint256 i = 0; i < 2; i++) {
+            address trader = i == 0 ? long : short;
+            usdc.mint(trader, margin);
+            vm.prank(trader);
+            usdc.approve(address(m), type(uint256).max);
+            vm.prank(trader);
+            m.depositMargin(margin);
+        }
+        vm.prank(long);
+        m.modifyPosition(size, type(uint256).max);
+        vm.prank(short);
+        m.modifyPosition(-size, 0);
+
+        feed.updateAnswer(int256((3_000e8 * bound(gapPct, 130, 300)) / 100));
+        vm.prank(long);
+        m.modifyPosition(-size, 0);
+
+        int256 poolBefore = m.poolBalance();
+        PerpMarket.PositionView memory loser = m.positionOf(short);
+        require(loser.equity < 0, "loser not under water");
+        vm.prank(KEEPER);
+        m.liquidate(short);
+
+        int256 poolAfter = poolBefore + int256(loser.margin);
+        require(m.poolBalance() == poolAfter, "pool did not take the loser's margin");
+        uint256 shortfall = uint256(-loser.equity);
+        uint256 expected = poolAfter < 0 ? _min(shortfall, uint256(-poolAfter)) : 0;
+        require(m.badDebt() == expected, "bad debt != uncovered shortfall");
+        int256 margins = int256(m.positionOf(long).margin + m.positionOf(short).margin);
+        require(int256(usdc.balanceOf(address(m))) == margins + m.poolBalance(), "conservation broken");
+    }
+
+    function _min(uint256 a, uint256 b) internal pure returns (uint256) {
+        return a < b ? a : b;
+    }
+
+    /// @notice The market's precomputed-divisor conversions equal OracleLib's, both directions,
+    /// for every supported collateral precision.
+    function testFuzz_conversionsMatchOracleLib(uint256 amount, uint256 price, uint8 decimalsSeed) public {
+        uint8[4] memory options = [uint8(6), 8, 18, 0];
+        uint8 decimals = options[decimalsSeed % 4];
+        TestERC20 token = new TestERC20("T", "T", decimals);
+        PerpMarketHarness harness = new PerpMarketHarness(token, _feed(feed), _params());
+        amount = bound(amount, 0, 1e30);
+        price = bound(price, 1e12, 1e30);
+        require(
+            harness.toCollateralUp(amount, price) == OracleLib.baseToQuoteUp(amount, price, 18, decimals),
+            "up differs"
+        );
+        require(
+            harness.toCollateralDown(amount, price) == OracleLib.baseToQuoteDown(amount, price, 18, decimals),
+            "down differs"
+        );
+    }
+
+    /// @dev Revert data without its 4-byte selector.
+    function _args(bytes memory reason) internal pure returns (bytes memory args) {
+        args = new bytes(reason.length - 4);
+        for (uint256 i = 0; i < args.length; i++) args[i] = reason[i + 4];
+    }
+}
+
+/// @notice Drives several accounts through random deposits, withdrawals, trades, price moves,
+/// time warps, liquidations and pool top-ups, recording what the invariants need.
+contract PerpHandler is PerpDeployer {
+    PerpMarket public immutable market;
+    TestERC20 public immutable usdc;
+    MockV3Aggregator public immutable feed;
+    address[4] internal _actors = [address(0x1001), address(0x1002), address(0x1003), address(0x1004)];
+    address internal constant KEEPER = address(0x2001);
+
+    uint256 public lastBadDebt;
+    bool public badDebtDecreased;
+    bool public tradeBelowInitialMargin;
+    uint256 public trades;
+    uint256 public liquidations;
+
+    constructor(PerpMarket market_, TestERC20 usdc_, MockV3Aggregator feed_) {
+        market = market_;
+        usdc = usdc_;
+        feed = feed_;
+        for (uint256 i = 0; i < _actors.length; i++) {
+            usdc.mint(_actors[i], 1e15);
+            vm.prank(_actors[i]);
+            usdc.approve(address(market_), type(uint256).max);
+        }
+    }
+
+    function actors() external view returns (address[4] memory) {
+        return _actors;
+    }
+
+    function deposit(uint256 actorSeed, uint256 amount) external {
+        address actor = _actors[actorSeed % 4];
+        vm.prank(actor);
+        market.depositMargin(bound(amount, 1, 1e11));
+        _after();
+    }
+
+    function withdraw(uint256 actorSeed, uint256 amount) external {
+        address actor = _actors[actorSeed % 4];
+        uint256 margin = market.positionOf(actor).margin;
+        if (margin == 0) return;
+        vm.prank(actor);
+        market.withdrawMargin(bound(amount, 1, margin), actor);
+        _after();
+    }
+
+    /// @dev Tops the account up when it is nearly empty, then trades up to ~12x its margin in
+    /// either direction, so some trades fail the initial-margin check and most pass.
+    function trade(uint256 actorSeed, uint256 sizeSeed, bool sell, uint256 topUp) external {
+        address actor = _actors[actorSeed % 4];
+        PerpMarket.PositionView memory before = market.positionOf(actor);
+        if (before.margin < 1_000e6) {
+            vm.prank(actor);
+            market.depositMargin(bound(topUp, 1_000e6, 100_000e6));
+            before = market.positionOf(actor);
+        }
+        (, int256 answer, , , ) = feed.latestRoundData();
+        uint256 price = uint256(answer) * 1e10;
+        uint256 maxSize = (before.margin * 1e30 * 12) / price + 1;
+        int256 delta = int256(bound(sizeSeed, 1, maxSize));
+        if (sell) delta = -delta;
+        int256 oldSize = before.size;
+        vm.prank(actor);
+        market.modifyPosition(delta, sell ? 0 : type(uint256).max);
+        trades++;
+        int256 newSize = oldSize + delta;
+        bool grew = newSize != 0 && (oldSize == 0 || (oldSize > 0) != (newSize > 0) || _abs(newSize) > _abs(oldSize));
+        if (grew) {
+            uint256 required = _bpsUp(_notionalUp(newSize, price), market.initialMarginBps());
+            if (market.positionOf(actor).equity < int256(required)) tradeBelowInitialMargin = true;
+        }
+        _after();
+    }
+
+    /// @dev Moves the price by up to 25% either way (gaps large enough to create bad debt).
+    function movePrice(uint256 pctSeed) external {
+        (, int256 answer, , , ) = feed.latestRoundData();
+        uint256 pct = bound(pctSeed, 75, 125);
+        uint256 next = (uint256(answer) * pct) / 100;
+        if (next < 100e8) next = 100e8;
+        if (next > 100_000e8) next = 100_000e8;
+        feed.updateAnswer(int256(next));
+        _after();
+    }
+
+    /// @dev Time passes and the feed reports again at the same price.
+    function warp(uint256 dt) external {
+        vm.warp(block.timestamp + bound(dt, 1, 3 days));
+        (, int256 answer, , , ) = feed.latestRoundData();
+        feed.updateAnswer(answer);
+        _after();
+    }
+
+    /// @dev Liquidates every account the market reports as liquidatable.
+    function liquidateAll() external {
+        for (uint256 i = 0; i < _actors.length; i++) {
+            if (!market.isLiquidatable(_actors[i])) continue;
+            vm.prank(KEEPER);
+            market.liquidate(_actors[i]);
+            liquidations++;
+        }
+        _after();
+    }
+
+    function fundPool(uint256 amount) external {
+        amount = bound(amount, 1, 1e10);
+        usdc.mint(address(this), amount);
+        usdc.approve(address(market), amount);
+        market.fundPool(amount);
+        _after();
+    }
+
+    function _after() internal {
+        uint256 badDebt = market.badDebt();
+        if (badDebt < lastBadDebt) badDebtDecreased = true;
+        lastBadDebt = badDebt;
+    }
+}
+
+/// @notice Invariants of the market under the handler's random sequences.
+contract PerpMarketInvariantTest is PerpDeployer {
+    PerpMarket internal market;
+    TestERC20 internal usdc;
+    PerpHandler internal handler;
+
+    function setUp() public {
+        usdc = new TestERC20("USD Coin", "USDC", 6);
+        MockV3Aggregator feed = new MockV3Aggregator(8, 3_000e8);
+        PerpMarket.MarketParams memory p = _params();
+        // Smaller scale and caps so four accounts move the skew, premium and funding materially.
+        p.skewScale = 2_000;
+        p.maxFundingRatePerDay = 1e16;
+        p.maxLongOpenInterest = 150;
+        p.maxShortOpenInterest = 150;
+        market = new PerpMarket(usdc, _feed(feed), p);
+        handler = new PerpHandler(market, usdc, feed);
+        // A small pool, so deficits and bad debt are reachable.
+        usdc.mint(address(this), 1_000e6);
+        usdc.approve(address(market), type(uint256).max);
+        market.fundPool(1_000e6);
+    }
+
+    function targetContracts() public view returns (address[] memory targets) {
+        targets = new address[](1);
+        targets[0] = address(handler);
+    }
+
+    /// @notice Tokens held == sum of margins + pool, to the wei.
+    function invariant_marginConservation() public view {
+        address[4] memory actors = handler.actors();
+        int256 total = market.poolBalance();
+        for (uint256 i = 0; i < actors.length; i++) total += int256(market.positionOf(actors[i]).margin);
+        require(int256(usdc.balanceOf(address(market))) == total, "balance != margins + pool");
+    }
+
+    /// @notice Open interest per side equals the sum of account sizes on that side.
+    function invariant_openInterestMatchesSizes() public view {
+        address[4] memory actors = handler.actors();
+        uint256 long;
+        uint256 short;
+        for (uint256 i = 0; i < actors.length; i++) {
+            int256 size = market.sizeOf(actors[i]);
+            if (size > 0) long += uint256(size);
+            else short += uint256(-size);
+        }
+        (uint256 oiLong, uint256 oiShort) = market.openInterest();
+        require(oiLong == long && oiShort == short, "open interest != sum of sizes");
+        require(market.skew() == int256(long) - int256(short), "skew != long - short");
+    }
+
+    /// @notice A trade that opened, grew or flipped a position never left it below initial margin.
+    function invariant_noTradeLeavesPositionBelowInitialMargin() public view {
+        require(!handler.tradeBelowInitialMargin(), "trade left a position below initial margin");
+    }
+
+    /// @notice Bad debt is a running total: it never shrinks.
+    function invariant_badDebtOnlyGrows() public view {
+        require(!handler.badDebtDecreased(), "bad debt decreased");
+        require(market.badDebt() >= handler.lastBadDebt(), "bad debt below its last value");
+    }
+}
