@@ -190,9 +190,9 @@ describe("DeltaNeutralVault: roles, pause, emergency unwind, parameters, automat
           maintenanceMarginBps: 500n,
           liquidationRewardBps: 100n,
           maxFundingRatePerDay: 10n ** 15n,
-          skewScale: 10n ** 24n,
-          maxLongOpenInterest: 10n ** 22n,
-          maxShortOpenInterest: 10n ** 22n,
+          skewScale: 1_000_000n,
+          maxLongOpenInterest: 10_000n,
+          maxShortOpenInterest: 10_000n,
         },
       ]);
       const adapter = await ethers.deployContract("PerpMarketAdapter", [await otherMarket.getAddress()]);

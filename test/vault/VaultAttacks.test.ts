@@ -152,7 +152,7 @@ describe("DeltaNeutralVault: attacks", function () {
       const s = await networkHelpers.loadFixture(fixture);
       const [alice] = s.users;
       await depositFor(s, alice, usdc(1_000_000));
-      await (await s.market.setParameter(ethers.encodeBytes32String("maxShortOpenInterest"), 10n ** 18n)).wait();
+      await (await s.market.setParameter(ethers.encodeBytes32String("maxShortOpenInterest"), 1n)).wait();
       const before = await books(s);
       await expect(s.vault.rebalance()).to.be.revertedWithCustomError(s.market, "OpenInterestCapExceeded");
       expect(await books(s)).to.deep.equal(before);
