@@ -11,7 +11,7 @@ contract ReentrantSpotVenue is ISpotVenue {
     using SafeERC20 for IERC20;
 
     ISpotVenue public immutable inner;
-    address public target;
+    address public attackTarget;
     bytes public attackData;
 
     constructor(ISpotVenue inner_) {
@@ -19,7 +19,7 @@ contract ReentrantSpotVenue is ISpotVenue {
     }
 
     function arm(address target_, bytes calldata attackData_) external {
-        target = target_;
+        attackTarget = target_;
         attackData = attackData_;
     }
 
@@ -30,8 +30,9 @@ contract ReentrantSpotVenue is ISpotVenue {
         uint256 minAmountOut,
         address recipient
     ) external returns (uint256) {
-        if (target != address(0)) {
-            (bool ok, bytes memory answer) = target.call(attackData);
+        if (attackTarget != address(0)) {
+            // solhint-disable-next-line avoid-low-level-calls
+            (bool ok, bytes memory answer) = attackTarget.call(attackData);
             if (!ok) {
                 assembly ("memory-safe") {
                     revert(add(answer, 32), mload(answer))
