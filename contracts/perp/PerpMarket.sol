@@ -214,6 +214,8 @@ contract PerpMarket is Ownable2Step, ReentrancyGuardTransient {
         int256 fundingIndex
     );
     /// @notice Funding settled into an account's margin outside a trade (withdrawals).
+    /// @notice Unrealised profit was paid into margin on a withdrawal; the entry is now `price`.
+    event ProfitRealized(address indexed account, int256 profit, uint256 price);
     event FundingSettled(address indexed account, int256 funding, int256 fundingIndex);
     /// @notice Funding accrued outside an account action (before a funding-parameter change);
     /// trades, withdrawals and liquidations report the index in their own events.
@@ -309,7 +311,8 @@ contract PerpMarket is Ownable2Step, ReentrancyGuardTransient {
 
     /// @notice Sends `amount` of the caller's margin to `to`. With an open position, funding is
     /// settled first and equity after the withdrawal must stay at or above the initial margin of
-    /// the position's notional at the oracle price.
+    /// the position's notional at the oracle price. When the withdrawal exceeds settled margin and
+    /// the position is in profit, the profit is realised first (entry re-based to the oracle price).
     function withdrawMargin(uint256 amount, address to) external nonReentrant {
         if (amount == 0) revert ZeroAmount();
         Ledger memory ledger = _ledger;
@@ -327,22 +330,36 @@ contract PerpMarket is Ownable2Step, ReentrancyGuardTransient {
             int256 funding = _signedValue(-account.size, ledger.fundingIndex - account.lastFundingIndex);
             margin += funding;
             int256 marginAfter = margin - amount.toInt256();
-            int256 equityAfter = marginAfter + _signedValue(account.size, _priceDelta(price, account.entryPrice));
+            int256 pnl = _signedValue(account.size, _priceDelta(price, account.entryPrice));
+            uint256 entryPrice = account.entryPrice;
+            int256 realized;
+            if (marginAfter < 0 && pnl > 0) {
+                // Paying out unrealised profit: realise it into margin at the oracle price and
+                // re-base the entry there. Equity is unchanged; the pool pays the profit now.
+                realized = pnl;
+                marginAfter += pnl;
+                pnl = 0;
+                entryPrice = price;
+            }
+            int256 equityAfter = marginAfter + pnl;
             uint256 required = _bpsUp(_notionalUp(account.size, price), params.initialMarginBps);
             if (marginAfter < 0 || equityAfter < required.toInt256()) {
                 revert WithdrawalBelowInitialMargin(equityAfter, required);
             }
-            // The pool pays (or receives) the funding; margin and pool move by equal amounts.
-            ledger.poolBalance = (ledger.poolBalance - funding).toInt128();
+            // The pool pays (or receives) the funding and pays any realised profit; margin and
+            // pool move by equal amounts.
+            ledger.poolBalance = (ledger.poolBalance - funding - realized).toInt128();
+            if (ledger.poolBalance < 0) revert PoolDeficit(uint256(-int256(ledger.poolBalance)));
             _ledger = ledger;
             _oi = oi;
             _accounts[msg.sender] = Account({
                 margin: uint256(marginAfter).toUint128(),
                 size: account.size,
-                entryPrice: account.entryPrice,
+                entryPrice: entryPrice.toUint128(),
                 lastFundingIndex: ledger.fundingIndex
             });
             if (funding != 0) emit FundingSettled(msg.sender, funding, ledger.fundingIndex);
+            if (realized != 0) emit ProfitRealized(msg.sender, realized, price);
         }
         emit MarginWithdrawn(msg.sender, to, amount);
         collateral.safeTransfer(to, amount);

@@ -589,13 +589,16 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         uint256 equity = s.equityOrZero();
 
         // 1. Free margin beyond what the planned short needs (this funds spot bought after a fall).
-        // Venues pay out settled margin only, never unrealised profit: cap at it.
         uint256 plannedMargin = VaultMath.targetMargin(spotTarget, strat.targetLeverageBps);
         if (equity > plannedMargin + tolerance) {
-            // Keep enough settled margin to pay the venue's fees on the trades that follow.
+            uint256 freed = equity - plannedMargin;
+            // A withdrawal within settled margin leaves the rest of it to pay the venue's fees on
+            // the trades that follow; keep a reserve for them. (Beyond settled margin the venue
+            // realises profit first and the whole planned margin stays settled.)
             uint256 feeReserve = spotTarget.mulDiv(slippage, VaultMath.BPS, Math.Rounding.Ceil);
-            uint256 withdrawable = s.perpMargin > feeReserve ? s.perpMargin - feeReserve : 0;
-            uint256 freed = Math.min(equity - plannedMargin, withdrawable);
+            if (freed <= s.perpMargin && s.perpMargin - freed < feeReserve) {
+                freed = s.perpMargin > feeReserve ? s.perpMargin - feeReserve : 0;
+            }
             if (freed != 0) PERP_VENUE.withdrawMargin(freed, address(this));
             equity -= freed;
         }
@@ -628,10 +631,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         if (equity > marginTarget) {
             IPerpVenue.Position memory p = _perpPosition();
             uint256 equityNow = VaultMath.positivePart(int256(p.margin) + p.unrealizedPnl + p.accruedFunding);
-            if (equityNow > marginTarget) {
-                uint256 freed = Math.min(equityNow - marginTarget, p.margin);
-                if (freed != 0) PERP_VENUE.withdrawMargin(freed, address(this));
-            }
+            if (equityNow > marginTarget) PERP_VENUE.withdrawMargin(equityNow - marginTarget, address(this));
         }
     }
 

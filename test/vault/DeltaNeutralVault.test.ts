@@ -123,6 +123,17 @@ describe("DeltaNeutralVault: flows and scenarios on the real venues", function (
       expect(after.totalAssets * 10_000n > navBefore * 9_980n).to.equal(true);
     });
 
+    it("-70% with nobody rebalancing on the way: unrealised profit is freed and every band restored", async function () {
+      const s = await networkHelpers.loadFixture(fixture);
+      await deployed(s);
+      const navBefore = (await s.vault.vaultState()).totalAssets;
+      await s.setPrice(price(900));
+      expect((await s.vault.vaultState()).band).to.equal(Band.MarginHigh);
+      await expect(s.vault.rebalance()).to.emit(s.market, "ProfitRealized");
+      const after = await expectAtTargets(s);
+      expect(after.totalAssets * 10_000n > navBefore * 9_950n).to.equal(true);
+    });
+
     it("a keeper may not act on a soft breach before the minimum interval", async function () {
       const s = await networkHelpers.loadFixture(fixture);
       await deployed(s);
