@@ -129,6 +129,8 @@ interface IDeltaNeutralVault is IERC4626 {
     error BandStillBreached(Band band, int256 deltaBps, uint256 marginRatioBps, uint256 idleBps);
     /// @notice A rebalance or unwind would lose more than its bounded cost.
     error CostTooHigh(uint256 totalAssetsBefore, uint256 totalAssetsAfter, uint256 maxLoss);
+    /// @notice A spot swap delivered less than the oracle-bounded minimum.
+    error SpotOutputTooLow(uint256 received, uint256 minimum);
     /// @notice The perp venue has an order waiting for execution; trading must wait.
     error VenueOrderPending();
     /// @notice A parameter is outside its hard bounds (the name says which).

@@ -494,16 +494,18 @@ contract PerpMarket is Ownable2Step, ReentrancyGuardTransient {
 
     /// @notice `account`'s position valued at the current oracle price, funding extrapolated to now.
     function positionOf(address account) external view returns (PositionView memory view_) {
-        uint256 price = _readPrice();
         Account memory acct = _accounts[account];
         view_.size = acct.size;
         view_.entryPrice = acct.entryPrice;
         view_.margin = acct.margin;
         view_.marginRatioBps = type(uint256).max;
         if (acct.size == 0) {
+            // No position, nothing to price: an account without one stays readable while the
+            // feed is stale.
             view_.equity = int256(uint256(acct.margin));
             return view_;
         }
+        uint256 price = _readPrice();
         OpenInterest memory oi = _oi;
         Ledger memory ledger = _ledger;
         _accrueView(oi, ledger, _params, price);

@@ -563,7 +563,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
             OracleLib.baseToQuoteDown(units * SIZE_PER_SPOT_UNIT, price, 18, ASSET_DECIMALS),
             slippage
         );
-        SPOT_VENUE.swapExactIn(address(SPOT), asset(), units, minOut, address(this));
+        _swap(SPOT, IERC20(asset()), units, minOut);
     }
 
     /// @dev Buys spot with `assetsIn` of the asset with an oracle-bounded minimum.
@@ -573,7 +573,16 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
             OracleLib.quoteToBaseDown(assetsIn, price, 18, ASSET_DECIMALS) / SIZE_PER_SPOT_UNIT,
             slippage
         );
-        SPOT_VENUE.swapExactIn(asset(), address(SPOT), assetsIn, minOut, address(this));
+        _swap(IERC20(asset()), SPOT, assetsIn, minOut);
+    }
+
+    /// @dev Swaps through the spot venue and checks what actually arrived: the venue enforces the
+    /// minimum too, but the vault does not take its word for it.
+    function _swap(IERC20 tokenIn, IERC20 tokenOut, uint256 amountIn, uint256 minOut) internal {
+        uint256 before = tokenOut.balanceOf(address(this));
+        SPOT_VENUE.swapExactIn(address(tokenIn), address(tokenOut), amountIn, minOut, address(this));
+        uint256 received = tokenOut.balanceOf(address(this)) - before;
+        if (received < minOut) revert SpotOutputTooLow(received, minOut);
     }
 
     /// @dev Restores the targets: spot at S*, the short equal to the spot actually held, perp
@@ -583,8 +592,10 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     function _moveToTargets(VaultMath.Snapshot memory s, Strategy memory strat) internal {
         uint256 price = s.price == 0 ? _price() : s.price;
         uint256 slippage = strat.maxSlippageBps;
-        // Trades smaller than a quarter of the soft delta band would not move any band; skip them.
-        uint256 tolerance = s.totalAssets.mulDiv(_bands.deltaSoftBps, 4 * VaultMath.BPS);
+        // Trades smaller than a quarter of the narrowest soft band would not move any band; skip them.
+        Bands memory b = _bands;
+        uint256 narrowest = Math.min(b.deltaSoftBps, b.idleSoftBps);
+        uint256 tolerance = s.totalAssets.mulDiv(narrowest, 4 * VaultMath.BPS);
         uint256 spotTarget = VaultMath.targetSpotValue(s.totalAssets, strat.idleBufferBps, strat.targetLeverageBps);
         uint256 equity = s.equityOrZero();
 

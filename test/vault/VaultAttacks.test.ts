@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import {
-  DEFAULT_BANDS,
   DEFAULT_STRATEGY,
   HEARTBEAT,
+  deployVaultOn,
   vaultStackFixture,
   type VaultStack,
 } from "../fixtures/vaultStack.js";
@@ -162,29 +162,7 @@ describe("DeltaNeutralVault: attacks", function () {
   describe("reentrancy through a hostile venue", function () {
     async function hostileVault(s: VaultStack) {
       const hostile = await ethers.deployContract("ReentrantSpotVenue", [await s.venue.getAddress()]);
-      const adapter = await ethers.deployContract("PerpMarketAdapter", [await s.market.getAddress()]);
-      const vault = await ethers.deployContract("DeltaNeutralVault", [
-        {
-          asset: s.addresses.usdc,
-          spotToken: s.addresses.weth,
-          spotVenue: await hostile.getAddress(),
-          perpVenue: await adapter.getAddress(),
-          feed: {
-            aggregator: s.addresses.oracle,
-            heartbeat: HEARTBEAT,
-            sequencerUptimeFeed: ethers.ZeroAddress,
-            sequencerGracePeriod: 0,
-          },
-          admin: s.admin.address,
-          guardian: s.guardian.address,
-          name: "Hostile",
-          symbol: "H",
-          bands: DEFAULT_BANDS,
-          strategy: DEFAULT_STRATEGY,
-          depositCap: usdc(100_000_000),
-        },
-      ]);
-      await (await adapter.bindVault(await vault.getAddress())).wait();
+      const vault = await deployVaultOn(ethers, s, { spotVenue: await hostile.getAddress() });
       return { hostile, vault };
     }
 

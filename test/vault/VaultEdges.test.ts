@@ -1,0 +1,158 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+import { DEFAULT_STRATEGY, deployVaultOn, vaultStackFixture, type VaultStack } from "../fixtures/vaultStack.js";
+import { Band, deployed, usdc } from "./helpers.js";
+import type { DeltaNeutralVault } from "../../types/ethers-contracts/index.js";
+
+const { ethers, networkHelpers } = await network.create();
+const fixture = vaultStackFixture(ethers);
+
+async function depositInto(s: VaultStack, vault: DeltaNeutralVault, amount: bigint) {
+  const [alice] = s.users;
+  await (await s.usdc.mint(alice.address, amount)).wait();
+  await (await s.usdc.connect(alice).approve(await vault.getAddress(), amount)).wait();
+  await (await vault.connect(alice).deposit(amount, alice.address)).wait();
+  return alice;
+}
+
+/** A vault whose perp venue is a faulty wrapper around a real adapter. */
+async function faultyPerpVault(s: VaultStack) {
+  const adapter = await ethers.deployContract("PerpMarketAdapter", [await s.market.getAddress()]);
+  const faulty = await ethers.deployContract("FaultyPerpVenue", [await adapter.getAddress()]);
+  await (await adapter.bindVault(await faulty.getAddress())).wait();
+  const vault = await deployVaultOn(ethers, s, { perpVenue: await faulty.getAddress() });
+  return { faulty, vault };
+}
+
+describe("DeltaNeutralVault: edges and faulty venues", function () {
+  it("exposes its wiring and limits", async function () {
+    const s = await networkHelpers.loadFixture(fixture);
+    expect(await s.vault.spotToken()).to.equal(s.addresses.weth);
+    expect(await s.vault.spotVenue()).to.equal(s.addresses.venue);
+    expect(await s.vault.perpVenue()).to.equal(await s.perpVenue.getAddress());
+    expect(await s.vault.priceFeed()).to.equal(s.addresses.oracle);
+    expect(await s.vault.depositCap()).to.equal(usdc(100_000_000));
+    expect((await s.vault.strategy()).targetLeverageBps).to.equal(BigInt(DEFAULT_STRATEGY.targetLeverageBps));
+    expect(await s.vault.decimals()).to.equal(12n); // USDC's 6 plus the 6-decimal offset
+    const { alice, shares } = await deployed(s);
+    expect(await s.vault.maxRedeem(alice.address)).to.equal(shares);
+    expect(await s.vault.maxWithdraw(alice.address)).to.equal(await s.vault.previewRedeem(shares));
+  });
+
+  it("the constructor rejects zero addresses and tokens with more than 18 decimals", async function () {
+    const s = await networkHelpers.loadFixture(fixture);
+    await expect(deployVaultOn(ethers, s, { spotVenue: ethers.ZeroAddress })).to.be.revertedWithCustomError(
+      s.vault,
+      "ZeroAddress",
+    );
+    const fat = await ethers.deployContract("TestERC20", ["Fat", "FAT", 24]);
+    await expect(deployVaultOn(ethers, s, { spotToken: await fat.getAddress() }))
+      .to.be.revertedWithCustomError(s.vault, "DecimalsTooLarge")
+      .withArgs(24);
+  });
+
+  it("withdraw and redeem beyond the owner's shares revert with the ERC-4626 errors", async function () {
+    const s = await networkHelpers.loadFixture(fixture);
+    const { alice, shares } = await deployed(s);
+    await expect(s.vault.connect(alice).redeem(shares + 1n, alice.address, alice.address))
+      .to.be.revertedWithCustomError(s.vault, "ERC4626ExceededMaxRedeem")
+      .withArgs(alice.address, shares + 1n, shares);
+    const max = await s.vault.maxWithdraw(alice.address);
+    // maxWithdraw is the worst case of a full redeem, so a little more may still fit; twice does not.
+    await expect(s.vault.connect(alice).withdraw(max * 2n, alice.address, alice.address))
+      .to.be.revertedWithCustomError(s.vault, "ERC4626ExceededMaxWithdraw")
+      .withArgs(alice.address, max * 2n, (reported: bigint) => reported >= max - 10n && reported <= max + 10n);
+    // The maximum itself goes through, with the unwind.
+    await expect(s.vault.connect(alice).withdraw(max, alice.address, alice.address)).to.emit(s.vault, "Unwound");
+  });
+
+  it("setters reject no-ops and a fee without a recipient", async function () {
+    const s = await networkHelpers.loadFixture(fixture);
+    const name = (x: string) => ethers.encodeBytes32String(x);
+    await expect(s.vault.setStrategy(DEFAULT_STRATEGY))
+      .to.be.revertedWithCustomError(s.vault, "ParameterUnchanged")
+      .withArgs(name("strategy"));
+    await expect(s.vault.setFees(0, 0, ethers.ZeroAddress))
+      .to.be.revertedWithCustomError(s.vault, "ParameterUnchanged")
+      .withArgs(name("fees"));
+    await expect(s.vault.setFees(100, 0, ethers.ZeroAddress)).to.be.revertedWithCustomError(s.vault, "ZeroAddress");
+  });
+
+  it("fees: nothing accrues twice in one block or on an empty vault", async function () {
+    const s = await networkHelpers.loadFixture(fixture);
+    const recipient = s.users[6].address;
+    await (await s.vault.setFees(200, 0, recipient)).wait();
+    await networkHelpers.time.increase(86_400);
+    await (await s.vault.accrueFees()).wait(); // empty vault: nothing to charge
+    expect(await s.vault.balanceOf(recipient)).to.equal(0n);
+    await s.oracle.updateAnswer(3_000_00000000n);
+    await deployed(s);
+    await networkHelpers.time.increase(86_400);
+    await (await s.oracle.updateAnswer(3_000_00000000n)).wait();
+    // Two accruals in one block: the second adds nothing.
+    await ethers.provider.send("evm_setAutomine", [false]);
+    const first = await s.vault.accrueFees();
+    const second = await s.vault.accrueFees();
+    await networkHelpers.mine();
+    await ethers.provider.send("evm_setAutomine", [true]);
+    const r1 = await first.wait();
+    const r2 = await second.wait();
+    const accrued = (r: typeof r1) =>
+      r!.logs.filter((l) => l.topics[0] === s.vault.interface.getEvent("FeesAccrued").topicHash);
+    expect(accrued(r1).length).to.equal(1);
+    expect(accrued(r2).length).to.equal(0);
+  });
+
+  describe("faulty venues", function () {
+    it("a perp venue with a pending asynchronous order blocks rebalances and unwinds, not deposits", async function () {
+      const s = await networkHelpers.loadFixture(fixture);
+      const { faulty, vault } = await faultyPerpVault(s);
+      const alice = await depositInto(s, vault, usdc(100_000));
+      await (await vault.rebalance()).wait();
+      await (await faulty.setPending(true)).wait();
+      await expect(vault.rebalance()).to.be.revertedWithCustomError(vault, "VenueOrderPending");
+      await expect(vault.connect(s.guardian).emergencyUnwind()).to.be.revertedWithCustomError(
+        vault,
+        "VenueOrderPending",
+      );
+      const shares = await vault.balanceOf(alice.address);
+      await expect(vault.connect(alice).redeem(shares, alice.address, alice.address)).to.be.revertedWithCustomError(
+        vault,
+        "VenueOrderPending",
+      );
+      // Idle-only flows go on.
+      await depositInto(s, vault, usdc(1_000));
+      await (await vault.connect(alice).withdraw(usdc(1_000), alice.address, alice.address)).wait();
+    });
+
+    it("a partial fill that leaves delta out of band makes the rebalance revert with BandStillBreached", async function () {
+      const s = await networkHelpers.loadFixture(fixture);
+      const { faulty, vault } = await faultyPerpVault(s);
+      await depositInto(s, vault, usdc(100_000));
+      await (await faulty.setFillBps(5_000)).wait();
+      await expect(vault.rebalance())
+        .to.be.revertedWithCustomError(vault, "BandStillBreached")
+        .withArgs(
+          Band.Delta,
+          (v: bigint) => v > 100n,
+          (v: bigint) => v > 0n,
+          (v: bigint) => v >= 0n,
+        );
+    });
+
+    it("a spot venue that short-changes the vault is caught by the vault's own output check", async function () {
+      const s = await networkHelpers.loadFixture(fixture);
+      const greedy = await ethers.deployContract("GreedySpotVenue", [s.addresses.venue]);
+      const vault = await deployVaultOn(ethers, s, { spotVenue: await greedy.getAddress() });
+      await depositInto(s, vault, usdc(100_000));
+      await expect(vault.rebalance()).to.be.revertedWithCustomError(vault, "SpotOutputTooLow");
+    });
+
+    it("a rebalance costing more than maxRebalanceCostBps reverts with CostTooHigh", async function () {
+      const s = await networkHelpers.loadFixture(fixture);
+      const vault = await deployVaultOn(ethers, s, { strategy: { ...DEFAULT_STRATEGY, maxRebalanceCostBps: 1 } });
+      await depositInto(s, vault, usdc(1_000_000));
+      await expect(vault.rebalance()).to.be.revertedWithCustomError(vault, "CostTooHigh");
+    });
+  });
+});
