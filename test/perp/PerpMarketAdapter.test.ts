@@ -1,0 +1,178 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+import { deployPerpMarket, PERP_DEFAULT_PARAMS, USDC, WAD } from "../fixtures/perp.js";
+
+const { ethers, networkHelpers } = await network.create();
+
+async function adapterFixture() {
+  // Funding off so views read the same in every block.
+  const deployed = await deployPerpMarket(ethers, { params: { ...PERP_DEFAULT_PARAMS, maxFundingRatePerDay: 0n } });
+  const [deployer, vault, stranger] = await ethers.getSigners();
+  const adapter = await ethers.deployContract("PerpMarketAdapter", [await deployed.market.getAddress()]);
+  await deployed.usdc.mint(vault.address, 100_000n * USDC);
+  await deployed.usdc.connect(vault).approve(await adapter.getAddress(), ethers.MaxUint256);
+  return { ...deployed, adapter, deployer, vault, stranger };
+}
+
+async function boundFixture() {
+  const f = await adapterFixture();
+  await f.adapter.bindVault(f.vault.address);
+  return f;
+}
+
+describe("PerpMarketAdapter", function () {
+  describe("binding", function () {
+    it("records the market, deployer and collateral, and approves the market", async function () {
+      const { adapter, market, usdc, deployer } = await networkHelpers.loadFixture(adapterFixture);
+      expect(await adapter.market()).to.equal(await market.getAddress());
+      expect(await adapter.deployer()).to.equal(deployer.address);
+      expect(await adapter.collateralToken()).to.equal(await usdc.getAddress());
+      expect(await adapter.vault()).to.equal(ethers.ZeroAddress);
+      expect(await usdc.allowance(await adapter.getAddress(), await market.getAddress())).to.equal(ethers.MaxUint256);
+      expect(await adapter.initialMarginBps()).to.equal(1_000n);
+    });
+
+    it("binds the vault once, only from the deployer", async function () {
+      const { adapter, vault, stranger } = await networkHelpers.loadFixture(adapterFixture);
+      await expect(adapter.connect(stranger).bindVault(vault.address))
+        .to.be.revertedWithCustomError(adapter, "NotDeployer")
+        .withArgs(stranger.address);
+      await expect(adapter.bindVault(ethers.ZeroAddress)).to.be.revertedWithCustomError(adapter, "ZeroAddress");
+      await expect(adapter.bindVault(vault.address)).to.emit(adapter, "VaultBound").withArgs(vault.address);
+      expect(await adapter.vault()).to.equal(vault.address);
+      await expect(adapter.bindVault(stranger.address))
+        .to.be.revertedWithCustomError(adapter, "VaultAlreadyBound")
+        .withArgs(vault.address);
+    });
+
+    it("rejects a zero market", async function () {
+      const { adapter } = await networkHelpers.loadFixture(adapterFixture);
+      await expect(ethers.deployContract("PerpMarketAdapter", [ethers.ZeroAddress])).to.be.revertedWithCustomError(
+        adapter,
+        "ZeroAddress",
+      );
+    });
+  });
+
+  describe("access", function () {
+    it("lets only the bound vault act", async function () {
+      const { adapter, deployer, stranger } = await networkHelpers.loadFixture(boundFixture);
+      for (const caller of [deployer, stranger]) {
+        const a = adapter.connect(caller);
+        await expect(a.depositMargin(1n)).to.be.revertedWithCustomError(adapter, "NotVault").withArgs(caller.address);
+        await expect(a.withdrawMargin(1n, caller.address))
+          .to.be.revertedWithCustomError(adapter, "NotVault")
+          .withArgs(caller.address);
+        await expect(a.increaseShort(WAD, 0))
+          .to.be.revertedWithCustomError(adapter, "NotVault")
+          .withArgs(caller.address);
+        await expect(a.decreaseShort(WAD, ethers.MaxUint256))
+          .to.be.revertedWithCustomError(adapter, "NotVault")
+          .withArgs(caller.address);
+      }
+    });
+
+    it("lets nobody act before a vault is bound", async function () {
+      const { adapter, vault } = await networkHelpers.loadFixture(adapterFixture);
+      await expect(adapter.connect(vault).depositMargin(1n))
+        .to.be.revertedWithCustomError(adapter, "NotVault")
+        .withArgs(vault.address);
+    });
+
+    it("rejects zero amounts", async function () {
+      const { adapter, vault } = await networkHelpers.loadFixture(boundFixture);
+      const a = adapter.connect(vault);
+      await expect(a.depositMargin(0)).to.be.revertedWithCustomError(adapter, "ZeroAmount");
+      await expect(a.withdrawMargin(0, vault.address)).to.be.revertedWithCustomError(adapter, "ZeroAmount");
+      await expect(a.increaseShort(0, 0)).to.be.revertedWithCustomError(adapter, "ZeroAmount");
+      await expect(a.decreaseShort(0, 0)).to.be.revertedWithCustomError(adapter, "ZeroAmount");
+    });
+  });
+
+  describe("flows", function () {
+    it("deposits from the vault into the adapter's market account", async function () {
+      const { adapter, market, usdc, vault } = await networkHelpers.loadFixture(boundFixture);
+      const adapterAddress = await adapter.getAddress();
+      await expect(adapter.connect(vault).depositMargin(5_000n * USDC))
+        .to.emit(market, "MarginDeposited")
+        .withArgs(adapterAddress, 5_000n * USDC);
+      expect(await usdc.balanceOf(vault.address)).to.equal(95_000n * USDC);
+      expect(await usdc.balanceOf(adapterAddress)).to.equal(0n);
+      expect((await market.positionOf(adapterAddress)).margin).to.equal(5_000n * USDC);
+      expect(await adapter.equity()).to.equal(5_000n * USDC);
+    });
+
+    it("increases and decreases the short at the market's fill and returns it", async function () {
+      const { adapter, market, vault } = await networkHelpers.loadFixture(boundFixture);
+      const adapterAddress = await adapter.getAddress();
+      await adapter.connect(vault).depositMargin(10_000n * USDC);
+
+      // 3000 * (1 - 2 / 2 / 1e6) = 2999.997
+      const openFill = 2_999_997_000_000_000_000_000n;
+      expect(await adapter.connect(vault).increaseShort.staticCall(2n * WAD, openFill)).to.deep.equal([true, openFill]);
+      await expect(adapter.connect(vault).increaseShort(2n * WAD, openFill + 1n))
+        .to.be.revertedWithCustomError(market, "FillPriceOutOfBounds")
+        .withArgs(openFill, openFill + 1n);
+      await expect(adapter.connect(vault).increaseShort(2n * WAD, openFill))
+        .to.emit(market, "PositionModified")
+        .withArgs(adapterAddress, -2n * WAD, openFill, -2n * WAD, openFill, 2_999_997n, 0n, 0n, 0n); // fee: 5_999.994 USDC * 5 bps
+
+      // Buying 1 back from skew -2: 3000 * (1 + (-4 + 1) / 2 / 1e6) = 2999.9955
+      const closeFill = 2_999_995_500_000_000_000_000n;
+      expect(await adapter.connect(vault).decreaseShort.staticCall(WAD, closeFill)).to.deep.equal([true, closeFill]);
+      await expect(adapter.connect(vault).decreaseShort(WAD, closeFill - 1n))
+        .to.be.revertedWithCustomError(market, "FillPriceOutOfBounds")
+        .withArgs(closeFill, closeFill - 1n);
+      await adapter.connect(vault).decreaseShort(WAD, closeFill);
+      expect((await adapter.position()).shortSize).to.equal(WAD);
+
+      await expect(adapter.connect(vault).decreaseShort(WAD + 1n, ethers.MaxUint256))
+        .to.be.revertedWithCustomError(adapter, "DecreaseExceedsShort")
+        .withArgs(WAD + 1n, WAD);
+      await adapter.connect(vault).decreaseShort(WAD, ethers.MaxUint256);
+      expect((await adapter.position()).shortSize).to.equal(0n);
+    });
+
+    it("withdraws margin to any address, within the initial margin", async function () {
+      const { adapter, market, usdc, vault, stranger } = await networkHelpers.loadFixture(boundFixture);
+      await adapter.connect(vault).depositMargin(1_000n * USDC);
+      await adapter.connect(vault).increaseShort(3n * WAD, 0);
+      const equity = await adapter.equity();
+      // Initial margin: 10% of 9_000 USDC.
+      await expect(adapter.connect(vault).withdrawMargin(BigInt(equity) - 900n * USDC + 1n, stranger.address))
+        .to.be.revertedWithCustomError(market, "WithdrawalBelowInitialMargin")
+        .withArgs(900n * USDC - 1n, 900n * USDC);
+      await adapter.connect(vault).withdrawMargin(50n * USDC, stranger.address);
+      expect(await usdc.balanceOf(stranger.address)).to.equal(50n * USDC);
+    });
+
+    it("maps the market's view onto IPerpVenue.Position", async function () {
+      const { adapter, market, feed, vault } = await networkHelpers.loadFixture(boundFixture);
+      await adapter.connect(vault).depositMargin(10_000n * USDC);
+      await adapter.connect(vault).increaseShort(2n * WAD, 0);
+      await feed.updateAnswer(2_900n * 10n ** 8n);
+      const v = await market.positionOf(await adapter.getAddress());
+      const p = await adapter.position();
+      expect(p.shortSize).to.equal(-v.size);
+      expect(p.shortSize).to.equal(2n * WAD);
+      expect(p.entryPrice).to.equal(v.entryPrice);
+      expect(p.margin).to.equal(v.margin);
+      expect(p.unrealizedPnl).to.equal(v.unrealizedPnl);
+      // 2 * (2999.997 - 2900) = 199.994 USDC
+      expect(p.unrealizedPnl).to.equal(199_994_000n);
+      expect(p.accruedFunding).to.equal(v.accruedFunding);
+      expect(p.marginRatioBps).to.equal(v.marginRatioBps);
+      expect(p.pendingOrder).to.equal(false);
+      expect(await adapter.equity()).to.equal(v.equity);
+      expect(v.equity).to.equal(BigInt(v.margin) + v.unrealizedPnl + v.accruedFunding);
+    });
+
+    it("reports no position as zero size and an unbounded margin ratio", async function () {
+      const { adapter } = await networkHelpers.loadFixture(boundFixture);
+      const p = await adapter.position();
+      expect(p.shortSize).to.equal(0n);
+      expect(p.marginRatioBps).to.equal(ethers.MaxUint256);
+      expect(await adapter.equity()).to.equal(0n);
+    });
+  });
+});
