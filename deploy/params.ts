@@ -198,6 +198,9 @@ function checkRange(
   max: number | bigint,
   why: string,
 ) {
+  // A non-integer was already reported by the field's own type check (zod still runs the
+  // refinements on such "dirty" data).
+  if (typeof value === "number" && !Number.isInteger(value)) return;
   const v = BigInt(value);
   if (v < BigInt(min) || v > BigInt(max)) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path, message: `${value} is outside [${min}, ${max}]: ${why}` });
