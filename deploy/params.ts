@@ -83,7 +83,12 @@ const uint32 = uint(UINT32_MAX);
 /** A uint256 as Ignition writes it: a safe JSON integer, or a "<digits>n" string. */
 const bigUint = z
   .union([z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), z.string().regex(/^\d+n$/), z.bigint()], {
-    errorMap: () => ({ message: 'must be a non-negative integer: a JSON number or a string like "1000000n"' }),
+    errorMap: (_issue, ctx) => ({
+      message:
+        ctx.data === undefined
+          ? "Required"
+          : 'must be a non-negative integer: a JSON number or a string like "1000000n"',
+    }),
   })
   .transform((v) => (typeof v === "string" ? BigInt(v.slice(0, -1)) : BigInt(v)));
 
@@ -139,7 +144,11 @@ const commonShape = {
   heartbeat: uint32.min(1, "must be at least 1 second"),
   poolFee: z.union(
     POOL_FEES.map((f) => z.literal(f)) as unknown as [z.ZodLiteral<500>, z.ZodLiteral<3000>, z.ZodLiteral<10000>],
-    { errorMap: () => ({ message: `must be one of the factory's fee tiers ${POOL_FEES.join(", ")}` }) },
+    {
+      errorMap: (_issue, ctx) => ({
+        message: ctx.data === undefined ? "Required" : `must be one of the factory's fee tiers ${POOL_FEES.join(", ")}`,
+      }),
+    },
   ),
   poolLiquidityUsdc: bigUint.refine((v) => v > 0n, "must be positive"),
   perpPoolUsdc: bigUint.refine((v) => v > 0n, "must be positive"),

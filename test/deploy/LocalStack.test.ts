@@ -460,6 +460,7 @@ describe("Deployment: parameter validation", function () {
     ["zero-address guardian", (p) => (p.guardian = ZeroAddress), "guardian"],
     ["empty symbol", (p) => (p.vaultSymbol = ""), "vaultSymbol"],
     ["missing bands", (p) => delete p.bands, "bands"],
+    ["missing amount", (p) => delete p.poolLiquidityUsdc, "poolLiquidityUsdc"],
     ["misspelt key", (p) => (p.heartBeat = 3600), "heartBeat"],
     ["missing band field", (p) => delete p.bands.idleSoftBps, "bands.idleSoftBps"],
   ];
@@ -476,6 +477,7 @@ describe("Deployment: parameter validation", function () {
       }
       expect(error).to.be.instanceOf(ParameterError);
       const issues = (error as ParameterError).issues;
+      if (what.startsWith("missing")) expect(issues).to.include(`LocalStack.${field}: Required`);
       expect(
         issues.some((i) => i.startsWith(`LocalStack.${field}:`) || i.includes(`'${field}'`)),
         issues.join(" | "),
