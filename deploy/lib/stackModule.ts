@@ -1,0 +1,168 @@
+/**
+ * The part of the vault stack that the local and testnet Ignition modules share: the USDC/WETH
+ * Uniswap V3 pool created at the oracle price and seeded with full-range liquidity, the spot
+ * venue, the PerpMarket with a funded pool and its adapter, and the vault with its roles.
+ *
+ * Each function takes the calling module's builder, so every parameter it reads
+ * (`m.getParameter`) belongs to that module (`LocalStack` or `TestnetStack`) and one parameter
+ * file section configures the whole stack. `deploy/params.ts` validates those parameters.
+ */
+import { createRequire } from "node:module";
+import { MaxUint256, ZeroAddress } from "ethers";
+import type {
+  AccountRuntimeValue,
+  Artifact,
+  ArgumentType,
+  CallableContractFuture,
+  IgnitionModuleBuilder,
+} from "@nomicfoundation/ignition-core";
+
+const require = createRequire(import.meta.url);
+
+/** Full Hardhat-format artifacts from the npm packages (v3-core 1.0.1, v3-periphery 1.4.4). */
+export const UNISWAP_IGNITION_ARTIFACTS = {
+  factory: require("@uniswap/v3-core/artifacts/contracts/UniswapV3Factory.sol/UniswapV3Factory.json") as Artifact,
+  pool: require("@uniswap/v3-core/artifacts/contracts/UniswapV3Pool.sol/UniswapV3Pool.json") as Artifact,
+  router: require("@uniswap/v3-periphery/artifacts/contracts/SwapRouter.sol/SwapRouter.json") as Artifact,
+  quoter: require("@uniswap/v3-periphery/artifacts/contracts/lens/QuoterV2.sol/QuoterV2.json") as Artifact,
+  positionManager:
+    require("@uniswap/v3-periphery/artifacts/contracts/NonfungiblePositionManager.sol/NonfungiblePositionManager.json") as Artifact,
+};
+
+/** The contracts the stack trades against, deployed by the calling module or a sub-module. */
+export interface StackInputs {
+  usdc: CallableContractFuture<string>;
+  weth: CallableContractFuture<string>;
+  factory: CallableContractFuture<string>;
+  router: CallableContractFuture<string>;
+  quoter: CallableContractFuture<string>;
+  positionManager: CallableContractFuture<string>;
+  /** ETH/USD Chainlink aggregator: a deployed mock or a parameter holding a real feed's address. */
+  feed: ArgumentType;
+  sequencerUptimeFeed: ArgumentType;
+  sequencerGracePeriod: ArgumentType;
+  /**
+   * Defaults of the role parameters; a module without defaults makes them required (testnets:
+   * a keeper or guardian silently equal to the deployer would be a surprise).
+   */
+  roleDefaults?: { keeper: AccountRuntimeValue; guardian: AccountRuntimeValue; feeRecipient: AccountRuntimeValue };
+}
+
+/**
+ * Creates the USDC/WETH pool at the feed's price and seeds it with full-range liquidity minted
+ * from the test tokens. Token order, sqrtPriceX96, ticks and amounts come from
+ * `UniswapV3SeedPlanner` static calls because the token addresses (hence token0) are only known
+ * while the deployment runs; see that contract for why.
+ */
+export function buildSeededPool(m: IgnitionModuleBuilder, inputs: StackInputs) {
+  const { usdc, weth, factory, positionManager, feed } = inputs;
+  const deployer = m.getAccount(0);
+  const fee = m.getParameter<number>("poolFee");
+  const liquidityUsdc = m.getParameter<bigint>("poolLiquidityUsdc");
+
+  const planner = m.contract("UniswapV3SeedPlanner");
+  const token0 = m.staticCall(planner, "sortedTokens", [weth, usdc], "token0", { id: "Plan_token0" });
+  const token1 = m.staticCall(planner, "sortedTokens", [weth, usdc], "token1", { id: "Plan_token1" });
+  const sqrtPriceX96 = m.staticCall(planner, "sqrtPriceX96", [weth, usdc, feed], 0, { id: "Plan_sqrtPriceX96" });
+  const tickSpacing = m.staticCall(factory, "feeAmountTickSpacing", [fee], 0, { id: "Plan_tickSpacing" });
+  const tickLower = m.staticCall(planner, "fullRangeTicks", [tickSpacing], "tickLower", { id: "Plan_tickLower" });
+  const tickUpper = m.staticCall(planner, "fullRangeTicks", [tickSpacing], "tickUpper", { id: "Plan_tickUpper" });
+  const amountArgs = [weth, usdc, feed, liquidityUsdc];
+  const amount0 = m.staticCall(planner, "seedAmounts", amountArgs, "amount0", { id: "Plan_amount0" });
+  const amount1 = m.staticCall(planner, "seedAmounts", amountArgs, "amount1", { id: "Plan_amount1" });
+  const amountWeth = m.staticCall(planner, "seedAmounts", amountArgs, "amountBase", { id: "Plan_amountWeth" });
+
+  const createPool = m.call(positionManager, "createAndInitializePoolIfNecessary", [token0, token1, fee, sqrtPriceX96]);
+  // The position manager calls the factory, so the factory is the event's emitter.
+  const poolAddress = m.readEventArgument(createPool, "PoolCreated", "pool", { emitter: factory });
+  const pool = m.contractAt("UniswapV3Pool", UNISWAP_IGNITION_ARTIFACTS.pool, poolAddress);
+
+  const mintUsdc = m.call(usdc, "mint", [deployer, liquidityUsdc], { id: "USDC_mint_poolLiquidity" });
+  const mintWeth = m.call(weth, "mint", [deployer, amountWeth], { id: "WETH_mint_poolLiquidity" });
+  const approveUsdc = m.call(usdc, "approve", [positionManager, liquidityUsdc], { id: "USDC_approve_positionManager" });
+  const approveWeth = m.call(weth, "approve", [positionManager, amountWeth], { id: "WETH_approve_positionManager" });
+  const seed = m.call(
+    positionManager,
+    "mint",
+    [
+      {
+        token0,
+        token1,
+        fee,
+        tickLower,
+        tickUpper,
+        amount0Desired: amount0,
+        amount1Desired: amount1,
+        // A fresh pool at a price we just set: nothing can move it between these transactions
+        // that the deployer would need protecting from, and on a testnet a feed update between
+        // the plan and the mint only leaves a little of one token unspent.
+        amount0Min: 0n,
+        amount1Min: 0n,
+        recipient: deployer,
+        deadline: MaxUint256,
+      },
+    ],
+    { id: "SeedFullRangeLiquidity", after: [createPool, mintUsdc, mintWeth, approveUsdc, approveWeth] },
+  );
+  return { planner, pool, seed };
+}
+
+/** Spot venue, PerpMarket (funded pool), adapter and the vault with keeper, guardian and fees. */
+export function buildVenuesAndVault(m: IgnitionModuleBuilder, inputs: StackInputs) {
+  const { usdc, weth, router, quoter, feed, roleDefaults } = inputs;
+  const deployer = m.getAccount(0);
+  const fee = m.getParameter<number>("poolFee");
+  const perpPoolUsdc = m.getParameter<bigint>("perpPoolUsdc");
+  const keeper = roleDefaults ? m.getParameter("keeper", roleDefaults.keeper) : m.getParameter("keeper");
+  const guardian = roleDefaults ? m.getParameter("guardian", roleDefaults.guardian) : m.getParameter("guardian");
+  const feeRecipient = roleDefaults
+    ? m.getParameter("feeRecipient", roleDefaults.feeRecipient)
+    : m.getParameter("feeRecipient");
+
+  const feedConfig = {
+    aggregator: feed,
+    heartbeat: m.getParameter<number>("heartbeat"),
+    sequencerUptimeFeed: inputs.sequencerUptimeFeed,
+    sequencerGracePeriod: inputs.sequencerGracePeriod,
+  };
+
+  const spotVenue = m.contract("UniswapV3SpotVenue", [router, quoter, usdc, weth, fee]);
+
+  const perpMarket = m.contract("PerpMarket", [usdc, feedConfig, m.getParameter("perpParams")]);
+  const mintPerp = m.call(usdc, "mint", [deployer, perpPoolUsdc], { id: "USDC_mint_perpPool" });
+  const approvePerp = m.call(usdc, "approve", [perpMarket, perpPoolUsdc], { id: "USDC_approve_perpMarket" });
+  const fundPool = m.call(perpMarket, "fundPool", [perpPoolUsdc], { after: [mintPerp, approvePerp] });
+  const perpAdapter = m.contract("PerpMarketAdapter", [perpMarket]);
+
+  // The deployer is the first admin: `setKeeper` and `setFees` are owner-only and must run inside
+  // this deployment. A testnet module then hands ownership over (two-step) to its `admin`.
+  const vault = m.contract("DeltaNeutralVault", [
+    {
+      asset: usdc,
+      spotToken: weth,
+      spotVenue,
+      perpVenue: perpAdapter,
+      feed: feedConfig,
+      admin: deployer,
+      guardian,
+      name: m.getParameter<string>("vaultName"),
+      symbol: m.getParameter<string>("vaultSymbol"),
+      bands: m.getParameter("bands"),
+      strategy: m.getParameter("strategy"),
+      depositCap: m.getParameter<bigint>("depositCap"),
+    },
+  ]);
+  const bind = m.call(perpAdapter, "bindVault", [vault]);
+  const setKeeper = m.call(vault, "setKeeper", [keeper, true]);
+  // Always called: a recipient is required, so (0, 0, recipient) differs from the initial
+  // all-zero config and never reverts with ParameterUnchanged.
+  const setFees = m.call(vault, "setFees", [
+    m.getParameter<number>("managementFeeBps"),
+    m.getParameter<number>("performanceFeeBps"),
+    feeRecipient,
+  ]);
+  return { spotVenue, perpMarket, perpAdapter, vault, wiring: [fundPool, bind, setKeeper, setFees] };
+}
+
+/** The zero address, for feeds a network does not have (no sequencer on a local chain or L1). */
+export const NO_FEED = ZeroAddress;

@@ -1,0 +1,52 @@
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import { buildSeededPool, buildVenuesAndVault, NO_FEED } from "../../deploy/lib/stackModule.js";
+import TestTokensModule from "./TestTokens.js";
+import UniswapV3Module from "./UniswapV3.js";
+
+/**
+ * The whole stack on a local chain (`npx hardhat node`, or in-process in tests): test tokens, a
+ * Chainlink MockV3Aggregator (8 decimals) answering `oracleAnswer`, real Uniswap V3 with a
+ * USDC/WETH pool created at that price and seeded with full-range liquidity, the spot venue,
+ * PerpMarket with a funded pool, the adapter bound to the vault, and the vault with keeper,
+ * guardian and fee recipient (accounts #3, #4 and #0 unless the parameters name others, the
+ * same accounts as test/fixtures/vaultStack.ts).
+ *
+ * Parameters: ignition/parameters/local.json, validated by deploy/params.ts (run through
+ * deploy/deploy.ts, which validates before anything is sent).
+ */
+export default buildModule("LocalStack", (m) => {
+  const { usdc, weth } = m.useModule(TestTokensModule);
+  const { factory, router, quoter, positionManager } = m.useModule(UniswapV3Module);
+  const oracle = m.contract("MockV3Aggregator", [8, m.getParameter<bigint>("oracleAnswer")]);
+
+  const inputs = {
+    usdc,
+    weth,
+    factory,
+    router,
+    quoter,
+    positionManager,
+    feed: oracle,
+    sequencerUptimeFeed: NO_FEED,
+    sequencerGracePeriod: 0,
+    roleDefaults: { keeper: m.getAccount(3), guardian: m.getAccount(4), feeRecipient: m.getAccount(0) },
+  };
+  const { planner, pool } = buildSeededPool(m, inputs);
+  const { spotVenue, perpMarket, perpAdapter, vault } = buildVenuesAndVault(m, inputs);
+
+  return {
+    usdc,
+    weth,
+    oracle,
+    factory,
+    router,
+    quoter,
+    positionManager,
+    planner,
+    pool,
+    spotVenue,
+    perpMarket,
+    perpAdapter,
+    vault,
+  };
+});
