@@ -1,0 +1,50 @@
+import { network } from "hardhat";
+import { deployPerpMarket, USDC, WAD } from "../test/fixtures/perp.js";
+
+// Gas used (from receipts) by the PerpMarket calls the vault's rebalance makes, directly and
+// through the adapter. Each row is one transaction on a fresh local chain.
+const { ethers } = await network.create();
+const { usdc, market, feed } = await deployPerpMarket(ethers);
+const [, trader, vault] = await ethers.getSigners();
+const marketAddress = await market.getAddress();
+
+const rows: [string, bigint][] = [];
+async function record(label: string, tx: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>) {
+  const receipt = await (await tx).wait();
+  if (receipt === null) throw new Error(`no receipt for ${label}`);
+  rows.push([label, receipt.gasUsed]);
+}
+
+// Direct: a trader with margin on the market.
+await usdc.mint(trader.address, 100_000n * USDC);
+await usdc.connect(trader).approve(marketAddress, ethers.MaxUint256);
+await record("market.depositMargin (first)", market.connect(trader).depositMargin(20_000n * USDC));
+await record("market.depositMargin (again)", market.connect(trader).depositMargin(1_000n * USDC));
+await record("market open short 5 ETH", market.connect(trader).modifyPosition(-5n * WAD, 0));
+await record("market increase short 2 ETH", market.connect(trader).modifyPosition(-2n * WAD, 0));
+await record("market decrease short 3 ETH", market.connect(trader).modifyPosition(3n * WAD, ethers.MaxUint256));
+await feed.updateAnswer(3_010n * 10n ** 8n);
+await record("market increase short (new price)", market.connect(trader).modifyPosition(-1n * WAD, 0));
+await record("market close short", market.connect(trader).modifyPosition(5n * WAD, ethers.MaxUint256));
+
+// Through the adapter, with a plain signer acting as the vault.
+const adapter = await ethers.deployContract("PerpMarketAdapter", [marketAddress]);
+const adapterAddress = await adapter.getAddress();
+await adapter.bindVault(vault.address);
+await usdc.mint(vault.address, 100_000n * USDC);
+await usdc.connect(vault).approve(adapterAddress, ethers.MaxUint256);
+await record("adapter.depositMargin (first)", adapter.connect(vault).depositMargin(20_000n * USDC));
+await record("adapter.increaseShort (open 5 ETH)", adapter.connect(vault).increaseShort(5n * WAD, 0));
+await record("adapter.depositMargin (again)", adapter.connect(vault).depositMargin(1_000n * USDC));
+await record("adapter.increaseShort (2 ETH)", adapter.connect(vault).increaseShort(2n * WAD, 0));
+await record("adapter.decreaseShort (3 ETH)", adapter.connect(vault).decreaseShort(3n * WAD, ethers.MaxUint256));
+await record("adapter.decreaseShort (close)", adapter.connect(vault).decreaseShort(4n * WAD, ethers.MaxUint256));
+await record("adapter.withdrawMargin", adapter.connect(vault).withdrawMargin(1_000n * USDC, vault.address));
+
+// Receipts include the 21,000 intrinsic gas and calldata; execution = gasUsed - intrinsic.
+const width = Math.max(...rows.map(([label]) => label.length));
+console.log(`${"operation".padEnd(width)}  ${"gasUsed".padStart(9)}  ${"minus 21k".padStart(9)}`);
+console.log(`${"-".repeat(width)}  ${"-".repeat(9)}  ${"-".repeat(9)}`);
+for (const [label, gas] of rows) {
+  console.log(`${label.padEnd(width)}  ${gas.toString().padStart(9)}  ${(gas - 21_000n).toString().padStart(9)}`);
+}

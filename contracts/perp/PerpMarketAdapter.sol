@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IPerpVenue} from "../interfaces/IPerpVenue.sol";
+import {PerpMarket} from "./PerpMarket.sol";
+
+/// @title PerpMarketAdapter
+/// @notice Holds one vault's short on a PerpMarket behind the IPerpVenue interface. The market is
+/// synchronous, so every order fills in the call (`filled` is always true, `pendingOrder` false).
+/// @dev The vault's constructor needs this adapter's address, so the vault is bound after
+/// deployment, once, by the deployer.
+contract PerpMarketAdapter is IPerpVenue {
+    using SafeERC20 for IERC20;
+
+    /// @notice The market this adapter trades on.
+    PerpMarket public immutable market;
+    /// @notice Margin token of the market.
+    IERC20 internal immutable _collateral;
+    /// @notice The account allowed to bind the vault.
+    address public immutable deployer;
+    /// @notice The vault this adapter serves (zero until bound).
+    address public vault;
+
+    /// @notice The vault was bound.
+    event VaultBound(address indexed vault);
+
+    /// @notice Only the deployer may bind the vault.
+    error NotDeployer(address caller);
+    /// @notice The vault is already bound.
+    error VaultAlreadyBound(address vault);
+    /// @notice A zero address was passed.
+    error ZeroAddress();
+    /// @notice A decrease larger than the open short.
+    error DecreaseExceedsShort(uint256 size, uint256 shortSize);
+
+    modifier onlyVault() {
+        if (msg.sender != vault) revert NotVault(msg.sender);
+        _;
+    }
+
+    /// @param market_ The market to trade on; the adapter approves it to pull margin once.
+    constructor(PerpMarket market_) {
+        if (address(market_) == address(0)) revert ZeroAddress();
+        market = market_;
+        deployer = msg.sender;
+        IERC20 token = market_.collateral();
+        _collateral = token;
+        token.forceApprove(address(market_), type(uint256).max);
+    }
+
+    /// @notice Binds the vault this adapter serves. Callable once, by the deployer.
+    function bindVault(address vault_) external {
+        if (msg.sender != deployer) revert NotDeployer(msg.sender);
+        if (vault != address(0)) revert VaultAlreadyBound(vault);
+        if (vault_ == address(0)) revert ZeroAddress();
+        vault = vault_;
+        emit VaultBound(vault_);
+    }
+
+    /// @inheritdoc IPerpVenue
+    function collateralToken() external view returns (address) {
+        return address(_collateral);
+    }
+
+    /// @inheritdoc IPerpVenue
+    function position() external view returns (Position memory pos) {
+        PerpMarket.PositionView memory view_ = market.positionOf(address(this));
+        // The adapter only ever sells, so its size is never positive.
+        pos.shortSize = view_.size < 0 ? uint256(-view_.size) : 0;
+        pos.entryPrice = view_.entryPrice;
+        pos.margin = view_.margin;
+        pos.unrealizedPnl = view_.unrealizedPnl;
+        pos.accruedFunding = view_.accruedFunding;
+        pos.marginRatioBps = view_.marginRatioBps;
+        pos.pendingOrder = false;
+    }
+
+    /// @inheritdoc IPerpVenue
+    function equity() external view returns (int256) {
+        return market.positionOf(address(this)).equity;
+    }
+
+    /// @inheritdoc IPerpVenue
+    function initialMarginBps() external view returns (uint256) {
+        return market.initialMarginBps();
+    }
+
+    /// @inheritdoc IPerpVenue
+    function depositMargin(uint256 amount) external onlyVault {
+        if (amount == 0) revert ZeroAmount();
+        _collateral.safeTransferFrom(msg.sender, address(this), amount);
+        market.depositMargin(amount);
+    }
+
+    /// @inheritdoc IPerpVenue
+    function withdrawMargin(uint256 amount, address to) external onlyVault {
+        if (amount == 0) revert ZeroAmount();
+        market.withdrawMargin(amount, to);
+    }
+
+    /// @inheritdoc IPerpVenue
+    function increaseShort(uint256 size, uint256 minFillPrice) external onlyVault returns (bool, uint256) {
+        if (size == 0) revert ZeroAmount();
+        return (true, market.modifyPosition(-SafeCast.toInt256(size), minFillPrice));
+    }
+
+    /// @inheritdoc IPerpVenue
+    function decreaseShort(uint256 size, uint256 maxFillPrice) external onlyVault returns (bool, uint256) {
+        if (size == 0) revert ZeroAmount();
+        int256 current = market.sizeOf(address(this));
+        uint256 shortSize = current < 0 ? uint256(-current) : 0;
+        if (size > shortSize) revert DecreaseExceedsShort(size, shortSize);
+        return (true, market.modifyPosition(SafeCast.toInt256(size), maxFillPrice));
+    }
+}
