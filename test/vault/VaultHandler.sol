@@ -6,6 +6,7 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 import {IDeltaNeutralVault} from "../../contracts/interfaces/IDeltaNeutralVault.sol";
+import {ISpotVenue} from "../../contracts/interfaces/ISpotVenue.sol";
 import {PerpMarket} from "../../contracts/perp/PerpMarket.sol";
 import {PerpMarketAdapter} from "../../contracts/perp/PerpMarketAdapter.sol";
 import {OracleSpotVenue} from "../../contracts/test/OracleSpotVenue.sol";
@@ -36,6 +37,8 @@ contract VaultHandler is TestBase {
     uint256 internal constant MAX_STEP_BPS = 1_500;
     /// @notice The trader's position stays within ±500 ETH so the perp pool stays solvent.
     uint256 internal constant MAX_TRADER_SIZE = 500e18;
+    /// @notice Below this NAV (1,000 USDC) a vault is dust: trades round to nothing.
+    uint256 internal constant MIN_LIVE_NAV = 1_000e6;
 
     DeltaNeutralVault public immutable vault;
     PerpMarket public immutable market;
@@ -80,7 +83,14 @@ contract VaultHandler is TestBase {
     bool public gateBypassed;
     bool public actedWhilePaused;
     bool public emergencyUnwindIncomplete;
+    bool public rebalanceCouldNotRestore;
+    bool public exitRevertedUnexpectedly;
     string public firstViolation;
+    /// @notice Every distinct revert selector seen from exits and rebalances (for triage).
+    bytes4[] public exitRevertSelectors;
+    bytes4[] public rebalanceRevertSelectors;
+    mapping(bytes4 => bool) internal _seenExit;
+    mapping(bytes4 => bool) internal _seenRebalance;
 
     // ---- counters (for a human reading a run) ----
     uint256 public rebalances;
@@ -131,6 +141,14 @@ contract VaultHandler is TestBase {
 
     function actors() external view returns (address[] memory) {
         return _actors;
+    }
+
+    function exitRevertSelectorList() external view returns (bytes4[] memory) {
+        return exitRevertSelectors;
+    }
+
+    function rebalanceRevertSelectorList() external view returns (bytes4[] memory) {
+        return rebalanceRevertSelectors;
     }
 
     // ---------------------------------------------------------------------------------------
@@ -387,9 +405,16 @@ contract VaultHandler is TestBase {
         (bool ok, uint256 paid, bytes memory err) = _callExit(caller, owner, amount, byShares);
         if (!ok) {
             exitReverts++;
+            bytes4 sel = _selector(err);
+            if (!_seenExit[sel]) {
+                _seenExit[sel] = true;
+                exitRevertSelectors.push(sel);
+            }
             if (_selector(err) == Pausable.EnforcedPause.selector)
                 _violate(pauseBlockedExit = true, "exit reverted with EnforcedPause", amount, 0);
-            if (fromIdle) _violate(idleExitFailed = true, "idle-sized redeem reverted", amount, uint32(_selector(err)));
+            if (fromIdle) _violate(idleExitFailed = true, "idle-sized redeem reverted", amount, uint32(sel));
+            if (!_expectedExitRevert(sel))
+                _violate(exitRevertedUnexpectedly = true, "exit reverted unexpectedly, selector", uint32(sel), amount);
             return;
         }
         uint256 burned = sharesBefore - vault.balanceOf(owner);
@@ -398,6 +423,19 @@ contract VaultHandler is TestBase {
         withdrawn[owner] += paid;
         exitBookValue[owner] += burned.mulDiv(c.navPre + 1, c.supplyPre + VIRTUAL_SHARES, Math.Rounding.Ceil);
         _checkExitPrice(c, burned);
+    }
+
+    /// @dev Reasons an unwinding exit may legitimately revert: the spot venue is off the oracle
+    /// by more than the slippage bound, or the perp venue's own margin rules refuse the trade or
+    /// the withdrawal (an underwater short, a margin ratio under the initial margin, a pool in
+    /// deficit). Anything else (a payout the vault cannot fund, a panic) is a vault bug.
+    function _expectedExitRevert(bytes4 sel) internal pure returns (bool) {
+        return
+            sel == ISpotVenue.InsufficientOutput.selector ||
+            sel == PerpMarket.FillPriceOutOfBounds.selector ||
+            sel == PerpMarket.InsufficientMargin.selector ||
+            sel == PerpMarket.WithdrawalBelowInitialMargin.selector ||
+            sel == PerpMarket.PoolDeficit.selector;
     }
 
     /// @dev Redeems `amount` shares or withdraws `amount` assets of `owner` as `caller`, to the
@@ -446,19 +484,24 @@ contract VaultHandler is TestBase {
         (uint256 navPre, uint256 supplyPre) = _books();
         uint256 maxLoss = navPre.mulDiv(vault.strategy().maxRebalanceCostBps, BPS);
 
-        bool ok;
-        if (caller == address(this)) {
-            try vault.rebalance() {
-                ok = true;
-            } catch {}
-        } else {
-            vm.prank(caller);
-            try vault.rebalance() {
-                ok = true;
-            } catch {}
+        bool ok = true;
+        bytes memory err;
+        if (caller != address(this)) vm.prank(caller);
+        try vault.rebalance() {} catch (bytes memory reason) {
+            ok = false;
+            err = reason;
         }
         if (!ok) {
             rebalanceReverts++;
+            bytes4 sel = _selector(err);
+            // With real money in the vault and venues inside the slippage bound, a rebalance the
+            // gate allowed must restore the bands (liveness of the hard tier).
+            if (sel == IDeltaNeutralVault.BandStillBreached.selector && navPre >= MIN_LIVE_NAV)
+                _violate(rebalanceCouldNotRestore = true, "rebalance could not restore the bands", navPre, 0);
+            if (!_seenRebalance[sel]) {
+                _seenRebalance[sel] = true;
+                rebalanceRevertSelectors.push(sel);
+            }
             return;
         }
         rebalances++;
