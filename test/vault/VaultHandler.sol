@@ -1,0 +1,591 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
+import {IDeltaNeutralVault} from "../../contracts/interfaces/IDeltaNeutralVault.sol";
+import {ISpotVenue} from "../../contracts/interfaces/ISpotVenue.sol";
+import {PerpMarket} from "../../contracts/perp/PerpMarket.sol";
+import {PerpMarketAdapter} from "../../contracts/perp/PerpMarketAdapter.sol";
+import {OracleSpotVenue} from "../../contracts/test/OracleSpotVenue.sol";
+import {TestERC20} from "../../contracts/test/TestERC20.sol";
+import {DeltaNeutralVault} from "../../contracts/vault/DeltaNeutralVault.sol";
+import {TestBase} from "../utils/Vm.sol";
+
+/// @notice Drives the vault stack for the invariant suite: several depositors, a third-party
+/// redeemer, a long trader and a liquidator on the perp market, price and time moves, keeper and
+/// permissionless rebalances, the guardian's pause and unwind, fee switches and donations. Every
+/// input is bounded into a meaningful range, so few calls are wasted.
+///
+/// Properties that are only observable around a single call (right after a rebalance, across an
+/// exit) are checked here and recorded as ghost flags, because a failed `require` inside a handler
+/// would only count as a revert (failOnRevert = false); the invariant contract asserts the flags.
+/// The first violation's description is kept for the failure message.
+/// @dev The handler is the vault's keeper, guardian and owner. Time only moves forward through
+/// `currentTime`, and every action first warps to it, so the oracle's heartbeat and the perp
+/// market's funding clock stay consistent however the fuzzer orders calls.
+contract VaultHandler is TestBase {
+    using Math for uint256;
+
+    uint256 internal constant BPS = 10_000;
+    uint256 internal constant VIRTUAL_SHARES = 1e6; // the vault's 10 ** DECIMALS_OFFSET
+    /// @notice Oracle answers (8 decimals) stay within $1,000–$9,000 and move at most 15% a step.
+    int256 internal constant PRICE_MIN = 1_000e8;
+    int256 internal constant PRICE_MAX = 9_000e8;
+    uint256 internal constant MAX_STEP_BPS = 1_500;
+    /// @notice The trader's position stays within ±500 ETH so the perp pool stays solvent.
+    uint256 internal constant MAX_TRADER_SIZE = 500e18;
+    /// @notice Below this NAV (1,000 USDC) a vault is dust: trades round to nothing.
+    uint256 internal constant MIN_LIVE_NAV = 1_000e6;
+
+    DeltaNeutralVault public immutable vault;
+    PerpMarket public immutable market;
+    PerpMarketAdapter public immutable adapter;
+    TestERC20 public immutable usdc;
+    TestERC20 public immutable weth;
+    MockV3Aggregator public immutable feed;
+    OracleSpotVenue public immutable venue;
+
+    address[] internal _actors;
+    address public constant SPENDER = address(0x5BE4D);
+    address public constant TRADER = address(0x7EADE);
+    address public constant LIQUIDATOR = address(0x11D);
+    address public constant FEE_RECIPIENT = address(0xFEE);
+
+    /// @notice The fuzz campaign's clock (only moves forward).
+    uint256 public currentTime;
+
+    // ---- ghost ledgers (per share owner, asset units) ----
+    /// @notice Assets paid in for shares the account received.
+    mapping(address => uint256) public deposited;
+    /// @notice Assets paid out for shares the account burned (to whichever receiver).
+    mapping(address => uint256) public withdrawn;
+    /// @notice Book value (at the pre-exit NAV, rounded up) of every share the account burned.
+    mapping(address => uint256) public exitBookValue;
+    /// @notice Book value (at the pre-entry NAV, rounded down) of every share the account got.
+    mapping(address => uint256) public entryBookValue;
+    uint256 public donatedUsdc;
+    uint256 public donatedWeth;
+
+    // ---- ghost flags: each names the invariant that asserts it ----
+    bool public bandsBreachedAfterRebalance;
+    bool public liquidatableAfterRebalance;
+    bool public shortNotSpotAfterRebalance;
+    bool public rebalanceCostExceeded;
+    bool public pauseBlockedExit;
+    bool public idleExitFailed;
+    bool public exitLoweredSharePrice;
+    bool public previewNotConservative;
+    bool public roundingFavouredCaller;
+    bool public residualTooLarge;
+    bool public gateBypassed;
+    bool public actedWhilePaused;
+    bool public emergencyUnwindIncomplete;
+    bool public rebalanceCouldNotRestore;
+    bool public exitRevertedUnexpectedly;
+    string public firstViolation;
+    /// @notice Every distinct revert selector seen from exits and rebalances (for triage).
+    bytes4[] public exitRevertSelectors;
+    bytes4[] public rebalanceRevertSelectors;
+    mapping(bytes4 => bool) internal _seenExit;
+    mapping(bytes4 => bool) internal _seenRebalance;
+
+    // ---- counters (for a human reading a run) ----
+    uint256 public rebalances;
+    uint256 public rebalanceReverts;
+    uint256 public exits;
+    uint256 public exitReverts;
+    uint256 public pausedExits;
+    uint256 public idleExits;
+    uint256 public exitsToZeroSupply;
+    uint256 public liquidationsOfVault;
+
+    constructor(
+        DeltaNeutralVault vault_,
+        PerpMarket market_,
+        PerpMarketAdapter adapter_,
+        TestERC20 usdc_,
+        TestERC20 weth_,
+        MockV3Aggregator feed_,
+        OracleSpotVenue venue_
+    ) {
+        vault = vault_;
+        market = market_;
+        adapter = adapter_;
+        usdc = usdc_;
+        weth = weth_;
+        feed = feed_;
+        venue = venue_;
+        currentTime = block.timestamp;
+        _actors.push(address(0xA11CE));
+        _actors.push(address(0xB0B));
+        _actors.push(address(0xCA401));
+        _actors.push(address(0xDA7E));
+    }
+
+    /// @notice Completes the two-step ownership transfer the test started (not a fuzz target).
+    function acceptVaultOwnership() external {
+        vault.acceptOwnership();
+    }
+
+    modifier synced() {
+        vm.warp(currentTime);
+        _;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Views for the invariant contract
+    // ---------------------------------------------------------------------------------------
+
+    function actors() external view returns (address[] memory) {
+        return _actors;
+    }
+
+    function exitRevertSelectorList() external view returns (bytes4[] memory) {
+        return exitRevertSelectors;
+    }
+
+    function rebalanceRevertSelectorList() external view returns (bytes4[] memory) {
+        return rebalanceRevertSelectors;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Depositors
+    // ---------------------------------------------------------------------------------------
+
+    function deposit(uint256 actorSeed, uint256 receiverSeed, uint256 assets) external synced {
+        address actor = _actor(actorSeed);
+        address receiver = _actor(receiverSeed);
+        assets = bound(assets, 1e6, 2_000_000e6);
+        _accrue();
+        bool wasPaused = vault.paused();
+        (uint256 navPre, uint256 supplyPre) = _books();
+        uint256 preview = vault.previewDeposit(assets);
+        _fund(actor, assets);
+        vm.prank(actor);
+        try vault.deposit(assets, receiver) returns (uint256 shares) {
+            if (wasPaused) _violate(actedWhilePaused = true, "deposit succeeded while paused", assets, shares);
+            if (shares < preview)
+                _violate(previewNotConservative = true, "deposit minted < previewDeposit", shares, preview);
+            deposited[receiver] += assets;
+            entryBookValue[receiver] += shares.mulDiv(navPre + 1, supplyPre + VIRTUAL_SHARES);
+        } catch {}
+    }
+
+    function mint(uint256 actorSeed, uint256 shares) external synced {
+        address actor = _actor(actorSeed);
+        shares = bound(shares, 1e12, 2_000_000e12);
+        _accrue();
+        bool wasPaused = vault.paused();
+        (uint256 navPre, uint256 supplyPre) = _books();
+        uint256 preview = vault.previewMint(shares);
+        _fund(actor, preview);
+        vm.prank(actor);
+        try vault.mint(shares, actor) returns (uint256 assets) {
+            if (wasPaused) _violate(actedWhilePaused = true, "mint succeeded while paused", assets, shares);
+            if (assets > preview) _violate(previewNotConservative = true, "mint took > previewMint", assets, preview);
+            deposited[actor] += assets;
+            entryBookValue[actor] += shares.mulDiv(navPre + 1, supplyPre + VIRTUAL_SHARES);
+        } catch {}
+    }
+
+    function redeem(uint256 actorSeed, uint256 shares) external synced {
+        address actor = _actor(actorSeed);
+        uint256 balance = vault.balanceOf(actor);
+        if (balance == 0) return;
+        // A full exit now and then: it exercises the last-holder path.
+        shares = shares % 5 == 0 ? balance : bound(shares, 1, balance);
+        _exit(actor, actor, shares, true, false);
+    }
+
+    function withdraw(uint256 actorSeed, uint256 assets) external synced {
+        address actor = _actor(actorSeed);
+        _accrue();
+        uint256 maxAssets = vault.maxWithdraw(actor);
+        if (maxAssets == 0) return;
+        _exit(actor, actor, bound(assets, 1, maxAssets), false, false);
+    }
+
+    /// @notice A third party redeems an actor's shares with the actor's allowance.
+    function redeemApproved(uint256 ownerSeed, uint256 shares) external synced {
+        address owner = _actor(ownerSeed);
+        uint256 balance = vault.balanceOf(owner);
+        if (balance == 0) return;
+        shares = bound(shares, 1, balance);
+        vm.prank(owner);
+        vault.approve(SPENDER, shares);
+        _exit(SPENDER, owner, shares, true, false);
+        // Whatever happened, the allowance must be fully spent or still intact: reset it.
+        vm.prank(owner);
+        vault.approve(SPENDER, 0);
+    }
+
+    /// @notice A bank run: every holder, the fee recipient included, redeems everything in turn.
+    /// The last one exercises the empty-vault path.
+    function exitEveryone() external synced {
+        for (uint256 i = 0; i <= _actors.length; i++) {
+            address owner = i < _actors.length ? _actors[i] : FEE_RECIPIENT;
+            uint256 balance = vault.balanceOf(owner);
+            if (balance != 0) _exit(owner, owner, balance, true, false);
+        }
+    }
+
+    /// @notice An exit small enough to be paid from idle assets alone: it must always succeed,
+    /// paused or not (the pause stops deposits and rebalances, never withdrawals).
+    function redeemFromIdle(uint256 actorSeed, uint256 shares) external synced {
+        address actor = _actor(actorSeed);
+        _accrue();
+        uint256 balance = vault.balanceOf(actor);
+        uint256 idleShares = vault.convertToShares(usdc.balanceOf(address(vault)));
+        uint256 cap = Math.min(balance, idleShares);
+        if (cap == 0) return;
+        _exit(actor, actor, bound(shares, 1, cap), true, true);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Keeper, anyone, guardian, owner
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice The keeper rebalances; with `waitForInterval` it first waits out the minimum
+    /// interval, as a real keeper polling `checkUpkeep` would (the feed keeps publishing).
+    function rebalanceAsKeeper(bool waitForInterval) external synced {
+        uint256 next = vault.vaultState().nextKeeperRebalanceAt;
+        if (waitForInterval && next > currentTime) {
+            currentTime = next;
+            vm.warp(currentTime);
+            feed.updateAnswer(_answer());
+        }
+        _rebalance(address(this));
+    }
+
+    function rebalanceAsAnyone(uint256 actorSeed) external synced {
+        _rebalance(_actor(actorSeed));
+    }
+
+    function togglePause() external synced {
+        if (vault.paused()) vault.unpause();
+        else vault.pause();
+    }
+
+    function emergencyUnwind() external synced {
+        try vault.emergencyUnwind() {
+            if (
+                weth.balanceOf(address(vault)) != 0 ||
+                market.sizeOf(address(adapter)) != 0 ||
+                market.positionOf(address(adapter)).margin != 0
+            ) _violate(emergencyUnwindIncomplete = true, "emergencyUnwind left a position", 0, 0);
+        } catch {}
+    }
+
+    function setFees(uint256 managementSeed, uint256 performanceSeed, bool on) external synced {
+        uint16 management = on ? uint16(bound(managementSeed, 0, 200)) : 0;
+        uint16 performance = on ? uint16(bound(performanceSeed, 0, 3_000)) : 0;
+        try vault.setFees(management, performance, FEE_RECIPIENT) {} catch {}
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Markets, time, outsiders
+    // ---------------------------------------------------------------------------------------
+
+    function movePrice(uint256 stepSeed) external synced {
+        int256 step = int256(bound(stepSeed, 0, 2 * MAX_STEP_BPS)) - int256(MAX_STEP_BPS);
+        int256 price = (_answer() * (int256(BPS) + step)) / int256(BPS);
+        if (price < PRICE_MIN) price = PRICE_MIN;
+        if (price > PRICE_MAX) price = PRICE_MAX;
+        feed.updateAnswer(price);
+    }
+
+    function warp(uint256 secondsSeed) external synced {
+        currentTime += bound(secondsSeed, 1, 2 days);
+        vm.warp(currentTime);
+        // Keepers' world: the feed keeps publishing within its heartbeat.
+        feed.updateAnswer(_answer());
+    }
+
+    /// @notice A trader moves their position on the perp market by up to ±300 ETH (within ±500
+    /// ETH in total), topping up margin to 30% of the new notional: this creates skew, so funding.
+    function trade(uint256 sizeSeed) external synced {
+        int256 current = market.sizeOf(TRADER);
+        int256 target = current + int256(bound(sizeSeed, 0, 600e18)) - 300e18;
+        int256 cap = int256(MAX_TRADER_SIZE);
+        if (target > cap) target = cap;
+        if (target < -cap) target = -cap;
+        int256 delta = target - current;
+        if (delta == 0) return;
+        uint256 notional = SignedMath.abs(target).mulDiv(uint256(_answer()), 1e20);
+        int256 equity = market.positionOf(TRADER).equity;
+        int256 wanted = int256(notional.mulDiv(3_000, BPS)) + 100e6;
+        if (wanted > equity) {
+            uint256 topUp = uint256(wanted - (equity > 0 ? equity : int256(0)));
+            usdc.mint(TRADER, topUp);
+            vm.startPrank(TRADER);
+            usdc.approve(address(market), topUp);
+            market.depositMargin(topUp);
+            vm.stopPrank();
+        }
+        vm.prank(TRADER);
+        try market.modifyPosition(delta, delta > 0 ? type(uint256).max : 0) {} catch {}
+    }
+
+    /// @notice A liquidation bot: the trader or, with keepers down, the vault's own short.
+    function liquidate(bool vaultAccount) external synced {
+        address account = vaultAccount ? address(adapter) : TRADER;
+        vm.prank(LIQUIDATOR);
+        try market.liquidate(account) {
+            if (vaultAccount) liquidationsOfVault++;
+        } catch {}
+    }
+
+    function donate(uint256 amountSeed, bool spotToken) external synced {
+        if (spotToken) {
+            uint256 amount = bound(amountSeed, 1, 5e18);
+            weth.mint(address(vault), amount);
+            donatedWeth += amount;
+        } else {
+            uint256 amount = bound(amountSeed, 1, 50_000e6);
+            usdc.mint(address(vault), amount);
+            donatedUsdc += amount;
+        }
+    }
+
+    /// @notice The spot market drifts off the oracle by 0–60 bps (past 45 bps plus the 5 bps fee,
+    /// the vault's 50 bps slippage bound rejects trades).
+    function setSpotOffset(uint256 bpsSeed) external synced {
+        venue.setAdverseBps(bound(bpsSeed, 0, 60));
+    }
+
+    /// @notice Rounding never favours the caller, for a fuzzed amount in the current state.
+    function probeRounding(uint256 assets, uint256 shares) external synced {
+        assets = bound(assets, 0, 1e15);
+        shares = bound(shares, 0, 1e21);
+        if (vault.convertToAssets(vault.convertToShares(assets)) > assets)
+            _violate(roundingFavouredCaller = true, "assets->shares->assets grew", assets, 0);
+        if (vault.convertToShares(vault.convertToAssets(shares)) > shares)
+            _violate(roundingFavouredCaller = true, "shares->assets->shares grew", shares, 0);
+        if (vault.previewRedeem(shares) > vault.convertToAssets(shares))
+            _violate(roundingFavouredCaller = true, "previewRedeem > convertToAssets", shares, 0);
+        if (vault.previewWithdraw(assets) < vault.convertToShares(assets))
+            _violate(roundingFavouredCaller = true, "previewWithdraw < convertToShares", assets, 0);
+        if (vault.previewDeposit(assets) > vault.convertToShares(assets))
+            _violate(roundingFavouredCaller = true, "previewDeposit > convertToShares", assets, 0);
+        if (vault.previewMint(shares) < vault.convertToAssets(shares))
+            _violate(roundingFavouredCaller = true, "previewMint < convertToAssets", shares, 0);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Internals
+    // ---------------------------------------------------------------------------------------
+
+    struct ExitContext {
+        bool wasPaused;
+        uint256 navPre;
+        uint256 supplyPre;
+        uint256 preview;
+        uint256 slack;
+        uint256 idlePre;
+    }
+
+    /// @dev One redeem (`byShares`) or withdraw by `caller` of `owner`'s position, with every
+    /// per-call property recorded.
+    function _exit(address caller, address owner, uint256 amount, bool byShares, bool fromIdle) internal {
+        _accrue();
+        ExitContext memory c;
+        c.wasPaused = vault.paused();
+        (c.navPre, c.supplyPre) = _books();
+        c.idlePre = usdc.balanceOf(address(vault));
+        c.preview = byShares ? vault.previewRedeem(amount) : vault.previewWithdraw(amount);
+        c.slack = _premiumSlack();
+        exits++;
+        if (c.wasPaused) pausedExits++;
+        if (fromIdle) idleExits++;
+
+        uint256 sharesBefore = vault.balanceOf(owner);
+        (bool ok, uint256 paid, bytes memory err) = _callExit(caller, owner, amount, byShares);
+        if (!ok) {
+            exitReverts++;
+            bytes4 sel = _selector(err);
+            if (!_seenExit[sel]) {
+                _seenExit[sel] = true;
+                exitRevertSelectors.push(sel);
+            }
+            if (_selector(err) == Pausable.EnforcedPause.selector)
+                _violate(pauseBlockedExit = true, "exit reverted with EnforcedPause", amount, 0);
+            if (fromIdle) _violate(idleExitFailed = true, "idle-sized redeem reverted", amount, uint32(sel));
+            if (!_expectedExitRevert(sel))
+                _violate(exitRevertedUnexpectedly = true, "exit reverted unexpectedly, selector", uint32(sel), amount);
+            return;
+        }
+        uint256 burned = sharesBefore - vault.balanceOf(owner);
+        if (byShares ? paid < c.preview : burned > c.preview)
+            _violate(previewNotConservative = true, "exit worse than its preview", paid, c.preview);
+        withdrawn[owner] += paid;
+        exitBookValue[owner] += burned.mulDiv(c.navPre + 1, c.supplyPre + VIRTUAL_SHARES, Math.Rounding.Ceil);
+        _checkExitPrice(c, burned);
+    }
+
+    /// @dev Reasons an unwinding exit may legitimately revert: the spot venue is off the oracle
+    /// by more than the slippage bound, or the perp venue's own margin rules refuse the trade or
+    /// the withdrawal (an underwater short, a margin ratio under the initial margin, a pool in
+    /// deficit). Anything else (a payout the vault cannot fund, a panic) is a vault bug.
+    function _expectedExitRevert(bytes4 sel) internal pure returns (bool) {
+        return
+            sel == ISpotVenue.InsufficientOutput.selector ||
+            sel == PerpMarket.FillPriceOutOfBounds.selector ||
+            sel == PerpMarket.InsufficientMargin.selector ||
+            sel == PerpMarket.WithdrawalBelowInitialMargin.selector ||
+            sel == PerpMarket.PoolDeficit.selector;
+    }
+
+    /// @dev Redeems `amount` shares or withdraws `amount` assets of `owner` as `caller`, to the
+    /// caller; returns the assets paid, or the revert data.
+    function _callExit(
+        address caller,
+        address owner,
+        uint256 amount,
+        bool byShares
+    ) internal returns (bool ok, uint256 paid, bytes memory err) {
+        vm.prank(caller);
+        if (byShares) {
+            try vault.redeem(amount, caller, owner) returns (uint256 assets) {
+                return (true, assets, "");
+            } catch (bytes memory reason) {
+                return (false, 0, reason);
+            }
+        }
+        try vault.withdraw(amount, caller, owner) returns (uint256) {
+            return (true, amount, "");
+        } catch (bytes memory reason) {
+            return (false, 0, reason);
+        }
+    }
+
+    /// @dev After an exit the remaining holders' assets per share must not have fallen: the
+    /// leaver pays their own unwind cost. Compared exactly by cross-multiplication. When the last
+    /// share leaves, only the virtual shares' cut (plus one share of rounding and any skew
+    /// premium the unwind earned over the oracle) may stay behind.
+    function _checkExitPrice(ExitContext memory c, uint256 burned) internal {
+        (uint256 navPost, uint256 supplyPost) = _books();
+        if ((navPost + 1) * (c.supplyPre + VIRTUAL_SHARES) < (c.navPre + 1) * (supplyPost + VIRTUAL_SHARES))
+            _violate(exitLoweredSharePrice = true, "exit lowered the share price", c.navPre, navPost);
+        if (supplyPost == 0) {
+            exitsToZeroSupply++;
+            uint256 kept = burned == 0 ? 0 : (burned - 1).mulDiv(c.navPre + 1, c.supplyPre + VIRTUAL_SHARES);
+            uint256 allowed = c.navPre + 2 - kept + c.slack;
+            if (navPost > allowed) _violate(residualTooLarge = true, "last exit left value behind", navPost, allowed);
+        }
+    }
+
+    function _rebalance(address caller) internal {
+        _accrue();
+        (, IDeltaNeutralVault.Tier tier, bool allowed) = vault.rebalanceGate(caller);
+        bool wasPaused = vault.paused();
+        (uint256 navPre, uint256 supplyPre) = _books();
+        uint256 maxLoss = navPre.mulDiv(vault.strategy().maxRebalanceCostBps, BPS);
+
+        bool ok = true;
+        bytes memory err;
+        if (caller != address(this)) vm.prank(caller);
+        try vault.rebalance() {} catch (bytes memory reason) {
+            ok = false;
+            err = reason;
+        }
+        if (!ok) {
+            rebalanceReverts++;
+            bytes4 sel = _selector(err);
+            // With real money in the vault and venues inside the slippage bound, a rebalance the
+            // gate allowed must restore the bands (liveness of the hard tier).
+            if (sel == IDeltaNeutralVault.BandStillBreached.selector && navPre >= MIN_LIVE_NAV)
+                _violate(rebalanceCouldNotRestore = true, "rebalance could not restore the bands", navPre, 0);
+            if (!_seenRebalance[sel]) {
+                _seenRebalance[sel] = true;
+                rebalanceRevertSelectors.push(sel);
+            }
+            return;
+        }
+        rebalances++;
+        if (wasPaused) _violate(actedWhilePaused = true, "rebalance succeeded while paused", 0, 0);
+        if (!allowed) _violate(gateBypassed = true, "rebalance succeeded past its gate", uint8(tier), 0);
+
+        IDeltaNeutralVault.VaultState memory st = vault.vaultState();
+        if (st.band != IDeltaNeutralVault.Band.None)
+            _violate(bandsBreachedAfterRebalance = true, "band breached after rebalance", uint8(st.band), 0);
+        if (market.isLiquidatable(address(adapter)))
+            _violate(liquidatableAfterRebalance = true, "liquidatable after rebalance", st.marginRatioBps, 0);
+        uint256 spotQty = weth.balanceOf(address(vault)); // 18 decimals = perp size units
+        int256 size = market.sizeOf(address(adapter));
+        if (size > 0 || uint256(-size) != spotQty)
+            _violate(shortNotSpotAfterRebalance = true, "short != spot after rebalance", uint256(-size), spotQty);
+        (uint256 navPost, uint256 supplyPost) = _books();
+        if (navPost + maxLoss < navPre)
+            _violate(rebalanceCostExceeded = true, "rebalance lost > cost bound", navPre, navPost);
+        // Fees were accrued just before, so the rebalance mints none: the share price moves with NAV.
+        if (supplyPost != supplyPre)
+            _violate(rebalanceCostExceeded = true, "rebalance minted shares", supplyPre, supplyPost);
+    }
+
+    /// @dev Accrues fees first so that every measured flow sees a settled supply (fees dilute all
+    /// holders; the per-call properties are about the flow itself). Anyone may call accrueFees.
+    function _accrue() internal {
+        vault.accrueFees();
+    }
+
+    function _books() internal view returns (uint256 nav, uint256 supply) {
+        return (vault.totalAssets(), vault.totalSupply());
+    }
+
+    /// @dev Upper bound on what buying back the whole short could earn over the oracle: the
+    /// skew premium, at most notional * (|skew| + short) / skewScale, plus a unit of rounding.
+    function _premiumSlack() internal view returns (uint256) {
+        int256 size = market.sizeOf(address(adapter));
+        if (size >= 0) return 1;
+        uint256 shortSize = uint256(-size);
+        uint256 notional = shortSize.mulDiv(uint256(_answer()), 1e20, Math.Rounding.Ceil);
+        uint256 scale = market.marketParams().skewScale * 1e18;
+        return notional.mulDiv(SignedMath.abs(market.skew()) + shortSize, scale, Math.Rounding.Ceil) + 1;
+    }
+
+    function _fund(address actor, uint256 assets) internal {
+        usdc.mint(actor, assets);
+        vm.prank(actor);
+        usdc.approve(address(vault), assets);
+    }
+
+    function _actor(uint256 seed) internal view returns (address) {
+        return _actors[seed % _actors.length];
+    }
+
+    function _answer() internal view returns (int256) {
+        (, int256 answer, , , ) = feed.latestRoundData();
+        return answer;
+    }
+
+    function _selector(bytes memory ret) internal pure returns (bytes4 sel) {
+        if (ret.length < 4) return bytes4(0);
+        assembly ("memory-safe") {
+            sel := mload(add(ret, 32))
+        }
+    }
+
+    /// @dev Keeps the first violation's description for the invariant's failure message. Callers
+    /// set the ghost flag in the first argument (`flag = true`), so flag and message stay together.
+    function _violate(bool, string memory what, uint256 a, uint256 b) internal {
+        if (bytes(firstViolation).length == 0) {
+            firstViolation = string.concat(what, " (", _toString(a), ", ", _toString(b), ")");
+        }
+    }
+
+    function _toString(uint256 v) internal pure returns (string memory) {
+        if (v == 0) return "0";
+        bytes memory out = new bytes(78);
+        uint256 i = 78;
+        while (v != 0) {
+            out[--i] = bytes1(uint8(48 + (v % 10)));
+            v /= 10;
+        }
+        bytes memory trimmed = new bytes(78 - i);
+        for (uint256 j = 0; j < trimmed.length; j++) trimmed[j] = out[i + j];
+        return string(trimmed);
+    }
+}
