@@ -12,6 +12,8 @@ import {IDeltaNeutralVault} from "../interfaces/IDeltaNeutralVault.sol";
 library VaultMath {
     uint256 internal constant BPS = 10_000;
     uint256 internal constant WAD = 1e18;
+    /// @notice Asset units of rounding an unwind may show on the books besides its trading cost.
+    uint256 internal constant UNWIND_ROUNDING_UNITS = 4;
 
     /// @notice The vault's books, valued at one oracle price.
     /// @param price Oracle price, WAD (asset per whole spot token).
@@ -128,16 +130,18 @@ library VaultMath {
     }
 
     /// @notice Share of every position to unwind so that its worst-case proceeds cover
-    /// `shortfall`: selling f·spot yields at least f·spotValue·(1 - slip) and f·equity of margin
-    /// is withdrawn (the short's buy-back cost stays in the remaining equity). WAD, rounded up;
-    /// above WAD when the positions cannot cover it.
+    /// `shortfall`: selling f·spot yields at least f·spotValue·(1 - slip), and f·equity less the
+    /// short's buy-back cost (at most f·shortNotional·2·slip, see `worstUnwindCost`) is withdrawn. WAD, rounded up; above
+    /// WAD when the positions cannot cover it.
     function fractionForProceeds(
         Snapshot memory s,
         uint256 shortfall,
         uint256 slippageBps
     ) internal pure returns (uint256) {
         if (shortfall == 0) return 0;
-        uint256 worstProceedsOfAll = lessBps(s.spotValue, slippageBps) + equityOrZero(s);
+        uint256 buyBackCost = Math.mulDiv(2 * s.shortNotional, slippageBps, BPS, Math.Rounding.Ceil);
+        uint256 gross = lessBps(s.spotValue, slippageBps) + equityOrZero(s);
+        uint256 worstProceedsOfAll = gross > buyBackCost ? gross - buyBackCost : 0;
         if (worstProceedsOfAll == 0) return type(uint256).max;
         return Math.mulDiv(shortfall, WAD, worstProceedsOfAll, Math.Rounding.Ceil);
     }
@@ -150,14 +154,18 @@ library VaultMath {
     }
 
     /// @notice Worst-case cost of unwinding `fractionWad` of every position: the slippage bound
-    /// on both legs' notional (spot sold, short bought back). Rounded up.
+    /// on the spot sold, and twice it on the short bought back (its fill price is bounded by the
+    /// slippage setting, and the venue's taker fee comes on top; fees above the slippage bound
+    /// make the unwind revert rather than charge more). Rounded up.
     function worstUnwindCost(
         Snapshot memory s,
         uint256 fractionWad,
         uint256 slippageBps
     ) internal pure returns (uint256) {
         if (fractionWad == 0) return 0;
-        uint256 traded = Math.mulDiv(s.spotValue + s.shortNotional, fractionWad, WAD, Math.Rounding.Ceil);
-        return Math.mulDiv(traded, slippageBps, BPS, Math.Rounding.Ceil);
+        uint256 traded = Math.mulDiv(s.spotValue + 2 * s.shortNotional, fractionWad, WAD, Math.Rounding.Ceil);
+        // Plus a few units for the roundings of the books around the trades (spot valued down
+        // before and after, fees rounded up by the venues), which a tiny unwind can exceed.
+        return Math.mulDiv(traded, slippageBps, BPS, Math.Rounding.Ceil) + UNWIND_ROUNDING_UNITS;
     }
 }

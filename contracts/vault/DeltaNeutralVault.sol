@@ -197,7 +197,12 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         VaultMath.Snapshot memory s = _snapshot();
         s.totalAssets = _accrueFees(s.totalAssets);
         assets = _toAssets(shares, s.totalAssets, Math.Rounding.Floor);
-        if (assets > s.idle) assets -= _unwind(s, owner, s.fractionForValue(assets - s.idle));
+        if (assets > s.idle) {
+            assets -= _unwind(s, owner, s.fractionForValue(assets - s.idle));
+            // The stayers' shares of spot and equity are rounded in their favour, which can leave
+            // idle a unit or two short of value - cost: the leaver bears that rounding.
+            assets = Math.min(assets, IERC20(asset()).balanceOf(address(this)));
+        }
         _payOut(_msgSender(), receiver, owner, assets, shares);
     }
 
@@ -216,8 +221,15 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     }
 
     /// @inheritdoc ERC4626
+    /// @dev The worst-case value of all the owner's shares, less a few units when an unwind is
+    /// needed: withdraw and redeem round their worst cases separately, so the last units of a
+    /// full redeem may not fit a withdraw of the same assets.
     function maxWithdraw(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
-        return _previewRedeem(_snapshot(), balanceOf(owner));
+        VaultMath.Snapshot memory s = _snapshot();
+        uint256 assets = _previewRedeem(s, balanceOf(owner));
+        if (assets <= s.idle) return assets;
+        uint256 slack = 2 * VaultMath.UNWIND_ROUNDING_UNITS;
+        return assets > s.idle + slack ? assets - slack : s.idle;
     }
 
     /// @inheritdoc ERC4626
@@ -248,7 +260,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         before.totalAssets = _accrueFees(before.totalAssets);
         Strategy memory strat = _strategy;
         Bands memory b = _bands;
-        (band, tier) = before.classify(b, strat.idleBufferBps);
+        (band, tier) = _classify(before, b, strat.idleBufferBps);
         _checkGate(_msgSender(), before, band, tier, strat.minRebalanceInterval);
         _lastRebalanceAt = uint64(block.timestamp);
 
@@ -296,7 +308,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     /// @inheritdoc IDeltaNeutralVault
     function vaultState() external view returns (VaultState memory state) {
         VaultMath.Snapshot memory s = _snapshot();
-        (state.band, state.tier) = s.classify(_bands, _strategy.idleBufferBps);
+        (state.band, state.tier) = _classify(s, _bands, _strategy.idleBufferBps);
         state.totalAssets = s.totalAssets;
         state.totalSupply = totalSupply();
         state.sharePrice = _toAssets(10 ** decimals(), s.totalAssets, Math.Rounding.Floor);
@@ -540,13 +552,14 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         // Rounded up so the proceeds cover what the leaver is owed; capped at what is held.
         uint256 spotUnits = Math.min(spotHeld.mulDiv(fractionWad, VaultMath.WAD, Math.Rounding.Ceil), spotHeld);
         uint256 shortReduce = Math.min(s.shortQty.mulDiv(fractionWad, VaultMath.WAD, Math.Rounding.Ceil), s.shortQty);
-        uint256 marginOut = s.equityOrZero().mulDiv(fractionWad, VaultMath.WAD, Math.Rounding.Ceil);
+        // The stayers keep their share of the perp equity, rounded in their favour; the leaver
+        // takes the rest, so the buy-back's cost (or skew-premium gain) is the leaver's alone.
+        uint256 stayersEquity = s.equityOrZero().mulDiv(VaultMath.WAD - fractionWad, VaultMath.WAD, Math.Rounding.Ceil);
 
         _sellSpot(spotUnits, s.price, slippage);
         if (shortReduce != 0) PERP_VENUE.decreaseShort(shortReduce, VaultMath.plusBps(s.price, slippage));
-        // Buying back part of the short settles that part's PnL into margin, so the settled
-        // margin covers f·equity; the cap only guards rounding.
-        marginOut = Math.min(marginOut, _perpPosition().margin);
+        uint256 equityNow = VaultMath.positivePart(PERP_VENUE.equity());
+        uint256 marginOut = equityNow > stayersEquity ? equityNow - stayersEquity : 0;
         if (marginOut != 0) PERP_VENUE.withdrawMargin(marginOut, address(this));
 
         uint256 navAfter = _snapshot().totalAssets;
@@ -656,10 +669,21 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
 
     function _gateFor(bool callerIsKeeper) internal view returns (Band band, Tier tier, bool allowed) {
         VaultMath.Snapshot memory s = _snapshot();
-        (band, tier) = s.classify(_bands, _strategy.idleBufferBps);
+        (band, tier) = _classify(s, _bands, _strategy.idleBufferBps);
         if (paused() || tier == Tier.None) return (band, tier, false);
         if (tier == Tier.Hard) return (band, tier, true);
         allowed = callerIsKeeper && block.timestamp >= uint256(_lastRebalanceAt) + _strategy.minRebalanceInterval;
+    }
+
+    /// @dev Bands of the books; a vault without shares has nobody to manage for, so dust donated
+    /// to it is never a breach (it could not be traded anyway).
+    function _classify(
+        VaultMath.Snapshot memory s,
+        Bands memory b,
+        uint256 idleBufferBps
+    ) internal view returns (Band, Tier) {
+        if (totalSupply() == 0) return (Band.None, Tier.None);
+        return s.classify(b, idleBufferBps);
     }
 
     function _checkGate(
