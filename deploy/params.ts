@@ -337,13 +337,14 @@ function checkCommon(p: Common, ctx: z.RefinementCtx) {
   // Vault against perp and pool.
   if (!strategyOk) return;
   const targetRatio = Math.floor((B.BPS * B.BPS) / p.strategy.targetLeverageBps);
-  if (BigInt(p.bands.minMarginRatioHardBps) <= p.perpParams.maintenanceMarginBps) {
+  if (BigInt(p.bands.minMarginRatioHardBps) <= p.perpParams.initialMarginBps) {
     ctx.addIssue({
       code: z.ZodIssueCode.custom,
       path: ["bands", "minMarginRatioHardBps"],
       message:
-        `${p.bands.minMarginRatioHardBps} must exceed perpParams.maintenanceMarginBps ` +
-        `(${p.perpParams.maintenanceMarginBps}): the perp would liquidate before anyone may rebalance`,
+        `${p.bands.minMarginRatioHardBps} must exceed perpParams.initialMarginBps ` +
+        `(${p.perpParams.initialMarginBps}): below it the perp refuses the margin withdrawals an unwind needs, ` +
+        `so anyone must be able to rebalance first (and maintenance lies below initial margin)`,
     });
   }
   if (BigInt(targetRatio) < p.perpParams.initialMarginBps) {

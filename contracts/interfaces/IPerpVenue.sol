@@ -9,9 +9,11 @@ pragma solidity 0.8.28;
 /// @dev Asynchronous venues (orders that fill later, e.g. GMX v2): `increaseShort`/`decreaseShort`
 /// may only queue an order and return `filled == false`; collateral escrowed for a queued order
 /// stays counted in `position().margin`, and `position().pendingOrder` is true until the order is
-/// executed or cancelled. The vault never trades or prices flows while an order is pending (it
-/// reverts with `VenueOrderPending`), so such a venue fits behind this interface unchanged; its
-/// keeper executes the order, after which the vault's next rebalance sees the filled size.
+/// executed or cancelled. The vault reverts with `VenueOrderPending` when a trade comes back
+/// unfilled and refuses to trade or unwind while an order is pending, so it never frees margin or
+/// prices a flow against a fill still to come. Such a venue fits behind this interface without
+/// changing the vault: its adapter submits the order in one rebalance, the venue's keeper executes
+/// it, and the vault's next rebalance sees the filled size (idle-only flows keep working meanwhile).
 interface IPerpVenue {
     /// @notice Snapshot of the account, valued at the venue's oracle price now.
     /// @param shortSize Open short size in base units (18 decimals).

@@ -15,6 +15,8 @@ contract FaultyPerpVenue is IPerpVenue {
     IERC20 private immutable _collateral;
     uint256 public fillBps = 10_000;
     bool public pending;
+    /// @notice When set, trades are only "queued": nothing executes and `filled` is false.
+    bool public queueOnly;
 
     constructor(IPerpVenue inner_) {
         inner = inner_;
@@ -28,6 +30,10 @@ contract FaultyPerpVenue is IPerpVenue {
 
     function setPending(bool pending_) external {
         pending = pending_;
+    }
+
+    function setQueueOnly(bool queueOnly_) external {
+        queueOnly = queueOnly_;
     }
 
     function collateralToken() external view returns (address) {
@@ -57,10 +63,12 @@ contract FaultyPerpVenue is IPerpVenue {
     }
 
     function increaseShort(uint256 size, uint256 minFillPrice) external returns (bool, uint256) {
+        if (queueOnly) return (false, 0);
         return inner.increaseShort((size * fillBps) / 10_000, minFillPrice);
     }
 
     function decreaseShort(uint256 size, uint256 maxFillPrice) external returns (bool, uint256) {
+        if (queueOnly) return (false, 0);
         return inner.decreaseShort(size, maxFillPrice);
     }
 }

@@ -32,6 +32,12 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     /// @notice Virtual shares: 10^6 share units per asset unit at start. Makes a first-depositor
     /// donation attack cost the attacker ~10^6 times what it could steal (OpenZeppelin ERC4626).
     uint8 private constant DECIMALS_OFFSET = 6;
+    /// @notice Largest trade, in bps of NAV, a rebalance skips as too small to matter.
+    uint256 private constant MAX_SKIP_BPS = 10;
+    /// @notice Spot held below this (size units, 1e-6 of a token) with no short is dust: it is
+    /// valued at zero rather than make an all-idle vault depend on the oracle (a donation of one
+    /// wei would otherwise do that).
+    uint256 private constant SPOT_DUST = 1e12;
 
     /// @notice Everything the constructor needs.
     struct Config {
@@ -110,8 +116,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         SEQUENCER_GRACE = config.feed.sequencerGracePeriod;
         if (config.guardian != address(0)) _setRole(isGuardian, config.guardian, true, false);
 
-        VaultParams.checkBands(config.bands, config.strategy);
         VaultParams.checkStrategy(config.strategy);
+        VaultParams.checkBands(config.bands, config.strategy, config.perpVenue.initialMarginBps());
         _bands = config.bands;
         _strategy = config.strategy;
         _depositCap = config.depositCap;
@@ -198,7 +204,9 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         s.totalAssets = _accrueFees(s.totalAssets);
         assets = _toAssets(shares, s.totalAssets, Math.Rounding.Floor);
         if (assets > s.idle) {
-            assets -= _unwind(s, owner, s.fractionForValue(assets - s.idle));
+            uint256 cost = _unwind(s, owner, s.fractionForValue(assets - s.idle));
+            // A dust redeem can cost its rounding allowance in full.
+            assets = assets > cost ? assets - cost : 0;
             // The stayers' shares of spot and equity are rounded in their favour, which can leave
             // idle a unit or two short of value - cost: the leaver bears that rounding.
             assets = Math.min(assets, IERC20(asset()).balanceOf(address(this)));
@@ -346,9 +354,13 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         if (_perpPosition().pendingOrder) revert VenueOrderPending();
         uint256 slippage = _strategy.maxSlippageBps;
         _sellSpot(s.spotQty / SIZE_PER_SPOT_UNIT, s.price, slippage);
-        if (s.shortQty != 0) PERP_VENUE.decreaseShort(s.shortQty, VaultMath.plusBps(s.price, slippage));
+        if (s.shortQty != 0) _decreaseShort(s.shortQty, VaultMath.plusBps(s.price, slippage));
         uint256 margin = _perpPosition().margin;
-        if (margin != 0) PERP_VENUE.withdrawMargin(margin, address(this));
+        // A venue that refuses to pay margin out (e.g. its pool in deficit) must not stop the
+        // guardian from closing the positions: the margin stays claimable on the venue.
+        if (margin != 0) {
+            try PERP_VENUE.withdrawMargin(margin, address(this)) {} catch {} // solhint-disable-line no-empty-blocks
+        }
         emit EmergencyUnwound(_msgSender(), _snapshot().totalAssets);
     }
 
@@ -358,7 +370,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
 
     /// @inheritdoc IDeltaNeutralVault
     function setBands(Bands calldata newBands) external onlyOwner {
-        VaultParams.checkBands(newBands, _strategy);
+        VaultParams.checkBands(newBands, _strategy, PERP_VENUE.initialMarginBps());
         if (keccak256(abi.encode(newBands)) == keccak256(abi.encode(_bands))) revert ParameterUnchanged("bands");
         _bands = newBands;
         emit BandsUpdated(newBands);
@@ -367,7 +379,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     /// @inheritdoc IDeltaNeutralVault
     function setStrategy(Strategy calldata newStrategy) external onlyOwner {
         VaultParams.checkStrategy(newStrategy);
-        VaultParams.checkBands(_bands, newStrategy);
+        VaultParams.checkBands(_bands, newStrategy, PERP_VENUE.initialMarginBps());
         if (keccak256(abi.encode(newStrategy)) == keccak256(abi.encode(_strategy)))
             revert ParameterUnchanged("strategy");
         _strategy = newStrategy;
@@ -473,7 +485,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         s.shortQty = p.shortSize;
         s.perpMargin = p.margin;
         s.perpEquity = int256(p.margin) + p.unrealizedPnl + p.accruedFunding;
-        if (s.spotQty != 0 || s.shortQty != 0) {
+        if (s.shortQty != 0 || s.spotQty > SPOT_DUST) {
             s.price = _price();
             s.spotValue = OracleLib.baseToQuoteDown(s.spotQty, s.price, 18, ASSET_DECIMALS);
             s.shortNotional = OracleLib.baseToQuoteUp(s.shortQty, s.price, 18, ASSET_DECIMALS);
@@ -552,12 +564,13 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         // Rounded up so the proceeds cover what the leaver is owed; capped at what is held.
         uint256 spotUnits = Math.min(spotHeld.mulDiv(fractionWad, VaultMath.WAD, Math.Rounding.Ceil), spotHeld);
         uint256 shortReduce = Math.min(s.shortQty.mulDiv(fractionWad, VaultMath.WAD, Math.Rounding.Ceil), s.shortQty);
-        // The stayers keep their share of the perp equity, rounded in their favour; the leaver
-        // takes the rest, so the buy-back's cost (or skew-premium gain) is the leaver's alone.
+        // The stayers keep their share of the perp equity, rounded in their favour; the leaver's
+        // proceeds carry the buy-back's cost. (A skew-premium gain lands in idle, and with the
+        // cost floored at zero it stays with the stayers.)
         uint256 stayersEquity = s.equityOrZero().mulDiv(VaultMath.WAD - fractionWad, VaultMath.WAD, Math.Rounding.Ceil);
 
         _sellSpot(spotUnits, s.price, slippage);
-        if (shortReduce != 0) PERP_VENUE.decreaseShort(shortReduce, VaultMath.plusBps(s.price, slippage));
+        if (shortReduce != 0) _decreaseShort(shortReduce, VaultMath.plusBps(s.price, slippage));
         uint256 equityNow = VaultMath.positivePart(PERP_VENUE.equity());
         uint256 marginOut = equityNow > stayersEquity ? equityNow - stayersEquity : 0;
         if (marginOut != 0) PERP_VENUE.withdrawMargin(marginOut, address(this));
@@ -567,6 +580,13 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         uint256 worstCost = s.worstUnwindCost(fractionWad, slippage);
         if (cost > worstCost) revert CostTooHigh(s.totalAssets, navAfter, worstCost);
         emit Unwound(owner, spotUnits, shortReduce, marginOut, cost);
+    }
+
+    /// @dev Buys back part of the short; an order only queued by an asynchronous venue reverts the
+    /// whole flow, so no margin is freed against a buy-back still to come.
+    function _decreaseShort(uint256 size, uint256 maxFillPrice) internal {
+        (bool filled, ) = PERP_VENUE.decreaseShort(size, maxFillPrice);
+        if (!filled) revert VenueOrderPending();
     }
 
     /// @dev Sells `units` spot tokens for the asset with an oracle-bounded minimum.
@@ -607,7 +627,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         uint256 slippage = strat.maxSlippageBps;
         // Trades smaller than a quarter of the narrowest soft band would not move any band; skip them.
         Bands memory b = _bands;
-        uint256 narrowest = Math.min(b.deltaSoftBps, b.idleSoftBps);
+        // Capped at 10 bps of NAV so wide bands never skip a trade that a margin top-up needs.
+        uint256 narrowest = Math.min(Math.min(b.deltaSoftBps, b.idleSoftBps), MAX_SKIP_BPS * 4);
         uint256 tolerance = s.totalAssets.mulDiv(narrowest, 4 * VaultMath.BPS);
         uint256 spotTarget = VaultMath.targetSpotValue(s.totalAssets, strat.idleBufferBps, strat.targetLeverageBps);
         uint256 equity = s.equityOrZero();
@@ -646,9 +667,11 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
             if (topUp != 0) PERP_VENUE.depositMargin(topUp);
         }
         if (shortTarget > s.shortQty) {
-            PERP_VENUE.increaseShort(shortTarget - s.shortQty, VaultMath.lessBps(price, slippage));
+            (bool filled, ) = PERP_VENUE.increaseShort(shortTarget - s.shortQty, VaultMath.lessBps(price, slippage));
+            // An asynchronous venue that only queued the order: nothing may be priced on it yet.
+            if (!filled) revert VenueOrderPending();
         } else if (s.shortQty > shortTarget) {
-            PERP_VENUE.decreaseShort(s.shortQty - shortTarget, VaultMath.plusBps(price, slippage));
+            _decreaseShort(s.shortQty - shortTarget, VaultMath.plusBps(price, slippage));
         }
 
         // 4. Whatever margin the smaller short no longer needs goes back to idle.
@@ -727,7 +750,12 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         uint256 feeShares = feeAssets.mulDiv(supply + 10 ** DECIMALS_OFFSET, nav + 1 - feeAssets);
         uint256 managementShares = feeShares.mulDiv(managementAssets, feeAssets);
         _mint(f.recipient, feeShares);
-        if (price > hwm) highWaterMark = _toAssets(10 ** decimals(), nav, Math.Rounding.Floor);
+        if (price > hwm) {
+            // The post-fee price can sit below the old mark when the management fee outweighs
+            // the gain; the mark only ever rises, so no gain is charged twice.
+            uint256 postFee = _toAssets(10 ** decimals(), nav, Math.Rounding.Floor);
+            if (postFee > hwm) highWaterMark = postFee;
+        }
         emit FeesAccrued(managementShares, feeShares - managementShares, highWaterMark);
         return nav;
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IDeltaNeutralVault} from "../interfaces/IDeltaNeutralVault.sol";
 
 /// @title VaultParams
@@ -43,12 +44,23 @@ library VaultParams {
     }
 
     /// @notice Bands in range, soft inside hard, and the target margin ratio (1/L) clear of both
-    /// soft margin bands so that a rebalance can always land inside them.
-    function checkBands(IDeltaNeutralVault.Bands memory b, IDeltaNeutralVault.Strategy memory s) internal pure {
+    /// soft margin bands so that a rebalance can always land inside them. The hard margin floor
+    /// must sit above the perp venue's initial margin: below it the venue refuses the margin
+    /// withdrawals an unwind needs, so anyone must be able to rebalance before that point.
+    function checkBands(
+        IDeltaNeutralVault.Bands memory b,
+        IDeltaNeutralVault.Strategy memory s,
+        uint256 venueInitialMarginBps
+    ) internal pure {
         _check("deltaSoftBps", b.deltaSoftBps, MIN_DELTA_BAND_BPS, MAX_DELTA_BAND_BPS);
         _check("deltaHardBps", b.deltaHardBps, uint256(b.deltaSoftBps) + 1, MAX_DELTA_BAND_BPS);
         uint256 targetRatio = (BPS * BPS) / s.targetLeverageBps;
-        _check("minMarginRatioHardBps", b.minMarginRatioHardBps, MIN_MARGIN_RATIO_FLOOR_BPS, MAX_MARGIN_RATIO_CEIL_BPS);
+        _check(
+            "minMarginRatioHardBps",
+            b.minMarginRatioHardBps,
+            Math.max(MIN_MARGIN_RATIO_FLOOR_BPS, venueInitialMarginBps + 1),
+            MAX_MARGIN_RATIO_CEIL_BPS
+        );
         _check(
             "minMarginRatioSoftBps",
             b.minMarginRatioSoftBps,

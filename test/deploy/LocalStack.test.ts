@@ -422,7 +422,7 @@ describe("Deployment: parameter validation", function () {
       "strategy.targetLeverageBps",
     ],
     [
-      "vault margin floor not above perp maintenance",
+      "vault margin floor not above perp initial margin",
       (p) => {
         p.perpParams.initialMarginBps = 3_000;
         p.perpParams.maintenanceMarginBps = 2_500;
@@ -521,7 +521,8 @@ describe("Deployment: the validator agrees with the contracts at every bound it 
   const VAULT_CASES: [string, string, number, number][] = [
     ["bands", "deltaSoftBps", 10, 9],
     ["bands", "deltaHardBps", 2_000, 2_001],
-    ["bands", "minMarginRatioHardBps", 1_000, 999],
+    // The hard floor must exceed the local perp's 10% initial margin.
+    ["bands", "minMarginRatioHardBps", 1_001, 1_000],
     ["bands", "minMarginRatioSoftBps", 4_500, 4_501],
     ["bands", "maxMarginRatioSoftBps", 5_500, 5_499],
     ["bands", "maxMarginRatioHardBps", 50_000, 50_001],

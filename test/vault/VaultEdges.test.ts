@@ -1,6 +1,13 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { DEFAULT_STRATEGY, deployVaultOn, vaultStackFixture, type VaultStack } from "../fixtures/vaultStack.js";
+import {
+  DEFAULT_BANDS,
+  DEFAULT_STRATEGY,
+  HEARTBEAT,
+  deployVaultOn,
+  vaultStackFixture,
+  type VaultStack,
+} from "../fixtures/vaultStack.js";
 import { Band, deployed, usdc } from "./helpers.js";
 import type { DeltaNeutralVault } from "../../types/ethers-contracts/index.js";
 
@@ -127,6 +134,22 @@ describe("DeltaNeutralVault: edges and faulty venues", function () {
       await (await vault.connect(alice).withdraw(usdc(1_000), alice.address, alice.address)).wait();
     });
 
+    it("an order the venue only queued (not filled) reverts the flow instead of freeing margin early", async function () {
+      const s = await networkHelpers.loadFixture(fixture);
+      const { faulty, vault } = await faultyPerpVault(s);
+      const alice = await depositInto(s, vault, usdc(100_000));
+      await (await faulty.setQueueOnly(true)).wait();
+      await expect(vault.rebalance()).to.be.revertedWithCustomError(vault, "VenueOrderPending");
+      await (await faulty.setQueueOnly(false)).wait();
+      await (await vault.rebalance()).wait();
+      await (await faulty.setQueueOnly(true)).wait();
+      const shares = await vault.balanceOf(alice.address);
+      await expect(vault.connect(alice).redeem(shares, alice.address, alice.address)).to.be.revertedWithCustomError(
+        vault,
+        "VenueOrderPending",
+      );
+    });
+
     it("a partial fill that leaves delta out of band makes the rebalance revert with BandStillBreached", async function () {
       const s = await networkHelpers.loadFixture(fixture);
       const { faulty, vault } = await faultyPerpVault(s);
@@ -156,5 +179,46 @@ describe("DeltaNeutralVault: edges and faulty venues", function () {
       await depositInto(s, vault, usdc(1_000_000));
       await expect(vault.rebalance()).to.be.revertedWithCustomError(vault, "CostTooHigh");
     });
+  });
+
+  it("the high-water mark never falls, even when the management fee outweighs a small gain", async function () {
+    const s = await networkHelpers.loadFixture(fixture);
+    await deployed(s);
+    await (await s.vault.setFees(200, 2_000, s.users[6].address)).wait();
+    const mark = await s.vault.highWaterMark();
+    await networkHelpers.time.increase(30 * 86_400);
+    await (await s.oracle.updateAnswer(3_000_00000000n)).wait();
+    const nav = (await s.vault.vaultState()).totalAssets;
+    await (await s.usdc.mint(await s.vault.getAddress(), nav / 10_000n)).wait(); // a 0.01% gain
+    await (await s.vault.accrueFees()).wait();
+    expect((await s.vault.highWaterMark()) >= mark).to.equal(true);
+  });
+
+  it("a dust redeem that needs an unwind pays what is left instead of panicking", async function () {
+    const s = await networkHelpers.loadFixture(fixture);
+    const { alice } = await deployed(s);
+    // Empty idle first, so the next redeem must unwind.
+    const idle = (await s.vault.vaultState()).idle;
+    await (await s.vault.connect(alice).withdraw(idle, alice.address, alice.address)).wait();
+    const tiny = await s.vault.convertToShares(2n);
+    await (await s.vault.connect(alice).redeem(tiny, alice.address, alice.address)).wait();
+    expect(await s.vault.balanceOf(alice.address)).to.be.greaterThan(0n);
+  });
+
+  it("the hard margin floor must sit above the perp venue's initial margin", async function () {
+    const s = await networkHelpers.loadFixture(fixture);
+    await expect(s.vault.setBands({ ...DEFAULT_BANDS, minMarginRatioHardBps: 1_000 }))
+      .to.be.revertedWithCustomError(s.vault, "ParameterOutOfBounds")
+      .withArgs(ethers.encodeBytes32String("minMarginRatioHardBps"), 1_000, 1_001, 50_000);
+  });
+
+  it("a wei of donated spot does not make an all-idle vault depend on the oracle", async function () {
+    const s = await networkHelpers.loadFixture(fixture);
+    const alice = await depositInto(s, s.vault, usdc(1_000));
+    await (await s.weth.mint(await s.vault.getAddress(), 1n)).wait();
+    await networkHelpers.time.increase(HEARTBEAT + 1); // the feed is now stale
+    const shares = await s.vault.balanceOf(alice.address);
+    await (await s.vault.connect(alice).redeem(shares, alice.address, alice.address)).wait();
+    expect(await s.vault.balanceOf(alice.address)).to.equal(0n);
   });
 });
