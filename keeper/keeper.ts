@@ -56,7 +56,7 @@ export class Keeper {
   private readonly reader: VaultReader;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
-  private readonly inFlight = new Set<Promise<Outcome>>();
+  private readonly inFlight = new Set<Promise<void>>();
   private lastBlock: bigint | undefined;
   private lastBlockAt: number | undefined;
   private blocksProcessed = 0;
@@ -132,6 +132,7 @@ export class Keeper {
       this.observe(v, r.state, read.block.number);
     });
 
+    const candidates: { v: VaultRuntime; decision: Decision & { action: "rebalance" } }[] = [];
     for (const v of this.vaults) {
       if (!v.state || !v.bands || !v.strategy) continue;
       metrics.evaluations.inc({ vault: v.config.name });
@@ -147,16 +148,20 @@ export class Keeper {
         v.log[level]({ block: read.block.number, reason: decision.reason, detail: decision.detail }, "no action");
         continue;
       }
-      if (this.stopping || this.deps.observeOnly) continue;
-      if (this.deps.sender.busy) {
+      candidates.push({ v, decision });
+    }
+    if (candidates.length === 0 || this.stopping || this.deps.observeOnly) return;
+    if (this.deps.sender.busy || this.inFlight.size > 0) {
+      for (const { v, decision } of candidates)
         v.log.info(
           { block: read.block.number, reason: decision.reason },
           "breach seen; key busy, re-deciding next block",
         );
-        continue;
-      }
-      this.start(v, decision, read.block.number);
+      return;
     }
+    // Fair order: rotate the starting vault each block so none is starved by another.
+    const shift = Number(read.block.number % BigInt(candidates.length));
+    this.start([...candidates.slice(shift), ...candidates.slice(0, shift)], read.block.number);
   }
 
   private observe(v: VaultRuntime, state: VaultState, block: bigint): void {
@@ -195,26 +200,33 @@ export class Keeper {
     });
   }
 
-  private start(v: VaultRuntime, decision: Decision & { action: "rebalance" }, block: bigint): void {
-    const log = v.log.child({ decisionBlock: block.toString() });
-    log.info(
-      { band: bandName(decision.band), tier: tierName(decision.tier), reason: decision.reason },
-      this.deps.dryRun ? "breach: simulating (dry run)" : "breach: rebalancing",
-    );
-    const run = this.deps.sender
-      .execute(v.config.address, decision, log, this.deps.dryRun)
-      .catch((err): Outcome => {
-        log.error({ err: errorChain(err) }, "rebalance attempt failed");
-        return { status: "send-failed", error: errorChain(err) };
-      })
-      .then((outcome) => {
+  /**
+   * Tries the candidates in order until one transaction is sent: a candidate whose simulation
+   * reverts (or a dry run) moves on to the next; once a transaction went out, the rest wait for
+   * the next block's fresh decision.
+   */
+  private start(candidates: { v: VaultRuntime; decision: Decision & { action: "rebalance" } }[], block: bigint): void {
+    const run: Promise<void> = (async (): Promise<void> => {
+      for (const { v, decision } of candidates) {
+        if (this.stopping) return;
+        const log = v.log.child({ decisionBlock: block.toString() });
+        log.info(
+          { band: bandName(decision.band), tier: tierName(decision.tier), reason: decision.reason },
+          this.deps.dryRun ? "breach: simulating (dry run)" : "breach: rebalancing",
+        );
+        const outcome = await this.deps.sender
+          .execute(v.config.address, decision, log, this.deps.dryRun)
+          .catch((err): Outcome => {
+            log.error({ err: errorChain(err) }, "rebalance attempt failed");
+            return { status: "send-failed", error: errorChain(err) };
+          });
         this.record(v, outcome);
         this.outcomes.push({ vault: v.config.name, block, outcome });
-        return outcome;
-      })
-      .finally(() => {
-        this.inFlight.delete(run);
-      });
+        if (outcome.status !== "simulation-reverted" && outcome.status !== "simulated") return;
+      }
+    })().finally(() => {
+      this.inFlight.delete(run);
+    });
     this.inFlight.add(run);
   }
 

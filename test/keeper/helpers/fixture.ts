@@ -62,6 +62,10 @@ async function createStack(): Promise<KeeperVaultStack> {
 export const stack = await createStack();
 export const proxy = new RpcProxy(connection.provider);
 export const rpcUrl = await proxy.start();
+// Root-level hook (this module is evaluated once): close the HTTP server so mocha can exit.
+after(async function () {
+  await proxy.stop();
+});
 
 export interface KeeperFixture {
   vaults: string[];
