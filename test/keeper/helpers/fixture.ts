@@ -27,8 +27,8 @@ export interface KeeperVaultStack {
 
 /** A rally that breaches the soft margin-low band but not the hard one (ratio ≈ 7391 bps). */
 export const SOFT_BREACH_BPS = 1_500n;
-/** A rally that breaches the hard margin-low band (ratio ≈ 6000 bps). */
-export const HARD_BREACH_BPS = 2_500n;
+/** A rally that breaches the hard margin-low band (ratio ≈ 5385 bps). */
+export const HARD_BREACH_BPS = 3_000n;
 
 export const connection = await network.create();
 const { ethers, networkHelpers } = connection;
