@@ -1,0 +1,92 @@
+import type { Policy } from "./policies/policy.js";
+import { type Bands, type Strategy, Tier, type VaultState, bandName, tierName } from "./types.js";
+
+/** Why the keeper does nothing this block. */
+export type SkipReason =
+  "paused" | "within-bands" | "needs-keeper-role" | "too-soon" | "policy" | "standby" | "gas-price-above-cap";
+
+export type Decision =
+  | {
+      action: "rebalance";
+      band: number;
+      tier: number;
+      reason: string;
+      maxFeePerGas: bigint;
+      maxPriorityFeePerGas: bigint;
+    }
+  | { action: "skip"; reason: SkipReason; detail: string };
+
+export interface GasInput {
+  /** Base fee of the latest block, wei. */
+  baseFeePerGas: bigint;
+  /** Tip offered, wei. */
+  priorityFeePerGas: bigint;
+  /** The operator's absolute cap on maxFeePerGas, wei. */
+  maxFeePerGasCap: bigint;
+}
+
+export interface DecideInput {
+  state: VaultState;
+  bands: Bands;
+  strategy: Strategy;
+  policy: Policy;
+  /** Recent distinct oracle prices, oldest first (for the volatility policy). */
+  prices: readonly bigint[];
+  gas: GasInput;
+  /** Block timestamp, seconds. */
+  now: bigint;
+  /** Whether this keeper's address holds the vault's KEEPER role (may act at the soft tier). */
+  isKeeper: boolean;
+  /** Blocks this breach has been seen for (0 on the block it first appears). */
+  blocksSinceBreach: bigint;
+  /** Blocks a standby instance lets a breach persist before acting (0 for the primary). */
+  standbyBlocks: bigint;
+}
+
+const skip = (reason: SkipReason, detail: string): Decision => ({ action: "skip", reason, detail });
+
+/**
+ * The keeper's whole decision, pure and bigint-only. It mirrors the vault's gate (paused, no
+ * breach, KEEPER role and minimum interval at the soft tier, anyone at the hard tier), then the
+ * operator's policy (soft tier only), the standby delay and the gas-price cap. It can only be more
+ * conservative than the chain: the simulation that follows is the chain's own word.
+ */
+export function decide(input: DecideInput): Decision {
+  const { state, gas } = input;
+  if (state.paused) return skip("paused", "vault is paused");
+  if (state.tier === Tier.None) return skip("within-bands", "every band holds");
+
+  const what = `${bandName(state.band)} ${tierName(state.tier)}`;
+  if (state.tier === Tier.Soft) {
+    if (!input.isKeeper) return skip("needs-keeper-role", `${what}: soft breaches need the KEEPER role`);
+    if (input.now < state.nextKeeperRebalanceAt)
+      return skip("too-soon", `${what}: keeper may act from ${state.nextKeeperRebalanceAt}, now ${input.now}`);
+    const verdict = input.policy.evaluate({
+      state,
+      bands: input.bands,
+      strategy: input.strategy,
+      now: input.now,
+      prices: input.prices,
+    });
+    if (!verdict.act) return skip("policy", `${what}: ${input.policy.name} policy: ${verdict.detail}`);
+  }
+  if (input.blocksSinceBreach < input.standbyBlocks)
+    return skip(
+      "standby",
+      `${what}: standby instance waits ${input.standbyBlocks} blocks, breach seen for ${input.blocksSinceBreach}`,
+    );
+  if (gas.baseFeePerGas > gas.maxFeePerGasCap)
+    return skip("gas-price-above-cap", `${what}: base fee ${gas.baseFeePerGas} wei above cap ${gas.maxFeePerGasCap}`);
+
+  const wanted = gas.baseFeePerGas * 2n + gas.priorityFeePerGas;
+  const maxFeePerGas = wanted < gas.maxFeePerGasCap ? wanted : gas.maxFeePerGasCap;
+  const maxPriorityFeePerGas = gas.priorityFeePerGas < maxFeePerGas ? gas.priorityFeePerGas : maxFeePerGas;
+  return {
+    action: "rebalance",
+    band: state.band,
+    tier: state.tier,
+    reason: `${what} breached`,
+    maxFeePerGas,
+    maxPriorityFeePerGas,
+  };
+}
