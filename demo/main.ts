@@ -106,7 +106,7 @@ async function main() {
   const deposited = await seedDemo(stack, 5, 200_000n * 10n ** 6n);
 
   // The keeper runs as an operator would: its own key, over JSON-RPC, with the KEEPER role.
-  const keeperWallet = Wallet.createRandom();
+  const keeperWallet = new Wallet(Wallet.createRandom().privateKey);
   await networkHelpers.setBalance(keeperWallet.address, 10n ** 21n);
   await (await stack.vault.setKeeper(keeperWallet.address, true)).wait();
   const rpc = await serveProvider(connection.provider);
@@ -125,7 +125,7 @@ async function main() {
   );
   const app = createApp({
     config,
-    signer: { address: keeperWallet.address, wallet: keeperWallet.connect(null) },
+    signer: { address: keeperWallet.address, wallet: keeperWallet },
     log: createLogger("warn"),
   });
   await app.keeper.init();
@@ -138,9 +138,7 @@ async function main() {
     },
   };
 
-  // The first rebalance deploys the deposits (hard idle band): the keeper does it in hour 0.
-  await driver.step();
-
+  // Deposits sit idle (a hard idle breach): the keeper deploys them in hour 0.
   const total = prices.length - 1;
   const result = await simulate(ethers, networkHelpers, stack, prices, driver, deposited, (hour) => {
     if (!args.quiet && (hour % 24 === 0 || hour === total)) process.stderr.write(`\rsimulated ${hour}/${total} hours`);

@@ -98,11 +98,12 @@ export async function simulate(
   const rebalances: RebalanceRecord[] = [];
   let liquidations = 0;
   let settledFunding = 0n;
+  // The share price before any trade is the baseline (deposits are idle until hour 0's rebalance).
   const startShareValue = (await s.vault.vaultState()).sharePrice;
 
   let processedBlock = await ethers.provider.getBlockNumber();
-  for (let hour = 1; hour < prices.length; hour++) {
-    await helpers.time.increase(3_600);
+  for (let hour = 0; hour < prices.length; hour++) {
+    if (hour > 0) await helpers.time.increase(3_600);
     const answer = toFeedAnswer(prices[hour]);
     await (await s.oracle.updateAnswer(answer)).wait();
     const target = answer * 10n ** 10n;
