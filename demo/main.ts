@@ -147,7 +147,10 @@ async function main() {
 
   const outDir = resolve(args.out!);
   mkdirSync(outDir, { recursive: true });
-  const chartFile = resolve(outDir, `demo-${args.replay ? args.replay.replace(/[^A-Za-z0-9_-]/g, "_") : `seed-${seed}`}.svg`);
+  const chartFile = resolve(
+    outDir,
+    `demo-${args.replay ? args.replay.replace(/[^A-Za-z0-9_-]/g, "_") : `seed-${seed}`}.svg`,
+  );
   writeFileSync(
     chartFile,
     renderChart({

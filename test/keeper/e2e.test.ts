@@ -7,14 +7,15 @@ import {
   nonceOf,
   proxy,
   rebalancedEvents,
-  stack,
+  realStack as stack,
   startKeeper,
   testConfig,
   vaultsFixture,
 } from "./helpers/fixture.js";
 
-const oneVault = vaultsFixture(1);
-const tenVaults = vaultsFixture(10);
+// The real vault and venues: a shared feed, a Uniswap pool the arbitrageur follows, PerpMarket.
+const oneVault = vaultsFixture(1, stack);
+const tenVaults = vaultsFixture(10, stack);
 
 describe("keeper end to end (in-process network over HTTP)", function () {
   this.timeout(60_000);
@@ -55,7 +56,7 @@ describe("keeper end to end (in-process network over HTTP)", function () {
   it("within the bands: sends nothing", async function () {
     const { vaults, keeper } = await networkHelpers.loadFixture(oneVault);
     const k = startKeeper(testConfig(vaults), keeper);
-    await stack.movePrice(vaults[0], 500n); // +5%: margin ratio ≈ 9048 bps, inside 8000..13000
+    await stack.movePrice(vaults[0], 500n); // +5%: margin ratio ≈ 4286 bps, inside 3500..7000
     await k.keeper.once();
     expect(k.keeper.outcomes).to.have.length(0);
     expect(await nonceOf(keeper.address)).to.equal(0);

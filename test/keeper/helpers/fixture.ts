@@ -5,13 +5,14 @@ import { createApp, type App } from "../../../keeper/app.js";
 import { type KeeperConfig, parseConfig } from "../../../keeper/config.js";
 import { createLogger } from "../../../keeper/ops/log.js";
 import { RpcProxy } from "./rpc-proxy.js";
+import { deployVaultOn, deployVaultStack } from "../../fixtures/vaultStack.js";
 
 /**
  * THE PLUG-IN POINT for the end-to-end tests. Everything vault-specific goes through a
  * `KeeperVaultStack`; the tests only speak IDeltaNeutralVault. Today it is backed by the test
  * double `KeeperTestVault`; to run the same tests against the real vault, implement this
- * interface with the real stack (vault + venues + MockV3Aggregator) and return it from
- * `createStack` below.
+ * interface with the real stack (vault + venues + MockV3Aggregator): `realStack` below does
+ * that, and the end-to-end tests run on it.
  */
 export interface KeeperVaultStack {
   /**
@@ -59,7 +60,45 @@ async function createStack(): Promise<KeeperVaultStack> {
   };
 }
 
+/**
+ * The real stack: one set of tokens, Chainlink mock feed, Uniswap V3 pool and PerpMarket (from the
+ * vault tests' fixture), and as many real vaults on it as a test asks for, each deposited into
+ * and deployed at target. The feed is shared, so `movePrice` moves every vault's price (and an
+ * arbitrageur trades the pool to it, as on a live chain).
+ */
+async function createRealStack(): Promise<KeeperVaultStack> {
+  const base = await deployVaultStack(ethers);
+  const [deployer] = await ethers.getSigners();
+  const feedScale = 10n ** 10n; // 8-decimal answer -> WAD
+  return {
+    async deployVaults(count, keepers) {
+      const addresses: string[] = [];
+      for (let i = 0; i < count; i++) {
+        const vault = await deployVaultOn(ethers, base, {});
+        const amount = 100_000n * 10n ** 6n;
+        await (await base.usdc.mint(deployer.address, amount)).wait();
+        await (await base.usdc.approve(await vault.getAddress(), amount)).wait();
+        await (await vault.deposit(amount, deployer.address)).wait();
+        await (await vault.rebalance()).wait(); // all idle: a hard breach anyone may fix
+        for (const k of keepers) await (await vault.setKeeper(k, true)).wait();
+        addresses.push(await vault.getAddress());
+      }
+      await networkHelpers.time.increase(3_601); // past minRebalanceInterval
+      const [, answer] = await base.oracle.latestRoundData();
+      await (await base.oracle.updateAnswer(answer)).wait(); // keep the feed fresh
+      return addresses;
+    },
+    async movePrice(_vault, bps) {
+      const [, answer] = await base.oracle.latestRoundData();
+      await base.setPrice(((answer * (10_000n + bps)) / 10_000n) * feedScale);
+    },
+  };
+}
+
+/** The test double: per-vault prices and forced reverts, for the fault and operations tests. */
 export const stack = await createStack();
+/** The real vault and venues, for the end-to-end tests. */
+export const realStack = await createRealStack();
 export const proxy = new RpcProxy(connection.provider);
 export const rpcUrl = await proxy.start();
 // Root-level hook (this module is evaluated once): close the HTTP server so mocha can exit.
@@ -74,12 +113,12 @@ export interface KeeperFixture {
 }
 
 /** Deploys `count` vaults with two funded keeper keys holding the KEEPER role. */
-export function vaultsFixture(count: number) {
+export function vaultsFixture(count: number, on: KeeperVaultStack = stack) {
   return async function deployed(): Promise<KeeperFixture> {
     const keeper = Wallet.createRandom() as unknown as Wallet;
     const second = Wallet.createRandom() as unknown as Wallet;
     for (const w of [keeper, second]) await networkHelpers.setBalance(w.address, 10n ** 20n);
-    const vaults = await stack.deployVaults(count, [keeper.address, second.address]);
+    const vaults = await on.deployVaults(count, [keeper.address, second.address]);
     return { vaults, keeper, second };
   };
 }
@@ -135,9 +174,12 @@ export function startKeeper(
   return { ...app, logs };
 }
 
+/** Rebalances the keepers made (the deployer's setup rebalance of a real vault is not counted). */
 export async function rebalancedEvents(vault: string): Promise<number> {
+  const [deployer] = await ethers.getSigners();
   const v = await ethers.getContractAt("KeeperTestVault", vault);
-  return (await v.queryFilter(v.filters.Rebalanced())).length;
+  const events = await v.queryFilter(v.filters.Rebalanced());
+  return events.filter((e) => e.args.caller !== deployer.address).length;
 }
 
 export async function nonceOf(address: string): Promise<number> {
