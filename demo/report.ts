@@ -33,7 +33,11 @@ export function renderReport(r: SimulationResult, meta: ReportMeta): string {
     ["mode", meta.mode],
     ["hours simulated", `${meta.hours}`],
     ["keeper policy", meta.policy],
-    ["deposited", usd(r.depositedUsdc)],
+    ["deposited at start", usd(r.depositedUsdc)],
+    [
+      "flows while open",
+      `${r.flows.deposits} deposits of $100k, ${r.flows.redeems} redeems of 25% (${r.flows.redeemFailures} failed)`,
+    ],
     ["spot price", `${first.price.toFixed(2)} -> ${last.price.toFixed(2)} (${pct(priceReturn)})`],
     [
       "share price",

@@ -33,6 +33,8 @@ export interface SimulationResult {
   samples: Sample[];
   rebalances: RebalanceRecord[];
   liquidations: number;
+  /** Depositors entering and leaving while positions are open. */
+  flows: { deposits: number; redeems: number; redeemFailures: number };
   fundingUsdc: bigint;
   depositedUsdc: bigint;
   startShareValue: bigint;
@@ -78,6 +80,31 @@ export async function seedDemo(s: VaultStack, depositors: number, eachUsdc: bigi
   return total;
 }
 
+/**
+ * Depositors keep coming and going while positions are open: every fifth day a new depositor
+ * brings $100k (the idle band deploys it) and, half a cycle later, an early depositor redeems a
+ * quarter of their shares (paid from idle, or by a pro-rata unwind).
+ */
+async function depositorFlows(s: VaultStack, hour: number, flows: SimulationResult["flows"]) {
+  if (hour === 0) return;
+  if (hour % 120 === 60) {
+    const user = s.users[8 + (Math.floor(hour / 120) % 4)];
+    await s.fund(user, 100_000n * USDC);
+    await (await s.vault.connect(user).deposit(100_000n * USDC, user.address)).wait();
+    flows.deposits++;
+  } else if (hour % 120 === 0) {
+    const user = s.users[(hour / 120) % 5];
+    const shares = (await s.vault.balanceOf(user.address)) / 4n;
+    if (shares === 0n) return;
+    try {
+      await (await s.vault.connect(user).redeem(shares, user.address, user.address)).wait();
+      flows.redeems++;
+    } catch {
+      flows.redeemFailures++;
+    }
+  }
+}
+
 export async function simulate(
   ethers: HardhatEthers,
   helpers: NetworkHelpers,
@@ -97,6 +124,7 @@ export async function simulate(
   const samples: Sample[] = [];
   const rebalances: RebalanceRecord[] = [];
   let liquidations = 0;
+  const flows = { deposits: 0, redeems: 0, redeemFailures: 0 };
   let settledFunding = 0n;
   // The share price before any trade is the baseline (deposits are idle until hour 0's rebalance).
   const startShareValue = (await s.vault.vaultState()).sharePrice;
@@ -118,6 +146,7 @@ export async function simulate(
       await (await s.market.connect(liquidator).liquidate(adapter)).wait();
     }
 
+    await depositorFlows(s, hour, flows);
     await keeper.step();
 
     // Account for what happened in the blocks of this hour.
@@ -160,6 +189,7 @@ export async function simulate(
   return {
     samples,
     rebalances,
+    flows,
     liquidations,
     fundingUsdc: settledFunding + openFunding,
     depositedUsdc,
