@@ -141,9 +141,10 @@ async function main() {
   // Deposits sit idle (a hard idle breach): the keeper deploys them in hour 0.
   const total = prices.length - 1;
   const result = await simulate(ethers, networkHelpers, stack, prices, driver, deposited, (hour) => {
-    if (!args.quiet && (hour % 24 === 0 || hour === total)) process.stderr.write(`\rsimulated ${hour}/${total} hours`);
+    if (!args.quiet && process.stderr.isTTY && (hour % 24 === 0 || hour === total))
+      process.stderr.write(`\rsimulated ${hour}/${total} hours`);
   });
-  if (!args.quiet) process.stderr.write("\n");
+  if (!args.quiet && process.stderr.isTTY) process.stderr.write("\n");
 
   const outDir = resolve(args.out!);
   mkdirSync(outDir, { recursive: true });

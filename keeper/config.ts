@@ -266,7 +266,47 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
   } catch (cause) {
     throw new ConfigError(`config file ${path} is not valid JSON: ${(cause as Error).message}`, { cause });
   }
-  return parseConfig(raw, env, path);
+  return parseConfig(withDeployment(raw, path), env, path);
+}
+
+/**
+ * `"deployment": "deploy/addresses/<network>.json"` in a config file adds the vaults that the
+ * deploy script wrote (threshold policy) to `vaults`, and takes its `chainId` when the config has
+ * none; vaults listed explicitly win. The path is relative to the working directory.
+ */
+function withDeployment(raw: unknown, configPath: string): unknown {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return raw;
+  const cfg = { ...(raw as Record<string, unknown>) };
+  const file = cfg.deployment;
+  if (file === undefined) return cfg;
+  delete cfg.deployment;
+  if (typeof file !== "string")
+    throw new ConfigError(`invalid keeper configuration (${configPath}):\n  deployment: must be a file path`);
+  let deployed: { chainId?: unknown; vaults?: unknown };
+  try {
+    deployed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (cause) {
+    throw new ConfigError(
+      `invalid keeper configuration (${configPath}):\n  deployment: cannot read ${file} (run the deploy script first): ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+  if (!Array.isArray(deployed.vaults))
+    throw new ConfigError(`invalid keeper configuration (${configPath}):\n  deployment: ${file} has no "vaults" list`);
+  const listed = Array.isArray(cfg.vaults) ? [...(cfg.vaults as Record<string, unknown>[])] : [];
+  const known = new Set(listed.map((v) => String(v.address).toLowerCase()));
+  for (const v of deployed.vaults as { name?: unknown; address?: unknown }[]) {
+    if (known.has(String(v.address).toLowerCase())) continue;
+    listed.push({
+      name: String(v.name ?? "vault")
+        .replace(/[^A-Za-z0-9_.-]/g, "-")
+        .slice(0, 64),
+      address: v.address,
+    });
+  }
+  cfg.vaults = listed;
+  if (cfg.chainId === undefined) cfg.chainId = deployed.chainId;
+  return cfg;
 }
 
 /** An RPC URL safe to log: scheme and host only (paths and queries often carry API keys). */
