@@ -44,6 +44,12 @@ library OracleLib {
     /// @notice The feed's latest price as a WAD, after every check; reverts instead of returning
     /// a price that should not be used.
     function readPriceWad(Feed memory feed) internal view returns (uint256 priceWad) {
+        return readPriceWad(feed, feed.aggregator.decimals());
+    }
+
+    /// @notice `readPriceWad` with the feed's decimals supplied by the caller: a Chainlink feed's
+    /// decimals never change, so contracts read them once at construction and skip a call per read.
+    function readPriceWad(Feed memory feed, uint8 feedDecimals) internal view returns (uint256 priceWad) {
         if (address(feed.sequencerUptimeFeed) != address(0)) {
             checkSequencer(feed.sequencerUptimeFeed, feed.sequencerGracePeriod);
         }
@@ -57,7 +63,7 @@ library OracleLib {
         }
         if (answer <= 0) revert OracleNonPositivePrice(address(aggregator), answer);
         // Cast is safe: answer > 0 was checked just above.
-        return scaleToWad(uint256(answer), aggregator.decimals());
+        return scaleToWad(uint256(answer), feedDecimals);
     }
 
     /// @notice Reverts unless the L2 sequencer is up and has been up for `gracePeriod` seconds.

@@ -26,6 +26,7 @@ library VaultMath {
     /// @param perpMargin Settled perp margin (what the venue lets the vault withdraw at most).
     /// @param perpEquity Perp margin + unrealised PnL + accrued funding (negative under bad debt).
     /// @param totalAssets idle + spotValue + max(perpEquity, 0).
+    /// @param venueOrderPending The perp venue has an asynchronous order waiting.
     struct Snapshot {
         uint256 price;
         uint256 idle;
@@ -37,6 +38,7 @@ library VaultMath {
         uint256 perpMargin;
         int256 perpEquity;
         uint256 totalAssets;
+        bool venueOrderPending;
     }
 
     /// @notice Perp equity floored at zero: a negative equity is the venue's loss, not the vault's debt.

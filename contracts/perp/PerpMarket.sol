@@ -184,6 +184,8 @@ contract PerpMarket is Ownable2Step, ReentrancyGuardTransient {
     uint32 internal immutable _heartbeat;
     address internal immutable _sequencerUptimeFeed;
     uint32 internal immutable _sequencerGracePeriod;
+    /// @dev The feed's decimals, read once: Chainlink feeds never change them.
+    uint8 internal immutable _feedDecimals;
 
     Params internal _params;
     OpenInterest internal _oi;
@@ -283,6 +285,7 @@ contract PerpMarket is Ownable2Step, ReentrancyGuardTransient {
         _heartbeat = feed_.heartbeat;
         _sequencerUptimeFeed = address(feed_.sequencerUptimeFeed);
         _sequencerGracePeriod = feed_.sequencerGracePeriod;
+        _feedDecimals = feed_.aggregator.decimals();
         _oi.lastFundingTime = uint40(block.timestamp);
         // Order matters: each margin bound refers to the ones set before it.
         _setParameter(SKEW_SCALE, initialParams.skewScale);
@@ -607,7 +610,7 @@ contract PerpMarket is Ownable2Step, ReentrancyGuardTransient {
     // ---------------------------------------------------------------------------------------
 
     function _readPrice() internal view returns (uint256) {
-        return OracleLib.readPriceWad(feed());
+        return OracleLib.readPriceWad(feed(), _feedDecimals);
     }
 
     /// @dev Advances the funding index in memory to now; callers write the structs back.

@@ -71,6 +71,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     uint32 private immutable FEED_HEARTBEAT;
     AggregatorV3Interface private immutable SEQUENCER_FEED;
     uint32 private immutable SEQUENCER_GRACE;
+    /// @notice The feed's decimals, read once: Chainlink feeds never change them.
+    uint8 private immutable FEED_DECIMALS;
     uint8 private immutable ASSET_DECIMALS;
     /// @notice Perp size units (18 decimals) per spot token unit.
     uint256 private immutable SIZE_PER_SPOT_UNIT;
@@ -114,6 +116,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         FEED_HEARTBEAT = config.feed.heartbeat;
         SEQUENCER_FEED = config.feed.sequencerUptimeFeed;
         SEQUENCER_GRACE = config.feed.sequencerGracePeriod;
+        FEED_DECIMALS = config.feed.aggregator.decimals();
         if (config.guardian != address(0)) _setRole(isGuardian, config.guardian, true, false);
 
         VaultParams.checkStrategy(config.strategy);
@@ -264,7 +267,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     /// @inheritdoc IDeltaNeutralVault
     function rebalance() public nonReentrant whenNotPaused returns (Band band, Tier tier) {
         VaultMath.Snapshot memory before = _snapshot();
-        if (_perpPosition().pendingOrder) revert VenueOrderPending();
+        if (before.venueOrderPending) revert VenueOrderPending();
         before.totalAssets = _accrueFees(before.totalAssets);
         Strategy memory strat = _strategy;
         Bands memory b = _bands;
@@ -351,9 +354,10 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     function emergencyUnwind() external nonReentrant onlyGuardian {
         if (!paused()) _pause();
         VaultMath.Snapshot memory s = _snapshot();
-        if (_perpPosition().pendingOrder) revert VenueOrderPending();
+        if (s.venueOrderPending) revert VenueOrderPending();
         uint256 slippage = _strategy.maxSlippageBps;
-        _sellSpot(s.spotQty / SIZE_PER_SPOT_UNIT, s.price, slippage);
+        // Spot dust without a short is left alone (unpriced, and too small to swap).
+        if (s.price != 0) _sellSpot(s.spotQty / SIZE_PER_SPOT_UNIT, s.price, slippage);
         if (s.shortQty != 0) _decreaseShort(s.shortQty, VaultMath.plusBps(s.price, slippage));
         uint256 margin = _perpPosition().margin;
         // A venue that refuses to pay margin out (e.g. its pool in deficit) must not stop the
@@ -484,6 +488,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         IPerpVenue.Position memory p = _perpPosition();
         s.shortQty = p.shortSize;
         s.perpMargin = p.margin;
+        s.venueOrderPending = p.pendingOrder;
         s.perpEquity = int256(p.margin) + p.unrealizedPnl + p.accruedFunding;
         if (s.shortQty != 0 || s.spotQty > SPOT_DUST) {
             s.price = _price();
@@ -503,7 +508,11 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     }
 
     function _price() internal view returns (uint256) {
-        return OracleLib.readPriceWad(OracleLib.Feed(FEED_AGGREGATOR, FEED_HEARTBEAT, SEQUENCER_FEED, SEQUENCER_GRACE));
+        return
+            OracleLib.readPriceWad(
+                OracleLib.Feed(FEED_AGGREGATOR, FEED_HEARTBEAT, SEQUENCER_FEED, SEQUENCER_GRACE),
+                FEED_DECIMALS
+            );
     }
 
     function _toShares(uint256 assets, uint256 nav, Math.Rounding rounding) internal view returns (uint256) {
@@ -558,7 +567,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     /// @return cost What the books lost, at the oracle price (the leaver pays it).
     function _unwind(VaultMath.Snapshot memory s, address owner, uint256 fractionWad) internal returns (uint256 cost) {
         if (fractionWad == 0) return 0;
-        if (_perpPosition().pendingOrder) revert VenueOrderPending();
+        if (s.venueOrderPending) revert VenueOrderPending();
         uint256 slippage = _strategy.maxSlippageBps;
         uint256 spotHeld = s.spotQty / SIZE_PER_SPOT_UNIT;
         // Rounded up so the proceeds cover what the leaver is owed; capped at what is held.

@@ -337,7 +337,7 @@ contract DeltaNeutralVaultInvariantTest is VaultStackBase {
         _requireFlag(handler.previewNotConservative());
     }
 
-    /// @notice 15. The guardian's emergency unwind leaves no spot, no short and no margin.
+    /// @notice 15. The guardian's emergency unwind leaves no spot (beyond unpriced dust), no short and no margin.
     /// hardhat-config: invariant.depth = 64
     function invariant_emergencyUnwindIsComplete() public {
         _sync();

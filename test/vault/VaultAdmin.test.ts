@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { DEFAULT_BANDS, DEFAULT_STRATEGY, vaultStackFixture } from "../fixtures/vaultStack.js";
+import { DEFAULT_BANDS, DEFAULT_PERP_PARAMS, DEFAULT_STRATEGY, vaultStackFixture } from "../fixtures/vaultStack.js";
 import { Band, Tier, deployed, depositFor, price, usdc } from "./helpers.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -184,16 +184,7 @@ describe("DeltaNeutralVault: roles, pause, emergency unwind, parameters, automat
           sequencerUptimeFeed: ethers.ZeroAddress,
           sequencerGracePeriod: 0,
         },
-        {
-          takerFeeBps: 5n,
-          initialMarginBps: 1_000n,
-          maintenanceMarginBps: 500n,
-          liquidationRewardBps: 100n,
-          maxFundingRatePerDay: 10n ** 15n,
-          skewScale: 1_000_000n,
-          maxLongOpenInterest: 10_000n,
-          maxShortOpenInterest: 10_000n,
-        },
+        DEFAULT_PERP_PARAMS,
       ]);
       const adapter = await ethers.deployContract("PerpMarketAdapter", [await otherMarket.getAddress()]);
       const factory = await ethers.getContractFactory("DeltaNeutralVault");

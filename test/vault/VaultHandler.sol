@@ -272,7 +272,7 @@ contract VaultHandler is TestBase {
     function emergencyUnwind() external synced {
         try vault.emergencyUnwind() {
             if (
-                weth.balanceOf(address(vault)) != 0 ||
+                weth.balanceOf(address(vault)) > 1e12 || // dust without a short is left alone
                 market.sizeOf(address(adapter)) != 0 ||
                 market.positionOf(address(adapter)).margin != 0
             ) _violate(emergencyUnwindIncomplete = true, "emergencyUnwind left a position", 0, 0);
