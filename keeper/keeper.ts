@@ -172,7 +172,8 @@ export class Keeper {
       state.marginRatioBps === UINT256_MAX ? Infinity : Number(state.marginRatioBps),
     );
     metrics.tier.set({ vault: v.config.name }, state.tier);
-    if (v.prices[v.prices.length - 1] !== state.price) {
+    // A vault with an empty book reports price 0 (it needs no price): not a price observation.
+    if (state.price !== 0n && v.prices[v.prices.length - 1] !== state.price) {
       v.prices.push(state.price);
       if (v.prices.length > config.loop.priceHistory) v.prices.shift();
     }

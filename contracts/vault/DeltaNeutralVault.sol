@@ -496,10 +496,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
             s.shortNotional = OracleLib.baseToQuoteUp(s.shortQty, s.price, 18, ASSET_DECIMALS);
             uint256 gap = s.spotQty > s.shortQty ? s.spotQty - s.shortQty : s.shortQty - s.spotQty;
             s.gapValue = OracleLib.baseToQuoteUp(gap, s.price, 18, ASSET_DECIMALS);
-        } else {
-            // An empty book still reports a price for keepers and pages when the feed is healthy.
-            s.price = 0;
         }
+        // Otherwise the book is idle (or holds unpriced dust): it needs no price, and reports 0.
         s.totalAssets = s.idle + s.spotValue + s.equityOrZero();
     }
 
