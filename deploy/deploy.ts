@@ -50,8 +50,13 @@ async function main(): Promise<number> {
   const journalDir = join(hre.config.paths.ignition, "deployments", deploymentId);
   if (plan.kind === "local") await forgetStaleLocalJournal(journalDir, ethers.provider);
 
-  const module = plan.kind === "local" ? LocalStackModule : TestnetStackModule;
-  const result = await ignition.deploy(module, { parameters: plan.parameters, deploymentId, displayUi: true });
+  const options = { parameters: plan.parameters, deploymentId, displayUi: true };
+  // Two calls rather than one on a union: the modules' results differ in shape (the testnet's
+  // Uniswap contracts are contractAt futures, and it has no mock oracle).
+  const result =
+    plan.kind === "local"
+      ? await ignition.deploy(LocalStackModule, options)
+      : await ignition.deploy(TestnetStackModule, options);
 
   const contracts: Record<string, string> = {};
   for (const [name, contract] of Object.entries(result)) contracts[name] = await contract.getAddress();

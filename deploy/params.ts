@@ -448,11 +448,19 @@ const sourcedAddress = z
   })
   .strict();
 
+/** The public Uniswap V3 contracts the testnet stack uses, as named in networks.json. */
+export const UNISWAP_FIELDS = ["uniswapV3Factory", "nonfungiblePositionManager", "swapRouter02", "quoterV2"] as const;
+export type UniswapField = (typeof UNISWAP_FIELDS)[number];
+
 const networkEntry = z
   .object({
     chainId: z.number().int().positive(),
     ethUsdFeed: sourcedAddress,
     sequencerUptimeFeed: sourcedAddress,
+    uniswapV3Factory: sourcedAddress,
+    nonfungiblePositionManager: sourcedAddress,
+    swapRouter02: sourcedAddress,
+    quoterV2: sourcedAddress,
   })
   .strict();
 
@@ -464,6 +472,8 @@ export interface ResolvedNetwork {
   ethUsdFeed: string;
   /** Zero address where the network has no sequencer uptime feed. */
   sequencerUptimeFeed: string;
+  /** The network's public Uniswap V3 deployment (SwapRouter02 and QuoterV2 on these testnets). */
+  uniswap: Record<UniswapField, string>;
 }
 
 /**
@@ -486,10 +496,28 @@ export function resolveNetwork(raw: unknown, network: string, source = "deploy/n
   if (BigInt(entry.ethUsdFeed.address) === 0n) {
     throw new ParameterError(source, [`${network}.ethUsdFeed.address: must not be the zero address`]);
   }
+  // Every Uniswap contract is required: unlike the sequencer feed, null cannot mean "none here".
+  const uniswap = {} as Record<UniswapField, string>;
+  const issues: string[] = [];
+  for (const field of UNISWAP_FIELDS) {
+    const { address: value, note, source: from } = entry[field];
+    if (value === null) {
+      issues.push(
+        `${network}.${field}.address: null (not verified: ${note ?? from}); ` +
+          "look it up in the Uniswap docs' v3 Deployments page for the network and fill it in",
+      );
+    } else if (BigInt(value) === 0n) {
+      issues.push(`${network}.${field}.address: must not be the zero address`);
+    } else {
+      uniswap[field] = value;
+    }
+  }
+  if (issues.length > 0) throw new ParameterError(source, issues);
   return {
     chainId: entry.chainId,
     ethUsdFeed: entry.ethUsdFeed.address,
     sequencerUptimeFeed: entry.sequencerUptimeFeed.address ?? ZeroAddress,
+    uniswap,
   };
 }
 
@@ -524,6 +552,7 @@ export function testnetIgnitionParameters(p: TestnetParameters, network: Resolve
       ...p,
       ethUsdFeed: network.ethUsdFeed,
       sequencerUptimeFeed: network.sequencerUptimeFeed,
+      ...network.uniswap,
     }),
   };
 }

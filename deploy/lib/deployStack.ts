@@ -32,7 +32,7 @@ export interface DeploymentPlan {
   parametersPath: string;
   /** Ignition `parameters`, validated. */
   parameters: DeploymentParameters;
-  /** Testnets: the address book entry (chain id, feeds). */
+  /** Testnets: the address book entry (chain id, feeds, public Uniswap V3). */
   resolved?: ResolvedNetwork;
   vaultName: string;
   vaultSymbol: string;

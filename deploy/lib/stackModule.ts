@@ -19,7 +19,11 @@ import type {
 
 const require = createRequire(import.meta.url);
 
-/** Full Hardhat-format artifacts from the npm packages (v3-core 1.0.1, v3-periphery 1.4.4). */
+/**
+ * Full Hardhat-format artifacts from the npm packages (v3-core 1.0.1, v3-periphery 1.4.4,
+ * swap-router-contracts 1.3.1). The testnet module only uses their ABIs, to address the public
+ * deployments.
+ */
 export const UNISWAP_IGNITION_ARTIFACTS = {
   factory: require("@uniswap/v3-core/artifacts/contracts/UniswapV3Factory.sol/UniswapV3Factory.json") as Artifact,
   pool: require("@uniswap/v3-core/artifacts/contracts/UniswapV3Pool.sol/UniswapV3Pool.json") as Artifact,
@@ -27,7 +31,12 @@ export const UNISWAP_IGNITION_ARTIFACTS = {
   quoter: require("@uniswap/v3-periphery/artifacts/contracts/lens/QuoterV2.sol/QuoterV2.json") as Artifact,
   positionManager:
     require("@uniswap/v3-periphery/artifacts/contracts/NonfungiblePositionManager.sol/NonfungiblePositionManager.json") as Artifact,
+  router02:
+    require("@uniswap/swap-router-contracts/artifacts/contracts/SwapRouter02.sol/SwapRouter02.json") as Artifact,
 };
+
+/** The spot adapter matching each router kind: the original SwapRouter or SwapRouter02. */
+export const SPOT_VENUE_CONTRACTS = { SwapRouter: "UniswapV3SpotVenue", SwapRouter02: "UniswapV3SpotVenue02" } as const;
 
 /** The contracts the stack trades against, deployed by the calling module or a sub-module. */
 export interface StackInputs {
@@ -41,6 +50,8 @@ export interface StackInputs {
   feed: ArgumentType;
   sequencerUptimeFeed: ArgumentType;
   sequencerGracePeriod: ArgumentType;
+  /** Which router `router` is, hence which spot adapter to deploy; SwapRouter (v1) if omitted. */
+  routerKind?: keyof typeof SPOT_VENUE_CONTRACTS;
   /**
    * Defaults of the role parameters; a module without defaults makes them required (testnets:
    * a keeper or guardian silently equal to the deployer would be a surprise).
@@ -126,7 +137,13 @@ export function buildVenuesAndVault(m: IgnitionModuleBuilder, inputs: StackInput
     sequencerGracePeriod: inputs.sequencerGracePeriod,
   };
 
-  const spotVenue = m.contract("UniswapV3SpotVenue", [router, quoter, usdc, weth, fee]);
+  const spotVenue = m.contract(SPOT_VENUE_CONTRACTS[inputs.routerKind ?? "SwapRouter"], [
+    router,
+    quoter,
+    usdc,
+    weth,
+    fee,
+  ]);
 
   const perpMarket = m.contract("PerpMarket", [usdc, feedConfig, m.getParameter("perpParams")]);
   const mintPerp = m.call(usdc, "mint", [deployer, perpPoolUsdc], { id: "USDC_mint_perpPool" });

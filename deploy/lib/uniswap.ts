@@ -1,6 +1,6 @@
 /**
- * Real Uniswap V3 on a local chain, from the prebuilt artifacts of the `@uniswap/v3-core` and
- * `@uniswap/v3-periphery` npm packages, plus the price maths needed to seed a pool at an oracle
+ * Real Uniswap V3 on a local chain, from the prebuilt artifacts of the `@uniswap/v3-core`,
+ * `@uniswap/v3-periphery` and `@uniswap/swap-router-contracts` npm packages, plus the price maths needed to seed a pool at an oracle
  * price and to push it to any other price.
  *
  * Plain ethers v6 only (no Hardhat imports): every function takes a `Signer` or contracts that are
@@ -11,7 +11,15 @@
  * floating point.
  */
 import { createRequire } from "node:module";
-import { Contract, ContractFactory, MaxUint256, type ContractRunner, type InterfaceAbi, type Signer } from "ethers";
+import {
+  Contract,
+  ContractFactory,
+  MaxUint256,
+  ZeroAddress,
+  type ContractRunner,
+  type InterfaceAbi,
+  type Signer,
+} from "ethers";
 
 const require = createRequire(import.meta.url);
 
@@ -24,7 +32,7 @@ function loadArtifact(path: string): Artifact {
   return require(path) as Artifact;
 }
 
-/** Artifacts as published on npm (v3-core 1.0.1, v3-periphery 1.4.4). */
+/** Artifacts as published on npm (v3-core 1.0.1, v3-periphery 1.4.4, swap-router-contracts 1.3.1). */
 export const UNISWAP_ARTIFACTS = {
   factory: loadArtifact("@uniswap/v3-core/artifacts/contracts/UniswapV3Factory.sol/UniswapV3Factory.json"),
   pool: loadArtifact("@uniswap/v3-core/artifacts/contracts/UniswapV3Pool.sol/UniswapV3Pool.json"),
@@ -33,6 +41,8 @@ export const UNISWAP_ARTIFACTS = {
   positionManager: loadArtifact(
     "@uniswap/v3-periphery/artifacts/contracts/NonfungiblePositionManager.sol/NonfungiblePositionManager.json",
   ),
+  /** The router Uniswap deploys on the public testnets (no `deadline` in its swap structs). */
+  router02: loadArtifact("@uniswap/swap-router-contracts/artifacts/contracts/SwapRouter02.sol/SwapRouter02.json"),
 } as const;
 
 const ERC20_ABI = [
@@ -114,6 +124,26 @@ export async function deployUniswapV3(signer: Signer, weth: string): Promise<Uni
   const descriptor = await signer.getAddress();
   const positionManager = await deploy(UNISWAP_ARTIFACTS.positionManager, factoryAddress, weth, descriptor);
   return { factory, router, quoter, positionManager };
+}
+
+/**
+ * Deploys SwapRouter02 from the npm artifact against an existing V3 factory and position manager,
+ * connected to `signer`. Its V2 factory is the zero address by default: the spot venue only takes
+ * single-pool V3 routes, so the V2 half of the router is never reached. SwapRouter02 derives pool
+ * addresses from the init-code hash compiled into it, which equals the npm v3-core pool's
+ * (`keccak256(UNISWAP_ARTIFACTS.pool.bytecode)`), so it finds pools of `deployUniswapV3`'s factory.
+ */
+export async function deploySwapRouter02(
+  signer: Signer,
+  factoryV3: string,
+  positionManager: string,
+  weth: string,
+  factoryV2: string = ZeroAddress,
+): Promise<Contract> {
+  const { abi, bytecode } = UNISWAP_ARTIFACTS.router02;
+  const router = await new ContractFactory(abi, bytecode, signer).deploy(factoryV2, factoryV3, positionManager, weth);
+  await router.waitForDeployment();
+  return new Contract(await router.getAddress(), abi, signer);
 }
 
 /** Attaches the UniswapV3Pool ABI to an address. */

@@ -1,7 +1,10 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
-import { buildSeededPool, buildVenuesAndVault } from "../../deploy/lib/stackModule.js";
+import {
+  buildSeededPool,
+  buildVenuesAndVault,
+  UNISWAP_IGNITION_ARTIFACTS as UNI,
+} from "../../deploy/lib/stackModule.js";
 import TestTokensModule from "./TestTokens.js";
-import UniswapV3Module from "./UniswapV3.js";
 
 /**
  * The stack on a public testnet (sepolia, arbitrumSepolia, baseSepolia), priced by the REAL
@@ -10,18 +13,14 @@ import UniswapV3Module from "./UniswapV3.js";
  * The addresses come from deploy/networks.json (with their sources), merged into the parameters
  * by deploy/deploy.ts; the tunables and roles from ignition/parameters/<network>.json.
  *
- * Uniswap: we deploy our own Uniswap V3 from the npm artifacts rather than use the public
- * testnet deployment, because
- *  - the public testnet router is SwapRouter02, whose `exactInputSingle` struct has no `deadline`
- *    field, so `UniswapV3SpotVenue` (SwapRouter v1 ABI) cannot call it; an 02 adapter could not
- *    be tested here (SwapRouter02 is not in the npm packages we have), and an untested venue
- *    would hold the vault's allowances;
- *  - the vault needs a pool priced at the oracle with deep liquidity: existing testnet pools sit
- *    at arbitrary prices with thin liquidity, so every rebalance would fail the slippage check
- *    against the feed, and we would have to create our own pool (with our test tokens) anyway;
- *  - no Uniswap address has to be trusted or kept up to date, and the spot path on testnets is
- *    the exact code the local tests exercise.
- * The cost is gas for four large contracts once per testnet.
+ * Uniswap: the network's PUBLIC Uniswap V3 deployment (UniswapV3Factory, NonfungiblePositionManager,
+ * SwapRouter02, QuoterV2 at the addresses in deploy/networks.json, each with its source in the
+ * Uniswap docs), traded through `UniswapV3SpotVenue02` because the public router on these testnets
+ * is SwapRouter02 (no `deadline` in its swap struct). We still create our own USDC/WETH pool on
+ * the public factory, at the feed's price and with deep full-range liquidity, because the vault's
+ * tokens are our test tokens and any existing testnet pool sits at an arbitrary price with thin
+ * liquidity (every rebalance would fail the slippage check against the feed). The local stack
+ * keeps deploying SwapRouter v1 from the npm artifacts (LocalStack.ts).
  *
  * Tokens: TestERC20 USDC and WETH (see TestTokens.ts): the perp pool and the Uniswap pool need
  * far more than faucets give, and the pool must hold the same token the vault and perp use.
@@ -32,7 +31,16 @@ import UniswapV3Module from "./UniswapV3.js";
  */
 export default buildModule("TestnetStack", (m) => {
   const { usdc, weth } = m.useModule(TestTokensModule);
-  const { factory, router, quoter, positionManager } = m.useModule(UniswapV3Module);
+  // Required parameters without defaults: a missing one stops Ignition before any transaction,
+  // naming it (deploy/params.ts already refuses a null or zero address in networks.json).
+  const factory = m.contractAt("UniswapV3Factory", UNI.factory, m.getParameter<string>("uniswapV3Factory"));
+  const positionManager = m.contractAt(
+    "NonfungiblePositionManager",
+    UNI.positionManager,
+    m.getParameter<string>("nonfungiblePositionManager"),
+  );
+  const router = m.contractAt("SwapRouter02", UNI.router02, m.getParameter<string>("swapRouter02"));
+  const quoter = m.contractAt("QuoterV2", UNI.quoter, m.getParameter<string>("quoterV2"));
 
   const inputs = {
     usdc,
@@ -41,6 +49,7 @@ export default buildModule("TestnetStack", (m) => {
     router,
     quoter,
     positionManager,
+    routerKind: "SwapRouter02" as const,
     feed: m.getParameter<string>("ethUsdFeed"),
     sequencerUptimeFeed: m.getParameter<string>("sequencerUptimeFeed"),
     sequencerGracePeriod: m.getParameter<number>("sequencerGracePeriod"),

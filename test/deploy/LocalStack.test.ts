@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
-import { network } from "hardhat";
+import hre, { network } from "hardhat";
 import { encodeBytes32String, getAddress, ZeroAddress, type Contract } from "ethers";
 import LocalStackModule from "../../ignition/modules/LocalStack.js";
 import TestnetStackModule from "../../ignition/modules/TestnetStack.js";
@@ -13,11 +13,19 @@ import {
   readJson,
   resolveNetwork,
   testnetIgnitionParameters,
+  UNISWAP_FIELDS,
   validateLocalParameters,
   validateTestnetParameters,
+  type ResolvedNetwork,
 } from "../../deploy/params.js";
 import { addressesFile, planDeployment, ROOT, writeAddressesFile } from "../../deploy/lib/deployStack.js";
-import { priceFromSqrtPriceX96, quoteToBase, sqrtPriceX96FromPrice } from "../../deploy/lib/uniswap.js";
+import {
+  deploySwapRouter02,
+  deployUniswapV3,
+  priceFromSqrtPriceX96,
+  quoteToBase,
+  sqrtPriceX96FromPrice,
+} from "../../deploy/lib/uniswap.js";
 import { DEFAULT_BANDS, DEFAULT_STRATEGY } from "../fixtures/vaultStack.js";
 
 const { ethers, ignition, networkHelpers } = await network.create();
@@ -274,7 +282,7 @@ describe("Deployment: UniswapV3SeedPlanner", function () {
   });
 });
 
-describe("Deployment: TestnetStack Ignition module (in-process, mocks standing in for Chainlink)", function () {
+describe("Deployment: TestnetStack Ignition module (in-process, local stand-ins for Chainlink and the public Uniswap)", function () {
   /** A testnet file with its role placeholders filled in. */
   async function testnetParams(overrides: Json = {}) {
     const signers = await ethers.getSigners();
@@ -291,16 +299,42 @@ describe("Deployment: TestnetStack Ignition module (in-process, mocks standing i
     });
   }
 
-  it("prices from the given feed, checks the sequencer feed, and proposes the admin as owner", async function () {
-    const signers = await ethers.getSigners();
+  /**
+   * What the module finds on a testnet, deployed here: Uniswap V3 (factory, position manager and
+   * QuoterV2 from the npm artifacts, plus a SwapRouter02 from swap-router-contracts) standing in
+   * for the public deployment, and the two Chainlink feeds as mocks.
+   */
+  async function publicContracts() {
+    const [deployer] = await ethers.getSigners();
+    // The periphery's WETH9 only wraps native ETH, which the stack never sends.
+    const weth9 = await ethers.deployContract("TestERC20", ["Wrapped Ether", "WETH9", 18]);
+    const weth9Address = await weth9.getAddress();
+    const uniswap = await deployUniswapV3(deployer, weth9Address);
+    const [factory, positionManager, quoter] = await Promise.all(
+      [uniswap.factory, uniswap.positionManager, uniswap.quoter].map((c) => c.getAddress()),
+    );
+    const router02 = await deploySwapRouter02(deployer, factory, positionManager, weth9Address);
     const feed = await ethers.deployContract("MockV3Aggregator", [8, 2_500_00000000n]);
     const now = (await ethers.provider.getBlock("latest"))!.timestamp;
     const sequencer = await ethers.deployContract("SequencerUptimeFeedMock", [0, now - 86_400]);
-    const parameters = testnetIgnitionParameters(await testnetParams(), {
+    const resolved: ResolvedNetwork = {
       chainId: 31337,
       ethUsdFeed: await feed.getAddress(),
       sequencerUptimeFeed: await sequencer.getAddress(),
-    });
+      uniswap: {
+        uniswapV3Factory: factory,
+        nonfungiblePositionManager: positionManager,
+        swapRouter02: await router02.getAddress(),
+        quoterV2: quoter,
+      },
+    };
+    return { resolved, uniswap, router02, feed, sequencer };
+  }
+
+  it("prices from the given feed, checks the sequencer feed, and proposes the admin as owner", async function () {
+    const signers = await ethers.getSigners();
+    const { resolved, feed, sequencer } = await publicContracts();
+    const parameters = testnetIgnitionParameters(await testnetParams(), resolved);
     const s = await ignition.deploy(TestnetStackModule, { parameters });
     const [usdc, weth] = [await addr(s.usdc), await addr(s.weth)];
     expect(await s.vault.priceFeed()).to.equal(await feed.getAddress());
@@ -322,21 +356,60 @@ describe("Deployment: TestnetStack Ignition module (in-process, mocks standing i
     }
   });
 
-  it("stops with the parameter's name when the feed address is missing", async function () {
-    const parameters = testnetIgnitionParameters(await testnetParams(), {
-      chainId: 31337,
-      ethUsdFeed: ZeroAddress,
-      sequencerUptimeFeed: ZeroAddress,
-    });
-    delete parameters.TestnetStack.ethUsdFeed;
-    let message = "";
-    try {
-      await ignition.deploy(TestnetStackModule, { parameters });
-    } catch (e) {
-      message = (e as Error).message;
-    }
-    expect(message).to.match(/ethUsdFeed/);
+  it("uses the given Uniswap deployment: pool on its factory, UniswapV3SpotVenue02 on its SwapRouter02", async function () {
+    const signers = await ethers.getSigners();
+    const { resolved, uniswap } = await publicContracts();
+    const parameters = testnetIgnitionParameters(await testnetParams(), resolved);
+    const s = await ignition.deploy(TestnetStackModule, { parameters });
+    const [usdc, weth, pool, venue] = [
+      await addr(s.usdc),
+      await addr(s.weth),
+      await addr(s.pool),
+      await addr(s.spotVenue),
+    ];
+    // Nothing of Uniswap's was deployed by the module: it returns the addresses it was given.
+    expect(await addr(s.factory)).to.equal(resolved.uniswap.uniswapV3Factory);
+    expect(await addr(s.positionManager)).to.equal(resolved.uniswap.nonfungiblePositionManager);
+    expect(await addr(s.router)).to.equal(resolved.uniswap.swapRouter02);
+    expect(await addr(s.quoter)).to.equal(resolved.uniswap.quoterV2);
+    expect(await uniswap.factory.getPool(usdc, weth, 500)).to.equal(pool);
+    // The venue is the SwapRouter02 adapter: its code is UniswapV3SpotVenue02's.
+    const venue02 = await ethers.getContractAt("UniswapV3SpotVenue02", venue);
+    const artifact = await hre.artifacts.readArtifact("UniswapV3SpotVenue02");
+    expect(await ethers.provider.getCode(venue)).to.have.length(artifact.deployedBytecode.length);
+    expect(await venue02.router()).to.equal(resolved.uniswap.swapRouter02);
+    expect(await venue02.quoter()).to.equal(resolved.uniswap.quoterV2);
+    // Full-range liquidity minted through the given position manager, owned by the deployer.
+    const position = await uniswap.positionManager.positions(1n);
+    expect([position.tickLower, position.tickUpper]).to.deep.equal([-887270n, 887270n]);
+    expect(await uniswap.positionManager.ownerOf(1n)).to.equal(signers[0].address);
+    expect(await s.pool.liquidity()).to.equal(position.liquidity);
+
+    // A swap through the deployed venue and the SwapRouter02 fills at its quote.
+    const user = signers[5];
+    const amountIn = 2_500n * 10n ** 6n;
+    await (await s.usdc.mint(user.address, amountIn)).wait();
+    await (await (s.usdc.connect(user) as Contract).approve(venue, amountIn)).wait();
+    const quote = await venue02.quoteExactIn.staticCall(usdc, weth, amountIn);
+    await (await venue02.connect(user).swapExactIn(usdc, weth, amountIn, quote, user.address)).wait();
+    expect(await s.weth.balanceOf(user.address)).to.equal(quote);
+    expect(quote).to.be.greaterThan(0n);
   });
+
+  for (const field of ["ethUsdFeed", ...UNISWAP_FIELDS]) {
+    it(`stops with the parameter's name when ${field} is missing`, async function () {
+      const { resolved } = await publicContracts();
+      const parameters = testnetIgnitionParameters(await testnetParams(), resolved);
+      delete parameters.TestnetStack[field];
+      let message = "";
+      try {
+        await ignition.deploy(TestnetStackModule, { parameters });
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).to.match(new RegExp(field));
+    });
+  }
 });
 
 describe("Deployment: parameter validation", function () {
@@ -366,15 +439,45 @@ describe("Deployment: parameter validation", function () {
     }
   });
 
-  it("resolves every testnet in networks.json to its chain id and a checksummed ETH/USD feed", function () {
-    const book = readJson(join(ROOT, "deploy", "networks.json"));
+  it("resolves every testnet in networks.json to its chain id, a checksummed ETH/USD feed and Uniswap", function () {
+    const book = readJson(join(ROOT, "deploy", "networks.json")) as Json;
     const chainIds = { sepolia: 11155111, arbitrumSepolia: 421614, baseSepolia: 84532 };
     for (const [net, chainId] of Object.entries(chainIds)) {
       const r = resolveNetwork(book, net);
       expect(r.chainId, net).to.equal(chainId);
       expect(getAddress(r.ethUsdFeed), net).to.equal(r.ethUsdFeed);
       expect(r.sequencerUptimeFeed, net).to.equal(ZeroAddress); // none published for these testnets
+      expect(Object.keys(r.uniswap).sort(), net).to.deep.equal([...UNISWAP_FIELDS].sort());
+      for (const field of UNISWAP_FIELDS) {
+        // Written as the docs print them, mixed case: a typo would break the EIP-55 checksum.
+        expect(getAddress(r.uniswap[field]), `${net}.${field}`).to.equal(r.uniswap[field]);
+        expect(book[net][field].source, `${net}.${field}`).to.match(
+          /docs\.uniswap\.org\/contracts\/v3\/reference\/deployments/,
+        );
+      }
+      // Four distinct contracts per network (a copy-paste slip would repeat one).
+      expect(new Set(Object.values(r.uniswap)).size, net).to.equal(UNISWAP_FIELDS.length);
     }
+  });
+
+  it("fails naming each Uniswap field that is null or zero in networks.json", function () {
+    const book = readJson(join(ROOT, "deploy", "networks.json")) as Json;
+    const broken = structuredClone(book);
+    broken.baseSepolia.swapRouter02.address = null;
+    broken.baseSepolia.quoterV2.address = ZeroAddress;
+    let issues: string[] = [];
+    try {
+      resolveNetwork(broken, "baseSepolia");
+    } catch (e) {
+      expect(e).to.be.instanceOf(ParameterError);
+      issues = (e as ParameterError).issues;
+    }
+    expect(issues).to.have.length(2);
+    expect(issues[0]).to.match(/^baseSepolia\.swapRouter02\.address: null/);
+    expect(issues[1]).to.equal("baseSepolia.quoterV2.address: must not be the zero address");
+    const missing = structuredClone(book);
+    delete missing.sepolia.nonfungiblePositionManager;
+    expect(() => resolveNetwork(missing, "sepolia")).to.throw(ParameterError, "sepolia.nonfungiblePositionManager");
   });
 
   it("fails naming the field when an address in networks.json is null or missing", function () {
