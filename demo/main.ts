@@ -5,7 +5,7 @@
  * JSON-RPC, then prints a report and writes an SVG chart.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { network } from "hardhat";
@@ -169,7 +169,7 @@ async function main() {
       mode,
       hours: total,
       policy: args.policy!,
-      chartFile,
+      chartFile: relative(process.cwd(), chartFile) || chartFile,
       wallSeconds: (Date.now() - started) / 1_000,
     }),
   );
