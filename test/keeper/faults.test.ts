@@ -32,6 +32,17 @@ async function setAutomine(on: boolean): Promise<void> {
   await connection.provider.request({ method: "evm_setAutomine", params: [on] });
 }
 
+/** Starts a keeper, breaches the soft band with automine off, and waits until it has sent. */
+async function sendWithAutomineOff(vaults: string[], keeper: Parameters<typeof startKeeper>[1]) {
+  const k = startKeeper(testConfig(vaults), keeper);
+  await setAutomine(false);
+  await stack.movePrice(vaults[0], SOFT_BREACH_BPS);
+  await networkHelpers.mine();
+  await k.keeper.tick();
+  await until("sent", () => k.logs.find("rebalance sent").length === 1);
+  return k;
+}
+
 describe("keeper faults", function () {
   this.timeout(60_000);
 
@@ -74,12 +85,7 @@ describe("keeper faults", function () {
 
   it("a transaction stuck under a low fee is replaced (same nonce, +12.5%) and mined once", async function () {
     const { vaults, keeper } = await networkHelpers.loadFixture(oneVault);
-    const k = startKeeper(testConfig(vaults), keeper);
-    await setAutomine(false);
-    await stack.movePrice(vaults[0], SOFT_BREACH_BPS);
-    await networkHelpers.mine();
-    await k.keeper.tick();
-    await until("sent", () => k.logs.find("rebalance sent").length === 1);
+    const k = await sendWithAutomineOff(vaults, keeper);
     const sent = k.logs.find("rebalance sent")[0];
     const firstCap = BigInt(sent.maxFeePerGas as string);
     // Blocks whose base fee is above the first transaction's cap: it cannot be included.
@@ -103,12 +109,7 @@ describe("keeper faults", function () {
 
   it("a nonce taken by another sender: the decision is abandoned, re-decided, rebalanced once", async function () {
     const { vaults, keeper } = await networkHelpers.loadFixture(oneVault);
-    const k = startKeeper(testConfig(vaults), keeper);
-    await setAutomine(false);
-    await stack.movePrice(vaults[0], SOFT_BREACH_BPS);
-    await networkHelpers.mine();
-    await k.keeper.tick();
-    await until("sent", () => k.logs.find("rebalance sent").length === 1);
+    const k = await sendWithAutomineOff(vaults, keeper);
     // Another process with the same key takes nonce 0 with higher fees.
     const other = keeper.connect(ethers.provider);
     await other.sendTransaction({
