@@ -50,11 +50,22 @@ library OracleLib {
     /// @notice `readPriceWad` with the feed's decimals supplied by the caller: a Chainlink feed's
     /// decimals never change, so contracts read them once at construction and skip a call per read.
     function readPriceWad(Feed memory feed, uint8 feedDecimals) internal view returns (uint256 priceWad) {
+        (priceWad, ) = readPriceWadAndTime(feed, feedDecimals);
+    }
+
+    /// @notice `readPriceWad` and the time the answer was written (`updatedAt`).
+    function readPriceWadAndTime(
+        Feed memory feed,
+        uint8 feedDecimals
+    ) internal view returns (uint256 priceWad, uint256 updatedAt) {
         if (address(feed.sequencerUptimeFeed) != address(0)) {
             checkSequencer(feed.sequencerUptimeFeed, feed.sequencerGracePeriod);
         }
         AggregatorV3Interface aggregator = feed.aggregator;
-        (uint80 roundId, int256 answer, , uint256 updatedAt, uint80 answeredInRound) = aggregator.latestRoundData();
+        uint80 roundId;
+        int256 answer;
+        uint80 answeredInRound;
+        (roundId, answer, , updatedAt, answeredInRound) = aggregator.latestRoundData();
         if (updatedAt == 0 || updatedAt > block.timestamp || answeredInRound < roundId) {
             revert OracleIncompleteRound(address(aggregator), roundId, updatedAt);
         }
@@ -63,7 +74,7 @@ library OracleLib {
         }
         if (answer <= 0) revert OracleNonPositivePrice(address(aggregator), answer);
         // Cast is safe: answer > 0 was checked just above.
-        return scaleToWad(uint256(answer), feedDecimals);
+        priceWad = scaleToWad(uint256(answer), feedDecimals);
     }
 
     /// @notice Reverts unless the L2 sequencer is up and has been up for `gracePeriod` seconds.

@@ -6,6 +6,8 @@ import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/tests/MockV3Aggreg
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {OracleLib} from "../../contracts/libraries/OracleLib.sol";
 import {PerpMarket} from "../../contracts/perp/PerpMarket.sol";
+import {IPerpMarket} from "../../contracts/interfaces/IPerpMarket.sol";
+import {PerpMath} from "../../contracts/perp/libraries/PerpMath.sol";
 import {TestERC20} from "../../contracts/test/TestERC20.sol";
 import {TestBase} from "../utils/Vm.sol";
 
@@ -13,9 +15,9 @@ import {TestBase} from "../utils/Vm.sol";
 abstract contract PerpDeployer is TestBase {
     uint32 internal constant HEARTBEAT = 1 days;
 
-    function _params() internal pure returns (PerpMarket.MarketParams memory) {
+    function _params() internal pure returns (IPerpMarket.MarketParams memory) {
         return
-            PerpMarket.MarketParams({
+            IPerpMarket.MarketParams({
                 takerFeeBps: 5,
                 initialMarginBps: 1_000,
                 maintenanceMarginBps: 500,
@@ -62,11 +64,11 @@ contract PerpMarketHarness is PerpMarket {
     ) PerpMarket(collateral_, feed_, params_) {}
 
     function toCollateralUp(uint256 baseAmount, uint256 priceWad) external view returns (uint256) {
-        return _toCollateralUp(baseAmount, priceWad);
+        return PerpMath.toCollateralUp(baseAmount, priceWad, _quoteDivisor);
     }
 
     function toCollateralDown(uint256 baseAmount, uint256 priceWad) external view returns (uint256) {
-        return _toCollateralDown(baseAmount, priceWad);
+        return PerpMath.toCollateralDown(baseAmount, priceWad, _quoteDivisor);
     }
 }
 
@@ -123,12 +125,12 @@ contract PerpMarketFuzzTest is PerpDeployer {
 
         uint256 price = priceDollars * 1e18;
         try market.modifyPosition(size, short ? 0 : type(uint256).max) {
-            PerpMarket.PositionView memory v = market.positionOf(address(this));
+            IPerpMarket.PositionView memory v = market.positionOf(address(this));
             uint256 required = _bpsUp(_notionalUp(size, price), 1_000);
             require(v.size == size, "size not applied");
             require(v.equity >= int256(required), "opened below initial margin");
         } catch (bytes memory reason) {
-            require(bytes4(reason) == PerpMarket.InsufficientMargin.selector, "unexpected revert");
+            require(bytes4(reason) == IPerpMarket.InsufficientMargin.selector, "unexpected revert");
             (int256 equity, uint256 required) = abi.decode(_args(reason), (int256, uint256));
             require(required == _bpsUp(_notionalUp(size, price), 1_000), "wrong requirement");
             require(equity < int256(required), "rejected a position at initial margin");
@@ -156,7 +158,7 @@ contract PerpMarketFuzzTest is PerpDeployer {
         uint256 newDollars = (3_000 * bound(movePct, 50, 150)) / 100;
         feed.updateAnswer(int256(newDollars * 1e8));
 
-        PerpMarket.PositionView memory v = market.positionOf(address(this));
+        IPerpMarket.PositionView memory v = market.positionOf(address(this));
         uint256 maintenance = _bpsUp(_notionalUp(size, newDollars * 1e18), 500);
         bool below = v.equity < int256(maintenance);
         require(market.isLiquidatable(address(this)) == below, "isLiquidatable disagrees");
@@ -167,7 +169,7 @@ contract PerpMarketFuzzTest is PerpDeployer {
             require(market.sizeOf(address(this)) == 0, "position left open");
         } catch (bytes memory reason) {
             require(!below, "could not liquidate below maintenance");
-            require(bytes4(reason) == PerpMarket.NotLiquidatable.selector, "unexpected revert");
+            require(bytes4(reason) == IPerpMarket.NotLiquidatable.selector, "unexpected revert");
         }
     }
 
@@ -175,7 +177,7 @@ contract PerpMarketFuzzTest is PerpDeployer {
     /// records exactly the part of its shortfall the pool could not cover, and tokens still equal
     /// margins plus the (negative) pool.
     function testFuzz_shortfallBeyondPoolIsRecorded(uint256 sizeSeed, uint256 gapPct) public {
-        PerpMarket.MarketParams memory p = _params();
+        IPerpMarket.MarketParams memory p = _params();
         p.maxFundingRatePerDay = 0;
         PerpMarket m = new PerpMarket(usdc, _feed(feed), p);
         usdc.approve(address(m), type(uint256).max);
@@ -202,7 +204,7 @@ contract PerpMarketFuzzTest is PerpDeployer {
         m.modifyPosition(-size, 0);
 
         int256 poolBefore = m.poolBalance();
-        PerpMarket.PositionView memory loser = m.positionOf(short);
+        IPerpMarket.PositionView memory loser = m.positionOf(short);
         require(loser.equity < 0, "loser not under water");
         vm.prank(KEEPER);
         m.liquidate(short);
@@ -296,7 +298,7 @@ contract PerpHandler is PerpDeployer {
     /// either direction, so some trades fail the initial-margin check and most pass.
     function trade(uint256 actorSeed, uint256 sizeSeed, bool sell, uint256 topUp) external {
         address actor = _actors[actorSeed % 4];
-        PerpMarket.PositionView memory before = market.positionOf(actor);
+        IPerpMarket.PositionView memory before = market.positionOf(actor);
         if (before.margin < 1_000e6) {
             vm.prank(actor);
             market.depositMargin(bound(topUp, 1_000e6, 100_000e6));
@@ -374,7 +376,7 @@ contract PerpMarketInvariantTest is PerpDeployer {
     function setUp() public {
         usdc = new TestERC20("USD Coin", "USDC", 6);
         MockV3Aggregator feed = new MockV3Aggregator(8, 3_000e8);
-        PerpMarket.MarketParams memory p = _params();
+        IPerpMarket.MarketParams memory p = _params();
         // Smaller scale and caps so four accounts move the skew, premium and funding materially.
         p.skewScale = 2_000;
         p.maxFundingRatePerDay = 1e16;

@@ -8,6 +8,7 @@ import {IPerpVenue} from "../../contracts/interfaces/IPerpVenue.sol";
 import {ISpotVenue} from "../../contracts/interfaces/ISpotVenue.sol";
 import {OracleLib} from "../../contracts/libraries/OracleLib.sol";
 import {PerpMarket} from "../../contracts/perp/PerpMarket.sol";
+import {IPerpMarket} from "../../contracts/interfaces/IPerpMarket.sol";
 import {PerpMarketAdapter} from "../../contracts/perp/PerpMarketAdapter.sol";
 import {OracleSpotVenue} from "../../contracts/test/OracleSpotVenue.sol";
 import {TestERC20} from "../../contracts/test/TestERC20.sol";
@@ -67,7 +68,7 @@ abstract contract VaultStackBase is TestBase {
         m = new PerpMarket(
             usdc,
             oracle,
-            PerpMarket.MarketParams({
+            IPerpMarket.MarketParams({
                 takerFeeBps: 5,
                 initialMarginBps: 1_000,
                 maintenanceMarginBps: 500,
@@ -409,7 +410,7 @@ contract DeltaNeutralVaultScenarioTest is VaultStackBase {
         try vault.redeem(shares / 2, ALICE, ALICE) {
             revert("unwinding exit went through: update this pin (and the report)");
         } catch (bytes memory err) {
-            require(bytes4(err) == PerpMarket.WithdrawalBelowInitialMargin.selector, "unexpected revert");
+            require(bytes4(err) == IPerpMarket.WithdrawalBelowInitialMargin.selector, "unexpected revert");
         }
 
         handler.redeemFromIdle(0, type(uint256).max); // idle still pays, paused or not

@@ -8,6 +8,7 @@ import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 import {IDeltaNeutralVault} from "../../contracts/interfaces/IDeltaNeutralVault.sol";
 import {ISpotVenue} from "../../contracts/interfaces/ISpotVenue.sol";
 import {PerpMarket} from "../../contracts/perp/PerpMarket.sol";
+import {IPerpMarket} from "../../contracts/interfaces/IPerpMarket.sol";
 import {PerpMarketAdapter} from "../../contracts/perp/PerpMarketAdapter.sol";
 import {OracleSpotVenue} from "../../contracts/test/OracleSpotVenue.sol";
 import {TestERC20} from "../../contracts/test/TestERC20.sol";
@@ -432,10 +433,10 @@ contract VaultHandler is TestBase {
     function _expectedExitRevert(bytes4 sel) internal pure returns (bool) {
         return
             sel == ISpotVenue.InsufficientOutput.selector ||
-            sel == PerpMarket.FillPriceOutOfBounds.selector ||
-            sel == PerpMarket.InsufficientMargin.selector ||
-            sel == PerpMarket.WithdrawalBelowInitialMargin.selector ||
-            sel == PerpMarket.PoolDeficit.selector;
+            sel == IPerpMarket.FillPriceOutOfBounds.selector ||
+            sel == IPerpMarket.InsufficientMargin.selector ||
+            sel == IPerpMarket.WithdrawalBelowInitialMargin.selector ||
+            sel == IPerpMarket.PoolDeficit.selector;
     }
 
     /// @dev Redeems `amount` shares or withdraws `amount` assets of `owner` as `caller`, to the
