@@ -89,7 +89,8 @@ interface IPerpMarket {
     event MarginDeposited(address indexed account, uint256 amount);
     event MarginWithdrawn(address indexed account, address indexed to, uint256 amount);
     /// @param fee Taker fee charged, collateral units.
-    /// @param realizedPnl PnL paid or charged on the closed part (after any pool haircut).
+    /// @param realizedPnl PnL paid or charged on the closed part, after the oracle-edge charge and
+    /// any pool haircut (funding is reported by FundingSettled).
     /// @param fundingIndex The market's funding index after accruing to this block.
     event PositionModified(
         address indexed account,

@@ -420,7 +420,7 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     }
 
     /// @dev A trade's outcome with the pool's payment rule applied: the account's margin after
-    /// funding, PnL (cut if the pool cannot pay it), fee and oracle-edge charge. Also moves the
+    /// funding and PnL less the oracle-edge charge (cut if the pool cannot pay it) and the fee. Also moves the
     /// open interest and emits the settlement events.
     function _trade(
         State memory s,
@@ -429,16 +429,17 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         int256 sizeDelta,
         uint256 fill
     ) internal returns (PositionLib.Trade memory t, int256 newMargin) {
-        t = account.trade(sizeDelta, fill, s.params.takerFeeBps, s.ctx);
-        int256 paid = _pay(s, owner_, t.funding + t.realizedPnl);
-        // Report the realised PnL net of any cut (funding is reported on its own).
+        // Guarded exposure closes at the worse of this fill and the fill at the guard price.
+        uint256 referenceFill = account.isGuarded(s.ctx)
+            ? SkewMath.fillPrice(account.guardPriceWad(), _skew(s.oi), sizeDelta, s.params.skewScaleTokens)
+            : fill;
+        t = account.trade(sizeDelta, fill, referenceFill, s.params.takerFeeBps, s.ctx);
+        // The edge charge comes off the PnL before the pool rule: it is the update's gain.
+        int256 paid = _pay(s, owner_, t.funding + t.realizedPnl - t.edgeFee.toInt256());
+        // Report the realised PnL net of the edge charge and any cut (funding has its own event).
         t.realizedPnl = paid - t.funding;
         _updateOpenInterest(s, account.size, t.newSize);
-        newMargin =
-            int256(uint256(account.margin)) +
-            paid -
-            t.fee.toInt256() -
-            t.edgeFee.toInt256();
+        newMargin = int256(uint256(account.margin)) + paid - t.fee.toInt256();
         _emitSettlement(s, owner_, t.funding, t.edgeFee, account.guardPrice);
     }
 
@@ -519,11 +520,14 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         int256 funding = account.pendingFunding(s.ctx);
         int256 pnl = account.unrealizedPnl(s.ctx);
         bool realize = int256(uint256(account.margin)) + funding < amount.toInt256() && pnl > 0;
-        uint256 edgeFee = realize ? account.edgeCharge(SignedMath.abs(account.size), s.ctx) : 0;
-        int256 paid = _pay(s, msg.sender, realize ? funding + pnl : funding);
-        int256 marginAfter = int256(uint256(account.margin)) + paid - edgeFee.toInt256() - amount.toInt256();
+        // A realisation is priced at the oracle: guarded, at the worse of it and the guard price.
+        uint256 edgeFee = realize && account.isGuarded(s.ctx)
+            ? PositionLib.edgeCharge(account.size, SignedMath.abs(account.size), s.ctx.price, account.guardPriceWad(), s.ctx.divisor)
+            : 0;
+        int256 paid = _pay(s, msg.sender, realize ? funding + pnl - edgeFee.toInt256() : funding);
+        int256 marginAfter = int256(uint256(account.margin)) + paid - amount.toInt256();
         _checkWithdrawal(s, account.size, marginAfter, realize ? int256(0) : pnl);
-        s.ledger.poolBalance = (s.ledger.poolBalance - paid + edgeFee.toInt256()).toInt128();
+        s.ledger.poolBalance = (s.ledger.poolBalance - paid).toInt128();
         _writeAccount(s, msg.sender, account, _withdrawn(s, account, uint256(marginAfter), realize));
         _store(s);
         _emitSettlement(s, msg.sender, funding, edgeFee, account.guardPrice);

@@ -173,10 +173,10 @@ contract PerpMarketFuzzTest is PerpDeployer {
         }
     }
 
-    /// @notice A winner paid past the pool leaves it in deficit; liquidating the gapped loser then
-    /// records exactly the part of its shortfall the pool could not cover, and tokens still equal
-    /// margins plus the (negative) pool.
-    function testFuzz_shortfallBeyondPoolIsRecorded(uint256 sizeSeed, uint256 gapPct) public {
+    /// @notice With a winner still open, liquidating the gapped loser records as bad debt exactly
+    /// the part of its shortfall that the pool's equity counting the winner's claim cannot cover;
+    /// the winner is then never paid past the pool, and tokens still equal margins plus the pool.
+    function testFuzz_shortfallBeyondPoolEquityIsRecorded(uint256 sizeSeed, uint256 gapPct) public {
         IPerpMarket.MarketParams memory p = _params();
         p.maxFundingRatePerDay = 0;
         PerpMarket m = new PerpMarket(usdc, _feed(feed), p);
@@ -200,22 +200,53 @@ contract PerpMarketFuzzTest is PerpDeployer {
         m.modifyPosition(-size, 0);
 
         feed.updateAnswer(int256((3_000e8 * bound(gapPct, 130, 300)) / 100));
-        vm.prank(long);
-        m.modifyPosition(-size, 0);
-
         int256 poolBefore = m.poolBalance();
-        IPerpMarket.PositionView memory loser = m.positionOf(short);
-        require(loser.equity < 0, "loser not under water");
+        uint256 loserMargin = m.positionOf(short).margin;
         vm.prank(KEEPER);
         m.liquidate(short);
 
-        int256 poolAfter = poolBefore + int256(loser.margin);
+        int256 poolAfter = poolBefore + int256(loserMargin);
         require(m.poolBalance() == poolAfter, "pool did not take the loser's margin");
-        uint256 shortfall = uint256(-loser.equity);
-        uint256 expected = poolAfter < 0 ? _min(shortfall, uint256(-poolAfter)) : 0;
-        require(m.badDebt() == expected, "bad debt != uncovered shortfall");
+        IPerpMarket.PositionView memory winner = m.positionOf(long);
+        int256 claim = winner.unrealizedPnl + winner.accruedFunding;
+        require(_abs(m.openClaims() - claim) <= 2, "open claims != the winner's claim");
+        int256 equity = poolAfter - m.openClaims();
+        require(equity < 0, "pool equity not short");
+        require(m.badDebt() <= uint256(-equity), "bad debt beyond the equity shortfall");
+        require(m.badDebt() > 0, "no bad debt recorded");
+
+        vm.prank(long);
+        m.modifyPosition(-size, 0);
+        require(m.poolBalance() >= 0, "winner paid past the pool");
         int256 margins = int256(m.positionOf(long).margin + m.positionOf(short).margin);
         require(int256(usdc.balanceOf(address(m))) == margins + m.poolBalance(), "conservation broken");
+    }
+
+    /// @notice A position opened ahead of a feed update and closed after it (within the oracle-edge
+    /// window) never gains: whatever the update size, direction, position size and prior skew.
+    function testFuzz_noRiskFreeRoundTripAroundAnUpdate(
+        uint256 sizeSeed,
+        bool short,
+        uint256 moveBps,
+        bool up,
+        uint256 skewSeed,
+        uint256 delay
+    ) public {
+        _preSkew(skewSeed);
+        int256 size = _signed(bound(sizeSeed, 1e15, 1_000e18), short);
+        uint256 margin = _bpsUp(_notionalUp(size, 3_000e18), 2_000) + 1e6;
+        market.depositMargin(margin);
+        market.modifyPosition(size, short ? 0 : type(uint256).max);
+
+        // The update lands within the window (same second to 60 s later); the close may wait.
+        moveBps = bound(moveBps, 1, 1_000);
+        vm.warp(block.timestamp + bound(delay, 0, 60));
+        feed.updateAnswer(int256(up ? (3_000e8 * (10_000 + moveBps)) / 10_000 : (3_000e8 * (10_000 - moveBps)) / 10_000));
+        vm.warp(block.timestamp + bound(delay >> 8, 0, 3_000));
+        market.modifyPosition(-size, short ? type(uint256).max : 0);
+
+        uint256 left = market.positionOf(address(this)).margin;
+        require(left <= margin, "round trip around an update gained");
     }
 
     function _min(uint256 a, uint256 b) internal pure returns (uint256) {
@@ -259,6 +290,8 @@ contract PerpHandler is PerpDeployer {
 
     uint256 public lastBadDebt;
     bool public badDebtDecreased;
+    bool public roundTripGained;
+    bool public flatExitFailed;
     bool public tradeBelowInitialMargin;
     uint256 public trades;
     uint256 public liquidations;
@@ -352,6 +385,43 @@ contract PerpHandler is PerpDeployer {
         _after();
     }
 
+    /// @dev A fresh account buys or sells ahead of a feed update and closes right after it.
+    function roundTripAroundUpdate(uint256 sizeSeed, bool sell, uint256 moveBps, bool up) external {
+        address trader = address(0x3001);
+        (, int256 answer, , , ) = feed.latestRoundData();
+        uint256 price = uint256(answer) * 1e10;
+        uint256 margin = 10_000e6;
+        usdc.mint(trader, margin);
+        vm.startPrank(trader);
+        usdc.approve(address(market), margin);
+        market.depositMargin(margin);
+        int256 size = int256(bound(sizeSeed, 1e15, (margin * 1e30 * 5) / price));
+        if (sell) size = -size;
+        try market.modifyPosition(size, sell ? 0 : type(uint256).max) {
+            moveBps = bound(moveBps, 1, 500);
+            uint256 next = up ? (uint256(answer) * (10_000 + moveBps)) / 10_000 : (uint256(answer) * (10_000 - moveBps)) / 10_000;
+            feed.updateAnswer(int256(next));
+            market.modifyPosition(-size, sell ? type(uint256).max : 0);
+        } catch {}
+        uint256 left = market.positionOf(trader).margin;
+        if (left > margin) roundTripGained = true;
+        if (left > 0) market.withdrawMargin(left, trader);
+        vm.stopPrank();
+        _after();
+    }
+
+    /// @dev An account with no position withdraws all its margin; that must always succeed.
+    function exitFlat(uint256 actorSeed) external {
+        address actor = _actors[actorSeed % 4];
+        IPerpMarket.PositionView memory v = market.positionOf(actor);
+        if (v.size != 0 || v.margin == 0) return;
+        vm.prank(actor);
+        try market.withdrawMargin(v.margin, actor) {} catch {
+            flatExitFailed = true;
+        }
+        _after();
+    }
+
     function fundPool(uint256 amount) external {
         amount = bound(amount, 1, 1e10);
         usdc.mint(address(this), amount);
@@ -421,6 +491,33 @@ contract PerpMarketInvariantTest is PerpDeployer {
     /// @notice A trade that opened, grew or flipped a position never left it below initial margin.
     function invariant_noTradeLeavesPositionBelowInitialMargin() public view {
         require(!handler.tradeBelowInitialMargin(), "trade left a position below initial margin");
+    }
+
+    /// @notice The pool never pays out tokens it does not hold, so every settled margin is backed:
+    /// tokens >= sum of margins, and a flat account can always take all of its margin out.
+    function invariant_poolNeverPaysPastItsBalance() public view {
+        require(market.poolBalance() >= 0, "pool paid past its balance");
+        require(!handler.flatExitFailed(), "a flat account could not withdraw its margin");
+    }
+
+    /// @notice Pool solvency counts open positions: openClaims equals the sum of every account's
+    /// unrealised PnL and accrued funding (up to per-account rounding), and poolEquity is the
+    /// pool less those claims.
+    function invariant_openClaimsMatchPositions() public view {
+        address[4] memory actors = handler.actors();
+        int256 claims;
+        for (uint256 i = 0; i < actors.length; i++) {
+            IPerpMarket.PositionView memory v = market.positionOf(actors[i]);
+            claims += v.unrealizedPnl + v.accruedFunding;
+        }
+        int256 reported = market.openClaims();
+        require(_abs(reported - claims) <= 4 * actors.length + 4, "open claims drift from positions");
+        require(market.poolEquity() == market.poolBalance() - reported, "pool equity != pool - claims");
+    }
+
+    /// @notice No round trip around a feed update ever gained.
+    function invariant_noRiskFreeRoundTrip() public view {
+        require(!handler.roundTripGained(), "a round trip around an update gained");
     }
 
     /// @notice Bad debt is a running total: it never shrinks.

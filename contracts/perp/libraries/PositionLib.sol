@@ -7,7 +7,8 @@ import {PerpMath} from "./PerpMath.sol";
 
 /// @title PositionLib
 /// @notice One account of the perp market: its stored form, the outcome of a trade on it, its
-/// equity, and the oracle-edge guard (what a feed update gained exposure that grew just before it).
+/// equity, and the oracle-edge guard: exposure that grew just before a feed update is closed as if
+/// the oracle still read the price at its growth, whenever that is worse for the account.
 library PositionLib {
     /// @notice The guard price is stored at 1e-8 of the quote unit (a feed's usual precision).
     uint256 internal constant GUARD_PRICE_UNIT = 1e10;
@@ -44,7 +45,7 @@ library PositionLib {
     }
 
     /// @notice Outcome of one trade on one account, before the pool pays or charges it.
-    /// @param credit Funding plus PnL realised on the closed part (+ = owed by the pool).
+    /// @param edgeFee Oracle-edge charge on the closed part, taken from its PnL.
     struct Trade {
         int256 newSize;
         uint256 newEntry;
@@ -59,10 +60,13 @@ library PositionLib {
     /// and the oracle-edge charge on the closed part. A trade in the position's direction (or from
     /// flat) grows it at an averaged entry; an opposite trade closes min(|old|, |delta|) at the
     /// fill, and a flip opens the rest at the fill.
+    /// @param referenceFill What the trade would fill at with the oracle at the guard price (the
+    /// fill itself when unguarded): the closed part's PnL is capped at what it makes there.
     function trade(
         Account memory account,
         int256 sizeDelta,
         uint256 fill,
+        uint256 referenceFill,
         uint256 takerFeeBps,
         Context memory ctx
     ) internal pure returns (Trade memory t) {
@@ -76,7 +80,7 @@ library PositionLib {
             // The closed part carries the old position's sign.
             int256 closed = SignedMath.abs(sizeDelta) < SignedMath.abs(oldSize) ? -sizeDelta : oldSize;
             t.realizedPnl = PerpMath.signedValue(closed, PerpMath.priceDelta(fill, account.entryPrice), ctx.divisor);
-            t.edgeFee = edgeCharge(account, SignedMath.abs(closed), ctx);
+            t.edgeFee = edgeCharge(account.size, SignedMath.abs(closed), fill, referenceFill, ctx.divisor);
             if (t.newSize == 0) {
                 t.newEntry = 0;
             } else if ((t.newSize > 0) == (oldSize > 0)) {
@@ -116,15 +120,24 @@ library PositionLib {
         return account.size != 0 && grewAt <= ctx.updatedAt && ctx.updatedAt <= grewAt + ctx.edgeWindow;
     }
 
-    /// @notice What the latest update gained `closedAbs` of the guarded position: the move from
-    /// the guard price toward the account's favour (never a credit), rounded up. Zero unguarded.
-    function edgeCharge(Account memory account, uint256 closedAbs, Context memory ctx) internal pure returns (uint256) {
-        if (!isGuarded(account, ctx)) return 0;
-        uint256 guard = uint256(account.guardPrice) * GUARD_PRICE_UNIT;
+    /// @notice What `closedAbs` of a position of sign `size` gains between a `referencePrice` and
+    /// `price` (zero when the move is against it; never a credit), rounded up.
+    function edgeCharge(
+        int256 size,
+        uint256 closedAbs,
+        uint256 price,
+        uint256 referencePrice,
+        uint256 divisor
+    ) internal pure returns (uint256) {
         uint256 gain;
-        if (account.size > 0) gain = ctx.price > guard ? ctx.price - guard : 0;
-        else gain = guard > ctx.price ? guard - ctx.price : 0;
-        return gain == 0 ? 0 : PerpMath.toCollateralUp(closedAbs, gain, ctx.divisor);
+        if (size > 0) gain = price > referencePrice ? price - referencePrice : 0;
+        else gain = referencePrice > price ? referencePrice - price : 0;
+        return gain == 0 ? 0 : PerpMath.toCollateralUp(closedAbs, gain, divisor);
+    }
+
+    /// @notice The stored guard price as a WAD.
+    function guardPriceWad(Account memory account) internal pure returns (uint256) {
+        return uint256(account.guardPrice) * GUARD_PRICE_UNIT;
     }
 
     /// @notice The guard after a trade that leaves `newSize`: a position that grows while guarded
@@ -142,7 +155,7 @@ library PositionLib {
         uint64 now_ = toGuardPrice(ctx.price, newSize > 0);
         if (flips || !isGuarded(account, ctx)) return (uint40(timestamp), now_);
         uint64 old = account.guardPrice;
-        // Long: the lower reference charges more on a sale; short: the higher one on a purchase.
+        // Long: the lower referencePrice charges more on a sale; short: the higher one on a purchase.
         return (account.guardTime, newSize > 0 ? (now_ < old ? now_ : old) : (now_ > old ? now_ : old));
     }
 
