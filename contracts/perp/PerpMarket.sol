@@ -111,6 +111,7 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         _sequencerGracePeriod = feed_.sequencerGracePeriod;
         _feedDecimals = feed_.aggregator.decimals();
         _oi.lastFundingTime = uint40(block.timestamp);
+        _claims.live = true;
         uint256[9] memory values = [
             initialParams.skewScale,
             initialParams.maxFundingRatePerDay,

@@ -20,9 +20,12 @@ library PoolLib {
     /// @notice Running sums over open accounts, collateral units.
     /// @param entryValue sum(size * entryPrice).
     /// @param fundingValue sum(size * lastFundingIndex).
+    /// @param live Set at deployment so the slot is never zero: the first trade after the book
+    /// empties then rewrites a slot instead of creating one (20,000 gas more).
     struct Claims {
-        int128 entryValue;
-        int128 fundingValue;
+        int120 entryValue;
+        int120 fundingValue;
+        bool live;
     }
 
     /// @notice Replaces one account's terms: (oldSize, oldEntry, oldIndex) out, the new ones in.
@@ -42,8 +45,8 @@ library PoolLib {
         int256 fundingValue = int256(claims.fundingValue) -
             PerpMath.signedValue(oldSize, oldIndex, divisor) +
             PerpMath.signedValue(newSize, newIndex, divisor);
-        claims.entryValue = entryValue.toInt128();
-        claims.fundingValue = fundingValue.toInt128();
+        claims.entryValue = entryValue.toInt120();
+        claims.fundingValue = fundingValue.toInt120();
     }
 
     /// @notice Total unrealised PnL plus accrued funding of every open position at `price` and
