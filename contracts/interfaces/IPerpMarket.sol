@@ -275,7 +275,7 @@ interface IPerpMarket {
     function marketParams() external view returns (MarketParams memory);
 
     /// @notice Seconds before a feed update within which a position's growth counts as trading
-    /// ahead of that update.
+    /// ahead of that update (0: the guard is off).
     function oracleEdgeWindow() external view returns (uint256);
 
     /// @notice Every tightening change waiting for its effective time.

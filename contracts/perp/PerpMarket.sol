@@ -62,8 +62,9 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
 
     /// @notice Seconds between proposing a tightening change and its effect.
     uint256 public constant PARAMETER_DELAY = 2 days;
-    /// @notice The oracle-edge window a new market starts with.
-    uint256 public constant DEFAULT_ORACLE_EDGE_WINDOW = 60;
+    /// @notice The oracle-edge window a new market starts with: one Ethereum slot and some slack,
+    /// the time a pending feed transaction is visible to others before it lands.
+    uint256 public constant DEFAULT_ORACLE_EDGE_WINDOW = 15;
     uint8 internal constant BASE_DECIMALS = 18;
 
     /// @inheritdoc IPerpMarket

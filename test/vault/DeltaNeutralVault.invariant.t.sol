@@ -82,6 +82,8 @@ abstract contract VaultStackBase is TestBase {
         usdc.mint(address(this), PERP_POOL_USDC);
         usdc.approve(address(m), PERP_POOL_USDC);
         m.fundPool(PERP_POOL_USDC);
+        // As the stack fixture: compressed time puts feed updates seconds after rebalances.
+        m.setParameter("oracleEdgeWindow", 0);
     }
 
     /// @dev The stack fixture's default bands, strategy and deposit cap; this contract is the

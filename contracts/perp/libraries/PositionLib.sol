@@ -114,10 +114,15 @@ library PositionLib {
     }
 
     /// @notice True while the latest feed update landed within `edgeWindow` seconds after the
-    /// position last grew (the same second included: a trade placed ahead of the update in its block).
+    /// position last grew (the same second included: a trade placed ahead of the update in its
+    /// block). A zero window turns the guard off.
     function isGuarded(Account memory account, Context memory ctx) internal pure returns (bool) {
         uint256 grewAt = account.guardTime;
-        return account.size != 0 && grewAt <= ctx.updatedAt && ctx.updatedAt <= grewAt + ctx.edgeWindow;
+        return
+            ctx.edgeWindow != 0 &&
+            account.size != 0 &&
+            grewAt <= ctx.updatedAt &&
+            ctx.updatedAt <= grewAt + ctx.edgeWindow;
     }
 
     /// @notice What `closedAbs` of a position of sign `size` gains between a `referencePrice` and
