@@ -84,7 +84,8 @@ async function main(): Promise<number> {
   console.log(`Vault ${file.vault} on ${networkName} (chain ${chainId}); addresses written to ${path}`);
   if (plan.kind === "testnet") {
     console.log(
-      `Owner handover proposed to ${roles.pendingOwner}: call acceptOwnership() on the vault and PerpMarket.`,
+      `Owner handover proposed: ${roles.pendingOwner} calls acceptOwnership() on the vault, ` +
+        `${String(params.marketOwner)} on the PerpMarket.`,
     );
   }
   return 0;

@@ -172,6 +172,8 @@ const localSchema = z
     keeper: nonZeroAddress.optional(),
     guardian: nonZeroAddress.optional(),
     feeRecipient: nonZeroAddress.optional(),
+    // PerpMarket owner; defaults to hardhat account #1 (never the deployer, the vault's admin).
+    marketOwner: nonZeroAddress.optional(),
   })
   .strict();
 
@@ -180,11 +182,22 @@ const testnetSchema = z
     ...commonShape,
     sequencerGracePeriod: uint32,
     admin: nonZeroAddress,
+    // PerpMarket owner: a different account from `admin` (checked below).
+    marketOwner: nonZeroAddress,
     keeper: nonZeroAddress,
     guardian: nonZeroAddress,
     feeRecipient: nonZeroAddress,
   })
-  .strict();
+  .strict()
+  .superRefine((p, ctx) => {
+    if (p.marketOwner.toLowerCase() === p.admin.toLowerCase()) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["marketOwner"],
+        message: "must differ from admin: the venue's owner is never the vault's admin",
+      });
+    }
+  });
 
 export type LocalParameters = z.output<typeof localSchema>;
 export type TestnetParameters = z.output<typeof testnetSchema>;

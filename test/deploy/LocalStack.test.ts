@@ -97,7 +97,7 @@ describe("Deployment: LocalStack Ignition module", function () {
     expect(await s.oracle.decimals()).to.equal(8n);
   });
 
-  it("gives the keeper role to account #3, the guardian to #4, ownership and fees to the deployer", async function () {
+  it("gives the keeper role to account #3, the guardian to #4, the vault and fees to the deployer, the market to #1", async function () {
     const s = await networkHelpers.loadFixture(localStack);
     const signers = await ethers.getSigners();
     expect(await s.vault.isKeeper(signers[3].address)).to.equal(true);
@@ -107,7 +107,9 @@ describe("Deployment: LocalStack Ignition module", function () {
     expect(await s.vault.owner()).to.equal(signers[0].address);
     expect(await s.vault.pendingOwner()).to.equal(ZeroAddress);
     expect((await s.vault.fees()).recipient).to.equal(signers[0].address);
-    expect(await s.perpMarket.owner()).to.equal(signers[0].address);
+    // The venue's owner is never the vault's admin.
+    expect(await s.perpMarket.owner()).to.equal(signers[1].address);
+    expect(await s.perpMarket.pendingOwner()).to.equal(ZeroAddress);
   });
 
   it("creates the pool at the oracle price (within 0.01%) with deep full-range liquidity", async function () {
@@ -291,6 +293,7 @@ describe("Deployment: TestnetStack Ignition module (in-process, local stand-ins 
       TestnetStack: {
         ...file.TestnetStack,
         admin: signers[6].address,
+        marketOwner: signers[5].address,
         keeper: signers[7].address,
         guardian: signers[8].address,
         feeRecipient: signers[9].address,
@@ -331,6 +334,20 @@ describe("Deployment: TestnetStack Ignition module (in-process, local stand-ins 
     return { resolved, uniswap, router02, feed, sequencer };
   }
 
+  it("refuses a PerpMarket owner equal to the vault's admin", async function () {
+    const signers = await ethers.getSigners();
+    let issues: string[] = [];
+    try {
+      await testnetParams({ marketOwner: signers[6].address });
+    } catch (e) {
+      issues = (e as ParameterError).issues;
+    }
+    expect(
+      issues.some((i) => i.startsWith("TestnetStack.marketOwner:")),
+      issues.join(" | "),
+    ).to.equal(true);
+  });
+
   it("prices from the given feed, checks the sequencer feed, and proposes the admin as owner", async function () {
     const signers = await ethers.getSigners();
     const { resolved, feed, sequencer } = await publicContracts();
@@ -347,12 +364,15 @@ describe("Deployment: TestnetStack Ignition module (in-process, local stand-ins 
     expect(await s.vault.isKeeper(signers[7].address)).to.equal(true);
     expect(await s.vault.isGuardian(signers[8].address)).to.equal(true);
     expect((await s.vault.fees()).recipient).to.equal(signers[9].address);
-    // Two-step handover: proposed to the admin, who accepts.
-    for (const owned of [s.vault, s.perpMarket]) {
+    // Two-step handovers: the vault to the admin, the market to its own owner; each accepts.
+    for (const [owned, to] of [
+      [s.vault, signers[6]],
+      [s.perpMarket, signers[5]],
+    ] as const) {
       expect(await owned.owner()).to.equal(signers[0].address);
-      expect(await owned.pendingOwner()).to.equal(signers[6].address);
-      await (await (owned.connect(signers[6]) as Contract).acceptOwnership()).wait();
-      expect(await owned.owner()).to.equal(signers[6].address);
+      expect(await owned.pendingOwner()).to.equal(to.address);
+      await (await (owned.connect(to) as Contract).acceptOwnership()).wait();
+      expect(await owned.owner()).to.equal(to.address);
     }
   });
 
@@ -435,6 +455,7 @@ describe("Deployment: parameter validation", function () {
         "TestnetStack.feeRecipient",
         "TestnetStack.guardian",
         "TestnetStack.keeper",
+        "TestnetStack.marketOwner",
       ]);
     }
   });

@@ -27,6 +27,43 @@ describe("PerpMarket owner bounds", function () {
     expect(s.marketOwner.address).to.not.equal(s.admin.address);
   });
 
+  it("the review's attack, replayed: the owner's margin raise liquidates nothing and takes nothing", async function () {
+    const s = await deployedStack();
+    const owner = s.market.connect(s.marketOwner);
+    const adapter = await s.perpVenue.getAddress();
+    const ownerWallet = s.marketOwner.address;
+    const before = await s.usdc.balanceOf(ownerWallet);
+    const navBefore = (await s.vault.vaultState()).totalAssets;
+    // Initial 100%, maintenance 99.99%, reward 5% (each call may be refused), then liquidate.
+    for (const [param, value] of [
+      ["initialMarginBps", 10_000n],
+      ["maintenanceMarginBps", 9_999n],
+      ["liquidationRewardBps", 500n],
+    ] as const) {
+      await owner.setParameter(name(param), value).catch(() => undefined);
+    }
+    expect(await s.market.isLiquidatable(adapter)).to.equal(false);
+    await owner.liquidate(adapter).catch(() => undefined);
+    // Before the fix: the vault's short was liquidated and the owner kept the 5% reward
+    // (five rounds took 148,389 USDC, NAV -15%, from a 1M vault).
+    expect(await s.market.sizeOf(adapter)).to.be.lessThan(0n);
+    expect(await s.usdc.balanceOf(ownerWallet)).to.equal(before);
+    expect((await s.vault.vaultState()).totalAssets).to.equal(navBefore);
+  });
+
+  it("the review's freeze, replayed: raising initial margin to 100% does not block exits", async function () {
+    const s = await deployedStack();
+    const [alice] = s.users;
+    await s.market
+      .connect(s.marketOwner)
+      .setParameter(name("initialMarginBps"), 10_000n)
+      .catch(() => undefined);
+    const shares = await s.vault.balanceOf(alice.address);
+    // Before the fix this unwind reverted: the venue refused any margin withdrawal at 100%.
+    await s.vault.connect(alice).redeem(shares / 2n, alice.address, alice.address);
+    expect(await s.vault.balanceOf(alice.address)).to.equal(shares - shares / 2n);
+  });
+
   it("cannot raise margins and the reward to liquidate the vault's healthy short", async function () {
     const s = await deployedStack();
     const owner = s.market.connect(s.marketOwner);
