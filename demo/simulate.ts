@@ -58,7 +58,8 @@ export const DEMO_LONG_SIZE = 5_000n * 10n ** 18n;
 const USDC = 10n ** 6n;
 
 export async function deployDemoStack(ethers: HardhatEthers): Promise<VaultStack> {
-  return deployVaultStack(ethers, { perpParams: DEMO_PERP_PARAMS });
+  // Hourly steps: the market's oracle-edge guard stays on, as deployed.
+  return deployVaultStack(ethers, { perpParams: DEMO_PERP_PARAMS, keepOracleEdgeGuard: true });
 }
 
 /** Depositors enter, a trader skews the market long, and the first rebalance deploys the cash. */
@@ -169,6 +170,7 @@ export async function simulate(
     }
     const liquidationLogs = await s.market.queryFilter(s.market.filters.Liquidated(adapter), processedBlock + 1, head);
     liquidations += liquidationLogs.length;
+    // FundingSettled is the one report of settled funding: trades, withdrawals and liquidations.
     const fundingLogs = await s.market.queryFilter(s.market.filters.FundingSettled(adapter), processedBlock + 1, head);
     for (const log of fundingLogs) settledFunding += log.args.funding;
     processedBlock = head;
