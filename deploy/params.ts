@@ -301,7 +301,7 @@ function checkBands(b: Common["bands"], targetLeverageBps: number, ctx: z.Refine
   checkRange(ctx, at("idleHardBps"), b.idleHardBps, b.idleSoftBps + 1, B.MAX_IDLE_BAND_BPS, "must exceed idleSoftBps");
 }
 
-/** PerpMarket._setParameter, in the constructor's order (each bound refers to earlier ones). */
+/** ParamsLib.bounds (PerpMarket), in the constructor's order (each bound refers to earlier ones). */
 function checkPerpParams(p: Common["perpParams"], ctx: z.RefinementCtx) {
   const P = PERP_BOUNDS;
   const at = (field: keyof typeof p) => ["perpParams", field];

@@ -432,9 +432,10 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         uint256 fill
     ) internal returns (PositionLib.Trade memory t, int256 newMargin) {
         // Guarded exposure closes at the worse of this fill and the fill at the guard price.
-        uint256 referenceFill = account.isGuarded(s.ctx)
-            ? SkewMath.fillPrice(account.guardPriceWad(), _skew(s.oi), sizeDelta, s.params.skewScaleTokens)
-            : fill;
+        uint256 referenceFill =
+            account.isGuarded(s.ctx)
+                ? SkewMath.fillPrice(account.guardPriceWad(), _skew(s.oi), sizeDelta, s.params.skewScaleTokens)
+                : fill;
         t = account.trade(sizeDelta, fill, referenceFill, s.params.takerFeeBps, s.ctx);
         // The edge charge comes off the PnL before the pool rule: it is the update's gain.
         int256 paid = _pay(s, owner_, t.funding + t.realizedPnl - t.edgeFee.toInt256());
@@ -456,8 +457,9 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     /// account must be liquidated instead).
     function _checkTradeMargin(State memory s, PositionLib.Trade memory t, int256 newMargin) internal pure {
         if (t.newSize != 0) {
-            int256 equity = newMargin +
-                PerpMath.signedValue(t.newSize, PerpMath.priceDelta(s.ctx.price, t.newEntry), s.ctx.divisor);
+            int256 equity =
+                newMargin +
+                    PerpMath.signedValue(t.newSize, PerpMath.priceDelta(s.ctx.price, t.newEntry), s.ctx.divisor);
             uint256 bps = t.grows ? s.params.initialMarginBps : s.params.maintenanceMarginBps;
             uint256 required = PositionLib.requirement(t.newSize, bps, s.ctx);
             if (equity < required.toInt256()) revert InsufficientMargin(equity, required);
@@ -478,10 +480,8 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         uint256 paidOut
     ) internal {
         uint256 kept = newMargin > 0 ? uint256(newMargin) : 0;
-        s.ledger.poolBalance = (s.ledger.poolBalance +
-            int256(uint256(account.margin)) -
-            int256(kept) -
-            int256(paidOut)).toInt128();
+        s.ledger.poolBalance = (s.ledger.poolBalance + int256(uint256(account.margin)) - int256(kept) - int256(paidOut))
+            .toInt128();
         _writeAccount(s, owner_, account, _traded(s, account, t, kept));
         _store(s);
         emit PositionModified(
@@ -523,9 +523,16 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         int256 pnl = account.unrealizedPnl(s.ctx);
         bool realize = int256(uint256(account.margin)) + funding < amount.toInt256() && pnl > 0;
         // A realisation is priced at the oracle: guarded, at the worse of it and the guard price.
-        uint256 edgeFee = realize && account.isGuarded(s.ctx)
-            ? PositionLib.edgeCharge(account.size, SignedMath.abs(account.size), s.ctx.price, account.guardPriceWad(), s.ctx.divisor)
-            : 0;
+        uint256 edgeFee =
+            realize && account.isGuarded(s.ctx)
+                ? PositionLib.edgeCharge(
+                    account.size,
+                    SignedMath.abs(account.size),
+                    s.ctx.price,
+                    account.guardPriceWad(),
+                    s.ctx.divisor
+                )
+                : 0;
         int256 paid = _pay(s, msg.sender, realize ? funding + pnl - edgeFee.toInt256() : funding);
         int256 marginAfter = int256(uint256(account.margin)) + paid - amount.toInt256();
         _checkWithdrawal(s, account.size, marginAfter, realize ? int256(0) : pnl);

@@ -241,7 +241,9 @@ contract PerpMarketFuzzTest is PerpDeployer {
         // The update lands within the window (the same second to its end); the close may wait.
         moveBps = bound(moveBps, 1, 1_000);
         vm.warp(block.timestamp + bound(delay, 0, market.oracleEdgeWindow()));
-        feed.updateAnswer(int256(up ? (3_000e8 * (10_000 + moveBps)) / 10_000 : (3_000e8 * (10_000 - moveBps)) / 10_000));
+        feed.updateAnswer(
+            int256(up ? (3_000e8 * (10_000 + moveBps)) / 10_000 : (3_000e8 * (10_000 - moveBps)) / 10_000)
+        );
         vm.warp(block.timestamp + bound(delay >> 8, 0, 3_000));
         market.modifyPosition(-size, short ? type(uint256).max : 0);
 
@@ -399,7 +401,8 @@ contract PerpHandler is PerpDeployer {
         if (sell) size = -size;
         try market.modifyPosition(size, sell ? 0 : type(uint256).max) {
             moveBps = bound(moveBps, 1, 500);
-            uint256 next = up ? (uint256(answer) * (10_000 + moveBps)) / 10_000 : (uint256(answer) * (10_000 - moveBps)) / 10_000;
+            uint256 next =
+                up ? (uint256(answer) * (10_000 + moveBps)) / 10_000 : (uint256(answer) * (10_000 - moveBps)) / 10_000;
             feed.updateAnswer(int256(next));
             market.modifyPosition(-size, sell ? type(uint256).max : 0);
         } catch {}

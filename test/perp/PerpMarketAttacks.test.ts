@@ -70,7 +70,9 @@ describe("PerpMarket attack scenarios", function () {
     // what the same pair loses when both legs are closed by ordinary trades.
     expect(attacker).to.equal(-291_956_418_838n);
     expect(pool - poolBefore).to.equal(-attacker);
-    expect(await m.usdc.balanceOf(m.marketAddress)).to.equal(pool + (await m.market.positionOf(longLeg.address)).margin + (await m.market.positionOf(shortLeg.address)).margin);
+    expect(await m.usdc.balanceOf(m.marketAddress)).to.equal(
+      pool + (await m.market.positionOf(longLeg.address)).margin + (await m.market.positionOf(shortLeg.address)).margin,
+    );
   });
 
   it("the same self-liquidation on a +5.5% move nets the attacker a loss too", async function () {

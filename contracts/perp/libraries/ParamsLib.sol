@@ -55,17 +55,18 @@ library ParamsLib {
     /// @notice Every parameter name, in the order the constructor sets them (each margin bound
     /// refers to the ones set before it).
     function names() internal pure returns (bytes32[9] memory) {
-        return [
-            SKEW_SCALE,
-            MAX_FUNDING_RATE_PER_DAY,
-            TAKER_FEE_BPS,
-            INITIAL_MARGIN_BPS,
-            MAINTENANCE_MARGIN_BPS,
-            LIQUIDATION_REWARD_BPS,
-            MAX_LONG_OPEN_INTEREST,
-            MAX_SHORT_OPEN_INTEREST,
-            ORACLE_EDGE_WINDOW
-        ];
+        return
+            [
+                SKEW_SCALE,
+                MAX_FUNDING_RATE_PER_DAY,
+                TAKER_FEE_BPS,
+                INITIAL_MARGIN_BPS,
+                MAINTENANCE_MARGIN_BPS,
+                LIQUIDATION_REWARD_BPS,
+                MAX_LONG_OPEN_INTEREST,
+                MAX_SHORT_OPEN_INTEREST,
+                ORACLE_EDGE_WINDOW
+            ];
     }
 
     /// @notice The value of `name` in force.

@@ -39,12 +39,14 @@ library PoolLib {
         int256 newIndex,
         uint256 divisor
     ) internal pure {
-        int256 entryValue = int256(claims.entryValue) -
-            PerpMath.signedValue(oldSize, int256(oldEntry), divisor) +
-            PerpMath.signedValue(newSize, int256(newEntry), divisor);
-        int256 fundingValue = int256(claims.fundingValue) -
-            PerpMath.signedValue(oldSize, oldIndex, divisor) +
-            PerpMath.signedValue(newSize, newIndex, divisor);
+        int256 entryValue =
+            int256(claims.entryValue) -
+                PerpMath.signedValue(oldSize, int256(oldEntry), divisor) +
+                PerpMath.signedValue(newSize, int256(newEntry), divisor);
+        int256 fundingValue =
+            int256(claims.fundingValue) -
+                PerpMath.signedValue(oldSize, oldIndex, divisor) +
+                PerpMath.signedValue(newSize, newIndex, divisor);
         claims.entryValue = entryValue.toInt120();
         claims.fundingValue = fundingValue.toInt120();
     }
