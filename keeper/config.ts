@@ -2,6 +2,9 @@ import { readFileSync } from "node:fs";
 import { getAddress, parseUnits } from "ethers";
 import { z } from "zod";
 
+/** Multicall3 at its canonical address on public chains (https://www.multicall3.com). */
+export const CANONICAL_MULTICALL3 = "0xcA11bde05977b3631167028862bE2a173976CA11";
+
 /** Chains on which a raw private key (from the environment) is accepted: local development only. */
 export const LOCAL_CHAIN_IDS: readonly number[] = [31337, 1337];
 
@@ -64,7 +67,10 @@ const vaultSchema = z
     name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "letters, digits, _ . - only (used as a metrics label)"),
     address,
     policy: policySchema.default({ kind: "threshold" }),
-    /** Whether the keeper's address holds the KEEPER role here (else it acts at the hard tier only). */
+    /**
+     * Whether this key should hold the vault's KEEPER role: start-up fails when the chain says it
+     * does not. false: act at the hard tier only (anyone may).
+     */
     isKeeper: z.boolean().default(true),
   })
   .strict();
@@ -72,12 +78,18 @@ const vaultSchema = z
 export const configSchema = z
   .object({
     chainId: int(1),
+    /** Multicall3 (aggregate3) the keeper batches its reads through; canonical address by default. */
+    multicall3: address.default(CANONICAL_MULTICALL3),
     rpc: z
       .object({
         urls: z.array(rpcUrl).min(1, "at least one RPC URL"),
         timeoutMs: int(100).default(5_000),
         /** How long a failed endpoint is skipped before it is tried again. */
         cooldownMs: int(0).default(30_000),
+        /** How long start-up keeps retrying an unreachable RPC before giving up (exit 1). */
+        startupRetrySeconds: int(0).default(60),
+        /** Longest pause between polls while every RPC endpoint is down (doubling from the poll interval). */
+        maxBackoffMs: int(10).default(30_000),
       })
       .strict(),
     signer: z
@@ -105,6 +117,8 @@ export const configSchema = z
         replaceAfterBlocks: int(1).default(3),
         maxReplacements: int(0, 20).default(5),
         receiptTimeoutMs: int(1_000).default(180_000),
+        /** Below this native balance the key is an alarm, and `run`/`once` refuse to start. */
+        minBalance: nonNegativeWei.default(10_000_000_000_000_000n),
       })
       .strict(),
     loop: z
@@ -114,6 +128,8 @@ export const configSchema = z
         paramsRefreshBlocks: int(1).default(100),
         /** Distinct oracle prices kept per vault for the volatility policy. */
         priceHistory: int(2, 1_000).default(64),
+        /** Sub-calls per Multicall3 `eth_call` (all of a block's go in one HTTP request). */
+        multicallBatchSize: int(8, 5_000).default(256),
       })
       .strict()
       .default({}),
@@ -129,8 +145,13 @@ export const configSchema = z
         enabled: z.boolean().default(true),
         host: z.string().default("127.0.0.1"),
         port: int(0, 65_535).default(9464),
-        /** /healthz turns 503 when no new block arrived for this long. */
-        maxBlockAgeSeconds: int(1).default(60),
+        /** /healthz turns 503 when no read of the chain succeeded for this long (RPC down). */
+        maxPollAgeSeconds: int(1).default(30),
+        /**
+         * /healthz also turns 503 when the chain's head is older than this (unset: not checked, as
+         * an idle automine node makes no blocks).
+         */
+        maxHeadAgeSeconds: int(1).optional(),
       })
       .strict()
       .default({}),
@@ -189,6 +210,9 @@ export const ENV_OVERRIDES: readonly { env: string; path: readonly string[]; par
   { env: "KEEPER_RPC_URLS", path: ["rpc", "urls"], parse: asList },
   { env: "KEEPER_RPC_TIMEOUT_MS", path: ["rpc", "timeoutMs"], parse: asString },
   { env: "KEEPER_RPC_COOLDOWN_MS", path: ["rpc", "cooldownMs"], parse: asString },
+  { env: "KEEPER_RPC_STARTUP_RETRY_SECONDS", path: ["rpc", "startupRetrySeconds"], parse: asString },
+  { env: "KEEPER_RPC_MAX_BACKOFF_MS", path: ["rpc", "maxBackoffMs"], parse: asString },
+  { env: "KEEPER_MULTICALL3", path: ["multicall3"], parse: asString },
   { env: "KEEPER_SIGNER_TYPE", path: ["signer", "type"], parse: asString },
   { env: "KEEPER_KEYSTORE_PATH", path: ["signer", "path"], parse: asString },
   { env: "KEEPER_MAX_FEE_PER_GAS", path: ["gas", "maxFeePerGas"], parse: asString },
@@ -198,13 +222,16 @@ export const ENV_OVERRIDES: readonly { env: string; path: readonly string[]; par
   { env: "KEEPER_REPLACE_AFTER_BLOCKS", path: ["gas", "replaceAfterBlocks"], parse: asString },
   { env: "KEEPER_MAX_REPLACEMENTS", path: ["gas", "maxReplacements"], parse: asString },
   { env: "KEEPER_RECEIPT_TIMEOUT_MS", path: ["gas", "receiptTimeoutMs"], parse: asString },
+  { env: "KEEPER_MIN_BALANCE", path: ["gas", "minBalance"], parse: asString },
+  { env: "KEEPER_MULTICALL_BATCH_SIZE", path: ["loop", "multicallBatchSize"], parse: asString },
   { env: "KEEPER_POLL_INTERVAL_MS", path: ["loop", "pollIntervalMs"], parse: asString },
   { env: "KEEPER_PARAMS_REFRESH_BLOCKS", path: ["loop", "paramsRefreshBlocks"], parse: asString },
   { env: "KEEPER_STANDBY_BLOCKS", path: ["instance", "standbyBlocks"], parse: asString },
   { env: "KEEPER_METRICS_ENABLED", path: ["metrics", "enabled"], parse: asBool },
   { env: "KEEPER_METRICS_HOST", path: ["metrics", "host"], parse: asString },
   { env: "KEEPER_METRICS_PORT", path: ["metrics", "port"], parse: asString },
-  { env: "KEEPER_MAX_BLOCK_AGE_SECONDS", path: ["metrics", "maxBlockAgeSeconds"], parse: asString },
+  { env: "KEEPER_MAX_POLL_AGE_SECONDS", path: ["metrics", "maxPollAgeSeconds"], parse: asString },
+  { env: "KEEPER_MAX_HEAD_AGE_SECONDS", path: ["metrics", "maxHeadAgeSeconds"], parse: asString },
   { env: "KEEPER_LOG_LEVEL", path: ["log", "level"], parse: asString },
   { env: "KEEPER_VAULTS", path: ["vaults"], parse: asJson },
 ];
@@ -306,6 +333,8 @@ function withDeployment(raw: unknown, configPath: string): unknown {
   }
   cfg.vaults = listed;
   if (cfg.chainId === undefined) cfg.chainId = deployed.chainId;
+  if (cfg.multicall3 === undefined && typeof (deployed as { multicall3?: unknown }).multicall3 === "string")
+    cfg.multicall3 = (deployed as { multicall3: string }).multicall3;
   return cfg;
 }
 

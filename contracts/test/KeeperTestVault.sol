@@ -33,6 +33,8 @@ contract KeeperTestVault {
     bool public paused;
     bytes public forcedRevert;
     mapping(address keeper => bool) public isKeeper;
+    /// @notice No feed: the double's price is set directly (the keeper skips a feed without code).
+    address public priceFeed;
 
     constructor(uint256 initialPrice, uint256 initialAssets, address keeper) {
         _bands = IDeltaNeutralVault.Bands({

@@ -148,7 +148,10 @@ describe("keeper faults", function () {
     const line = k.logs.find("simulation reverted; not sending")[0];
     expect(line.vault).to.equal("v0");
     expect(line.revert).to.equal("CostTooHigh(1000, 900, 30)");
-    expect(k.logs.find("vault read failed; skipped this block")[0].vault).to.equal("v2");
+    const unreadable = k.logs.find("vault unreadable; skipped until it reads again");
+    expect(unreadable.map((l) => l.vault)).to.deep.equal(["v2"]); // once, not every block
+    expect(unreadable[0].err).to.match(/failed: empty answer \(no contract at this address\?\)/);
+    expect(line.revertData).to.equal(costTooHigh); // the full data, never truncated
     expect(await rebalancedEvents(vaults[0])).to.equal(0);
     expect(await rebalancedEvents(vaults[1])).to.equal(1);
     expect(await nonceOf(keeper.address)).to.equal(1);
