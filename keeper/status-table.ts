@@ -1,4 +1,5 @@
 import type { Outcome } from "./chain/sender.js";
+import { isoTime } from "./decide.js";
 import type { VaultStatus } from "./keeper.js";
 import { UINT256_MAX, bandName, tierName } from "./types.js";
 
@@ -6,7 +7,7 @@ const ratio = (v: bigint) => (v === UINT256_MAX ? "none" : v.toString());
 
 /** A chain timestamp as ISO time, and how far from `now` it is. */
 export function formatTime(at: bigint, now: bigint | undefined): string {
-  const iso = new Date(Number(at) * 1000).toISOString().replace(".000Z", "Z");
+  const iso = isoTime(at);
   if (now === undefined) return iso;
   const d = at - now;
   return d <= 0n ? `${iso} (now)` : `${iso} (in ${d}s)`;
