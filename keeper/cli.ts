@@ -65,7 +65,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const dryRun = values["dry-run"] ?? false;
   const configPath =
-    values.config ?? process.env.KEEPER_CONFIG ?? DEFAULT_CONFIGS.find((p) => existsSync(p)) ?? DEFAULT_CONFIGS[0];
+    values.config ?? (process.env.KEEPER_CONFIG || DEFAULT_CONFIGS.find((p) => existsSync(p)) || DEFAULT_CONFIGS[0]);
 
   let config: KeeperConfig;
   try {

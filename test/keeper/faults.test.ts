@@ -160,6 +160,18 @@ describe("keeper faults", function () {
     );
   });
 
+  it("a rebalance that leaves the band breached: re-decided and sent again on the next block until clear", async function () {
+    const { vaults, keeper } = await networkHelpers.loadFixture(vaultsFixture(1));
+    const k = startKeeper(testConfig(vaults), keeper);
+    const vault = await ethers.getContractAt("KeeperTestVault", vaults[0]);
+    await (await vault.setPartialSteps(2)).wait();
+    await stack.movePrice(vaults[0], HARD_BREACH_BPS);
+    for (let i = 0; i < 4; i++) await k.keeper.once(); // each once() reads the block the last rebalance mined
+    expect(k.keeper.outcomes.map((o) => o.outcome.status)).to.deep.equal(["mined", "mined", "mined"]);
+    expect(await rebalancedEvents(vaults[0])).to.equal(3);
+    expect((await vault.vaultState()).tier).to.equal(0n);
+  });
+
   it("a paused vault: skipped without a simulation", async function () {
     const { vaults, keeper } = await networkHelpers.loadFixture(oneVault);
     const vault = await ethers.getContractAt("KeeperTestVault", vaults[0]);

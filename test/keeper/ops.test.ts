@@ -1,6 +1,4 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -9,6 +7,7 @@ import { ConfigError, parseConfig, redactUrl } from "../../keeper/config.js";
 import { startHealthServer } from "../../keeper/ops/health.js";
 import { createLogger } from "../../keeper/ops/log.js";
 import { loadSigner } from "../../keeper/signer.js";
+import { runCli } from "./helpers/cli.js";
 import {
   LogCapture,
   multicall3,
@@ -21,7 +20,6 @@ import {
   vaultsFixture,
 } from "./helpers/fixture.js";
 
-const require = createRequire(import.meta.url);
 const VAULT = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const base = {
   chainId: 31337,
@@ -39,19 +37,6 @@ function configError(raw: unknown, env: NodeJS.ProcessEnv = {}): string {
     return (err as Error).message;
   }
   throw new Error("expected a ConfigError");
-}
-
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
-  const tsx = join(require.resolve("tsx/package.json"), "..", "dist", "cli.mjs");
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [tsx, "keeper/cli.ts", ...args],
-      { env: { ...process.env, ...env } },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
-    );
-  });
 }
 
 describe("keeper operations", function () {

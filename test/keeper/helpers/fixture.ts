@@ -166,7 +166,7 @@ export interface TestKeeper extends App {
 export function startKeeper(
   config: KeeperConfig,
   wallet: Wallet,
-  opts: { dryRun?: boolean; now?: () => number } = {},
+  opts: { dryRun?: boolean; now?: () => number; sleep?: (ms: number) => Promise<void> } = {},
 ): TestKeeper {
   const logs = new LogCapture();
   const app = createApp({
@@ -175,6 +175,7 @@ export function startKeeper(
     log: createLogger("debug", logs),
     dryRun: opts.dryRun,
     now: opts.now,
+    sleep: opts.sleep,
   });
   return { ...app, logs };
 }
