@@ -1,7 +1,18 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 
-const vaultGauge = (registry: Registry, name: string, help: string) =>
-  new Gauge({ name, help, labelNames: ["vault"] as const, registers: [registry] });
+const counter = <L extends string = never>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: readonly L[] = [],
+) => new Counter<L>({ name, help, labelNames, registers: [registry] });
+const gauge = <L extends string = never>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: readonly L[] = [],
+) => new Gauge<L>({ name, help, labelNames, registers: [registry] });
+const vaultGauge = (registry: Registry, name: string, help: string) => gauge(registry, name, help, ["vault"]);
 
 /**
  * The keeper's Prometheus metrics, on a registry of their own (one per keeper instance), plus the
@@ -10,100 +21,88 @@ const vaultGauge = (registry: Registry, name: string, help: string) =>
  */
 export class Metrics {
   readonly registry = new Registry();
-  readonly evaluations = new Counter({
-    name: "keeper_evaluations_total",
-    help: "Vault evaluations (one per vault per block)",
-    labelNames: ["vault"] as const,
-    registers: [this.registry],
-  });
-  readonly decisions = new Counter({
-    name: "keeper_decisions_total",
-    help: "Decisions by action and reason",
-    labelNames: ["vault", "action", "reason"] as const,
-    registers: [this.registry],
-  });
-  readonly simulationReverts = new Counter({
-    name: "keeper_simulation_reverts_total",
-    help: "Simulations that reverted, by decoded error (WithinBands is normal)",
-    labelNames: ["vault", "error"] as const,
-    registers: [this.registry],
-  });
-  readonly rebalancesSent = new Counter({
-    name: "keeper_rebalances_sent_total",
-    help: "Rebalance decisions broadcast (replacements not counted)",
-    labelNames: ["vault"] as const,
-    registers: [this.registry],
-  });
-  readonly rebalancesSucceeded = new Counter({
-    name: "keeper_rebalances_succeeded_total",
-    help: "Rebalances mined with status 1",
-    labelNames: ["vault"] as const,
-    registers: [this.registry],
-  });
-  readonly rebalancesFailed = new Counter({
-    name: "keeper_rebalances_failed_total",
-    help: "Rebalances that reverted on chain, timed out, lost their nonce or failed to send",
-    labelNames: ["vault", "reason"] as const,
-    registers: [this.registry],
-  });
-  readonly replacements = new Counter({
-    name: "keeper_tx_replacements_total",
-    help: "Stuck transactions replaced with higher fees",
-    labelNames: ["vault"] as const,
-    registers: [this.registry],
-  });
-  readonly gasUsed = new Counter({
-    name: "keeper_gas_used_total",
-    help: "Gas used by mined keeper transactions",
-    labelNames: ["vault"] as const,
-    registers: [this.registry],
-  });
-  readonly gasSpentGwei = new Counter({
-    name: "keeper_gas_spent_gwei_total",
-    help: "Fees paid by mined keeper transactions, gwei (display only; logs carry exact wei)",
-    labelNames: ["vault"] as const,
-    registers: [this.registry],
-  });
-  readonly lastBlock = new Gauge({
-    name: "keeper_last_block_seen",
-    help: "Latest block number processed",
-    registers: [this.registry],
-  });
-  readonly lastBlockTime = new Gauge({
-    name: "keeper_last_block_seen_timestamp_seconds",
-    help: "Wall-clock time the latest new block was seen",
-    registers: [this.registry],
-  });
-  readonly lastPollOk = new Gauge({
-    name: "keeper_last_successful_read_timestamp_seconds",
-    help: "Wall-clock time of the latest successful read of the chain",
-    registers: [this.registry],
-  });
-  readonly rpcUp = new Gauge({
-    name: "keeper_rpc_up",
-    help: "1 when the latest poll of the chain succeeded, 0 while every RPC endpoint fails",
-    registers: [this.registry],
-  });
-  readonly headTimestamp = new Gauge({
-    name: "keeper_chain_head_timestamp_seconds",
-    help: "Timestamp of the latest block processed (chain time)",
-    registers: [this.registry],
-  });
-  readonly chainResets = new Counter({
-    name: "keeper_chain_resets_total",
-    help: "Times the watched chain was replaced (node restart, reset, reorg) and state was re-read",
-    registers: [this.registry],
-  });
-  readonly keyBalance = new Gauge({
-    name: "keeper_key_balance_wei",
-    help: "Native (gas) balance of the keeper's key, wei",
-    registers: [this.registry],
-  });
-  readonly keyMinBalance = new Gauge({
-    name: "keeper_key_min_balance_wei",
-    help: "gas.minBalance: the balance below which the key alarms, wei",
-    registers: [this.registry],
-  });
+  readonly evaluations = counter(
+    this.registry,
+    "keeper_evaluations_total",
+    "Vault evaluations (one per vault per block)",
+    ["vault"],
+  );
+  readonly decisions = counter(this.registry, "keeper_decisions_total", "Decisions by action and reason", [
+    "vault",
+    "action",
+    "reason",
+  ]);
+  readonly simulationReverts = counter(
+    this.registry,
+    "keeper_simulation_reverts_total",
+    "Simulations that reverted, by decoded error (WithinBands is normal)",
+    ["vault", "error"],
+  );
+  readonly rebalancesSent = counter(
+    this.registry,
+    "keeper_rebalances_sent_total",
+    "Rebalance decisions broadcast (replacements not counted)",
+    ["vault"],
+  );
+  readonly rebalancesSucceeded = counter(
+    this.registry,
+    "keeper_rebalances_succeeded_total",
+    "Rebalances mined with status 1",
+    ["vault"],
+  );
+  readonly rebalancesFailed = counter(
+    this.registry,
+    "keeper_rebalances_failed_total",
+    "Rebalances that reverted on chain, timed out, lost their nonce or failed to send",
+    ["vault", "reason"],
+  );
+  readonly replacements = counter(
+    this.registry,
+    "keeper_tx_replacements_total",
+    "Stuck transactions replaced with higher fees",
+    ["vault"],
+  );
+  readonly gasUsed = counter(this.registry, "keeper_gas_used_total", "Gas used by mined keeper transactions", [
+    "vault",
+  ]);
+  readonly gasSpentGwei = counter(
+    this.registry,
+    "keeper_gas_spent_gwei_total",
+    "Fees paid by mined keeper transactions, gwei (display only; logs carry exact wei)",
+    ["vault"],
+  );
+  readonly lastBlock = gauge(this.registry, "keeper_last_block_seen", "Latest block number processed");
+  readonly lastBlockTime = gauge(
+    this.registry,
+    "keeper_last_block_seen_timestamp_seconds",
+    "Wall-clock time the latest new block was seen",
+  );
+  readonly lastPollOk = gauge(
+    this.registry,
+    "keeper_last_successful_read_timestamp_seconds",
+    "Wall-clock time of the latest successful read of the chain",
+  );
+  readonly rpcUp = gauge(
+    this.registry,
+    "keeper_rpc_up",
+    "1 when the latest poll of the chain succeeded, 0 while every RPC endpoint fails",
+  );
+  readonly headTimestamp = gauge(
+    this.registry,
+    "keeper_chain_head_timestamp_seconds",
+    "Timestamp of the latest block processed (chain time)",
+  );
+  readonly chainResets = counter(
+    this.registry,
+    "keeper_chain_resets_total",
+    "Times the watched chain was replaced (node restart, reset, reorg) and state was re-read",
+  );
+  readonly keyBalance = gauge(this.registry, "keeper_key_balance_wei", "Native (gas) balance of the keeper's key, wei");
+  readonly keyMinBalance = gauge(
+    this.registry,
+    "keeper_key_min_balance_wei",
+    "gas.minBalance: the balance below which the key alarms, wei",
+  );
   readonly keyHasRole = vaultGauge(
     this.registry,
     "keeper_key_has_keeper_role",
@@ -114,23 +113,23 @@ export class Metrics {
     "keeper_vault_readable",
     "1 when vaultState() read at the latest block, else 0",
   );
-  readonly vaultReadFailures = new Counter({
-    name: "keeper_vault_read_failures_total",
-    help: "Blocks at which a vault could not be read, by decoded error (OracleStalePrice, NoData...)",
-    labelNames: ["vault", "error"] as const,
-    registers: [this.registry],
-  });
+  readonly vaultReadFailures = counter(
+    this.registry,
+    "keeper_vault_read_failures_total",
+    "Blocks at which a vault could not be read, by decoded error (OracleStalePrice, NoData...)",
+    ["vault", "error"],
+  );
   readonly oracleAge = vaultGauge(
     this.registry,
     "keeper_vault_oracle_age_seconds",
     "Seconds since the vault's Chainlink feed last updated, at the latest block",
   );
-  readonly consecutiveReverts = new Gauge({
-    name: "keeper_simulation_reverts_consecutive",
-    help: "Simulations in a row that reverted, by decoded error (reset by a send or a clean simulation)",
-    labelNames: ["vault", "error"] as const,
-    registers: [this.registry],
-  });
+  readonly consecutiveReverts = gauge(
+    this.registry,
+    "keeper_simulation_reverts_consecutive",
+    "Simulations in a row that reverted, by decoded error (reset by a send or a clean simulation)",
+    ["vault", "error"],
+  );
   readonly deltaBps = vaultGauge(this.registry, "keeper_vault_delta_bps", "Vault's signed delta, bps");
   readonly marginRatioBps = vaultGauge(
     this.registry,
@@ -173,12 +172,12 @@ export class Metrics {
     "httpRequests",
   );
   readonly rpcCalls = this.rpcCounter("keeper_rpc_calls_total", "JSON-RPC calls (a batch of n counts n)", "calls");
-  readonly rpcFailovers = new Counter({
-    name: "keeper_rpc_failovers_total",
-    help: "RPC endpoint failures that moved to the next URL",
-    labelNames: ["endpoint"] as const,
-    registers: [this.registry],
-  });
+  readonly rpcFailovers = counter(
+    this.registry,
+    "keeper_rpc_failovers_total",
+    "RPC endpoint failures that moved to the next URL",
+    ["endpoint"],
+  );
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });

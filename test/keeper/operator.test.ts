@@ -146,6 +146,13 @@ async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeou
   }
 }
 
+const healthzBecomes = (port: number, status: number) =>
+  eventually(
+    () => healthz(port),
+    (r) => r.status === status,
+    10_000,
+  );
+
 describe("keeper CLI against a real hardhat node process", function () {
   this.timeout(240_000);
   let node: NodeProcess;
@@ -178,11 +185,7 @@ describe("keeper CLI against a real hardhat node process", function () {
       const run = new KeeperProcess(["run", "--config", config]);
       try {
         await run.waitFor("serving /metrics and /healthz");
-        const h = await eventually(
-          () => healthz(port),
-          (r) => r.status === 503,
-          10_000,
-        );
+        const h = await healthzBecomes(port, 503);
         expect(h.body.problems.join("\n")).to.match(/vault v0 unreadable: vaultState\(\) failed: OracleStalePrice\(/);
         const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
         expect(metrics).to.match(/keeper_vault_readable\{vault="v0"\} 0/);
@@ -193,11 +196,7 @@ describe("keeper CLI against a real hardhat node process", function () {
         // The operator refreshes the feed: healthy again.
         const [, answer] = await d.stack.oracle.latestRoundData();
         await (await d.stack.oracle.updateAnswer(answer)).wait();
-        await eventually(
-          () => healthz(port),
-          (r) => r.status === 200,
-          10_000,
-        );
+        await healthzBecomes(port, 200);
       } finally {
         run.child.kill("SIGTERM");
         await run.exited;
@@ -230,21 +229,13 @@ describe("keeper CLI against a real hardhat node process", function () {
     const run = new KeeperProcess(["run", "--config", config]);
     try {
       await run.waitFor("serving /metrics and /healthz");
-      await eventually(
-        () => healthz(port),
-        (r) => r.status === 200,
-        10_000,
-      );
+      await healthzBecomes(port, 200);
       await new Promise((r) => setTimeout(r, 3_000)); // longer than maxPollAgeSeconds, no new block
       expect((await healthz(port)).status).to.equal(200);
 
       const stoppedAt = Date.now();
       await node.stop();
-      await eventually(
-        () => healthz(port),
-        (r) => r.status === 503,
-        10_000,
-      );
+      await healthzBecomes(port, 503);
       const downMs = Date.now() - stoppedAt;
       expect(downMs).to.be.lessThan(6_000); // maxPollAgeSeconds 2 + one RPC timeout
 
@@ -257,11 +248,7 @@ describe("keeper CLI against a real hardhat node process", function () {
       expect(run.lines.some((l) => l.msg === "chain replaced (reset, restart or reorg); starting over")).to.equal(true);
       const events = await d.stack.vault.queryFilter(d.stack.vault.filters.Rebalanced());
       expect(events.map((e) => e.args.caller)).to.include(d.stack.keeper.address);
-      await eventually(
-        () => healthz(port),
-        (r) => r.status === 200,
-        10_000,
-      );
+      await healthzBecomes(port, 200);
     } finally {
       run.child.kill("SIGTERM");
       await run.exited;
