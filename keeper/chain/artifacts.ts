@@ -64,6 +64,8 @@ function artifactFiles(dir: string): string[] {
 /** One custom error as declared somewhere in the stack. */
 export interface KnownError {
   fragment: ErrorFragment;
+  /** Per argument, the Solidity enum it encodes (e.g. "IDeltaNeutralVault.Band"), if any. */
+  enums: (string | undefined)[];
   /** Contracts whose ABI declares it (the same error is often declared by several). */
   declaredBy: string[];
 }
@@ -83,14 +85,15 @@ export function loadErrorRegistry(
       const artifact = readArtifact(path);
       if (!Array.isArray(artifact.abi)) continue;
       files++;
-      for (const item of artifact.abi as { type?: string }[]) {
+      for (const item of artifact.abi as { type?: string; inputs?: { internalType?: string }[] }[]) {
         if (item.type !== "error") continue;
         const fragment = ErrorFragment.from(item);
+        const enums = (item.inputs ?? []).map((i) => /^enum (.+)$/.exec(i.internalType ?? "")?.[1]);
         const list = bySelector.get(fragment.selector) ?? [];
         const same = list.find((k) => k.fragment.format("sighash") === fragment.format("sighash"));
         if (same) {
           if (!same.declaredBy.includes(artifact.contractName)) same.declaredBy.push(artifact.contractName);
-        } else list.push({ fragment, declaredBy: [artifact.contractName] });
+        } else list.push({ fragment, enums, declaredBy: [artifact.contractName] });
         bySelector.set(fragment.selector, list);
       }
     }

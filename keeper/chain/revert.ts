@@ -1,4 +1,5 @@
 import { AbiCoder, dataSlice, isHexString } from "ethers";
+import { BAND_NAMES, TIER_NAMES } from "../types.js";
 import { type KnownError, loadErrorRegistry } from "./artifacts.js";
 
 export interface DecodedRevert {
@@ -44,7 +45,15 @@ export function revertDataOf(data: unknown): string | undefined {
   return undefined;
 }
 
-function argToString(value: unknown, type: string): string {
+/** Enums the keeper knows by name; others print as numbers. */
+const ENUM_NAMES: Record<string, readonly string[]> = {
+  "IDeltaNeutralVault.Band": BAND_NAMES,
+  "IDeltaNeutralVault.Tier": TIER_NAMES,
+};
+
+function argToString(value: unknown, type: string, enumName?: string): string {
+  const names = enumName === undefined ? undefined : ENUM_NAMES[enumName];
+  if (names && typeof value === "bigint") return names[Number(value)] ?? String(value);
   // A `bytes` argument is often a bubbled revert (Multicall3CallFailed, SafeERC20 wrappers).
   if (type === "bytes" && typeof value === "string" && value.length >= 10) {
     const inner = decodeRevert(value);
@@ -77,7 +86,7 @@ export function decodeRevert(data: string | undefined): DecodedRevert {
       const values = coder.decode(known.fragment.inputs, body);
       return {
         name: known.fragment.name,
-        args: [...values].map((v, i) => argToString(v, types[i])),
+        args: [...values].map((v, i) => argToString(v, types[i], known.enums[i])),
         declaredBy: known.declaredBy,
         data,
       };

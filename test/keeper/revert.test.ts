@@ -47,6 +47,17 @@ describe("keeper revert decoder (built from the compiled artifacts)", function (
       expect(describeRevert(decodeRevert(data))).to.equal(expected);
     });
 
+  it("names the vault's enums in arguments (band and tier as names, as everywhere else)", function () {
+    const data = contractInterface("IDeltaNeutralVault").encodeErrorResult("RebalanceNotAllowed", [
+      "0x0000000000000000000000000000000000000001",
+      2,
+      1,
+    ]);
+    expect(describeRevert(decodeRevert(data))).to.equal(
+      "RebalanceNotAllowed(0x0000000000000000000000000000000000000001, MarginLow, Soft)",
+    );
+  });
+
   it("decodes a revert bubbled inside Multicall3CallFailed", function () {
     const inner = contractInterface("PerpMarket").encodeErrorResult("FillPriceOutOfBounds", [1n, 2n]);
     const outer = contractInterface("Multicall3").encodeErrorResult("Multicall3CallFailed", [4n, inner]);
