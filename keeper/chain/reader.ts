@@ -1,7 +1,14 @@
-import { type Result, ZeroHash, toBeHex } from "ethers";
+import { type FunctionFragment, type Result, ZeroHash, toBeHex } from "ethers";
 import type { Bands, Strategy, VaultState } from "../types.js";
 import { feedInterface, multicallInterface, vaultInterface } from "./abi.js";
 import { decodeRevert, describeRevert, revertDataOf } from "./revert.js";
+import {
+  type Call3,
+  type Call3Result,
+  decodeAggregate3,
+  encodeAggregate3,
+  staticStructDecoder,
+} from "./multicall-codec.js";
 import type { RpcClient, RpcRequest } from "./rpc.js";
 
 export interface BlockInfo {
@@ -40,16 +47,6 @@ export interface BlockRead {
 /** The read failed as a whole (no multicall contract, undecodable answer). */
 export class ReadError extends Error {
   override name = "ReadError";
-}
-
-interface Call3 {
-  target: string;
-  allowFailure: boolean;
-  callData: string;
-}
-interface Call3Result {
-  success: boolean;
-  returnData: string;
 }
 
 type Struct = Record<string, unknown>;
@@ -123,6 +120,15 @@ function decodeCall(iface: typeof vaultInterface, fn: string, r: Call3Result): R
   }
 }
 const structOf = (res: Result): Struct => (res[0] as { toObject(): Struct }).toObject();
+
+const AGGREGATE3 = multicallInterface.getFunction("aggregate3")?.selector as string;
+/** vaultState() is read for every vault at every block: the fast decoder when its layout allows. */
+const fastVaultState = staticStructDecoder(vaultInterface.getFunction("vaultState") as FunctionFragment);
+function vaultStateOf(r: Call3Result): Struct {
+  if (!fastVaultState || !r.success || r.returnData === "0x")
+    return structOf(decodeCall(vaultInterface, "vaultState", r));
+  return fastVaultState(r.returnData);
+}
 
 /**
  * Reads every vault's `vaultState()` (plus `bands()`, `strategy()`, `priceFeed()` and the key's
@@ -204,7 +210,7 @@ export class VaultReader {
         }
         const known = feed === undefined ? undefined : updatedAt.get(feed);
         if (known !== undefined) read.oracleAgeSeconds = block.timestamp - known;
-        read.state = toVaultState(structOf(decodeCall(vaultInterface, "vaultState", results[base])));
+        read.state = toVaultState(vaultStateOf(results[base]));
       } catch (err) {
         read.state = undefined;
         read.error = (err as Error).message;
@@ -222,7 +228,7 @@ export class VaultReader {
     for (let i = 0; i < calls.length; i += this.batchSize) chunks.push(calls.slice(i, i + this.batchSize));
     const requests: RpcRequest[] = chunks.map((chunk) => ({
       method: "eth_call",
-      params: [{ to: this.multicall, data: multicallInterface.encodeFunctionData("aggregate3", [chunk]) }, tag],
+      params: [{ to: this.multicall, data: encodeAggregate3(AGGREGATE3, chunk) }, tag],
     }));
     const items = await this.rpc.batch<string>(requests);
     const out: Call3Result[] = [];
@@ -238,8 +244,7 @@ export class VaultReader {
         throw new ReadError(
           `no Multicall3 contract at ${this.multicall} (block ${blockNumber}); deploy it or fix "multicall3"`,
         );
-      const [results] = multicallInterface.decodeFunctionResult("aggregate3", item.result);
-      for (const r of results as Call3Result[]) out.push({ success: r.success, returnData: r.returnData });
+      for (const r of decodeAggregate3(item.result)) out.push(r);
     });
     return out;
   }
