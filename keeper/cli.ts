@@ -129,8 +129,11 @@ async function execute(command: Command, config: KeeperConfig, dryRun: boolean, 
   if (command === "once") {
     await app.keeper.once();
     process.stdout.write(`${formatOnceReport(app.keeper.status(), app.keeper.outcomes, app.keeper.lastBlockNumber)}\n`);
-    const failed = app.keeper.outcomes.some((o) =>
-      ["reverted", "timeout", "send-failed", "nonce-taken"].includes(o.outcome.status),
+    // A simulation that reverts for an abnormal reason (not WithinBands/RebalanceTooSoon) needs an operator too.
+    const failed = app.keeper.outcomes.some(
+      ({ outcome: o }) =>
+        ["reverted", "timeout", "send-failed", "nonce-taken"].includes(o.status) ||
+        (o.status === "simulation-reverted" && !o.normal),
     );
     return failed || app.keeper.health().unreadable.length > 0 ? EXIT.attention : EXIT.ok;
   }

@@ -123,7 +123,7 @@ export class Keeper {
    * Throws a StartupError listing every problem.
    */
   async init(): Promise<void> {
-    const { config, rpc, log } = this.deps;
+    const { config, rpc } = this.deps;
     const chainId = BigInt(await this.withStartupRetry(() => rpc.call<string>("eth_chainId")));
     if (chainId !== BigInt(config.chainId))
       throw new StartupError([`RPC chain id ${chainId} does not match config chainId ${config.chainId}`]);

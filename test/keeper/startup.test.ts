@@ -3,8 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { Wallet } from "ethers";
+import { vaultInterface } from "../../keeper/chain/abi.js";
 import { runCli } from "./helpers/cli.js";
 import {
+  HARD_BREACH_BPS,
   multicall3,
   networkHelpers,
   nonceOf,
@@ -41,7 +43,7 @@ const jsonLines = (out: string) =>
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
-describe("keeper start-up checks and RPC outages", function () {
+describe("keeper start-up checks, exit codes and RPC outages", function () {
   this.timeout(60_000);
 
   it("a key without the KEEPER role: once exits 1 before sending anything, naming the vault", async function () {
@@ -93,6 +95,20 @@ describe("keeper start-up checks and RPC outages", function () {
     expect(code).to.equal(1);
     expect(out).to.match(/keeper\.config\.local\.json/);
     expect(out).to.match(/cannot read deploy\/addresses\/localhost\.json \(run the deploy script first\)/);
+  });
+
+  it("once: a simulation reverting for an abnormal reason exits 2 and says so", async function () {
+    const { vaults, keeper } = await networkHelpers.loadFixture(vaultsFixture(1));
+    await stack.forceRevert?.(vaults[0], vaultInterface.encodeErrorResult("CostTooHigh", [1_000n, 900n, 30n]));
+    await stack.movePrice(vaults[0], HARD_BREACH_BPS);
+    const { code, out } = await runCli(["once", "--config", configFile(vaults)], {
+      KEEPER_PRIVATE_KEY: keeper.privateKey,
+    });
+    expect(code).to.equal(2);
+    expect(out).to.match(
+      /v0: REBALANCE \(MarginLow Hard\) -> NOT SENT: simulation reverted CostTooHigh\(1000, 900, 30\)/,
+    );
+    expect(await nonceOf(keeper.address)).to.equal(0);
   });
 
   it("an RPC outage: the pause doubles up to rpc.maxBackoffMs, one line per attempt, then recovers", async function () {
