@@ -31,7 +31,7 @@ KEEPER_KEYSTORE_PASSWORD unlocks the keystore (else a prompt); KEEPER_PRIVATE_KE
 for local chains only.
 
 Exit codes: 0 ok; 1 bad config, key or start-up check (nothing was sent); 2 needs an operator:
-a vault could not be read (e.g. a stale oracle) or a rebalance failed (once, status).
+a vault could not be read (e.g. a stale oracle), a simulation reverted abnormally or a rebalance failed.
 SIGTERM or SIGINT stop \`run\` cleanly (an in-flight transaction is awaited); a second one exits at once.`;
 
 type Command = "run" | "once" | "status";
