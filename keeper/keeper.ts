@@ -215,10 +215,14 @@ export class Keeper {
   /** Polls for a new block and processes it; returns whether there was one. */
   async tick(): Promise<boolean> {
     const head = BigInt(await this.deps.rpc.call<string>("eth_blockNumber"));
-    this.pollOk();
     if (this.lastBlock !== undefined && head < this.lastBlock) {
       this.chainReplaced(`head ${head} is below the last block processed, ${this.lastBlock}`);
-    } else if (this.lastBlock !== undefined && head === this.lastBlock) return false;
+    } else if (this.lastBlock !== undefined && head === this.lastBlock) {
+      this.pollOk(); // an idle chain, read fine
+      return false;
+    }
+    // A new block counts as read only once its vaults were read (processBlock), so a chain that
+    // answers eth_blockNumber but not the read (no Multicall3 after a restart) is not healthy.
     await this.processBlock(head);
     return true;
   }
@@ -227,7 +231,7 @@ export class Keeper {
     this.lastPollOkAt = this.now();
     this.pollError = undefined;
     this.deps.metrics.lastPollOk.set(Math.floor(this.lastPollOkAt / 1000));
-    this.deps.metrics.rpcUp.set(1);
+    this.deps.metrics.chainReadable.set(1);
   }
 
   /**
@@ -488,7 +492,7 @@ export class Keeper {
         downSince ??= this.now();
         waitMs = this.backoffMs(failures++);
         this.pollError = errorChain(err);
-        this.deps.metrics.rpcUp.set(0);
+        this.deps.metrics.chainReadable.set(0);
         this.deps.log.error(
           { err: this.pollError, failures, downForMs: this.now() - downSince, retryInMs: waitMs },
           "cannot read the chain; backing off",

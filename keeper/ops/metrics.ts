@@ -82,10 +82,10 @@ export class Metrics {
     "keeper_last_successful_read_timestamp_seconds",
     "Wall-clock time of the latest successful read of the chain",
   );
-  readonly rpcUp = gauge(
+  readonly chainReadable = gauge(
     this.registry,
-    "keeper_rpc_up",
-    "1 when the latest poll of the chain succeeded, 0 while every RPC endpoint fails",
+    "keeper_chain_readable",
+    "1 when the latest poll read the chain, 0 while it cannot (every RPC endpoint down, or the read fails)",
   );
   readonly headTimestamp = gauge(
     this.registry,

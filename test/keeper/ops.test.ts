@@ -12,6 +12,7 @@ import {
   LogCapture,
   multicall3,
   networkHelpers,
+  proxy,
   rpcUrl,
   stack,
   HARD_BREACH_BPS,
@@ -233,6 +234,36 @@ describe("keeper operations", function () {
         expect(body).to.deep.include({ healthy: false, lastReadAgeSeconds: 31 });
         expect(body.problems[0]).to.match(/no successful read of the chain for 31s/);
       } finally {
+        server.close();
+      }
+    });
+
+    it("/healthz: a chain that answers eth_blockNumber but not the vault read is unhealthy", async function () {
+      const { vaults, keeper } = await networkHelpers.loadFixture(vaultsFixture(1));
+      let clock = 1_000_000;
+      const k = startKeeper(testConfig(vaults), keeper, { now: () => clock });
+      const { server, url } = await startHealthServer({
+        host: "127.0.0.1",
+        port: 0,
+        maxPollAgeSeconds: 30,
+        metrics: k.metrics,
+        source: k.keeper,
+        now: () => clock,
+      });
+      try {
+        await k.keeper.tick();
+        expect((await fetch(`${url}/healthz`)).status).to.equal(200);
+        proxy.intercept = (call) => {
+          if (call.method === "eth_call") throw new Error("execution reverted");
+        };
+        await networkHelpers.mine();
+        clock += 31_000;
+        let failed = false;
+        await k.keeper.tick().catch(() => (failed = true));
+        expect(failed).to.equal(true);
+        expect((await fetch(`${url}/healthz`)).status).to.equal(503);
+      } finally {
+        proxy.intercept = undefined;
         server.close();
       }
     });
