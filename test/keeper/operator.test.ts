@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { network } from "hardhat";
 import { type NodeProcess, freePort, startHardhatNode } from "../../scripts/local/hardhat-node.js";
+import { poolPriceWad } from "../../deploy/lib/uniswap.js";
 import { deployVaultStack, type VaultStack } from "../fixtures/vaultStack.js";
 
 /** Hardhat node account #3, which the stack makes the vault's keeper. */
@@ -95,6 +96,17 @@ class KeeperProcess {
   }
 }
 
+/** `npm run <args>` to the end. */
+function runNpm(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn("npm", ["run", "-s", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (out += c.toString()));
+    child.once("exit", (code) => resolve({ code, out }));
+  });
+}
+
 async function runToEnd(args: string[]): Promise<{ code: number | null; out: string }> {
   const k = new KeeperProcess(args);
   return { code: await k.exited, out: k.out };
@@ -164,6 +176,65 @@ describe("keeper CLI against a real hardhat node process", function () {
   });
   after(async function () {
     await node?.stop();
+  });
+
+  it("npm run local: deposit, move and refresh the feed, trade the pool, mine", async function () {
+    const snapshot = await rpc(node.url, "evm_snapshot");
+    try {
+      const s = d.stack;
+      const file = join(tmp, "addresses.json");
+      writeFileSync(
+        file,
+        JSON.stringify({
+          vault: d.vault,
+          oracle: await s.oracle.getAddress(),
+          usdc: await s.usdc.getAddress(),
+          weth: await s.weth.getAddress(),
+          pool: await s.pool.getAddress(),
+          router: await s.uniswap.router.getAddress(),
+        }),
+      );
+      const local = (...args: string[]) => runNpm(["local", "--", "--rpc", node.url, "--addresses", file, ...args]);
+      const [, account1] = (await rpc(node.url, "eth_accounts")) as string[]; // the walkthrough acts as #1
+      const feedAnswer = async () => (await s.oracle.latestRoundData())[1];
+      const poolPrice = async () => poolPriceWad(s.pool, s.pair);
+
+      const shown = await local("show");
+      expect(shown.code).to.equal(0);
+      expect(shown.out).to.match(/feed\s+\$3000\.00, updated \d+s ago/);
+
+      const before = await s.vault.balanceOf(account1);
+      expect((await local("deposit", "1000")).out).to.match(/deposited 1000 USDC from 0x/);
+      expect((await s.vault.balanceOf(account1)) > before).to.equal(true);
+
+      const start = await feedAnswer();
+      expect((await local("price", "+10%")).code).to.equal(0);
+      expect(await feedAnswer()).to.equal((start * 11_000n) / 10_000n);
+      const target = (start * 11_000n * 10n ** 10n) / 10_000n;
+      expect(Math.abs(Number(await poolPrice()) / Number(target) - 1)).to.be.lessThan(0.001);
+      expect((await local("price", "-5%")).code).to.equal(0);
+      expect(await feedAnswer()).to.equal((((start * 11_000n) / 10_000n) * 9_500n) / 10_000n);
+
+      const block = await s.oracle.runner?.provider?.getBlock("latest");
+      expect((await local("mine", "3", "--seconds", "100")).out).to.match(/mined 3 block\(s\) after advancing 100s/);
+      const after = await s.oracle.runner?.provider?.getBlock("latest");
+      expect((after?.number ?? 0) - (block?.number ?? 0)).to.equal(3);
+      expect((after?.timestamp ?? 0) - (block?.timestamp ?? 0)).to.be.at.least(100);
+
+      expect((await local("refresh")).code).to.equal(0);
+      const [, , , updatedAt] = await s.oracle.latestRoundData();
+      expect(Number(updatedAt)).to.equal((await s.oracle.runner?.provider?.getBlock("latest"))?.timestamp);
+
+      const poolBefore = await poolPrice();
+      expect((await local("trade", "sell", "1")).code).to.equal(0);
+      expect((await poolPrice()) < poolBefore).to.equal(true);
+
+      const bad = await local("price", "lots");
+      expect(bad.code).to.equal(1);
+      expect(bad.out).to.match(/price <\+p%\|-p%\|usd>/);
+    } finally {
+      await rpc(node.url, "evm_revert", [snapshot]);
+    }
   });
 
   it("a stale oracle: once and status exit 2 naming OracleStalePrice, /healthz 503, metrics show the age", async function () {

@@ -25,6 +25,12 @@ describe("keeper ops files", function () {
     for (const name of used) expect(exported, name).to.include(name);
   });
 
+  it("the README's keystore one-liner writes a git-ignored file", function () {
+    expect(readFileSync("keeper/README.md", "utf8")).to.include("writeFileSync('keeper/keystore.json'");
+    for (const path of ["keeper/keystore.json", "ops/owner.keystore.json"])
+      expect(spawnSync("git", ["check-ignore", "-q", path]).status, path).to.equal(0);
+  });
+
   it("the alert rules pass promtool check and their unit tests", function () {
     if (!has("promtool")) {
       console.log("      (skipped: promtool not installed; Debian: apt-get install prometheus)");

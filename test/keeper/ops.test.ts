@@ -7,6 +7,7 @@ import { ConfigError, parseConfig, redactUrl } from "../../keeper/config.js";
 import { startHealthServer } from "../../keeper/ops/health.js";
 import { createLogger } from "../../keeper/ops/log.js";
 import { loadSigner } from "../../keeper/signer.js";
+import { formatStatusTable, formatTime } from "../../keeper/status-table.js";
 import { runCli } from "./helpers/cli.js";
 import {
   LogCapture,
@@ -188,6 +189,27 @@ describe("keeper operations", function () {
       const { code, out } = await runCli(["--help"], {});
       expect(code).to.equal(0);
       expect(out).to.match(/Commands:\n\s+run/);
+    });
+  });
+
+  describe("status table", function () {
+    it("times are ISO, with how far away they are; bands and tiers by name", function () {
+      expect(formatTime(1_796_118_909n, 1_796_118_614n)).to.equal("2026-12-01T09:55:09Z (in 295s)");
+      expect(formatTime(1_000n, 2_000n)).to.equal("1970-01-01T00:16:40Z (now)");
+      const table = formatStatusTable(
+        [
+          {
+            name: "v0",
+            address: VAULT,
+            policy: "threshold",
+            decision: { action: "rebalance", band: 2, tier: 1, reason: "", maxFeePerGas: 1n, maxPriorityFeePerGas: 1n },
+          },
+        ],
+        7n,
+        1_796_118_614n,
+      );
+      expect(table).to.match(/^block 7 at 2026-12-01T09:50:14Z/);
+      expect(table).to.match(/REBALANCE \(MarginLow Soft\)/);
     });
   });
 
