@@ -5,7 +5,7 @@
  * Chainlink's own, from @chainlink/contracts 1.2.0 (abi/v0.8).
  */
 import { createRequire } from "node:module";
-import { Contract, type InterfaceAbi, type Signer, getAddress } from "ethers";
+import { Contract, type InterfaceAbi, type Signer, ZeroAddress, getAddress } from "ethers";
 import { contractInterface } from "../chain/artifacts.js";
 
 const require = createRequire(import.meta.url);
@@ -118,6 +118,7 @@ export async function registerVaultUpkeep(o: RegisterOptions): Promise<Registrat
   const upkeepId = approved.args.upkeepId as bigint;
   const registry = new Contract(o.automation.registry, REGISTRY_ABI, o.signer);
   const forwarder = getAddress(await registry.getForwarder(upkeepId));
+  if (forwarder === ZeroAddress) throw new AutomationError(`the registry has no forwarder for upkeep ${upkeepId}`);
   await send("setKeeper(forwarder)", vault.setKeeper(forwarder, true));
   if (!(await vault.isKeeper(forwarder)))
     throw new AutomationError(`forwarder ${forwarder} did not get the KEEPER role`);
