@@ -214,7 +214,8 @@ describe("keeper operations", function () {
   });
 
   describe("metrics and health", function () {
-    it("/metrics serves the keeper's figures; /healthz stays 200 on an idle chain and turns 503 when reads stop", async function () {
+    /** A keeper on one vault with its health server, on a clock the test moves (maxPollAgeSeconds 30). */
+    async function keeperWithHealth() {
       const { vaults, keeper } = await networkHelpers.loadFixture(vaultsFixture(1));
       let clock = 1_000_000;
       const k = startKeeper(testConfig(vaults), keeper, { now: () => clock });
@@ -226,6 +227,11 @@ describe("keeper operations", function () {
         source: k.keeper,
         now: () => clock,
       });
+      return { k, server, url, advance: (ms: number) => (clock += ms) };
+    }
+
+    it("/metrics serves the keeper's figures; /healthz stays 200 on an idle chain and turns 503 when reads stop", async function () {
+      const { k, server, url, advance } = await keeperWithHealth();
       try {
         expect((await fetch(`${url}/healthz`)).status).to.equal(503); // not read yet
         await k.keeper.tick();
@@ -245,11 +251,11 @@ describe("keeper operations", function () {
         ])
           expect(text).to.include(name);
         // No new block for five minutes, but the chain answers: an idle automine node is healthy.
-        clock += 300_000;
+        advance(300_000);
         expect(await k.keeper.tick()).to.equal(false);
         expect((await fetch(`${url}/healthz`)).status).to.equal(200);
         // The chain stops answering: 503 once no read succeeded for maxPollAgeSeconds.
-        clock += 31_000;
+        advance(31_000);
         const res = await fetch(`${url}/healthz`);
         expect(res.status).to.equal(503);
         const body = (await res.json()) as { healthy: boolean; lastReadAgeSeconds: number; problems: string[] };
@@ -261,17 +267,7 @@ describe("keeper operations", function () {
     });
 
     it("/healthz: a chain that answers eth_blockNumber but not the vault read is unhealthy", async function () {
-      const { vaults, keeper } = await networkHelpers.loadFixture(vaultsFixture(1));
-      let clock = 1_000_000;
-      const k = startKeeper(testConfig(vaults), keeper, { now: () => clock });
-      const { server, url } = await startHealthServer({
-        host: "127.0.0.1",
-        port: 0,
-        maxPollAgeSeconds: 30,
-        metrics: k.metrics,
-        source: k.keeper,
-        now: () => clock,
-      });
+      const { k, server, url, advance } = await keeperWithHealth();
       try {
         await k.keeper.tick();
         expect((await fetch(`${url}/healthz`)).status).to.equal(200);
@@ -279,7 +275,7 @@ describe("keeper operations", function () {
           if (call.method === "eth_call") throw new Error("execution reverted");
         };
         await networkHelpers.mine();
-        clock += 31_000;
+        advance(31_000);
         let failed = false;
         await k.keeper.tick().catch(() => (failed = true));
         expect(failed).to.equal(true);
