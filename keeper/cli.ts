@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ZeroAddress } from "ethers";
-import { createApp, type App } from "./app.js";
+import type { App } from "./app.js";
 import { ArtifactsError } from "./chain/artifacts.js";
 import { ConfigError, type KeeperConfig, loadConfig, redactedConfig } from "./config.js";
-import { StartupError } from "./keeper.js";
+import type { StartupError } from "./keeper.js";
 import { errorChain, createLogger, type Logger } from "./ops/log.js";
 import { startHealthServer } from "./ops/health.js";
 import { SignerError, loadSigner, type LoadedSigner } from "./signer.js";
@@ -80,8 +80,11 @@ async function main(argv: string[]): Promise<number> {
   try {
     return await execute(command as Command, config, dryRun, log);
   } catch (err) {
-    if (err instanceof StartupError || err instanceof ArtifactsError) {
-      log.fatal({ err: err.message, problems: (err as StartupError).problems }, "start-up checks failed; not starting");
+    if ((err as Error).name === "StartupError" || err instanceof ArtifactsError) {
+      log.fatal(
+        { err: (err as Error).message, problems: (err as StartupError).problems },
+        "start-up checks failed; not starting",
+      );
       return EXIT.startup;
     }
     throw err;
@@ -115,6 +118,9 @@ async function execute(command: Command, config: KeeperConfig, dryRun: boolean, 
     return EXIT.startup;
   }
   log.info({ keeper: signer.address, signing: signer.wallet !== undefined }, "keeper key loaded");
+  // Loaded here, not at the top: it reads the compiled ABIs, and a checkout without `npm run build`
+  // should stop with a JSON line saying so (ArtifactsError), like every other start-up failure.
+  const { createApp } = await import("./app.js");
   const app = createApp({ config, signer, log, dryRun, observeOnly: command === "status" });
   app.metrics.keyMinBalance.set(Number(config.gas.minBalance));
   await app.keeper.init();
