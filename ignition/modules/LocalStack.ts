@@ -41,6 +41,8 @@ export default buildModule("LocalStack", (m) => {
     after: wiring,
   });
   m.call(perpMarket, "acceptOwnership", [], { id: "PerpMarket_acceptOwner", from: marketOwner, after: [propose] });
+  // The keeper batches its reads through Multicall3 (canonical address on public chains).
+  const multicall3 = m.contract("Multicall3");
 
   return {
     usdc,
@@ -56,5 +58,6 @@ export default buildModule("LocalStack", (m) => {
     perpMarket,
     perpAdapter,
     vault,
+    multicall3,
   };
 });
