@@ -7,7 +7,7 @@
  * step):
  *  - contracts/vault/VaultParams.sol: strategy and band bounds, soft inside hard, the target
  *    margin ratio 1/L at least MIN_TARGET_CLEARANCE_BPS clear of both soft margin bands, fee caps;
- *  - contracts/perp/PerpMarket.sol: `_setParameter` bounds (liquidation reward <= maintenance
+ *  - contracts/perp/libraries/ParamsLib.sol: `bounds` (liquidation reward <= maintenance
  *    < initial margin, skew scale and open-interest caps in WHOLE tokens);
  * plus checks that tie them together, which no single contract can see:
  *  - the vault's hard margin floor sits above the perp's maintenance margin (otherwise the perp

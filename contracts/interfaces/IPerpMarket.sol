@@ -157,8 +157,9 @@ interface IPerpMarket {
     error OpenInterestCapExceeded(bool isLong, uint256 openInterest, uint256 cap);
     /// @notice The account holds at least maintenance equity (or no position).
     error NotLiquidatable(int256 equity, uint256 maintenanceMargin);
-    /// @notice The market holds fewer tokens than the withdrawal (the pool owes more than it
-    /// holds and the margin that backs it has already left).
+    /// @notice Kept for the ABI of earlier deployments, whose withdrawals waited while the pool
+    /// was negative. No path reverts with it now: the pool never pays past its balance, so every
+    /// settled margin is backed by tokens.
     error PoolDeficit(uint256 deficit);
     /// @notice A parameter outside its hard bounds.
     error ParameterOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max);
@@ -206,7 +207,7 @@ interface IPerpMarket {
 
     /// @notice Closes `account`'s whole position when its equity at the oracle price is below the
     /// maintenance margin. The close is an ordinary trade: it fills at `fillPrice(-size)` (skew
-    /// premium) and pays the taker fee. The caller then earns `liquidationRewardBps` of the
+    /// premium; floored at one wei where that premium would reach -100%) and pays the taker fee. The caller then earns `liquidationRewardBps` of the
     /// closed notional, capped at what the account has left; the rest stays in its margin. A
     /// negative remainder is absorbed by the pool; the part the pool's equity cannot cover is
     /// added to `badDebt`.

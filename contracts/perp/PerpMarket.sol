@@ -199,7 +199,7 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         }
         // The close is an ordinary trade: the premium of the skew it moves and the taker fee.
         int256 sizeDelta = -int256(acct.size);
-        uint256 fill = SkewMath.fillPrice(s.ctx.price, _skew(s.oi), sizeDelta, s.params.skewScaleTokens);
+        uint256 fill = SkewMath.liquidationFillPrice(s.ctx.price, _skew(s.oi), sizeDelta, s.params.skewScaleTokens);
         (PositionLib.Trade memory t, int256 left) = _trade(s, account, acct, sizeDelta, fill);
         if (left > 0) {
             uint256 notional = PerpMath.toCollateralDown(SignedMath.abs(sizeDelta), fill, s.ctx.divisor);

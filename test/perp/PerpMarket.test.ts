@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { network } from "hardhat";
+import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { deployPerpMarket, PERP_DEFAULT_PARAMS, PERP_DEFAULTS, USDC, WAD } from "../fixtures/perp.js";
 import type { PerpFixtureOptions } from "../fixtures/perp.js";
 
@@ -439,6 +440,21 @@ describe("PerpMarket", function () {
       expect(await market.poolBalance()).to.equal(poolBefore + 2_499_987_500n + 16_249_919n);
       expect(await market.openInterest()).to.deep.equal([0n, 0n]);
       expect(await usdc.balanceOf(marketAddress)).to.equal(BigInt(await market.poolBalance()) + pos.margin);
+    });
+
+    it("still liquidates a sale the premium would price at zero (skew scale below the book)", async function () {
+      const { market, feed, alice, bob, keeper } = await networkHelpers.loadFixture(tinySkewScaleFixture);
+      await market.connect(alice).depositMargin(2_000n * USDC);
+      await market.connect(bob).depositMargin(10_000n * USDC);
+      await market.connect(alice).modifyPosition(WAD, ethers.MaxUint256); // long 1 at 4500 (+50%)
+      await market.connect(bob).modifyPosition(-2n * WAD, 0); // skew -1 of a 1-token scale
+      await feed.updateAnswer(answer(2_600n)); // alice: 2_000 - 1_900 - fee, below 5% of 2_600
+      expect(await market.isLiquidatable(alice.address)).to.equal(true);
+      // Selling 1 into skew -1: premium -150%, so the fill is floored at one wei.
+      await expect(market.connect(keeper).liquidate(alice.address))
+        .to.emit(market, "Liquidated")
+        .withArgs(alice.address, keeper.address, WAD, 1n, anyValue, 0n, 0n);
+      expect(await market.sizeOf(alice.address)).to.equal(0n);
     });
 
     it("rejects an account with no position", async function () {

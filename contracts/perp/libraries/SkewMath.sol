@@ -39,6 +39,31 @@ library SkewMath {
         int256 sizeDelta,
         uint256 skewScaleTokens
     ) internal pure returns (uint256) {
+        int256 fill = premiumPrice(price, skew, sizeDelta, skewScaleTokens);
+        if (fill <= 0) revert IPerpMarket.FillPriceNotPositive(fill);
+        return uint256(fill);
+    }
+
+    /// @notice The fill of a liquidation: the same premium, floored at one wei, so a sale larger
+    /// than the skew scale allows (a scale the owner set below the open-interest caps) still
+    /// closes, at a loss the pool absorbs, instead of leaving the position unliquidatable.
+    function liquidationFillPrice(
+        uint256 price,
+        int256 skew,
+        int256 sizeDelta,
+        uint256 skewScaleTokens
+    ) internal pure returns (uint256) {
+        int256 fill = premiumPrice(price, skew, sizeDelta, skewScaleTokens);
+        return fill <= 0 ? 1 : uint256(fill);
+    }
+
+    /// @dev The premium price, signed (it may reach zero or below for a sale past the scale).
+    function premiumPrice(
+        uint256 price,
+        int256 skew,
+        int256 sizeDelta,
+        uint256 skewScaleTokens
+    ) internal pure returns (int256) {
         int256 numerator = price.toInt256() * (2 * skew + sizeDelta);
         int256 denominator = 2 * int256(skewScaleTokens * PerpMath.WAD);
         int256 premium = numerator / denominator; // truncates toward zero
@@ -46,8 +71,6 @@ library SkewMath {
             if (sizeDelta > 0 && numerator > 0) premium += 1;
             else if (sizeDelta < 0 && numerator < 0) premium -= 1;
         }
-        int256 fill = int256(price) + premium;
-        if (fill <= 0) revert IPerpMarket.FillPriceNotPositive(fill);
-        return uint256(fill);
+        return int256(price) + premium;
     }
 }
