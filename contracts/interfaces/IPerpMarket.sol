@@ -61,7 +61,8 @@ interface IPerpMarket {
     /// @param size Signed size, base units (negative = short).
     /// @param entryPrice Average entry price, WAD (0 with no position).
     /// @param margin Settled margin, collateral units.
-    /// @param unrealizedPnl PnL of the open position at the oracle price.
+    /// @param unrealizedPnl PnL of the open position at the oracle price, less any part of the
+    /// account's profit the pool could not pay now (PoolLib.payable_): never valued at face.
     /// @param accruedFunding Funding since the last settlement, extrapolated to now (+ = received).
     /// @param equity margin + unrealizedPnl + accruedFunding.
     /// @param marginRatioBps equity / notional in bps (0 when equity <= 0); max with no position.

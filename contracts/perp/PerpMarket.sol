@@ -269,6 +269,11 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         State memory s = _load();
         view_.unrealizedPnl = acct.unrealizedPnl(s.ctx);
         view_.accruedFunding = acct.pendingFunding(s.ctx);
+        int256 claim = view_.unrealizedPnl + view_.accruedFunding;
+        if (claim > 0) {
+            // Valued at what the pool would pay now, not at face: the cut comes off the PnL.
+            view_.unrealizedPnl -= claim - PoolLib.payable_(claim, s.ledger.poolBalance, _openClaims(s));
+        }
         view_.equity = int256(uint256(acct.margin)) + view_.unrealizedPnl + view_.accruedFunding;
         uint256 notional = PerpMath.notionalUp(acct.size, s.ctx.price, s.ctx.divisor);
         view_.marginRatioBps = view_.equity <= 0 ? 0 : (uint256(view_.equity) * PerpMath.BPS) / notional;

@@ -183,23 +183,10 @@ contract PerpMarketFuzzTest is PerpDeployer {
         usdc.approve(address(m), type(uint256).max);
         m.fundPool(1e6);
         int256 size = int256(bound(sizeSeed, 1e18, 100e18));
-        address long = address(0xA1);
-        address short = address(0xA2);
-        uint256 margin = _bpsUp(_notionalUp(size, 3_000e18), 1_100);
-        for (uint256 i = 0; i < 2; i++) {
-            address trader = i == 0 ? long : short;
-            usdc.mint(trader, margin);
-            vm.prank(trader);
-            usdc.approve(address(m), type(uint256).max);
-            vm.prank(trader);
-            m.depositMargin(margin);
-        }
-        vm.prank(long);
-        m.modifyPosition(size, type(uint256).max);
-        vm.prank(short);
-        m.modifyPosition(-size, 0);
+        (address long, address short) = _openPair(m, size);
 
-        feed.updateAnswer(int256((3_000e8 * bound(gapPct, 130, 300)) / 100));
+        uint256 gapped = (3_000e18 * bound(gapPct, 130, 300)) / 100;
+        feed.updateAnswer(int256(gapped / 1e10));
         int256 poolBefore = m.poolBalance();
         uint256 loserMargin = m.positionOf(short).margin;
         vm.prank(KEEPER);
@@ -208,8 +195,10 @@ contract PerpMarketFuzzTest is PerpDeployer {
         int256 poolAfter = poolBefore + int256(loserMargin);
         require(m.poolBalance() == poolAfter, "pool did not take the loser's margin");
         IPerpMarket.PositionView memory winner = m.positionOf(long);
-        int256 claim = winner.unrealizedPnl + winner.accruedFunding;
+        int256 claim = PerpMath.signedValue(winner.size, int256(gapped) - int256(winner.entryPrice), 1e30);
         require(_abs(m.openClaims() - claim) <= 2, "open claims != the winner's claim");
+        // The view values the winner at what the pool could pay now, not at face.
+        require(winner.unrealizedPnl <= poolAfter, "winner valued past the pool");
         int256 equity = poolAfter - m.openClaims();
         require(equity < 0, "pool equity not short");
         require(m.badDebt() <= uint256(-equity), "bad debt beyond the equity shortfall");
@@ -249,6 +238,25 @@ contract PerpMarketFuzzTest is PerpDeployer {
 
         uint256 left = market.positionOf(address(this)).margin;
         require(left <= margin, "round trip around an update gained");
+    }
+
+    /// @dev A long and a short of `size` on `m`, each funded just above initial margin.
+    function _openPair(PerpMarket m, int256 size) internal returns (address long, address short) {
+        long = address(0xA1);
+        short = address(0xA2);
+        uint256 margin = _bpsUp(_notionalUp(size, 3_000e18), 1_100);
+        for (uint256 i = 0; i < 2; i++) {
+            address trader = i == 0 ? long : short;
+            usdc.mint(trader, margin);
+            vm.prank(trader);
+            usdc.approve(address(m), type(uint256).max);
+            vm.prank(trader);
+            m.depositMargin(margin);
+        }
+        vm.prank(long);
+        m.modifyPosition(size, type(uint256).max);
+        vm.prank(short);
+        m.modifyPosition(-size, 0);
     }
 
     function _min(uint256 a, uint256 b) internal pure returns (uint256) {
@@ -444,11 +452,12 @@ contract PerpHandler is PerpDeployer {
 contract PerpMarketInvariantTest is PerpDeployer {
     PerpMarket internal market;
     TestERC20 internal usdc;
+    MockV3Aggregator internal feed;
     PerpHandler internal handler;
 
     function setUp() public {
         usdc = new TestERC20("USD Coin", "USDC", 6);
-        MockV3Aggregator feed = new MockV3Aggregator(8, 3_000e8);
+        feed = new MockV3Aggregator(8, 3_000e8);
         IPerpMarket.MarketParams memory p = _params();
         // Smaller scale and caps so four accounts move the skew, premium and funding materially.
         p.skewScale = 2_000;
@@ -508,14 +517,24 @@ contract PerpMarketInvariantTest is PerpDeployer {
     /// pool less those claims.
     function invariant_openClaimsMatchPositions() public view {
         address[4] memory actors = handler.actors();
+        (, int256 answer, , , ) = feed.latestRoundData();
+        int256 price = answer * 1e10;
         int256 claims;
+        int256 pool = market.poolBalance();
         for (uint256 i = 0; i < actors.length; i++) {
             IPerpMarket.PositionView memory v = market.positionOf(actors[i]);
-            claims += v.unrealizedPnl + v.accruedFunding;
+            // At face: the view itself may cut a profit the pool cannot pay.
+            claims += PerpMath.signedValue(v.size, price - int256(v.entryPrice), 1e30) + v.accruedFunding;
+            // ...and never values an account's profit past what the pool holds.
+            require(
+                v.unrealizedPnl + v.accruedFunding <= (pool > 0 ? pool : int256(0)) ||
+                    v.unrealizedPnl + v.accruedFunding <= 0,
+                "profit valued past the pool"
+            );
         }
         int256 reported = market.openClaims();
         require(_abs(reported - claims) <= 4 * actors.length + 4, "open claims drift from positions");
-        require(market.poolEquity() == market.poolBalance() - reported, "pool equity != pool - claims");
+        require(market.poolEquity() == pool - reported, "pool equity != pool - claims");
     }
 
     /// @notice No round trip around a feed update ever gained.
