@@ -414,10 +414,10 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     }
 
     /// @dev Advances the funding index in memory to now.
-    function _accrue(State memory s) internal view returns (int256 rate) {
+    function _accrue(State memory s) internal view {
         uint256 dt = block.timestamp - s.oi.lastFundingTime;
         if (dt != 0) {
-            rate = SkewMath.fundingRate(_skew(s.oi), s.params.skewScaleTokens, s.params.maxFundingRatePerDay);
+            int256 rate = _fundingRate(s);
             if (rate != 0) {
                 s.ledger.fundingIndex = (s.ledger.fundingIndex + SkewMath.indexDelta(rate, s.ctx.price, dt)).toInt128();
             }
@@ -662,10 +662,10 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         }
         State memory s = _load();
         _store(s);
-        emit FundingAccrued(s.ledger.fundingIndex, _accrueRate(s));
+        emit FundingAccrued(s.ledger.fundingIndex, _fundingRate(s));
     }
 
-    function _accrueRate(State memory s) internal pure returns (int256) {
+    function _fundingRate(State memory s) internal pure returns (int256) {
         return SkewMath.fundingRate(_skew(s.oi), s.params.skewScaleTokens, s.params.maxFundingRatePerDay);
     }
 
