@@ -62,7 +62,7 @@ contract PoolLibTest is TestBase {
     }
 
     /// @notice The O(1) open claims equal the sum of the accounts' own claims, up to per-account
-    /// rounding, and removing every account returns the sums to zero.
+    /// rounding, and removing every account returns the sum to zero.
     function testFuzz_openClaimsMatchTheAccounts(uint256 seed, uint256 priceDollars, int256 index) public pure {
         uint256 price = bound(priceDollars, 1, 1_000_000) * 1e18;
         index = int256(bound(uint256(index), 0, 2e22)) - 1e22;
@@ -80,6 +80,6 @@ contract PoolLibTest is TestBase {
         for (uint256 i = 0; i < 5; i++) {
             claims.replace(book.sizes[i], book.entries[i], book.indices[i], 0, 0, 0, DIVISOR);
         }
-        require(claims.entryValue == 0 && claims.fundingValue == 0, "sums do not return to zero");
+        require(claims.basis == 0, "the sum does not return to zero");
     }
 }

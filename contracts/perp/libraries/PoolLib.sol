@@ -9,26 +9,25 @@ import {PerpMath} from "./PerpMath.sol";
 /// @notice The pool's solvency counting what open positions claim, and the rule that cuts a
 /// profit the pool cannot pay.
 ///
-/// An account's claim on the pool is size * (price - entry) - size * (index - lastIndex). Summed
-/// over accounts that is skew * price - sum(size * entry) - skew * index + sum(size * lastIndex),
-/// so two running sums make the total readable in O(1). Each account adds and later removes its
-/// own rounded terms, so the sums are exact for the terms; the total differs from the sum of
-/// per-account claims only by per-account rounding (a wei or two per open account).
+/// An account's claim on the pool is size * (price - entry) - size * (index - lastIndex)
+/// = size * (price - index) - size * (entry - lastIndex). Summed over accounts that is
+/// skew * (price - index) - sum(size * (entry - lastIndex)), so one running sum makes the total
+/// readable in O(1). Each account adds and later removes its own rounded term, so the sum is exact
+/// for the terms; the total differs from the sum of per-account claims only by per-account
+/// rounding (a wei or two per open account).
 library PoolLib {
     using SafeCast for int256;
 
-    /// @notice Running sums over open accounts, collateral units.
-    /// @param entryValue sum(size * entryPrice).
-    /// @param fundingValue sum(size * lastFundingIndex).
+    /// @notice The running sum over open accounts, collateral units.
+    /// @param basis sum(size * (entryPrice - lastFundingIndex)).
     /// @param live Set at deployment so the slot is never zero: the first trade after the book
     /// empties then rewrites a slot instead of creating one (20,000 gas more).
     struct Claims {
-        int120 entryValue;
-        int120 fundingValue;
+        int128 basis;
         bool live;
     }
 
-    /// @notice Replaces one account's terms: (oldSize, oldEntry, oldIndex) out, the new ones in.
+    /// @notice Replaces one account's term: (oldSize, oldEntry, oldIndex) out, the new one in.
     function replace(
         Claims memory claims,
         int256 oldSize,
@@ -39,16 +38,11 @@ library PoolLib {
         int256 newIndex,
         uint256 divisor
     ) internal pure {
-        int256 entryValue =
-            int256(claims.entryValue) -
-                PerpMath.signedValue(oldSize, int256(oldEntry), divisor) +
-                PerpMath.signedValue(newSize, int256(newEntry), divisor);
-        int256 fundingValue =
-            int256(claims.fundingValue) -
-                PerpMath.signedValue(oldSize, oldIndex, divisor) +
-                PerpMath.signedValue(newSize, newIndex, divisor);
-        claims.entryValue = entryValue.toInt120();
-        claims.fundingValue = fundingValue.toInt120();
+        int256 basis =
+            int256(claims.basis) -
+                PerpMath.signedValue(oldSize, int256(oldEntry) - oldIndex, divisor) +
+                PerpMath.signedValue(newSize, int256(newEntry) - newIndex, divisor);
+        claims.basis = basis.toInt128();
     }
 
     /// @notice Total unrealised PnL plus accrued funding of every open position at `price` and
@@ -60,11 +54,7 @@ library PoolLib {
         int256 index,
         uint256 divisor
     ) internal pure returns (int256) {
-        return
-            PerpMath.signedValue(skew, int256(price), divisor) -
-            claims.entryValue -
-            PerpMath.signedValue(skew, index, divisor) +
-            claims.fundingValue;
+        return PerpMath.signedValue(skew, int256(price) - index, divisor) - claims.basis;
     }
 
     /// @notice What the pool pays of a `credit` (funding plus realised PnL) owed to an account.
