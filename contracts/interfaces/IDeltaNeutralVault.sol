@@ -184,7 +184,12 @@ interface IDeltaNeutralVault is IERC4626 {
 
     /// @notice ERC-4626 `redeem` that reverts with `RedeemAssetsBelowMin` unless at least
     /// `minAssets` are paid.
-    function redeem(uint256 shares, address receiver, address owner, uint256 minAssets) external returns (uint256 assets);
+    function redeem(
+        uint256 shares,
+        address receiver,
+        address owner,
+        uint256 minAssets
+    ) external returns (uint256 assets);
 
     /// @notice Restores every target in one transaction when a band is breached: spot value
     /// S* = N(1 - buffer)·L/(L+1), short size = spot size received, margin S*/L, the rest idle.
