@@ -138,8 +138,11 @@ interface IDeltaNeutralVault is IERC4626 {
     error RebalanceTooSoon(uint256 nextAllowedAt);
     /// @notice The caller may not rebalance at this tier (soft breaches need the KEEPER role).
     error RebalanceNotAllowed(address caller, Band band, Tier tier);
-    /// @notice After the trades a band would still be breached.
+    /// @notice After the trades the breached band would be no better than before.
     error BandStillBreached(Band band, int256 deltaBps, uint256 marginRatioBps, uint256 idleBps);
+    /// @notice After the trades `band` would sit past its hard threshold and further past its
+    /// soft one than before (bps past the soft threshold, before and after).
+    error BandWorsened(Band band, uint256 breachBefore, uint256 breachAfter);
     /// @notice A rebalance or unwind would lose more than its bounded cost.
     error CostTooHigh(uint256 totalAssetsBefore, uint256 totalAssetsAfter, uint256 maxLoss);
     /// @notice A spot swap delivered less than the oracle-bounded minimum.

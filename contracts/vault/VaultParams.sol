@@ -35,7 +35,7 @@ library VaultParams {
     uint256 internal constant MAX_MANAGEMENT_FEE_BPS = 200; // 2% a year
     uint256 internal constant MAX_PERFORMANCE_FEE_BPS = 3_000; // 30% of gains
 
-    function checkStrategy(IDeltaNeutralVault.Strategy memory s) internal pure {
+    function checkStrategy(IDeltaNeutralVault.Strategy memory s) public pure {
         _check("targetLeverageBps", s.targetLeverageBps, MIN_LEVERAGE_BPS, MAX_LEVERAGE_BPS);
         _check("idleBufferBps", s.idleBufferBps, 0, MAX_IDLE_BUFFER_BPS);
         _check("maxSlippageBps", s.maxSlippageBps, MIN_SLIPPAGE_BPS, MAX_SLIPPAGE_BPS);
@@ -51,7 +51,7 @@ library VaultParams {
         IDeltaNeutralVault.Bands memory b,
         IDeltaNeutralVault.Strategy memory s,
         uint256 venueInitialMarginBps
-    ) internal pure {
+    ) public pure {
         _check("deltaSoftBps", b.deltaSoftBps, MIN_DELTA_BAND_BPS, MAX_DELTA_BAND_BPS);
         _check("deltaHardBps", b.deltaHardBps, uint256(b.deltaSoftBps) + 1, MAX_DELTA_BAND_BPS);
         uint256 targetRatio = (BPS * BPS) / s.targetLeverageBps;
@@ -83,7 +83,7 @@ library VaultParams {
         _check("idleHardBps", b.idleHardBps, uint256(b.idleSoftBps) + 1, MAX_IDLE_BAND_BPS);
     }
 
-    function checkFees(uint256 managementFeeBps, uint256 performanceFeeBps) internal pure {
+    function checkFees(uint256 managementFeeBps, uint256 performanceFeeBps) public pure {
         _check("managementFeeBps", managementFeeBps, 0, MAX_MANAGEMENT_FEE_BPS);
         _check("performanceFeeBps", performanceFeeBps, 0, MAX_PERFORMANCE_FEE_BPS);
     }

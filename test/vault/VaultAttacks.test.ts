@@ -8,7 +8,7 @@ import {
   type VaultStack,
 } from "../fixtures/vaultStack.js";
 import { pushPoolToPrice } from "../../deploy/lib/uniswap.js";
-import { Tier, abs, deployed, depositFor, price, usdc } from "./helpers.js";
+import { Band, Tier, abs, deployed, depositFor, price, usdc } from "./helpers.js";
 
 const { ethers, networkHelpers } = await network.create();
 const fixture = vaultStackFixture(ethers);
@@ -110,14 +110,18 @@ describe("DeltaNeutralVault: attacks", function () {
   });
 
   describe("trading attacks", function () {
-    it("a sandwiched rebalance (pool pushed 2% off the oracle) reverts and loses nothing", async function () {
+    it("a sandwiched rebalance (pool pushed 2% off the oracle) fills nothing, reverts and loses nothing", async function () {
       const s = await networkHelpers.loadFixture(fixture);
       const [alice] = s.users;
       await depositFor(s, alice, usdc(1_000_000));
       const before = await books(s);
       const nav = (await s.vault.vaultState()).totalAssets;
       await pushPool(s, price(3_060)); // front-run: WETH 2% dearer in the pool than the oracle says
-      await expect(s.vault.rebalance()).to.be.revertedWithCustomError(s.venue, "InsufficientOutput");
+      // Every halving down to 1/32 of the plan misses the oracle bound, so no spot is bought and
+      // the idle band did not improve.
+      await expect(s.vault.rebalance())
+        .to.be.revertedWithCustomError(s.vault, "BandStillBreached")
+        .withArgs(Band.Idle, 0n, ethers.MaxUint256, 10_000n);
       expect(await books(s)).to.deep.equal(before);
       expect((await s.vault.vaultState()).totalAssets).to.equal(nav);
     });
