@@ -78,10 +78,9 @@ describe("DeltaNeutralVault: attacks", function () {
       const [, , , , bob] = s.users;
       await s.fund(bob, usdc(1_000));
       await time.increase(HEARTBEAT + 1);
-      await expect(s.vault.connect(bob).deposit(usdc(1_000), bob.address)).to.be.revertedWithCustomError(
-        s.vault,
-        "OracleStalePrice",
-      );
+      await expect(
+        s.vault.connect(bob)["deposit(uint256,address)"](usdc(1_000), bob.address),
+      ).to.be.revertedWithCustomError(s.vault, "OracleStalePrice");
       await expect(s.vault.rebalance()).to.be.revertedWithCustomError(s.vault, "OracleStalePrice");
     });
 
@@ -132,7 +131,7 @@ describe("DeltaNeutralVault: attacks", function () {
       await pushPool(s, price(2_940)); // WETH 2% cheaper in the pool
       const before = await books(s);
       await expect(
-        s.vault.connect(alice).withdraw(usdc(500_000), alice.address, alice.address),
+        s.vault.connect(alice)["withdraw(uint256,address,address)"](usdc(500_000), alice.address, alice.address),
       ).to.be.revertedWithCustomError(s.venue, "InsufficientOutput");
       expect(await books(s)).to.deep.equal(before);
     });
@@ -177,7 +176,7 @@ describe("DeltaNeutralVault: attacks", function () {
         const [alice] = s.users;
         await (await s.usdc.mint(alice.address, usdc(100_000))).wait();
         await (await s.usdc.connect(alice).approve(await vault.getAddress(), usdc(100_000))).wait();
-        await (await vault.connect(alice).deposit(usdc(100_000), alice.address)).wait();
+        await (await vault.connect(alice)["deposit(uint256,address)"](usdc(100_000), alice.address)).wait();
         const iface = vault.interface;
         const data =
           name === "rebalance"
@@ -203,16 +202,15 @@ describe("DeltaNeutralVault: attacks", function () {
       const { alice, shares } = await deployed(s);
       const [, bob, carol] = s.users;
       const part = shares / 10n;
-      await expect(s.vault.connect(bob).redeem(part, bob.address, alice.address))
+      await expect(s.vault.connect(bob)["redeem(uint256,address,address)"](part, bob.address, alice.address))
         .to.be.revertedWithCustomError(s.vault, "ERC20InsufficientAllowance")
         .withArgs(bob.address, 0, part);
       await (await s.vault.connect(alice).approve(bob.address, part)).wait();
-      await expect(s.vault.connect(bob).redeem(part + 1n, carol.address, alice.address)).to.be.revertedWithCustomError(
-        s.vault,
-        "ERC20InsufficientAllowance",
-      );
+      await expect(
+        s.vault.connect(bob)["redeem(uint256,address,address)"](part + 1n, carol.address, alice.address),
+      ).to.be.revertedWithCustomError(s.vault, "ERC20InsufficientAllowance");
       const carolCash = await s.usdc.balanceOf(carol.address);
-      await (await s.vault.connect(bob).redeem(part, carol.address, alice.address)).wait();
+      await (await s.vault.connect(bob)["redeem(uint256,address,address)"](part, carol.address, alice.address)).wait();
       expect(await s.vault.allowance(alice.address, bob.address)).to.equal(0n);
       expect(await s.vault.balanceOf(alice.address)).to.equal(shares - part);
       expect((await s.usdc.balanceOf(carol.address)) > carolCash).to.equal(true);
@@ -226,7 +224,7 @@ describe("DeltaNeutralVault: attacks", function () {
       const needed = await s.vault.previewWithdraw(usdc(1_000));
       await (await s.vault.connect(alice).approve(bob.address, needed - 1n)).wait();
       await expect(
-        s.vault.connect(bob).withdraw(usdc(1_000), bob.address, alice.address),
+        s.vault.connect(bob)["withdraw(uint256,address,address)"](usdc(1_000), bob.address, alice.address),
       ).to.be.revertedWithCustomError(s.vault, "ERC20InsufficientAllowance");
     });
   });
