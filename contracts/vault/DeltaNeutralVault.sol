@@ -568,8 +568,10 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         return shares.mulDiv(s.totalAssets + 1, s.supply + 10 ** DECIMALS_OFFSET, rounding);
     }
 
+    /// @dev A cap of type(uint256).max means no limit, which ERC-4626 reports as that value.
     function _maxDepositFor(uint256 nav) internal view returns (uint256) {
         uint256 cap = _depositCap;
+        if (cap == type(uint256).max) return cap;
         return nav >= cap ? 0 : cap - nav;
     }
 

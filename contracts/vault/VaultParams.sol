@@ -14,7 +14,11 @@ library VaultParams {
     uint256 internal constant MIN_LEVERAGE_BPS = 10_000; // 1x
     uint256 internal constant MAX_LEVERAGE_BPS = 50_000; // 5x
     uint256 internal constant MAX_IDLE_BUFFER_BPS = 3_000;
-    uint256 internal constant MIN_SLIPPAGE_BPS = 1;
+    /// @notice Floor on the slippage bound, which also bounds every exit's unwind: the admin may
+    /// not tighten it until exits freeze. 30 bps is what the deep ETH/USDC pools fill a sizeable
+    /// trade within: the 0.05% fee tier leaves 25 bps for price impact (pools of the 0.30% tier
+    /// need a bound above 30 bps, which deploy/params.ts checks against the pool fee).
+    uint256 internal constant MIN_SLIPPAGE_BPS = 30;
     uint256 internal constant MAX_SLIPPAGE_BPS = 300;
     uint256 internal constant MIN_REBALANCE_COST_BPS = 1;
     uint256 internal constant MAX_REBALANCE_COST_BPS = 300;

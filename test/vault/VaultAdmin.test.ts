@@ -121,7 +121,7 @@ describe("DeltaNeutralVault: roles, pause, emergency unwind, parameters, automat
         .withArgs(name("targetLeverageBps"), 60_000, 10_000, 50_000);
       await expect(s.vault.setStrategy({ ...DEFAULT_STRATEGY, maxSlippageBps: 0 }))
         .to.be.revertedWithCustomError(s.vault, "ParameterOutOfBounds")
-        .withArgs(name("maxSlippageBps"), 0, 1, 300);
+        .withArgs(name("maxSlippageBps"), 0, 30, 300);
       // 3x leverage puts the target ratio at 33%, below the 35% soft floor: rejected.
       await expect(
         s.vault.setStrategy({ ...DEFAULT_STRATEGY, targetLeverageBps: 30_000 }),
