@@ -340,6 +340,25 @@ library VaultMath {
         return Math.mulDiv(amount, BPS + bps, BPS, Math.Rounding.Ceil);
     }
 
+    /// @notice Entry charge per unit deposited, WAD, rounded up: the worst-case cost of deploying
+    /// it. Of a deposit, (1 - b)·L/(L + 1) buys spot (bounded by the slippage setting) and is
+    /// shorted (fill bounded by it, the venue's fee within a second allowance): the same worst
+    /// case an exit is charged for its unwind (`worstUnwindCost`), so entering and leaving cost
+    /// the flow, not the holders.
+    function entryChargeWad(
+        uint256 idleBufferBps,
+        uint256 leverageBps,
+        uint256 slippageBps
+    ) internal pure returns (uint256) {
+        uint256 spotShareWad = Math.mulDiv(
+            WAD * (BPS - idleBufferBps),
+            leverageBps,
+            BPS * (leverageBps + BPS),
+            Math.Rounding.Ceil
+        );
+        return Math.mulDiv(spotShareWad, 3 * slippageBps, BPS, Math.Rounding.Ceil);
+    }
+
     /// @notice Value deployed in positions: spot plus perp equity.
     function deployedValue(Snapshot memory s) internal pure returns (uint256) {
         return s.spotValue + equityOrZero(s);

@@ -136,6 +136,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     }
 
     /// @inheritdoc ERC4626
+    /// @dev The depositor pays its entry charge (see `previewDeposit`): the assets it leaves in
+    /// the vault pay for deploying the deposit, so that nobody can make holders pay for it.
     function deposit(
         uint256 assets,
         address receiver
@@ -144,7 +146,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         _accrueFees(s);
         uint256 room = _maxDepositFor(s.totalAssets);
         if (assets > room) revert ERC4626ExceededMaxDeposit(receiver, assets, room);
-        shares = _toShares(s, assets, Math.Rounding.Floor);
+        shares = _sharesForDeposit(s, assets);
         _deposit(_msgSender(), receiver, assets, shares);
     }
 
@@ -161,7 +163,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     ) public override(ERC4626, IERC4626) nonReentrant whenNotPaused returns (uint256 assets) {
         VaultMath.Snapshot memory s = _snapshot();
         _accrueFees(s);
-        assets = _toAssets(s, shares, Math.Rounding.Ceil);
+        assets = _assetsForMint(s, shares);
         uint256 room = _maxDepositFor(s.totalAssets);
         if (assets > room) revert ERC4626ExceededMaxMint(receiver, shares, _maxMintFor(s, room));
         _deposit(_msgSender(), receiver, assets, shares);
@@ -269,6 +271,19 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     /// @inheritdoc ERC4626
     function maxRedeem(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
         return balanceOf(owner);
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev Net of the entry charge: the worst-case cost of deploying the deposit, kept by the
+    /// vault (VaultMath.entryChargeWad). Counts the fee shares owed but not yet minted.
+    function previewDeposit(uint256 assets) public view override(ERC4626, IERC4626) returns (uint256) {
+        return _sharesForDeposit(_viewSnapshot(), assets);
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev The shares' value plus the entry charge on the whole payment (see `previewDeposit`).
+    function previewMint(uint256 shares) public view override(ERC4626, IERC4626) returns (uint256) {
+        return _assetsForMint(_viewSnapshot(), shares);
     }
 
     /// @inheritdoc ERC4626
@@ -575,12 +590,38 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         return nav >= cap ? 0 : cap - nav;
     }
 
-    /// @dev Shares `room` assets buy, saturating at type(uint256).max: with an unlimited cap the
-    /// exact figure overflows, and ERC-4626's maxMint must not revert.
-    function _maxMintFor(VaultMath.Snapshot memory s, uint256 room) internal pure returns (uint256) {
+    /// @dev Shares `room` assets buy, net of the entry charge, saturating at type(uint256).max:
+    /// with an unlimited cap the exact figure overflows, and ERC-4626's maxMint must not revert.
+    function _maxMintFor(VaultMath.Snapshot memory s, uint256 room) internal view returns (uint256) {
         if (room == type(uint256).max) return room;
-        (bool fits, uint256 product) = Math.tryMul(room, s.supply + 10 ** DECIMALS_OFFSET);
+        (bool fits, uint256 product) = Math.tryMul(room - _entryCharge(room), s.supply + 10 ** DECIMALS_OFFSET);
         return fits ? product / (s.totalAssets + 1) : type(uint256).max;
+    }
+
+    /// @dev The entry charge on `assets` deposited, rounded up (against the depositor).
+    function _entryCharge(uint256 assets) internal view returns (uint256) {
+        return assets.mulDiv(_entryChargeWad(), VaultMath.WAD, Math.Rounding.Ceil);
+    }
+
+    function _entryChargeWad() internal view returns (uint256) {
+        Strategy memory strat = _strategy;
+        return VaultMath.entryChargeWad(strat.idleBufferBps, strat.targetLeverageBps, strat.maxSlippageBps);
+    }
+
+    /// @dev Shares for a deposit of `assets`: what is left after the entry charge, rounded down.
+    function _sharesForDeposit(VaultMath.Snapshot memory s, uint256 assets) internal view returns (uint256) {
+        return _toShares(s, assets - _entryCharge(assets), Math.Rounding.Floor);
+    }
+
+    /// @dev Assets to mint `shares`: their value grossed up by the entry charge, rounded up.
+    function _assetsForMint(VaultMath.Snapshot memory s, uint256 shares) internal view returns (uint256) {
+        uint256 chargeWad = _entryChargeWad();
+        return
+            _toAssets(s, shares, Math.Rounding.Ceil).mulDiv(
+                VaultMath.WAD,
+                VaultMath.WAD - chargeWad,
+                Math.Rounding.Ceil
+            );
     }
 
     /// @dev Worst-case shares to burn for `assets` and the unwind fraction it needs.

@@ -75,6 +75,53 @@ describe("DeltaNeutralVault: hostile flows", function () {
     });
   });
 
+  describe("finding 2: a depositor pays for deploying its deposit", function () {
+    it("5 flash-sized deposit / rebalance / redeem cycles cost the attacker at least what they cost a 300k holder", async function () {
+      const s = await frozen.networkHelpers.loadFixture(frozenFixture);
+      const { alice } = await deployed(s, usdc(300_000));
+      const attacker = s.users[1];
+      const holderValue = async () => s.vault.previewRedeem(await s.vault.balanceOf(alice.address));
+      const holder0 = await holderValue();
+      const loan = usdc(1_000_000);
+      await (await s.usdc.mint(attacker.address, loan)).wait();
+      await (await s.usdc.connect(attacker).approve(await s.vault.getAddress(), ethers.MaxUint256)).wait();
+      for (let i = 0; i < 5; i++) {
+        const cash = await s.usdc.balanceOf(attacker.address);
+        // The preview shows the entry charge; the deposit mints exactly that.
+        const preview = await s.vault.previewDeposit(cash);
+        await sameTimestamp();
+        await (await s.vault.connect(attacker)["deposit(uint256,address)"](cash, attacker.address)).wait();
+        expect(await s.vault.balanceOf(attacker.address)).to.equal(preview);
+        // The deposit breaches the hard idle band: the attacker itself forces the deployment.
+        expect((await s.vault.vaultState()).tier).to.equal(Tier.Hard);
+        await (await s.vault.connect(attacker).rebalance()).wait();
+        const shares = await s.vault.balanceOf(attacker.address);
+        await (
+          await s.vault.connect(attacker)["redeem(uint256,address,address)"](shares, attacker.address, attacker.address)
+        ).wait();
+      }
+      const attackerCost = loan - (await s.usdc.balanceOf(attacker.address));
+      const holderCost = holder0 - (await holderValue());
+      // The review measured 850 spent by the attacker against 2,224 lost by the holder.
+      expect(attackerCost >= holderCost, `attacker ${attackerCost} vs holder ${holderCost}`).to.equal(true);
+      // Holders come out ahead: the entry charge is the worst case, the deployment costs less.
+      expect(holderCost <= 0n, `holder lost ${holderCost}`).to.equal(true);
+    });
+
+    it("previewMint charges the same entry as previewDeposit", async function () {
+      const s = await frozen.networkHelpers.loadFixture(frozenFixture);
+      await deployed(s, usdc(300_000));
+      const assets = usdc(10_000);
+      const shares = await s.vault.previewDeposit(assets);
+      const back = await s.vault.previewMint(shares);
+      // Minting what the deposit would mint costs the deposit, within a unit of rounding up.
+      expect(back >= assets - 1n && back <= assets + 1n, `${back} vs ${assets}`).to.equal(true);
+      expect(shares < (await s.vault.convertToShares(assets)) - (await s.vault.convertToShares(usdc(90)))).to.equal(
+        true,
+      );
+    });
+  });
+
   describe("finding 4: the admin cannot freeze exits", function () {
     it("maxSlippageBps has a 30 bps floor, and at the floor an unwinding exit still goes through", async function () {
       const s = await networkHelpers.loadFixture(fixture);
@@ -104,14 +151,15 @@ describe("DeltaNeutralVault: hostile flows", function () {
       await depositFor(s, alice, usdc(300_000));
       await depositFor(s, bob, usdc(300_000));
       await (await s.vault.setFees(200, 0, treasury.address)).wait();
+      const aliceBefore = await s.vault.maxWithdraw(alice.address);
+      const bobBefore = await s.vault.previewRedeem(await s.vault.balanceOf(bob.address));
       await frozen.networkHelpers.time.increase(30 * 86_400);
       await (await s.oracle.updateAnswer(3_000_00000000n)).wait();
 
-      // 30 days of 2%/yr on 600k is about 986: the views count the shares that pay it.
-      const owedShares = (await s.vault.convertToShares(usdc(986))) - (await s.vault.convertToShares(0n));
-      expect(owedShares > 0n).to.equal(true);
+      // 30 days of 2%/yr on ~600k is about 980, half of it each: the views count it.
       const maxWithdraw = await s.vault.maxWithdraw(alice.address);
-      expect(maxWithdraw < usdc(300_000) - usdc(490), `maxWithdraw ${maxWithdraw}`).to.equal(true);
+      const aliceFee = aliceBefore - maxWithdraw;
+      expect(aliceFee > usdc(480) && aliceFee < usdc(500), `alice's fee ${aliceFee}`).to.equal(true);
       await sameTimestamp();
       await (
         await s.vault.connect(alice)["withdraw(uint256,address,address)"](maxWithdraw, alice.address, alice.address)
@@ -123,7 +171,8 @@ describe("DeltaNeutralVault: hostile flows", function () {
       await sameTimestamp();
       await (await s.vault.connect(bob)["redeem(uint256,address,address)"](shares, bob.address, bob.address)).wait();
       expect((await s.usdc.balanceOf(bob.address)) - before).to.equal(preview);
-      expect(preview < usdc(300_000) - usdc(490)).to.equal(true);
+      const bobFee = bobBefore - preview;
+      expect(bobFee > usdc(480) && bobFee < usdc(500), `bob's fee ${bobFee}`).to.equal(true);
     });
   });
 
