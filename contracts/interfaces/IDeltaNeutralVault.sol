@@ -155,6 +155,8 @@ interface IDeltaNeutralVault is IERC4626 {
     error ParameterUnchanged(bytes32 name);
     /// @notice Only a guardian may do this.
     error NotGuardian(address caller);
+    /// @notice The admin may unpause after an emergency unwind only from `allowedAt`.
+    error RedeployTooSoon(uint256 allowedAt);
     /// @notice An address that must be set was zero.
     error ZeroAddress();
     /// @notice The venue adapters do not trade the vault's tokens.
@@ -219,11 +221,13 @@ interface IDeltaNeutralVault is IERC4626 {
     /// @notice Guardian: stop deposits and rebalances (withdrawals keep working).
     function pause() external;
 
-    /// @notice Guardian: resume deposits and rebalances.
+    /// @notice Guardian: resume deposits and rebalances. After an emergency unwind only the admin
+    /// may, and no sooner than a day after it (`RedeployTooSoon`).
     function unpause() external;
 
     /// @notice Guardian: sell all spot, close the short and withdraw all margin to idle assets.
-    /// Pauses the vault. Trades stay bounded by the oracle price and the slippage setting.
+    /// Pauses the vault until the admin unpauses (see `unpause`). Trades stay bounded by the
+    /// oracle price and the slippage setting.
     function emergencyUnwind() external;
 
     /// @notice Admin: grant or revoke the guardian role.

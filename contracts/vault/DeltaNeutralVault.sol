@@ -71,6 +71,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     Strategy private _strategy;
     FeeConfig private _fees;
     uint64 private _lastRebalanceAt;
+    /// @notice When the guardian last unwound everything, until the admin unpauses (0 otherwise).
+    uint64 private _unwoundAt;
     uint256 private _depositCap;
     /// @inheritdoc IDeltaNeutralVault
     uint256 public highWaterMark;
@@ -390,7 +392,19 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     }
 
     /// @inheritdoc IDeltaNeutralVault
-    function unpause() external onlyGuardian {
+    /// @dev After an emergency unwind, unpausing (which lets the book be redeployed) takes the
+    /// admin and VaultParams.REDEPLOY_DELAY: the guardian alone cannot loop unwind, unpause,
+    /// rebalance to sandwich each redeployment.
+    function unpause() external {
+        uint256 unwoundAt = _unwoundAt;
+        if (unwoundAt == 0) {
+            if (!isGuardian[_msgSender()]) revert NotGuardian(_msgSender());
+        } else {
+            _checkOwner();
+            uint256 allowedAt = unwoundAt + VaultParams.REDEPLOY_DELAY;
+            if (block.timestamp < allowedAt) revert RedeployTooSoon(allowedAt);
+            _unwoundAt = 0;
+        }
         _unpause();
     }
 
@@ -400,6 +414,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         VaultMath.Snapshot memory s = _snapshot();
         if (s.venueOrderPending) revert VenueOrderPending();
         VaultTrading.closeAll(_venues(), s, _strategy.maxSlippageBps);
+        _unwoundAt = uint64(block.timestamp);
         emit EmergencyUnwound(_msgSender(), _snapshot().totalAssets);
     }
 

@@ -35,6 +35,11 @@ library VaultParams {
     /// rebalance (which lands at the target less trading costs) never sits on a band.
     uint256 internal constant MIN_TARGET_CLEARANCE_BPS = 500;
 
+    /// @notice After an emergency unwind, the admin may unpause (and so let the book be
+    /// redeployed) no sooner than this: at most one unwind-and-redeploy round a day, each one
+    /// needing both the guardian and the admin.
+    uint256 internal constant REDEPLOY_DELAY = 1 days;
+
     // Fee bounds.
     uint256 internal constant MAX_MANAGEMENT_FEE_BPS = 200; // 2% a year
     uint256 internal constant MAX_PERFORMANCE_FEE_BPS = 3_000; // 30% of gains

@@ -9,8 +9,9 @@ import { Band, Tier, deployed, depositFor, price, usdc } from "./helpers.js";
 
 const { ethers, networkHelpers } = await network.create();
 const fixture = vaultStackFixture(ethers);
-// A chain that lets a view and the transaction after it share one timestamp, so that time-based
-// accruals (fees, funding) do not move between the preview and the flow it predicts.
+// A chain that lets a view and the transactions after it share one timestamp, so that time-based
+// accruals (fees, funding) do not move between a preview and the flow it predicts. (Gas is
+// estimated at that timestamp too, so every transaction on it runs at the same one.)
 const frozen = await network.create({ override: { allowBlocksWithSameTimestamp: true } });
 const frozenFixture = vaultStackFixture(frozen.ethers);
 
@@ -94,8 +95,11 @@ describe("DeltaNeutralVault: hostile flows", function () {
         expect(await s.vault.balanceOf(attacker.address)).to.equal(preview);
         // The deposit breaches the hard idle band: the attacker itself forces the deployment.
         expect((await s.vault.vaultState()).tier).to.equal(Tier.Hard);
+        // The whole cycle happens in one instant, as inside one flash-loaned transaction.
+        await sameTimestamp();
         await (await s.vault.connect(attacker).rebalance()).wait();
         const shares = await s.vault.balanceOf(attacker.address);
+        await sameTimestamp();
         await (
           await s.vault.connect(attacker)["redeem(uint256,address,address)"](shares, attacker.address, attacker.address)
         ).wait();
@@ -119,6 +123,41 @@ describe("DeltaNeutralVault: hostile flows", function () {
       expect(shares < (await s.vault.convertToShares(assets)) - (await s.vault.convertToShares(usdc(90)))).to.equal(
         true,
       );
+    });
+  });
+
+  describe("finding 3: the guardian cannot loop unwind, unpause, rebalance", function () {
+    it("after an emergency unwind only the admin may unpause, a day later: one round a day at most", async function () {
+      const s = await networkHelpers.loadFixture(fixture);
+      const { alice } = await deployed(s, usdc(500_000));
+      const value0 = await s.vault.previewRedeem(await s.vault.balanceOf(alice.address));
+      await (await s.vault.connect(s.guardian).emergencyUnwind()).wait();
+      const unwoundAt = BigInt(await networkHelpers.time.latest());
+
+      // Round 2 of the loop is refused: the guardian cannot unpause to redeploy.
+      await expect(s.vault.connect(s.guardian).unpause())
+        .to.be.revertedWithCustomError(s.vault, "OwnableUnauthorizedAccount")
+        .withArgs(s.guardian.address);
+      await expect(s.vault.connect(s.users[9]).rebalance()).to.be.revertedWithCustomError(s.vault, "EnforcedPause");
+      // Nor can the admin at once.
+      await expect(s.vault.connect(s.admin).unpause())
+        .to.be.revertedWithCustomError(s.vault, "RedeployTooSoon")
+        .withArgs(unwoundAt + 86_400n);
+      // Exits keep working meanwhile (from idle).
+      await (
+        await s.vault.connect(alice)["withdraw(uint256,address,address)"](usdc(1_000), alice.address, alice.address)
+      ).wait();
+
+      await networkHelpers.time.increase(86_400);
+      await (await s.oracle.updateAnswer(3_000_00000000n)).wait();
+      await expect(s.vault.connect(s.admin).unpause()).to.emit(s.vault, "Unpaused");
+      await (await s.vault.connect(s.users[9]).rebalance()).wait();
+      // One round (unwind + redeploy) cost the holder its bounded trading cost, well under 1%.
+      const value1 = (await s.vault.previewRedeem(await s.vault.balanceOf(alice.address))) + usdc(1_000);
+      expect(value1 * 10_000n > value0 * 9_900n, `holder ${value0} -> ${value1}`).to.equal(true);
+      // And the guardian's pause powers are back to normal.
+      await (await s.vault.connect(s.guardian).pause()).wait();
+      await expect(s.vault.connect(s.guardian).unpause()).to.emit(s.vault, "Unpaused");
     });
   });
 
