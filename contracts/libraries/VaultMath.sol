@@ -18,6 +18,12 @@ library VaultMath {
     /// @notice Largest trade, in bps of NAV, a rebalance skips as too small to matter: a quarter
     /// of the narrowest soft band, capped at this so wide bands never skip a needed margin top-up.
     uint256 internal constant MAX_SKIP_BPS = 10;
+    /// @notice Extra room, beyond the slippage setting, for the fill of a trade that shrinks the
+    /// short (an exit's unwind, a deleveraging rebalance, the emergency close). A trader parking
+    /// skew on the perp market moves every fill by its premium; risk-reducing trades must still
+    /// go through, so griefing them takes a premium past slippage + 100 bps (on the local market,
+    /// a skew of 1.5% of the skew scale held against the funding it pays).
+    uint256 internal constant PERP_PREMIUM_ALLOWANCE_BPS = 100;
 
     /// @notice The vault's books, valued at one oracle price.
     /// @param price Oracle price, WAD (asset per whole spot token).
@@ -364,9 +370,22 @@ library VaultMath {
         return s.spotValue + equityOrZero(s);
     }
 
+    /// @notice Worst price, WAD, a buy-back of the short may fill at: the oracle price plus the
+    /// slippage setting and the premium allowance, rounded up.
+    function buyBackBound(uint256 price, uint256 slippageBps) internal pure returns (uint256) {
+        return plusBps(price, slippageBps + PERP_PREMIUM_ALLOWANCE_BPS);
+    }
+
+    /// @notice Worst-case cost of buying back short notional, bps: the fill bound (slippage plus
+    /// the premium allowance) and the venue's taker fee within a second slippage allowance (fees
+    /// above it make the trade revert rather than charge more).
+    function buyBackCostBps(uint256 slippageBps) internal pure returns (uint256) {
+        return 2 * slippageBps + PERP_PREMIUM_ALLOWANCE_BPS;
+    }
+
     /// @notice Share of every position to unwind so that its worst-case proceeds cover
     /// `shortfall`: selling f·spot yields at least f·spotValue·(1 - slip), and f·equity less the
-    /// short's buy-back cost (at most f·shortNotional·2·slip, see `worstUnwindCost`) is withdrawn. WAD, rounded up; above
+    /// short's worst buy-back cost (see `buyBackCostBps`) is withdrawn. WAD, rounded up; above
     /// WAD when the positions cannot cover it.
     function fractionForProceeds(
         Snapshot memory s,
@@ -374,7 +393,7 @@ library VaultMath {
         uint256 slippageBps
     ) internal pure returns (uint256) {
         if (shortfall == 0) return 0;
-        uint256 buyBackCost = Math.mulDiv(2 * s.shortNotional, slippageBps, BPS, Math.Rounding.Ceil);
+        uint256 buyBackCost = Math.mulDiv(s.shortNotional, buyBackCostBps(slippageBps), BPS, Math.Rounding.Ceil);
         uint256 gross = lessBps(s.spotValue, slippageBps) + equityOrZero(s);
         uint256 worstProceedsOfAll = gross > buyBackCost ? gross - buyBackCost : 0;
         if (worstProceedsOfAll == 0) return type(uint256).max;
@@ -389,18 +408,16 @@ library VaultMath {
     }
 
     /// @notice Worst-case cost of unwinding `fractionWad` of every position: the slippage bound
-    /// on the spot sold, and twice it on the short bought back (its fill price is bounded by the
-    /// slippage setting, and the venue's taker fee comes on top; fees above the slippage bound
-    /// make the unwind revert rather than charge more). Rounded up.
+    /// on the spot sold, and the buy-back's worst cost on the short (`buyBackCostBps`). Rounded up.
     function worstUnwindCost(
         Snapshot memory s,
         uint256 fractionWad,
         uint256 slippageBps
     ) internal pure returns (uint256) {
         if (fractionWad == 0) return 0;
-        uint256 traded = Math.mulDiv(s.spotValue + 2 * s.shortNotional, fractionWad, WAD, Math.Rounding.Ceil);
+        uint256 atWorst = s.spotValue * slippageBps + s.shortNotional * buyBackCostBps(slippageBps);
         // Plus a few units for the roundings of the books around the trades (spot valued down
         // before and after, fees rounded up by the venues), which a tiny unwind can exceed.
-        return Math.mulDiv(traded, slippageBps, BPS, Math.Rounding.Ceil) + UNWIND_ROUNDING_UNITS;
+        return Math.mulDiv(atWorst, fractionWad, WAD * BPS, Math.Rounding.Ceil) + UNWIND_ROUNDING_UNITS;
     }
 }

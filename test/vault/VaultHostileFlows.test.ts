@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { DEFAULT_STRATEGY, vaultStackFixture, type VaultStack } from "../fixtures/vaultStack.js";
-import { Band, Tier, deployed, depositFor, price, usdc } from "./helpers.js";
+import { Band, Tier, deployed, depositFor, eth, openLong, price, usdc } from "./helpers.js";
 
 const { ethers, networkHelpers } = await network.create();
 const fixture = vaultStackFixture(ethers);
@@ -179,7 +179,46 @@ describe("DeltaNeutralVault: hostile flows", function () {
       await expect(
         s.vault.connect(alice)["redeem(uint256,address,address)"](shares, alice.address, alice.address),
       ).to.emit(s.vault, "Unwound");
-      expect(preview > usdc(495_000), `preview ${preview}`).to.equal(true);
+      // The worst case it charges: 30 bps on the spot sold, 160 bps on the short bought back.
+      expect(preview > usdc(490_000), `preview ${preview}`).to.equal(true);
+    });
+  });
+
+  describe("finding 5: perp skew parked against the vault cannot block risk-reducing trades", function () {
+    /** A trader parks a 10,000 ETH long: every buy-back of the vault's short fills ~1% above oracle. */
+    async function parkSkew(s: VaultStack) {
+      await openLong(s, s.users[2], eth(10_000), usdc(6_000_000));
+      const premium = ((await s.market.fillPrice(eth(1))) * 10_000n) / (await s.vault.vaultState()).price - 10_000n;
+      expect(premium >= 95n, `premium ${premium} bps`).to.equal(true);
+      return premium;
+    }
+
+    it("an exit beyond idle still unwinds, within its preview", async function () {
+      const s = await networkHelpers.loadFixture(fixture);
+      const { alice } = await deployed(s);
+      await parkSkew(s);
+      const shares = (await s.vault.balanceOf(alice.address)) / 2n;
+      const preview = await s.vault.previewRedeem(shares);
+      const before = await s.usdc.balanceOf(alice.address);
+      await expect(
+        s.vault.connect(alice)["redeem(uint256,address,address)"](shares, alice.address, alice.address),
+      ).to.emit(s.vault, "Unwound");
+      const paid = (await s.usdc.balanceOf(alice.address)) - before;
+      expect(paid >= preview, `paid ${paid} < preview ${preview}`).to.equal(true);
+    });
+
+    it("the rally rescue still deleverages (sell spot, buy back the short) when idle cannot top up", async function () {
+      const s = await networkHelpers.loadFixture(fixture);
+      await deployed(s);
+      await s.setPrice(price(3_900)); // +30%: hard margin band; the 5% idle covers a fraction of it
+      await parkSkew(s);
+      const rally = await s.vault.vaultState();
+      expect(rally.band).to.equal(Band.MarginLow);
+      await (await s.vault.connect(s.users[9]).rebalance()).wait();
+      const after = await s.vault.vaultState();
+      expect(after.shortQty < rally.shortQty).to.equal(true);
+      expect(after.marginRatioBps >= 4_500n, `ratio ${after.marginRatioBps}`).to.equal(true);
+      expect(after.band).to.equal(Band.None);
     });
   });
 
