@@ -257,5 +257,10 @@ interface IDeltaNeutralVault is IERC4626 {
     function spotToken() external view returns (address);
     function spotVenue() external view returns (address);
     function perpVenue() external view returns (address);
+    /// @notice The spot token's USD feed (Chainlink AggregatorV3Interface).
     function priceFeed() external view returns (address);
+
+    /// @notice The asset's own USD feed, or address(0) when the asset is valued at one dollar.
+    /// With a feed, prices are the spot's USD price over the asset's.
+    function assetPriceFeed() external view returns (address);
 }

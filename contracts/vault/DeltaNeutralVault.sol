@@ -44,7 +44,11 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         IERC20Metadata spotToken;
         ISpotVenue spotVenue;
         IPerpVenue perpVenue;
+        /// The spot token's USD feed (e.g. ETH/USD) and its checks.
         OracleLib.Feed feed;
+        /// The asset's own USD feed (e.g. USDC/USD), checked like `feed`; a zero aggregator
+        /// values the asset at one dollar. Its sequencer fields are unused (`feed`'s apply).
+        OracleLib.Feed assetFeed;
         address admin;
         address guardian;
         string name;
@@ -63,6 +67,14 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     uint32 private immutable SEQUENCER_GRACE;
     /// @notice The feed's decimals, read once: Chainlink feeds never change them.
     uint8 private immutable FEED_DECIMALS;
+    /// @notice The bounds the feed's aggregator clamps answers to (0, 0 if it exposes none).
+    int256 private immutable FEED_MIN_ANSWER;
+    int256 private immutable FEED_MAX_ANSWER;
+    AggregatorV3Interface private immutable ASSET_FEED_AGGREGATOR;
+    uint32 private immutable ASSET_FEED_HEARTBEAT;
+    uint8 private immutable ASSET_FEED_DECIMALS;
+    int256 private immutable ASSET_FEED_MIN_ANSWER;
+    int256 private immutable ASSET_FEED_MAX_ANSWER;
     uint8 private immutable ASSET_DECIMALS;
     /// @notice Perp size units (18 decimals) per spot token unit.
     uint256 private immutable SIZE_PER_SPOT_UNIT;
@@ -109,6 +121,13 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         SEQUENCER_FEED = config.feed.sequencerUptimeFeed;
         SEQUENCER_GRACE = config.feed.sequencerGracePeriod;
         FEED_DECIMALS = config.feed.aggregator.decimals();
+        (FEED_MIN_ANSWER, FEED_MAX_ANSWER) = OracleLib.answerBounds(config.feed.aggregator);
+        ASSET_FEED_AGGREGATOR = config.assetFeed.aggregator;
+        ASSET_FEED_HEARTBEAT = config.assetFeed.heartbeat;
+        if (address(config.assetFeed.aggregator) != address(0)) {
+            ASSET_FEED_DECIMALS = config.assetFeed.aggregator.decimals();
+            (ASSET_FEED_MIN_ANSWER, ASSET_FEED_MAX_ANSWER) = OracleLib.answerBounds(config.assetFeed.aggregator);
+        }
         if (config.guardian != address(0)) _setRole(isGuardian, config.guardian, true, false);
 
         VaultParams.checkStrategy(config.strategy);
@@ -519,6 +538,11 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         return address(FEED_AGGREGATOR);
     }
 
+    /// @inheritdoc IDeltaNeutralVault
+    function assetPriceFeed() external view returns (address) {
+        return address(ASSET_FEED_AGGREGATOR);
+    }
+
     /// @inheritdoc ERC4626
     function decimals() public view override(ERC4626, IERC20Metadata) returns (uint8) {
         return super.decimals();
@@ -574,12 +598,25 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         return VaultTrading.Venues(IERC20(asset()), SPOT, SPOT_VENUE, PERP_VENUE, SIZE_PER_SPOT_UNIT, ASSET_DECIMALS);
     }
 
-    function _price() internal view returns (uint256) {
-        return
-            OracleLib.readPriceWad(
-                OracleLib.Feed(FEED_AGGREGATOR, FEED_HEARTBEAT, SEQUENCER_FEED, SEQUENCER_GRACE),
-                FEED_DECIMALS
-            );
+    /// @dev The spot token's price in the asset: its USD price over the asset's USD price when
+    /// the asset has a feed (so a depegged asset does not mis-value the spot), every answer
+    /// checked for freshness, completeness, sign and the aggregator's bounds.
+    function _price() internal view returns (uint256 price) {
+        price = OracleLib.readPriceWad(
+            OracleLib.Feed(FEED_AGGREGATOR, FEED_HEARTBEAT, SEQUENCER_FEED, SEQUENCER_GRACE),
+            FEED_DECIMALS,
+            FEED_MIN_ANSWER,
+            FEED_MAX_ANSWER
+        );
+        if (address(ASSET_FEED_AGGREGATOR) == address(0)) return price;
+        // The sequencer was checked with the first feed.
+        uint256 assetUsd = OracleLib.readPriceWad(
+            OracleLib.Feed(ASSET_FEED_AGGREGATOR, ASSET_FEED_HEARTBEAT, AggregatorV3Interface(address(0)), 0),
+            ASSET_FEED_DECIMALS,
+            ASSET_FEED_MIN_ANSWER,
+            ASSET_FEED_MAX_ANSWER
+        );
+        return OracleLib.inQuoteToken(price, assetUsd);
     }
 
     function _toShares(

@@ -19,7 +19,7 @@ import {
   type ResolvedNetwork,
 } from "../../deploy/params.js";
 import { addressesFile, planDeployment, ROOT, writeAddressesFile } from "../../deploy/lib/deployStack.js";
-import { vaultFactory } from "../../deploy/lib/vaultLibraries.js";
+import { NO_ASSET_FEED, vaultFactory } from "../../deploy/lib/vaultLibraries.js";
 import {
   deploySwapRouter02,
   deployUniswapV3,
@@ -670,6 +670,7 @@ describe("Deployment: the validator agrees with the contracts at every bound it 
         spotVenue: s.spotVenue,
         perpVenue: s.perpAdapter,
         feed: { aggregator: s.oracle, heartbeat: 3600, sequencerUptimeFeed: ZeroAddress, sequencerGracePeriod: 0 },
+        assetFeed: NO_ASSET_FEED,
         admin: deployer.address,
         guardian: ZeroAddress,
         name: "v",

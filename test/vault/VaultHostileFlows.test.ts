@@ -4,7 +4,16 @@
  */
 import { expect } from "chai";
 import { network } from "hardhat";
-import { DEFAULT_STRATEGY, vaultStackFixture, type VaultStack } from "../fixtures/vaultStack.js";
+import { pushPoolToPrice } from "../../deploy/lib/uniswap.js";
+import { NO_ASSET_FEED, vaultFactory } from "../../deploy/lib/vaultLibraries.js";
+import {
+  DEFAULT_BANDS,
+  DEFAULT_STRATEGY,
+  HEARTBEAT,
+  deployVaultStack,
+  vaultStackFixture,
+  type VaultStack,
+} from "../fixtures/vaultStack.js";
 import { Band, Tier, deployed, depositFor, eth, openLong, price, usdc } from "./helpers.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -280,6 +289,122 @@ describe("DeltaNeutralVault: hostile flows", function () {
         .to.be.revertedWithCustomError(s.vault, "ERC4626ExceededMaxMint")
         .withArgs(s.users[1].address, max + 10n ** 6n, max);
       await (await s.vault.connect(s.users[1])["mint(uint256,address)"](max, s.users[1].address)).wait();
+    });
+  });
+
+  describe("finding 10: prices in the vault's asset, and pinned answers refused", function () {
+    /** A stack whose vault composes ETH/USD with a USDC/USD feed (8 decimals, at $1). */
+    async function depegStack() {
+      const usdcUsd = await ethers.deployContract("MockV3Aggregator", [8, 100_000_000n]);
+      const s = await deployVaultStack(ethers, { assetFeed: await usdcUsd.getAddress() });
+      return { s, usdcUsd };
+    }
+
+    it("a 5% depeg of the asset re-prices the spot leg in the asset: ETH/USD / USDC/USD", async function () {
+      const { s, usdcUsd } = await networkHelpers.loadFixture(depegStack);
+      expect(await s.vault.assetPriceFeed()).to.equal(await usdcUsd.getAddress());
+      await deployed(s);
+      const before = await s.vault.vaultState();
+      expect(before.price).to.equal(price(3_000));
+
+      await (await usdcUsd.updateAnswer(95_000_000n)).wait(); // USDC at $0.95
+      const inUsdc = (price(3_000) * 10n ** 18n) / (95n * 10n ** 16n); // 3157.89 USDC per WETH
+      await pushPoolToPrice(s.admin, s.uniswap.router, s.pool, s.pair, inUsdc, {
+        fund: async (token, amount) => {
+          const t = token === s.addresses.usdc ? s.usdc : s.weth;
+          await (await t.mint(s.admin.address, amount)).wait();
+        },
+      });
+      const after = await s.vault.vaultState();
+      expect(after.price).to.equal(inUsdc);
+      // The spot leg is valued 5.3% higher in USDC: ETH did not move, the asset did.
+      const spotValue = (after.spotQty * after.price) / 10n ** 30n;
+      const spotBefore = (before.spotQty * before.price) / 10n ** 30n;
+      expect((spotValue * 10_000n) / spotBefore).to.equal(10_526n);
+    });
+
+    it("the asset feed is checked like the main feed: a stale USDC/USD answer stops priced flows", async function () {
+      const { s, usdcUsd } = await networkHelpers.loadFixture(depegStack);
+      await deployed(s);
+      await networkHelpers.time.increase(HEARTBEAT + 1);
+      await (await s.oracle.updateAnswer(3_000_00000000n)).wait(); // the ETH/USD feed stays fresh
+      await s.fund(s.users[3], usdc(1_000));
+      await expect(
+        s.vault.connect(s.users[3])["deposit(uint256,address)"](usdc(1_000), s.users[3].address),
+      ).to.be.revertedWithCustomError(s.vault, "OracleStalePrice");
+      await (await usdcUsd.updateAnswer(100_000_000n)).wait();
+      await (await s.vault.connect(s.users[3])["deposit(uint256,address)"](usdc(1_000), s.users[3].address)).wait();
+    });
+
+    it("an answer pinned at the aggregator's minimum (a crash it stopped tracking) is refused", async function () {
+      const s = await networkHelpers.loadFixture(fixture);
+      // ETH/USD with the bounds of an OCR aggregator: [$2,000, $10,000].
+      const bounded = await ethers.deployContract("BoundedAggregatorMock", [
+        8,
+        3_000_00000000n,
+        2_000_00000000n,
+        10_000_00000000n,
+      ]);
+      const vault = await (
+        await vaultFactory(ethers, s.vaultLibraries)
+      ).deploy({
+        asset: s.addresses.usdc,
+        spotToken: s.addresses.weth,
+        spotVenue: s.addresses.venue,
+        perpVenue: await (await ethers.deployContract("PerpMarketAdapter", [await s.market.getAddress()])).getAddress(),
+        feed: {
+          aggregator: await bounded.getAddress(),
+          heartbeat: HEARTBEAT,
+          sequencerUptimeFeed: ethers.ZeroAddress,
+          sequencerGracePeriod: 0,
+        },
+        assetFeed: NO_ASSET_FEED,
+        admin: s.admin.address,
+        guardian: s.guardian.address,
+        name: "bounded",
+        symbol: "b",
+        bands: DEFAULT_BANDS,
+        strategy: DEFAULT_STRATEGY,
+        depositCap: usdc(100_000_000),
+      });
+      const adapter = await ethers.getContractAt("PerpMarketAdapter", await vault.perpVenue());
+      await (await adapter.bindVault(await vault.getAddress())).wait();
+      const [alice] = s.users;
+      await (await s.usdc.mint(alice.address, usdc(200_000))).wait();
+      await (await s.usdc.connect(alice).approve(await vault.getAddress(), ethers.MaxUint256)).wait();
+      await (await vault.connect(alice)["deposit(uint256,address)"](usdc(100_000), alice.address)).wait();
+      await (await vault.rebalance()).wait();
+
+      // The market crashes to $1,500; the aggregator reports its floor.
+      await (await bounded.updateAnswer(2_000_00000000n)).wait();
+      await s.setPrice(price(1_500));
+      await expect(vault.connect(alice)["deposit(uint256,address)"](usdc(1_000), alice.address))
+        .to.be.revertedWithCustomError(vault, "OraclePricePinned")
+        .withArgs(await bounded.getAddress(), 2_000_00000000n, 2_000_00000000n, 10_000_00000000n);
+      await expect(vault.totalAssets()).to.be.revertedWithCustomError(vault, "OraclePricePinned");
+      // One unit inside the bound is a price again.
+      await (await bounded.updateAnswer(2_000_00000001n)).wait();
+      expect(await vault.totalAssets()).to.be.greaterThan(0n);
+      // And at the maximum too.
+      await (await bounded.updateAnswer(10_000_00000000n)).wait();
+      await expect(vault.totalAssets()).to.be.revertedWithCustomError(vault, "OraclePricePinned");
+    });
+
+    it("OracleLib reads the bounds from the proxy's aggregator, and none from a feed without them", async function () {
+      const harness = await ethers.deployContract("OracleLibHarness");
+      const plain = await ethers.deployContract("MockV3Aggregator", [8, 3_000_00000000n]);
+      expect(await harness.answerBounds(await plain.getAddress())).to.deep.equal([0n, 0n]);
+      const bounded = await ethers.deployContract("BoundedAggregatorMock", [8, 1n, 1n, 100n]);
+      expect(await harness.answerBounds(await bounded.getAddress())).to.deep.equal([1n, 100n]);
+      await expect(harness.readPriceWadBounded(await bounded.getAddress(), HEARTBEAT)).to.be.revertedWithCustomError(
+        harness,
+        "OraclePricePinned",
+      );
+      await (await bounded.updateAnswer(99n)).wait();
+      expect(await harness.readPriceWadBounded(await bounded.getAddress(), HEARTBEAT)).to.equal(99n * 10n ** 10n);
+      expect(await harness.inQuoteToken(price(3_000), 95n * 10n ** 16n)).to.equal(
+        (price(3_000) * 10n ** 18n) / (95n * 10n ** 16n),
+      );
     });
   });
 });
