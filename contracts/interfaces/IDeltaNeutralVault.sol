@@ -149,6 +149,10 @@ interface IDeltaNeutralVault is IERC4626 {
     error SpotOutputTooLow(uint256 received, uint256 minimum);
     /// @notice The perp venue has an order waiting for execution; trading must wait.
     error VenueOrderPending();
+    /// @notice The perp venue can pay only `payableEquity` of the account's `equity` (e.g. its
+    /// pool is in deficit): the vault counts what it can pay, takes no deposits, trades nothing
+    /// and pays exits from idle only, at that value, until the venue can pay again.
+    error VenueImpaired(uint256 equity, uint256 payableEquity);
     /// @notice A parameter is outside its hard bounds (the name says which).
     error ParameterOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max);
     /// @notice A setter was called with the value already set.

@@ -39,6 +39,8 @@ library VaultMath {
     /// @param venueOrderPending The perp venue has an asynchronous order waiting.
     /// @param supply Share supply the books are divided by: minted shares plus, in views, the fee
     /// shares owed but not yet minted.
+    /// @param venueImpaired The perp venue can pay less than the account's equity (see
+    /// IPerpVenueSolvency); perpEquity is then what it can pay.
     struct Snapshot {
         uint256 price;
         uint256 idle;
@@ -52,6 +54,7 @@ library VaultMath {
         uint256 totalAssets;
         bool venueOrderPending;
         uint256 supply;
+        bool venueImpaired;
     }
 
     /// @notice What the fee accrual needs to know.
