@@ -12,7 +12,7 @@ import {OracleLib} from "./OracleLib.sol";
 /// in asset units unless named otherwise; ratios are in bps.
 library VaultMath {
     uint256 internal constant BPS = 10_000;
-    uint256 internal constant WAD = 1e18;
+    uint256 internal constant WAD = OracleLib.WAD;
     /// @notice Asset units of rounding an unwind may show on the books besides its trading cost.
     uint256 internal constant UNWIND_ROUNDING_UNITS = 4;
     /// @notice Largest trade, in bps of NAV, a rebalance skips as too small to matter: a quarter
