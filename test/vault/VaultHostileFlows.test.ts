@@ -33,6 +33,12 @@ const frozenFixture = vaultStackFixture(frozen.ethers);
  */
 const near = (a: bigint, b: bigint) => (a > b ? a - b : b - a) * 1_000_000n <= b;
 
+/**
+ * Gas limit for transactions pinned to an earlier timestamp: an estimate made at another
+ * timestamp (funding accrued or not) can fall short.
+ */
+const GAS = { gasLimit: 5_000_000n };
+
 /** The next transaction on the frozen chain runs at the timestamp the last view saw. */
 async function sameTimestamp() {
   await frozen.networkHelpers.time.setNextBlockTimestamp(await frozen.networkHelpers.time.latest());
@@ -109,17 +115,19 @@ describe("DeltaNeutralVault: hostile flows", function () {
         // The preview shows the entry charge; the deposit mints exactly that.
         const preview = await s.vault.previewDeposit(cash);
         await sameTimestamp();
-        await (await s.vault.connect(attacker)["deposit(uint256,address)"](cash, attacker.address)).wait();
+        await (await s.vault.connect(attacker)["deposit(uint256,address)"](cash, attacker.address, GAS)).wait();
         expect(near(await s.vault.balanceOf(attacker.address), preview)).to.equal(true);
         // The deposit breaches the hard idle band: the attacker itself forces the deployment.
         expect((await s.vault.vaultState()).tier).to.equal(Tier.Hard);
         // The whole cycle happens in one instant, as inside one flash-loaned transaction.
         await sameTimestamp();
-        await (await s.vault.connect(attacker).rebalance()).wait();
+        await (await s.vault.connect(attacker).rebalance(GAS)).wait();
         const shares = await s.vault.balanceOf(attacker.address);
         await sameTimestamp();
         await (
-          await s.vault.connect(attacker)["redeem(uint256,address,address)"](shares, attacker.address, attacker.address)
+          await s.vault
+            .connect(attacker)
+            ["redeem(uint256,address,address)"](shares, attacker.address, attacker.address, GAS)
         ).wait();
       }
       const attackerCost = loan - (await s.usdc.balanceOf(attacker.address));
@@ -348,14 +356,18 @@ describe("DeltaNeutralVault: hostile flows", function () {
       expect(aliceFee > usdc(480) && aliceFee < usdc(500), `alice's fee ${aliceFee}`).to.equal(true);
       await sameTimestamp();
       await (
-        await s.vault.connect(alice)["withdraw(uint256,address,address)"](maxWithdraw, alice.address, alice.address)
+        await s.vault
+          .connect(alice)
+          ["withdraw(uint256,address,address)"](maxWithdraw, alice.address, alice.address, GAS)
       ).wait();
 
       const shares = await s.vault.balanceOf(bob.address);
       const preview = await s.vault.previewRedeem(shares);
       const before = await s.usdc.balanceOf(bob.address);
       await sameTimestamp();
-      await (await s.vault.connect(bob)["redeem(uint256,address,address)"](shares, bob.address, bob.address)).wait();
+      await (
+        await s.vault.connect(bob)["redeem(uint256,address,address)"](shares, bob.address, bob.address, GAS)
+      ).wait();
       expect(near((await s.usdc.balanceOf(bob.address)) - before, preview)).to.equal(true);
       const bobFee = bobBefore - preview;
       expect(bobFee > usdc(480) && bobFee < usdc(500), `bob's fee ${bobFee}`).to.equal(true);
