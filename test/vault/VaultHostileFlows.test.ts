@@ -390,6 +390,17 @@ describe("DeltaNeutralVault: hostile flows", function () {
       expect(await s.vault.maxMint(s.users[0].address)).to.equal(ethers.MaxUint256);
     });
 
+    it("with a stale oracle every max* reports 0 (every flow reverts then) instead of reverting", async function () {
+      const s = await networkHelpers.loadFixture(fixture);
+      const { alice } = await deployed(s);
+      await networkHelpers.time.increase(HEARTBEAT + 1);
+      await expect(s.vault.totalAssets()).to.be.revertedWithCustomError(s.vault, "OracleStalePrice");
+      expect(await s.vault.maxDeposit(alice.address)).to.equal(0n);
+      expect(await s.vault.maxMint(alice.address)).to.equal(0n);
+      expect(await s.vault.maxWithdraw(alice.address)).to.equal(0n);
+      expect(await s.vault.maxRedeem(alice.address)).to.equal(0n);
+    });
+
     it("with a cap, maxMint is honoured: minting it fits, one more share does not", async function () {
       const s = await networkHelpers.loadFixture(fixture);
       await depositFor(s, s.users[0], usdc(1_000));
