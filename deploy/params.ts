@@ -33,7 +33,7 @@ export const VAULT_BOUNDS = {
   MIN_LEVERAGE_BPS: 10_000,
   MAX_LEVERAGE_BPS: 50_000,
   MAX_IDLE_BUFFER_BPS: 3_000,
-  MIN_SLIPPAGE_BPS: 1,
+  MIN_SLIPPAGE_BPS: 30,
   MAX_SLIPPAGE_BPS: 300,
   MIN_REBALANCE_COST_BPS: 1,
   MAX_REBALANCE_COST_BPS: 300,
@@ -239,7 +239,7 @@ function checkStrategy(s: Common["strategy"], ctx: z.RefinementCtx): boolean {
   };
   check("targetLeverageBps", B.MIN_LEVERAGE_BPS, B.MAX_LEVERAGE_BPS, "perp leverage between 1x and 5x");
   check("idleBufferBps", 0, B.MAX_IDLE_BUFFER_BPS, "idle buffer at most 30%");
-  check("maxSlippageBps", B.MIN_SLIPPAGE_BPS, B.MAX_SLIPPAGE_BPS, "slippage limit between 0.01% and 3%");
+  check("maxSlippageBps", B.MIN_SLIPPAGE_BPS, B.MAX_SLIPPAGE_BPS, "slippage limit between 0.3% and 3%");
   check(
     "maxRebalanceCostBps",
     B.MIN_REBALANCE_COST_BPS,

@@ -399,7 +399,7 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         s.oi = _oi;
         s.ledger = _ledger;
         s.claims = _claims;
-        (uint256 price, uint256 updatedAt) = OracleLib.readPriceWadAndTime(feed(), _feedDecimals);
+        (uint256 price, uint256 updatedAt) = OracleLib.readPriceWadAndTime(feed(), _feedDecimals, 0, 0);
         s.ctx.price = price;
         s.ctx.updatedAt = updatedAt;
         s.ctx.divisor = _quoteDivisor;

@@ -19,6 +19,7 @@ import {
   type ResolvedNetwork,
 } from "../../deploy/params.js";
 import { addressesFile, planDeployment, ROOT, writeAddressesFile } from "../../deploy/lib/deployStack.js";
+import { NO_ASSET_FEED, vaultFactory } from "../../deploy/lib/vaultLibraries.js";
 import {
   deploySwapRouter02,
   deployUniswapV3,
@@ -142,8 +143,11 @@ describe("Deployment: LocalStack Ignition module", function () {
     const amount = 1_000_000n * 10n ** 6n;
     await (await s.usdc.mint(user.address, amount)).wait();
     await (await (s.usdc.connect(user) as Contract).approve(await s.vault.getAddress(), amount)).wait();
-    await (await (s.vault.connect(user) as Contract).deposit(amount, user.address)).wait();
-    expect(await s.vault.balanceOf(user.address)).to.equal(amount * 10n ** 6n);
+    const shares = await (s.vault as Contract).previewDeposit(amount);
+    await (await (s.vault.connect(user) as Contract)["deposit(uint256,address)"](amount, user.address)).wait();
+    expect(await s.vault.balanceOf(user.address)).to.equal(shares);
+    // Virtual shares (10^6 per asset unit) on what is left after the entry charge (95 bps here).
+    expect(shares).to.equal((amount - 9_500_000_001n) * 10n ** 6n);
     let st = await s.vault.vaultState();
     expect([st.band, st.tier]).to.deep.equal([Band.Idle, Tier.Hard]);
 
@@ -654,6 +658,7 @@ describe("Deployment: the validator agrees with the contracts at every bound it 
     ["bands", "idleHardBps", 5_000, 5_001],
     ["strategy", "idleBufferBps", 3_000, 3_001],
     ["strategy", "maxSlippageBps", 300, 301],
+    ["strategy", "maxSlippageBps", 30, 29],
     ["strategy", "maxRebalanceCostBps", 300, 301],
     ["strategy", "maxRebalanceCostBps", 1, 0],
     ["strategy", "minRebalanceInterval", 86_400, 86_401],
@@ -682,7 +687,7 @@ describe("Deployment: the validator agrees with the contracts at every bound it 
   for (const [group, field, ok, bad] of VAULT_CASES) {
     it(`${group}.${field}: ${ok} passes both, ${bad} fails both`, async function () {
       const s = await networkHelpers.loadFixture(localStack);
-      const factory = await ethers.getContractFactory("DeltaNeutralVault");
+      const factory = await vaultFactory(ethers);
       const [deployer] = await ethers.getSigners();
       const config = (value: number) => ({
         asset: s.usdc,
@@ -690,6 +695,7 @@ describe("Deployment: the validator agrees with the contracts at every bound it 
         spotVenue: s.spotVenue,
         perpVenue: s.perpAdapter,
         feed: { aggregator: s.oracle, heartbeat: 3600, sequencerUptimeFeed: ZeroAddress, sequencerGracePeriod: 0 },
+        assetFeed: NO_ASSET_FEED,
         admin: deployer.address,
         guardian: ZeroAddress,
         name: "v",
