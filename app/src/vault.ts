@@ -1,0 +1,207 @@
+/**
+ * Every call the page makes to the vault, its asset and its price feed goes through here, with
+ * ABIs from the compiled artifacts. Writes are simulated on the read node first, so a revert is
+ * explained before the wallet asks for a signature.
+ */
+import abis from "virtual:stack-abis";
+import { Contract, ZeroAddress, type ContractTransactionResponse, type JsonRpcProvider, type Signer } from "ethers";
+
+/** `vaultState()` as a plain object keyed by the ABI's field names (appended fields included). */
+export type VaultState = {
+  totalAssets: bigint;
+  totalSupply: bigint;
+  sharePrice: bigint;
+  price: bigint;
+  spotQty: bigint;
+  shortQty: bigint;
+  perpEquity: bigint;
+  marginRatioBps: bigint;
+  deltaBps: bigint;
+  idle: bigint;
+  idleBps: bigint;
+  band: bigint;
+  tier: bigint;
+  secondsSinceRebalance: bigint;
+  nextKeeperRebalanceAt: bigint;
+  paused: boolean;
+} & Record<string, unknown>;
+
+export type Bands = Record<
+  | "deltaSoftBps"
+  | "deltaHardBps"
+  | "minMarginRatioSoftBps"
+  | "minMarginRatioHardBps"
+  | "maxMarginRatioSoftBps"
+  | "maxMarginRatioHardBps"
+  | "idleSoftBps"
+  | "idleHardBps",
+  bigint
+>;
+
+export interface VaultMeta {
+  name: string;
+  shareSymbol: string;
+  shareDecimals: number;
+  assetSymbol: string;
+  assetDecimals: number;
+  maxSlippageBps: bigint;
+}
+
+export interface Account {
+  assetBalance: bigint;
+  allowance: bigint;
+  shares: bigint;
+  /** Each is undefined when the vault cannot price its books (e.g. a stale feed). */
+  value?: bigint;
+  maxDeposit?: bigint;
+  maxWithdraw?: bigint;
+}
+
+export interface HistoryPoint {
+  block: number;
+  timestamp: number;
+  /** Assets per whole share, asset units. */
+  sharePrice: bigint;
+  /** Feed answer, feed decimals. */
+  feedAnswer: bigint;
+}
+
+export interface FeedRound {
+  answer: bigint;
+  updatedAt: bigint;
+  decimals: number;
+}
+
+const orUndefined = async <T>(p: Promise<T>): Promise<T | undefined> => p.catch(() => undefined);
+
+export function createVaultClient(reader: JsonRpcProvider, addresses: { vault: string; usdc: string; oracle: string }) {
+  const vault = new Contract(addresses.vault, abis.vault as never[], reader);
+  const asset = new Contract(addresses.usdc, abis.token as never[], reader);
+  const feed = new Contract(addresses.oracle, abis.aggregator as never[], reader);
+
+  async function meta(): Promise<VaultMeta> {
+    const [name, shareSymbol, shareDecimals, assetSymbol, assetDecimals, strategy] = await Promise.all([
+      vault.name(),
+      vault.symbol(),
+      vault.decimals(),
+      asset.symbol(),
+      asset.decimals(),
+      vault.strategy(),
+    ]);
+    return {
+      name,
+      shareSymbol,
+      shareDecimals: Number(shareDecimals),
+      assetSymbol,
+      assetDecimals: Number(assetDecimals),
+      maxSlippageBps: strategy.maxSlippageBps,
+    };
+  }
+
+  async function state(blockTag?: number): Promise<VaultState> {
+    const s = await vault.vaultState(blockTag === undefined ? {} : { blockTag });
+    return s.toObject() as VaultState;
+  }
+
+  async function bands(): Promise<Bands> {
+    return (await vault.bands()).toObject() as Bands;
+  }
+
+  async function feedRound(): Promise<FeedRound> {
+    const [round, decimals] = await Promise.all([feed.latestRoundData(), feed.decimals()]);
+    return { answer: round.answer, updatedAt: round.updatedAt, decimals: Number(decimals) };
+  }
+
+  async function account(owner: string): Promise<Account> {
+    const [assetBalance, allowance, shares, maxDeposit, maxWithdraw] = await Promise.all([
+      asset.balanceOf(owner),
+      asset.allowance(owner, addresses.vault),
+      vault.balanceOf(owner),
+      orUndefined<bigint>(vault.maxDeposit(owner)),
+      orUndefined<bigint>(vault.maxWithdraw(owner)),
+    ]);
+    const value = await orUndefined<bigint>(vault.convertToAssets(shares));
+    return { assetBalance, allowance, shares, value, maxDeposit, maxWithdraw };
+  }
+
+  const maxDeposit = (receiver = ZeroAddress): Promise<bigint> => vault.maxDeposit(receiver);
+  const depositCap = (): Promise<bigint> => vault.depositCap();
+  const previewDeposit = (assets: bigint): Promise<bigint> => vault.previewDeposit(assets);
+  const previewWithdraw = (assets: bigint): Promise<bigint> => vault.previewWithdraw(assets);
+  const previewRedeem = (shares: bigint): Promise<bigint> => vault.previewRedeem(shares);
+  const convertToAssets = (shares: bigint): Promise<bigint> => vault.convertToAssets(shares);
+
+  /** Share price and feed answer at each block where the vault emitted an event (newest `limit`). */
+  async function history(fromBlock: number, toBlock: number, limit = 60): Promise<HistoryPoint[]> {
+    const logs = await vault.queryFilter("*", fromBlock, toBlock);
+    const wanted = new Set(["Deposit", "Withdraw", "Rebalanced", "Unwound", "EmergencyUnwound"]);
+    const blocks = [
+      ...new Set(logs.filter((l) => "eventName" in l && wanted.has(l.eventName)).map((l) => l.blockNumber)),
+    ].slice(-limit);
+    const points = await Promise.all(
+      blocks.map(async (block) => {
+        try {
+          const [s, round, header] = await Promise.all([
+            state(block),
+            feed.latestRoundData({ blockTag: block }),
+            reader.getBlock(block),
+          ]);
+          return { block, timestamp: header?.timestamp ?? 0, sharePrice: s.sharePrice, feedAnswer: round.answer };
+        } catch {
+          return undefined; // the vault could not price itself at that block (stale feed)
+        }
+      }),
+    );
+    return points.filter((p): p is HistoryPoint => p !== undefined);
+  }
+
+  /**
+   * Simulates `method` as the signer on the read node; `accept` may refuse the simulated result
+   * (a bound the user set); only then does the wallet sign.
+   */
+  async function send(
+    signer: Signer,
+    target: Contract,
+    method: string,
+    args: unknown[],
+    accept: (simulated: bigint) => boolean = () => true,
+  ): Promise<ContractTransactionResponse> {
+    const from = await signer.getAddress();
+    const simulated = (await target.getFunction(method).staticCall(...args, { from })) as bigint;
+    if (!accept(simulated)) throw new BoundError(simulated);
+    return (await (target.connect(signer) as Contract).getFunction(method)(...args)) as ContractTransactionResponse;
+  }
+
+  // Until the vault has ERC-5143 overloads, the user's bound is checked on the simulated result
+  // just before signing (the chain can still move between simulation and mining).
+  return {
+    meta,
+    state,
+    bands,
+    feedRound,
+    account,
+    maxDeposit,
+    depositCap,
+    previewDeposit,
+    previewWithdraw,
+    previewRedeem,
+    convertToAssets,
+    history,
+    approve: (signer: Signer, amount: bigint) => send(signer, asset, "approve", [addresses.vault, amount]),
+    deposit: (signer: Signer, assets: bigint, receiver: string, minShares: bigint) =>
+      send(signer, vault, "deposit(uint256,address)", [assets, receiver], (s) => s >= minShares),
+    withdraw: (signer: Signer, assets: bigint, owner: string, maxShares: bigint) =>
+      send(signer, vault, "withdraw(uint256,address,address)", [assets, owner, owner], (s) => s <= maxShares),
+    redeem: (signer: Signer, shares: bigint, owner: string, minAssets: bigint) =>
+      send(signer, vault, "redeem(uint256,address,address)", [shares, owner, owner], (a) => a >= minAssets),
+  };
+}
+
+/** The simulated result fell outside the bound the user accepted. */
+export class BoundError extends Error {
+  constructor(readonly simulated: bigint) {
+    super("the simulated result is outside the bound you accepted");
+  }
+}
+
+export type VaultClient = ReturnType<typeof createVaultClient>;

@@ -1,0 +1,364 @@
+/**
+ * The deposit and withdraw forms. Every input is checked before anything is signed (empty, zero,
+ * not a number, too many decimals, above the balance or the vault's `max*`); the ERC-4626
+ * preview, the minimum the user accepts and any exit cost are shown before the wallet opens.
+ */
+import type { JsonRpcProvider, Signer, TransactionReceipt } from "ethers";
+import type { RevertDecoder } from "../revert.js";
+import {
+  atLeast,
+  atMost,
+  exactAmount,
+  formatAmount,
+  formatBps,
+  parseTolerance,
+  validateAmount,
+  type Limit,
+} from "../units.js";
+import type { VaultClient, VaultMeta } from "../vault.js";
+import { startActivity, type ActivityEntry } from "./activity.js";
+import { byId } from "./dom.js";
+import type { Snapshot } from "./panels.js";
+
+export interface FormContext {
+  meta: VaultMeta;
+  client: VaultClient;
+  decoder: RevertDecoder;
+  reader: JsonRpcProvider;
+  snapshot(): Snapshot | undefined;
+  /** Why each form is closed now (no wallet, wrong chain, paused, stale feed, cap), if it is. */
+  blocked(): { deposit?: string; withdraw?: string };
+  signer(): Promise<{ signer: Signer; address: string }>;
+  /** Re-reads the chain after a transaction. */
+  refresh(): Promise<void>;
+}
+
+interface Step {
+  label: string;
+  send(): Promise<{ hash: string }>;
+}
+
+interface FormParts {
+  form: HTMLFormElement;
+  amount: HTMLInputElement;
+  tolerance: HTMLInputElement;
+  max: HTMLButtonElement;
+  error: HTMLElement;
+  preview: HTMLElement;
+  submit: HTMLButtonElement;
+  disabled: HTMLElement;
+}
+
+function parts(prefix: string): FormParts {
+  return {
+    form: byId<HTMLFormElement>(`${prefix}-form`),
+    amount: byId<HTMLInputElement>(`${prefix}-amount`),
+    tolerance: byId<HTMLInputElement>(`${prefix}-tolerance`),
+    max: byId<HTMLButtonElement>(`${prefix}-max`),
+    error: byId(`${prefix}-error`),
+    preview: byId(`${prefix}-preview`),
+    submit: byId<HTMLButtonElement>(`${prefix}-submit`),
+    disabled: byId(`${prefix}-disabled`),
+  };
+}
+
+function lines(el: HTMLElement, texts: string[]) {
+  el.replaceChildren(
+    ...texts.map((t) => {
+      const p = document.createElement("p");
+      p.textContent = t;
+      return p;
+    }),
+  );
+}
+
+async function waitMined(reader: JsonRpcProvider, hash: string): Promise<TransactionReceipt> {
+  const receipt = await reader.waitForTransaction(hash, 1, 120_000);
+  if (!receipt) throw new Error("no receipt after two minutes: check your wallet's activity");
+  return receipt;
+}
+
+/**
+ * A form's life: `plan` turns the inputs into steps (or an error); submit runs the steps one by
+ * one, each with its own activity entry, and stops at the first failure.
+ */
+function wireForm(
+  ctx: FormContext,
+  p: FormParts,
+  blockedReason: () => string | undefined,
+  plan: () => Promise<{ steps: Step[]; preview: string[]; submitLabel: string } | { error: string } | undefined>,
+  maxValue: () => string | undefined,
+) {
+  let seq = 0;
+  let busy = false;
+  let ready: Step[] | undefined;
+
+  async function update(showEmpty = false) {
+    const mine = ++seq;
+    ready = undefined;
+    const reason = blockedReason();
+    p.disabled.hidden = reason === undefined;
+    p.disabled.textContent = reason ?? "";
+    for (const el of [p.amount, p.tolerance, p.max]) el.disabled = reason !== undefined || busy;
+    p.submit.disabled = reason !== undefined || busy;
+    if (reason !== undefined) {
+      p.error.textContent = "";
+      p.preview.replaceChildren();
+      return;
+    }
+    if (p.amount.value.trim() === "" && !showEmpty) {
+      p.error.textContent = "";
+      p.preview.replaceChildren();
+      return;
+    }
+    const result = await plan();
+    if (mine !== seq || result === undefined) return;
+    if ("error" in result) {
+      p.error.textContent = result.error;
+      p.amount.setAttribute("aria-invalid", "true");
+      p.preview.replaceChildren();
+      return;
+    }
+    p.amount.removeAttribute("aria-invalid");
+    p.error.textContent = "";
+    lines(p.preview, result.preview);
+    p.submit.textContent = result.submitLabel;
+    ready = result.steps;
+  }
+
+  async function run(steps: Step[]) {
+    busy = true;
+    await update();
+    let entry: ActivityEntry | undefined;
+    try {
+      for (const step of steps) {
+        entry = startActivity(step.label);
+        const tx = await step.send();
+        entry.pending(tx.hash);
+        const receipt = await waitMined(ctx.reader, tx.hash);
+        if (receipt.status !== 1) throw new Error(`the transaction reverted on-chain (block ${receipt.blockNumber})`);
+        entry.mined(receipt.blockNumber);
+      }
+      p.amount.value = "";
+    } catch (err) {
+      const sentence = ctx.decoder.explain(err).sentence;
+      entry?.failed(sentence);
+      busy = false;
+      await update();
+      p.error.textContent = sentence;
+      return;
+    }
+    busy = false;
+    await ctx.refresh();
+  }
+
+  p.amount.addEventListener("input", () => void update());
+  p.tolerance.addEventListener("input", () => void update());
+  p.max.addEventListener("click", () => {
+    const v = maxValue();
+    if (v !== undefined) {
+      p.amount.value = v;
+      void update();
+    }
+  });
+  p.form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    if (busy) return;
+    void (async () => {
+      if (!ready) await update(true);
+      if (ready) await run(ready);
+    })();
+  });
+  return { update: () => update() };
+}
+
+export function setupForms(ctx: FormContext) {
+  const { meta, client } = ctx;
+  const assets = (v: bigint) => `${formatAmount(v, meta.assetDecimals, meta.assetDecimals)} ${meta.assetSymbol}`;
+  const shares = (v: bigint) => `${formatAmount(v, meta.shareDecimals, 6)} ${meta.shareSymbol}`;
+  const explain = (err: unknown) => ({ error: ctx.decoder.explain(err).sentence });
+
+  const tolerance = (input: HTMLInputElement) => parseTolerance(input.value);
+
+  // Deposit --------------------------------------------------------------------------------
+  const dp = parts("deposit");
+  const deposit = wireForm(
+    ctx,
+    dp,
+    () => ctx.blocked().deposit,
+    async () => {
+      const account = ctx.snapshot()?.account;
+      if (!account) return undefined;
+      const limits: Limit[] = [
+        { value: account.assetBalance, describe: `your balance of ${assets(account.assetBalance)}` },
+      ];
+      if (account.maxDeposit !== undefined)
+        limits.push({
+          value: account.maxDeposit,
+          describe: `what the vault accepts now, ${assets(account.maxDeposit)} (its deposit cap)`,
+        });
+      const parsed = validateAmount(dp.amount.value, meta.assetDecimals, meta.assetSymbol, limits);
+      if (!parsed.ok) return { error: parsed.reason };
+      const tol = tolerance(dp.tolerance);
+      if (!tol.ok) return { error: tol.reason };
+      const amount = parsed.value;
+      let preview: bigint;
+      try {
+        preview = await client.previewDeposit(amount);
+      } catch (err) {
+        return explain(err);
+      }
+      const minShares = atLeast(preview, tol.bps);
+      const needsApproval = account.allowance < amount;
+      const steps: Step[] = [];
+      const text = [
+        `You receive ${shares(preview)} for ${assets(amount)} (previewDeposit).`,
+        `You accept at least ${shares(minShares)} (${formatBps(tol.bps)} tolerance).`,
+        "Deposits sit idle until the next rebalance puts them to work.",
+      ];
+      if (needsApproval) {
+        text.push(`First your wallet approves the vault to spend exactly ${assets(amount)}.`);
+        steps.push({
+          label: `Approve ${assets(amount)}`,
+          send: async () => client.approve((await ctx.signer()).signer, amount),
+        });
+      }
+      steps.push({
+        label: `Deposit ${assets(amount)}`,
+        send: async () => {
+          const { signer, address } = await ctx.signer();
+          return client.deposit(signer, amount, address, minShares);
+        },
+      });
+      return { steps, preview: text, submitLabel: needsApproval ? "Approve and deposit" : "Deposit" };
+    },
+    () => {
+      const a = ctx.snapshot()?.account;
+      if (!a) return undefined;
+      const cap = a.maxDeposit ?? a.assetBalance;
+      return exactAmount(cap < a.assetBalance ? cap : a.assetBalance, meta.assetDecimals);
+    },
+  );
+
+  // Withdraw / redeem -----------------------------------------------------------------------
+  const wp = parts("withdraw");
+  const mode = () =>
+    (document.querySelector<HTMLInputElement>('input[name="withdraw-mode"]:checked')?.value ?? "withdraw") as
+      "withdraw" | "redeem";
+  const amountLabel = byId("withdraw-amount-label");
+  const setLabels = () => {
+    amountLabel.textContent = mode() === "withdraw" ? `Amount (${meta.assetSymbol})` : `Shares (${meta.shareSymbol})`;
+    wp.submit.textContent = mode() === "withdraw" ? "Withdraw" : "Redeem";
+  };
+  const exitLines = (value: bigint, paid: bigint, idle: bigint): string[] => {
+    if (value <= idle) return ["Paid from idle cash: no unwind and no exit cost."];
+    const cost = value > paid ? value - paid : 0n;
+    return [
+      `Idle cash is ${assets(idle)}, less than this exit: the vault unwinds positions pro rata for the rest (sells spot, reduces the short, frees margin).`,
+      `Exit cost: up to ${assets(cost)}${value > 0n ? ` (${formatBps((cost * 10_000n) / value)} of the value)` : ""}, the worst case at the vault's ${formatBps(meta.maxSlippageBps)} slippage bound. You pay the measured cost, never more.`,
+    ];
+  };
+  const withdraw = wireForm(
+    ctx,
+    wp,
+    () => ctx.blocked().withdraw,
+    async () => {
+      const snap = ctx.snapshot();
+      const account = snap?.account;
+      if (!snap?.state || !account) return undefined;
+      const idle = snap.state.idle;
+      const tol = tolerance(wp.tolerance);
+      if (mode() === "withdraw") {
+        const limits: Limit[] = [];
+        if (account.value !== undefined)
+          limits.push({ value: account.value, describe: `your position's value, ${assets(account.value)}` });
+        if (account.maxWithdraw !== undefined)
+          limits.push({
+            value: account.maxWithdraw,
+            describe: `the most you can withdraw now, ${assets(account.maxWithdraw)} (your value after the worst-case exit cost)`,
+          });
+        const parsed = validateAmount(wp.amount.value, meta.assetDecimals, meta.assetSymbol, limits);
+        if (!parsed.ok) return { error: parsed.reason };
+        if (!tol.ok) return { error: tol.reason };
+        const amount = parsed.value;
+        let burn: bigint, burnValue: bigint;
+        try {
+          burn = await client.previewWithdraw(amount);
+          burnValue = await client.convertToAssets(burn);
+        } catch (err) {
+          return explain(err);
+        }
+        const raw = atMost(burn, tol.bps);
+        const maxShares = raw > account.shares ? account.shares : raw;
+        return {
+          preview: [
+            `You receive ${assets(amount)} and burn ${shares(burn)} (previewWithdraw).`,
+            `You accept burning at most ${shares(maxShares)} (${formatBps(tol.bps)} tolerance).`,
+            ...exitLines(amount > idle ? burnValue : amount, amount, idle),
+          ],
+          submitLabel: "Withdraw",
+          steps: [
+            {
+              label: `Withdraw ${assets(amount)}`,
+              send: async () => {
+                const { signer, address } = await ctx.signer();
+                return client.withdraw(signer, amount, address, maxShares);
+              },
+            },
+          ],
+        };
+      }
+      const parsed = validateAmount(wp.amount.value, meta.shareDecimals, meta.shareSymbol, [
+        { value: account.shares, describe: `your ${shares(account.shares)}` },
+      ]);
+      if (!parsed.ok) return { error: parsed.reason };
+      if (!tol.ok) return { error: tol.reason };
+      const count = parsed.value;
+      let paid: bigint, value: bigint;
+      try {
+        [paid, value] = await Promise.all([client.previewRedeem(count), client.convertToAssets(count)]);
+      } catch (err) {
+        return explain(err);
+      }
+      const minAssets = atLeast(paid, tol.bps);
+      return {
+        preview: [
+          `You redeem ${shares(count)} for ${assets(paid)} (previewRedeem).`,
+          `You accept at least ${assets(minAssets)} (${formatBps(tol.bps)} tolerance).`,
+          ...exitLines(value, paid, idle),
+        ],
+        submitLabel: "Redeem",
+        steps: [
+          {
+            label: `Redeem ${shares(count)}`,
+            send: async () => {
+              const { signer, address } = await ctx.signer();
+              return client.redeem(signer, count, address, minAssets);
+            },
+          },
+        ],
+      };
+    },
+    () => {
+      const a = ctx.snapshot()?.account;
+      if (!a) return undefined;
+      if (mode() === "redeem") return exactAmount(a.shares, meta.shareDecimals);
+      return a.maxWithdraw === undefined ? undefined : exactAmount(a.maxWithdraw, meta.assetDecimals);
+    },
+  );
+  for (const radio of document.querySelectorAll<HTMLInputElement>('input[name="withdraw-mode"]'))
+    radio.addEventListener("change", () => {
+      setLabels();
+      wp.amount.value = "";
+      void withdraw.update();
+    });
+  setLabels();
+  for (const el of document.querySelectorAll(".asset-symbol")) el.textContent = meta.assetSymbol;
+
+  return {
+    update: () => {
+      void deposit.update();
+      void withdraw.update();
+    },
+  };
+}
