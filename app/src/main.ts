@@ -34,10 +34,12 @@ async function boot() {
   let snapshot: Snapshot | undefined;
   let connection: Connection | undefined;
   let walletNotice: Notice | undefined;
+  /** The newest block's time: "ago" in decoded errors is measured on the chain's clock. */
+  let chainNow = BigInt(Math.floor(Date.now() / 1000));
   const decoder = createRevertDecoder(Object.values(abis) as InterfaceAbi[], {
     assets: (v) => `${formatAmount(v, meta.assetDecimals, 2)} ${meta.assetSymbol}`,
     shares: (v) => `${formatAmount(v, meta.shareDecimals, 6)} ${meta.shareSymbol}`,
-    ago: (t) => `${formatDuration((snapshot?.timestamp ?? BigInt(Math.floor(Date.now() / 1000))) - t)} ago`,
+    ago: (t) => `${formatDuration(chainNow - t)} ago`,
   });
 
   byId("vault-name").textContent = `${meta.name} (${meta.shareSymbol})`;
@@ -64,7 +66,10 @@ async function boot() {
     }
     if (!snapshot) return { deposit: "Loading…", withdraw: "Loading…" };
     if (!snapshot.state) {
-      const r = `${snapshot.stateError?.sentence ?? "The vault cannot be read now."}`;
+      const r =
+        snapshot.stateError?.name === "OracleStalePrice"
+          ? "Closed until the price feed updates (see the notice above)."
+          : `The vault cannot be read now: ${snapshot.stateError?.sentence ?? "unknown error"}`;
       return { deposit: r, withdraw: r };
     }
     const out: { deposit?: string; withdraw?: string } = {};
@@ -179,6 +184,7 @@ async function boot() {
   async function readSnapshot(): Promise<Snapshot> {
     const block = await reader.getBlock("latest");
     if (!block) throw new Error("the node returned no block");
+    chainNow = BigInt(block.timestamp);
     const [stateResult, bands, feed, depositCap, maxDeposit, account] = await Promise.all([
       client.state().then(
         (state) => ({ state }),

@@ -146,7 +146,10 @@ export function createRevertDecoder(abis: readonly InterfaceAbi[], units: Units)
       return { name: "UserRejected", sentence: "You rejected the request in your wallet." };
     const data = revertDataOf(err);
     if (data) return decodeData(data);
-    const message = String(e?.shortMessage ?? e?.message ?? err);
+    // ethers wraps a wallet error it cannot classify ("could not coalesce error"): the wallet's
+    // own message, kept under `error`, says more.
+    const inner = (err as { error?: { message?: unknown } })?.error?.message;
+    const message = String(inner ?? e?.shortMessage ?? e?.message ?? err);
     return { sentence: message.length > 300 ? `${message.slice(0, 300)}…` : message };
   }
 

@@ -72,10 +72,19 @@ function lines(el: HTMLElement, texts: string[]) {
   );
 }
 
-async function waitMined(reader: JsonRpcProvider, hash: string): Promise<TransactionReceipt> {
-  const receipt = await reader.waitForTransaction(hash, 1, 120_000);
-  if (!receipt) throw new Error("no receipt after two minutes: check your wallet's activity");
-  return receipt;
+/**
+ * Polls for the receipt. (ethers' waitForTransaction compares it with a block number it may have
+ * cached from just before the mining block, then waits for a next block that a quiet chain may
+ * never produce.)
+ */
+async function waitMined(reader: JsonRpcProvider, hash: string, timeoutMs = 120_000): Promise<TransactionReceipt> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const receipt = await reader.getTransactionReceipt(hash);
+    if (receipt) return receipt;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error("no receipt after two minutes: check your wallet's activity");
 }
 
 /**

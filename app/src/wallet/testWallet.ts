@@ -64,6 +64,9 @@ function createTestWallet(config: TestWalletConfig): Eip1193Provider {
       throw new ProviderError(WalletError.unauthorized, `this wallet cannot sign for ${tx.from}`);
     const request: TransactionRequest = { to: tx.to, data: tx.data, value: tx.value ? getBigInt(tx.value) : 0n };
     if (tx.gas) request.gasLimit = getBigInt(tx.gas);
+    // Asked of the node each time: ethers' provider caches identical reads for a moment, which
+    // would hand two quick transactions the same nonce.
+    request.nonce = Number(await node.send("eth_getTransactionCount", [signer.address, "pending"]));
     try {
       return (await signer.sendTransaction(request)).hash;
     } catch (err) {
