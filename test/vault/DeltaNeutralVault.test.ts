@@ -195,7 +195,9 @@ describe("DeltaNeutralVault: flows and scenarios on the real venues", function (
         const value = await s.vault.convertToAssets(shares);
         const preview = await s.vault.previewRedeem(shares);
         const cash = await s.usdc.balanceOf(user.address);
-        await (await s.vault.connect(user).redeem(shares, user.address, user.address)).wait();
+        await (
+          await s.vault.connect(user)["redeem(uint256,address,address)"](shares, user.address, user.address)
+        ).wait();
         const received = (await s.usdc.balanceOf(user.address)) - cash;
         // Never less than the preview, never more than the shares' value.
         expect(received >= preview, `received ${received} < preview ${preview}`).to.equal(true);
@@ -212,7 +214,7 @@ describe("DeltaNeutralVault: flows and scenarios on the real venues", function (
       await depositFor(s, late, usdc(10_000));
       const shares = await s.vault.balanceOf(late.address);
       const cash = await s.usdc.balanceOf(late.address);
-      await (await s.vault.connect(late).redeem(shares, late.address, late.address)).wait();
+      await (await s.vault.connect(late)["redeem(uint256,address,address)"](shares, late.address, late.address)).wait();
       expect((await s.usdc.balanceOf(late.address)) - cash <= usdc(10_000)).to.equal(true);
     });
 
@@ -223,7 +225,9 @@ describe("DeltaNeutralVault: flows and scenarios on the real venues", function (
       const preview = await s.vault.previewWithdraw(assets);
       const sharesBefore = await s.vault.balanceOf(alice.address);
       const cash = await s.usdc.balanceOf(alice.address);
-      await expect(s.vault.connect(alice).withdraw(assets, alice.address, alice.address)).to.emit(s.vault, "Unwound");
+      await expect(
+        s.vault.connect(alice)["withdraw(uint256,address,address)"](assets, alice.address, alice.address),
+      ).to.emit(s.vault, "Unwound");
       expect((await s.usdc.balanceOf(alice.address)) - cash).to.equal(assets);
       const burned = sharesBefore - (await s.vault.balanceOf(alice.address));
       expect(burned <= preview).to.equal(true);
@@ -237,10 +241,9 @@ describe("DeltaNeutralVault: flows and scenarios on the real venues", function (
       const { alice } = await deployed(s);
       const st = await s.vault.vaultState();
       const assets = st.idle / 2n;
-      await expect(s.vault.connect(alice).withdraw(assets, alice.address, alice.address)).to.not.emit(
-        s.vault,
-        "Unwound",
-      );
+      await expect(
+        s.vault.connect(alice)["withdraw(uint256,address,address)"](assets, alice.address, alice.address),
+      ).to.not.emit(s.vault, "Unwound");
       const after = await s.vault.vaultState();
       expect(after.spotQty).to.equal(st.spotQty);
       expect(after.shortQty).to.equal(st.shortQty);
