@@ -33,11 +33,11 @@ type Sentence = (a: Result, u: Units) => string;
 const SENTENCES: Record<string, Sentence> = {
   // Slippage-protected entry points (IDeltaNeutralVault).
   DepositSharesBelowMin: (a, u) =>
-    `The deposit would give ${u.shares(a.shares)} shares, less than the minimum you accepted (${u.shares(a.minShares)}). The vault's price moved: check the new preview and try again.`,
+    `The deposit would give ${u.shares(a.shares)}, less than the minimum you accepted (${u.shares(a.minShares)}). The vault's price moved: check the new preview and try again.`,
   MintAssetsAboveMax: (a, u) =>
     `Minting would cost ${u.assets(a.assets)}, more than the maximum you accepted (${u.assets(a.maxAssets)}).`,
   WithdrawSharesAboveMax: (a, u) =>
-    `The withdrawal would burn ${u.shares(a.shares)} shares, more than the maximum you accepted (${u.shares(a.maxShares)}). The exit got more expensive: check the new preview.`,
+    `The withdrawal would burn ${u.shares(a.shares)}, more than the maximum you accepted (${u.shares(a.maxShares)}). The exit got more expensive: check the new preview.`,
   RedeemAssetsBelowMin: (a, u) =>
     `The redemption would pay ${u.assets(a.assets)}, less than the minimum you accepted (${u.assets(a.minAssets)}). The exit got more expensive: check the new preview.`,
   // OpenZeppelin ERC-4626 / ERC-20 / Pausable.
@@ -45,10 +45,10 @@ const SENTENCES: Record<string, Sentence> = {
     a.max === 0n
       ? "The vault takes no deposits now (paused or its deposit cap is reached)."
       : `The vault takes at most ${u.assets(a.max)} more before its deposit cap; you asked for ${u.assets(a.assets)}.`,
-  ERC4626ExceededMaxMint: (a, u) => `The vault can mint at most ${u.shares(a.max)} more shares now.`,
+  ERC4626ExceededMaxMint: (a, u) => `The vault can mint at most ${u.shares(a.max)} more now.`,
   ERC4626ExceededMaxWithdraw: (a, u) =>
     `You can withdraw at most ${u.assets(a.max)} now (your shares' value after the worst-case exit cost); you asked for ${u.assets(a.assets)}.`,
-  ERC4626ExceededMaxRedeem: (a, u) => `You hold ${u.shares(a.max)} shares; you asked to redeem ${u.shares(a.shares)}.`,
+  ERC4626ExceededMaxRedeem: (a, u) => `You hold ${u.shares(a.max)}; you asked to redeem ${u.shares(a.shares)}.`,
   ERC20InsufficientBalance: (a) =>
     `The token balance is too small for this transfer (has ${a.balance}, needs ${a.needed} base units).`,
   ERC20InsufficientAllowance: () => "The vault is not approved to move this much of your asset: approve first.",

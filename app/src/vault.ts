@@ -155,25 +155,16 @@ export function createVaultClient(reader: JsonRpcProvider, addresses: { vault: s
     return points.filter((p): p is HistoryPoint => p !== undefined);
   }
 
-  /**
-   * Simulates `method` as the signer on the read node; `accept` may refuse the simulated result
-   * (a bound the user set); only then does the wallet sign.
-   */
-  async function send(
-    signer: Signer,
-    target: Contract,
-    method: string,
-    args: unknown[],
-    accept: (simulated: bigint) => boolean = () => true,
-  ): Promise<ContractTransactionResponse> {
+  /** Simulates `method` as the signer on the read node, so a revert is explained before signing. */
+  async function send(signer: Signer, target: Contract, method: string, args: unknown[]) {
     const from = await signer.getAddress();
-    const simulated = (await target.getFunction(method).staticCall(...args, { from })) as bigint;
-    if (!accept(simulated)) throw new BoundError(simulated);
+    await target.getFunction(method).staticCall(...args, { from });
     return (await (target.connect(signer) as Contract).getFunction(method)(...args)) as ContractTransactionResponse;
   }
 
-  // Until the vault has ERC-5143 overloads, the user's bound is checked on the simulated result
-  // just before signing (the chain can still move between simulation and mining).
+  // The slippage-protected overloads (ERC-5143 style): the vault itself refuses a result outside
+  // the user's bound (DepositSharesBelowMin, WithdrawSharesAboveMax, RedeemAssetsBelowMin).
+  // ethers needs the full signature to pick an overload.
   return {
     meta,
     state,
@@ -189,19 +180,12 @@ export function createVaultClient(reader: JsonRpcProvider, addresses: { vault: s
     history,
     approve: (signer: Signer, amount: bigint) => send(signer, asset, "approve", [addresses.vault, amount]),
     deposit: (signer: Signer, assets: bigint, receiver: string, minShares: bigint) =>
-      send(signer, vault, "deposit(uint256,address)", [assets, receiver], (s) => s >= minShares),
+      send(signer, vault, "deposit(uint256,address,uint256)", [assets, receiver, minShares]),
     withdraw: (signer: Signer, assets: bigint, owner: string, maxShares: bigint) =>
-      send(signer, vault, "withdraw(uint256,address,address)", [assets, owner, owner], (s) => s <= maxShares),
+      send(signer, vault, "withdraw(uint256,address,address,uint256)", [assets, owner, owner, maxShares]),
     redeem: (signer: Signer, shares: bigint, owner: string, minAssets: bigint) =>
-      send(signer, vault, "redeem(uint256,address,address)", [shares, owner, owner], (a) => a >= minAssets),
+      send(signer, vault, "redeem(uint256,address,address,uint256)", [shares, owner, owner, minAssets]),
   };
-}
-
-/** The simulated result fell outside the bound the user accepted. */
-export class BoundError extends Error {
-  constructor(readonly simulated: bigint) {
-    super("the simulated result is outside the bound you accepted");
-  }
 }
 
 export type VaultClient = ReturnType<typeof createVaultClient>;

@@ -52,6 +52,8 @@ describe("Depositor app in headless Chromium", function () {
   let page: Page;
   let distDir: string;
   const outside: string[] = [];
+  /** While set, the page's /rpc answers eth_blockNumber with this block, so it sees no new block. */
+  let frozenBlock: string | undefined;
   const pageErrors: string[] = [];
 
   const usdc = (v: bigint) => `${formatAmount(v, 6, 2)} USDC`;
@@ -122,6 +124,16 @@ describe("Depositor app in headless Chromium", function () {
     });
     page.on("pageerror", (e) => pageErrors.push(e.message));
     await page.addInitScript(REFUSING_WALLET);
+    await page.route(`${server.url}/rpc`, async (route) => {
+      if (frozenBlock === undefined) return route.continue();
+      const response = await route.fetch();
+      const sent = JSON.parse(route.request().postData() ?? "null");
+      const got = JSON.parse(await response.text());
+      const requests: { id: unknown; method: string }[] = Array.isArray(sent) ? sent : [sent];
+      const hold = (r: { id: unknown }) =>
+        requests.find((q) => q.id === r.id)?.method === "eth_blockNumber" ? { ...r, result: frozenBlock } : r;
+      await route.fulfill({ response, body: JSON.stringify(Array.isArray(got) ? got.map(hold) : hold(got)) });
+    });
     await page.goto(server.url);
     await page.waitForSelector("body[data-ready=true]", { timeout: 30_000 });
   });
@@ -339,6 +351,26 @@ describe("Depositor app in headless Chromium", function () {
     await caughtUp();
     await page.waitForSelector('[data-notice="stale-oracle"]', { state: "detached" });
     expect(await page.locator("#deposit-submit").isDisabled()).to.equal(false);
+  });
+
+  it("a deposit whose price moved after the preview is refused by the vault's minimum, and says so", async function () {
+    await fill("#deposit-tolerance", "0");
+    await fill("#deposit-amount", "1000");
+    await waitForText("#deposit-preview", /You accept at least/);
+    // Hold the page on this block, so that its plan (and minimum) is the one the user saw.
+    frozenBlock = await connection.ethers.provider.send("eth_blockNumber", []);
+    await (await local.stack.usdc.mint(local.deployment.vault, 2_000n * USDC)).wait(); // share price up
+    await page.click("#deposit-submit");
+    await waitForText(
+      "#activity",
+      /Deposit 1,000\.00 USDC: failed: The deposit would give [\d,.]+ dnETH, less than the minimum you accepted/,
+    );
+    await waitForText("#deposit-error", /less than the minimum you accepted/);
+    // Approved, not spent: the approval stands for the retry.
+    expect(await local.stack.usdc.allowance(user(), local.deployment.vault)).to.equal(1_000n * USDC);
+    await shot("14-slippage-refused");
+    frozenBlock = undefined;
+    await fill("#deposit-tolerance", "0.5");
   });
 
   it("fits a phone-width screen and called nothing outside its own origin", async function () {
