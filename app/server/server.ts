@@ -129,8 +129,13 @@ export async function startAppServer(options: AppServerOptions): Promise<{ url: 
     void (async () => {
       const path = new URL(req.url ?? "/", "http://localhost").pathname;
       try {
-        if (path === "/rpc" && req.method === "POST")
+        if (path === "/rpc" && req.method === "POST") {
+          // Browsers send a page's own origin; another site posting here is refused.
+          const origin = req.headers.origin;
+          if (origin !== undefined && origin !== `http://${req.headers.host}`)
+            return send(res, 403, "text/plain", "cross-origin JSON-RPC is not served");
           return send(res, 200, TYPES[".json"], await forwardRpc(options.upstreamRpcUrl, await readBody(req)));
+        }
         if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "text/plain", "method not allowed");
         if (path === "/" || path === "/index.html") return send(res, 200, TYPES[".html"], indexHtml);
         if (path === "/app-config.json") return send(res, 200, TYPES[".json"], configJson);

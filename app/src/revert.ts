@@ -157,3 +157,6 @@ export function createRevertDecoder(abis: readonly InterfaceAbi[], units: Units)
 }
 
 export type RevertDecoder = ReturnType<typeof createRevertDecoder>;
+
+/** The error names the table words (a test checks each is an error of the stack's ABIs). */
+export const WORDED_ERRORS: readonly string[] = Object.keys(SENTENCES);

@@ -72,14 +72,14 @@ describe("Depositor app in headless Chromium", function () {
   /** Waits until the page has read the chain's newest block (it refreshes on each block). */
   async function caughtUp() {
     const n = await connection.ethers.provider.getBlockNumber();
-    await page.waitForFunction((b) => Number(document.body.dataset.block ?? -1) >= b, n, { timeout: 15_000 });
+    await page.waitForFunction((b) => Number(document.body.dataset.block ?? -1) >= b, n, { timeout: 30_000 });
   }
   async function waitForText(selector: string, pattern: RegExp) {
     await page.waitForFunction(
       ([sel, src, flags]) =>
         new RegExp(src, flags).test((document.querySelector(sel)?.textContent ?? "").replace(/\s+/g, " ").trim()),
       [selector, pattern.source, pattern.flags] as const,
-      { timeout: 20_000 },
+      { timeout: 30_000 },
     );
   }
   async function fill(selector: string, value: string) {
