@@ -370,7 +370,19 @@ describe("Depositor app in headless Chromium", function () {
     expect(await local.stack.usdc.allowance(user(), local.deployment.vault)).to.equal(1_000n * USDC);
     await shot("14-slippage-refused");
     frozenBlock = undefined;
+
+    // The retry uses the new preview and the standing approval: one more transaction, not two.
+    const sharesBefore = await local.stack.vault.balanceOf(user());
+    const expected = await local.stack.vault.previewDeposit(1_000n * USDC);
     await fill("#deposit-tolerance", "0.5");
+    await waitForText("#deposit-preview", /\(0\.50% tolerance\)/);
+    expect(await text("#deposit-error")).to.equal("");
+    expect(await text("#deposit-submit")).to.equal("Deposit");
+    const entries = await activityCount();
+    await page.click("#deposit-submit");
+    await waitForText("#activity li:first-child", /Deposit 1,000\.00 USDC: mined/);
+    expect(await activityCount()).to.equal(entries + 1);
+    expect((await local.stack.vault.balanceOf(user())) - sharesBefore).to.equal(expected);
   });
 
   it("fits a phone-width screen and called nothing outside its own origin", async function () {

@@ -97,10 +97,13 @@ function wireForm(
   blockedReason: () => string | undefined,
   plan: () => Promise<{ steps: Step[]; preview: string[]; submitLabel: string } | { error: string } | undefined>,
   maxValue: () => string | undefined,
+  defaultLabel: () => string,
 ) {
   let seq = 0;
   let busy = false;
   let ready: Step[] | undefined;
+  /** The last failed transaction's sentence: shown until the user changes the inputs. */
+  let failure: string | undefined;
 
   async function update(showEmpty = false) {
     const mine = ++seq;
@@ -110,14 +113,10 @@ function wireForm(
     p.disabled.textContent = reason ?? "";
     for (const el of [p.amount, p.tolerance, p.max]) el.disabled = reason !== undefined || busy;
     p.submit.disabled = reason !== undefined || busy;
-    if (reason !== undefined) {
-      p.error.textContent = "";
+    if (reason !== undefined || (p.amount.value.trim() === "" && !showEmpty)) {
+      p.error.textContent = reason === undefined ? (failure ?? "") : "";
       p.preview.replaceChildren();
-      return;
-    }
-    if (p.amount.value.trim() === "" && !showEmpty) {
-      p.error.textContent = "";
-      p.preview.replaceChildren();
+      p.submit.textContent = defaultLabel();
       return;
     }
     const result = await plan();
@@ -129,7 +128,7 @@ function wireForm(
       return;
     }
     p.amount.removeAttribute("aria-invalid");
-    p.error.textContent = "";
+    p.error.textContent = failure ?? "";
     lines(p.preview, result.preview);
     p.submit.textContent = result.submitLabel;
     ready = result.steps;
@@ -150,24 +149,25 @@ function wireForm(
       }
       p.amount.value = "";
     } catch (err) {
-      const sentence = ctx.decoder.explain(err).sentence;
-      entry?.failed(sentence);
-      busy = false;
-      await update();
-      p.error.textContent = sentence;
-      return;
+      failure = ctx.decoder.explain(err).sentence;
+      entry?.failed(failure);
     }
     busy = false;
+    // Re-read even after a failure: an approval before it may have been mined.
     await ctx.refresh();
   }
 
-  p.amount.addEventListener("input", () => void update());
-  p.tolerance.addEventListener("input", () => void update());
+  const edited = () => {
+    failure = undefined;
+    void update();
+  };
+  p.amount.addEventListener("input", edited);
+  p.tolerance.addEventListener("input", edited);
   p.max.addEventListener("click", () => {
     const v = maxValue();
     if (v !== undefined) {
       p.amount.value = v;
-      void update();
+      edited();
     }
   });
   p.form.addEventListener("submit", (e) => {
@@ -247,6 +247,7 @@ export function setupForms(ctx: FormContext) {
       const cap = a.maxDeposit ?? a.assetBalance;
       return exactAmount(cap < a.assetBalance ? cap : a.assetBalance, meta.assetDecimals);
     },
+    () => "Deposit",
   );
 
   // Withdraw / redeem -----------------------------------------------------------------------
@@ -354,6 +355,7 @@ export function setupForms(ctx: FormContext) {
       if (mode() === "redeem") return exactAmount(a.shares, meta.shareDecimals);
       return a.maxWithdraw === undefined ? undefined : exactAmount(a.maxWithdraw, meta.assetDecimals);
     },
+    () => (mode() === "withdraw" ? "Withdraw" : "Redeem"),
   );
   for (const radio of document.querySelectorAll<HTMLInputElement>('input[name="withdraw-mode"]'))
     radio.addEventListener("change", () => {
