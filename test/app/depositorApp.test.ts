@@ -14,7 +14,7 @@ import type { Browser, Page } from "playwright-core";
 import { buildApp } from "../../app/server/build.js";
 import { startLocalApp, type LocalApp } from "../../app/server/localChain.js";
 import { startAppServer } from "../../app/server/server.js";
-import { formatAmount } from "../../app/src/units.js";
+import { exactAmount, formatAmount } from "../../app/src/units.js";
 import type { AppConfig } from "../../app/src/config.js";
 import { ROOT } from "../../deploy/lib/deployStack.js";
 import { findChromium, launchChromium, SKIP_LINE } from "./browser.js";
@@ -391,6 +391,23 @@ describe("Depositor app in headless Chromium", function () {
       () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
     );
     expect(overflow).to.be.lessThanOrEqual(0);
+    // Every control has a name a screen reader reads, and the forms work from the keyboard.
+    const unnamed = await page.evaluate(
+      () =>
+        [...document.querySelectorAll("input, button")]
+          .filter((el: any) => (el.labels?.length ?? 0) === 0 && !el.textContent?.trim() && !el.closest("label")) // eslint-disable-line @typescript-eslint/no-explicit-any
+          .map((el: any) => el.id || el.outerHTML), // eslint-disable-line @typescript-eslint/no-explicit-any
+    );
+    expect(unnamed).to.deep.equal([]);
+    await page.waitForSelector("#deposit-submit:not([disabled])"); // the last deposit's re-read is done
+    await page.focus("#deposit-amount");
+    await page.keyboard.type("5");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.id)).to.equal("deposit-max");
+    await page.keyboard.press("Enter");
+    await waitForText("#deposit-preview", /previewDeposit/);
+    // Max writes the whole balance, every decimal.
+    expect(await page.inputValue("#deposit-amount")).to.equal(exactAmount(await local.stack.usdc.balanceOf(user()), 6));
     await shot("13-phone-width");
     expect(outside).to.deep.equal([]);
     expect(pageErrors).to.deep.equal([]);
