@@ -24,6 +24,7 @@ const REPLAYS: Record<string, string> = {
   "covid-crash": "eth-2020-03-covid-crash.csv",
   "rally-2018": "eth-2018-01-rally.csv",
   "may-2021": "eth-2021-05-crash.csv",
+  "full-2017-2021": "eth-2017-08-2021-06-full.csv",
 };
 const POLICIES = ["threshold", "time", "volatility"] as const;
 const HELP = `npm run demo -- [options]
