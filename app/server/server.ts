@@ -128,6 +128,9 @@ export async function startAppServer(options: AppServerOptions): Promise<{ url: 
   const server = createServer((req, res) => {
     void (async () => {
       const path = new URL(req.url ?? "/", "http://localhost").pathname;
+      // On a loopback address, only loopback host names: a DNS-rebinding site cannot reach the
+      // test wallet's key or the node through the user's browser.
+      if (loopback && !allowedHosts.has(req.headers.host ?? "")) return send(res, 421, "text/plain", "unknown host");
       try {
         if (path === "/rpc" && req.method === "POST") {
           // Browsers send a page's own origin; another site posting here is refused.
@@ -155,6 +158,8 @@ export async function startAppServer(options: AppServerOptions): Promise<{ url: 
     })();
   });
   const host = options.host ?? "127.0.0.1";
+  const loopback = host === "127.0.0.1" || host === "localhost" || host === "::1";
+  const allowedHosts = new Set<string>();
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, host, () => {
@@ -163,6 +168,7 @@ export async function startAppServer(options: AppServerOptions): Promise<{ url: 
     });
   });
   const { port } = server.address() as AddressInfo;
+  for (const name of ["127.0.0.1", "localhost", "[::1]"]) allowedHosts.add(`${name}:${port}`);
   return {
     url: `http://${host}:${port}`,
     close: () =>

@@ -1,7 +1,7 @@
 /**
  * Share price against spot price as an inline SVG, two y-axes (share price left, spot price
- * right), one point per block where the vault emitted an event. Numbers only go into the
- * markup, so it is safe to insert. No DOM: the tests can render it in Node.
+ * right), one point per block where the vault emitted an event. Labels are escaped (a token's
+ * symbol is whatever its contract says), so the markup is safe to insert. No DOM.
  */
 
 export interface ChartPoint {
@@ -29,7 +29,11 @@ function scale(values: number[]) {
 const fmt = (v: number, digits: number) =>
   v.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-export function renderChart(points: ChartPoint[], labels: { share: string; spot: string }): string {
+const escape = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+
+export function renderChart(points: ChartPoint[], rawLabels: { share: string; spot: string }): string {
+  const labels = { share: escape(rawLabels.share), spot: escape(rawLabels.spot) };
   if (points.length < 2)
     return `<p class="muted">The chart appears after the vault's second event (a deposit, withdrawal or rebalance).</p>`;
   const t0 = points[0].timestamp;

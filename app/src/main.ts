@@ -249,8 +249,14 @@ async function boot() {
     if (!snapshot) return;
     const from = historyTo < 0 ? Math.max(0, snapshot.blockNumber - config.historyBlocks) : historyTo + 1;
     if (from <= snapshot.blockNumber) {
-      for (const p of await client.history(from, snapshot.blockNumber)) history.set(p.block, p);
-      historyTo = snapshot.blockNumber;
+      try {
+        for (const p of await client.history(from, snapshot.blockNumber)) history.set(p.block, p);
+        historyTo = snapshot.blockNumber;
+      } catch (err) {
+        // Some public nodes limit log queries: the rest of the page works without the chart.
+        byId("chart").textContent = `The chart is unavailable: ${decoder.explain(err).sentence}`;
+        return;
+      }
     }
     const points = [...history.values()]
       .sort((a, b) => a.block - b.block)

@@ -99,6 +99,24 @@ describe("Depositor app: server", function () {
     expect(same.status).to.equal(200);
   });
 
+  it("refuses any other Host name (DNS rebinding) on a loopback address", async function () {
+    const { request } = await import("node:http");
+    const status = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const port = new URL(app.url).port;
+        const req = request({ host: "127.0.0.1", port, path: "/app-config.json", headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    const port = new URL(app.url).port;
+    expect(await status(`evil.example:${port}`)).to.equal(421);
+    expect(await status(`localhost:${port}`)).to.equal(200);
+    expect(await status(`127.0.0.1:${port}`)).to.equal(200);
+  });
+
   it("serves the page with a same-origin Content-Security-Policy, and nothing outside its build", async function () {
     const page = await fetch(app.url);
     expect(page.status).to.equal(200);
