@@ -4,6 +4,8 @@
  */
 import { expect } from "chai";
 import { spawn } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -78,8 +80,6 @@ describe("Depositor app: npm run app -- --rpc", function () {
         ],
         /no contract at the vault address 0x000000000000000000000000000000000000dEaD/,
       ],
-      [["--rpc", node.url, "--deployment", join(dir, "missing.json")], /cannot read the deployment file/],
-      [["--port", "70000"], /--port must be 0 to 65535/],
       [["--rpc", "http://127.0.0.1:1", "--deployment", deployment("ok", {})], /does not answer/],
     ];
     for (const [args, message] of cases) {
@@ -89,10 +89,19 @@ describe("Depositor app: npm run app -- --rpc", function () {
     }
   });
 
-  it("serves the page against the node, configured for its chain and the user's wallet", async function () {
-    const child = spawn(TSX, [CLI, "--rpc", node.url, "--deployment", deployment("ok", {}), "--port", "0"], {
-      cwd: ROOT,
-    });
+  it("serves the page against the node on a free port when the asked one is taken", async function () {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, "127.0.0.1", r));
+    const busyPort = (taken.address() as AddressInfo).port;
+    const child = spawn(
+      TSX,
+      [CLI, "--rpc", node.url, "--deployment", deployment("ok", {}), "--port", String(busyPort)],
+      {
+        cwd: ROOT,
+      },
+    );
+    let stderr = "";
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = "";
@@ -112,7 +121,10 @@ describe("Depositor app: npm run app -- --rpc", function () {
       expect((await fetch(`${url}/test-wallet.json`)).status).to.equal(404);
       const page = await (await fetch(url)).text();
       expect(page).to.not.contain("test-wallet");
+      expect(stderr).to.contain(`port ${busyPort} is taken; using a free one`);
+      expect(url).to.not.contain(`:${busyPort}`);
     } finally {
+      taken.close();
       const exited = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");
       await exited;
