@@ -170,12 +170,19 @@ function wireForm(
       edited();
     }
   });
+  let submitting = false;
   p.form.addEventListener("submit", (e) => {
     e.preventDefault();
-    if (busy) return;
+    // Set before any await: a second click while the plan is still being computed is ignored.
+    if (busy || submitting) return;
+    submitting = true;
     void (async () => {
-      if (!ready) await update(true);
-      if (ready) await run(ready);
+      try {
+        if (!ready) await update(true);
+        if (ready) await run(ready);
+      } finally {
+        submitting = false;
+      }
     })();
   });
   return { update: () => update() };
