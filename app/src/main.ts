@@ -182,19 +182,21 @@ async function boot() {
   let historyTo = -1;
 
   async function readSnapshot(): Promise<Snapshot> {
-    const block = await reader.getBlock("latest");
-    if (!block) throw new Error("the node returned no block");
+    // `send` asks the node itself (ethers' request cache could answer with an older block).
+    const at = Number(await reader.send("eth_blockNumber", []));
+    const block = await reader.getBlock(at);
+    if (!block) throw new Error(`the node returned no block ${at}`);
     chainNow = BigInt(block.timestamp);
     const [stateResult, bands, feed, depositCap, maxDeposit, account] = await Promise.all([
-      client.state().then(
+      client.state(at).then(
         (state) => ({ state }),
         (err: unknown) => ({ stateError: decoder.explain(err) }),
       ),
-      client.bands(),
-      client.feedRound(),
-      client.depositCap(),
-      client.maxDeposit().catch(() => undefined),
-      connection ? client.account(connection.address) : Promise.resolve(undefined),
+      client.bands(at),
+      client.feedRound(at),
+      client.depositCap(at),
+      client.maxDeposit(at).catch(() => undefined),
+      connection ? client.account(connection.address, at) : Promise.resolve(undefined),
     ]);
     return {
       blockNumber: block.number,

@@ -98,38 +98,47 @@ export function createVaultClient(reader: JsonRpcProvider, addresses: { vault: s
     };
   }
 
-  async function state(blockTag?: number): Promise<VaultState> {
-    const s = await vault.vaultState(blockTag === undefined ? {} : { blockTag });
-    return s.toObject() as VaultState;
+  // Every read names its block: the page reads one consistent block at a time, and ethers'
+  // short-lived cache of identical requests can never hand back an older block's "latest".
+  async function state(at: number): Promise<VaultState> {
+    return ((await vault.vaultState({ blockTag: at })) as { toObject(): VaultState }).toObject();
   }
 
-  async function bands(): Promise<Bands> {
-    return (await vault.bands()).toObject() as Bands;
+  async function bands(at: number): Promise<Bands> {
+    return (await vault.bands({ blockTag: at })).toObject() as Bands;
   }
 
-  async function feedRound(): Promise<FeedRound> {
-    const [round, decimals] = await Promise.all([feed.latestRoundData(), feed.decimals()]);
+  async function feedRound(at: number): Promise<FeedRound> {
+    const [round, decimals] = await Promise.all([
+      feed.latestRoundData({ blockTag: at }),
+      feed.decimals({ blockTag: at }),
+    ]);
     return { answer: round.answer, updatedAt: round.updatedAt, decimals: Number(decimals) };
   }
 
-  async function account(owner: string): Promise<Account> {
+  async function account(owner: string, at: number): Promise<Account> {
+    const tag = { blockTag: at };
     const [assetBalance, allowance, shares, maxDeposit, maxWithdraw] = await Promise.all([
-      asset.balanceOf(owner),
-      asset.allowance(owner, addresses.vault),
-      vault.balanceOf(owner),
-      orUndefined<bigint>(vault.maxDeposit(owner)),
-      orUndefined<bigint>(vault.maxWithdraw(owner)),
+      asset.balanceOf(owner, tag),
+      asset.allowance(owner, addresses.vault, tag),
+      vault.balanceOf(owner, tag),
+      orUndefined<bigint>(vault.maxDeposit(owner, tag)),
+      orUndefined<bigint>(vault.maxWithdraw(owner, tag)),
     ]);
-    const value = await orUndefined<bigint>(vault.convertToAssets(shares));
+    const value = await orUndefined<bigint>(vault.convertToAssets(shares, tag));
     return { assetBalance, allowance, shares, value, maxDeposit, maxWithdraw };
   }
 
-  const maxDeposit = (receiver = ZeroAddress): Promise<bigint> => vault.maxDeposit(receiver);
-  const depositCap = (): Promise<bigint> => vault.depositCap();
-  const previewDeposit = (assets: bigint): Promise<bigint> => vault.previewDeposit(assets);
-  const previewWithdraw = (assets: bigint): Promise<bigint> => vault.previewWithdraw(assets);
-  const previewRedeem = (shares: bigint): Promise<bigint> => vault.previewRedeem(shares);
-  const convertToAssets = (shares: bigint): Promise<bigint> => vault.convertToAssets(shares);
+  const view =
+    (name: string) =>
+    (arg: bigint | string, at: number): Promise<bigint> =>
+      vault.getFunction(name).staticCall(arg, { blockTag: at });
+  const maxDeposit = (at: number) => view("maxDeposit")(ZeroAddress, at);
+  const depositCap = (at: number): Promise<bigint> => vault.depositCap({ blockTag: at });
+  const previewDeposit = view("previewDeposit");
+  const previewWithdraw = view("previewWithdraw");
+  const previewRedeem = view("previewRedeem");
+  const convertToAssets = view("convertToAssets");
 
   /** Share price and feed answer at each block where the vault emitted an event (newest `limit`). */
   async function history(fromBlock: number, toBlock: number, limit = 60): Promise<HistoryPoint[]> {

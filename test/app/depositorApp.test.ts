@@ -39,6 +39,32 @@ const REFUSING_WALLET = `(() => {
   announce();
 })();`;
 
+/**
+ * WCAG 2 contrast of the first few elements of each kind of text, as [selector, ratio]. A string
+ * (not a function) so the test runner's transpiler adds no helpers to what runs in the page.
+ */
+const CONTRAST_SCRIPT = `(() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const selectors = ["h1", "h2", "dt", "dd", ".note", "#network", "label", ".preview p", ".error", ".reason",
+    "button.primary:not([disabled])", "#activity [data-state]", "footer p", ".chart text.share", ".chart text.spot"];
+  return selectors.flatMap((sel) => [...document.querySelectorAll(sel)].slice(0, 3).map((el) => {
+    const fg = rgb(getComputedStyle(el)[el.closest("svg") ? "fill" : "color"]).slice(0, 3);
+    const [a, b] = [lum(fg), lum(background(el))].sort((x, y) => y - x);
+    return [sel, Math.round(((a + 0.05) / (b + 0.05)) * 100) / 100];
+  }));
+})()`;
+
 const chromiumPath = findChromium();
 /** The page's document, inside functions that Playwright runs in the browser. */
 declare const document: any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -373,6 +399,7 @@ describe("Depositor app in headless Chromium", function () {
     expect(await local.stack.usdc.allowance(user(), local.deployment.vault)).to.equal(1_000n * USDC);
     await shot("14-slippage-refused");
     frozenBlock = undefined;
+    await caughtUp();
 
     // The retry uses the new preview and the standing approval: one more transaction, not two.
     const sharesBefore = await local.stack.vault.balanceOf(user());
@@ -402,6 +429,11 @@ describe("Depositor app in headless Chromium", function () {
           .map((el: any) => el.id || el.outerHTML), // eslint-disable-line @typescript-eslint/no-explicit-any
     );
     expect(unnamed).to.deep.equal([]);
+    // Text contrast of every kind of text on the page, WCAG 2 formula: at least 4.5:1.
+    const contrasts = (await page.evaluate(CONTRAST_SCRIPT)) as [string, number][];
+    expect(contrasts.length).to.be.greaterThan(15);
+    expect(contrasts.filter(([, ratio]) => ratio < 4.5)).to.deep.equal([]);
+
     await page.waitForSelector("#deposit-submit:not([disabled])"); // the last deposit's re-read is done
     await page.focus("#deposit-amount");
     await page.keyboard.type("5");

@@ -203,8 +203,10 @@ export function setupForms(ctx: FormContext) {
     dp,
     () => ctx.blocked().deposit,
     async () => {
-      const account = ctx.snapshot()?.account;
-      if (!account) return undefined;
+      const snap = ctx.snapshot();
+      const account = snap?.account;
+      if (!snap || !account) return undefined;
+      const at = snap.blockNumber; // previews read the block the page shows
       const limits: Limit[] = [
         { value: account.assetBalance, describe: `your balance of ${assets(account.assetBalance)}` },
       ];
@@ -220,7 +222,7 @@ export function setupForms(ctx: FormContext) {
       const amount = parsed.value;
       let preview: bigint;
       try {
-        preview = await client.previewDeposit(amount);
+        preview = await client.previewDeposit(amount, at);
       } catch (err) {
         return explain(err);
       }
@@ -284,6 +286,7 @@ export function setupForms(ctx: FormContext) {
       const account = snap?.account;
       if (!snap?.state || !account) return undefined;
       const idle = snap.state.idle;
+      const at = snap.blockNumber; // previews read the block the page shows
       const tol = tolerance(wp.tolerance);
       if (mode() === "withdraw") {
         const limits: Limit[] = [];
@@ -300,8 +303,8 @@ export function setupForms(ctx: FormContext) {
         const amount = parsed.value;
         let burn: bigint, burnValue: bigint;
         try {
-          burn = await client.previewWithdraw(amount);
-          burnValue = await client.convertToAssets(burn);
+          burn = await client.previewWithdraw(amount, at);
+          burnValue = await client.convertToAssets(burn, at);
         } catch (err) {
           return explain(err);
         }
@@ -333,7 +336,7 @@ export function setupForms(ctx: FormContext) {
       const count = parsed.value;
       let paid: bigint, value: bigint;
       try {
-        [paid, value] = await Promise.all([client.previewRedeem(count), client.convertToAssets(count)]);
+        [paid, value] = await Promise.all([client.previewRedeem(count, at), client.convertToAssets(count, at)]);
       } catch (err) {
         return explain(err);
       }
