@@ -31,14 +31,7 @@ const HELP = `npm run app -- [options]
 
 class UsageError extends Error {}
 
-function readDeployment(path: string): {
-  chainId: number;
-  network: string;
-  vault: string;
-  usdc: string;
-  weth: string;
-  oracle: string;
-} {
+function readDeployment(path: string): { chainId: number; network: string; vault: string } {
   let raw: Record<string, unknown>;
   try {
     raw = JSON.parse(readFileSync(path, "utf8"));
@@ -58,9 +51,6 @@ function readDeployment(path: string): {
     chainId,
     network: typeof raw.network === "string" ? raw.network : `chain ${chainId}`,
     vault: address("vault"),
-    usdc: address("usdc"),
-    weth: address("weth"),
-    oracle: address("oracle"),
   };
 }
 
@@ -132,7 +122,7 @@ async function main(): Promise<number> {
       rpcPath: "/rpc",
       walletRpcUrl: args.rpc,
       historyBlocks: HISTORY_BLOCKS,
-      deployment,
+      deployment: { vault: deployment.vault },
     };
     const distDir = await buildApp();
     const server = await serve({ distDir, upstreamRpcUrl: args.rpc, config, host: args.host, port });
@@ -157,7 +147,7 @@ async function main(): Promise<number> {
     chainId: local.deployment.chainId,
     rpcPath: "/rpc",
     historyBlocks: HISTORY_BLOCKS,
-    deployment: local.deployment,
+    deployment: { vault: local.deployment.vault },
   };
   const distDir = await buildApp();
   const server = await serve({

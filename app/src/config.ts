@@ -11,7 +11,8 @@ export interface AppConfig {
   walletRpcUrl?: string;
   /** How many blocks back the chart looks for the vault's events. */
   historyBlocks: number;
-  deployment: { vault: string; usdc: string; weth: string; oracle: string };
+  /** The vault; the page asks it for its asset, price feed and spot token. */
+  deployment: { vault: string };
 }
 
 export async function loadConfig(): Promise<AppConfig> {

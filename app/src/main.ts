@@ -29,7 +29,7 @@ async function boot() {
     staticNetwork: true,
     pollingInterval: 1_000,
   });
-  const client = createVaultClient(reader, config.deployment);
+  const client = await createVaultClient(reader, config.deployment.vault);
   const meta = await client.meta();
   let snapshot: Snapshot | undefined;
   let connection: Connection | undefined;
@@ -52,7 +52,7 @@ async function boot() {
     h(
       "p",
       {},
-      `Vault ${config.deployment.vault} · ${meta.assetSymbol} ${config.deployment.usdc} · price feed ${config.deployment.oracle}`,
+      `Vault ${client.addresses.vault} · ${meta.assetSymbol} ${client.addresses.asset} · price feed ${client.addresses.feed}`,
     ),
   );
 
@@ -121,6 +121,24 @@ async function boot() {
     renderWallets();
   });
 
+  const listening = new WeakSet<object>();
+  /** Follows the wallet's account and chain; events of a wallet the user has left are ignored. */
+  function listen(provider: WalletChoice["provider"]) {
+    listening.add(provider);
+    provider.on?.("accountsChanged", (a) => {
+      if (connection?.choice.provider !== provider) return;
+      const next = (a as string[])[0];
+      connection = next ? { ...connection, address: next } : undefined;
+      renderWallets();
+      void refresh();
+    });
+    provider.on?.("chainChanged", (id) => {
+      if (connection?.choice.provider !== provider) return;
+      connection = { ...connection, chainId: Number(id) };
+      void refresh();
+    });
+  }
+
   async function connect(choice: WalletChoice) {
     walletNotice = undefined;
     try {
@@ -128,16 +146,7 @@ async function boot() {
       if (!accounts[0]) throw new Error("the wallet shared no account");
       const chainId = Number(await choice.provider.request({ method: "eth_chainId" }));
       connection = { choice, address: accounts[0], chainId };
-      choice.provider.on?.("accountsChanged", (a) => {
-        const next = (a as string[])[0];
-        connection = next && connection ? { ...connection, address: next } : undefined;
-        renderWallets();
-        void refresh();
-      });
-      choice.provider.on?.("chainChanged", (id) => {
-        if (connection) connection = { ...connection, chainId: Number(id) };
-        void refresh();
-      });
+      if (!listening.has(choice.provider)) listen(choice.provider);
     } catch (err) {
       walletNotice = {
         id: "wallet-error",

@@ -40,6 +40,8 @@ export type Bands = Record<
 
 export interface VaultMeta {
   name: string;
+  /** The spot token's symbol; spot and short sizes are in its whole units (18 decimals). */
+  spotSymbol: string;
   shareSymbol: string;
   shareDecimals: number;
   assetSymbol: string;
@@ -74,22 +76,32 @@ export interface FeedRound {
 
 const orUndefined = async <T>(p: Promise<T>): Promise<T | undefined> => p.catch(() => undefined);
 
-export function createVaultClient(reader: JsonRpcProvider, addresses: { vault: string; usdc: string; oracle: string }) {
-  const vault = new Contract(addresses.vault, abis.vault as never[], reader);
-  const asset = new Contract(addresses.usdc, abis.token as never[], reader);
-  const feed = new Contract(addresses.oracle, abis.aggregator as never[], reader);
+/** A client for the vault at `vaultAddress`; its asset and price feed are the ones the vault names. */
+export async function createVaultClient(reader: JsonRpcProvider, vaultAddress: string) {
+  const vault = new Contract(vaultAddress, abis.vault as never[], reader);
+  const [assetAddress, feedAddress, spotAddress] = (await Promise.all([
+    vault.asset(),
+    vault.priceFeed(),
+    vault.spotToken(),
+  ])) as string[];
+  const asset = new Contract(assetAddress, abis.token as never[], reader);
+  const feed = new Contract(feedAddress, abis.aggregator as never[], reader);
+  const spot = new Contract(spotAddress, abis.token as never[], reader);
+  const addresses = { vault: vaultAddress, asset: assetAddress, feed: feedAddress };
 
   async function meta(): Promise<VaultMeta> {
-    const [name, shareSymbol, shareDecimals, assetSymbol, assetDecimals, strategy] = await Promise.all([
+    const [name, shareSymbol, shareDecimals, assetSymbol, assetDecimals, spotSymbol, strategy] = await Promise.all([
       vault.name(),
       vault.symbol(),
       vault.decimals(),
       asset.symbol(),
       asset.decimals(),
+      spot.symbol(),
       vault.strategy(),
     ]);
     return {
       name,
+      spotSymbol,
       shareSymbol,
       shareDecimals: Number(shareDecimals),
       assetSymbol,
@@ -175,6 +187,7 @@ export function createVaultClient(reader: JsonRpcProvider, addresses: { vault: s
   // the user's bound (DepositSharesBelowMin, WithdrawSharesAboveMax, RedeemAssetsBelowMin).
   // ethers needs the full signature to pick an overload.
   return {
+    addresses,
     meta,
     state,
     bands,
@@ -197,4 +210,4 @@ export function createVaultClient(reader: JsonRpcProvider, addresses: { vault: s
   };
 }
 
-export type VaultClient = ReturnType<typeof createVaultClient>;
+export type VaultClient = Awaited<ReturnType<typeof createVaultClient>>;

@@ -135,7 +135,7 @@ describe("Depositor app in headless Chromium", function () {
       chainId: local.deployment.chainId,
       rpcPath: "/rpc",
       historyBlocks: 10_000,
-      deployment: local.deployment,
+      deployment: { vault: local.deployment.vault },
     };
     server = await startAppServer({
       distDir,

@@ -33,7 +33,7 @@ describe("Depositor app: server", function () {
       chainId: 31337,
       rpcPath: "/rpc",
       historyBlocks: 10,
-      deployment: { vault: ZERO, usdc: ZERO, weth: ZERO, oracle: ZERO },
+      deployment: { vault: ZERO },
     };
     app = await startAppServer({ distDir: dist, upstreamRpcUrl: node.url, config, port: 0 });
   });

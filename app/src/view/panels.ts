@@ -99,8 +99,8 @@ export function renderVaultState(meta: VaultMeta, snap: Snapshot) {
       s.price === 0n ? feedPrice : formatUsdWad(s.price),
       `feed updated ${formatDuration(feedAge)} ago`,
     ],
-    ["spot", "Spot held", `${formatAmount(s.spotQty, 18, 4)} WETH`],
-    ["short", "Perp short", `${formatAmount(s.shortQty, 18, 4)} WETH`],
+    ["spot", "Spot held", `${formatAmount(s.spotQty, 18, 4)} ${meta.spotSymbol}`],
+    ["short", "Perp short", `${formatAmount(s.shortQty, 18, 4)} ${meta.spotSymbol}`],
     [
       "delta",
       "Net delta",
