@@ -12,12 +12,18 @@ import {OracleLib} from "./OracleLib.sol";
 /// in asset units unless named otherwise; ratios are in bps.
 library VaultMath {
     uint256 internal constant BPS = 10_000;
-    uint256 internal constant WAD = 1e18;
+    uint256 internal constant WAD = OracleLib.WAD;
     /// @notice Asset units of rounding an unwind may show on the books besides its trading cost.
     uint256 internal constant UNWIND_ROUNDING_UNITS = 4;
     /// @notice Largest trade, in bps of NAV, a rebalance skips as too small to matter: a quarter
     /// of the narrowest soft band, capped at this so wide bands never skip a needed margin top-up.
     uint256 internal constant MAX_SKIP_BPS = 10;
+    /// @notice Extra room, beyond the slippage setting, for the fill of a trade that shrinks the
+    /// short (an exit's unwind, a deleveraging rebalance, the emergency close). A trader parking
+    /// skew on the perp market moves every fill by its premium; risk-reducing trades must still
+    /// go through, so griefing them takes a premium past slippage + 100 bps (on the local market,
+    /// a skew of 1.5% of the skew scale held against the funding it pays).
+    uint256 internal constant PERP_PREMIUM_ALLOWANCE_BPS = 100;
 
     /// @notice The vault's books, valued at one oracle price.
     /// @param price Oracle price, WAD (asset per whole spot token).
@@ -33,6 +39,8 @@ library VaultMath {
     /// @param venueOrderPending The perp venue has an asynchronous order waiting.
     /// @param supply Share supply the books are divided by: minted shares plus, in views, the fee
     /// shares owed but not yet minted.
+    /// @param venueImpaired The perp venue can pay less than the account's equity (see
+    /// IPerpVenueSolvency); perpEquity is then what it can pay.
     struct Snapshot {
         uint256 price;
         uint256 idle;
@@ -46,6 +54,7 @@ library VaultMath {
         uint256 totalAssets;
         bool venueOrderPending;
         uint256 supply;
+        bool venueImpaired;
     }
 
     /// @notice What the fee accrual needs to know.
@@ -68,8 +77,8 @@ library VaultMath {
     /// @notice The first half of a rebalance, in the order the vault carries it out.
     /// @param marginOut 1. Perp margin beyond what the target short needs, freed first (after a
     /// fall it pays for the spot to buy).
-    /// @param marginIn 2. Margin added from idle to bring the short held to its target margin:
-    /// the rally rescue, done before any trade so that no trade can block it.
+    /// @param marginIn 2. Before a buy, margin added from idle to bring the short held to its
+    /// target margin: the rally rescue comes before deploying idle, so no buy can block it.
     /// @param buyAssets 3. Assets to spend on spot, toward the target (deploys idle; the vault
     /// may fill only part of it, see `ISpotVenue`).
     /// @param sellQty 3. Or spot to sell, size units, toward the target (deleverages).
@@ -108,8 +117,9 @@ library VaultMath {
     }
 
     /// @notice Plans the margin moves and the spot trade from the targets (spot value
-    /// S* = N(1 - b)·L/(L+1), margin S*/L). Risk comes off first: excess margin is freed, then
-    /// the short already held gets its target margin from idle, and only then does spot trade.
+    /// S* = N(1 - b)·L/(L+1), margin S*/L). Risk comes off first: excess margin is freed; a sale
+    /// of excess spot deleverages; before a buy deploys idle, the short already held gets its
+    /// target margin from idle.
     function planSpot(Snapshot memory s, PlanInput memory p) public pure returns (SpotPlan memory plan) {
         uint256 tolerance = Math.mulDiv(s.totalAssets, p.toleranceBps, BPS);
         uint256 spotTarget = targetSpotValue(s.totalAssets, p.idleBufferBps, p.leverageBps);
@@ -128,16 +138,19 @@ library VaultMath {
             equity -= freed;
         }
         uint256 idle = s.idle + plan.marginOut;
-        uint256 heldMargin = targetMargin(s.shortNotional, p.leverageBps);
-        if (heldMargin > equity + tolerance) {
-            plan.marginIn = Math.min(heldMargin - equity, idle);
-            idle -= plan.marginIn;
-        }
-        if (spotTarget > s.spotValue + tolerance) {
-            plan.buyAssets = Math.min(spotTarget - s.spotValue, idle);
-        } else if (s.spotValue > spotTarget + tolerance) {
+        if (s.spotValue > spotTarget + tolerance) {
+            // Deleveraging: the sale is the risk-reducing step; the hedge then tops up margin.
             uint256 excess = OracleLib.quoteToBaseUp(s.spotValue - spotTarget, s.price, 18, p.assetDecimals);
             plan.sellQty = Math.min(excess, s.spotQty);
+        } else if (spotTarget > s.spotValue + tolerance) {
+            // Deploying idle: the short already held gets its target margin first, so that a buy
+            // the pool fills only in part (or not at all) never holds the rescue back.
+            uint256 heldMargin = targetMargin(s.shortNotional, p.leverageBps);
+            if (heldMargin > equity + tolerance) {
+                plan.marginIn = Math.min(heldMargin - equity, idle);
+                idle -= plan.marginIn;
+            }
+            plan.buyAssets = Math.min(spotTarget - s.spotValue, idle);
         }
     }
 
@@ -340,14 +353,46 @@ library VaultMath {
         return Math.mulDiv(amount, BPS + bps, BPS, Math.Rounding.Ceil);
     }
 
+    /// @notice Entry charge per unit deposited, WAD, rounded up: the worst-case cost of deploying
+    /// it. Of a deposit, (1 - b)·L/(L + 1) buys spot (bounded by the slippage setting) and is
+    /// shorted (fill bounded by it, the venue's fee within a second allowance): the same worst
+    /// case an exit is charged for its unwind (`worstUnwindCost`), so entering and leaving cost
+    /// the flow, not the holders.
+    function entryChargeWad(
+        uint256 idleBufferBps,
+        uint256 leverageBps,
+        uint256 slippageBps
+    ) internal pure returns (uint256) {
+        uint256 spotShareWad = Math.mulDiv(
+            WAD * (BPS - idleBufferBps),
+            leverageBps,
+            BPS * (leverageBps + BPS),
+            Math.Rounding.Ceil
+        );
+        return Math.mulDiv(spotShareWad, 3 * slippageBps, BPS, Math.Rounding.Ceil);
+    }
+
     /// @notice Value deployed in positions: spot plus perp equity.
     function deployedValue(Snapshot memory s) internal pure returns (uint256) {
         return s.spotValue + equityOrZero(s);
     }
 
+    /// @notice Worst price, WAD, a buy-back of the short may fill at: the oracle price plus the
+    /// slippage setting and the premium allowance, rounded up.
+    function buyBackBound(uint256 price, uint256 slippageBps) internal pure returns (uint256) {
+        return plusBps(price, slippageBps + PERP_PREMIUM_ALLOWANCE_BPS);
+    }
+
+    /// @notice Worst-case cost of buying back short notional, bps: the fill bound (slippage plus
+    /// the premium allowance) and the venue's taker fee within a second slippage allowance (fees
+    /// above it make the trade revert rather than charge more).
+    function buyBackCostBps(uint256 slippageBps) internal pure returns (uint256) {
+        return 2 * slippageBps + PERP_PREMIUM_ALLOWANCE_BPS;
+    }
+
     /// @notice Share of every position to unwind so that its worst-case proceeds cover
     /// `shortfall`: selling f·spot yields at least f·spotValue·(1 - slip), and f·equity less the
-    /// short's buy-back cost (at most f·shortNotional·2·slip, see `worstUnwindCost`) is withdrawn. WAD, rounded up; above
+    /// short's worst buy-back cost (see `buyBackCostBps`) is withdrawn. WAD, rounded up; above
     /// WAD when the positions cannot cover it.
     function fractionForProceeds(
         Snapshot memory s,
@@ -355,7 +400,7 @@ library VaultMath {
         uint256 slippageBps
     ) internal pure returns (uint256) {
         if (shortfall == 0) return 0;
-        uint256 buyBackCost = Math.mulDiv(2 * s.shortNotional, slippageBps, BPS, Math.Rounding.Ceil);
+        uint256 buyBackCost = Math.mulDiv(s.shortNotional, buyBackCostBps(slippageBps), BPS, Math.Rounding.Ceil);
         uint256 gross = lessBps(s.spotValue, slippageBps) + equityOrZero(s);
         uint256 worstProceedsOfAll = gross > buyBackCost ? gross - buyBackCost : 0;
         if (worstProceedsOfAll == 0) return type(uint256).max;
@@ -370,18 +415,16 @@ library VaultMath {
     }
 
     /// @notice Worst-case cost of unwinding `fractionWad` of every position: the slippage bound
-    /// on the spot sold, and twice it on the short bought back (its fill price is bounded by the
-    /// slippage setting, and the venue's taker fee comes on top; fees above the slippage bound
-    /// make the unwind revert rather than charge more). Rounded up.
+    /// on the spot sold, and the buy-back's worst cost on the short (`buyBackCostBps`). Rounded up.
     function worstUnwindCost(
         Snapshot memory s,
         uint256 fractionWad,
         uint256 slippageBps
     ) internal pure returns (uint256) {
         if (fractionWad == 0) return 0;
-        uint256 traded = Math.mulDiv(s.spotValue + 2 * s.shortNotional, fractionWad, WAD, Math.Rounding.Ceil);
+        uint256 atWorst = s.spotValue * slippageBps + s.shortNotional * buyBackCostBps(slippageBps);
         // Plus a few units for the roundings of the books around the trades (spot valued down
         // before and after, fees rounded up by the venues), which a tiny unwind can exceed.
-        return Math.mulDiv(traded, slippageBps, BPS, Math.Rounding.Ceil) + UNWIND_ROUNDING_UNITS;
+        return Math.mulDiv(atWorst, fractionWad, WAD * BPS, Math.Rounding.Ceil) + UNWIND_ROUNDING_UNITS;
     }
 }

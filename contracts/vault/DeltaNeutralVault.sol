@@ -15,7 +15,7 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {IDeltaNeutralVault} from "../interfaces/IDeltaNeutralVault.sol";
-import {IPerpVenue} from "../interfaces/IPerpVenue.sol";
+import {IPerpVenue, IPerpVenueSolvency} from "../interfaces/IPerpVenue.sol";
 import {ISpotVenue} from "../interfaces/ISpotVenue.sol";
 import {OracleLib} from "../libraries/OracleLib.sol";
 import {VaultMath} from "../libraries/VaultMath.sol";
@@ -44,7 +44,11 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         IERC20Metadata spotToken;
         ISpotVenue spotVenue;
         IPerpVenue perpVenue;
+        /// The spot token's USD feed (e.g. ETH/USD) and its checks.
         OracleLib.Feed feed;
+        /// The asset's own USD feed (e.g. USDC/USD), checked like `feed`; a zero aggregator
+        /// values the asset at one dollar. Its sequencer fields are unused (`feed`'s apply).
+        OracleLib.Feed assetFeed;
         address admin;
         address guardian;
         string name;
@@ -63,6 +67,14 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     uint32 private immutable SEQUENCER_GRACE;
     /// @notice The feed's decimals, read once: Chainlink feeds never change them.
     uint8 private immutable FEED_DECIMALS;
+    /// @notice The bounds the feed's aggregator clamps answers to (0, 0 if it exposes none).
+    int256 private immutable FEED_MIN_ANSWER;
+    int256 private immutable FEED_MAX_ANSWER;
+    AggregatorV3Interface private immutable ASSET_FEED_AGGREGATOR;
+    uint32 private immutable ASSET_FEED_HEARTBEAT;
+    uint8 private immutable ASSET_FEED_DECIMALS;
+    int256 private immutable ASSET_FEED_MIN_ANSWER;
+    int256 private immutable ASSET_FEED_MAX_ANSWER;
     uint8 private immutable ASSET_DECIMALS;
     /// @notice Perp size units (18 decimals) per spot token unit.
     uint256 private immutable SIZE_PER_SPOT_UNIT;
@@ -71,6 +83,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     Strategy private _strategy;
     FeeConfig private _fees;
     uint64 private _lastRebalanceAt;
+    /// @notice When the guardian last unwound everything, until the admin unpauses (0 otherwise).
+    uint64 private _unwoundAt;
     uint256 private _depositCap;
     /// @inheritdoc IDeltaNeutralVault
     uint256 public highWaterMark;
@@ -107,6 +121,13 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         SEQUENCER_FEED = config.feed.sequencerUptimeFeed;
         SEQUENCER_GRACE = config.feed.sequencerGracePeriod;
         FEED_DECIMALS = config.feed.aggregator.decimals();
+        (FEED_MIN_ANSWER, FEED_MAX_ANSWER) = OracleLib.answerBounds(config.feed.aggregator);
+        ASSET_FEED_AGGREGATOR = config.assetFeed.aggregator;
+        ASSET_FEED_HEARTBEAT = config.assetFeed.heartbeat;
+        if (address(config.assetFeed.aggregator) != address(0)) {
+            ASSET_FEED_DECIMALS = config.assetFeed.aggregator.decimals();
+            (ASSET_FEED_MIN_ANSWER, ASSET_FEED_MAX_ANSWER) = OracleLib.answerBounds(config.assetFeed.aggregator);
+        }
         if (config.guardian != address(0)) _setRole(isGuardian, config.guardian, true, false);
 
         VaultParams.checkStrategy(config.strategy);
@@ -136,15 +157,18 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     }
 
     /// @inheritdoc ERC4626
+    /// @dev The depositor pays its entry charge (see `previewDeposit`): the assets it leaves in
+    /// the vault pay for deploying the deposit, so that nobody can make holders pay for it.
     function deposit(
         uint256 assets,
         address receiver
     ) public override(ERC4626, IERC4626) nonReentrant whenNotPaused returns (uint256 shares) {
         VaultMath.Snapshot memory s = _snapshot();
+        _checkVenuePays(s);
         _accrueFees(s);
         uint256 room = _maxDepositFor(s.totalAssets);
         if (assets > room) revert ERC4626ExceededMaxDeposit(receiver, assets, room);
-        shares = _toShares(s, assets, Math.Rounding.Floor);
+        shares = _sharesForDeposit(s, assets);
         _deposit(_msgSender(), receiver, assets, shares);
     }
 
@@ -160,8 +184,9 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         address receiver
     ) public override(ERC4626, IERC4626) nonReentrant whenNotPaused returns (uint256 assets) {
         VaultMath.Snapshot memory s = _snapshot();
+        _checkVenuePays(s);
         _accrueFees(s);
-        assets = _toAssets(s, shares, Math.Rounding.Ceil);
+        assets = _assetsForMint(s, shares);
         uint256 room = _maxDepositFor(s.totalAssets);
         if (assets > room) revert ERC4626ExceededMaxMint(receiver, shares, _maxMintFor(s, room));
         _deposit(_msgSender(), receiver, assets, shares);
@@ -243,15 +268,16 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
 
     /// @inheritdoc ERC4626
     function maxDeposit(address) public view override(ERC4626, IERC4626) returns (uint256) {
-        if (paused()) return 0;
-        return _maxDepositFor(_snapshot().totalAssets);
+        if (paused() || !_booksReadable()) return 0;
+        VaultMath.Snapshot memory s = _snapshot();
+        return s.venueImpaired ? 0 : _maxDepositFor(s.totalAssets);
     }
 
     /// @inheritdoc ERC4626
     function maxMint(address) public view override(ERC4626, IERC4626) returns (uint256) {
-        if (paused()) return 0;
+        if (paused() || !_booksReadable()) return 0;
         VaultMath.Snapshot memory s = _viewSnapshot();
-        return _maxMintFor(s, _maxDepositFor(s.totalAssets));
+        return s.venueImpaired ? 0 : _maxMintFor(s, _maxDepositFor(s.totalAssets));
     }
 
     /// @inheritdoc ERC4626
@@ -259,16 +285,37 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     /// needed: withdraw and redeem round their worst cases separately, so the last units of a
     /// full redeem may not fit a withdraw of the same assets.
     function maxWithdraw(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
+        if (!_booksReadable()) return 0;
         VaultMath.Snapshot memory s = _viewSnapshot();
         uint256 assets = _previewRedeem(s, balanceOf(owner));
         if (assets <= s.idle) return assets;
+        // A venue that cannot pay blocks every unwind: only idle is payable.
+        if (s.venueImpaired) return s.idle;
         uint256 slack = 2 * VaultMath.UNWIND_ROUNDING_UNITS;
         return assets > s.idle + slack ? assets - slack : s.idle;
     }
 
     /// @inheritdoc ERC4626
+    /// @dev All the owner's shares, but only what idle pays while the venue cannot pay.
     function maxRedeem(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
-        return balanceOf(owner);
+        uint256 shares = balanceOf(owner);
+        if (shares == 0 || !_booksReadable()) return 0;
+        VaultMath.Snapshot memory s = _viewSnapshot();
+        if (!s.venueImpaired) return shares;
+        return Math.min(shares, _toShares(s, s.idle, Math.Rounding.Floor));
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev Net of the entry charge: the worst-case cost of deploying the deposit, kept by the
+    /// vault (VaultMath.entryChargeWad). Counts the fee shares owed but not yet minted.
+    function previewDeposit(uint256 assets) public view override(ERC4626, IERC4626) returns (uint256) {
+        return _sharesForDeposit(_viewSnapshot(), assets);
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev The shares' value plus the entry charge on the whole payment (see `previewDeposit`).
+    function previewMint(uint256 shares) public view override(ERC4626, IERC4626) returns (uint256) {
+        return _assetsForMint(_viewSnapshot(), shares);
     }
 
     /// @inheritdoc ERC4626
@@ -290,6 +337,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     function rebalance() public nonReentrant whenNotPaused returns (Band band, Tier tier) {
         VaultMath.Snapshot memory before = _snapshot();
         if (before.venueOrderPending) revert VenueOrderPending();
+        _checkVenuePays(before);
         _accrueFees(before);
         Strategy memory strat = _strategy;
         Bands memory b = _bands;
@@ -375,7 +423,19 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     }
 
     /// @inheritdoc IDeltaNeutralVault
-    function unpause() external onlyGuardian {
+    /// @dev After an emergency unwind, unpausing (which lets the book be redeployed) takes the
+    /// admin and VaultParams.REDEPLOY_DELAY: the guardian alone cannot loop unwind, unpause,
+    /// rebalance to sandwich each redeployment.
+    function unpause() external {
+        uint256 unwoundAt = _unwoundAt;
+        if (unwoundAt == 0) {
+            if (!isGuardian[_msgSender()]) revert NotGuardian(_msgSender());
+        } else {
+            _checkOwner();
+            uint256 allowedAt = unwoundAt + VaultParams.REDEPLOY_DELAY;
+            if (block.timestamp < allowedAt) revert RedeployTooSoon(allowedAt);
+            _unwoundAt = 0;
+        }
         _unpause();
     }
 
@@ -385,6 +445,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         VaultMath.Snapshot memory s = _snapshot();
         if (s.venueOrderPending) revert VenueOrderPending();
         VaultTrading.closeAll(_venues(), s, _strategy.maxSlippageBps);
+        _unwoundAt = uint64(block.timestamp);
         emit EmergencyUnwound(_msgSender(), _snapshot().totalAssets);
     }
 
@@ -489,6 +550,11 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         return address(FEED_AGGREGATOR);
     }
 
+    /// @inheritdoc IDeltaNeutralVault
+    function assetPriceFeed() external view returns (address) {
+        return address(ASSET_FEED_AGGREGATOR);
+    }
+
     /// @inheritdoc ERC4626
     function decimals() public view override(ERC4626, IERC20Metadata) returns (uint8) {
         return super.decimals();
@@ -511,6 +577,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         s.perpMargin = p.margin;
         s.venueOrderPending = p.pendingOrder;
         s.perpEquity = int256(p.margin) + p.unrealizedPnl + p.accruedFunding;
+        if (s.shortQty != 0 || p.margin != 0) _valueAtWhatVenuePays(s);
         if (s.shortQty != 0 || s.spotQty > SPOT_DUST) {
             s.price = _price();
             s.spotValue = OracleLib.baseToQuoteDown(s.spotQty, s.price, 18, ASSET_DECIMALS);
@@ -521,6 +588,36 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         // Otherwise the book is idle (or holds unpriced dust): it needs no price, and reports 0.
         s.totalAssets = s.idle + s.spotValue + s.equityOrZero();
         s.supply = totalSupply();
+    }
+
+    /// @dev A venue that can pay less than the account's equity is valued at what it can pay
+    /// (IPerpVenueSolvency; a venue that does not say is counted at face).
+    function _valueAtWhatVenuePays(VaultMath.Snapshot memory s) internal view {
+        (bool ok, bytes memory answer) = address(PERP_VENUE).staticcall(
+            abi.encodeCall(IPerpVenueSolvency.payableEquity, ())
+        );
+        if (!ok || answer.length < 32) return;
+        uint256 payable_ = abi.decode(answer, (uint256));
+        if (payable_ >= s.equityOrZero()) return;
+        s.perpEquity = int256(payable_);
+        s.venueImpaired = true;
+    }
+
+    /// @dev Reverts while the venue cannot pay: nothing may trade on it, nobody may buy in at
+    /// the discounted value.
+    function _checkVenuePays(VaultMath.Snapshot memory s) internal view {
+        if (s.venueImpaired) revert VenueImpaired(VaultMath.positivePart(PERP_VENUE.equity()), s.equityOrZero());
+    }
+
+    /// @dev Whether the books can be valued now. When they cannot (a stale or pinned oracle, a
+    /// venue that fails to report) every flow reverts, so the max* views report 0 rather than
+    /// revert themselves (ERC-4626: max* must not revert).
+    function _booksReadable() internal view returns (bool) {
+        try this.totalAssets() returns (uint256) {
+            return true;
+        } catch {
+            return false;
+        }
     }
 
     /// @dev The books as a flow will see them: the supply counts the fee shares owed now, which
@@ -544,12 +641,25 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         return VaultTrading.Venues(IERC20(asset()), SPOT, SPOT_VENUE, PERP_VENUE, SIZE_PER_SPOT_UNIT, ASSET_DECIMALS);
     }
 
-    function _price() internal view returns (uint256) {
-        return
-            OracleLib.readPriceWad(
-                OracleLib.Feed(FEED_AGGREGATOR, FEED_HEARTBEAT, SEQUENCER_FEED, SEQUENCER_GRACE),
-                FEED_DECIMALS
-            );
+    /// @dev The spot token's price in the asset: its USD price over the asset's USD price when
+    /// the asset has a feed (so a depegged asset does not mis-value the spot), every answer
+    /// checked for freshness, completeness, sign and the aggregator's bounds.
+    function _price() internal view returns (uint256 price) {
+        price = OracleLib.readPriceWad(
+            OracleLib.Feed(FEED_AGGREGATOR, FEED_HEARTBEAT, SEQUENCER_FEED, SEQUENCER_GRACE),
+            FEED_DECIMALS,
+            FEED_MIN_ANSWER,
+            FEED_MAX_ANSWER
+        );
+        if (address(ASSET_FEED_AGGREGATOR) == address(0)) return price;
+        // The sequencer was checked with the first feed.
+        uint256 assetUsd = OracleLib.readPriceWad(
+            OracleLib.Feed(ASSET_FEED_AGGREGATOR, ASSET_FEED_HEARTBEAT, AggregatorV3Interface(address(0)), 0),
+            ASSET_FEED_DECIMALS,
+            ASSET_FEED_MIN_ANSWER,
+            ASSET_FEED_MAX_ANSWER
+        );
+        return OracleLib.inQuoteToken(price, assetUsd);
     }
 
     function _toShares(
@@ -575,12 +685,38 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         return nav >= cap ? 0 : cap - nav;
     }
 
-    /// @dev Shares `room` assets buy, saturating at type(uint256).max: with an unlimited cap the
-    /// exact figure overflows, and ERC-4626's maxMint must not revert.
-    function _maxMintFor(VaultMath.Snapshot memory s, uint256 room) internal pure returns (uint256) {
+    /// @dev Shares `room` assets buy, net of the entry charge, saturating at type(uint256).max:
+    /// with an unlimited cap the exact figure overflows, and ERC-4626's maxMint must not revert.
+    function _maxMintFor(VaultMath.Snapshot memory s, uint256 room) internal view returns (uint256) {
         if (room == type(uint256).max) return room;
-        (bool fits, uint256 product) = Math.tryMul(room, s.supply + 10 ** DECIMALS_OFFSET);
+        (bool fits, uint256 product) = Math.tryMul(room - _entryCharge(room), s.supply + 10 ** DECIMALS_OFFSET);
         return fits ? product / (s.totalAssets + 1) : type(uint256).max;
+    }
+
+    /// @dev The entry charge on `assets` deposited, rounded up (against the depositor).
+    function _entryCharge(uint256 assets) internal view returns (uint256) {
+        return assets.mulDiv(_entryChargeWad(), VaultMath.WAD, Math.Rounding.Ceil);
+    }
+
+    function _entryChargeWad() internal view returns (uint256) {
+        Strategy memory strat = _strategy;
+        return VaultMath.entryChargeWad(strat.idleBufferBps, strat.targetLeverageBps, strat.maxSlippageBps);
+    }
+
+    /// @dev Shares for a deposit of `assets`: what is left after the entry charge, rounded down.
+    function _sharesForDeposit(VaultMath.Snapshot memory s, uint256 assets) internal view returns (uint256) {
+        return _toShares(s, assets - _entryCharge(assets), Math.Rounding.Floor);
+    }
+
+    /// @dev Assets to mint `shares`: their value grossed up by the entry charge, rounded up.
+    function _assetsForMint(VaultMath.Snapshot memory s, uint256 shares) internal view returns (uint256) {
+        uint256 chargeWad = _entryChargeWad();
+        return
+            _toAssets(s, shares, Math.Rounding.Ceil).mulDiv(
+                VaultMath.WAD,
+                VaultMath.WAD - chargeWad,
+                Math.Rounding.Ceil
+            );
     }
 
     /// @dev Worst-case shares to burn for `assets` and the unwind fraction it needs.
@@ -610,6 +746,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     function _unwind(VaultMath.Snapshot memory s, address owner, uint256 fractionWad) internal returns (uint256 cost) {
         if (fractionWad == 0) return 0;
         if (s.venueOrderPending) revert VenueOrderPending();
+        _checkVenuePays(s);
         uint256 slippage = _strategy.maxSlippageBps;
         (uint256 spotUnits, uint256 shortReduce, uint256 marginOut) = VaultTrading.unwind(
             _venues(),
@@ -648,8 +785,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
             if (enforce) revert WithinBands(s.deltaBps(), s.marginRatioBps(), s.idleBps());
             return (band, tier, false);
         }
-        // Paused: `rebalance` itself reverts with EnforcedPause.
-        if (paused()) return (band, tier, false);
+        // Paused or impaired: `rebalance` itself reverts (EnforcedPause, VenueImpaired).
+        if (paused() || s.venueImpaired) return (band, tier, false);
         if (tier == Tier.Hard) return (band, tier, true);
         if (!callerIsKeeper) {
             if (enforce) revert RebalanceNotAllowed(caller, band, tier);

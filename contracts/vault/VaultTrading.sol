@@ -146,11 +146,12 @@ library VaultTrading {
         }
     }
 
-    /// @notice Buys back part of the short with the fill bounded by the oracle price plus the
-    /// slippage setting; an order only queued by an asynchronous venue reverts the whole flow, so
-    /// no margin is freed against a buy-back still to come.
+    /// @notice Buys back part of the short, a risk-reducing trade, with the fill bounded by the
+    /// oracle price plus the slippage setting and the premium allowance
+    /// (VaultMath.buyBackBound); an order only queued by an asynchronous venue reverts the whole
+    /// flow, so no margin is freed against a buy-back still to come.
     function decreaseShort(Venues memory v, uint256 size, uint256 price, uint256 slippageBps) internal {
-        (bool filled, ) = v.perpVenue.decreaseShort(size, VaultMath.plusBps(price, slippageBps));
+        (bool filled, ) = v.perpVenue.decreaseShort(size, VaultMath.buyBackBound(price, slippageBps));
         if (!filled) revert IDeltaNeutralVault.VenueOrderPending();
     }
 

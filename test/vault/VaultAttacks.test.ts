@@ -47,10 +47,13 @@ describe("DeltaNeutralVault: attacks", function () {
       await (await s.usdc.connect(attacker).transfer(await s.vault.getAddress(), donation)).wait();
 
       const deposit = usdc(10_000);
+      // What the victim is owed: its deposit less the entry charge every depositor pays.
+      const owed = await s.vault.convertToAssets(await s.vault.previewDeposit(deposit));
       await depositFor(s, victim, deposit);
       const victimValue = await s.vault.previewRedeem(await s.vault.balanceOf(victim.address));
-      // The victim keeps all but a rounding sliver (< 0.01%).
-      expect(deposit - victimValue <= deposit / 10_000n, `victim value ${victimValue}`).to.equal(true);
+      // The victim keeps all of it but a rounding sliver (< 0.01%).
+      expect(owed - victimValue <= deposit / 10_000n, `victim value ${victimValue} of ${owed}`).to.equal(true);
+      expect(owed > (deposit * 9_900n) / 10_000n).to.equal(true);
       // The attacker loses about half the donation to the virtual shares.
       const attackerValue = await s.vault.previewRedeem(await s.vault.balanceOf(attacker.address));
       expect(attackerValue < (donation * 6n) / 10n).to.equal(true);
