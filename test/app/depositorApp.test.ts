@@ -244,6 +244,11 @@ describe("Depositor app in headless Chromium", function () {
     const previewText = await text("#deposit-preview");
     expect(previewText).to.contain(`You receive ${formatAmount(preview, 12, 6)} dnETH for 10,000.00 USDC`);
     expect(previewText).to.contain(`You accept at least ${formatAmount((preview * 9_950n) / 10_000n, 12, 6)} dnETH`);
+    const charge = amount - (await local.stack.vault.convertToAssets(preview));
+    expect(charge).to.be.greaterThan(0n);
+    expect(previewText).to.contain(
+      `Entry charge: ${formatAmount(charge, 6, 6)} USDC (${formatAmount((charge * 10_000n) / amount, 2, 2)}%), the worst-case cost of deploying`,
+    );
     expect(previewText).to.contain("approves the vault to spend exactly 10,000.00 USDC");
     expect(await text("#deposit-submit")).to.equal("Approve and deposit");
     await shot("05-deposit-preview");

@@ -220,18 +220,24 @@ export function setupForms(ctx: FormContext) {
       const tol = tolerance(dp.tolerance);
       if (!tol.ok) return { error: tol.reason };
       const amount = parsed.value;
-      let preview: bigint;
+      let preview: bigint, worth: bigint;
       try {
         preview = await client.previewDeposit(amount, at);
+        worth = await client.convertToAssets(preview, at);
       } catch (err) {
         return explain(err);
       }
+      // previewDeposit charges the worst-case cost of deploying the deposit (kept by the vault).
+      const charge = amount > worth ? amount - worth : 0n;
       const minShares = atLeast(preview, tol.bps);
       const needsApproval = account.allowance < amount;
       const steps: Step[] = [];
       const text = [
         `You receive ${shares(preview)} for ${assets(amount)} (previewDeposit).`,
         `You accept at least ${shares(minShares)} (${formatBps(tol.bps)} tolerance).`,
+        charge === 0n
+          ? "No entry charge: the shares are worth what you deposit."
+          : `Entry charge: ${assets(charge)} (${formatBps((charge * 10_000n) / amount)}), the worst-case cost of deploying your deposit into spot and short. It stays in the vault: what the deployment does not spend belongs to all holders, you included.`,
         "Deposits sit idle until the next rebalance puts them to work.",
       ];
       if (needsApproval) {
