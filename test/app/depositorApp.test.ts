@@ -307,7 +307,7 @@ describe("Depositor app in headless Chromium", function () {
     const preview = await text("#withdraw-preview");
     expect(preview).to.contain(`Idle cash is ${formatAmount(state.idle, 6, 6)} USDC`);
     expect(preview).to.contain(`Exit cost: up to ${formatAmount(worstCost, 6, 6)} USDC`);
-    expect(preview).to.contain("0.50% slippage bound");
+    expect(preview).to.contain("0.50% slippage bound per trade. You pay the measured cost, never more.");
     await shot("08-unwind-preview");
 
     await page.click("#withdraw-submit");

@@ -280,7 +280,7 @@ export function setupForms(ctx: FormContext) {
     const cost = value > paid ? value - paid : 0n;
     return [
       `Idle cash is ${assets(idle)}, less than this exit: the vault unwinds positions pro rata for the rest (sells spot, reduces the short, frees margin).`,
-      `Exit cost: up to ${assets(cost)}${value > 0n ? ` (${formatBps((cost * 10_000n) / value)} of the value)` : ""}, the worst case at the vault's ${formatBps(meta.maxSlippageBps)} slippage bound. You pay the measured cost, never more.`,
+      `Exit cost: up to ${assets(cost)}${value > 0n ? ` (${formatBps((cost * 10_000n) / value)} of the value)` : ""}, the worst case the preview charges from the vault's ${formatBps(meta.maxSlippageBps)} slippage bound per trade. You pay the measured cost, never more.`,
     ];
   };
   const withdraw = wireForm(
