@@ -380,6 +380,15 @@ describe("Depositor app in headless Chromium", function () {
     expect(await field("shares")).to.equal(shares(await local.stack.vault.balanceOf(user())));
     expect(await field("share-value")).to.contain("unavailable");
     await shot("12-stale-oracle");
+    // What the notice promises: shares still move while the vault cannot price itself.
+    const [, , , , , , receiver] = await connection.ethers.getSigners();
+    const holder = local.testWallet.connect(connection.ethers.provider);
+    await (await vaultAs(holder as unknown as Signer).transfer(receiver.address, 1n)).wait();
+    expect(await local.stack.vault.balanceOf(receiver.address)).to.equal(1n);
+    await expect(local.stack.vault.previewRedeem(1n)).to.be.revertedWithCustomError(
+      local.stack.vault,
+      "OracleStalePrice",
+    );
 
     await (await local.stack.oracle.updateAnswer(answer)).wait();
     await caughtUp();
