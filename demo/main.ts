@@ -111,9 +111,11 @@ async function main() {
   await networkHelpers.setBalance(keeperWallet.address, 10n ** 21n);
   await (await stack.vault.setKeeper(keeperWallet.address, true)).wait();
   const rpc = await serveProvider(connection.provider);
+  const multicall3 = await (await ethers.deployContract("Multicall3")).getAddress(); // the keeper's batched read
   const config = parseConfig(
     {
       chainId: Number((await ethers.provider.getNetwork()).chainId),
+      multicall3,
       rpc: { urls: [rpc.url], timeoutMs: 10_000, cooldownMs: 1_000 },
       signer: { type: "privateKeyEnv" },
       gas: { maxFeePerGas: "100 gwei", priorityFeePerGas: "1 gwei", replaceAfterBlocks: 2, receiptTimeoutMs: 20_000 },

@@ -33,7 +33,7 @@ export const VAULT_BOUNDS = {
   MIN_LEVERAGE_BPS: 10_000,
   MAX_LEVERAGE_BPS: 50_000,
   MAX_IDLE_BUFFER_BPS: 3_000,
-  MIN_SLIPPAGE_BPS: 1,
+  MIN_SLIPPAGE_BPS: 30,
   MAX_SLIPPAGE_BPS: 300,
   MIN_REBALANCE_COST_BPS: 1,
   MAX_REBALANCE_COST_BPS: 300,
@@ -226,7 +226,7 @@ function checkStrategy(s: Common["strategy"], ctx: z.RefinementCtx): boolean {
   };
   check("targetLeverageBps", B.MIN_LEVERAGE_BPS, B.MAX_LEVERAGE_BPS, "perp leverage between 1x and 5x");
   check("idleBufferBps", 0, B.MAX_IDLE_BUFFER_BPS, "idle buffer at most 30%");
-  check("maxSlippageBps", B.MIN_SLIPPAGE_BPS, B.MAX_SLIPPAGE_BPS, "slippage limit between 0.01% and 3%");
+  check("maxSlippageBps", B.MIN_SLIPPAGE_BPS, B.MAX_SLIPPAGE_BPS, "slippage limit between 0.3% and 3%");
   check(
     "maxRebalanceCostBps",
     B.MIN_REBALANCE_COST_BPS,
@@ -452,9 +452,15 @@ const sourcedAddress = z
 export const UNISWAP_FIELDS = ["uniswapV3Factory", "nonfungiblePositionManager", "swapRouter02", "quoterV2"] as const;
 export type UniswapField = (typeof UNISWAP_FIELDS)[number];
 
+/** Chainlink Automation on the network: the registrar upkeeps register through, the registry, LINK. */
+const automationEntry = z
+  .object({ registrar: sourcedAddress, registry: sourcedAddress, link: sourcedAddress })
+  .strict();
+
 const networkEntry = z
   .object({
     chainId: z.number().int().positive(),
+    automation: automationEntry.optional(),
     ethUsdFeed: sourcedAddress,
     sequencerUptimeFeed: sourcedAddress,
     uniswapV3Factory: sourcedAddress,
@@ -466,6 +472,28 @@ const networkEntry = z
 
 const networksSchema = z.record(networkEntry);
 export type NetworkEntry = z.output<typeof networkEntry>;
+
+/** The Automation contracts of `network` (keeper/automation), every address required. */
+export function resolveAutomation(
+  raw: unknown,
+  network: string,
+  source = "deploy/networks.json",
+): { chainId: number; registrar: string; registry: string; link: string } {
+  const parsed = networksSchema.safeParse(raw);
+  if (!parsed.success) throw new ParameterError(source, formatIssues("", parsed.error));
+  const entry = parsed.data[network];
+  if (entry === undefined)
+    throw new ParameterError(source, [`${network}: no entry (known: ${Object.keys(parsed.data).join(", ")})`]);
+  if (entry.automation === undefined)
+    throw new ParameterError(source, [`${network}.automation: no Chainlink Automation entry`]);
+  const out = { chainId: entry.chainId, registrar: "", registry: "", link: "" };
+  for (const field of ["registrar", "registry", "link"] as const) {
+    const a = entry.automation[field].address;
+    if (a === null) throw new ParameterError(source, [`${network}.automation.${field}.address: null (not verified)`]);
+    out[field] = a;
+  }
+  return out;
+}
 
 export interface ResolvedNetwork {
   chainId: number;

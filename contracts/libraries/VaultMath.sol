@@ -75,8 +75,8 @@ library VaultMath {
     }
 
     /// @notice The first half of a rebalance, in the order the vault carries it out.
-    /// @param marginOut 1. Perp margin beyond what the target short needs, freed first (after a
-    /// fall it pays for the spot to buy).
+    /// @param marginOut 1. Perp margin beyond what both the target short and the short held need,
+    /// freed first (after a fall it pays for the spot to buy).
     /// @param marginIn 2. Before a buy, margin added from idle to bring the short held to its
     /// target margin: the rally rescue comes before deploying idle, so no buy can block it.
     /// @param buyAssets 3. Assets to spend on spot, toward the target (deploys idle; the vault
@@ -124,7 +124,9 @@ library VaultMath {
         uint256 tolerance = Math.mulDiv(s.totalAssets, p.toleranceBps, BPS);
         uint256 spotTarget = targetSpotValue(s.totalAssets, p.idleBufferBps, p.leverageBps);
         uint256 equity = equityOrZero(s);
-        uint256 plannedMargin = targetMargin(spotTarget, p.leverageBps);
+        // The short held keeps its margin until it shrinks (the hedge frees the rest after).
+        uint256 heldMargin = targetMargin(s.shortNotional, p.leverageBps);
+        uint256 plannedMargin = Math.max(targetMargin(spotTarget, p.leverageBps), heldMargin);
         if (equity > plannedMargin + tolerance) {
             uint256 freed = equity - plannedMargin;
             // A withdrawal within settled margin leaves the rest of it to pay the venue's fees on
@@ -145,7 +147,6 @@ library VaultMath {
         } else if (spotTarget > s.spotValue + tolerance) {
             // Deploying idle: the short already held gets its target margin first, so that a buy
             // the pool fills only in part (or not at all) never holds the rescue back.
-            uint256 heldMargin = targetMargin(s.shortNotional, p.leverageBps);
             if (heldMargin > equity + tolerance) {
                 plan.marginIn = Math.min(heldMargin - equity, idle);
                 idle -= plan.marginIn;

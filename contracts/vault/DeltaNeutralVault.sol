@@ -23,8 +23,10 @@ import {VaultParams} from "./VaultParams.sol";
 import {VaultTrading} from "./VaultTrading.sol";
 
 /// @title DeltaNeutralVault
-/// @notice See IDeltaNeutralVault. The vault keeps the state machine; band maths lives in
-/// VaultMath, parameter bounds in VaultParams, prices in OracleLib, trading behind the venues.
+/// @notice See IDeltaNeutralVault. The vault keeps the state machine (flows, gate, roles, fees);
+/// the maths lives in VaultMath (bands, rebalance plan, progress check, charges), parameter bounds
+/// in VaultParams, prices in OracleLib, and how a plan, an unwind or the emergency close is
+/// carried out on the venues in VaultTrading.
 contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using Math for uint256;

@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DeploymentParameters } from "@nomicfoundation/ignition-core";
+import { CANONICAL_MULTICALL3 } from "../../keeper/config.js";
 import {
   localIgnitionParameters,
   readJson,
@@ -100,6 +101,8 @@ export interface AddressesFile {
   router: string;
   quoter: string;
   positionManager: string;
+  /** Multicall3 the keeper reads through: deployed locally, the canonical one on testnets. */
+  multicall3: string;
   roles: { owner: string; pendingOwner: string; keeper: string; guardian: string; feeRecipient: string };
 }
 
@@ -134,6 +137,7 @@ export function addressesFile(
     router: need("router"),
     quoter: need("quoter"),
     positionManager: need("positionManager"),
+    multicall3: plan.resolved ? CANONICAL_MULTICALL3 : need("multicall3"),
     roles,
   };
 }

@@ -21,6 +21,8 @@ import { Band, Tier, deployed, depositFor, eth, openLong, price, usdc } from "./
 
 const { ethers, networkHelpers } = await network.create();
 const fixture = vaultStackFixture(ethers);
+/** A pool as thin as a testnet's: $40M of full-range liquidity, where 600k of spot moves it ~1.5%. */
+const thinPoolFixture = vaultStackFixture(ethers, { liquidityUsdc: 40_000_000n * 10n ** 6n });
 // A chain that lets a view and the transactions after it share one timestamp, so that time-based
 // accruals (fees, funding) do not move between a preview and the flow it predicts. (Gas is
 // estimated at that timestamp too, so every transaction on it runs at the same one.)
@@ -97,6 +99,20 @@ describe("DeltaNeutralVault: hostile flows", function () {
       await rebalanceUntilCalm(s, 4, price(3_000));
       const aliceValue1 = await s.vault.previewRedeem(await s.vault.balanceOf(alice.address));
       expect(aliceValue1 * 10_000n >= aliceValue0 * 9_900n, `alice ${aliceValue0} -> ${aliceValue1}`).to.equal(true);
+    });
+  });
+
+  describe("finding 1 on a thin pool: a vault filled to its cap deploys stepwise", function () {
+    it("1M into a pool that fills ~300k within 50 bps: each rebalance deploys what fits, all of it in a few", async function () {
+      const s = await networkHelpers.loadFixture(thinPoolFixture);
+      await depositFor(s, s.users[0], usdc(1_000_000));
+      const runs = await rebalanceUntilCalm(s, 8, price(3_000));
+      const st = await s.vault.vaultState();
+      expect(st.band, `band ${st.band} after ${runs} rebalances`).to.equal(Band.None);
+      // The whole way at once (633k of spot) does not fit the bound here: it took several steps.
+      expect(runs >= 2, `${runs} rebalances`).to.equal(true);
+      expect(st.shortQty).to.equal(st.spotQty);
+      expect(st.totalAssets * 10_000n > usdc(1_000_000) * 9_900n).to.equal(true);
     });
   });
 
