@@ -24,9 +24,10 @@ const fixture = vaultStackFixture(ethers);
 /** A pool as thin as a testnet's: $40M of full-range liquidity, where 600k of spot moves it ~1.5%. */
 const thinPoolFixture = vaultStackFixture(ethers, { liquidityUsdc: 40_000_000n * 10n ** 6n });
 // A chain that lets a view and the transactions after it share one timestamp, so that time-based
-// accruals (fees, funding) do not move between a preview and the flow it predicts. (Gas is
-// estimated at that timestamp too, so every transaction on it runs at the same one.)
-const frozen = await network.create({ override: { allowBlocksWithSameTimestamp: true } });
+// accruals (fees, funding) do not move between a preview and the flow it predicts.
+// A fixed gas limit too: an estimate made at one timestamp can fall short at another (funding
+// accrued or not), and blocks here may share or skip timestamps.
+const frozen = await network.create({ override: { allowBlocksWithSameTimestamp: true, gas: 10_000_000 } });
 const frozenFixture = vaultStackFixture(frozen.ethers);
 
 /**
@@ -34,12 +35,6 @@ const frozenFixture = vaultStackFixture(frozen.ethers);
  * is pinned to when the machine is loaded (funding accrues meanwhile).
  */
 const near = (a: bigint, b: bigint) => (a > b ? a - b : b - a) * 1_000_000n <= b;
-
-/**
- * Gas limit for transactions pinned to an earlier timestamp: an estimate made at another
- * timestamp (funding accrued or not) can fall short.
- */
-const GAS = { gasLimit: 5_000_000n };
 
 /** The next transaction on the frozen chain runs at the timestamp the last view saw. */
 async function sameTimestamp() {
@@ -131,19 +126,17 @@ describe("DeltaNeutralVault: hostile flows", function () {
         // The preview shows the entry charge; the deposit mints exactly that.
         const preview = await s.vault.previewDeposit(cash);
         await sameTimestamp();
-        await (await s.vault.connect(attacker)["deposit(uint256,address)"](cash, attacker.address, GAS)).wait();
+        await (await s.vault.connect(attacker)["deposit(uint256,address)"](cash, attacker.address)).wait();
         expect(near(await s.vault.balanceOf(attacker.address), preview)).to.equal(true);
         // The deposit breaches the hard idle band: the attacker itself forces the deployment.
         expect((await s.vault.vaultState()).tier).to.equal(Tier.Hard);
         // The whole cycle happens in one instant, as inside one flash-loaned transaction.
         await sameTimestamp();
-        await (await s.vault.connect(attacker).rebalance(GAS)).wait();
+        await (await s.vault.connect(attacker).rebalance()).wait();
         const shares = await s.vault.balanceOf(attacker.address);
         await sameTimestamp();
         await (
-          await s.vault
-            .connect(attacker)
-            ["redeem(uint256,address,address)"](shares, attacker.address, attacker.address, GAS)
+          await s.vault.connect(attacker)["redeem(uint256,address,address)"](shares, attacker.address, attacker.address)
         ).wait();
       }
       const attackerCost = loan - (await s.usdc.balanceOf(attacker.address));
@@ -372,18 +365,14 @@ describe("DeltaNeutralVault: hostile flows", function () {
       expect(aliceFee > usdc(480) && aliceFee < usdc(500), `alice's fee ${aliceFee}`).to.equal(true);
       await sameTimestamp();
       await (
-        await s.vault
-          .connect(alice)
-          ["withdraw(uint256,address,address)"](maxWithdraw, alice.address, alice.address, GAS)
+        await s.vault.connect(alice)["withdraw(uint256,address,address)"](maxWithdraw, alice.address, alice.address)
       ).wait();
 
       const shares = await s.vault.balanceOf(bob.address);
       const preview = await s.vault.previewRedeem(shares);
       const before = await s.usdc.balanceOf(bob.address);
       await sameTimestamp();
-      await (
-        await s.vault.connect(bob)["redeem(uint256,address,address)"](shares, bob.address, bob.address, GAS)
-      ).wait();
+      await (await s.vault.connect(bob)["redeem(uint256,address,address)"](shares, bob.address, bob.address)).wait();
       expect(near((await s.usdc.balanceOf(bob.address)) - before, preview)).to.equal(true);
       const bobFee = bobBefore - preview;
       expect(bobFee > usdc(480) && bobFee < usdc(500), `bob's fee ${bobFee}`).to.equal(true);
