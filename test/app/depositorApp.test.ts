@@ -272,6 +272,17 @@ describe("Depositor app in headless Chromium", function () {
     const amount = 1_000n * USDC;
     const burn = await local.stack.vault.previewWithdraw(amount);
     const sharesBefore = await local.stack.vault.balanceOf(user());
+    const value = await local.stack.vault.convertToAssets(sharesBefore);
+    // Above the position's value, and above the shares held: refused before signing.
+    await fill("#withdraw-amount", "10000");
+    await waitForText(
+      "#withdraw-error",
+      new RegExp(`That is more than your position's value, ${formatAmount(value, 6, 6)} USDC\\.`),
+    );
+    await page.check('input[name="withdraw-mode"][value="redeem"]');
+    await fill("#withdraw-amount", "10000.000001");
+    await waitForText("#withdraw-error", /That is more than your [\d,.]+ dnETH\./);
+    await page.check('input[name="withdraw-mode"][value="withdraw"]');
     await fill("#withdraw-amount", "1000");
     await waitForText("#withdraw-preview", /previewWithdraw/);
     const preview = await text("#withdraw-preview");
@@ -354,6 +365,15 @@ describe("Depositor app in headless Chromium", function () {
   it("at the deposit cap: deposits are closed and say why", async function () {
     const [owner] = await connection.ethers.getSigners();
     const cap = await local.stack.vault.depositCap();
+    // Room for 100 USDC more: a bigger deposit is refused before signing, naming the room.
+    await (await vaultAs(owner).setDepositCap((await local.stack.vault.totalAssets()) + 100n * USDC)).wait();
+    await caughtUp();
+    await fill("#deposit-amount", "200");
+    await waitForText(
+      "#deposit-error",
+      /That is more than what the vault accepts now, 100\.00 USDC \(its deposit cap\)\./,
+    );
+    await fill("#deposit-amount", "");
     await (await vaultAs(owner).setDepositCap(await local.stack.vault.totalAssets())).wait();
     await caughtUp();
     await waitForText('[data-notice="cap-reached"]', /deposit cap is reached/);
