@@ -6,7 +6,7 @@ import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 /// @title IDeltaNeutralVault
 /// @notice An ERC-4626 vault that holds a spot token and an equal perpetual short, so its share
 /// price does not move with the spot price. Assets (a stablecoin) are deposited idle; `rebalance`
-/// deploys them and restores every target when an oracle-measured band is breached.
+/// deploys them and moves toward every target when an oracle-measured band is breached.
 ///
 /// Accounting (asset units): totalAssets = idle + spotQty * oraclePrice + perp equity
 /// (margin + unrealised PnL + accrued funding, or what the venue can pay when that is less). Fees
@@ -214,10 +214,13 @@ interface IDeltaNeutralVault is IERC4626 {
         uint256 minAssets
     ) external returns (uint256 assets);
 
-    /// @notice Restores every target in one transaction when a band is breached: spot value
-    /// S* = N(1 - buffer)·L/(L+1), short size = spot size received, margin S*/L, the rest idle.
-    /// Reverts with `WithinBands` when nothing is breached and with `BandStillBreached` or
-    /// `CostTooHigh` when the trades would not restore the bands within the bounded cost.
+    /// @notice Moves toward every target when a band is breached: spot value
+    /// S* = N(1 - buffer)·L/(L+1), short size = spot size held, margin notional/L, the rest idle.
+    /// The spot trade fills what its oracle bound allows (a large deposit deploys over several
+    /// calls). Reverts with `WithinBands` when nothing is breached, `BandStillBreached` when the
+    /// breached band would not improve, `BandWorsened` when another band would end past its hard
+    /// threshold worse than before, `CostTooHigh` past the bounded cost and `VenueImpaired`
+    /// while the perp venue cannot pay.
     function rebalance() external returns (Band band, Tier tier);
 
     /// @notice Chainlink Automation: whether `performUpkeep` would rebalance now, for the

@@ -105,15 +105,16 @@ library VaultMath {
         uint256 idleBufferBps;
         uint256 leverageBps;
         uint256 slippageBps;
-        /// Trades smaller than this share of NAV are skipped, bps.
-        uint256 toleranceBps;
+        /// The narrowest soft band a trade moves, bps (`narrowestBandBps`): trades smaller than a
+        /// quarter of it, as a share of NAV, are skipped.
+        uint256 narrowestBandBps;
         uint8 assetDecimals;
     }
 
-    /// @notice Skip tolerance in bps of NAV for the bands `b`: a quarter of the narrowest soft
-    /// band that a trade moves, at most MAX_SKIP_BPS.
-    function toleranceBps(IDeltaNeutralVault.Bands memory b) internal pure returns (uint256) {
-        return Math.min(Math.min(b.deltaSoftBps, b.idleSoftBps), 4 * MAX_SKIP_BPS) / 4;
+    /// @notice The narrowest soft band a trade moves (delta, idle), capped at 4 x MAX_SKIP_BPS so
+    /// that wide bands never skip a trade a margin top-up needs.
+    function narrowestBandBps(IDeltaNeutralVault.Bands memory b) internal pure returns (uint256) {
+        return Math.min(Math.min(b.deltaSoftBps, b.idleSoftBps), 4 * MAX_SKIP_BPS);
     }
 
     /// @notice Plans the margin moves and the spot trade from the targets (spot value
@@ -121,7 +122,8 @@ library VaultMath {
     /// of excess spot deleverages; before a buy deploys idle, the short already held gets its
     /// target margin from idle.
     function planSpot(Snapshot memory s, PlanInput memory p) public pure returns (SpotPlan memory plan) {
-        uint256 tolerance = Math.mulDiv(s.totalAssets, p.toleranceBps, BPS);
+        // Trades smaller than a quarter of the narrowest band would not move any band.
+        uint256 tolerance = Math.mulDiv(s.totalAssets, p.narrowestBandBps, 4 * BPS);
         uint256 spotTarget = targetSpotValue(s.totalAssets, p.idleBufferBps, p.leverageBps);
         uint256 equity = equityOrZero(s);
         // The short held keeps its margin until it shrinks (the hedge frees the rest after).

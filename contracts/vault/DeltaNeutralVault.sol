@@ -354,7 +354,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
                 strat.idleBufferBps,
                 strat.targetLeverageBps,
                 strat.maxSlippageBps,
-                VaultMath.toleranceBps(b),
+                VaultMath.narrowestBandBps(b),
                 ASSET_DECIMALS
             )
         );

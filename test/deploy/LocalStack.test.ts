@@ -637,6 +637,7 @@ describe("Deployment: the validator agrees with the contracts at every bound it 
     ["bands", "idleHardBps", 5_000, 5_001],
     ["strategy", "idleBufferBps", 3_000, 3_001],
     ["strategy", "maxSlippageBps", 300, 301],
+    ["strategy", "maxSlippageBps", 30, 29],
     ["strategy", "maxRebalanceCostBps", 300, 301],
     ["strategy", "maxRebalanceCostBps", 1, 0],
     ["strategy", "minRebalanceInterval", 86_400, 86_401],

@@ -19,7 +19,7 @@ contract VaultPlanFuzzTest is TestBase {
                 idleBufferBps: 500,
                 leverageBps: 20_000,
                 slippageBps: 50,
-                toleranceBps: 10,
+                narrowestBandBps: 40,
                 assetDecimals: 6
             });
     }
