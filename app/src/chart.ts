@@ -9,6 +9,8 @@ export interface ChartPoint {
   timestamp: number;
   sharePrice: number;
   spotPrice: number;
+  /** Marked on the share-price line. */
+  rebalanced?: boolean;
 }
 
 const W = 640;
@@ -65,8 +67,18 @@ export function renderChart(points: ChartPoint[], rawLabels: { share: string; sp
     axis +
     `<path d="${path(spot.y, (p) => p.spotPrice)}" class="line spot"/>` +
     `<path d="${path(share.y, (p) => p.sharePrice)}" class="line share"/>` +
+    points
+      .filter((p) => p.rebalanced)
+      .map(
+        (p) =>
+          `<circle cx="${x(p.timestamp).toFixed(1)}" cy="${share.y(p.sharePrice).toFixed(1)}" r="4" class="rebalance"><title>rebalance</title></circle>`,
+      )
+      .join("") +
     `<text x="${PAD.left}" y="${H - 10}" class="share">— share price (${labels.share}, left)</text>` +
     `<text x="${W - PAD.right}" y="${H - 10}" text-anchor="end" class="spot">— spot price (${labels.spot}, right)</text>` +
+    (points.some((p) => p.rebalanced)
+      ? `<text x="${W / 2}" y="${H - 10}" text-anchor="middle" class="share">● rebalance</text>`
+      : "") +
     `</svg>`
   );
 }

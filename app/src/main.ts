@@ -196,12 +196,13 @@ async function boot() {
     const block = await reader.getBlock(at);
     if (!block) throw new Error(`the node returned no block ${at}`);
     chainNow = BigInt(block.timestamp);
-    const [stateResult, bands, feed, depositCap, maxDeposit, account] = await Promise.all([
+    const [stateResult, bands, maxSlippageBps, feed, depositCap, maxDeposit, account] = await Promise.all([
       client.state(at).then(
         (state) => ({ state }),
         (err: unknown) => ({ stateError: decoder.explain(err) }),
       ),
       client.bands(at),
+      client.maxSlippageBps(at),
       client.feedRound(at),
       client.depositCap(at),
       client.maxDeposit(at).catch(() => undefined),
@@ -212,6 +213,7 @@ async function boot() {
       timestamp: BigInt(block.timestamp),
       ...stateResult,
       bands,
+      maxSlippageBps,
       feed,
       depositCap,
       maxDeposit,
@@ -276,6 +278,7 @@ async function boot() {
         timestamp: p.timestamp,
         sharePrice: Number(p.sharePrice) / 10 ** meta.assetDecimals,
         spotPrice: Number(p.feedAnswer) / 10 ** snapshot!.feed.decimals,
+        rebalanced: p.rebalanced,
       }));
     byId("chart").innerHTML = renderChart(points, { share: meta.assetSymbol, spot: "USD" });
   }

@@ -4,7 +4,14 @@
  * explained before the wallet asks for a signature.
  */
 import abis from "virtual:stack-abis";
-import { Contract, ZeroAddress, type ContractTransactionResponse, type JsonRpcProvider, type Signer } from "ethers";
+import {
+  Contract,
+  ZeroAddress,
+  type ContractTransactionResponse,
+  type EventLog,
+  type JsonRpcProvider,
+  type Signer,
+} from "ethers";
 
 /** `vaultState()` as a plain object keyed by the ABI's field names (appended fields included). */
 export type VaultState = {
@@ -46,7 +53,6 @@ export interface VaultMeta {
   shareDecimals: number;
   assetSymbol: string;
   assetDecimals: number;
-  maxSlippageBps: bigint;
 }
 
 export interface Account {
@@ -66,6 +72,8 @@ export interface HistoryPoint {
   sharePrice: bigint;
   /** Feed answer, feed decimals. */
   feedAnswer: bigint;
+  /** The vault rebalanced in this block. */
+  rebalanced: boolean;
 }
 
 export interface FeedRound {
@@ -90,14 +98,13 @@ export async function createVaultClient(reader: JsonRpcProvider, vaultAddress: s
   const addresses = { vault: vaultAddress, asset: assetAddress, feed: feedAddress };
 
   async function meta(): Promise<VaultMeta> {
-    const [name, shareSymbol, shareDecimals, assetSymbol, assetDecimals, spotSymbol, strategy] = await Promise.all([
+    const [name, shareSymbol, shareDecimals, assetSymbol, assetDecimals, spotSymbol] = await Promise.all([
       vault.name(),
       vault.symbol(),
       vault.decimals(),
       asset.symbol(),
       asset.decimals(),
       spot.symbol(),
-      vault.strategy(),
     ]);
     return {
       name,
@@ -106,7 +113,6 @@ export async function createVaultClient(reader: JsonRpcProvider, vaultAddress: s
       shareDecimals: Number(shareDecimals),
       assetSymbol,
       assetDecimals: Number(assetDecimals),
-      maxSlippageBps: strategy.maxSlippageBps,
     };
   }
 
@@ -118,6 +124,11 @@ export async function createVaultClient(reader: JsonRpcProvider, vaultAddress: s
 
   async function bands(at: number): Promise<Bands> {
     return (await vault.bands({ blockTag: at })).toObject() as Bands;
+  }
+
+  /** The per-trade slippage bound the vault's exit previews are charged from (admin-set). */
+  async function maxSlippageBps(at: number): Promise<bigint> {
+    return (await vault.strategy({ blockTag: at })).maxSlippageBps;
   }
 
   async function feedRound(at: number): Promise<FeedRound> {
@@ -156,9 +167,9 @@ export async function createVaultClient(reader: JsonRpcProvider, vaultAddress: s
   async function history(fromBlock: number, toBlock: number, limit = 60): Promise<HistoryPoint[]> {
     const logs = await vault.queryFilter("*", fromBlock, toBlock);
     const wanted = new Set(["Deposit", "Withdraw", "Rebalanced", "Unwound", "EmergencyUnwound"]);
-    const blocks = [
-      ...new Set(logs.filter((l) => "eventName" in l && wanted.has(l.eventName)).map((l) => l.blockNumber)),
-    ].slice(-limit);
+    const events = logs.filter((l) => "eventName" in l && wanted.has(l.eventName)) as EventLog[];
+    const rebalancedAt = new Set(events.filter((l) => l.eventName === "Rebalanced").map((l) => l.blockNumber));
+    const blocks = [...new Set(events.map((l) => l.blockNumber))].slice(-limit);
     const points = await Promise.all(
       blocks.map(async (block) => {
         try {
@@ -167,7 +178,13 @@ export async function createVaultClient(reader: JsonRpcProvider, vaultAddress: s
             feed.latestRoundData({ blockTag: block }),
             reader.getBlock(block),
           ]);
-          return { block, timestamp: header?.timestamp ?? 0, sharePrice: s.sharePrice, feedAnswer: round.answer };
+          return {
+            block,
+            timestamp: header?.timestamp ?? 0,
+            sharePrice: s.sharePrice,
+            feedAnswer: round.answer,
+            rebalanced: rebalancedAt.has(block),
+          };
         } catch {
           return undefined; // the vault could not price itself at that block (stale feed)
         }
@@ -191,6 +208,7 @@ export async function createVaultClient(reader: JsonRpcProvider, vaultAddress: s
     meta,
     state,
     bands,
+    maxSlippageBps,
     feedRound,
     account,
     maxDeposit,

@@ -4,7 +4,7 @@ import { renderChart } from "../../app/src/chart.js";
 
 const points = [
   { timestamp: 0, sharePrice: 1, spotPrice: 3_000 },
-  { timestamp: 3_600, sharePrice: 1.0001, spotPrice: 2_700 },
+  { timestamp: 3_600, sharePrice: 1.0001, spotPrice: 2_700, rebalanced: true },
   { timestamp: 7_200, sharePrice: 1.0002, spotPrice: 3_300 },
 ];
 
@@ -24,6 +24,8 @@ describe("Depositor app: chart", function () {
       expect(y).to.be.within(0, 260);
     }
     expect(svg).to.contain("3 points over 2.0 hours");
+    expect(svg.match(/<circle /g)).to.have.length(1); // the one rebalance, marked
+    expect(svg).to.contain("● rebalance");
     expect(svg).to.contain("spot price from 3,000.00 to 3,300.00 USD");
   });
 

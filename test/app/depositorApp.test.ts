@@ -330,6 +330,7 @@ describe("Depositor app in headless Chromium", function () {
     // The leaver paid the measured cost, never more than the preview's worst case.
     expect(cost).to.be.lessThanOrEqual(worstCost);
     await waitForText("#chart", /Share price against spot price/);
+    expect(await page.locator("#chart circle.rebalance").count()).to.equal(1);
     await shot("09-unwound");
   });
 

@@ -275,12 +275,12 @@ export function setupForms(ctx: FormContext) {
     amountLabel.textContent = mode() === "withdraw" ? `Amount (${meta.assetSymbol})` : `Shares (${meta.shareSymbol})`;
     wp.submit.textContent = mode() === "withdraw" ? "Withdraw" : "Redeem";
   };
-  const exitLines = (value: bigint, paid: bigint, idle: bigint): string[] => {
+  const exitLines = (value: bigint, paid: bigint, idle: bigint, slippageBps: bigint): string[] => {
     if (value <= idle) return ["Paid from idle cash: no unwind and no exit cost."];
     const cost = value > paid ? value - paid : 0n;
     return [
       `Idle cash is ${assets(idle)}, less than this exit: the vault unwinds positions pro rata for the rest (sells spot, reduces the short, frees margin).`,
-      `Exit cost: up to ${assets(cost)}${value > 0n ? ` (${formatBps((cost * 10_000n) / value)} of the value)` : ""}, the worst case the preview charges from the vault's ${formatBps(meta.maxSlippageBps)} slippage bound per trade. You pay the measured cost, never more.`,
+      `Exit cost: up to ${assets(cost)}${value > 0n ? ` (${formatBps((cost * 10_000n) / value)} of the value)` : ""}, the worst case the preview charges from the vault's ${formatBps(slippageBps)} slippage bound per trade. You pay the measured cost, never more.`,
     ];
   };
   const withdraw = wireForm(
@@ -320,7 +320,7 @@ export function setupForms(ctx: FormContext) {
           preview: [
             `You receive ${assets(amount)} and burn ${shares(burn)} (previewWithdraw).`,
             `You accept burning at most ${shares(maxShares)} (${formatBps(tol.bps)} tolerance).`,
-            ...exitLines(amount > idle ? burnValue : amount, amount, idle),
+            ...exitLines(amount > idle ? burnValue : amount, amount, idle, snap.maxSlippageBps),
           ],
           submitLabel: "Withdraw",
           steps: [
@@ -351,7 +351,7 @@ export function setupForms(ctx: FormContext) {
         preview: [
           `You redeem ${shares(count)} for ${assets(paid)} (previewRedeem).`,
           `You accept at least ${assets(minAssets)} (${formatBps(tol.bps)} tolerance).`,
-          ...exitLines(value, paid, idle),
+          ...exitLines(value, paid, idle, snap.maxSlippageBps),
         ],
         submitLabel: "Redeem",
         steps: [

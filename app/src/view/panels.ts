@@ -16,6 +16,8 @@ export interface Snapshot {
   /** Why `vaultState()` failed, when it did (e.g. a stale feed). */
   stateError?: DecodedRevert;
   bands: Bands;
+  /** The vault's per-trade slippage bound, bps. */
+  maxSlippageBps: bigint;
   feed: FeedRound;
   depositCap: bigint;
   /** maxDeposit for anyone; undefined when the vault cannot price its books. */
