@@ -5,7 +5,7 @@
  * the chain the server names and switches on request, it refuses to sign on another chain, and
  * it broadcasts raw signed transactions; every other call goes to the node.
  */
-import { JsonRpcProvider, Wallet, getBigInt, toQuantity, type TransactionRequest } from "ethers";
+import { JsonRpcProvider, Wallet, getBigInt, getBytes, isHexString, toQuantity, type TransactionRequest } from "ethers";
 import { ANNOUNCE, REQUEST, WalletError, type Eip1193Provider, type WalletInfo } from "./eip1193.js";
 
 interface TestWalletConfig {
@@ -107,7 +107,8 @@ function createTestWallet(config: TestWalletConfig): Eip1193Provider {
           return sendTransaction(args[0] as Record<string, string | undefined>);
         case "personal_sign":
           requireConnected();
-          return signer.signMessage(getBytesOf(args[0] as string));
+          // personal_sign carries the message hex-encoded (EIP-1474); sign its bytes.
+          return signer.signMessage(isHexString(args[0]) ? getBytes(args[0]) : String(args[0]));
         case "eth_sign":
         case "eth_signTransaction":
         case "eth_signTypedData_v4":
@@ -124,12 +125,6 @@ function createTestWallet(config: TestWalletConfig): Eip1193Provider {
       listeners.get(event)?.delete(listener);
     },
   };
-}
-
-function getBytesOf(message: string): Uint8Array | string {
-  return /^0x([0-9a-f]{2})*$/i.test(message)
-    ? Uint8Array.from(message.slice(2).match(/../g) ?? [], (h) => parseInt(h, 16))
-    : message;
 }
 
 async function install() {
