@@ -3,14 +3,18 @@
  * playwright-core. Nothing here downloads a browser.
  */
 import { existsSync } from "node:fs";
+import { delimiter, join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
 
-const CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
+const NAMES = ["chromium", "chromium-browser"];
 
+/** CHROMIUM_PATH if set, else the first `chromium` on PATH (where .ci/run's apt-get puts it). */
 export function findChromium(): string | undefined {
   const fromEnv = process.env.CHROMIUM_PATH;
   if (fromEnv) return existsSync(fromEnv) ? fromEnv : undefined;
-  return CANDIDATES.find((p) => existsSync(p));
+  const dirs = [...(process.env.PATH ?? "").split(delimiter), "/usr/bin"];
+  for (const name of NAMES) for (const dir of dirs) if (dir && existsSync(join(dir, name))) return join(dir, name);
+  return undefined;
 }
 
 /** The one line `npm test` prints when it cannot run the browser tests. */
