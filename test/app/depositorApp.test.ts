@@ -345,6 +345,7 @@ describe("Depositor app in headless Chromium", function () {
     expect(await page.locator("#deposit-submit").isDisabled()).to.equal(true);
     expect(await page.locator("#deposit-amount").isDisabled()).to.equal(true);
     expect(await text("#deposit-disabled")).to.contain("Deposits are paused");
+    expect(await field("deposit-room")).to.match(/USDC closed while paused$/);
 
     const count = 500n * SHARE;
     const expected = await local.stack.vault.previewRedeem(count);

@@ -129,7 +129,8 @@ export function renderVaultState(meta: VaultMeta, snap: Snapshot) {
       "deposit-room",
       "Deposit cap",
       a(snap.depositCap),
-      snap.maxDeposit === undefined ? undefined : `${a(snap.maxDeposit)} of room`,
+      // maxDeposit is 0 while paused: that is the pause, not a full cap.
+      s.paused ? "closed while paused" : snap.maxDeposit === undefined ? undefined : `${a(snap.maxDeposit)} of room`,
     ],
     ["paused", "Paused", s.paused ? "yes: deposits and rebalances are stopped, withdrawals work" : "no"],
   ]);
