@@ -82,11 +82,11 @@ describe("Depositor app: npm run app -- --rpc", function () {
       ],
       [["--rpc", "http://127.0.0.1:1", "--deployment", deployment("ok", {})], /does not answer/],
     ];
-    for (const [args, message] of cases) {
-      const r = await run(...args);
-      expect(r.status, `${args.join(" ")}: ${r.stderr}`).to.equal(2);
-      expect(r.stderr).to.match(message);
-    }
+    const results = await Promise.all(cases.map(([args]) => run(...args)));
+    cases.forEach(([args, message], i) => {
+      expect(results[i].status, `${args.join(" ")}: ${results[i].stderr}`).to.equal(2);
+      expect(results[i].stderr).to.match(message);
+    });
   });
 
   it("serves the page against the node on a free port when the asked one is taken", async function () {
