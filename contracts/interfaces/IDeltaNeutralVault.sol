@@ -95,6 +95,19 @@ interface IDeltaNeutralVault is IERC4626 {
         bool paused;
     }
 
+    /// @notice Fee settings and the last accrual time, packed in one slot so a fee-less vault
+    /// pays one storage read per flow.
+    /// @param recipient Receives the fee shares.
+    /// @param managementFeeBps Yearly fee on totalAssets, accrued per second.
+    /// @param performanceFeeBps Share of the rise of the share price above the high-water mark.
+    /// @param lastAccruedAt When fees were last minted (or the settings last changed).
+    struct FeeConfig {
+        address recipient;
+        uint16 managementFeeBps;
+        uint16 performanceFeeBps;
+        uint64 lastAccruedAt;
+    }
+
     /// @notice A rebalance restored the targets.
     event Rebalanced(
         address indexed caller,
@@ -143,6 +156,40 @@ interface IDeltaNeutralVault is IERC4626 {
     error ZeroAddress();
     /// @notice The venue adapters do not trade the vault's tokens.
     error VenueMismatch(address venue);
+    /// @notice `deposit` with a minimum would have minted fewer shares than `minShares`.
+    error DepositSharesBelowMin(uint256 shares, uint256 minShares);
+    /// @notice `mint` with a maximum would have taken more assets than `maxAssets`.
+    error MintAssetsAboveMax(uint256 assets, uint256 maxAssets);
+    /// @notice `withdraw` with a maximum would have burnt more shares than `maxShares`.
+    error WithdrawSharesAboveMax(uint256 shares, uint256 maxShares);
+    /// @notice `redeem` with a minimum would have paid fewer assets than `minAssets`.
+    error RedeemAssetsBelowMin(uint256 assets, uint256 minAssets);
+
+    /// @notice ERC-4626 `deposit` that reverts with `DepositSharesBelowMin` unless at least
+    /// `minShares` are minted (ERC-5143 style slippage protection).
+    function deposit(uint256 assets, address receiver, uint256 minShares) external returns (uint256 shares);
+
+    /// @notice ERC-4626 `mint` that reverts with `MintAssetsAboveMax` if it would take more than
+    /// `maxAssets`.
+    function mint(uint256 shares, address receiver, uint256 maxAssets) external returns (uint256 assets);
+
+    /// @notice ERC-4626 `withdraw` that reverts with `WithdrawSharesAboveMax` if it would burn more
+    /// than `maxShares` (an unwind into a pushed pool costs the leaver shares).
+    function withdraw(
+        uint256 assets,
+        address receiver,
+        address owner,
+        uint256 maxShares
+    ) external returns (uint256 shares);
+
+    /// @notice ERC-4626 `redeem` that reverts with `RedeemAssetsBelowMin` unless at least
+    /// `minAssets` are paid.
+    function redeem(
+        uint256 shares,
+        address receiver,
+        address owner,
+        uint256 minAssets
+    ) external returns (uint256 assets);
 
     /// @notice Restores every target in one transaction when a band is breached: spot value
     /// S* = N(1 - buffer)·L/(L+1), short size = spot size received, margin S*/L, the rest idle.
@@ -189,6 +236,13 @@ interface IDeltaNeutralVault is IERC4626 {
     function setStrategy(Strategy calldata newStrategy) external;
     function setDepositCap(uint256 newDepositCap) external;
     function setFees(uint16 managementFeeBps, uint16 performanceFeeBps, address recipient) external;
+
+    /// @notice Fee settings (rates, recipient) and the last accrual time.
+    function fees() external view returns (FeeConfig memory);
+
+    /// @notice Highest share price (assets per whole share) on which a performance fee was taken;
+    /// the performance fee only charges a rise above it.
+    function highWaterMark() external view returns (uint256);
 
     function bands() external view returns (Bands memory);
     function strategy() external view returns (Strategy memory);

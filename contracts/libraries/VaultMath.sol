@@ -27,6 +27,8 @@ library VaultMath {
     /// @param perpEquity Perp margin + unrealised PnL + accrued funding (negative under bad debt).
     /// @param totalAssets idle + spotValue + max(perpEquity, 0).
     /// @param venueOrderPending The perp venue has an asynchronous order waiting.
+    /// @param supply Share supply the books are divided by: minted shares plus, in views, the fee
+    /// shares owed but not yet minted.
     struct Snapshot {
         uint256 price;
         uint256 idle;
@@ -39,6 +41,55 @@ library VaultMath {
         int256 perpEquity;
         uint256 totalAssets;
         bool venueOrderPending;
+        uint256 supply;
+    }
+
+    /// @notice What the fee accrual needs to know.
+    /// @param nav totalAssets before the fee shares.
+    /// @param supply Shares minted so far.
+    /// @param virtualShares The decimals offset's virtual shares (10 ** offset).
+    /// @param oneShare 10 ** decimals(): the unit of the share price.
+    /// @param elapsed Seconds since the last accrual.
+    struct FeeInput {
+        uint256 nav;
+        uint256 supply;
+        uint256 virtualShares;
+        uint256 oneShare;
+        uint256 elapsed;
+        uint256 managementFeeBps;
+        uint256 performanceFeeBps;
+        uint256 highWaterMark;
+    }
+
+    /// @notice Fee shares owed for `f.elapsed` seconds: the management fee pro rata on NAV, the
+    /// performance fee on the rise of the share price above the high-water mark. The new shares
+    /// own exactly the fee's assets: s / (supply + virtual + s) = fee / (nav + 1). Rounded down
+    /// (in the holders' favour). Also returns the mark after the accrual, which only ever rises.
+    function feesOwed(
+        FeeInput memory f
+    ) public pure returns (uint256 feeShares, uint256 managementShares, uint256 newHighWaterMark) {
+        newHighWaterMark = f.highWaterMark;
+        if (f.supply == 0 || f.nav == 0 || f.elapsed == 0) return (0, 0, newHighWaterMark);
+        uint256 managementAssets = Math.mulDiv(f.nav, f.managementFeeBps * f.elapsed, BPS * 365 days);
+        uint256 price = Math.mulDiv(f.oneShare, f.nav + 1, f.supply + f.virtualShares);
+        uint256 performanceAssets;
+        if (f.performanceFeeBps != 0 && price > f.highWaterMark) {
+            performanceAssets = Math.mulDiv(
+                Math.mulDiv(price - f.highWaterMark, f.supply, f.oneShare),
+                f.performanceFeeBps,
+                BPS
+            );
+        }
+        uint256 feeAssets = managementAssets + performanceAssets;
+        if (feeAssets == 0 || feeAssets >= f.nav) return (0, 0, newHighWaterMark);
+        feeShares = Math.mulDiv(feeAssets, f.supply + f.virtualShares, f.nav + 1 - feeAssets);
+        managementShares = Math.mulDiv(feeShares, managementAssets, feeAssets);
+        if (price > f.highWaterMark) {
+            // The post-fee price can sit below the old mark when the management fee outweighs
+            // the gain; the mark only ever rises, so no gain is charged twice.
+            uint256 postFee = Math.mulDiv(f.oneShare, f.nav + 1, f.supply + feeShares + f.virtualShares);
+            if (postFee > f.highWaterMark) newHighWaterMark = postFee;
+        }
     }
 
     /// @notice Perp equity floored at zero: a negative equity is the venue's loss, not the vault's debt.

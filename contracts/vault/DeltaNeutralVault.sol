@@ -55,15 +55,6 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         uint256 depositCap;
     }
 
-    /// @notice Fee settings and the last accrual time, packed in one slot so a fee-less vault
-    /// pays one storage read per flow.
-    struct FeeConfig {
-        address recipient;
-        uint16 managementFeeBps;
-        uint16 performanceFeeBps;
-        uint64 lastAccruedAt;
-    }
-
     IERC20 private immutable SPOT;
     ISpotVenue private immutable SPOT_VENUE;
     IPerpVenue private immutable PERP_VENUE;
@@ -82,7 +73,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     FeeConfig private _fees;
     uint64 private _lastRebalanceAt;
     uint256 private _depositCap;
-    /// @notice Highest share price (assets per whole share) on which a performance fee was taken.
+    /// @inheritdoc IDeltaNeutralVault
     uint256 public highWaterMark;
     /// @inheritdoc IDeltaNeutralVault
     mapping(address account => bool) public isGuardian;
@@ -140,6 +131,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     // ---------------------------------------------------------------------------------------
 
     /// @inheritdoc ERC4626
+    /// @dev Fees owed are paid in new shares, so they dilute the supply rather than reduce assets.
     function totalAssets() public view override(ERC4626, IERC4626) returns (uint256) {
         return _snapshot().totalAssets;
     }
@@ -149,10 +141,18 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         uint256 assets,
         address receiver
     ) public override(ERC4626, IERC4626) nonReentrant whenNotPaused returns (uint256 shares) {
-        uint256 nav = _accrueFees(_snapshot().totalAssets);
-        _checkCap(receiver, assets, nav);
-        shares = _toShares(assets, nav, Math.Rounding.Floor);
+        VaultMath.Snapshot memory s = _snapshot();
+        _accrueFees(s);
+        uint256 room = _maxDepositFor(s.totalAssets);
+        if (assets > room) revert ERC4626ExceededMaxDeposit(receiver, assets, room);
+        shares = _toShares(s, assets, Math.Rounding.Floor);
         _deposit(_msgSender(), receiver, assets, shares);
+    }
+
+    /// @inheritdoc IDeltaNeutralVault
+    function deposit(uint256 assets, address receiver, uint256 minShares) external returns (uint256 shares) {
+        shares = deposit(assets, receiver);
+        if (shares < minShares) revert DepositSharesBelowMin(shares, minShares);
     }
 
     /// @inheritdoc ERC4626
@@ -160,15 +160,18 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         uint256 shares,
         address receiver
     ) public override(ERC4626, IERC4626) nonReentrant whenNotPaused returns (uint256 assets) {
-        uint256 nav = _accrueFees(_snapshot().totalAssets);
-        assets = _toAssets(shares, nav, Math.Rounding.Ceil);
-        if (nav + assets > _depositCap)
-            revert ERC4626ExceededMaxMint(
-                receiver,
-                shares,
-                _maxDepositFor(nav) == 0 ? 0 : _toShares(_maxDepositFor(nav), nav, Math.Rounding.Floor)
-            );
+        VaultMath.Snapshot memory s = _snapshot();
+        _accrueFees(s);
+        assets = _toAssets(s, shares, Math.Rounding.Ceil);
+        uint256 room = _maxDepositFor(s.totalAssets);
+        if (assets > room) revert ERC4626ExceededMaxMint(receiver, shares, _maxMintFor(s, room));
         _deposit(_msgSender(), receiver, assets, shares);
+    }
+
+    /// @inheritdoc IDeltaNeutralVault
+    function mint(uint256 shares, address receiver, uint256 maxAssets) external returns (uint256 assets) {
+        assets = mint(shares, receiver);
+        if (assets > maxAssets) revert MintAssetsAboveMax(assets, maxAssets);
     }
 
     /// @inheritdoc ERC4626
@@ -181,7 +184,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         address owner
     ) public override(ERC4626, IERC4626) nonReentrant returns (uint256 shares) {
         VaultMath.Snapshot memory s = _snapshot();
-        s.totalAssets = _accrueFees(s.totalAssets);
+        _accrueFees(s);
         (uint256 worstShares, uint256 fractionWad) = _previewWithdraw(s, assets);
         uint256 maxShares = balanceOf(owner);
         if (worstShares > maxShares || fractionWad > VaultMath.WAD) {
@@ -189,8 +192,19 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         }
         uint256 cost = _unwind(s, owner, fractionWad);
         // Rounded up against the leaver; priced on the books before the unwind.
-        shares = _toShares(assets + cost, s.totalAssets, Math.Rounding.Ceil);
-        _payOut(_msgSender(), receiver, owner, assets, shares);
+        shares = _toShares(s, assets + cost, Math.Rounding.Ceil);
+        _withdraw(_msgSender(), receiver, owner, assets, shares);
+    }
+
+    /// @inheritdoc IDeltaNeutralVault
+    function withdraw(
+        uint256 assets,
+        address receiver,
+        address owner,
+        uint256 maxShares
+    ) external returns (uint256 shares) {
+        shares = withdraw(assets, receiver, owner);
+        if (shares > maxShares) revert WithdrawSharesAboveMax(shares, maxShares);
     }
 
     /// @inheritdoc ERC4626
@@ -204,8 +218,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         uint256 maxShares = balanceOf(owner);
         if (shares > maxShares) revert ERC4626ExceededMaxRedeem(owner, shares, maxShares);
         VaultMath.Snapshot memory s = _snapshot();
-        s.totalAssets = _accrueFees(s.totalAssets);
-        assets = _toAssets(shares, s.totalAssets, Math.Rounding.Floor);
+        _accrueFees(s);
+        assets = _toAssets(s, shares, Math.Rounding.Floor);
         if (assets > s.idle) {
             uint256 cost = _unwind(s, owner, s.fractionForValue(assets - s.idle));
             // A dust redeem can cost its rounding allowance in full.
@@ -214,7 +228,18 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
             // idle a unit or two short of value - cost: the leaver bears that rounding.
             assets = Math.min(assets, IERC20(asset()).balanceOf(address(this)));
         }
-        _payOut(_msgSender(), receiver, owner, assets, shares);
+        _withdraw(_msgSender(), receiver, owner, assets, shares);
+    }
+
+    /// @inheritdoc IDeltaNeutralVault
+    function redeem(
+        uint256 shares,
+        address receiver,
+        address owner,
+        uint256 minAssets
+    ) external returns (uint256 assets) {
+        assets = redeem(shares, receiver, owner);
+        if (assets < minAssets) revert RedeemAssetsBelowMin(assets, minAssets);
     }
 
     /// @inheritdoc ERC4626
@@ -226,9 +251,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     /// @inheritdoc ERC4626
     function maxMint(address) public view override(ERC4626, IERC4626) returns (uint256) {
         if (paused()) return 0;
-        uint256 nav = _snapshot().totalAssets;
-        uint256 room = _maxDepositFor(nav);
-        return room == type(uint256).max ? room : _toShares(room, nav, Math.Rounding.Floor);
+        VaultMath.Snapshot memory s = _viewSnapshot();
+        return _maxMintFor(s, _maxDepositFor(s.totalAssets));
     }
 
     /// @inheritdoc ERC4626
@@ -236,7 +260,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     /// needed: withdraw and redeem round their worst cases separately, so the last units of a
     /// full redeem may not fit a withdraw of the same assets.
     function maxWithdraw(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
-        VaultMath.Snapshot memory s = _snapshot();
+        VaultMath.Snapshot memory s = _viewSnapshot();
         uint256 assets = _previewRedeem(s, balanceOf(owner));
         if (assets <= s.idle) return assets;
         uint256 slack = 2 * VaultMath.UNWIND_ROUNDING_UNITS;
@@ -249,15 +273,14 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     }
 
     /// @inheritdoc ERC4626
-    /// @dev Fees owed but not yet minted are not simulated: with fees on, call `accrueFees` first
-    /// for an exact preview. With fees off (the default) previews are exact.
+    /// @dev Counts the fee shares owed but not yet minted, as the flow itself mints them first.
     function previewWithdraw(uint256 assets) public view override(ERC4626, IERC4626) returns (uint256 shares) {
-        (shares, ) = _previewWithdraw(_snapshot(), assets);
+        (shares, ) = _previewWithdraw(_viewSnapshot(), assets);
     }
 
     /// @inheritdoc ERC4626
     function previewRedeem(uint256 shares) public view override(ERC4626, IERC4626) returns (uint256) {
-        return _previewRedeem(_snapshot(), shares);
+        return _previewRedeem(_viewSnapshot(), shares);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -268,7 +291,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     function rebalance() public nonReentrant whenNotPaused returns (Band band, Tier tier) {
         VaultMath.Snapshot memory before = _snapshot();
         if (before.venueOrderPending) revert VenueOrderPending();
-        before.totalAssets = _accrueFees(before.totalAssets);
+        _accrueFees(before);
         Strategy memory strat = _strategy;
         Bands memory b = _bands;
         (band, tier) = _classify(before, b, strat.idleBufferBps);
@@ -318,11 +341,11 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
 
     /// @inheritdoc IDeltaNeutralVault
     function vaultState() external view returns (VaultState memory state) {
-        VaultMath.Snapshot memory s = _snapshot();
+        VaultMath.Snapshot memory s = _viewSnapshot();
         (state.band, state.tier) = _classify(s, _bands, _strategy.idleBufferBps);
         state.totalAssets = s.totalAssets;
         state.totalSupply = totalSupply();
-        state.sharePrice = _toAssets(10 ** decimals(), s.totalAssets, Math.Rounding.Floor);
+        state.sharePrice = _toAssets(s, 10 ** decimals(), Math.Rounding.Floor);
         state.price = s.price;
         state.spotQty = s.spotQty;
         state.shortQty = s.shortQty;
@@ -409,10 +432,10 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         ) revert ParameterUnchanged("fees");
         // Settle what the old rates owe before the new ones apply.
         VaultMath.Snapshot memory s = _snapshot();
-        uint256 nav = _accrueFees(s.totalAssets);
+        _accrueFees(s);
         _fees = FeeConfig(recipient, managementFeeBps, performanceFeeBps, uint64(block.timestamp));
         // A performance fee only charges gains made after it is switched on.
-        uint256 price = _toAssets(10 ** decimals(), nav, Math.Rounding.Floor);
+        uint256 price = _toAssets(s, 10 ** decimals(), Math.Rounding.Floor);
         if (price > highWaterMark) highWaterMark = price;
         emit FeesUpdated(managementFeeBps, performanceFeeBps, recipient);
     }
@@ -429,7 +452,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
 
     /// @inheritdoc IDeltaNeutralVault
     function accrueFees() external nonReentrant {
-        _accrueFees(_snapshot().totalAssets);
+        _accrueFees(_snapshot());
     }
 
     // ---------------------------------------------------------------------------------------
@@ -448,6 +471,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         return _depositCap;
     }
 
+    /// @inheritdoc IDeltaNeutralVault
     function fees() external view returns (FeeConfig memory) {
         return _fees;
     }
@@ -499,6 +523,24 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         }
         // Otherwise the book is idle (or holds unpriced dust): it needs no price, and reports 0.
         s.totalAssets = s.idle + s.spotValue + s.equityOrZero();
+        s.supply = totalSupply();
+    }
+
+    /// @dev The books as a flow will see them: the supply counts the fee shares owed now, which
+    /// every flow mints before it prices anything (ERC-4626 previews must match execution).
+    function _viewSnapshot() internal view returns (VaultMath.Snapshot memory s) {
+        s = _snapshot();
+        (uint256 feeShares, , ) = _feesOwed(s, _fees);
+        s.supply += feeShares;
+    }
+
+    /// @dev OpenZeppelin's previewDeposit, previewMint and convertTo* price through these.
+    function _convertToShares(uint256 assets, Math.Rounding rounding) internal view override returns (uint256) {
+        return _toShares(_viewSnapshot(), assets, rounding);
+    }
+
+    function _convertToAssets(uint256 shares, Math.Rounding rounding) internal view override returns (uint256) {
+        return _toAssets(_viewSnapshot(), shares, rounding);
     }
 
     function _perpPosition() internal view returns (IPerpVenue.Position memory) {
@@ -513,12 +555,20 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
             );
     }
 
-    function _toShares(uint256 assets, uint256 nav, Math.Rounding rounding) internal view returns (uint256) {
-        return assets.mulDiv(totalSupply() + 10 ** DECIMALS_OFFSET, nav + 1, rounding);
+    function _toShares(
+        VaultMath.Snapshot memory s,
+        uint256 assets,
+        Math.Rounding rounding
+    ) internal pure returns (uint256) {
+        return assets.mulDiv(s.supply + 10 ** DECIMALS_OFFSET, s.totalAssets + 1, rounding);
     }
 
-    function _toAssets(uint256 shares, uint256 nav, Math.Rounding rounding) internal view returns (uint256) {
-        return shares.mulDiv(nav + 1, totalSupply() + 10 ** DECIMALS_OFFSET, rounding);
+    function _toAssets(
+        VaultMath.Snapshot memory s,
+        uint256 shares,
+        Math.Rounding rounding
+    ) internal pure returns (uint256) {
+        return shares.mulDiv(s.totalAssets + 1, s.supply + 10 ** DECIMALS_OFFSET, rounding);
     }
 
     function _maxDepositFor(uint256 nav) internal view returns (uint256) {
@@ -526,9 +576,12 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         return nav >= cap ? 0 : cap - nav;
     }
 
-    function _checkCap(address receiver, uint256 assets, uint256 nav) internal view {
-        uint256 room = _maxDepositFor(nav);
-        if (assets > room) revert ERC4626ExceededMaxDeposit(receiver, assets, room);
+    /// @dev Shares `room` assets buy, saturating at type(uint256).max: with an unlimited cap the
+    /// exact figure overflows, and ERC-4626's maxMint must not revert.
+    function _maxMintFor(VaultMath.Snapshot memory s, uint256 room) internal pure returns (uint256) {
+        if (room == type(uint256).max) return room;
+        (bool fits, uint256 product) = Math.tryMul(room, s.supply + 10 ** DECIMALS_OFFSET);
+        return fits ? product / (s.totalAssets + 1) : type(uint256).max;
     }
 
     /// @dev Worst-case shares to burn for `assets` and the unwind fraction it needs.
@@ -540,23 +593,15 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         fractionWad = s.fractionForProceeds(assets > s.idle ? assets - s.idle : 0, slippage);
         uint256 worstCost = fractionWad > VaultMath.WAD ? 0 : s.worstUnwindCost(fractionWad, slippage);
         // Rounded up: the leaver never burns fewer shares than their assets and costs are worth.
-        shares = _toShares(assets + worstCost, s.totalAssets, Math.Rounding.Ceil);
+        shares = _toShares(s, assets + worstCost, Math.Rounding.Ceil);
     }
 
     /// @dev Worst-case assets paid for `shares`: their value less the worst-case unwind cost.
     function _previewRedeem(VaultMath.Snapshot memory s, uint256 shares) internal view returns (uint256) {
-        uint256 value = _toAssets(shares, s.totalAssets, Math.Rounding.Floor);
+        uint256 value = _toAssets(s, shares, Math.Rounding.Floor);
         if (value <= s.idle) return value;
         uint256 worstCost = s.worstUnwindCost(s.fractionForValue(value - s.idle), _strategy.maxSlippageBps);
         return value > worstCost ? value - worstCost : 0;
-    }
-
-    /// @dev Spends the allowance, burns, pays. Effects before the transfer out.
-    function _payOut(address caller, address receiver, address owner, uint256 assets, uint256 shares) internal {
-        if (caller != owner) _spendAllowance(owner, caller, shares);
-        _burn(owner, shares);
-        IERC20(asset()).safeTransfer(receiver, assets);
-        emit Withdraw(caller, receiver, owner, assets, shares);
     }
 
     /// @dev Sells `fractionWad` of the spot, buys back the same share of the short and frees the
@@ -730,40 +775,39 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         if (block.timestamp < next) revert RebalanceTooSoon(next);
     }
 
-    /// @dev Mints management and performance fees as shares; returns totalAssets (unchanged: fees
-    /// dilute shares, they do not move assets). One storage read when fees are off.
-    function _accrueFees(uint256 nav) internal returns (uint256) {
+    /// @dev Mints the management and performance fees owed as shares and brings `s.supply` up
+    /// to date (fees dilute shares, they do not move assets). One storage read when fees are off.
+    function _accrueFees(VaultMath.Snapshot memory s) internal {
         FeeConfig memory f = _fees;
-        if (f.managementFeeBps == 0 && f.performanceFeeBps == 0) return nav;
-        uint256 elapsed = block.timestamp - f.lastAccruedAt;
-        if (elapsed == 0) return nav;
+        if (f.managementFeeBps == 0 && f.performanceFeeBps == 0) return;
+        if (block.timestamp == f.lastAccruedAt) return;
         _fees.lastAccruedAt = uint64(block.timestamp);
-        uint256 supply = totalSupply();
-        if (supply == 0 || nav == 0) return nav;
-
-        uint256 managementAssets = nav.mulDiv(uint256(f.managementFeeBps) * elapsed, VaultMath.BPS * 365 days);
-        uint256 price = _toAssets(10 ** decimals(), nav, Math.Rounding.Floor);
-        uint256 performanceAssets;
-        uint256 hwm = highWaterMark;
-        if (f.performanceFeeBps != 0 && price > hwm) {
-            performanceAssets = (price - hwm).mulDiv(supply, 10 ** decimals()).mulDiv(
-                f.performanceFeeBps,
-                VaultMath.BPS
-            );
-        }
-        uint256 feeAssets = managementAssets + performanceAssets;
-        if (feeAssets == 0 || feeAssets >= nav) return nav;
-        // New shares own exactly feeAssets of the books: s / (supply + virtual + s) = fee / (nav + 1).
-        uint256 feeShares = feeAssets.mulDiv(supply + 10 ** DECIMALS_OFFSET, nav + 1 - feeAssets);
-        uint256 managementShares = feeShares.mulDiv(managementAssets, feeAssets);
+        (uint256 feeShares, uint256 managementShares, uint256 mark) = _feesOwed(s, f);
+        if (feeShares == 0) return;
         _mint(f.recipient, feeShares);
-        if (price > hwm) {
-            // The post-fee price can sit below the old mark when the management fee outweighs
-            // the gain; the mark only ever rises, so no gain is charged twice.
-            uint256 postFee = _toAssets(10 ** decimals(), nav, Math.Rounding.Floor);
-            if (postFee > hwm) highWaterMark = postFee;
-        }
-        emit FeesAccrued(managementShares, feeShares - managementShares, highWaterMark);
-        return nav;
+        s.supply += feeShares;
+        if (mark != highWaterMark) highWaterMark = mark;
+        emit FeesAccrued(managementShares, feeShares - managementShares, mark);
+    }
+
+    /// @dev Fee shares owed on the books `s` since the last accrual (see VaultMath.feesOwed).
+    function _feesOwed(
+        VaultMath.Snapshot memory s,
+        FeeConfig memory f
+    ) internal view returns (uint256 feeShares, uint256 managementShares, uint256 mark) {
+        if (f.managementFeeBps == 0 && f.performanceFeeBps == 0) return (0, 0, highWaterMark);
+        return
+            VaultMath.feesOwed(
+                VaultMath.FeeInput({
+                    nav: s.totalAssets,
+                    supply: s.supply,
+                    virtualShares: 10 ** DECIMALS_OFFSET,
+                    oneShare: 10 ** decimals(),
+                    elapsed: block.timestamp - f.lastAccruedAt,
+                    managementFeeBps: f.managementFeeBps,
+                    performanceFeeBps: f.performanceFeeBps,
+                    highWaterMark: highWaterMark
+                })
+            );
     }
 }

@@ -153,22 +153,28 @@ export function buildVenuesAndVault(m: IgnitionModuleBuilder, inputs: StackInput
 
   // The deployer is the first admin: `setKeeper` and `setFees` are owner-only and must run inside
   // this deployment. A testnet module then hands ownership over (two-step) to its `admin`.
-  const vault = m.contract("DeltaNeutralVault", [
-    {
-      asset: usdc,
-      spotToken: weth,
-      spotVenue,
-      perpVenue: perpAdapter,
-      feed: feedConfig,
-      admin: deployer,
-      guardian,
-      name: m.getParameter<string>("vaultName"),
-      symbol: m.getParameter<string>("vaultSymbol"),
-      bands: m.getParameter("bands"),
-      strategy: m.getParameter("strategy"),
-      depositCap: m.getParameter<bigint>("depositCap"),
-    },
-  ]);
+  // Linked, not inlined: the vault would exceed the contract size limit otherwise.
+  const vaultMath = m.library("VaultMath");
+  const vault = m.contract(
+    "DeltaNeutralVault",
+    [
+      {
+        asset: usdc,
+        spotToken: weth,
+        spotVenue,
+        perpVenue: perpAdapter,
+        feed: feedConfig,
+        admin: deployer,
+        guardian,
+        name: m.getParameter<string>("vaultName"),
+        symbol: m.getParameter<string>("vaultSymbol"),
+        bands: m.getParameter("bands"),
+        strategy: m.getParameter("strategy"),
+        depositCap: m.getParameter<bigint>("depositCap"),
+      },
+    ],
+    { libraries: { VaultMath: vaultMath } },
+  );
   const bind = m.call(perpAdapter, "bindVault", [vault]);
   const setKeeper = m.call(vault, "setKeeper", [keeper, true]);
   // Always called: a recipient is required, so (0, 0, recipient) differs from the initial

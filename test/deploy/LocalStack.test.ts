@@ -19,6 +19,7 @@ import {
   type ResolvedNetwork,
 } from "../../deploy/params.js";
 import { addressesFile, planDeployment, ROOT, writeAddressesFile } from "../../deploy/lib/deployStack.js";
+import { vaultFactory } from "../../deploy/lib/vaultLibraries.js";
 import {
   deploySwapRouter02,
   deployUniswapV3,
@@ -661,7 +662,7 @@ describe("Deployment: the validator agrees with the contracts at every bound it 
   for (const [group, field, ok, bad] of VAULT_CASES) {
     it(`${group}.${field}: ${ok} passes both, ${bad} fails both`, async function () {
       const s = await networkHelpers.loadFixture(localStack);
-      const factory = await ethers.getContractFactory("DeltaNeutralVault");
+      const factory = await vaultFactory(ethers);
       const [deployer] = await ethers.getSigners();
       const config = (value: number) => ({
         asset: s.usdc,

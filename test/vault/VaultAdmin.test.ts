@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { DEFAULT_BANDS, DEFAULT_PERP_PARAMS, DEFAULT_STRATEGY, vaultStackFixture } from "../fixtures/vaultStack.js";
+import { vaultFactory } from "../../deploy/lib/vaultLibraries.js";
 import { Band, Tier, deployed, depositFor, price, usdc } from "./helpers.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -187,7 +188,7 @@ describe("DeltaNeutralVault: roles, pause, emergency unwind, parameters, automat
         DEFAULT_PERP_PARAMS,
       ]);
       const adapter = await ethers.deployContract("PerpMarketAdapter", [await otherMarket.getAddress()]);
-      const factory = await ethers.getContractFactory("DeltaNeutralVault");
+      const factory = await vaultFactory(ethers, s.vaultLibraries);
       await expect(
         factory.deploy({
           asset: s.addresses.usdc,

@@ -179,8 +179,12 @@ describe("DeltaNeutralVault: attacks", function () {
           name === "rebalance"
             ? iface.encodeFunctionData("rebalance")
             : name === "deposit"
-              ? iface.encodeFunctionData("deposit", [1n, await hostile.getAddress()])
-              : iface.encodeFunctionData("redeem", [1n, await hostile.getAddress(), alice.address]);
+              ? iface.encodeFunctionData("deposit(uint256,address)", [1n, await hostile.getAddress()])
+              : iface.encodeFunctionData("redeem(uint256,address,address)", [
+                  1n,
+                  await hostile.getAddress(),
+                  alice.address,
+                ]);
         await (await hostile.arm(await vault.getAddress(), data)).wait();
         const idle = await s.usdc.balanceOf(await vault.getAddress());
         await expect(vault.rebalance()).to.be.revertedWithCustomError(vault, "ReentrancyGuardReentrantCall");
