@@ -25,7 +25,7 @@ async function fundFor(user: typeof alice, spender: string, amount: bigint) {
 const vaultAddress = await s.vault.getAddress();
 const plainAddress = await plain.getAddress();
 await s.fund(alice, USDC(1_000_000n));
-await (await s.vault.connect(alice).deposit(USDC(1_000_000n), alice.address)).wait();
+await (await s.vault.connect(alice)["deposit(uint256,address)"](USDC(1_000_000n), alice.address)).wait();
 await fundFor(alice, plainAddress, USDC(1_000_000n));
 await (await plain.connect(alice).deposit(USDC(1_000_000n), alice.address)).wait();
 
@@ -36,13 +36,15 @@ rows.push(["rebalance: deploy deposits (swap, margin, open short)", fullRebalanc
 // A new depositor into each vault (positions open in ours).
 await s.fund(bob, USDC(10_000n));
 await fundFor(bob, plainAddress, USDC(10_000n));
-const vaultDeposit = await gas(s.vault.connect(bob).deposit(USDC(10_000n), bob.address));
+const vaultDeposit = await gas(s.vault.connect(bob)["deposit(uint256,address)"](USDC(10_000n), bob.address));
 const plainDeposit = await gas(plain.connect(bob).deposit(USDC(10_000n), bob.address));
 rows.push(["deposit (new holder)", vaultDeposit, ""], ["  plain OZ ERC-4626 deposit", plainDeposit, ""]);
 
 // Redeem half of bob's shares: paid from idle in ours.
 const vaultRedeemIdle = await gas(
-  s.vault.connect(bob).redeem((await s.vault.balanceOf(bob.address)) / 2n, bob.address, bob.address),
+  s.vault
+    .connect(bob)
+    ["redeem(uint256,address,address)"]((await s.vault.balanceOf(bob.address)) / 2n, bob.address, bob.address),
 );
 const plainRedeem = await gas(
   plain.connect(bob).redeem((await plain.balanceOf(bob.address)) / 2n, bob.address, bob.address),
@@ -51,7 +53,9 @@ rows.push(["redeem from idle", vaultRedeemIdle, ""], ["  plain OZ ERC-4626 redee
 
 // A redeem larger than idle: pro-rata unwind (sell spot, reduce short, free margin).
 const vaultRedeemUnwind = await gas(
-  s.vault.connect(alice).redeem((await s.vault.balanceOf(alice.address)) / 4n, alice.address, alice.address),
+  s.vault
+    .connect(alice)
+    ["redeem(uint256,address,address)"]((await s.vault.balanceOf(alice.address)) / 4n, alice.address, alice.address),
 );
 rows.push(["redeem with unwind", vaultRedeemUnwind, ""]);
 

@@ -67,7 +67,7 @@ export async function seedDemo(s: VaultStack, depositors: number, eachUsdc: bigi
   for (const user of s.users.slice(0, depositors)) {
     const amount = eachUsdc + BigInt(s.users.indexOf(user)) * 10_000n * USDC;
     await s.fund(user, amount);
-    await (await s.vault.connect(user).deposit(amount, user.address)).wait();
+    await (await s.vault.connect(user)["deposit(uint256,address)"](amount, user.address)).wait();
     total += amount;
   }
   const trader = s.users[depositors];
@@ -90,14 +90,14 @@ async function depositorFlows(s: VaultStack, hour: number, flows: SimulationResu
   if (hour % 120 === 60) {
     const user = s.users[8 + (Math.floor(hour / 120) % 4)];
     await s.fund(user, 100_000n * USDC);
-    await (await s.vault.connect(user).deposit(100_000n * USDC, user.address)).wait();
+    await (await s.vault.connect(user)["deposit(uint256,address)"](100_000n * USDC, user.address)).wait();
     flows.deposits++;
   } else if (hour % 120 === 0) {
     const user = s.users[(hour / 120) % 5];
     const shares = (await s.vault.balanceOf(user.address)) / 4n;
     if (shares === 0n) return;
     try {
-      await (await s.vault.connect(user).redeem(shares, user.address, user.address)).wait();
+      await (await s.vault.connect(user)["redeem(uint256,address,address)"](shares, user.address, user.address)).wait();
       flows.redeems++;
     } catch {
       flows.redeemFailures++;

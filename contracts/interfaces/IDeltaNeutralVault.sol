@@ -138,8 +138,11 @@ interface IDeltaNeutralVault is IERC4626 {
     error RebalanceTooSoon(uint256 nextAllowedAt);
     /// @notice The caller may not rebalance at this tier (soft breaches need the KEEPER role).
     error RebalanceNotAllowed(address caller, Band band, Tier tier);
-    /// @notice After the trades a band would still be breached.
+    /// @notice After the trades the breached band would be no better than before.
     error BandStillBreached(Band band, int256 deltaBps, uint256 marginRatioBps, uint256 idleBps);
+    /// @notice After the trades `band` would sit past its hard threshold and further past its
+    /// soft one than before (bps past the soft threshold, before and after).
+    error BandWorsened(Band band, uint256 breachBefore, uint256 breachAfter);
     /// @notice A rebalance or unwind would lose more than its bounded cost.
     error CostTooHigh(uint256 totalAssetsBefore, uint256 totalAssetsAfter, uint256 maxLoss);
     /// @notice A spot swap delivered less than the oracle-bounded minimum.
@@ -152,6 +155,8 @@ interface IDeltaNeutralVault is IERC4626 {
     error ParameterUnchanged(bytes32 name);
     /// @notice Only a guardian may do this.
     error NotGuardian(address caller);
+    /// @notice The admin may unpause after an emergency unwind only from `allowedAt`.
+    error RedeployTooSoon(uint256 allowedAt);
     /// @notice An address that must be set was zero.
     error ZeroAddress();
     /// @notice The venue adapters do not trade the vault's tokens.
@@ -216,11 +221,13 @@ interface IDeltaNeutralVault is IERC4626 {
     /// @notice Guardian: stop deposits and rebalances (withdrawals keep working).
     function pause() external;
 
-    /// @notice Guardian: resume deposits and rebalances.
+    /// @notice Guardian: resume deposits and rebalances. After an emergency unwind only the admin
+    /// may, and no sooner than a day after it (`RedeployTooSoon`).
     function unpause() external;
 
     /// @notice Guardian: sell all spot, close the short and withdraw all margin to idle assets.
-    /// Pauses the vault. Trades stay bounded by the oracle price and the slippage setting.
+    /// Pauses the vault until the admin unpauses (see `unpause`). Trades stay bounded by the
+    /// oracle price and the slippage setting.
     function emergencyUnwind() external;
 
     /// @notice Admin: grant or revoke the guardian role.

@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 import {IDeltaNeutralVault} from "../interfaces/IDeltaNeutralVault.sol";
+import {OracleLib} from "./OracleLib.sol";
 
 /// @title VaultMath
 /// @notice Pure maths of the delta-neutral vault: band measurements, band classification,
@@ -14,6 +15,15 @@ library VaultMath {
     uint256 internal constant WAD = 1e18;
     /// @notice Asset units of rounding an unwind may show on the books besides its trading cost.
     uint256 internal constant UNWIND_ROUNDING_UNITS = 4;
+    /// @notice Largest trade, in bps of NAV, a rebalance skips as too small to matter: a quarter
+    /// of the narrowest soft band, capped at this so wide bands never skip a needed margin top-up.
+    uint256 internal constant MAX_SKIP_BPS = 10;
+    /// @notice Extra room, beyond the slippage setting, for the fill of a trade that shrinks the
+    /// short (an exit's unwind, a deleveraging rebalance, the emergency close). A trader parking
+    /// skew on the perp market moves every fill by its premium; risk-reducing trades must still
+    /// go through, so griefing them takes a premium past slippage + 100 bps (on the local market,
+    /// a skew of 1.5% of the skew scale held against the funding it pays).
+    uint256 internal constant PERP_PREMIUM_ALLOWANCE_BPS = 100;
 
     /// @notice The vault's books, valued at one oracle price.
     /// @param price Oracle price, WAD (asset per whole spot token).
@@ -61,6 +71,148 @@ library VaultMath {
         uint256 highWaterMark;
     }
 
+    /// @notice The first half of a rebalance, in the order the vault carries it out.
+    /// @param marginOut 1. Perp margin beyond what the target short needs, freed first (after a
+    /// fall it pays for the spot to buy).
+    /// @param marginIn 2. Margin added from idle to bring the short held to its target margin:
+    /// the rally rescue, done before any trade so that no trade can block it.
+    /// @param buyAssets 3. Assets to spend on spot, toward the target (deploys idle; the vault
+    /// may fill only part of it, see `ISpotVenue`).
+    /// @param sellQty 3. Or spot to sell, size units, toward the target (deleverages).
+    struct SpotPlan {
+        uint256 marginOut;
+        uint256 marginIn;
+        uint256 buyAssets;
+        uint256 sellQty;
+    }
+
+    /// @notice The second half, once the spot trade is done: the short follows the spot held.
+    /// @param marginTarget Perp equity the new short needs (its notional / L, rounded up).
+    /// @param marginIn Margin added before the short grows.
+    /// @param shortIncrease Or shortDecrease: the change of the short, size units.
+    struct HedgePlan {
+        uint256 marginTarget;
+        uint256 marginIn;
+        uint256 shortIncrease;
+        uint256 shortDecrease;
+    }
+
+    /// @notice What a rebalance needs to plan.
+    struct PlanInput {
+        uint256 idleBufferBps;
+        uint256 leverageBps;
+        uint256 slippageBps;
+        /// Trades smaller than this share of NAV are skipped, bps.
+        uint256 toleranceBps;
+        uint8 assetDecimals;
+    }
+
+    /// @notice Skip tolerance in bps of NAV for the bands `b`: a quarter of the narrowest soft
+    /// band that a trade moves, at most MAX_SKIP_BPS.
+    function toleranceBps(IDeltaNeutralVault.Bands memory b) internal pure returns (uint256) {
+        return Math.min(Math.min(b.deltaSoftBps, b.idleSoftBps), 4 * MAX_SKIP_BPS) / 4;
+    }
+
+    /// @notice Plans the margin moves and the spot trade from the targets (spot value
+    /// S* = N(1 - b)·L/(L+1), margin S*/L). Risk comes off first: excess margin is freed, then
+    /// the short already held gets its target margin from idle, and only then does spot trade.
+    function planSpot(Snapshot memory s, PlanInput memory p) public pure returns (SpotPlan memory plan) {
+        uint256 tolerance = Math.mulDiv(s.totalAssets, p.toleranceBps, BPS);
+        uint256 spotTarget = targetSpotValue(s.totalAssets, p.idleBufferBps, p.leverageBps);
+        uint256 equity = equityOrZero(s);
+        uint256 plannedMargin = targetMargin(spotTarget, p.leverageBps);
+        if (equity > plannedMargin + tolerance) {
+            uint256 freed = equity - plannedMargin;
+            // A withdrawal within settled margin leaves the rest of it to pay the venue's fees on
+            // the trades that follow; keep a reserve for them. (Beyond settled margin the venue
+            // realises profit first and the whole planned margin stays settled.)
+            uint256 feeReserve = Math.mulDiv(spotTarget, p.slippageBps, BPS, Math.Rounding.Ceil);
+            if (freed <= s.perpMargin && s.perpMargin - freed < feeReserve) {
+                freed = s.perpMargin > feeReserve ? s.perpMargin - feeReserve : 0;
+            }
+            plan.marginOut = freed;
+            equity -= freed;
+        }
+        uint256 idle = s.idle + plan.marginOut;
+        uint256 heldMargin = targetMargin(s.shortNotional, p.leverageBps);
+        if (heldMargin > equity + tolerance) {
+            plan.marginIn = Math.min(heldMargin - equity, idle);
+            idle -= plan.marginIn;
+        }
+        if (spotTarget > s.spotValue + tolerance) {
+            plan.buyAssets = Math.min(spotTarget - s.spotValue, idle);
+        } else if (s.spotValue > spotTarget + tolerance) {
+            uint256 excess = OracleLib.quoteToBaseUp(s.spotValue - spotTarget, s.price, 18, p.assetDecimals);
+            plan.sellQty = Math.min(excess, s.spotQty);
+        }
+    }
+
+    /// @notice Plans the short from the spot actually held (never the spot planned): margin is
+    /// added before the short grows; margin beyond the target is freed after it shrinks.
+    /// @param equity Perp equity now (after the spot plan's margin moves).
+    /// @param idle Assets held now, which a margin top-up may use.
+    function planHedge(
+        uint256 spotQty,
+        uint256 shortQty,
+        uint256 equity,
+        uint256 idle,
+        uint256 price,
+        PlanInput memory p
+    ) public pure returns (HedgePlan memory plan) {
+        uint256 notional = OracleLib.baseToQuoteUp(spotQty, price, 18, p.assetDecimals);
+        plan.marginTarget = targetMargin(notional, p.leverageBps);
+        if (plan.marginTarget > equity) plan.marginIn = Math.min(plan.marginTarget - equity, idle);
+        if (spotQty > shortQty) plan.shortIncrease = spotQty - shortQty;
+        else plan.shortDecrease = shortQty - spotQty;
+    }
+
+    /// @notice How far `band` is past its soft threshold in `s`, in bps (0 inside the band). The
+    /// margin bands only exist with a short open.
+    function breachBps(
+        Snapshot memory s,
+        IDeltaNeutralVault.Band band,
+        IDeltaNeutralVault.Bands memory b,
+        uint256 idleBufferBps
+    ) internal pure returns (uint256) {
+        if (band == IDeltaNeutralVault.Band.Delta) return _excess(SignedMath.abs(deltaBps(s)), b.deltaSoftBps);
+        if (band == IDeltaNeutralVault.Band.Idle) return _excess(idleBps(s), idleBufferBps + b.idleSoftBps);
+        if (s.shortQty == 0) return 0;
+        uint256 ratio = marginRatioBps(s);
+        if (band == IDeltaNeutralVault.Band.MarginLow) return _excess(b.minMarginRatioSoftBps, ratio);
+        if (band == IDeltaNeutralVault.Band.MarginHigh) return _excess(ratio, b.maxMarginRatioSoftBps);
+        return 0;
+    }
+
+    /// @notice The post-trade check of a partial rebalance: the breached `band` must have
+    /// improved (or cleared), and no band may end past its hard threshold worse than it started.
+    /// A rebalance therefore always makes progress and never trades one risk for a worse one,
+    /// without needing every band back at once.
+    function checkProgress(
+        Snapshot memory before,
+        Snapshot memory after_,
+        IDeltaNeutralVault.Band band,
+        IDeltaNeutralVault.Bands memory b,
+        uint256 idleBufferBps
+    ) internal pure {
+        uint256 left = breachBps(after_, band, b, idleBufferBps);
+        if (left != 0 && left >= breachBps(before, band, b, idleBufferBps)) {
+            revert IDeltaNeutralVault.BandStillBreached(
+                band,
+                deltaBps(after_),
+                marginRatioBps(after_),
+                idleBps(after_)
+            );
+        }
+        // Checked per band: classify reports only the most urgent one.
+        for (uint256 i = 1; i <= uint256(IDeltaNeutralVault.Band.Idle); ++i) {
+            IDeltaNeutralVault.Band x = IDeltaNeutralVault.Band(i);
+            uint256 now_ = breachBps(after_, x, b, idleBufferBps);
+            if (_pastHard(after_, x, b, idleBufferBps) && now_ > breachBps(before, x, b, idleBufferBps)) {
+                revert IDeltaNeutralVault.BandWorsened(x, breachBps(before, x, b, idleBufferBps), now_);
+            }
+        }
+    }
+
     /// @notice Fee shares owed for `f.elapsed` seconds: the management fee pro rata on NAV, the
     /// performance fee on the rise of the share price above the high-water mark. The new shares
     /// own exactly the fee's assets: s / (supply + virtual + s) = fee / (nav + 1). Rounded down
@@ -90,6 +242,23 @@ library VaultMath {
             uint256 postFee = Math.mulDiv(f.oneShare, f.nav + 1, f.supply + feeShares + f.virtualShares);
             if (postFee > f.highWaterMark) newHighWaterMark = postFee;
         }
+    }
+
+    function _excess(uint256 value, uint256 threshold) private pure returns (uint256) {
+        return value > threshold ? value - threshold : 0;
+    }
+
+    function _pastHard(
+        Snapshot memory s,
+        IDeltaNeutralVault.Band band,
+        IDeltaNeutralVault.Bands memory b,
+        uint256 idleBufferBps
+    ) private pure returns (bool) {
+        if (band == IDeltaNeutralVault.Band.Delta) return SignedMath.abs(deltaBps(s)) > b.deltaHardBps;
+        if (band == IDeltaNeutralVault.Band.Idle) return idleBps(s) > idleBufferBps + b.idleHardBps;
+        if (s.shortQty == 0) return false;
+        if (band == IDeltaNeutralVault.Band.MarginLow) return marginRatioBps(s) < b.minMarginRatioHardBps;
+        return marginRatioBps(s) > b.maxMarginRatioHardBps;
     }
 
     /// @notice Perp equity floored at zero: a negative equity is the venue's loss, not the vault's debt.
@@ -177,14 +346,46 @@ library VaultMath {
         return Math.mulDiv(amount, BPS + bps, BPS, Math.Rounding.Ceil);
     }
 
+    /// @notice Entry charge per unit deposited, WAD, rounded up: the worst-case cost of deploying
+    /// it. Of a deposit, (1 - b)·L/(L + 1) buys spot (bounded by the slippage setting) and is
+    /// shorted (fill bounded by it, the venue's fee within a second allowance): the same worst
+    /// case an exit is charged for its unwind (`worstUnwindCost`), so entering and leaving cost
+    /// the flow, not the holders.
+    function entryChargeWad(
+        uint256 idleBufferBps,
+        uint256 leverageBps,
+        uint256 slippageBps
+    ) internal pure returns (uint256) {
+        uint256 spotShareWad = Math.mulDiv(
+            WAD * (BPS - idleBufferBps),
+            leverageBps,
+            BPS * (leverageBps + BPS),
+            Math.Rounding.Ceil
+        );
+        return Math.mulDiv(spotShareWad, 3 * slippageBps, BPS, Math.Rounding.Ceil);
+    }
+
     /// @notice Value deployed in positions: spot plus perp equity.
     function deployedValue(Snapshot memory s) internal pure returns (uint256) {
         return s.spotValue + equityOrZero(s);
     }
 
+    /// @notice Worst price, WAD, a buy-back of the short may fill at: the oracle price plus the
+    /// slippage setting and the premium allowance, rounded up.
+    function buyBackBound(uint256 price, uint256 slippageBps) internal pure returns (uint256) {
+        return plusBps(price, slippageBps + PERP_PREMIUM_ALLOWANCE_BPS);
+    }
+
+    /// @notice Worst-case cost of buying back short notional, bps: the fill bound (slippage plus
+    /// the premium allowance) and the venue's taker fee within a second slippage allowance (fees
+    /// above it make the trade revert rather than charge more).
+    function buyBackCostBps(uint256 slippageBps) internal pure returns (uint256) {
+        return 2 * slippageBps + PERP_PREMIUM_ALLOWANCE_BPS;
+    }
+
     /// @notice Share of every position to unwind so that its worst-case proceeds cover
     /// `shortfall`: selling f·spot yields at least f·spotValue·(1 - slip), and f·equity less the
-    /// short's buy-back cost (at most f·shortNotional·2·slip, see `worstUnwindCost`) is withdrawn. WAD, rounded up; above
+    /// short's worst buy-back cost (see `buyBackCostBps`) is withdrawn. WAD, rounded up; above
     /// WAD when the positions cannot cover it.
     function fractionForProceeds(
         Snapshot memory s,
@@ -192,7 +393,7 @@ library VaultMath {
         uint256 slippageBps
     ) internal pure returns (uint256) {
         if (shortfall == 0) return 0;
-        uint256 buyBackCost = Math.mulDiv(2 * s.shortNotional, slippageBps, BPS, Math.Rounding.Ceil);
+        uint256 buyBackCost = Math.mulDiv(s.shortNotional, buyBackCostBps(slippageBps), BPS, Math.Rounding.Ceil);
         uint256 gross = lessBps(s.spotValue, slippageBps) + equityOrZero(s);
         uint256 worstProceedsOfAll = gross > buyBackCost ? gross - buyBackCost : 0;
         if (worstProceedsOfAll == 0) return type(uint256).max;
@@ -207,18 +408,16 @@ library VaultMath {
     }
 
     /// @notice Worst-case cost of unwinding `fractionWad` of every position: the slippage bound
-    /// on the spot sold, and twice it on the short bought back (its fill price is bounded by the
-    /// slippage setting, and the venue's taker fee comes on top; fees above the slippage bound
-    /// make the unwind revert rather than charge more). Rounded up.
+    /// on the spot sold, and the buy-back's worst cost on the short (`buyBackCostBps`). Rounded up.
     function worstUnwindCost(
         Snapshot memory s,
         uint256 fractionWad,
         uint256 slippageBps
     ) internal pure returns (uint256) {
         if (fractionWad == 0) return 0;
-        uint256 traded = Math.mulDiv(s.spotValue + 2 * s.shortNotional, fractionWad, WAD, Math.Rounding.Ceil);
+        uint256 atWorst = s.spotValue * slippageBps + s.shortNotional * buyBackCostBps(slippageBps);
         // Plus a few units for the roundings of the books around the trades (spot valued down
         // before and after, fees rounded up by the venues), which a tiny unwind can exceed.
-        return Math.mulDiv(traded, slippageBps, BPS, Math.Rounding.Ceil) + UNWIND_ROUNDING_UNITS;
+        return Math.mulDiv(atWorst, fractionWad, WAD * BPS, Math.Rounding.Ceil) + UNWIND_ROUNDING_UNITS;
     }
 }

@@ -20,6 +20,7 @@ import {ISpotVenue} from "../interfaces/ISpotVenue.sol";
 import {OracleLib} from "../libraries/OracleLib.sol";
 import {VaultMath} from "../libraries/VaultMath.sol";
 import {VaultParams} from "./VaultParams.sol";
+import {VaultTrading} from "./VaultTrading.sol";
 
 /// @title DeltaNeutralVault
 /// @notice See IDeltaNeutralVault. The vault keeps the state machine; band maths lives in
@@ -32,8 +33,6 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     /// @notice Virtual shares: 10^6 share units per asset unit at start. Makes a first-depositor
     /// donation attack cost the attacker ~10^6 times what it could steal (OpenZeppelin ERC4626).
     uint8 private constant DECIMALS_OFFSET = 6;
-    /// @notice Largest trade, in bps of NAV, a rebalance skips as too small to matter.
-    uint256 private constant MAX_SKIP_BPS = 10;
     /// @notice Spot held below this (size units, 1e-6 of a token) with no short is dust: it is
     /// valued at zero rather than make an all-idle vault depend on the oracle (a donation of one
     /// wei would otherwise do that).
@@ -72,6 +71,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     Strategy private _strategy;
     FeeConfig private _fees;
     uint64 private _lastRebalanceAt;
+    /// @notice When the guardian last unwound everything, until the admin unpauses (0 otherwise).
+    uint64 private _unwoundAt;
     uint256 private _depositCap;
     /// @inheritdoc IDeltaNeutralVault
     uint256 public highWaterMark;
@@ -137,6 +138,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     }
 
     /// @inheritdoc ERC4626
+    /// @dev The depositor pays its entry charge (see `previewDeposit`): the assets it leaves in
+    /// the vault pay for deploying the deposit, so that nobody can make holders pay for it.
     function deposit(
         uint256 assets,
         address receiver
@@ -145,7 +148,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         _accrueFees(s);
         uint256 room = _maxDepositFor(s.totalAssets);
         if (assets > room) revert ERC4626ExceededMaxDeposit(receiver, assets, room);
-        shares = _toShares(s, assets, Math.Rounding.Floor);
+        shares = _sharesForDeposit(s, assets);
         _deposit(_msgSender(), receiver, assets, shares);
     }
 
@@ -162,7 +165,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     ) public override(ERC4626, IERC4626) nonReentrant whenNotPaused returns (uint256 assets) {
         VaultMath.Snapshot memory s = _snapshot();
         _accrueFees(s);
-        assets = _toAssets(s, shares, Math.Rounding.Ceil);
+        assets = _assetsForMint(s, shares);
         uint256 room = _maxDepositFor(s.totalAssets);
         if (assets > room) revert ERC4626ExceededMaxMint(receiver, shares, _maxMintFor(s, room));
         _deposit(_msgSender(), receiver, assets, shares);
@@ -273,6 +276,19 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     }
 
     /// @inheritdoc ERC4626
+    /// @dev Net of the entry charge: the worst-case cost of deploying the deposit, kept by the
+    /// vault (VaultMath.entryChargeWad). Counts the fee shares owed but not yet minted.
+    function previewDeposit(uint256 assets) public view override(ERC4626, IERC4626) returns (uint256) {
+        return _sharesForDeposit(_viewSnapshot(), assets);
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev The shares' value plus the entry charge on the whole payment (see `previewDeposit`).
+    function previewMint(uint256 shares) public view override(ERC4626, IERC4626) returns (uint256) {
+        return _assetsForMint(_viewSnapshot(), shares);
+    }
+
+    /// @inheritdoc ERC4626
     /// @dev Counts the fee shares owed but not yet minted, as the flow itself mints them first.
     function previewWithdraw(uint256 assets) public view override(ERC4626, IERC4626) returns (uint256 shares) {
         (shares, ) = _previewWithdraw(_viewSnapshot(), assets);
@@ -294,17 +310,24 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         _accrueFees(before);
         Strategy memory strat = _strategy;
         Bands memory b = _bands;
-        (band, tier) = _classify(before, b, strat.idleBufferBps);
-        _checkGate(_msgSender(), before, band, tier, strat.minRebalanceInterval);
+        (band, tier, ) = _gate(before, b, strat, _msgSender(), isKeeper[_msgSender()], true);
         _lastRebalanceAt = uint64(block.timestamp);
 
-        _moveToTargets(before, strat);
+        if (before.price == 0) before.price = _price();
+        VaultTrading.carryOut(
+            _venues(),
+            before,
+            VaultMath.PlanInput(
+                strat.idleBufferBps,
+                strat.targetLeverageBps,
+                strat.maxSlippageBps,
+                VaultMath.toleranceBps(b),
+                ASSET_DECIMALS
+            )
+        );
 
         VaultMath.Snapshot memory after_ = _snapshot();
-        (Band left, ) = after_.classify(b, strat.idleBufferBps);
-        if (left != Band.None) {
-            revert BandStillBreached(left, after_.deltaBps(), after_.marginRatioBps(), after_.idleBps());
-        }
+        VaultMath.checkProgress(before, after_, band, b, strat.idleBufferBps);
         uint256 maxLoss = before.totalAssets.mulDiv(strat.maxRebalanceCostBps, VaultMath.BPS);
         if (after_.totalAssets + maxLoss < before.totalAssets) {
             revert CostTooHigh(before.totalAssets, after_.totalAssets, maxLoss);
@@ -323,7 +346,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
 
     /// @inheritdoc IDeltaNeutralVault
     function checkUpkeep(bytes calldata) external view returns (bool upkeepNeeded, bytes memory performData) {
-        (Band band, Tier tier, bool allowedForKeeper) = _gateFor(true);
+        (Band band, Tier tier, bool allowedForKeeper) = _gate(_snapshot(), _bands, _strategy, address(0), true, false);
         return (allowedForKeeper, abi.encode(band, tier));
     }
 
@@ -336,7 +359,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
 
     /// @inheritdoc IDeltaNeutralVault
     function rebalanceGate(address caller) external view returns (Band band, Tier tier, bool allowed) {
-        return _gateFor(isKeeper[caller]);
+        return _gate(_snapshot(), _bands, _strategy, caller, isKeeper[caller], false);
     }
 
     /// @inheritdoc IDeltaNeutralVault
@@ -369,7 +392,19 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     }
 
     /// @inheritdoc IDeltaNeutralVault
-    function unpause() external onlyGuardian {
+    /// @dev After an emergency unwind, unpausing (which lets the book be redeployed) takes the
+    /// admin and VaultParams.REDEPLOY_DELAY: the guardian alone cannot loop unwind, unpause,
+    /// rebalance to sandwich each redeployment.
+    function unpause() external {
+        uint256 unwoundAt = _unwoundAt;
+        if (unwoundAt == 0) {
+            if (!isGuardian[_msgSender()]) revert NotGuardian(_msgSender());
+        } else {
+            _checkOwner();
+            uint256 allowedAt = unwoundAt + VaultParams.REDEPLOY_DELAY;
+            if (block.timestamp < allowedAt) revert RedeployTooSoon(allowedAt);
+            _unwoundAt = 0;
+        }
         _unpause();
     }
 
@@ -378,16 +413,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         if (!paused()) _pause();
         VaultMath.Snapshot memory s = _snapshot();
         if (s.venueOrderPending) revert VenueOrderPending();
-        uint256 slippage = _strategy.maxSlippageBps;
-        // Spot dust without a short is left alone (unpriced, and too small to swap).
-        if (s.price != 0) _sellSpot(s.spotQty / SIZE_PER_SPOT_UNIT, s.price, slippage);
-        if (s.shortQty != 0) _decreaseShort(s.shortQty, VaultMath.plusBps(s.price, slippage));
-        uint256 margin = _perpPosition().margin;
-        // A venue that refuses to pay margin out (e.g. its pool in deficit) must not stop the
-        // guardian from closing the positions: the margin stays claimable on the venue.
-        if (margin != 0) {
-            try PERP_VENUE.withdrawMargin(margin, address(this)) {} catch {} // solhint-disable-line no-empty-blocks
-        }
+        VaultTrading.closeAll(_venues(), s, _strategy.maxSlippageBps);
+        _unwoundAt = uint64(block.timestamp);
         emit EmergencyUnwound(_msgSender(), _snapshot().totalAssets);
     }
 
@@ -509,7 +536,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     function _snapshot() internal view returns (VaultMath.Snapshot memory s) {
         s.idle = IERC20(asset()).balanceOf(address(this));
         s.spotQty = SPOT.balanceOf(address(this)) * SIZE_PER_SPOT_UNIT;
-        IPerpVenue.Position memory p = _perpPosition();
+        IPerpVenue.Position memory p = PERP_VENUE.position();
         s.shortQty = p.shortSize;
         s.perpMargin = p.margin;
         s.venueOrderPending = p.pendingOrder;
@@ -543,8 +570,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         return _toAssets(_viewSnapshot(), shares, rounding);
     }
 
-    function _perpPosition() internal view returns (IPerpVenue.Position memory) {
-        return PERP_VENUE.position();
+    function _venues() internal view returns (VaultTrading.Venues memory) {
+        return VaultTrading.Venues(IERC20(asset()), SPOT, SPOT_VENUE, PERP_VENUE, SIZE_PER_SPOT_UNIT, ASSET_DECIMALS);
     }
 
     function _price() internal view returns (uint256) {
@@ -571,17 +598,45 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         return shares.mulDiv(s.totalAssets + 1, s.supply + 10 ** DECIMALS_OFFSET, rounding);
     }
 
+    /// @dev A cap of type(uint256).max means no limit, which ERC-4626 reports as that value.
     function _maxDepositFor(uint256 nav) internal view returns (uint256) {
         uint256 cap = _depositCap;
+        if (cap == type(uint256).max) return cap;
         return nav >= cap ? 0 : cap - nav;
     }
 
-    /// @dev Shares `room` assets buy, saturating at type(uint256).max: with an unlimited cap the
-    /// exact figure overflows, and ERC-4626's maxMint must not revert.
-    function _maxMintFor(VaultMath.Snapshot memory s, uint256 room) internal pure returns (uint256) {
+    /// @dev Shares `room` assets buy, net of the entry charge, saturating at type(uint256).max:
+    /// with an unlimited cap the exact figure overflows, and ERC-4626's maxMint must not revert.
+    function _maxMintFor(VaultMath.Snapshot memory s, uint256 room) internal view returns (uint256) {
         if (room == type(uint256).max) return room;
-        (bool fits, uint256 product) = Math.tryMul(room, s.supply + 10 ** DECIMALS_OFFSET);
+        (bool fits, uint256 product) = Math.tryMul(room - _entryCharge(room), s.supply + 10 ** DECIMALS_OFFSET);
         return fits ? product / (s.totalAssets + 1) : type(uint256).max;
+    }
+
+    /// @dev The entry charge on `assets` deposited, rounded up (against the depositor).
+    function _entryCharge(uint256 assets) internal view returns (uint256) {
+        return assets.mulDiv(_entryChargeWad(), VaultMath.WAD, Math.Rounding.Ceil);
+    }
+
+    function _entryChargeWad() internal view returns (uint256) {
+        Strategy memory strat = _strategy;
+        return VaultMath.entryChargeWad(strat.idleBufferBps, strat.targetLeverageBps, strat.maxSlippageBps);
+    }
+
+    /// @dev Shares for a deposit of `assets`: what is left after the entry charge, rounded down.
+    function _sharesForDeposit(VaultMath.Snapshot memory s, uint256 assets) internal view returns (uint256) {
+        return _toShares(s, assets - _entryCharge(assets), Math.Rounding.Floor);
+    }
+
+    /// @dev Assets to mint `shares`: their value grossed up by the entry charge, rounded up.
+    function _assetsForMint(VaultMath.Snapshot memory s, uint256 shares) internal view returns (uint256) {
+        uint256 chargeWad = _entryChargeWad();
+        return
+            _toAssets(s, shares, Math.Rounding.Ceil).mulDiv(
+                VaultMath.WAD,
+                VaultMath.WAD - chargeWad,
+                Math.Rounding.Ceil
+            );
     }
 
     /// @dev Worst-case shares to burn for `assets` and the unwind fraction it needs.
@@ -612,126 +667,17 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         if (fractionWad == 0) return 0;
         if (s.venueOrderPending) revert VenueOrderPending();
         uint256 slippage = _strategy.maxSlippageBps;
-        uint256 spotHeld = s.spotQty / SIZE_PER_SPOT_UNIT;
-        // Rounded up so the proceeds cover what the leaver is owed; capped at what is held.
-        uint256 spotUnits = Math.min(spotHeld.mulDiv(fractionWad, VaultMath.WAD, Math.Rounding.Ceil), spotHeld);
-        uint256 shortReduce = Math.min(s.shortQty.mulDiv(fractionWad, VaultMath.WAD, Math.Rounding.Ceil), s.shortQty);
-        // The stayers keep their share of the perp equity, rounded in their favour; the leaver's
-        // proceeds carry the buy-back's cost. (A skew-premium gain lands in idle, and with the
-        // cost floored at zero it stays with the stayers.)
-        uint256 stayersEquity = s.equityOrZero().mulDiv(VaultMath.WAD - fractionWad, VaultMath.WAD, Math.Rounding.Ceil);
-
-        _sellSpot(spotUnits, s.price, slippage);
-        if (shortReduce != 0) _decreaseShort(shortReduce, VaultMath.plusBps(s.price, slippage));
-        uint256 equityNow = VaultMath.positivePart(PERP_VENUE.equity());
-        uint256 marginOut = equityNow > stayersEquity ? equityNow - stayersEquity : 0;
-        if (marginOut != 0) PERP_VENUE.withdrawMargin(marginOut, address(this));
-
+        (uint256 spotUnits, uint256 shortReduce, uint256 marginOut) = VaultTrading.unwind(
+            _venues(),
+            s,
+            fractionWad,
+            slippage
+        );
         uint256 navAfter = _snapshot().totalAssets;
         cost = navAfter >= s.totalAssets ? 0 : s.totalAssets - navAfter;
         uint256 worstCost = s.worstUnwindCost(fractionWad, slippage);
         if (cost > worstCost) revert CostTooHigh(s.totalAssets, navAfter, worstCost);
         emit Unwound(owner, spotUnits, shortReduce, marginOut, cost);
-    }
-
-    /// @dev Buys back part of the short; an order only queued by an asynchronous venue reverts the
-    /// whole flow, so no margin is freed against a buy-back still to come.
-    function _decreaseShort(uint256 size, uint256 maxFillPrice) internal {
-        (bool filled, ) = PERP_VENUE.decreaseShort(size, maxFillPrice);
-        if (!filled) revert VenueOrderPending();
-    }
-
-    /// @dev Sells `units` spot tokens for the asset with an oracle-bounded minimum.
-    function _sellSpot(uint256 units, uint256 price, uint256 slippage) internal {
-        if (units == 0) return;
-        uint256 minOut = VaultMath.lessBps(
-            OracleLib.baseToQuoteDown(units * SIZE_PER_SPOT_UNIT, price, 18, ASSET_DECIMALS),
-            slippage
-        );
-        _swap(SPOT, IERC20(asset()), units, minOut);
-    }
-
-    /// @dev Buys spot with `assetsIn` of the asset with an oracle-bounded minimum.
-    function _buySpot(uint256 assetsIn, uint256 price, uint256 slippage) internal {
-        if (assetsIn == 0) return;
-        uint256 minOut = VaultMath.lessBps(
-            OracleLib.quoteToBaseDown(assetsIn, price, 18, ASSET_DECIMALS) / SIZE_PER_SPOT_UNIT,
-            slippage
-        );
-        _swap(IERC20(asset()), SPOT, assetsIn, minOut);
-    }
-
-    /// @dev Swaps through the spot venue and checks what actually arrived: the venue enforces the
-    /// minimum too, but the vault does not take its word for it.
-    function _swap(IERC20 tokenIn, IERC20 tokenOut, uint256 amountIn, uint256 minOut) internal {
-        uint256 before = tokenOut.balanceOf(address(this));
-        SPOT_VENUE.swapExactIn(address(tokenIn), address(tokenOut), amountIn, minOut, address(this));
-        uint256 received = tokenOut.balanceOf(address(this)) - before;
-        if (received < minOut) revert SpotOutputTooLow(received, minOut);
-    }
-
-    /// @dev Restores the targets: spot at S*, the short equal to the spot actually held, perp
-    /// equity at notional / L, the rest idle. Order keeps every step within the venue's margin
-    /// rules: excess margin is freed first (after a fall it pays for the spot to buy), margin is
-    /// added before the short grows, and the last excess is freed only after the short shrinks.
-    function _moveToTargets(VaultMath.Snapshot memory s, Strategy memory strat) internal {
-        uint256 price = s.price == 0 ? _price() : s.price;
-        uint256 slippage = strat.maxSlippageBps;
-        // Trades smaller than a quarter of the narrowest soft band would not move any band; skip them.
-        Bands memory b = _bands;
-        // Capped at 10 bps of NAV so wide bands never skip a trade that a margin top-up needs.
-        uint256 narrowest = Math.min(Math.min(b.deltaSoftBps, b.idleSoftBps), MAX_SKIP_BPS * 4);
-        uint256 tolerance = s.totalAssets.mulDiv(narrowest, 4 * VaultMath.BPS);
-        uint256 spotTarget = VaultMath.targetSpotValue(s.totalAssets, strat.idleBufferBps, strat.targetLeverageBps);
-        uint256 equity = s.equityOrZero();
-
-        // 1. Free margin beyond what the planned short needs (this funds spot bought after a fall).
-        uint256 plannedMargin = VaultMath.targetMargin(spotTarget, strat.targetLeverageBps);
-        if (equity > plannedMargin + tolerance) {
-            uint256 freed = equity - plannedMargin;
-            // A withdrawal within settled margin leaves the rest of it to pay the venue's fees on
-            // the trades that follow; keep a reserve for them. (Beyond settled margin the venue
-            // realises profit first and the whole planned margin stays settled.)
-            uint256 feeReserve = spotTarget.mulDiv(slippage, VaultMath.BPS, Math.Rounding.Ceil);
-            if (freed <= s.perpMargin && s.perpMargin - freed < feeReserve) {
-                freed = s.perpMargin > feeReserve ? s.perpMargin - feeReserve : 0;
-            }
-            if (freed != 0) PERP_VENUE.withdrawMargin(freed, address(this));
-            equity -= freed;
-        }
-
-        // 2. Spot to its target value.
-        if (spotTarget > s.spotValue + tolerance) {
-            _buySpot(Math.min(spotTarget - s.spotValue, IERC20(asset()).balanceOf(address(this))), price, slippage);
-        } else if (s.spotValue > spotTarget + tolerance) {
-            uint256 sellSize = OracleLib.quoteToBaseUp(s.spotValue - spotTarget, price, 18, ASSET_DECIMALS);
-            _sellSpot(Math.min(sellSize, s.spotQty) / SIZE_PER_SPOT_UNIT, price, slippage);
-        }
-
-        // 3. Margin for the short sized from the spot actually held, then the short itself.
-        uint256 shortTarget = SPOT.balanceOf(address(this)) * SIZE_PER_SPOT_UNIT;
-        uint256 marginTarget = VaultMath.targetMargin(
-            OracleLib.baseToQuoteUp(shortTarget, price, 18, ASSET_DECIMALS),
-            strat.targetLeverageBps
-        );
-        if (marginTarget > equity) {
-            uint256 topUp = Math.min(marginTarget - equity, IERC20(asset()).balanceOf(address(this)));
-            if (topUp != 0) PERP_VENUE.depositMargin(topUp);
-        }
-        if (shortTarget > s.shortQty) {
-            (bool filled, ) = PERP_VENUE.increaseShort(shortTarget - s.shortQty, VaultMath.lessBps(price, slippage));
-            // An asynchronous venue that only queued the order: nothing may be priced on it yet.
-            if (!filled) revert VenueOrderPending();
-        } else if (s.shortQty > shortTarget) {
-            _decreaseShort(s.shortQty - shortTarget, VaultMath.plusBps(price, slippage));
-        }
-
-        // 4. Whatever margin the smaller short no longer needs goes back to idle.
-        if (equity > marginTarget) {
-            IPerpVenue.Position memory p = _perpPosition();
-            uint256 equityNow = VaultMath.positivePart(int256(p.margin) + p.unrealizedPnl + p.accruedFunding);
-            if (equityNow > marginTarget) PERP_VENUE.withdrawMargin(equityNow - marginTarget, address(this));
-        }
     }
 
     function _setRole(mapping(address => bool) storage role, address account, bool enabled, bool keeper) internal {
@@ -742,12 +688,35 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         else emit GuardianSet(account, enabled);
     }
 
-    function _gateFor(bool callerIsKeeper) internal view returns (Band band, Tier tier, bool allowed) {
-        VaultMath.Snapshot memory s = _snapshot();
-        (band, tier) = _classify(s, _bands, _strategy.idleBufferBps);
-        if (paused() || tier == Tier.None) return (band, tier, false);
+    /// @dev The one rebalance gate (rebalance, checkUpkeep, rebalanceGate): the breached band and
+    /// tier, and whether `caller` may act now. With `enforce` it reverts with the reason instead
+    /// of returning false.
+    function _gate(
+        VaultMath.Snapshot memory s,
+        Bands memory b,
+        Strategy memory strat,
+        address caller,
+        bool callerIsKeeper,
+        bool enforce
+    ) internal view returns (Band band, Tier tier, bool allowed) {
+        (band, tier) = _classify(s, b, strat.idleBufferBps);
+        if (tier == Tier.None) {
+            if (enforce) revert WithinBands(s.deltaBps(), s.marginRatioBps(), s.idleBps());
+            return (band, tier, false);
+        }
+        // Paused: `rebalance` itself reverts with EnforcedPause.
+        if (paused()) return (band, tier, false);
         if (tier == Tier.Hard) return (band, tier, true);
-        allowed = callerIsKeeper && block.timestamp >= uint256(_lastRebalanceAt) + _strategy.minRebalanceInterval;
+        if (!callerIsKeeper) {
+            if (enforce) revert RebalanceNotAllowed(caller, band, tier);
+            return (band, tier, false);
+        }
+        uint256 next = uint256(_lastRebalanceAt) + strat.minRebalanceInterval;
+        if (block.timestamp < next) {
+            if (enforce) revert RebalanceTooSoon(next);
+            return (band, tier, false);
+        }
+        return (band, tier, true);
     }
 
     /// @dev Bands of the books; a vault without shares has nobody to manage for, so dust donated
@@ -759,20 +728,6 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     ) internal view returns (Band, Tier) {
         if (totalSupply() == 0) return (Band.None, Tier.None);
         return s.classify(b, idleBufferBps);
-    }
-
-    function _checkGate(
-        address caller,
-        VaultMath.Snapshot memory s,
-        Band band,
-        Tier tier,
-        uint256 interval
-    ) internal view {
-        if (tier == Tier.None) revert WithinBands(s.deltaBps(), s.marginRatioBps(), s.idleBps());
-        if (tier == Tier.Hard) return;
-        if (!isKeeper[caller]) revert RebalanceNotAllowed(caller, band, tier);
-        uint256 next = uint256(_lastRebalanceAt) + interval;
-        if (block.timestamp < next) revert RebalanceTooSoon(next);
     }
 
     /// @dev Mints the management and performance fees owed as shares and brings `s.supply` up

@@ -153,8 +153,11 @@ export function buildVenuesAndVault(m: IgnitionModuleBuilder, inputs: StackInput
 
   // The deployer is the first admin: `setKeeper` and `setFees` are owner-only and must run inside
   // this deployment. A testnet module then hands ownership over (two-step) to its `admin`.
-  // Linked, not inlined: the vault would exceed the contract size limit otherwise.
+  // Linked, not inlined: the vault would exceed the contract size limit otherwise
+  // (deploy/lib/vaultLibraries.ts says which library holds what).
   const vaultMath = m.library("VaultMath");
+  const vaultParams = m.library("VaultParams");
+  const vaultTrading = m.library("VaultTrading", { libraries: { VaultMath: vaultMath } });
   const vault = m.contract(
     "DeltaNeutralVault",
     [
@@ -173,7 +176,7 @@ export function buildVenuesAndVault(m: IgnitionModuleBuilder, inputs: StackInput
         depositCap: m.getParameter<bigint>("depositCap"),
       },
     ],
-    { libraries: { VaultMath: vaultMath } },
+    { libraries: { VaultMath: vaultMath, VaultParams: vaultParams, VaultTrading: vaultTrading } },
   );
   const bind = m.call(perpAdapter, "bindVault", [vault]);
   const setKeeper = m.call(vault, "setKeeper", [keeper, true]);

@@ -1,17 +1,27 @@
 /**
- * The vault links `VaultMath`'s public functions (its rebalance plan and fee maths) as a deployed
- * library rather than inlining them: inlined, they would push the vault past the 24,576-byte code
- * limit (EIP-170). Every deployment of the vault deploys the library first and links it.
+ * The vault calls three libraries through DELEGATECALL rather than inlining them: `VaultMath`'s
+ * public functions (the rebalance plan, band classification, fee maths), `VaultParams` (the hard
+ * bounds of every admin setting) and `VaultTrading` (how the plan, an exit's unwind and the
+ * emergency close are carried out on the venues). Inlined, they would push the vault past the
+ * 24,576-byte code limit (EIP-170). Every deployment of the vault deploys them first and links
+ * them; `VaultTrading` itself links `VaultMath`.
  */
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 
 /** Library name to address, as `getContractFactory(..., { libraries })` takes it. */
-export type VaultLibraries = { VaultMath: string };
+export type VaultLibraries = { VaultMath: string; VaultParams: string; VaultTrading: string };
 
 export async function deployVaultLibraries(ethers: HardhatEthers): Promise<VaultLibraries> {
-  const vaultMath = await ethers.deployContract("VaultMath");
-  await vaultMath.waitForDeployment();
-  return { VaultMath: await vaultMath.getAddress() };
+  const address = async (name: string, libraries: Record<string, string> = {}) => {
+    const factory = await ethers.getContractFactory(name, { libraries });
+    const library = await factory.deploy();
+    await library.waitForDeployment();
+    return library.getAddress();
+  };
+  const VaultMath = await address("VaultMath");
+  const VaultParams = await address("VaultParams");
+  const VaultTrading = await address("VaultTrading", { VaultMath });
+  return { VaultMath, VaultParams, VaultTrading };
 }
 
 /** The vault's contract factory, linked to `libraries` (deployed afresh when not given). */

@@ -224,7 +224,8 @@ contract DeltaNeutralVaultInvariantTest is VaultStackBase {
         }
     }
 
-    /// @notice 4. Every successful rebalance leaves every band (delta, margin, idle) inside.
+    /// @notice 4. Every successful rebalance leaves every band (delta, margin, idle) inside, while
+    /// the spot market fills within the slippage bound.
     /// hardhat-config: invariant.depth = 64
     function invariant_bandsHoldAfterEveryRebalance() public {
         _sync();
@@ -344,8 +345,9 @@ contract DeltaNeutralVaultInvariantTest is VaultStackBase {
         _requireFlag(handler.emergencyUnwindIncomplete());
     }
 
-    /// @notice 16. Liveness of the hard tier: with real money in the vault (NAV >= 1,000 USDC), a
-    /// rebalance the gate allowed never ends in BandStillBreached.
+    /// @notice 16. Liveness of the hard tier: with real money in the vault (NAV >= 1,000 USDC) and
+    /// a spot market within the slippage bound, a rebalance the gate allowed never ends in
+    /// BandStillBreached.
     /// hardhat-config: invariant.depth = 64
     function invariant_rebalanceRestoresBands() public {
         _sync();

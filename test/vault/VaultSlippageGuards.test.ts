@@ -84,7 +84,7 @@ describe("DeltaNeutralVault: slippage-protected overloads (ERC-5143 style)", fun
 
     // Front-run: bob drains idle, and the pool is pushed down 0.3% (inside the 50 bps bound), so
     // alice's redeem must unwind, selling spot into the pushed pool.
-    await (await s.vault.connect(bob).redeem(bobShares, bob.address, bob.address)).wait();
+    await (await s.vault.connect(bob)["redeem(uint256,address,address)"](bobShares, bob.address, bob.address)).wait();
     await pushPool(s, price(2_991));
     const paid = await s.vault.connect(alice)[REDEEM_MIN].staticCall(aliceShares, alice.address, alice.address, 0n);
     expect(paid < signedMin, `front-run leaver would get ${paid} vs ${signedMin}`).to.equal(true);
