@@ -259,26 +259,36 @@ contract VaultMathBoundariesTest is TestBase {
         s.perpMargin = 500_000;
     }
 
-    /// @notice Buy-back bound ceil(2,000,002 * 50 / 10,000) = 10,001; spot proceeds
-    /// floor(1,000,001 * 0.995) = 995,000; plus equity 500,000; worst proceeds 1,484,999. A
-    /// shortfall of 1,000 needs ceil(1e21 / 1,484,999) = 673,401,126,869,446 (floor: ...445).
+    /// @notice Buy-back cost ceil(1,000,001 * 200 / 10,000) = 20,001 (2 x 50 bps slippage plus the
+    /// 100 bps premium allowance); spot proceeds floor(1,000,001 * 0.995) = 995,000; plus equity
+    /// 500,000; worst proceeds 1,474,999. A shortfall of 1,000 needs ceil(1e21 / 1,474,999) =
+    /// 677,966,561,333,262 (floor: ...261).
     function test_fractionForProceeds_pinnedRoundings() public pure {
         VaultMath.Snapshot memory s = _unwindBooks();
-        require(s.fractionForProceeds(1_000, 50) == 673_401_126_869_446, "fraction for proceeds not pinned");
+        require(s.fractionForProceeds(1_000, 50) == 677_966_561_333_262, "fraction for proceeds not pinned");
         require(s.fractionForProceeds(0, 50) == 0, "no shortfall needs a fraction");
         // Exactly what the positions yield: the whole book, WAD.
-        require(s.fractionForProceeds(1_484_999, 50) == WAD, "covering every proceed is not WAD");
-        require(s.fractionForProceeds(1_485_000, 50) > WAD, "one unit more than the book must exceed WAD");
+        require(s.fractionForProceeds(1_474_999, 50) == WAD, "covering every proceed is not WAD");
+        require(s.fractionForProceeds(1_475_000, 50) > WAD, "one unit more than the book must exceed WAD");
     }
 
     /// @notice Proceeds that the buy-back cost eats whole leave nothing to unwind for.
     function test_fractionForProceeds_bookThatYieldsNothingIsUnreachable() public pure {
         VaultMath.Snapshot memory s;
         s.shortNotional = 100;
-        s.perpEquity = 1; // buy-back bound ceil(200 * 50 / 10,000) = 1: gross == cost
+        s.perpEquity = 2; // buy-back cost ceil(100 * 200 / 10,000) = 2: gross == cost
         require(s.fractionForProceeds(1, 50) == type(uint256).max, "gross == cost must be unreachable");
-        s.perpEquity = 2; // one unit of proceeds left
+        s.perpEquity = 3; // one unit of proceeds left
         require(s.fractionForProceeds(1, 50) == WAD, "one unit of proceeds covers one unit");
+    }
+
+    /// @notice The buy-back's worst cost is the fill bound (slippage + the premium allowance) plus
+    /// a second slippage for the fee; its worst fill price is rounded up.
+    function test_buyBack_boundAndCostPinned() public pure {
+        require(VaultMath.buyBackCostBps(50) == 200, "buy-back cost is not 2 x slippage + 100 bps");
+        require(VaultMath.buyBackCostBps(0) == VaultMath.PERP_PREMIUM_ALLOWANCE_BPS, "premium allowance moved");
+        // 10,001 * 1.015 = 10,151.015: 10,152.
+        require(VaultMath.buyBackBound(10_001, 50) == 10_152, "buy-back bound not rounded up");
     }
 
     function test_fractionForValue_roundsUpAndCapsAtWad() public pure {
@@ -293,13 +303,234 @@ contract VaultMathBoundariesTest is TestBase {
         require(empty.fractionForValue(5) == 0, "an empty book has a fraction");
     }
 
-    /// @notice Traded ceil(3,000,003 * f / WAD) = 1,000,001 for f = 0.333...; cost
-    /// ceil(1,000,001 * 50 / 10,000) = 5,001 plus 4 units of rounding allowance = 5,005.
+    /// @notice At worst 1,000,001 * 50 (spot) + 1,000,001 * 200 (short) = 250,000,250 bps-units;
+    /// for f = 0.333... that is ceil(8,333.3416...) = 8,334 (floor 8,333), plus the 4 units of
+    /// rounding allowance: 8,338.
     function test_worstUnwindCost_pinnedRoundingsAndAllowance() public pure {
         VaultMath.Snapshot memory s = _unwindBooks();
-        require(s.worstUnwindCost(333_333_333_333_333_333, 50) == 5_005, "worst unwind cost not pinned");
+        require(s.worstUnwindCost(333_333_333_333_333_333, 50) == 8_338, "worst unwind cost not pinned");
         require(s.worstUnwindCost(0, 50) == 0, "no unwind has a cost");
-        require(s.worstUnwindCost(1, 0) == 4, "the rounding allowance is not 4 units");
+        require(s.worstUnwindCost(1, 0) == 4 + 1, "the rounding allowance is not 4 units (+1 round-up)");
+    }
+
+    /// @notice Spot share (0.95 x 2/3) = 0.6333... rounded up to ...334, times 3 x 50 bps, rounded
+    /// up: 9,500,000,000,000,001 (rounding either step down gives ...000).
+    function test_entryChargeWad_roundsUpAtBothSteps() public pure {
+        require(VaultMath.entryChargeWad(500, 20_000, 50) == 9_500_000_000_000_001, "entry charge not pinned");
+        require(VaultMath.entryChargeWad(10_000, 20_000, 50) == 0, "a full buffer deploys nothing, so costs nothing");
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Rebalance plan: each step's threshold on both sides
+    // ---------------------------------------------------------------------------------------
+
+    /// @dev NAV 1,000,000.000001 USDC, so the 10 bps skip tolerance floors to 1,000 USDC
+    /// (rounding it up gives one unit more). Targets at 2x with a 5% buffer: spot 633,333.333333,
+    /// margin 316,666.666667; the fee reserve on the target spot is 3,166.666667.
+    uint256 internal constant PLAN_NAV = 1_000_000e6 + 1;
+    uint256 internal constant TOLERANCE = 1_000e6;
+    uint256 internal constant SPOT_TARGET = 633_333_333_333;
+    uint256 internal constant MARGIN_TARGET = 316_666_666_667;
+    uint256 internal constant FEE_RESERVE = 3_166_666_667;
+
+    function _planInput() internal pure returns (VaultMath.PlanInput memory) {
+        return
+            VaultMath.PlanInput({
+                idleBufferBps: 500,
+                leverageBps: 20_000,
+                slippageBps: 50,
+                toleranceBps: 10,
+                assetDecimals: 6
+            });
+    }
+
+    /// @dev Books on target (spot, short and margin), with `idle` idle; tests move one field.
+    function _planBooks(uint256 idle) internal pure returns (VaultMath.Snapshot memory s) {
+        s.price = 3_000e18;
+        s.totalAssets = PLAN_NAV;
+        s.idle = idle;
+        s.spotValue = SPOT_TARGET;
+        s.spotQty = 211e18;
+        s.shortQty = 211e18;
+        s.shortNotional = SPOT_TARGET;
+        s.perpEquity = int256(MARGIN_TARGET);
+        s.perpMargin = MARGIN_TARGET;
+    }
+
+    function test_toleranceBps_quarterOfTheNarrowestSoftBandCappedAt10() public pure {
+        IDeltaNeutralVault.Bands memory b = _bands();
+        (b.deltaSoftBps, b.idleSoftBps) = (40, 500);
+        require(VaultMath.toleranceBps(b) == 10, "a quarter of 40 is not 10");
+        (b.deltaSoftBps, b.idleSoftBps) = (39, 500);
+        require(VaultMath.toleranceBps(b) == 9, "a quarter of 39 does not round down to 9");
+        (b.deltaSoftBps, b.idleSoftBps) = (500, 41);
+        require(VaultMath.toleranceBps(b) == 10, "the tolerance is not capped at 10 bps");
+    }
+
+    function test_planSpot_onTargetTradesNothing() public pure {
+        VaultMath.SpotPlan memory plan = VaultMath.planSpot(_planBooks(50_000e6), _planInput());
+        require(plan.marginOut == 0 && plan.marginIn == 0, "books on target moved margin");
+        require(plan.buyAssets == 0 && plan.sellQty == 0, "books on target traded spot");
+    }
+
+    function test_planSpot_excessMargin_atToleranceStays_oneMoreIsFreed() public pure {
+        VaultMath.Snapshot memory s = _planBooks(0);
+        s.perpEquity = int256(MARGIN_TARGET + TOLERANCE);
+        s.perpMargin = MARGIN_TARGET + TOLERANCE;
+        require(VaultMath.planSpot(s, _planInput()).marginOut == 0, "excess margin within tolerance freed");
+        s.perpEquity += 1;
+        s.perpMargin += 1;
+        require(VaultMath.planSpot(s, _planInput()).marginOut == TOLERANCE + 1, "excess margin past tolerance kept");
+    }
+
+    /// @notice Freeing margin keeps FEE_RESERVE of settled margin for the trades' fees: at
+    /// exactly the reserve nothing changes; one unit under it, one unit less is freed; beyond the
+    /// settled margin (the venue realises profit first) no reserve is needed.
+    function test_planSpot_feeReserve_bothSides() public pure {
+        uint256 excess = 10_000e6;
+        VaultMath.Snapshot memory s = _planBooks(0);
+        s.perpEquity = int256(MARGIN_TARGET + excess);
+        s.perpMargin = excess + FEE_RESERVE;
+        require(VaultMath.planSpot(s, _planInput()).marginOut == excess, "reserve exactly met, yet cut");
+        s.perpMargin = excess + FEE_RESERVE - 1;
+        require(VaultMath.planSpot(s, _planInput()).marginOut == excess - 1, "reserve one unit short, not cut");
+        s.perpMargin = excess;
+        require(VaultMath.planSpot(s, _planInput()).marginOut == excess - FEE_RESERVE, "settled margin fully freed");
+        s.perpMargin = excess - 1;
+        require(VaultMath.planSpot(s, _planInput()).marginOut == excess, "a freeing beyond settled margin cut");
+    }
+
+    function test_planSpot_marginTopUp_atToleranceNone_oneMoreTopsUp() public pure {
+        VaultMath.Snapshot memory s = _planBooks(50_000e6);
+        s.perpEquity = int256(MARGIN_TARGET - TOLERANCE);
+        require(VaultMath.planSpot(s, _planInput()).marginIn == 0, "margin gap within tolerance topped up");
+        s.perpEquity -= 1;
+        require(VaultMath.planSpot(s, _planInput()).marginIn == TOLERANCE + 1, "margin gap past tolerance ignored");
+        s.idle = 5;
+        require(VaultMath.planSpot(s, _planInput()).marginIn == 5, "top-up not capped at idle");
+    }
+
+    function test_planSpot_buy_atToleranceNone_oneMoreBuys() public pure {
+        VaultMath.Snapshot memory s = _planBooks(50_000e6);
+        s.spotValue = SPOT_TARGET - TOLERANCE;
+        require(VaultMath.planSpot(s, _planInput()).buyAssets == 0, "spot gap within tolerance bought");
+        s.spotValue -= 1;
+        require(VaultMath.planSpot(s, _planInput()).buyAssets == TOLERANCE + 1, "spot gap past tolerance not bought");
+        s.idle = 7;
+        require(VaultMath.planSpot(s, _planInput()).buyAssets == 7, "buy not capped at idle");
+    }
+
+    /// @notice Spot over target by tolerance + 1 unit sells ceil(1,000,000,001 units at $3,000) =
+    /// 333,333,333,666,666,667 size units (rounded up: the excess goes in full).
+    function test_planSpot_sell_atToleranceNone_oneMoreSellsRoundedUp() public pure {
+        VaultMath.Snapshot memory s = _planBooks(0);
+        s.spotValue = SPOT_TARGET + TOLERANCE;
+        require(VaultMath.planSpot(s, _planInput()).sellQty == 0, "spot excess within tolerance sold");
+        s.spotValue += 1;
+        require(VaultMath.planSpot(s, _planInput()).sellQty == 333_333_333_666_666_667, "sell size not pinned");
+        s.spotQty = 5;
+        require(VaultMath.planSpot(s, _planInput()).sellQty == 5, "sell not capped at spot held");
+    }
+
+    /// @notice One wei of spot at $3,000 is 3e-15 USDC: its notional and margin round up to 1.
+    function test_planHedge_roundsUpAndFollowsTheSpotHeld() public pure {
+        VaultMath.PlanInput memory p = _planInput();
+        VaultMath.HedgePlan memory plan = VaultMath.planHedge(1, 0, 0, 10, 3_000e18, p);
+        require(plan.marginTarget == 1 && plan.marginIn == 1, "dust notional's margin not rounded up");
+        plan = VaultMath.planHedge(1e18, 1e18, 1_500e6, 10, 3_000e18, p);
+        require(plan.marginTarget == 1_500e6 && plan.marginIn == 0, "margin at target topped up");
+        plan = VaultMath.planHedge(1e18, 1e18, 1_500e6 - 1, 10, 3_000e18, p);
+        require(plan.marginIn == 1, "one unit under target margin not topped up");
+        plan = VaultMath.planHedge(1e18, 1e18, 0, 7, 3_000e18, p);
+        require(plan.marginIn == 7, "top-up not capped at idle");
+        plan = VaultMath.planHedge(5, 3, 0, 0, 3_000e18, p);
+        require(plan.shortIncrease == 2 && plan.shortDecrease == 0, "short not grown to the spot held");
+        plan = VaultMath.planHedge(3, 5, 0, 0, 3_000e18, p);
+        require(plan.shortIncrease == 0 && plan.shortDecrease == 2, "short not shrunk to the spot held");
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Progress check of a partial rebalance
+    // ---------------------------------------------------------------------------------------
+
+    function test_breachBps_zeroAtEachSoftThreshold_oneJustPast() public pure {
+        IDeltaNeutralVault.Bands memory b = _bands();
+        require(_books(CALM_EQUITY, _gapAt(100), 0).breachBps(DELTA, b, BUFFER_BPS) == 0, "delta at soft");
+        require(_books(CALM_EQUITY, _gapAt(101), 0).breachBps(DELTA, b, BUFFER_BPS) == 1, "delta past soft");
+        require(_books(CALM_EQUITY, 0, _idleAt(1_000)).breachBps(IDLE, b, BUFFER_BPS) == 0, "idle at soft");
+        require(_books(CALM_EQUITY, 0, _idleAt(1_001)).breachBps(IDLE, b, BUFFER_BPS) == 1, "idle past soft");
+        require(_books(_equityAt(3_500), 0, 0).breachBps(LOW, b, BUFFER_BPS) == 0, "low margin at soft");
+        require(_books(_equityAt(3_500) - 1, 0, 0).breachBps(LOW, b, BUFFER_BPS) == 1, "low margin past soft");
+        require(_books(_equityAt(7_000), 0, 0).breachBps(HIGH, b, BUFFER_BPS) == 0, "high margin at soft");
+        require(_books(_equityAt(7_001), 0, 0).breachBps(HIGH, b, BUFFER_BPS) == 1, "high margin past soft");
+        VaultMath.Snapshot memory noShort = _books(0, 0, 0);
+        noShort.shortQty = 0;
+        require(noShort.breachBps(LOW, b, BUFFER_BPS) == 0, "a book without a short has a low-margin breach");
+        require(noShort.breachBps(HIGH, b, BUFFER_BPS) == 0, "a book without a short has a high-margin breach");
+    }
+
+    /// @dev External, so a revert inside the library reaches try/catch; returns the error selector.
+    function progress(
+        VaultMath.Snapshot memory before,
+        VaultMath.Snapshot memory after_,
+        IDeltaNeutralVault.Band band
+    ) external pure returns (bytes4) {
+        VaultMath.checkProgress(before, after_, band, _bands(), BUFFER_BPS);
+        return bytes4(0);
+    }
+
+    function _progress(
+        VaultMath.Snapshot memory before,
+        VaultMath.Snapshot memory after_,
+        IDeltaNeutralVault.Band band
+    ) internal view returns (bytes4) {
+        try this.progress(before, after_, band) returns (bytes4 ok) {
+            return ok;
+        } catch (bytes memory reason) {
+            return bytes4(reason);
+        }
+    }
+
+    bytes4 internal immutable STILL = IDeltaNeutralVault.BandStillBreached.selector;
+    bytes4 internal immutable WORSE = IDeltaNeutralVault.BandWorsened.selector;
+
+    /// @notice The breached band must shrink by at least a bps, or clear.
+    function test_checkProgress_breachMustShrink() public view {
+        VaultMath.Snapshot memory before = _books(CALM_EQUITY, _gapAt(150), 0);
+        require(_progress(before, _books(CALM_EQUITY, _gapAt(150), 0), DELTA) == STILL, "no progress accepted");
+        require(_progress(before, _books(CALM_EQUITY, _gapAt(149), 0), DELTA) == 0, "a bps of progress refused");
+        require(_progress(before, _books(CALM_EQUITY, _gapAt(100), 0), DELTA) == 0, "a cleared band refused");
+        VaultMath.Snapshot memory calm = _books(CALM_EQUITY, 0, 0);
+        require(_progress(calm, calm, DELTA) == 0, "calm books refused");
+    }
+
+    /// @notice While delta improves, another band may worsen up to its hard threshold, not past.
+    function test_checkProgress_otherBandsMayNotWorsenPastHard() public view {
+        uint256 gapBefore = _gapAt(150);
+        uint256 gapAfter = _gapAt(120);
+        // Low margin: 2,100 -> exactly the 2,000 hard floor is fine; 1,999 is past it.
+        VaultMath.Snapshot memory before = _books(_equityAt(2_100), gapBefore, 0);
+        require(_progress(before, _books(_equityAt(2_000), gapAfter, 0), DELTA) == 0, "low margin at hard refused");
+        require(_progress(before, _books(_equityAt(1_999), gapAfter, 0), DELTA) == WORSE, "low margin past hard");
+        // Already past hard: holding still is fine, a unit worse is not.
+        before = _books(_equityAt(1_990), gapBefore, 0);
+        require(_progress(before, _books(_equityAt(1_990), gapAfter, 0), DELTA) == 0, "an unchanged breach refused");
+        require(_progress(before, _books(_equityAt(1_989), gapAfter, 0), DELTA) == WORSE, "a worse hard breach");
+        // High margin: 9,000 -> exactly the 10,000 hard ceiling is fine; 10,001 is past it.
+        before = _books(_equityAt(9_000), gapBefore, 0);
+        require(_progress(before, _books(_equityAt(10_000), gapAfter, 0), DELTA) == 0, "high margin at hard");
+        require(_progress(before, _books(_equityAt(10_001), gapAfter, 0), DELTA) == WORSE, "high margin past hard");
+        // Idle: up to 2,500 bps (5% buffer + 20% hard band) is fine; 2,501 is past it.
+        before = _books(CALM_EQUITY, gapBefore, _idleAt(2_000));
+        require(_progress(before, _books(CALM_EQUITY, gapAfter, _idleAt(2_500)), DELTA) == 0, "idle at hard");
+        require(_progress(before, _books(CALM_EQUITY, gapAfter, _idleAt(2_501)), DELTA) == WORSE, "idle past hard");
+    }
+
+    /// @notice While the margin improves, delta may worsen up to its 300 bps hard band, not past.
+    function test_checkProgress_deltaMayNotWorsenPastHard() public view {
+        VaultMath.Snapshot memory before = _books(_equityAt(3_000), _gapAt(250), 0);
+        require(_progress(before, _books(_equityAt(3_100), _gapAt(300), 0), LOW) == 0, "delta at hard refused");
+        require(_progress(before, _books(_equityAt(3_100), _gapAt(301), 0), LOW) == WORSE, "delta past hard");
     }
 
     // ---------------------------------------------------------------------------------------

@@ -48,19 +48,6 @@ abstract contract ERC4626Properties is VaultStackBase {
     address internal constant FEE_RECIPIENT = address(0xFEE);
 
     // ---------------------------------------------------------------------------------------
-    // Known violations, skipped (with the reason printed) until the vault fixes them
-    // ---------------------------------------------------------------------------------------
-
-    string internal constant UNCAPPED_MAX_MINT =
-        "skipped: with depositCap = 2^256 - 1, maxMint overflows and maxDeposit is not 2^256 - 1";
-    string internal constant VIEWS_IGNORE_OWED_FEES =
-        "skipped: previewWithdraw, previewRedeem and maxWithdraw ignore fees owed but not minted";
-
-    function _skipUntilFixed(bool known, string memory reason) internal {
-        vm.skip(known, reason);
-    }
-
-    // ---------------------------------------------------------------------------------------
     // Scenario switches (each scenario contract sets them)
     // ---------------------------------------------------------------------------------------
 
@@ -80,7 +67,6 @@ abstract contract ERC4626Properties is VaultStackBase {
     /// @notice totalAssets, convertTo*, max* and preview* never revert for any account and any
     /// amount within the vault's scale.
     function testFuzz_views_neverRevert(uint256 world, address who, uint256 amount) public {
-        _skipUntilFixed(_uncapped(), UNCAPPED_MAX_MINT);
         _build(world);
         amount = bound(amount, 0, 1e30);
         vault.asset();
@@ -210,7 +196,6 @@ abstract contract ERC4626Properties is VaultStackBase {
     /// @notice deposit(maxDeposit) succeeds; past it the deposit reverts whole (capped), and an
     /// uncapped vault reports 2^256 - 1 ("MUST return 2 ** 256 - 1 if there is no limit").
     function testFuzz_maxDeposit_isHonoured(uint256 world) public {
-        _skipUntilFixed(_uncapped(), UNCAPPED_MAX_MINT);
         _build(world);
         uint256 max = vault.maxDeposit(CAROL);
         if (_uncapped()) {
@@ -254,7 +239,6 @@ abstract contract ERC4626Properties is VaultStackBase {
     /// @notice maxMint never reverts (capped or not), mint(maxMint) succeeds, and a mint past it
     /// never takes the vault past its cap; uncapped, maxMint is 2^256 - 1.
     function testFuzz_maxMint_isHonoured(uint256 world) public {
-        _skipUntilFixed(_uncapped(), UNCAPPED_MAX_MINT);
         _build(world);
         uint256 max = vault.maxMint(CAROL);
         if (_uncapped()) {
@@ -282,7 +266,6 @@ abstract contract ERC4626Properties is VaultStackBase {
     /// @notice withdraw burns at most previewWithdraw, pays the receiver exactly `assets`, burns
     /// the returned shares from the owner and emits Withdraw(caller, receiver, owner, ...).
     function testFuzz_withdraw_burnsAtMostPreview(uint256 world, uint256 assets, bool paused) public {
-        _skipUntilFixed(_feesAccruing(), VIEWS_IGNORE_OWED_FEES);
         _build(world);
         assets = bound(assets, 1, vault.maxWithdraw(ALICE));
         if (paused) _pause();
@@ -299,7 +282,6 @@ abstract contract ERC4626Properties is VaultStackBase {
 
     /// @notice withdraw(maxWithdraw(owner)) succeeds for every holder, paused or not.
     function testFuzz_maxWithdraw_isHonoured(uint256 world, bool bob, bool paused) public {
-        _skipUntilFixed(_feesAccruing(), VIEWS_IGNORE_OWED_FEES);
         _build(world);
         address owner = bob ? BOB : ALICE;
         if (paused) _pause();
@@ -326,7 +308,6 @@ abstract contract ERC4626Properties is VaultStackBase {
     /// @notice redeem pays at least previewRedeem, burns exactly `shares`, pays the receiver the
     /// returned assets and emits Withdraw(caller, receiver, owner, assets, shares).
     function testFuzz_redeem_paysAtLeastPreview(uint256 world, uint256 shares, bool paused) public {
-        _skipUntilFixed(_feesAccruing(), VIEWS_IGNORE_OWED_FEES);
         _build(world);
         shares = bound(shares, 1, vault.maxRedeem(ALICE));
         if (paused) _pause();
@@ -370,7 +351,6 @@ abstract contract ERC4626Properties is VaultStackBase {
     /// allowance falls by exactly the shares burned; one share less of allowance would have
     /// reverted with ERC20InsufficientAllowance.
     function testFuzz_withdraw_bySpenderSpendsAllowance(uint256 world, uint256 assets) public {
-        _skipUntilFixed(_feesAccruing(), VIEWS_IGNORE_OWED_FEES);
         _build(world);
         assets = bound(assets, 1, vault.maxWithdraw(ALICE));
         uint256 allowance = vault.previewWithdraw(assets);
@@ -472,8 +452,6 @@ abstract contract ERC4626Properties is VaultStackBase {
 
     /// @notice withdraw(a) burning s, then mint(s) costs at least a.
     function testFuzz_roundTrip_withdrawThenMintNeverProfits(uint256 world, uint256 assets) public {
-        _skipUntilFixed(_uncapped(), UNCAPPED_MAX_MINT);
-        _skipUntilFixed(_feesAccruing(), VIEWS_IGNORE_OWED_FEES);
         _build(world);
         assets = bound(assets, 1, vault.maxWithdraw(BOB));
         vm.prank(BOB);
