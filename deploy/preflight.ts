@@ -16,7 +16,7 @@
 import { ContractFactory, decodeBytes32String, ZeroAddress, type Interface, type ParamType } from "ethers";
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import { UNISWAP_ARTIFACTS } from "./lib/uniswap.js";
-import { deployVaultLibraries, vaultFactory, type VaultLibraries } from "./lib/vaultLibraries.js";
+import { deployVaultLibraries, NO_ASSET_FEED, vaultFactory, type VaultLibraries } from "./lib/vaultLibraries.js";
 
 /** The parameters the contracts check (shape already validated by deploy/params.ts). */
 export interface PreflightParameters {
@@ -116,6 +116,7 @@ export async function preflightIssues(p: PreflightParameters, prefix: string, b:
       spotVenue,
       perpVenue: adapter,
       feed: feedConfig,
+      assetFeed: NO_ASSET_FEED,
       admin: deployer,
       guardian: ZeroAddress,
       name: "preflight",

@@ -11,7 +11,7 @@
  *
  * The file is restored after every run, on errors and on Ctrl-C.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MUTATIONS, TARGETS, type Mutation } from "./mutations.js";
@@ -28,15 +28,21 @@ interface Row {
 
 /** Original contents of the files being mutated, to restore on any exit. */
 const originals = new Map<string, string>();
+/** The test run in progress, stopped on Ctrl-C. */
+let running: ChildProcess | undefined;
 
 function restoreAll() {
   for (const [path, text] of originals) writeFileSync(path, text);
 }
 
-process.on("SIGINT", () => {
-  restoreAll();
-  process.exit(130);
-});
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    running?.kill(signal);
+    restoreAll();
+    console.error(`\nStopped by ${signal}; ${[...originals.keys()].join(", ")} restored.`);
+    process.exit(130);
+  });
+}
 
 function testsFor(file: string): string[] {
   const target = TARGETS.find((t) => t.file === file);
@@ -44,9 +50,18 @@ function testsFor(file: string): string[] {
   return target.tests;
 }
 
-function hardhat(args: string[]): { ok: boolean; output: string } {
-  const run = spawnSync("npx", ["hardhat", ...args], { cwd: ROOT, encoding: "utf8" });
-  return { ok: run.status === 0, output: run.stdout + run.stderr };
+function hardhat(args: string[]): Promise<{ ok: boolean; output: string }> {
+  return new Promise((resolve) => {
+    let output = "";
+    const child = spawn("npx", ["hardhat", ...args], { cwd: ROOT });
+    running = child;
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    child.on("close", (code) => {
+      running = undefined;
+      resolve({ ok: code === 0, output });
+    });
+  });
 }
 
 /**
@@ -54,8 +69,8 @@ function hardhat(args: string[]): { ok: boolean; output: string } {
  * the rest in mocha). The build matters for a library with public functions: tests link its
  * deployed artifact, which a test-only compilation would leave as it was before the mutation.
  */
-function runTests(file: string, tests: string[]): { ok: boolean; compiled: boolean; output: string } {
-  const build = hardhat(["build", "--quiet", "--no-tests", "--no-typechain", file]);
+async function runTests(file: string, tests: string[]): Promise<{ ok: boolean; compiled: boolean; output: string }> {
+  const build = await hardhat(["build", "--quiet", "--no-tests", "--no-typechain", file]);
   if (!build.ok) return { ...build, compiled: false };
   const groups: [string, string[]][] = [
     ["solidity", tests.filter((t) => t.endsWith(".sol"))],
@@ -64,7 +79,7 @@ function runTests(file: string, tests: string[]): { ok: boolean; compiled: boole
   let output = build.output;
   for (const [runner, files] of groups) {
     if (files.length === 0) continue;
-    const run = hardhat(["test", runner, ...files]);
+    const run = await hardhat(["test", runner, ...files]);
     output += run.output;
     // A test file that no longer compiles against the mutated library is not a kill either.
     if (!run.ok) return { ok: false, compiled: !/HHE910|Compilation failed/.test(run.output), output };
@@ -76,7 +91,7 @@ function occurrences(text: string, part: string): number {
   return text.split(part).length - 1;
 }
 
-function mutateOnce(m: Mutation): Row {
+async function mutateOnce(m: Mutation): Promise<Row> {
   const path = join(ROOT, m.file);
   const original = originals.get(path) ?? readFileSync(path, "utf8");
   originals.set(path, original);
@@ -88,7 +103,7 @@ function mutateOnce(m: Mutation): Row {
   const started = Date.now();
   writeFileSync(path, original.replace(m.from, m.to));
   try {
-    const { ok, compiled, output } = runTests(m.file, testsFor(m.file));
+    const { ok, compiled, output } = await runTests(m.file, testsFor(m.file));
     const seconds = (Date.now() - started) / 1000;
     if (ok) return { mutation: m, outcome: "survived", note: "every test passed", seconds };
     if (!compiled) return { mutation: m, outcome: "invalid", note: "does not compile", seconds };
@@ -99,7 +114,7 @@ function mutateOnce(m: Mutation): Row {
   }
 }
 
-function main(): number {
+async function main(): Promise<number> {
   const args = process.argv.slice(2);
   if (args.includes("--list")) {
     for (const m of MUTATIONS) console.log(`${m.id}  ${m.file}  ${m.why}\n        ${m.from}\n     -> ${m.to}`);
@@ -114,7 +129,7 @@ function main(): number {
 
   // The tests must pass on the unmutated code, or every mutation would look killed.
   for (const file of new Set(chosen.map((m) => m.file))) {
-    const baseline = runTests(file, testsFor(file));
+    const baseline = await runTests(file, testsFor(file));
     if (!baseline.ok) {
       console.error(`Baseline tests for ${file} fail without any mutation:\n${baseline.output}`);
       return 2;
@@ -124,7 +139,7 @@ function main(): number {
   const rows: Row[] = [];
   try {
     for (const m of chosen) {
-      const row = mutateOnce(m);
+      const row = await mutateOnce(m);
       rows.push(row);
       console.log(`${row.mutation.id.padEnd(6)} ${row.outcome.padEnd(8)} ${row.note} (${row.seconds.toFixed(1)} s)`);
     }
@@ -146,4 +161,4 @@ function main(): number {
   return count("survived") > 0 ? 1 : 0;
 }
 
-process.exitCode = main();
+process.exitCode = await main();

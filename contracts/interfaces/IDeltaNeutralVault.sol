@@ -149,6 +149,10 @@ interface IDeltaNeutralVault is IERC4626 {
     error SpotOutputTooLow(uint256 received, uint256 minimum);
     /// @notice The perp venue has an order waiting for execution; trading must wait.
     error VenueOrderPending();
+    /// @notice The perp venue can pay only `payableEquity` of the account's `equity` (e.g. its
+    /// pool is in deficit): the vault counts what it can pay, takes no deposits, trades nothing
+    /// and pays exits from idle only, at that value, until the venue can pay again.
+    error VenueImpaired(uint256 equity, uint256 payableEquity);
     /// @notice A parameter is outside its hard bounds (the name says which).
     error ParameterOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max);
     /// @notice A setter was called with the value already set.
@@ -257,5 +261,10 @@ interface IDeltaNeutralVault is IERC4626 {
     function spotToken() external view returns (address);
     function spotVenue() external view returns (address);
     function perpVenue() external view returns (address);
+    /// @notice The spot token's USD feed (Chainlink AggregatorV3Interface).
     function priceFeed() external view returns (address);
+
+    /// @notice The asset's own USD feed, or address(0) when the asset is valued at one dollar.
+    /// With a feed, prices are the spot's USD price over the asset's.
+    function assetPriceFeed() external view returns (address);
 }

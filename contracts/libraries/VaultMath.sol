@@ -39,6 +39,8 @@ library VaultMath {
     /// @param venueOrderPending The perp venue has an asynchronous order waiting.
     /// @param supply Share supply the books are divided by: minted shares plus, in views, the fee
     /// shares owed but not yet minted.
+    /// @param venueImpaired The perp venue can pay less than the account's equity (see
+    /// IPerpVenueSolvency); perpEquity is then what it can pay.
     struct Snapshot {
         uint256 price;
         uint256 idle;
@@ -52,6 +54,7 @@ library VaultMath {
         uint256 totalAssets;
         bool venueOrderPending;
         uint256 supply;
+        bool venueImpaired;
     }
 
     /// @notice What the fee accrual needs to know.
@@ -74,8 +77,8 @@ library VaultMath {
     /// @notice The first half of a rebalance, in the order the vault carries it out.
     /// @param marginOut 1. Perp margin beyond what the target short needs, freed first (after a
     /// fall it pays for the spot to buy).
-    /// @param marginIn 2. Margin added from idle to bring the short held to its target margin:
-    /// the rally rescue, done before any trade so that no trade can block it.
+    /// @param marginIn 2. Before a buy, margin added from idle to bring the short held to its
+    /// target margin: the rally rescue comes before deploying idle, so no buy can block it.
     /// @param buyAssets 3. Assets to spend on spot, toward the target (deploys idle; the vault
     /// may fill only part of it, see `ISpotVenue`).
     /// @param sellQty 3. Or spot to sell, size units, toward the target (deleverages).
@@ -114,8 +117,9 @@ library VaultMath {
     }
 
     /// @notice Plans the margin moves and the spot trade from the targets (spot value
-    /// S* = N(1 - b)·L/(L+1), margin S*/L). Risk comes off first: excess margin is freed, then
-    /// the short already held gets its target margin from idle, and only then does spot trade.
+    /// S* = N(1 - b)·L/(L+1), margin S*/L). Risk comes off first: excess margin is freed; a sale
+    /// of excess spot deleverages; before a buy deploys idle, the short already held gets its
+    /// target margin from idle.
     function planSpot(Snapshot memory s, PlanInput memory p) public pure returns (SpotPlan memory plan) {
         uint256 tolerance = Math.mulDiv(s.totalAssets, p.toleranceBps, BPS);
         uint256 spotTarget = targetSpotValue(s.totalAssets, p.idleBufferBps, p.leverageBps);
@@ -134,16 +138,19 @@ library VaultMath {
             equity -= freed;
         }
         uint256 idle = s.idle + plan.marginOut;
-        uint256 heldMargin = targetMargin(s.shortNotional, p.leverageBps);
-        if (heldMargin > equity + tolerance) {
-            plan.marginIn = Math.min(heldMargin - equity, idle);
-            idle -= plan.marginIn;
-        }
-        if (spotTarget > s.spotValue + tolerance) {
-            plan.buyAssets = Math.min(spotTarget - s.spotValue, idle);
-        } else if (s.spotValue > spotTarget + tolerance) {
+        if (s.spotValue > spotTarget + tolerance) {
+            // Deleveraging: the sale is the risk-reducing step; the hedge then tops up margin.
             uint256 excess = OracleLib.quoteToBaseUp(s.spotValue - spotTarget, s.price, 18, p.assetDecimals);
             plan.sellQty = Math.min(excess, s.spotQty);
+        } else if (spotTarget > s.spotValue + tolerance) {
+            // Deploying idle: the short already held gets its target margin first, so that a buy
+            // the pool fills only in part (or not at all) never holds the rescue back.
+            uint256 heldMargin = targetMargin(s.shortNotional, p.leverageBps);
+            if (heldMargin > equity + tolerance) {
+                plan.marginIn = Math.min(heldMargin - equity, idle);
+                idle -= plan.marginIn;
+            }
+            plan.buyAssets = Math.min(spotTarget - s.spotValue, idle);
         }
     }
 

@@ -15,7 +15,7 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {IDeltaNeutralVault} from "../interfaces/IDeltaNeutralVault.sol";
-import {IPerpVenue} from "../interfaces/IPerpVenue.sol";
+import {IPerpVenue, IPerpVenueSolvency} from "../interfaces/IPerpVenue.sol";
 import {ISpotVenue} from "../interfaces/ISpotVenue.sol";
 import {OracleLib} from "../libraries/OracleLib.sol";
 import {VaultMath} from "../libraries/VaultMath.sol";
@@ -44,7 +44,11 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         IERC20Metadata spotToken;
         ISpotVenue spotVenue;
         IPerpVenue perpVenue;
+        /// The spot token's USD feed (e.g. ETH/USD) and its checks.
         OracleLib.Feed feed;
+        /// The asset's own USD feed (e.g. USDC/USD), checked like `feed`; a zero aggregator
+        /// values the asset at one dollar. Its sequencer fields are unused (`feed`'s apply).
+        OracleLib.Feed assetFeed;
         address admin;
         address guardian;
         string name;
@@ -63,6 +67,14 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     uint32 private immutable SEQUENCER_GRACE;
     /// @notice The feed's decimals, read once: Chainlink feeds never change them.
     uint8 private immutable FEED_DECIMALS;
+    /// @notice The bounds the feed's aggregator clamps answers to (0, 0 if it exposes none).
+    int256 private immutable FEED_MIN_ANSWER;
+    int256 private immutable FEED_MAX_ANSWER;
+    AggregatorV3Interface private immutable ASSET_FEED_AGGREGATOR;
+    uint32 private immutable ASSET_FEED_HEARTBEAT;
+    uint8 private immutable ASSET_FEED_DECIMALS;
+    int256 private immutable ASSET_FEED_MIN_ANSWER;
+    int256 private immutable ASSET_FEED_MAX_ANSWER;
     uint8 private immutable ASSET_DECIMALS;
     /// @notice Perp size units (18 decimals) per spot token unit.
     uint256 private immutable SIZE_PER_SPOT_UNIT;
@@ -109,6 +121,13 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         SEQUENCER_FEED = config.feed.sequencerUptimeFeed;
         SEQUENCER_GRACE = config.feed.sequencerGracePeriod;
         FEED_DECIMALS = config.feed.aggregator.decimals();
+        (FEED_MIN_ANSWER, FEED_MAX_ANSWER) = OracleLib.answerBounds(config.feed.aggregator);
+        ASSET_FEED_AGGREGATOR = config.assetFeed.aggregator;
+        ASSET_FEED_HEARTBEAT = config.assetFeed.heartbeat;
+        if (address(config.assetFeed.aggregator) != address(0)) {
+            ASSET_FEED_DECIMALS = config.assetFeed.aggregator.decimals();
+            (ASSET_FEED_MIN_ANSWER, ASSET_FEED_MAX_ANSWER) = OracleLib.answerBounds(config.assetFeed.aggregator);
+        }
         if (config.guardian != address(0)) _setRole(isGuardian, config.guardian, true, false);
 
         VaultParams.checkStrategy(config.strategy);
@@ -145,6 +164,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         address receiver
     ) public override(ERC4626, IERC4626) nonReentrant whenNotPaused returns (uint256 shares) {
         VaultMath.Snapshot memory s = _snapshot();
+        _checkVenuePays(s);
         _accrueFees(s);
         uint256 room = _maxDepositFor(s.totalAssets);
         if (assets > room) revert ERC4626ExceededMaxDeposit(receiver, assets, room);
@@ -164,6 +184,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         address receiver
     ) public override(ERC4626, IERC4626) nonReentrant whenNotPaused returns (uint256 assets) {
         VaultMath.Snapshot memory s = _snapshot();
+        _checkVenuePays(s);
         _accrueFees(s);
         assets = _assetsForMint(s, shares);
         uint256 room = _maxDepositFor(s.totalAssets);
@@ -248,14 +269,15 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     /// @inheritdoc ERC4626
     function maxDeposit(address) public view override(ERC4626, IERC4626) returns (uint256) {
         if (paused()) return 0;
-        return _maxDepositFor(_snapshot().totalAssets);
+        VaultMath.Snapshot memory s = _snapshot();
+        return s.venueImpaired ? 0 : _maxDepositFor(s.totalAssets);
     }
 
     /// @inheritdoc ERC4626
     function maxMint(address) public view override(ERC4626, IERC4626) returns (uint256) {
         if (paused()) return 0;
         VaultMath.Snapshot memory s = _viewSnapshot();
-        return _maxMintFor(s, _maxDepositFor(s.totalAssets));
+        return s.venueImpaired ? 0 : _maxMintFor(s, _maxDepositFor(s.totalAssets));
     }
 
     /// @inheritdoc ERC4626
@@ -266,13 +288,19 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         VaultMath.Snapshot memory s = _viewSnapshot();
         uint256 assets = _previewRedeem(s, balanceOf(owner));
         if (assets <= s.idle) return assets;
+        // A venue that cannot pay blocks every unwind: only idle is payable.
+        if (s.venueImpaired) return s.idle;
         uint256 slack = 2 * VaultMath.UNWIND_ROUNDING_UNITS;
         return assets > s.idle + slack ? assets - slack : s.idle;
     }
 
     /// @inheritdoc ERC4626
+    /// @dev All the owner's shares, but only what idle pays while the venue cannot pay.
     function maxRedeem(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
-        return balanceOf(owner);
+        uint256 shares = balanceOf(owner);
+        VaultMath.Snapshot memory s = _viewSnapshot();
+        if (!s.venueImpaired) return shares;
+        return Math.min(shares, _toShares(s, s.idle, Math.Rounding.Floor));
     }
 
     /// @inheritdoc ERC4626
@@ -307,6 +335,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     function rebalance() public nonReentrant whenNotPaused returns (Band band, Tier tier) {
         VaultMath.Snapshot memory before = _snapshot();
         if (before.venueOrderPending) revert VenueOrderPending();
+        _checkVenuePays(before);
         _accrueFees(before);
         Strategy memory strat = _strategy;
         Bands memory b = _bands;
@@ -519,6 +548,11 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         return address(FEED_AGGREGATOR);
     }
 
+    /// @inheritdoc IDeltaNeutralVault
+    function assetPriceFeed() external view returns (address) {
+        return address(ASSET_FEED_AGGREGATOR);
+    }
+
     /// @inheritdoc ERC4626
     function decimals() public view override(ERC4626, IERC20Metadata) returns (uint8) {
         return super.decimals();
@@ -541,6 +575,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         s.perpMargin = p.margin;
         s.venueOrderPending = p.pendingOrder;
         s.perpEquity = int256(p.margin) + p.unrealizedPnl + p.accruedFunding;
+        if (s.shortQty != 0 || p.margin != 0) _valueAtWhatVenuePays(s);
         if (s.shortQty != 0 || s.spotQty > SPOT_DUST) {
             s.price = _price();
             s.spotValue = OracleLib.baseToQuoteDown(s.spotQty, s.price, 18, ASSET_DECIMALS);
@@ -551,6 +586,25 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         // Otherwise the book is idle (or holds unpriced dust): it needs no price, and reports 0.
         s.totalAssets = s.idle + s.spotValue + s.equityOrZero();
         s.supply = totalSupply();
+    }
+
+    /// @dev A venue that can pay less than the account's equity is valued at what it can pay
+    /// (IPerpVenueSolvency; a venue that does not say is counted at face).
+    function _valueAtWhatVenuePays(VaultMath.Snapshot memory s) internal view {
+        (bool ok, bytes memory answer) = address(PERP_VENUE).staticcall(
+            abi.encodeCall(IPerpVenueSolvency.payableEquity, ())
+        );
+        if (!ok || answer.length < 32) return;
+        uint256 payable_ = abi.decode(answer, (uint256));
+        if (payable_ >= s.equityOrZero()) return;
+        s.perpEquity = int256(payable_);
+        s.venueImpaired = true;
+    }
+
+    /// @dev Reverts while the venue cannot pay: nothing may trade on it, nobody may buy in at
+    /// the discounted value.
+    function _checkVenuePays(VaultMath.Snapshot memory s) internal view {
+        if (s.venueImpaired) revert VenueImpaired(VaultMath.positivePart(PERP_VENUE.equity()), s.equityOrZero());
     }
 
     /// @dev The books as a flow will see them: the supply counts the fee shares owed now, which
@@ -574,12 +628,25 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         return VaultTrading.Venues(IERC20(asset()), SPOT, SPOT_VENUE, PERP_VENUE, SIZE_PER_SPOT_UNIT, ASSET_DECIMALS);
     }
 
-    function _price() internal view returns (uint256) {
-        return
-            OracleLib.readPriceWad(
-                OracleLib.Feed(FEED_AGGREGATOR, FEED_HEARTBEAT, SEQUENCER_FEED, SEQUENCER_GRACE),
-                FEED_DECIMALS
-            );
+    /// @dev The spot token's price in the asset: its USD price over the asset's USD price when
+    /// the asset has a feed (so a depegged asset does not mis-value the spot), every answer
+    /// checked for freshness, completeness, sign and the aggregator's bounds.
+    function _price() internal view returns (uint256 price) {
+        price = OracleLib.readPriceWad(
+            OracleLib.Feed(FEED_AGGREGATOR, FEED_HEARTBEAT, SEQUENCER_FEED, SEQUENCER_GRACE),
+            FEED_DECIMALS,
+            FEED_MIN_ANSWER,
+            FEED_MAX_ANSWER
+        );
+        if (address(ASSET_FEED_AGGREGATOR) == address(0)) return price;
+        // The sequencer was checked with the first feed.
+        uint256 assetUsd = OracleLib.readPriceWad(
+            OracleLib.Feed(ASSET_FEED_AGGREGATOR, ASSET_FEED_HEARTBEAT, AggregatorV3Interface(address(0)), 0),
+            ASSET_FEED_DECIMALS,
+            ASSET_FEED_MIN_ANSWER,
+            ASSET_FEED_MAX_ANSWER
+        );
+        return OracleLib.inQuoteToken(price, assetUsd);
     }
 
     function _toShares(
@@ -666,6 +733,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     function _unwind(VaultMath.Snapshot memory s, address owner, uint256 fractionWad) internal returns (uint256 cost) {
         if (fractionWad == 0) return 0;
         if (s.venueOrderPending) revert VenueOrderPending();
+        _checkVenuePays(s);
         uint256 slippage = _strategy.maxSlippageBps;
         (uint256 spotUnits, uint256 shortReduce, uint256 marginOut) = VaultTrading.unwind(
             _venues(),
@@ -704,8 +772,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
             if (enforce) revert WithinBands(s.deltaBps(), s.marginRatioBps(), s.idleBps());
             return (band, tier, false);
         }
-        // Paused: `rebalance` itself reverts with EnforcedPause.
-        if (paused()) return (band, tier, false);
+        // Paused or impaired: `rebalance` itself reverts (EnforcedPause, VenueImpaired).
+        if (paused() || s.venueImpaired) return (band, tier, false);
         if (tier == Tier.Hard) return (band, tier, true);
         if (!callerIsKeeper) {
             if (enforce) revert RebalanceNotAllowed(caller, band, tier);

@@ -16,6 +16,7 @@ import type {
   CallableContractFuture,
   IgnitionModuleBuilder,
 } from "@nomicfoundation/ignition-core";
+import { NO_ASSET_FEED } from "./vaultLibraries.js";
 
 const require = createRequire(import.meta.url);
 
@@ -167,6 +168,7 @@ export function buildVenuesAndVault(m: IgnitionModuleBuilder, inputs: StackInput
         spotVenue,
         perpVenue: perpAdapter,
         feed: feedConfig,
+        assetFeed: NO_ASSET_FEED,
         admin: deployer,
         guardian,
         name: m.getParameter<string>("vaultName"),

@@ -7,6 +7,18 @@
  * them; `VaultTrading` itself links `VaultMath`.
  */
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
+import { ZeroAddress } from "ethers";
+
+/**
+ * The vault's `assetFeed` when the asset has no USD feed of its own: the asset is then valued at
+ * one dollar. With a feed (e.g. USDC/USD), the vault prices spot in the asset (ETH/USD ÷ USDC/USD).
+ */
+export const NO_ASSET_FEED = {
+  aggregator: ZeroAddress,
+  heartbeat: 0,
+  sequencerUptimeFeed: ZeroAddress,
+  sequencerGracePeriod: 0,
+} as const;
 
 /** Library name to address, as `getContractFactory(..., { libraries })` takes it. */
 export type VaultLibraries = { VaultMath: string; VaultParams: string; VaultTrading: string };

@@ -139,8 +139,11 @@ describe("Deployment: LocalStack Ignition module", function () {
     const amount = 1_000_000n * 10n ** 6n;
     await (await s.usdc.mint(user.address, amount)).wait();
     await (await (s.usdc.connect(user) as Contract).approve(await s.vault.getAddress(), amount)).wait();
-    await (await (s.vault.connect(user) as Contract).deposit(amount, user.address)).wait();
-    expect(await s.vault.balanceOf(user.address)).to.equal(amount * 10n ** 6n);
+    const shares = await (s.vault as Contract).previewDeposit(amount);
+    await (await (s.vault.connect(user) as Contract)["deposit(uint256,address)"](amount, user.address)).wait();
+    expect(await s.vault.balanceOf(user.address)).to.equal(shares);
+    // Virtual shares (10^6 per asset unit) on what is left after the entry charge (95 bps here).
+    expect(shares).to.equal((amount - 9_500_000_001n) * 10n ** 6n);
     let st = await s.vault.vaultState();
     expect([st.band, st.tier]).to.deep.equal([Band.Idle, Tier.Hard]);
 

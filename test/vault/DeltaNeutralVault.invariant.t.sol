@@ -94,6 +94,12 @@ abstract contract VaultStackBase is TestBase {
                     spotVenue: ISpotVenue(address(venue)),
                     perpVenue: IPerpVenue(address(adapter)),
                     feed: oracle,
+                    assetFeed: OracleLib.Feed(
+                        AggregatorV3Interface(address(0)),
+                        0,
+                        AggregatorV3Interface(address(0)),
+                        0
+                    ),
                     admin: address(this),
                     guardian: address(0),
                     name: "Delta-Neutral ETH Vault",

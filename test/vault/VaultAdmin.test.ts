@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { DEFAULT_BANDS, DEFAULT_PERP_PARAMS, DEFAULT_STRATEGY, vaultStackFixture } from "../fixtures/vaultStack.js";
-import { vaultFactory } from "../../deploy/lib/vaultLibraries.js";
+import { NO_ASSET_FEED, vaultFactory } from "../../deploy/lib/vaultLibraries.js";
 import { Band, Tier, deployed, depositFor, price, usdc } from "./helpers.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -203,6 +203,7 @@ describe("DeltaNeutralVault: roles, pause, emergency unwind, parameters, automat
             sequencerUptimeFeed: ethers.ZeroAddress,
             sequencerGracePeriod: 0,
           },
+          assetFeed: NO_ASSET_FEED,
           admin: s.admin.address,
           guardian: s.guardian.address,
           name: "x",
