@@ -39,7 +39,9 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     running?.kill(signal);
     restoreAll();
-    console.error(`\nStopped by ${signal}; ${[...originals.keys()].join(", ")} restored.`);
+    console.error(
+      `\nStopped by ${signal}; ${[...originals.keys()].join(", ")} restored; run \`npx hardhat build\` before testing again`,
+    );
     process.exit(130);
   });
 }
@@ -145,6 +147,8 @@ async function main(): Promise<number> {
     }
   } finally {
     restoreAll();
+    // Leave no mutated library artifact behind for the next test run to link against.
+    for (const file of new Set(chosen.map((m) => m.file))) await hardhat(["build", "--quiet", "--no-tests", file]);
   }
 
   console.log("\n| id | file | mutation | result |\n| --- | --- | --- | --- |");

@@ -574,4 +574,40 @@ export const MUTATIONS: Mutation[] = [
     to: "return answer * 10 ** (WAD_DECIMALS - decimals + 1);",
     why: "feed scaling off by one decimal",
   },
+  // ---- OracleLib: aggregator bounds and the asset's own price --------------------------------
+  {
+    id: "OL-17",
+    file: OL,
+    from: "answer <= minAnswer",
+    to: "answer < minAnswer",
+    why: "an answer pinned at minAnswer is accepted",
+  },
+  {
+    id: "OL-18",
+    file: OL,
+    from: "answer >= maxAnswer",
+    to: "answer > maxAnswer",
+    why: "an answer pinned at maxAnswer is accepted",
+  },
+  {
+    id: "OL-19",
+    file: OL,
+    from: "maxAnswer != 0 && (answer <= minAnswer",
+    to: "(answer <= minAnswer",
+    why: "a feed without known bounds is checked against (0, 0)",
+  },
+  {
+    id: "OL-20",
+    file: OL,
+    from: "return (low, high);",
+    to: "return (high, low);",
+    why: "answer bounds returned swapped",
+  },
+  {
+    id: "OL-21",
+    file: OL,
+    from: "Math.mulDiv(baseUsdWad, WAD, quoteUsdWad)",
+    to: "Math.mulDiv(baseUsdWad, WAD, quoteUsdWad, Math.Rounding.Ceil)",
+    why: "price in the asset rounded up",
+  },
 ];

@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
+import {BoundedAggregatorMock} from "../../contracts/test/BoundedAggregatorMock.sol";
 import {OracleLib} from "../../contracts/libraries/OracleLib.sol";
 import {TestBase} from "../utils/Vm.sol";
 
@@ -81,6 +82,21 @@ contract OracleLibBoundariesTest is TestBase {
             );
     }
 
+    /// @dev readPriceWad with the aggregator's answer bounds (8-decimal feed, no sequencer).
+    function readPriceBounded(int256 minAnswer, int256 maxAnswer) external view returns (uint256) {
+        OracleLib.Feed memory f = OracleLib.Feed(
+            AggregatorV3Interface(address(feed)),
+            HEARTBEAT,
+            AggregatorV3Interface(address(0)),
+            0
+        );
+        return OracleLib.readPriceWad(f, 8, minAnswer, maxAnswer);
+    }
+
+    function bounds(address aggregator) external view returns (int256, int256) {
+        return OracleLib.answerBounds(AggregatorV3Interface(aggregator));
+    }
+
     function scale(uint256 answer, uint8 decimals) external pure returns (uint256) {
         return OracleLib.scaleToWad(answer, decimals);
     }
@@ -147,6 +163,43 @@ contract OracleLibBoundariesTest is TestBase {
         _requireReverts(false, OracleLib.OracleNonPositivePrice.selector, "a zero answer");
         feed.set(10, -1, NOW, NOW, 10);
         _requireReverts(false, OracleLib.OracleNonPositivePrice.selector, "a negative answer");
+    }
+
+    function _pinned(int256 answer, int256 minAnswer, int256 maxAnswer) internal returns (bool) {
+        feed.set(10, answer, NOW, NOW, 10);
+        try this.readPriceBounded(minAnswer, maxAnswer) returns (uint256) {
+            return false;
+        } catch (bytes memory reason) {
+            require(bytes4(reason) == OracleLib.OraclePricePinned.selector, "a bounded read failed otherwise");
+            return true;
+        }
+    }
+
+    /// @notice An answer at the aggregator's minAnswer or maxAnswer is refused (the feed stopped
+    /// tracking the market there); one unit inside either bound is a price; no known bounds
+    /// (maxAnswer 0) checks nothing.
+    function test_readPrice_answerAtEitherAggregatorBoundIsPinned() public {
+        require(_pinned(100, 100, 1e13), "an answer at minAnswer accepted");
+        require(!_pinned(101, 100, 1e13), "an answer one above minAnswer refused");
+        require(_pinned(1e13, 100, 1e13), "an answer at maxAnswer accepted");
+        require(!_pinned(1e13 - 1, 100, 1e13), "an answer one below maxAnswer refused");
+        require(!_pinned(1, 0, 0), "a feed without bounds refused a price");
+        require(!_pinned(type(int192).max, 0, 0), "a feed without bounds refused a large price");
+    }
+
+    function test_answerBounds_readFromTheProxysAggregator_orNone() public {
+        BoundedAggregatorMock bounded = new BoundedAggregatorMock(8, 3_000e8, 100, 1e13);
+        (int256 low, int256 high) = this.bounds(address(bounded));
+        require(low == 100 && high == 1e13, "the aggregator's bounds not read in order");
+        (low, high) = this.bounds(address(feed));
+        require(low == 0 && high == 0, "a feed without bounds reported some");
+    }
+
+    /// @notice ETH at $3,000 over USDC at $0.95 is 3,157.894736842105263157... USDC: rounded down.
+    function test_inQuoteToken_roundsDown() public pure {
+        require(OracleLib.inQuoteToken(3_000e18, 0.95e18) == 3_157_894_736_842_105_263_157, "not rounded down");
+        require(OracleLib.inQuoteToken(3_000e18, 1e18) == 3_000e18, "a dollar-pegged quote moved the price");
+        require(OracleLib.inQuoteToken(3_000e18, 2e18) == 1_500e18, "an exact division moved");
     }
 
     // ---------------------------------------------------------------------------------------

@@ -400,14 +400,25 @@ contract VaultMathBoundariesTest is TestBase {
         require(VaultMath.planSpot(s, _planInput()).marginOut == excess, "a freeing beyond settled margin cut");
     }
 
-    function test_planSpot_marginTopUp_atToleranceNone_oneMoreTopsUp() public pure {
+    /// @notice Before a buy deploys idle, the short held gets its target margin from idle first
+    /// (past the tolerance), and what is left buys spot; a sale needs no top-up first.
+    function test_planSpot_marginTopUpBeforeABuy_atToleranceNone_oneMoreTopsUp() public pure {
         VaultMath.Snapshot memory s = _planBooks(50_000e6);
+        s.spotValue = SPOT_TARGET - 2 * TOLERANCE;
         s.perpEquity = int256(MARGIN_TARGET - TOLERANCE);
         require(VaultMath.planSpot(s, _planInput()).marginIn == 0, "margin gap within tolerance topped up");
         s.perpEquity -= 1;
-        require(VaultMath.planSpot(s, _planInput()).marginIn == TOLERANCE + 1, "margin gap past tolerance ignored");
+        VaultMath.SpotPlan memory plan = VaultMath.planSpot(s, _planInput());
+        require(plan.marginIn == TOLERANCE + 1, "margin gap past tolerance ignored");
+        require(plan.buyAssets == 2 * TOLERANCE, "the buy is not what the gap asks");
+        s.idle = TOLERANCE + 6;
+        plan = VaultMath.planSpot(s, _planInput());
+        require(plan.marginIn == TOLERANCE + 1 && plan.buyAssets == 5, "idle not spent on margin first");
         s.idle = 5;
-        require(VaultMath.planSpot(s, _planInput()).marginIn == 5, "top-up not capped at idle");
+        plan = VaultMath.planSpot(s, _planInput());
+        require(plan.marginIn == 5 && plan.buyAssets == 0, "top-up not capped at idle");
+        s.spotValue = SPOT_TARGET + 2 * TOLERANCE;
+        require(VaultMath.planSpot(s, _planInput()).marginIn == 0, "a sale topped up margin first");
     }
 
     function test_planSpot_buy_atToleranceNone_oneMoreBuys() public pure {
