@@ -292,9 +292,9 @@ export const MUTATIONS: Mutation[] = [
   {
     id: "VM-40",
     file: VM,
-    from: "s.perpMargin - freed < feeReserve",
-    to: "s.perpMargin - freed <= feeReserve",
-    why: "fee reserve cut when exactly met",
+    from: "s.perpMargin - feeReserve : 0;",
+    to: "s.perpMargin - feeReserve : freed;",
+    why: "settled margin under the fee reserve is freed anyway",
   },
   {
     id: "VM-41",

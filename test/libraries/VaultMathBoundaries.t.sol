@@ -363,7 +363,7 @@ contract VaultMathBoundariesTest is TestBase {
         require(VaultMath.toleranceBps(b) == 10, "a quarter of 40 is not 10");
         (b.deltaSoftBps, b.idleSoftBps) = (39, 500);
         require(VaultMath.toleranceBps(b) == 9, "a quarter of 39 does not round down to 9");
-        (b.deltaSoftBps, b.idleSoftBps) = (500, 41);
+        (b.deltaSoftBps, b.idleSoftBps) = (500, 100);
         require(VaultMath.toleranceBps(b) == 10, "the tolerance is not capped at 10 bps");
     }
 
@@ -398,6 +398,10 @@ contract VaultMathBoundariesTest is TestBase {
         require(VaultMath.planSpot(s, _planInput()).marginOut == excess - FEE_RESERVE, "settled margin fully freed");
         s.perpMargin = excess - 1;
         require(VaultMath.planSpot(s, _planInput()).marginOut == excess, "a freeing beyond settled margin cut");
+        // Settled margin under the reserve: nothing is freed at all.
+        s.perpEquity = int256(MARGIN_TARGET + TOLERANCE + 1);
+        s.perpMargin = TOLERANCE + 1;
+        require(VaultMath.planSpot(s, _planInput()).marginOut == 0, "margin under the fee reserve freed");
     }
 
     /// @notice Before a buy deploys idle, the short held gets its target margin from idle first
