@@ -38,7 +38,13 @@ export default defineConfig({
         },
       },
     ],
-    npmFilesToBuild: ["@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol"],
+    npmFilesToBuild: [
+      "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol",
+      // The feed interface the keeper reads, and Chainlink Automation's own forwarder (tests).
+      "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol",
+      "@chainlink/contracts/src/v0.8/automation/AutomationForwarder.sol",
+      "@chainlink/contracts/src/v0.8/automation/AutomationForwarderLogic.sol",
+    ],
   },
   test: {
     solidity: {

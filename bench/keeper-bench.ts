@@ -1,61 +1,29 @@
 /**
- * Keeper figures (no assertions): blocks from a breach to the mined rebalance, and RPC calls and
- * CPU time per block per vault at 1, 10 and 100 vaults. Runs `hardhat node` as a child process so
- * the CPU measured here is the keeper's alone. Uses the KeeperTestVault double (build first:
+ * Keeper figures (no assertions): RPC calls, HTTP requests and CPU time per block at 1, 10, 100
+ * and 1,000 vaults, all read through one Multicall3 batch, and blocks from a breach to the mined
+ * rebalance. Runs `hardhat node` as a child process so the CPU measured here is the keeper's
+ * alone. Uses the KeeperTestVault double, so 1,000 vaults deploy in seconds (build first:
  * `npm run bench:keeper` does).
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { createServer } from "node:net";
-import { dirname, join } from "node:path";
 import { ContractFactory, JsonRpcProvider, Wallet } from "ethers";
+import { startHardhatNode } from "../scripts/local/hardhat-node.js";
 import { createApp } from "../keeper/app.js";
 import { parseConfig } from "../keeper/config.js";
 import { createLogger } from "../keeper/ops/log.js";
 
-const require = createRequire(import.meta.url);
 const WAD = 10n ** 18n;
-const COUNTS = [1, 10, 100];
+const COUNTS = [1, 10, 100, 1_000];
+/** The issue's goal: at most 2 RPC calls a block at 100 vaults (eth_blockNumber + one eth_call). */
+const GOAL_CALLS_AT_100 = 2;
 const BLOCKS_MEASURED = 20;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startNode(port: number): Promise<ChildProcess> {
-  const cli = join(dirname(require.resolve("hardhat/package.json")), "dist", "src", "cli.js");
-  const child = spawn(process.execPath, [cli, "node", "--port", String(port)], { stdio: "ignore" });
-  const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] });
-  for (let i = 0; i < 600; i++) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}`, {
-        method: "POST",
-        body,
-        headers: { "content-type": "application/json" },
-      });
-      if (res.ok) return child;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill();
-  throw new Error("hardhat node did not start");
-}
-
 async function main(): Promise<void> {
-  const port = await freePort();
   const progress = (m: string) => process.stderr.write(`bench: ${m}\n`);
   progress("starting hardhat node");
-  const node = await startNode(port);
+  const node = await startHardhatNode();
   progress("node up; deploying vaults");
-  const url = `http://127.0.0.1:${port}`;
+  const url = node.url;
   const provider = new JsonRpcProvider(url, 31337, { staticNetwork: true, cacheTimeout: -1 });
   try {
     const artifact = JSON.parse(
@@ -64,11 +32,22 @@ async function main(): Promise<void> {
     const deployer = await provider.getSigner(0);
     const keeperKey = Wallet.createRandom();
     await provider.send("hardhat_setBalance", [keeperKey.address, "0x56bc75e2d63100000"]);
+    const mcArtifact = JSON.parse(readFileSync("artifacts/contracts/utils/Multicall3.sol/Multicall3.json", "utf8")) as {
+      abi: never;
+      bytecode: string;
+    };
+    const multicall3 = await (
+      await new ContractFactory(mcArtifact.abi, mcArtifact.bytecode, deployer).deploy()
+    ).getAddress();
     const factory = new ContractFactory(artifact.abi, artifact.bytecode, deployer);
     const all: string[] = [];
-    for (let i = 0; i < Math.max(...COUNTS); i++) {
-      const vault = await factory.deploy(3_000n * WAD, 1_000_000n * WAD, keeperKey.address);
-      all.push(await vault.getAddress());
+    // Sent 25 at a time without waiting for each receipt (automine mines each at once).
+    let nonce = await provider.getTransactionCount(await deployer.getAddress());
+    while (all.length < Math.max(...COUNTS)) {
+      const wave = Array.from({ length: 25 }, () =>
+        factory.deploy(3_000n * WAD, 1_000_000n * WAD, keeperKey.address, { nonce: nonce++ }),
+      );
+      for (const p of wave) all.push(await (await p).getAddress());
     }
     await provider.send("evm_increaseTime", [3_601]);
     await provider.send("evm_mine", []);
@@ -80,6 +59,7 @@ async function main(): Promise<void> {
       const config = parseConfig(
         {
           chainId: 31337,
+          multicall3,
           rpc: { urls: [url] },
           signer: { type: "privateKeyEnv" },
           gas: { maxFeePerGas: "500 gwei" },
@@ -156,6 +136,7 @@ async function main(): Promise<void> {
       "CPU µs/block/vault",
       "blocks breach→mined",
     ];
+    const at100 = rows.find((r) => r[0] === "100");
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
     const fmt = (r: string[]) => r.map((c, i) => c.padStart(widths[i])).join("  ");
     console.log(
@@ -165,9 +146,13 @@ async function main(): Promise<void> {
     console.log(fmt(header));
     console.log(widths.map((w) => "-".repeat(w)).join("  "));
     for (const r of rows) console.log(fmt(r));
+    console.log(
+      `\nRPC calls per block at 100 vaults: ${at100?.[2] ?? "?"} (goal: at most ${GOAL_CALLS_AT_100}: eth_blockNumber + one Multicall3 eth_call;`,
+    );
+    console.log("  256 sub-calls to an eth_call by default, all of a block's in one HTTP request)");
   } finally {
     provider.destroy();
-    node.kill();
+    await node.stop();
   }
 }
 

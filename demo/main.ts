@@ -24,6 +24,7 @@ const REPLAYS: Record<string, string> = {
   "covid-crash": "eth-2020-03-covid-crash.csv",
   "rally-2018": "eth-2018-01-rally.csv",
   "may-2021": "eth-2021-05-crash.csv",
+  "full-2017-2021": "eth-2017-08-2021-06-full.csv",
 };
 const POLICIES = ["threshold", "time", "volatility"] as const;
 const HELP = `npm run demo -- [options]
@@ -110,9 +111,11 @@ async function main() {
   await networkHelpers.setBalance(keeperWallet.address, 10n ** 21n);
   await (await stack.vault.setKeeper(keeperWallet.address, true)).wait();
   const rpc = await serveProvider(connection.provider);
+  const multicall3 = await (await ethers.deployContract("Multicall3")).getAddress(); // the keeper's batched read
   const config = parseConfig(
     {
       chainId: Number((await ethers.provider.getNetwork()).chainId),
+      multicall3,
       rpc: { urls: [rpc.url], timeoutMs: 10_000, cooldownMs: 1_000 },
       signer: { type: "privateKeyEnv" },
       gas: { maxFeePerGas: "100 gwei", priorityFeePerGas: "1 gwei", replaceAfterBlocks: 2, receiptTimeoutMs: 20_000 },

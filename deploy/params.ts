@@ -237,9 +237,15 @@ const sourcedAddress = z
 export const UNISWAP_FIELDS = ["uniswapV3Factory", "nonfungiblePositionManager", "swapRouter02", "quoterV2"] as const;
 export type UniswapField = (typeof UNISWAP_FIELDS)[number];
 
+/** Chainlink Automation on the network: the registrar upkeeps register through, the registry, LINK. */
+const automationEntry = z
+  .object({ registrar: sourcedAddress, registry: sourcedAddress, link: sourcedAddress })
+  .strict();
+
 const networkEntry = z
   .object({
     chainId: z.number().int().positive(),
+    automation: automationEntry.optional(),
     ethUsdFeed: sourcedAddress,
     sequencerUptimeFeed: sourcedAddress,
     uniswapV3Factory: sourcedAddress,
@@ -251,6 +257,28 @@ const networkEntry = z
 
 const networksSchema = z.record(networkEntry);
 export type NetworkEntry = z.output<typeof networkEntry>;
+
+/** The Automation contracts of `network` (keeper/automation), every address required. */
+export function resolveAutomation(
+  raw: unknown,
+  network: string,
+  source = "deploy/networks.json",
+): { chainId: number; registrar: string; registry: string; link: string } {
+  const parsed = networksSchema.safeParse(raw);
+  if (!parsed.success) throw new ParameterError(source, formatIssues("", parsed.error));
+  const entry = parsed.data[network];
+  if (entry === undefined)
+    throw new ParameterError(source, [`${network}: no entry (known: ${Object.keys(parsed.data).join(", ")})`]);
+  if (entry.automation === undefined)
+    throw new ParameterError(source, [`${network}.automation: no Chainlink Automation entry`]);
+  const out = { chainId: entry.chainId, registrar: "", registry: "", link: "" };
+  for (const field of ["registrar", "registry", "link"] as const) {
+    const a = entry.automation[field].address;
+    if (a === null) throw new ParameterError(source, [`${network}.automation.${field}.address: null (not verified)`]);
+    out[field] = a;
+  }
+  return out;
+}
 
 export interface ResolvedNetwork {
   chainId: number;

@@ -2,6 +2,9 @@ import { readFileSync } from "node:fs";
 import { getAddress, parseUnits } from "ethers";
 import { z } from "zod";
 
+/** Multicall3 at its canonical address on public chains (https://www.multicall3.com). */
+export const CANONICAL_MULTICALL3 = "0xcA11bde05977b3631167028862bE2a173976CA11";
+
 /** Chains on which a raw private key (from the environment) is accepted: local development only. */
 export const LOCAL_CHAIN_IDS: readonly number[] = [31337, 1337];
 
@@ -59,86 +62,214 @@ const policySchema = z.discriminatedUnion("kind", [
 ]);
 export type PolicyConfig = z.infer<typeof policySchema>;
 
+type EnvParser = (raw: string) => unknown;
+const asString: EnvParser = (raw) => raw;
+const asList: EnvParser = (raw) =>
+  raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+const asBool: EnvParser = (raw) => (raw === "true" ? true : raw === "false" ? false : raw);
+const asJson: EnvParser = (raw) => {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw; // the schema then names the field as malformed
+  }
+};
+
+interface FieldDoc {
+  doc: string;
+  env?: string;
+  parse: EnvParser;
+}
+const DOCS = new WeakMap<z.ZodTypeAny, FieldDoc>();
+
+/**
+ * Declares a config field once: its schema, what it means and the environment variable that
+ * overrides it. ENV_OVERRIDES and the README's table (configFields) are read from these.
+ */
+function field<T extends z.ZodTypeAny>(schema: T, doc: string, env?: string, parse: EnvParser = asString): T {
+  DOCS.set(schema, { doc, env, parse });
+  return schema;
+}
+
 const vaultSchema = z
   .object({
-    name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "letters, digits, _ . - only (used as a metrics label)"),
-    address,
-    policy: policySchema.default({ kind: "threshold" }),
-    /** Whether the keeper's address holds the KEEPER role here (else it acts at the hard tier only). */
-    isKeeper: z.boolean().default(true),
+    name: field(
+      z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "letters, digits, _ . - only (used as a metrics label)"),
+      "label in logs and metrics",
+    ),
+    address: field(address, "the vault"),
+    policy: field(policySchema.default({ kind: "threshold" }), "when to act on a soft breach (see Policies)"),
+    isKeeper: field(
+      z.boolean().default(true),
+      "whether the key must hold the KEEPER role here (start-up fails if not); false: hard tier only",
+    ),
   })
   .strict();
 
 export const configSchema = z
   .object({
-    chainId: int(1),
+    chainId: field(int(1), "chain id, checked against the RPC at start-up", "KEEPER_CHAIN_ID"),
+    multicall3: field(
+      address.default(CANONICAL_MULTICALL3),
+      "Multicall3 the reads are batched through (the canonical address on public chains)",
+      "KEEPER_MULTICALL3",
+    ),
     rpc: z
       .object({
-        urls: z.array(rpcUrl).min(1, "at least one RPC URL"),
-        timeoutMs: int(100).default(5_000),
-        /** How long a failed endpoint is skipped before it is tried again. */
-        cooldownMs: int(0).default(30_000),
+        urls: field(
+          z.array(rpcUrl).min(1, "at least one RPC URL"),
+          "RPC endpoints, tried in order (failover); comma-separated in the environment",
+          "KEEPER_RPC_URLS",
+          asList,
+        ),
+        timeoutMs: field(int(100).default(5_000), "per-request timeout", "KEEPER_RPC_TIMEOUT_MS"),
+        cooldownMs: field(
+          int(0).default(30_000),
+          "how long a failed endpoint is skipped before it is tried again",
+          "KEEPER_RPC_COOLDOWN_MS",
+        ),
+        startupRetrySeconds: field(
+          int(0).default(60),
+          "how long start-up retries an unreachable RPC before exiting 1",
+          "KEEPER_RPC_STARTUP_RETRY_SECONDS",
+        ),
+        maxBackoffMs: field(
+          int(10).default(30_000),
+          "longest pause between polls while the chain cannot be read (doubling from the poll interval)",
+          "KEEPER_RPC_MAX_BACKOFF_MS",
+        ),
       })
       .strict(),
     signer: z
       .discriminatedUnion("type", [
-        z.object({ type: z.literal("keystore"), path: z.string().min(1) }).strict(),
+        z
+          .object({
+            type: field(
+              z.literal("keystore"),
+              "`keystore` (production) or `privateKeyEnv` (local chains)",
+              "KEEPER_SIGNER_TYPE",
+            ),
+            path: field(z.string().min(1), "encrypted JSON keystore (type keystore)", "KEEPER_KEYSTORE_PATH"),
+          })
+          .strict(),
         z.object({ type: z.literal("privateKeyEnv") }).strict(),
       ])
       .default({ type: "privateKeyEnv" }),
     gas: z
       .object({
-        /** Absolute cap on maxFeePerGas; the keeper skips while the base fee is above it. */
-        maxFeePerGas: nonNegativeWei,
-        priorityFeePerGas: nonNegativeWei.default(1_000_000_000n),
-        /** Fixed gas limit; when unset, the estimate times gasLimitMultiplierBps. */
-        gasLimit: wei.optional(),
-        gasLimitMultiplierBps: z.coerce
-          .bigint()
-          .refine((v) => v >= 10_000n && v <= 30_000n, "10000..30000")
-          .default(12_000n),
-        /** Fee bump of a replacement; nodes require at least 12.5%. */
-        bumpBps: z.coerce
-          .bigint()
-          .refine((v) => v >= 1_250n && v <= 50_000n, "1250..50000 (nodes need +12.5%)")
-          .default(1_250n),
-        replaceAfterBlocks: int(1).default(3),
-        maxReplacements: int(0, 20).default(5),
-        receiptTimeoutMs: int(1_000).default(180_000),
+        maxFeePerGas: field(
+          nonNegativeWei,
+          "absolute cap on maxFeePerGas; the keeper skips while the base fee is above it",
+          "KEEPER_MAX_FEE_PER_GAS",
+        ),
+        priorityFeePerGas: field(nonNegativeWei.default(1_000_000_000n), "tip offered", "KEEPER_PRIORITY_FEE_PER_GAS"),
+        gasLimit: field(
+          wei.optional(),
+          "fixed gas limit (unset: the estimate × gasLimitMultiplierBps)",
+          "KEEPER_GAS_LIMIT",
+        ),
+        gasLimitMultiplierBps: field(
+          z.coerce
+            .bigint()
+            .refine((v) => v >= 10_000n && v <= 30_000n, "10000..30000")
+            .default(12_000n),
+          "gas limit over the estimate",
+        ),
+        bumpBps: field(
+          z.coerce
+            .bigint()
+            .refine((v) => v >= 1_250n && v <= 50_000n, "1250..50000 (nodes need +12.5%)")
+            .default(1_250n),
+          "fee bump of a replacement (nodes require at least 12.5%)",
+          "KEEPER_FEE_BUMP_BPS",
+        ),
+        replaceAfterBlocks: field(
+          int(1).default(3),
+          "blocks a transaction may wait before it is replaced",
+          "KEEPER_REPLACE_AFTER_BLOCKS",
+        ),
+        maxReplacements: field(int(0, 20).default(5), "replacements per decision", "KEEPER_MAX_REPLACEMENTS"),
+        receiptTimeoutMs: field(
+          int(1_000).default(180_000),
+          "wait for a receipt; then the nonce stays reserved until it settles",
+          "KEEPER_RECEIPT_TIMEOUT_MS",
+        ),
+        minBalance: field(
+          nonNegativeWei.default(10_000_000_000_000_000n),
+          "below this the key alarms and `run`/`once` refuse to start",
+          "KEEPER_MIN_BALANCE",
+        ),
       })
       .strict(),
     loop: z
       .object({
-        pollIntervalMs: int(10).default(1_000),
-        /** Bands and strategy are re-read every this many blocks. */
-        paramsRefreshBlocks: int(1).default(100),
-        /** Distinct oracle prices kept per vault for the volatility policy. */
-        priceHistory: int(2, 1_000).default(64),
+        pollIntervalMs: field(int(10).default(1_000), "how often the head block is polled", "KEEPER_POLL_INTERVAL_MS"),
+        paramsRefreshBlocks: field(
+          int(1).default(100),
+          "bands, strategy, feed and the KEEPER role are re-read every this many blocks",
+          "KEEPER_PARAMS_REFRESH_BLOCKS",
+        ),
+        priceHistory: field(int(2, 1_000).default(64), "distinct oracle prices kept per vault (volatility policy)"),
+        multicallBatchSize: field(
+          int(8, 5_000).default(256),
+          "sub-calls per Multicall3 eth_call (all of a block's in one HTTP request)",
+          "KEEPER_MULTICALL_BATCH_SIZE",
+        ),
       })
       .strict()
       .default({}),
     instance: z
       .object({
-        /** 0 for the primary; a standby lets a breach persist this many blocks before acting. */
-        standbyBlocks: int(0, 10_000).default(0),
+        standbyBlocks: field(
+          int(0, 10_000).default(0),
+          "0 for the primary; a standby lets a breach persist this many blocks before acting",
+          "KEEPER_STANDBY_BLOCKS",
+        ),
       })
       .strict()
       .default({}),
     metrics: z
       .object({
-        enabled: z.boolean().default(true),
-        host: z.string().default("127.0.0.1"),
-        port: int(0, 65_535).default(9464),
-        /** /healthz turns 503 when no new block arrived for this long. */
-        maxBlockAgeSeconds: int(1).default(60),
+        enabled: field(
+          z.boolean().default(true),
+          "serve /metrics and /healthz (`run`)",
+          "KEEPER_METRICS_ENABLED",
+          asBool,
+        ),
+        host: field(z.string().default("127.0.0.1"), "listen address", "KEEPER_METRICS_HOST"),
+        port: field(int(0, 65_535).default(9464), "listen port (0: any free port)", "KEEPER_METRICS_PORT"),
+        maxPollAgeSeconds: field(
+          int(1).default(30),
+          "/healthz turns 503 when no read of the chain succeeded for this long",
+          "KEEPER_MAX_POLL_AGE_SECONDS",
+        ),
+        maxHeadAgeSeconds: field(
+          int(1).optional(),
+          "/healthz also turns 503 when the head block is older (unset: an idle automine node is healthy)",
+          "KEEPER_MAX_HEAD_AGE_SECONDS",
+        ),
       })
       .strict()
       .default({}),
     log: z
-      .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") })
+      .object({
+        level: field(
+          z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+          "log level",
+          "KEEPER_LOG_LEVEL",
+        ),
+      })
       .strict()
       .default({}),
-    vaults: z.array(vaultSchema).min(1, "at least one vault"),
+    vaults: field(
+      z.array(vaultSchema).min(1, "at least one vault"),
+      "the vaults to watch (a JSON array in the environment)",
+      "KEEPER_VAULTS",
+      asJson,
+    ),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -167,47 +298,79 @@ export const configSchema = z
 export type KeeperConfig = z.infer<typeof configSchema>;
 export type VaultConfig = KeeperConfig["vaults"][number];
 
-type EnvParser = (raw: string) => unknown;
-const asString: EnvParser = (raw) => raw;
-const asList: EnvParser = (raw) =>
-  raw
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
-const asBool: EnvParser = (raw) => (raw === "true" ? true : raw === "false" ? false : raw);
-const asJson: EnvParser = (raw) => {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return raw; // the schema then names the field as malformed
+/** One documented config field: its path, what overrides it, what it means, its default. */
+export interface ConfigField {
+  path: string;
+  env?: string;
+  parse: EnvParser;
+  doc: string;
+  default: string;
+}
+
+function defaultOf(schema: z.ZodTypeAny): string {
+  if (schema instanceof z.ZodDefault) {
+    const v: unknown = schema._def.defaultValue();
+    return typeof v === "bigint" ? v.toString() : JSON.stringify(v);
   }
-};
+  if (schema instanceof z.ZodOptional) return "unset";
+  return "required";
+}
+
+function unwrap(schema: z.ZodTypeAny): z.ZodTypeAny {
+  if (schema instanceof z.ZodDefault || schema instanceof z.ZodOptional) return unwrap(schema._def.innerType);
+  if (schema instanceof z.ZodEffects) return unwrap(schema._def.schema);
+  return schema;
+}
+
+/**
+ * Every config field, walked from the schema. A field without a description is a programming
+ * error (thrown here, hence in the tests): the schema is the one place fields are declared.
+ */
+export function configFields(): ConfigField[] {
+  const out: ConfigField[] = [];
+  const walk = (schema: z.ZodTypeAny, path: string, inheritedDefault?: string): void => {
+    const meta = DOCS.get(schema);
+    if (meta) out.push({ path, ...meta, default: inheritedDefault ?? defaultOf(schema) });
+    const inner = unwrap(schema);
+    if (inner instanceof z.ZodArray && inner.element instanceof z.ZodObject) return walk(inner.element, `${path}[]`);
+    if (meta) return;
+    if (inner instanceof z.ZodObject) {
+      for (const [key, child] of Object.entries(inner.shape as Record<string, z.ZodTypeAny>))
+        walk(child, path ? `${path}.${key}` : key);
+      return;
+    }
+    if (inner instanceof z.ZodDiscriminatedUnion) {
+      // The options share keys (the discriminator); each key is documented on one option. A
+      // default on the union as a whole is each key's default.
+      const whole =
+        schema instanceof z.ZodDefault ? (schema._def.defaultValue() as Record<string, unknown>) : undefined;
+      const seen = new Set<string>();
+      for (const option of inner.options as z.ZodObject<z.ZodRawShape>[])
+        for (const [key, child] of Object.entries(option.shape as Record<string, z.ZodTypeAny>))
+          if (DOCS.has(child) && !seen.has(key)) {
+            seen.add(key);
+            walk(child, `${path}.${key}`, whole && (key in whole ? JSON.stringify(whole[key]) : "unset"));
+          }
+      return;
+    }
+    throw new Error(`config field ${path} has no description: declare it with field()`);
+  };
+  walk(configSchema, "");
+  return out;
+}
 
 /** Every environment override: variable, the config field it replaces, and how it is read. */
-export const ENV_OVERRIDES: readonly { env: string; path: readonly string[]; parse: EnvParser }[] = [
-  { env: "KEEPER_CHAIN_ID", path: ["chainId"], parse: asString },
-  { env: "KEEPER_RPC_URLS", path: ["rpc", "urls"], parse: asList },
-  { env: "KEEPER_RPC_TIMEOUT_MS", path: ["rpc", "timeoutMs"], parse: asString },
-  { env: "KEEPER_RPC_COOLDOWN_MS", path: ["rpc", "cooldownMs"], parse: asString },
-  { env: "KEEPER_SIGNER_TYPE", path: ["signer", "type"], parse: asString },
-  { env: "KEEPER_KEYSTORE_PATH", path: ["signer", "path"], parse: asString },
-  { env: "KEEPER_MAX_FEE_PER_GAS", path: ["gas", "maxFeePerGas"], parse: asString },
-  { env: "KEEPER_PRIORITY_FEE_PER_GAS", path: ["gas", "priorityFeePerGas"], parse: asString },
-  { env: "KEEPER_GAS_LIMIT", path: ["gas", "gasLimit"], parse: asString },
-  { env: "KEEPER_FEE_BUMP_BPS", path: ["gas", "bumpBps"], parse: asString },
-  { env: "KEEPER_REPLACE_AFTER_BLOCKS", path: ["gas", "replaceAfterBlocks"], parse: asString },
-  { env: "KEEPER_MAX_REPLACEMENTS", path: ["gas", "maxReplacements"], parse: asString },
-  { env: "KEEPER_RECEIPT_TIMEOUT_MS", path: ["gas", "receiptTimeoutMs"], parse: asString },
-  { env: "KEEPER_POLL_INTERVAL_MS", path: ["loop", "pollIntervalMs"], parse: asString },
-  { env: "KEEPER_PARAMS_REFRESH_BLOCKS", path: ["loop", "paramsRefreshBlocks"], parse: asString },
-  { env: "KEEPER_STANDBY_BLOCKS", path: ["instance", "standbyBlocks"], parse: asString },
-  { env: "KEEPER_METRICS_ENABLED", path: ["metrics", "enabled"], parse: asBool },
-  { env: "KEEPER_METRICS_HOST", path: ["metrics", "host"], parse: asString },
-  { env: "KEEPER_METRICS_PORT", path: ["metrics", "port"], parse: asString },
-  { env: "KEEPER_MAX_BLOCK_AGE_SECONDS", path: ["metrics", "maxBlockAgeSeconds"], parse: asString },
-  { env: "KEEPER_LOG_LEVEL", path: ["log", "level"], parse: asString },
-  { env: "KEEPER_VAULTS", path: ["vaults"], parse: asJson },
-];
+export const ENV_OVERRIDES: readonly { env: string; path: readonly string[]; parse: EnvParser }[] = configFields()
+  .filter((f): f is ConfigField & { env: string } => f.env !== undefined)
+  .map((f) => ({ env: f.env, path: f.path.split("."), parse: f.parse }));
+
+/** The README's config table, from the schema (`npm run docs:keeper` writes it). */
+export function configTable(): string {
+  const rows = configFields().map(
+    (f) => `| \`${f.path}\` | ${f.env ? `\`${f.env}\`` : "–"} | ${f.default} | ${f.doc} |`,
+  );
+  return ["| field | env override | default | what |", "| --- | --- | --- | --- |", ...rows].join("\n");
+}
 
 /** Environment variables holding secrets; read where needed, never stored in the config. */
 export const SECRET_ENV = { keystorePassword: "KEEPER_KEYSTORE_PASSWORD", privateKey: "KEEPER_PRIVATE_KEY" } as const;
@@ -306,6 +469,8 @@ function withDeployment(raw: unknown, configPath: string): unknown {
   }
   cfg.vaults = listed;
   if (cfg.chainId === undefined) cfg.chainId = deployed.chainId;
+  if (cfg.multicall3 === undefined && typeof (deployed as { multicall3?: unknown }).multicall3 === "string")
+    cfg.multicall3 = (deployed as { multicall3: string }).multicall3;
   return cfg;
 }
 

@@ -43,6 +43,10 @@ export interface DecideInput {
   standbyBlocks: bigint;
 }
 
+/** A chain timestamp (seconds) as ISO time, for operators' eyes. */
+export const isoTime = (seconds: bigint): string =>
+  new Date(Number(seconds) * 1000).toISOString().replace(".000Z", "Z");
+
 const skip = (reason: SkipReason, detail: string): Decision => ({ action: "skip", reason, detail });
 
 /**
@@ -60,7 +64,10 @@ export function decide(input: DecideInput): Decision {
   if (state.tier === Tier.Soft) {
     if (!input.isKeeper) return skip("needs-keeper-role", `${what}: soft breaches need the KEEPER role`);
     if (input.now < state.nextKeeperRebalanceAt)
-      return skip("too-soon", `${what}: keeper may act from ${state.nextKeeperRebalanceAt}, now ${input.now}`);
+      return skip(
+        "too-soon",
+        `${what}: keeper may act in ${state.nextKeeperRebalanceAt - input.now}s (at ${isoTime(state.nextKeeperRebalanceAt)})`,
+      );
     const verdict = input.policy.evaluate({
       state,
       bands: input.bands,

@@ -1,5 +1,6 @@
+import { ZeroHash } from "ethers";
 import type { KeeperConfig, VaultConfig } from "./config.js";
-import { type BlockInfo, VaultReader } from "./chain/reader.js";
+import { type BlockInfo, type BlockRead, type VaultRead, VaultReader } from "./chain/reader.js";
 import type { RpcClient } from "./chain/rpc.js";
 import { type Outcome, TxSender } from "./chain/sender.js";
 import { type Decision, decide } from "./decide.js";
@@ -28,11 +29,17 @@ interface VaultRuntime {
   log: Logger;
   bands?: Bands;
   strategy?: Strategy;
+  feed?: string;
+  /** The chain's answer to `isKeeper(key)`, refreshed with the parameters. */
+  keyIsKeeper?: boolean;
   state?: VaultState;
   prices: bigint[];
   breachSince?: bigint;
   lastDecision?: Decision;
   readError?: string;
+  oracleAgeSeconds?: bigint;
+  /** Consecutive reverted simulations and the decoded error of the latest. */
+  revertStreak?: { error: string; count: number };
 }
 
 export interface VaultStatus {
@@ -43,13 +50,35 @@ export interface VaultStatus {
   bands?: Bands;
   decision?: Decision;
   error?: string;
+  oracleAgeSeconds?: bigint;
 }
 
+/** What /healthz judges: when the chain last answered, the head's time, and unreadable vaults. */
+export interface HealthSnapshot {
+  /** Wall-clock ms of the latest successful read of the chain (undefined before the first). */
+  lastPollOkAt?: number;
+  /** Timestamp (s) of the latest block processed. */
+  headTimestamp?: bigint;
+  /** Why the latest reads failed, while they fail. */
+  pollError?: string;
+  unreadable: { vault: string; error: string }[];
+}
+
+/** Start-up found something an operator must fix; every problem is listed. */
+export class StartupError extends Error {
+  override name = "StartupError";
+  constructor(readonly problems: string[]) {
+    super(`start-up checks failed:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+const isHash = (h: string) => h !== ZeroHash;
+
 /**
- * The per-block pipeline: on each new block, read every vault in one batch, decide (pure), and
- * hand at most one rebalance at a time to the sender (simulate → send → wait → replace). The
- * loop keeps reading blocks while a transaction is in flight; a vault is never acted on twice for
- * one decision because the sender accepts one transaction at a time and re-simulates first.
+ * The per-block pipeline: on each new block, read every vault in one Multicall3 batch, decide
+ * (pure), and hand at most one rebalance at a time to the sender (simulate → send → wait →
+ * replace). Nothing is assumed to stick: every block is decided afresh from the chain, so a partial
+ * rebalance that leaves a band breached is simply acted on again at the next block.
  */
 export class Keeper {
   private readonly vaults: VaultRuntime[];
@@ -58,7 +87,11 @@ export class Keeper {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly inFlight = new Set<Promise<void>>();
   private lastBlock: bigint | undefined;
-  private lastBlockAt: number | undefined;
+  /** Hash of the block before `lastBlock`: if the chain later reports another, it was replaced. */
+  private lastParentHash: string | undefined;
+  private lastPollOkAt: number | undefined;
+  private headTimestamp: bigint | undefined;
+  private pollError: string | undefined;
   private blocksProcessed = 0;
   private stopping = false;
   private wake: (() => void) | undefined;
@@ -76,21 +109,103 @@ export class Keeper {
     }));
     this.reader = new VaultReader(
       deps.rpc,
+      deps.config.multicall3,
       this.vaults.map((v) => v.config.address),
+      deps.sender.address,
+      deps.config.loop.multicallBatchSize,
     );
   }
 
-  /** Checks the chain id against the config; a mismatch stops the keeper before anything else. */
+  /**
+   * Start-up: waits for the RPC (retrying with backoff for `rpc.startupRetrySeconds`), then checks
+   * the chain id, the Multicall3 contract, that every address is a vault, and, when this process
+   * may send, that the key holds the KEEPER role where the config expects it and has gas money.
+   * Throws a StartupError listing every problem.
+   */
   async init(): Promise<void> {
-    const chainId = BigInt(await this.deps.rpc.call<string>("eth_chainId"));
-    if (chainId !== BigInt(this.deps.config.chainId))
-      throw new Error(`RPC chain id ${chainId} does not match config chainId ${this.deps.config.chainId}`);
-    for (const v of this.vaults)
-      v.log.info({ policy: v.policy.describe(), isKeeper: v.config.isKeeper }, "watching vault");
+    const { config, rpc } = this.deps;
+    const chainId = BigInt(await this.withStartupRetry(() => rpc.call<string>("eth_chainId")));
+    if (chainId !== BigInt(config.chainId))
+      throw new StartupError([`RPC chain id ${chainId} does not match config chainId ${config.chainId}`]);
+    const problems: string[] = [];
+    const codes = await rpc.batch<string>(
+      [config.multicall3, ...this.vaults.map((v) => v.config.address)].map((a) => ({
+        method: "eth_getCode",
+        params: [a, "latest"],
+      })),
+    );
+    const hasCode = codes.map((c) => c.ok && c.result !== "0x");
+    if (!hasCode[0])
+      throw new StartupError([
+        `no Multicall3 contract at ${config.multicall3} (set "multicall3", or deploy it: the local stack does)`,
+      ]);
+    this.vaults.forEach((v, i) => {
+      if (!hasCode[i + 1]) problems.push(`${v.config.name}: no contract at ${v.config.address}`);
+    });
+    if (problems.length > 0) throw new StartupError(problems);
+
+    const head = BigInt(await rpc.call<string>("eth_blockNumber"));
+    const read = await this.read(head, true);
+    const sending = !this.deps.dryRun && !this.deps.observeOnly;
+    read.vaults.forEach((r, i) => {
+      const v = this.vaults[i];
+      if (!r.bands) {
+        problems.push(`${v.config.name}: ${v.config.address} is not a delta-neutral vault (${r.error})`);
+        return;
+      }
+      this.applyParams(v, r);
+      if (r.error) v.log.warn({ err: r.error }, "vault state unreadable at start-up (will keep trying)");
+      if (sending && v.config.isKeeper && !r.keyIsKeeper)
+        problems.push(
+          `${v.config.name}: key ${this.deps.sender.address} lacks the KEEPER role (grant it with setKeeper, ` +
+            `or set "isKeeper": false to act at the hard tier only)`,
+        );
+      v.log.info(
+        { policy: v.policy.describe(), keyIsKeeper: r.keyIsKeeper, feed: r.feed, oracleAgeSeconds: r.oracleAgeSeconds },
+        "watching vault",
+      );
+    });
+    if (sending && read.keyBalance < config.gas.minBalance)
+      problems.push(
+        `key ${this.deps.sender.address} holds ${read.keyBalance} wei, below gas.minBalance ${config.gas.minBalance} wei`,
+      );
+    if (problems.length > 0) throw new StartupError(problems);
   }
 
-  lastBlockSeenAt(): number | undefined {
-    return this.lastBlockAt;
+  private async withStartupRetry<T>(fn: () => Promise<T>): Promise<T> {
+    const { config, log } = this.deps;
+    const deadline = this.now() + config.rpc.startupRetrySeconds * 1000;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        const waitMs = this.backoffMs(attempt);
+        if (this.now() + waitMs > deadline || this.stopping) throw err;
+        log.warn({ err: errorChain(err), retryInMs: waitMs }, "RPC unreachable at start-up; retrying");
+        await this.sleep(waitMs);
+      }
+    }
+  }
+
+  private backoffMs(failures: number): number {
+    const { pollIntervalMs } = this.deps.config.loop;
+    return Math.min(pollIntervalMs * 2 ** Math.min(failures, 20), this.deps.config.rpc.maxBackoffMs);
+  }
+
+  health(): HealthSnapshot {
+    return {
+      lastPollOkAt: this.lastPollOkAt,
+      headTimestamp: this.headTimestamp,
+      pollError: this.pollError,
+      unreadable: this.vaults
+        .filter((v) => v.readError !== undefined)
+        .map((v) => ({ vault: v.config.name, error: v.readError as string })),
+    };
+  }
+
+  /** Chain time of the latest block processed (seconds). */
+  get lastBlockTimestamp(): bigint | undefined {
+    return this.headTimestamp;
   }
 
   get lastBlockNumber(): bigint | undefined {
@@ -100,37 +215,77 @@ export class Keeper {
   /** Polls for a new block and processes it; returns whether there was one. */
   async tick(): Promise<boolean> {
     const head = BigInt(await this.deps.rpc.call<string>("eth_blockNumber"));
-    if (this.lastBlock !== undefined && head <= this.lastBlock) return false;
+    if (this.lastBlock !== undefined && head < this.lastBlock) {
+      this.chainReplaced(`head ${head} is below the last block processed, ${this.lastBlock}`);
+    } else if (this.lastBlock !== undefined && head === this.lastBlock) {
+      this.pollOk(); // an idle chain, read fine
+      return false;
+    }
+    // A new block counts as read only once its vaults were read (processBlock), so a chain that
+    // answers eth_blockNumber but not the read (no Multicall3 after a restart) is not healthy.
     await this.processBlock(head);
     return true;
+  }
+
+  private pollOk(): void {
+    this.lastPollOkAt = this.now();
+    this.pollError = undefined;
+    this.deps.metrics.lastPollOk.set(Math.floor(this.lastPollOkAt / 1000));
+    this.deps.metrics.chainReadable.set(1);
+  }
+
+  /**
+   * The chain this keeper watched is gone (node restart, `hardhat_reset`, deep reorg): forget
+   * everything read from it, so the next block is decided from scratch, whatever its height.
+   */
+  private chainReplaced(why: string): void {
+    this.deps.log.warn({ why, lastBlock: this.lastBlock }, "chain replaced (reset, restart or reorg); starting over");
+    this.deps.metrics.chainResets.inc();
+    this.lastBlock = undefined;
+    this.lastParentHash = undefined;
+    for (const v of this.vaults) {
+      v.bands = undefined;
+      v.strategy = undefined;
+      v.feed = undefined;
+      v.keyIsKeeper = undefined;
+      v.state = undefined;
+      v.prices = [];
+      v.breachSince = undefined;
+      v.revertStreak = undefined;
+    }
+    this.deps.sender.forgetChain();
+  }
+
+  private read(blockNumber: bigint, withParams: boolean): Promise<BlockRead> {
+    return this.reader.read(blockNumber, {
+      withParams,
+      feeds: this.vaults.map((v) => v.feed),
+      checkBlock: this.lastBlock !== undefined && this.lastBlock > 0n ? this.lastBlock - 1n : undefined,
+    });
   }
 
   /** Evaluates every vault at `blockNumber` and starts at most one rebalance. */
   async processBlock(blockNumber: bigint): Promise<void> {
     const { config, metrics, log } = this.deps;
-    const withParams =
+    const withParams = () =>
       this.vaults.some((v) => v.bands === undefined) || this.blocksProcessed % config.loop.paramsRefreshBlocks === 0;
-    const read = await this.reader.read(blockNumber, withParams);
-    this.lastBlock = read.block.number;
-    this.lastBlockAt = this.now();
+    let read = await this.read(blockNumber, withParams());
+    if (this.lastParentHash !== undefined && isHash(read.checkedHash) && read.checkedHash !== this.lastParentHash) {
+      this.chainReplaced(`block ${(this.lastBlock ?? 1n) - 1n} now has another hash`);
+      read = await this.read(blockNumber, true);
+    }
+    this.pollOk();
+    this.lastBlock = blockNumber;
+    this.lastParentHash = read.block.parentHash;
+    this.headTimestamp = read.block.timestamp;
     this.blocksProcessed++;
-    metrics.lastBlock.set(Number(read.block.number));
-    metrics.lastBlockTime.set(Math.floor(this.lastBlockAt / 1000));
-    log.debug({ block: read.block.number, baseFee: read.block.baseFeePerGas }, "block");
+    metrics.lastBlock.set(Number(blockNumber));
+    metrics.lastBlockTime.set(Math.floor(this.now() / 1000));
+    metrics.headTimestamp.set(Number(read.block.timestamp));
+    metrics.keyBalance.set(Number(read.keyBalance));
+    log.debug({ block: blockNumber, baseFee: read.block.baseFeePerGas }, "block");
 
-    read.vaults.forEach((r, i) => {
-      const v = this.vaults[i];
-      if (r.bands) v.bands = r.bands;
-      if (r.strategy) v.strategy = r.strategy;
-      v.readError = r.error;
-      if (r.error || !r.state) {
-        v.state = undefined;
-        v.log.error({ block: read.block.number, err: r.error }, "vault read failed; skipped this block");
-        return;
-      }
-      v.state = r.state;
-      this.observe(v, r.state, read.block.number);
-    });
+    read.vaults.forEach((r, i) => this.observe(this.vaults[i], r, blockNumber));
 
     const candidates: { v: VaultRuntime; decision: Decision & { action: "rebalance" } }[] = [];
     for (const v of this.vaults) {
@@ -145,7 +300,7 @@ export class Keeper {
       });
       if (decision.action === "skip") {
         const level = decision.reason === "within-bands" ? "debug" : "info";
-        v.log[level]({ block: read.block.number, reason: decision.reason, detail: decision.detail }, "no action");
+        v.log[level]({ block: blockNumber, reason: decision.reason, detail: decision.detail }, "no action");
         continue;
       }
       candidates.push({ v, decision });
@@ -153,25 +308,61 @@ export class Keeper {
     if (candidates.length === 0 || this.stopping || this.deps.observeOnly) return;
     if (this.deps.sender.busy || this.inFlight.size > 0) {
       for (const { v, decision } of candidates)
-        v.log.info(
-          { block: read.block.number, reason: decision.reason },
-          "breach seen; key busy, re-deciding next block",
-        );
+        v.log.info({ block: blockNumber, reason: decision.reason }, "breach seen; key busy, re-deciding next block");
       return;
     }
     // Fair order: rotate the starting vault each block so none is starved by another.
-    const shift = Number(read.block.number % BigInt(candidates.length));
-    this.start([...candidates.slice(shift), ...candidates.slice(0, shift)], read.block.number);
+    const shift = Number(blockNumber % BigInt(candidates.length));
+    this.start([...candidates.slice(shift), ...candidates.slice(0, shift)], blockNumber);
   }
 
-  private observe(v: VaultRuntime, state: VaultState, block: bigint): void {
+  private applyParams(v: VaultRuntime, r: VaultRead): void {
+    if (r.bands) v.bands = r.bands;
+    if (r.strategy) v.strategy = r.strategy;
+    if (r.feed) v.feed = r.feed;
+    if (r.keyIsKeeper !== undefined) {
+      if (v.keyIsKeeper === true && !r.keyIsKeeper && v.config.isKeeper)
+        v.log.error({ key: this.deps.sender.address }, "the key lost the KEEPER role: acting at the hard tier only");
+      v.keyIsKeeper = r.keyIsKeeper;
+      this.deps.metrics.keyHasRole.set({ vault: v.config.name }, r.keyIsKeeper ? 1 : 0);
+    }
+  }
+
+  private observe(v: VaultRuntime, r: VaultRead, block: bigint): void {
     const { metrics, config } = this.deps;
-    metrics.deltaBps.set({ vault: v.config.name }, Number(state.deltaBps));
+    const vault = v.config.name;
+    this.applyParams(v, r);
+    v.oracleAgeSeconds = r.oracleAgeSeconds;
+    if (r.oracleAgeSeconds !== undefined) metrics.oracleAge.set({ vault }, Number(r.oracleAgeSeconds));
+    if (r.error || !r.state) {
+      if (v.readError === undefined)
+        v.log.error({ block, err: r.error }, "vault unreadable; skipped until it reads again");
+      else v.log.debug({ block, err: r.error }, "vault still unreadable");
+      v.readError = r.error ?? "no state";
+      v.state = undefined;
+      metrics.vaultReadable.set({ vault }, 0);
+      metrics.vaultReadFailures.inc({ vault, error: r.errorName ?? "Error" });
+      // Last values would look current on a dashboard: drop them while the vault is unreadable.
+      for (const g of metrics.vaultStateGauges) g.remove({ vault });
+      return;
+    }
+    if (v.readError !== undefined) v.log.info({ block }, "vault readable again");
+    v.readError = undefined;
+    const state = r.state;
+    v.state = state;
+    metrics.vaultReadable.set({ vault }, 1);
+    metrics.deltaBps.set({ vault }, Number(state.deltaBps));
     metrics.marginRatioBps.set(
-      { vault: v.config.name },
+      { vault },
       state.marginRatioBps === UINT256_MAX ? Infinity : Number(state.marginRatioBps),
     );
-    metrics.tier.set({ vault: v.config.name }, state.tier);
+    metrics.tier.set({ vault }, state.tier);
+    metrics.band.set({ vault }, state.band);
+    metrics.sharePrice.set({ vault }, Number(state.sharePrice));
+    metrics.totalAssets.set({ vault }, Number(state.totalAssets));
+    metrics.idle.set({ vault }, Number(state.idle));
+    metrics.idleBps.set({ vault }, Number(state.idleBps));
+    metrics.paused.set({ vault }, state.paused ? 1 : 0);
     // A vault with an empty book reports price 0 (it needs no price): not a price observation.
     if (state.price !== 0n && v.prices[v.prices.length - 1] !== state.price) {
       v.prices.push(state.price);
@@ -179,6 +370,7 @@ export class Keeper {
     }
     if (state.tier === Tier.None) v.breachSince = undefined;
     else v.breachSince ??= block;
+    metrics.pendingRebalanceBlocks.set({ vault }, v.breachSince === undefined ? -1 : Number(block - v.breachSince));
   }
 
   private decideFor(v: VaultRuntime, block: BlockInfo): Decision {
@@ -195,7 +387,7 @@ export class Keeper {
         maxFeePerGasCap: config.gas.maxFeePerGas,
       },
       now: block.timestamp,
-      isKeeper: v.config.isKeeper,
+      isKeeper: v.config.isKeeper && v.keyIsKeeper === true,
       blocksSinceBreach: v.breachSince === undefined ? 0n : block.number - v.breachSince,
       standbyBlocks: BigInt(config.instance.standbyBlocks),
     });
@@ -234,10 +426,21 @@ export class Keeper {
   private record(v: VaultRuntime, outcome: Outcome): void {
     const m = this.deps.metrics;
     const vault = v.config.name;
+    if (outcome.status === "simulation-reverted") {
+      const error = outcome.revert.name;
+      const streak = v.revertStreak?.error === error ? v.revertStreak.count + 1 : 1;
+      if (v.revertStreak && v.revertStreak.error !== error)
+        m.consecutiveReverts.remove({ vault, error: v.revertStreak.error });
+      v.revertStreak = { error, count: streak };
+      m.consecutiveReverts.set({ vault, error }, streak);
+      m.simulationReverts.inc({ vault, error });
+      return;
+    }
+    if (outcome.status !== "busy" && v.revertStreak) {
+      m.consecutiveReverts.remove({ vault, error: v.revertStreak.error });
+      v.revertStreak = undefined;
+    }
     switch (outcome.status) {
-      case "simulation-reverted":
-        m.simulationReverts.inc({ vault, error: outcome.revert.name });
-        return;
       case "mined":
       case "reverted":
         m.rebalancesSent.inc({ vault });
@@ -271,18 +474,34 @@ export class Keeper {
     await this.settle();
   }
 
-  /** `run`: poll for blocks until stop(); RPC failures are logged and retried next poll. */
+  /**
+   * `run`: poll for blocks until stop(). While the chain cannot be read, the pause between polls
+   * doubles from the poll interval up to `rpc.maxBackoffMs`, with one log line per attempt.
+   */
   async run(): Promise<void> {
+    let failures = 0;
+    let downSince: number | undefined;
     while (!this.stopping) {
+      let waitMs = this.deps.config.loop.pollIntervalMs;
       try {
         await this.tick();
+        if (downSince !== undefined) this.deps.log.info({ downForMs: this.now() - downSince }, "chain readable again");
+        failures = 0;
+        downSince = undefined;
       } catch (err) {
-        this.deps.log.error({ err: errorChain(err) }, "block processing failed; retrying");
+        downSince ??= this.now();
+        waitMs = this.backoffMs(failures++);
+        this.pollError = errorChain(err);
+        this.deps.metrics.chainReadable.set(0);
+        this.deps.log.error(
+          { err: this.pollError, failures, downForMs: this.now() - downSince, retryInMs: waitMs },
+          "cannot read the chain; backing off",
+        );
       }
       if (this.stopping) break;
       await new Promise<void>((resolve) => {
         this.wake = resolve;
-        void this.sleep(this.deps.config.loop.pollIntervalMs).then(resolve);
+        void this.sleep(waitMs).then(resolve);
       });
       this.wake = undefined;
     }
@@ -306,6 +525,7 @@ export class Keeper {
       bands: v.bands,
       decision: v.lastDecision,
       error: v.readError,
+      oracleAgeSeconds: v.oracleAgeSeconds,
     }));
   }
 }

@@ -1,10 +1,28 @@
+import type { Outcome } from "./chain/sender.js";
+import { isoTime } from "./decide.js";
 import type { VaultStatus } from "./keeper.js";
 import { UINT256_MAX, bandName, tierName } from "./types.js";
 
 const ratio = (v: bigint) => (v === UINT256_MAX ? "none" : v.toString());
 
-/** The `status` command's table: one row per vault, plain text. */
-export function formatStatusTable(rows: readonly VaultStatus[], block: bigint | undefined): string {
+/** A chain timestamp as ISO time, and how far from `now` it is. */
+export function formatTime(at: bigint, now: bigint | undefined): string {
+  const iso = isoTime(at);
+  if (now === undefined) return iso;
+  const d = at - now;
+  return d <= 0n ? `${iso} (now)` : `${iso} (in ${d}s)`;
+}
+
+function decisionText(r: VaultStatus): string {
+  if (r.error) return `error: ${r.error}`;
+  if (!r.decision) return "-";
+  return r.decision.action === "rebalance"
+    ? `REBALANCE (${bandName(r.decision.band)} ${tierName(r.decision.tier)})`
+    : `skip (${r.decision.reason})`;
+}
+
+/** The `status` command's table: one row per vault, plain text, bands and tiers by name. */
+export function formatStatusTable(rows: readonly VaultStatus[], block: bigint | undefined, now?: bigint): string {
   const header = [
     "vault",
     "policy",
@@ -17,20 +35,14 @@ export function formatStatusTable(rows: readonly VaultStatus[], block: bigint | 
     "margin min s/h",
     "margin max s/h",
     "idle soft/hard",
-    "next keeper at",
+    "oracle age",
+    "keeper may act from",
     "paused",
     "decision",
   ];
   const body = rows.map((r) => {
     const s = r.state;
     const b = r.bands;
-    const decision = r.error
-      ? `error: ${r.error}`
-      : !r.decision
-        ? "-"
-        : r.decision.action === "rebalance"
-          ? "REBALANCE"
-          : `skip (${r.decision.reason})`;
     return [
       r.name,
       r.policy,
@@ -43,9 +55,10 @@ export function formatStatusTable(rows: readonly VaultStatus[], block: bigint | 
       b ? `${b.minMarginRatioSoftBps}/${b.minMarginRatioHardBps}` : "?",
       b ? `${b.maxMarginRatioSoftBps}/${b.maxMarginRatioHardBps}` : "?",
       b ? `${b.idleSoftBps}/${b.idleHardBps}` : "?",
-      s ? s.nextKeeperRebalanceAt.toString() : "?",
+      r.oracleAgeSeconds === undefined ? "?" : `${r.oracleAgeSeconds}s`,
+      s ? formatTime(s.nextKeeperRebalanceAt, now) : "?",
       s ? String(s.paused) : "?",
-      decision,
+      decisionText(r),
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
@@ -54,5 +67,44 @@ export function formatStatusTable(rows: readonly VaultStatus[], block: bigint | 
       .map((c, i) => c.padEnd(widths[i]))
       .join("  ")
       .trimEnd();
-  return [`block ${block ?? "?"}`, line(header), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
+  const at = now === undefined ? "" : ` at ${formatTime(now, undefined)}`;
+  return [`block ${block ?? "?"}${at}`, line(header), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join(
+    "\n",
+  );
+}
+
+function outcomeText(o: Outcome): string {
+  switch (o.status) {
+    case "mined":
+      return `rebalanced in block ${o.blockNumber} (tx ${o.hash}, gas ${o.gasUsed})`;
+    case "reverted":
+      return `FAILED: mined but reverted in block ${o.blockNumber} (tx ${o.hash})`;
+    case "simulation-reverted":
+      return `${o.normal ? "nothing to do" : "NOT SENT"}: simulation reverted ${o.revert.name}(${o.revert.args.join(", ")})`;
+    case "simulated":
+      return `dry run: simulation passed, would send with gas limit ${o.gasLimit}`;
+    case "busy":
+      return `not sent: ${o.detail}`;
+    case "nonce-taken":
+      return `FAILED: ${o.detail}`;
+    case "timeout":
+      return `FAILED: no receipt before the timeout (nonce ${o.nonce}, ${o.hashes.join(", ")})`;
+    case "send-failed":
+      return `FAILED: ${o.error}`;
+  }
+}
+
+/** What `once` decided and did, one line per vault. */
+export function formatOnceReport(
+  rows: readonly VaultStatus[],
+  outcomes: readonly { vault: string; outcome: Outcome }[],
+  block: bigint | undefined,
+): string {
+  const lines = rows.map((r) => {
+    const done = outcomes.filter((o) => o.vault === r.name).map((o) => outcomeText(o.outcome));
+    return `${r.name}: ${decisionText(r)}${r.decision?.action === "skip" ? `: ${r.decision.detail}` : ""}${
+      done.length > 0 ? ` -> ${done.join("; ")}` : ""
+    }`;
+  });
+  return [`once at block ${block ?? "?"}`, ...lines].join("\n");
 }

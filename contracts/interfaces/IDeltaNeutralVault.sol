@@ -6,11 +6,12 @@ import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 /// @title IDeltaNeutralVault
 /// @notice An ERC-4626 vault that holds a spot token and an equal perpetual short, so its share
 /// price does not move with the spot price. Assets (a stablecoin) are deposited idle; `rebalance`
-/// deploys them and restores every target when an oracle-measured band is breached.
+/// deploys them and moves toward every target when an oracle-measured band is breached.
 ///
 /// Accounting (asset units): totalAssets = idle + spotQty * oraclePrice + perp equity
-/// (margin + unrealised PnL + accrued funding), minus fees owed. Prices come from a Chainlink feed,
-/// never from a pool.
+/// (margin + unrealised PnL + accrued funding, or what the venue can pay when that is less). Fees
+/// owed are paid in new shares. Prices come from Chainlink feeds (the spot's USD price over the
+/// asset's USD price when the asset has a feed), never from a pool.
 ///
 /// Bands, each in bps and bounded by constants:
 /// - delta: |spotQty - shortQty| * price / totalAssets above the delta band;
@@ -21,9 +22,16 @@ import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 /// sooner than `minRebalanceInterval` after the last rebalance); anyone may rebalance past a hard
 /// threshold, so the vault stays safe while keepers are down.
 ///
+/// A rebalance always makes progress: risk-reducing steps first, the spot trade sized to what its
+/// oracle bound allows (halved until the pool fills it), and a post-trade check that the breached
+/// band improved and no band ended past its hard threshold worse than before. Flows pay their own
+/// costs: a depositor its deployment (an entry charge, in `previewDeposit`/`previewMint`), a leaver
+/// its unwind; each flow has an ERC-5143-style overload with a bound.
+///
 /// Roles: the admin (owner, two-step transfer) sets parameters within hard bounds and grants the
 /// other roles; the guardian pauses (stops deposits and rebalances, never withdrawals) and can unwind
-/// everything to idle assets; keepers rebalance at the soft bands.
+/// everything to idle assets, after which only the admin may unpause, a day later; keepers
+/// rebalance at the soft bands.
 interface IDeltaNeutralVault is IERC4626 {
     /// @notice Which band a state breaches (the most urgent one when several are).
     enum Band {
@@ -123,11 +131,17 @@ interface IDeltaNeutralVault is IERC4626 {
     event Unwound(address indexed owner, uint256 spotSold, uint256 shortReduced, uint256 marginFreed, uint256 cost);
     /// @notice The guardian closed every position to idle assets.
     event EmergencyUnwound(address indexed guardian, uint256 totalAssetsAfter);
+    /// @notice The admin granted (`enabled`) or revoked the guardian role.
     event GuardianSet(address indexed account, bool enabled);
+    /// @notice The admin granted (`enabled`) or revoked the keeper role.
     event KeeperSet(address indexed account, bool enabled);
+    /// @notice New band thresholds (also emitted at deployment).
     event BandsUpdated(Bands bands);
+    /// @notice New targets and trading limits (also emitted at deployment).
     event StrategyUpdated(Strategy strategy);
+    /// @notice New cap on totalAssets after a deposit (also emitted at deployment).
     event DepositCapUpdated(uint256 depositCap);
+    /// @notice New fee rates and recipient; fees owed at the old rates were minted first.
     event FeesUpdated(uint16 managementFeeBps, uint16 performanceFeeBps, address recipient);
     /// @notice Fees were minted as shares to the recipient.
     event FeesAccrued(uint256 managementShares, uint256 performanceShares, uint256 highWaterMark);
@@ -200,10 +214,13 @@ interface IDeltaNeutralVault is IERC4626 {
         uint256 minAssets
     ) external returns (uint256 assets);
 
-    /// @notice Restores every target in one transaction when a band is breached: spot value
-    /// S* = N(1 - buffer)·L/(L+1), short size = spot size received, margin S*/L, the rest idle.
-    /// Reverts with `WithinBands` when nothing is breached and with `BandStillBreached` or
-    /// `CostTooHigh` when the trades would not restore the bands within the bounded cost.
+    /// @notice Moves toward every target when a band is breached: spot value
+    /// S* = N(1 - buffer)·L/(L+1), short size = spot size held, margin notional/L, the rest idle.
+    /// The spot trade fills what its oracle bound allows (a large deposit deploys over several
+    /// calls). Reverts with `WithinBands` when nothing is breached, `BandStillBreached` when the
+    /// breached band would not improve, `BandWorsened` when another band would end past its hard
+    /// threshold worse than before, `CostTooHigh` past the bounded cost and `VenueImpaired`
+    /// while the perp venue cannot pay.
     function rebalance() external returns (Band band, Tier tier);
 
     /// @notice Chainlink Automation: whether `performUpkeep` would rebalance now, for the
@@ -240,12 +257,27 @@ interface IDeltaNeutralVault is IERC4626 {
     /// @notice Admin: grant or revoke the keeper role (soft-tier rebalances).
     function setKeeper(address account, bool enabled) external;
 
+    /// @notice Whether `account` holds the guardian role.
     function isGuardian(address account) external view returns (bool);
+
+    /// @notice Whether `account` holds the keeper role (soft-tier rebalances).
     function isKeeper(address account) external view returns (bool);
 
+    /// @notice Admin: new band thresholds, within VaultParams' bounds and consistent with the
+    /// strategy (soft inside hard, the target margin ratio clear of the soft margin bands, the
+    /// hard margin floor above the venue's initial margin). Reverts `ParameterUnchanged` on a no-op.
     function setBands(Bands calldata newBands) external;
+
+    /// @notice Admin: new targets and trading limits, within VaultParams' bounds (among them a
+    /// 30 bps floor on `maxSlippageBps`, so exits cannot be frozen) and consistent with the bands.
     function setStrategy(Strategy calldata newStrategy) external;
+
+    /// @notice Admin: the largest totalAssets a deposit may lead to; type(uint256).max is no cap.
     function setDepositCap(uint256 newDepositCap) external;
+
+    /// @notice Admin: management (at most 2%/yr) and performance (at most 30%) fees, minted as
+    /// shares to `recipient`. Fees owed at the old rates are minted first; a performance fee only
+    /// charges gains made after it is switched on (the high-water mark starts at today's price).
     function setFees(uint16 managementFeeBps, uint16 performanceFeeBps, address recipient) external;
 
     /// @notice Fee settings (rates, recipient) and the last accrual time.
@@ -255,11 +287,22 @@ interface IDeltaNeutralVault is IERC4626 {
     /// the performance fee only charges a rise above it.
     function highWaterMark() external view returns (uint256);
 
+    /// @notice The band thresholds in force.
     function bands() external view returns (Bands memory);
+
+    /// @notice The targets and trading limits in force.
     function strategy() external view returns (Strategy memory);
+
+    /// @notice The largest totalAssets a deposit may lead to (type(uint256).max: no cap).
     function depositCap() external view returns (uint256);
+
+    /// @notice The spot token the vault holds (e.g. WETH).
     function spotToken() external view returns (address);
+
+    /// @notice The spot venue adapter (ISpotVenue) the vault trades through; immutable.
     function spotVenue() external view returns (address);
+
+    /// @notice The perp venue adapter (IPerpVenue) holding the vault's short; immutable.
     function perpVenue() external view returns (address);
     /// @notice The spot token's USD feed (Chainlink AggregatorV3Interface).
     function priceFeed() external view returns (address);

@@ -12,7 +12,7 @@ import {OracleLib} from "./OracleLib.sol";
 /// in asset units unless named otherwise; ratios are in bps.
 library VaultMath {
     uint256 internal constant BPS = 10_000;
-    uint256 internal constant WAD = 1e18;
+    uint256 internal constant WAD = OracleLib.WAD;
     /// @notice Asset units of rounding an unwind may show on the books besides its trading cost.
     uint256 internal constant UNWIND_ROUNDING_UNITS = 4;
     /// @notice Largest trade, in bps of NAV, a rebalance skips as too small to matter: a quarter
@@ -75,8 +75,8 @@ library VaultMath {
     }
 
     /// @notice The first half of a rebalance, in the order the vault carries it out.
-    /// @param marginOut 1. Perp margin beyond what the target short needs, freed first (after a
-    /// fall it pays for the spot to buy).
+    /// @param marginOut 1. Perp margin beyond what both the target short and the short held need,
+    /// freed first (after a fall it pays for the spot to buy).
     /// @param marginIn 2. Before a buy, margin added from idle to bring the short held to its
     /// target margin: the rally rescue comes before deploying idle, so no buy can block it.
     /// @param buyAssets 3. Assets to spend on spot, toward the target (deploys idle; the vault
@@ -105,15 +105,16 @@ library VaultMath {
         uint256 idleBufferBps;
         uint256 leverageBps;
         uint256 slippageBps;
-        /// Trades smaller than this share of NAV are skipped, bps.
-        uint256 toleranceBps;
+        /// The narrowest soft band a trade moves, bps (`narrowestBandBps`): trades smaller than a
+        /// quarter of it, as a share of NAV, are skipped.
+        uint256 narrowestBandBps;
         uint8 assetDecimals;
     }
 
-    /// @notice Skip tolerance in bps of NAV for the bands `b`: a quarter of the narrowest soft
-    /// band that a trade moves, at most MAX_SKIP_BPS.
-    function toleranceBps(IDeltaNeutralVault.Bands memory b) internal pure returns (uint256) {
-        return Math.min(Math.min(b.deltaSoftBps, b.idleSoftBps), 4 * MAX_SKIP_BPS) / 4;
+    /// @notice The narrowest soft band a trade moves (delta, idle), capped at 4 x MAX_SKIP_BPS so
+    /// that wide bands never skip a trade a margin top-up needs.
+    function narrowestBandBps(IDeltaNeutralVault.Bands memory b) internal pure returns (uint256) {
+        return Math.min(Math.min(b.deltaSoftBps, b.idleSoftBps), 4 * MAX_SKIP_BPS);
     }
 
     /// @notice Plans the margin moves and the spot trade from the targets (spot value
@@ -121,10 +122,13 @@ library VaultMath {
     /// of excess spot deleverages; before a buy deploys idle, the short already held gets its
     /// target margin from idle.
     function planSpot(Snapshot memory s, PlanInput memory p) public pure returns (SpotPlan memory plan) {
-        uint256 tolerance = Math.mulDiv(s.totalAssets, p.toleranceBps, BPS);
+        // Trades smaller than a quarter of the narrowest band would not move any band.
+        uint256 tolerance = Math.mulDiv(s.totalAssets, p.narrowestBandBps, 4 * BPS);
         uint256 spotTarget = targetSpotValue(s.totalAssets, p.idleBufferBps, p.leverageBps);
         uint256 equity = equityOrZero(s);
-        uint256 plannedMargin = targetMargin(spotTarget, p.leverageBps);
+        // The short held keeps its margin until it shrinks (the hedge frees the rest after).
+        uint256 heldMargin = targetMargin(s.shortNotional, p.leverageBps);
+        uint256 plannedMargin = Math.max(targetMargin(spotTarget, p.leverageBps), heldMargin);
         if (equity > plannedMargin + tolerance) {
             uint256 freed = equity - plannedMargin;
             // A withdrawal within settled margin leaves the rest of it to pay the venue's fees on
@@ -145,7 +149,6 @@ library VaultMath {
         } else if (spotTarget > s.spotValue + tolerance) {
             // Deploying idle: the short already held gets its target margin first, so that a buy
             // the pool fills only in part (or not at all) never holds the rescue back.
-            uint256 heldMargin = targetMargin(s.shortNotional, p.leverageBps);
             if (heldMargin > equity + tolerance) {
                 plan.marginIn = Math.min(heldMargin - equity, idle);
                 idle -= plan.marginIn;

@@ -33,6 +33,10 @@ contract KeeperTestVault {
     bool public paused;
     bytes public forcedRevert;
     mapping(address keeper => bool) public isKeeper;
+    /// @notice Rebalances left that succeed but leave every position as it was (a partial step).
+    uint256 public partialStepsLeft;
+    /// @notice No feed: the double's price is set directly (the keeper skips a feed without code).
+    address public priceFeed;
 
     constructor(uint256 initialPrice, uint256 initialAssets, address keeper) {
         _bands = IDeltaNeutralVault.Bands({
@@ -75,6 +79,12 @@ contract KeeperTestVault {
     }
 
     /// @notice Make `rebalance` revert with these exact bytes (an ABI-encoded error); empty clears.
+    /// @notice The next `steps` rebalances make no progress yet succeed, as a stepwise rebalance
+    /// that leaves a band breached does.
+    function setPartialSteps(uint256 steps) external {
+        partialStepsLeft = steps;
+    }
+
     function setForcedRevert(bytes calldata data) external {
         forcedRevert = data;
     }
@@ -139,7 +149,8 @@ contract KeeperTestVault {
             if (block.timestamp < nextAllowedAt) revert IDeltaNeutralVault.RebalanceTooSoon(nextAllowedAt);
         }
         uint256 before = _totalAssets();
-        _restoreTargets();
+        if (partialStepsLeft > 0) --partialStepsLeft;
+        else _restoreTargets();
         lastRebalanceAt = block.timestamp;
         ++rebalanceCount;
         emit IDeltaNeutralVault.Rebalanced(

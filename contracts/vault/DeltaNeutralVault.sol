@@ -23,8 +23,10 @@ import {VaultParams} from "./VaultParams.sol";
 import {VaultTrading} from "./VaultTrading.sol";
 
 /// @title DeltaNeutralVault
-/// @notice See IDeltaNeutralVault. The vault keeps the state machine; band maths lives in
-/// VaultMath, parameter bounds in VaultParams, prices in OracleLib, trading behind the venues.
+/// @notice See IDeltaNeutralVault. The vault keeps the state machine (flows, gate, roles, fees);
+/// the maths lives in VaultMath (bands, rebalance plan, progress check, charges), parameter bounds
+/// in VaultParams, prices in OracleLib, and how a plan, an unwind or the emergency close is
+/// carried out on the venues in VaultTrading.
 contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using Math for uint256;
@@ -268,14 +270,14 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
 
     /// @inheritdoc ERC4626
     function maxDeposit(address) public view override(ERC4626, IERC4626) returns (uint256) {
-        if (paused()) return 0;
+        if (paused() || !_booksReadable()) return 0;
         VaultMath.Snapshot memory s = _snapshot();
         return s.venueImpaired ? 0 : _maxDepositFor(s.totalAssets);
     }
 
     /// @inheritdoc ERC4626
     function maxMint(address) public view override(ERC4626, IERC4626) returns (uint256) {
-        if (paused()) return 0;
+        if (paused() || !_booksReadable()) return 0;
         VaultMath.Snapshot memory s = _viewSnapshot();
         return s.venueImpaired ? 0 : _maxMintFor(s, _maxDepositFor(s.totalAssets));
     }
@@ -285,6 +287,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     /// needed: withdraw and redeem round their worst cases separately, so the last units of a
     /// full redeem may not fit a withdraw of the same assets.
     function maxWithdraw(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
+        if (!_booksReadable()) return 0;
         VaultMath.Snapshot memory s = _viewSnapshot();
         uint256 assets = _previewRedeem(s, balanceOf(owner));
         if (assets <= s.idle) return assets;
@@ -298,6 +301,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     /// @dev All the owner's shares, but only what idle pays while the venue cannot pay.
     function maxRedeem(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
         uint256 shares = balanceOf(owner);
+        if (shares == 0 || !_booksReadable()) return 0;
         VaultMath.Snapshot memory s = _viewSnapshot();
         if (!s.venueImpaired) return shares;
         return Math.min(shares, _toShares(s, s.idle, Math.Rounding.Floor));
@@ -350,7 +354,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
                 strat.idleBufferBps,
                 strat.targetLeverageBps,
                 strat.maxSlippageBps,
-                VaultMath.toleranceBps(b),
+                VaultMath.narrowestBandBps(b),
                 ASSET_DECIMALS
             )
         );
@@ -605,6 +609,17 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     /// the discounted value.
     function _checkVenuePays(VaultMath.Snapshot memory s) internal view {
         if (s.venueImpaired) revert VenueImpaired(VaultMath.positivePart(PERP_VENUE.equity()), s.equityOrZero());
+    }
+
+    /// @dev Whether the books can be valued now. When they cannot (a stale or pinned oracle, a
+    /// venue that fails to report) every flow reverts, so the max* views report 0 rather than
+    /// revert themselves (ERC-4626: max* must not revert).
+    function _booksReadable() internal view returns (bool) {
+        try this.totalAssets() returns (uint256) {
+            return true;
+        } catch {
+            return false;
+        }
     }
 
     /// @dev The books as a flow will see them: the supply counts the fee shares owed now, which

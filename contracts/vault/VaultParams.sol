@@ -3,13 +3,12 @@ pragma solidity 0.8.28;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IDeltaNeutralVault} from "../interfaces/IDeltaNeutralVault.sol";
+import {VaultMath} from "../libraries/VaultMath.sol";
 
 /// @title VaultParams
 /// @notice The hard bounds on every admin-set parameter. The admin can tune the vault only inside
 /// these; they are constants so no role can widen them.
 library VaultParams {
-    uint256 internal constant BPS = 10_000;
-
     // Strategy bounds.
     uint256 internal constant MIN_LEVERAGE_BPS = 10_000; // 1x
     uint256 internal constant MAX_LEVERAGE_BPS = 50_000; // 5x
@@ -63,7 +62,7 @@ library VaultParams {
     ) public pure {
         _check("deltaSoftBps", b.deltaSoftBps, MIN_DELTA_BAND_BPS, MAX_DELTA_BAND_BPS);
         _check("deltaHardBps", b.deltaHardBps, uint256(b.deltaSoftBps) + 1, MAX_DELTA_BAND_BPS);
-        uint256 targetRatio = (BPS * BPS) / s.targetLeverageBps;
+        uint256 targetRatio = (VaultMath.BPS * VaultMath.BPS) / s.targetLeverageBps;
         _check(
             "minMarginRatioHardBps",
             b.minMarginRatioHardBps,

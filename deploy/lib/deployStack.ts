@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import type { DeploymentParameters } from "@nomicfoundation/ignition-core";
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import { createPreflightBench, preflightIssues, type PreflightBench, type PreflightParameters } from "../preflight.js";
+import { CANONICAL_MULTICALL3 } from "../../keeper/config.js";
 import {
   localIgnitionParameters,
   MODULE_IDS,
@@ -127,6 +128,8 @@ export interface AddressesFile {
   router: string;
   quoter: string;
   positionManager: string;
+  /** Multicall3 the keeper reads through: deployed locally, the canonical one on testnets. */
+  multicall3: string;
   roles: { owner: string; pendingOwner: string; keeper: string; guardian: string; feeRecipient: string };
 }
 
@@ -161,6 +164,7 @@ export function addressesFile(
     router: need("router"),
     quoter: need("quoter"),
     positionManager: need("positionManager"),
+    multicall3: plan.resolved ? CANONICAL_MULTICALL3 : need("multicall3"),
     roles,
   };
 }

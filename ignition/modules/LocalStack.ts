@@ -33,6 +33,8 @@ export default buildModule("LocalStack", (m) => {
   };
   const { planner, pool } = buildSeededPool(m, inputs);
   const { spotVenue, perpMarket, perpAdapter, vault } = buildVenuesAndVault(m, inputs);
+  // The keeper batches its reads through Multicall3 (canonical address on public chains).
+  const multicall3 = m.contract("Multicall3");
 
   return {
     usdc,
@@ -48,5 +50,6 @@ export default buildModule("LocalStack", (m) => {
     perpMarket,
     perpAdapter,
     vault,
+    multicall3,
   };
 });

@@ -105,13 +105,16 @@ export class RpcClient {
         });
       } catch (err) {
         failures.push(err as Error);
+        const wasUp = endpoint.downUntil <= now;
         endpoint.downUntil = this.now() + this.opts.cooldownMs;
         this.stats.failovers++;
         this.opts.onFailover?.(this.endpoints.indexOf(endpoint));
-        this.opts.log.warn(
-          { endpoint: endpoint.label, err: (err as Error).message, methods: summarise(requests) },
-          "rpc endpoint failed, failing over",
-        );
+        // One line when an endpoint goes down; retries of a down endpoint are the caller's to report.
+        if (wasUp)
+          this.opts.log.warn(
+            { endpoint: endpoint.label, err: (err as Error).message, methods: summarise(requests) },
+            "rpc endpoint failed, failing over",
+          );
       }
     }
     throw new TransportError(`all ${this.endpoints.length} RPC endpoints failed (${summarise(requests)})`, {

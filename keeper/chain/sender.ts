@@ -81,6 +81,11 @@ export class TxSender {
     return this.opts.signer.address;
   }
 
+  /** The chain was replaced: a nonce still awaited from the old one will never settle. */
+  forgetChain(): void {
+    this.outstanding = undefined;
+  }
+
   /** True while a transaction is being simulated, sent or awaited. */
   get busy(): boolean {
     return this.active !== undefined;
@@ -129,7 +134,7 @@ export class TxSender {
     if (!sim.ok) {
       const revert = decodeRevert(revertDataOf(sim.error.data));
       const normal = NORMAL_REVERTS.has(revert.name);
-      const line = { revert: describeRevert(revert) };
+      const line = { revert: describeRevert(revert), revertData: revert.data, declaredBy: revert.declaredBy };
       if (normal) log.info(line, "simulation: nothing to do (normal)");
       else log.warn(line, "simulation reverted; not sending");
       return { status: "simulation-reverted", revert, normal };

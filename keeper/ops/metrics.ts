@@ -1,90 +1,170 @@
-import { Counter, Gauge, Registry } from "prom-client";
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 
-/** The keeper's Prometheus metrics, on a registry of their own (one per keeper instance). */
+const counter = <L extends string = never>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: readonly L[] = [],
+) => new Counter<L>({ name, help, labelNames, registers: [registry] });
+const gauge = <L extends string = never>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: readonly L[] = [],
+) => new Gauge<L>({ name, help, labelNames, registers: [registry] });
+const vaultGauge = (registry: Registry, name: string, help: string) => gauge(registry, name, help, ["vault"]);
+
+/**
+ * The keeper's Prometheus metrics, on a registry of their own (one per keeper instance), plus the
+ * process metrics (CPU, memory, event-loop lag, start time). Alert rules on them ship in
+ * keeper/ops/alerts.yml.
+ */
 export class Metrics {
   readonly registry = new Registry();
-  readonly evaluations = new Counter({
-    name: "keeper_evaluations_total",
-    help: "Vault evaluations (one per vault per block)",
-    labelNames: ["vault"] as const,
-    registers: [this.registry],
-  });
-  readonly decisions = new Counter({
-    name: "keeper_decisions_total",
-    help: "Decisions by action and reason",
-    labelNames: ["vault", "action", "reason"] as const,
-    registers: [this.registry],
-  });
-  readonly simulationReverts = new Counter({
-    name: "keeper_simulation_reverts_total",
-    help: "Simulations that reverted, by decoded error (WithinBands is normal)",
-    labelNames: ["vault", "error"] as const,
-    registers: [this.registry],
-  });
-  readonly rebalancesSent = new Counter({
-    name: "keeper_rebalances_sent_total",
-    help: "Rebalance decisions broadcast (replacements not counted)",
-    labelNames: ["vault"] as const,
-    registers: [this.registry],
-  });
-  readonly rebalancesSucceeded = new Counter({
-    name: "keeper_rebalances_succeeded_total",
-    help: "Rebalances mined with status 1",
-    labelNames: ["vault"] as const,
-    registers: [this.registry],
-  });
-  readonly rebalancesFailed = new Counter({
-    name: "keeper_rebalances_failed_total",
-    help: "Rebalances that reverted on chain, timed out, lost their nonce or failed to send",
-    labelNames: ["vault", "reason"] as const,
-    registers: [this.registry],
-  });
-  readonly replacements = new Counter({
-    name: "keeper_tx_replacements_total",
-    help: "Stuck transactions replaced with higher fees",
-    labelNames: ["vault"] as const,
-    registers: [this.registry],
-  });
-  readonly gasUsed = new Counter({
-    name: "keeper_gas_used_total",
-    help: "Gas used by mined keeper transactions",
-    labelNames: ["vault"] as const,
-    registers: [this.registry],
-  });
-  readonly gasSpentGwei = new Counter({
-    name: "keeper_gas_spent_gwei_total",
-    help: "Fees paid by mined keeper transactions, gwei (display only; logs carry exact wei)",
-    labelNames: ["vault"] as const,
-    registers: [this.registry],
-  });
-  readonly lastBlock = new Gauge({
-    name: "keeper_last_block_seen",
-    help: "Latest block number processed",
-    registers: [this.registry],
-  });
-  readonly lastBlockTime = new Gauge({
-    name: "keeper_last_block_seen_timestamp_seconds",
-    help: "Wall-clock time the latest new block was seen",
-    registers: [this.registry],
-  });
-  readonly deltaBps = new Gauge({
-    name: "keeper_vault_delta_bps",
-    help: "Vault's signed delta, bps",
-    labelNames: ["vault"] as const,
-    registers: [this.registry],
-  });
-  readonly marginRatioBps = new Gauge({
-    name: "keeper_vault_margin_ratio_bps",
-    help: "Vault's perp margin ratio, bps (+Inf with no short)",
-    labelNames: ["vault"] as const,
-    registers: [this.registry],
-  });
-  readonly tier = new Gauge({
-    name: "keeper_vault_tier",
-    help: "Breach tier: 0 none, 1 soft, 2 hard",
-    labelNames: ["vault"] as const,
-    registers: [this.registry],
-  });
+  readonly evaluations = counter(
+    this.registry,
+    "keeper_evaluations_total",
+    "Vault evaluations (one per vault per block)",
+    ["vault"],
+  );
+  readonly decisions = counter(this.registry, "keeper_decisions_total", "Decisions by action and reason", [
+    "vault",
+    "action",
+    "reason",
+  ]);
+  readonly simulationReverts = counter(
+    this.registry,
+    "keeper_simulation_reverts_total",
+    "Simulations that reverted, by decoded error (WithinBands is normal)",
+    ["vault", "error"],
+  );
+  readonly rebalancesSent = counter(
+    this.registry,
+    "keeper_rebalances_sent_total",
+    "Rebalance decisions broadcast (replacements not counted)",
+    ["vault"],
+  );
+  readonly rebalancesSucceeded = counter(
+    this.registry,
+    "keeper_rebalances_succeeded_total",
+    "Rebalances mined with status 1",
+    ["vault"],
+  );
+  readonly rebalancesFailed = counter(
+    this.registry,
+    "keeper_rebalances_failed_total",
+    "Rebalances that reverted on chain, timed out, lost their nonce or failed to send",
+    ["vault", "reason"],
+  );
+  readonly replacements = counter(
+    this.registry,
+    "keeper_tx_replacements_total",
+    "Stuck transactions replaced with higher fees",
+    ["vault"],
+  );
+  readonly gasUsed = counter(this.registry, "keeper_gas_used_total", "Gas used by mined keeper transactions", [
+    "vault",
+  ]);
+  readonly gasSpentGwei = counter(
+    this.registry,
+    "keeper_gas_spent_gwei_total",
+    "Fees paid by mined keeper transactions, gwei (display only; logs carry exact wei)",
+    ["vault"],
+  );
+  readonly lastBlock = gauge(this.registry, "keeper_last_block_seen", "Latest block number processed");
+  readonly lastBlockTime = gauge(
+    this.registry,
+    "keeper_last_block_seen_timestamp_seconds",
+    "Wall-clock time the latest new block was seen",
+  );
+  readonly lastPollOk = gauge(
+    this.registry,
+    "keeper_last_successful_read_timestamp_seconds",
+    "Wall-clock time of the latest successful read of the chain",
+  );
+  readonly chainReadable = gauge(
+    this.registry,
+    "keeper_chain_readable",
+    "1 when the latest poll read the chain, 0 while it cannot (every RPC endpoint down, or the read fails)",
+  );
+  readonly headTimestamp = gauge(
+    this.registry,
+    "keeper_chain_head_timestamp_seconds",
+    "Timestamp of the latest block processed (chain time)",
+  );
+  readonly chainResets = counter(
+    this.registry,
+    "keeper_chain_resets_total",
+    "Times the watched chain was replaced (node restart, reset, reorg) and state was re-read",
+  );
+  readonly keyBalance = gauge(this.registry, "keeper_key_balance_wei", "Native (gas) balance of the keeper's key, wei");
+  readonly keyMinBalance = gauge(
+    this.registry,
+    "keeper_key_min_balance_wei",
+    "gas.minBalance: the balance below which the key alarms, wei",
+  );
+  readonly keyHasRole = vaultGauge(
+    this.registry,
+    "keeper_key_has_keeper_role",
+    "1 when the key holds the vault's KEEPER role",
+  );
+  readonly vaultReadable = vaultGauge(
+    this.registry,
+    "keeper_vault_readable",
+    "1 when vaultState() read at the latest block, else 0",
+  );
+  readonly vaultReadFailures = counter(
+    this.registry,
+    "keeper_vault_read_failures_total",
+    "Blocks at which a vault could not be read, by decoded error (OracleStalePrice, NoData...)",
+    ["vault", "error"],
+  );
+  readonly oracleAge = vaultGauge(
+    this.registry,
+    "keeper_vault_oracle_age_seconds",
+    "Seconds since the vault's Chainlink feed last updated, at the latest block",
+  );
+  readonly consecutiveReverts = gauge(
+    this.registry,
+    "keeper_simulation_reverts_consecutive",
+    "Simulations in a row that reverted, by decoded error (reset by a send or a clean simulation)",
+    ["vault", "error"],
+  );
+  readonly deltaBps = vaultGauge(this.registry, "keeper_vault_delta_bps", "Vault's signed delta, bps");
+  readonly marginRatioBps = vaultGauge(
+    this.registry,
+    "keeper_vault_margin_ratio_bps",
+    "Vault's perp margin ratio, bps (+Inf with no short)",
+  );
+  readonly tier = vaultGauge(this.registry, "keeper_vault_tier", "Breach tier: 0 none, 1 soft, 2 hard");
+  readonly band = vaultGauge(
+    this.registry,
+    "keeper_vault_band",
+    "Breached band: 0 none, 1 delta, 2 margin low, 3 margin high, 4 idle",
+  );
+  readonly sharePrice = vaultGauge(this.registry, "keeper_vault_share_price", "Assets per whole share, asset units");
+  readonly totalAssets = vaultGauge(this.registry, "keeper_vault_total_assets", "Vault NAV, asset units");
+  readonly idle = vaultGauge(this.registry, "keeper_vault_idle", "Undeployed assets, asset units");
+  readonly idleBps = vaultGauge(this.registry, "keeper_vault_idle_bps", "Undeployed assets, bps of NAV");
+  readonly paused = vaultGauge(this.registry, "keeper_vault_paused", "1 when the vault is paused");
+  readonly pendingRebalanceBlocks = vaultGauge(
+    this.registry,
+    "keeper_vault_pending_rebalance_blocks",
+    "Blocks a breach has waited for its rebalance (-1 when every band holds)",
+  );
+  /** Per-vault readings of vaultState(), dropped while the vault is unreadable. */
+  readonly vaultStateGauges = [
+    this.deltaBps,
+    this.marginRatioBps,
+    this.tier,
+    this.band,
+    this.sharePrice,
+    this.totalAssets,
+    this.idle,
+    this.idleBps,
+    this.paused,
+    this.pendingRebalanceBlocks,
+  ];
   private rpcStats: { httpRequests: number; calls: number } = { httpRequests: 0, calls: 0 };
   readonly rpcRequests = this.rpcCounter(
     "keeper_rpc_http_requests_total",
@@ -92,12 +172,16 @@ export class Metrics {
     "httpRequests",
   );
   readonly rpcCalls = this.rpcCounter("keeper_rpc_calls_total", "JSON-RPC calls (a batch of n counts n)", "calls");
-  readonly rpcFailovers = new Counter({
-    name: "keeper_rpc_failovers_total",
-    help: "RPC endpoint failures that moved to the next URL",
-    labelNames: ["endpoint"] as const,
-    registers: [this.registry],
-  });
+  readonly rpcFailovers = counter(
+    this.registry,
+    "keeper_rpc_failovers_total",
+    "RPC endpoint failures that moved to the next URL",
+    ["endpoint"],
+  );
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
 
   /** The RPC counters report the client's own tallies at each scrape. */
   bindRpcStats(stats: { httpRequests: number; calls: number }): void {

@@ -105,15 +105,15 @@ describe("keeper end to end (in-process network over HTTP)", function () {
     expect(await nonceOf(second.address)).to.equal(0);
   });
 
-  it("reads ten vaults in one batched HTTP request per block", async function () {
+  it("reads ten vaults with one Multicall3 eth_call per block", async function () {
     const { vaults, keeper } = await networkHelpers.loadFixture(tenVaults);
     const k = startKeeper(testConfig(vaults), keeper);
     await k.keeper.tick(); // first block also reads bands and strategy
     await networkHelpers.mine();
     proxy.resetCounts();
     await k.keeper.tick();
-    expect(proxy.httpRequests).to.equal(2); // eth_blockNumber, then one batch
-    expect(proxy.calls).to.equal(1 + 1 + 10); // blockNumber + header + 10 × vaultState
+    expect(proxy.httpRequests).to.equal(2); // eth_blockNumber, then the read
+    expect(proxy.calls).to.equal(1 + 1); // eth_blockNumber + one aggregate3 holding 10 × vaultState and the feed
     expect(k.rpc.stats.httpRequests).to.equal(2 + 2);
   });
 });

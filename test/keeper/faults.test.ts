@@ -148,13 +148,28 @@ describe("keeper faults", function () {
     const line = k.logs.find("simulation reverted; not sending")[0];
     expect(line.vault).to.equal("v0");
     expect(line.revert).to.equal("CostTooHigh(1000, 900, 30)");
-    expect(k.logs.find("vault read failed; skipped this block")[0].vault).to.equal("v2");
+    const unreadable = k.logs.find("vault unreadable; skipped until it reads again");
+    expect(unreadable.map((l) => l.vault)).to.deep.equal(["v2"]); // once, not every block
+    expect(unreadable[0].err).to.match(/failed: empty answer \(no contract at this address\?\)/);
+    expect(line.revertData).to.equal(costTooHigh); // the full data, never truncated
     expect(await rebalancedEvents(vaults[0])).to.equal(0);
     expect(await rebalancedEvents(vaults[1])).to.equal(1);
     expect(await nonceOf(keeper.address)).to.equal(1);
     expect(await k.metrics.registry.metrics()).to.match(
       /keeper_simulation_reverts_total\{vault="v0",error="CostTooHigh"\} [1-9]/,
     );
+  });
+
+  it("a rebalance that leaves the band breached: re-decided and sent again on the next block until clear", async function () {
+    const { vaults, keeper } = await networkHelpers.loadFixture(vaultsFixture(1));
+    const k = startKeeper(testConfig(vaults), keeper);
+    const vault = await ethers.getContractAt("KeeperTestVault", vaults[0]);
+    await (await vault.setPartialSteps(2)).wait();
+    await stack.movePrice(vaults[0], HARD_BREACH_BPS);
+    for (let i = 0; i < 4; i++) await k.keeper.once(); // each once() reads the block the last rebalance mined
+    expect(k.keeper.outcomes.map((o) => o.outcome.status)).to.deep.equal(["mined", "mined", "mined"]);
+    expect(await rebalancedEvents(vaults[0])).to.equal(3);
+    expect((await vault.vaultState()).tier).to.equal(0n);
   });
 
   it("a paused vault: skipped without a simulation", async function () {

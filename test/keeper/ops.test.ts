@@ -1,18 +1,19 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { Interface, Wallet, encryptKeystoreJsonSync } from "ethers";
-import { VAULT_ABI_FROM_INTERFACE } from "../../keeper/chain/abi.js";
+import { Wallet, encryptKeystoreJsonSync } from "ethers";
 import { ConfigError, parseConfig, redactUrl } from "../../keeper/config.js";
 import { startHealthServer } from "../../keeper/ops/health.js";
 import { createLogger } from "../../keeper/ops/log.js";
 import { loadSigner } from "../../keeper/signer.js";
+import { formatStatusTable, formatTime } from "../../keeper/status-table.js";
+import { runCli } from "./helpers/cli.js";
 import {
   LogCapture,
+  multicall3,
   networkHelpers,
+  proxy,
   rpcUrl,
   stack,
   HARD_BREACH_BPS,
@@ -21,7 +22,6 @@ import {
   vaultsFixture,
 } from "./helpers/fixture.js";
 
-const require = createRequire(import.meta.url);
 const VAULT = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const base = {
   chainId: 31337,
@@ -39,19 +39,6 @@ function configError(raw: unknown, env: NodeJS.ProcessEnv = {}): string {
     return (err as Error).message;
   }
   throw new Error("expected a ConfigError");
-}
-
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
-  const tsx = join(require.resolve("tsx/package.json"), "..", "dist", "cli.mjs");
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [tsx, "keeper/cli.ts", ...args],
-      { env: { ...process.env, ...env } },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
-    );
-  });
 }
 
 describe("keeper operations", function () {
@@ -185,6 +172,7 @@ describe("keeper operations", function () {
         file,
         JSON.stringify({
           ...base,
+          multicall3,
           rpc: { urls: [rpcUrl] },
           vaults: vaults.map((address, i) => ({ name: `v${i}`, address })),
         }),
@@ -204,21 +192,48 @@ describe("keeper operations", function () {
     });
   });
 
+  describe("status table", function () {
+    it("times are ISO, with how far away they are; bands and tiers by name", function () {
+      expect(formatTime(1_796_118_909n, 1_796_118_614n)).to.equal("2026-12-01T09:55:09Z (in 295s)");
+      expect(formatTime(1_000n, 2_000n)).to.equal("1970-01-01T00:16:40Z (now)");
+      const table = formatStatusTable(
+        [
+          {
+            name: "v0",
+            address: VAULT,
+            policy: "threshold",
+            decision: { action: "rebalance", band: 2, tier: 1, reason: "", maxFeePerGas: 1n, maxPriorityFeePerGas: 1n },
+          },
+        ],
+        7n,
+        1_796_118_614n,
+      );
+      expect(table).to.match(/^block 7 at 2026-12-01T09:50:14Z/);
+      expect(table).to.match(/REBALANCE \(MarginLow Soft\)/);
+    });
+  });
+
   describe("metrics and health", function () {
-    it("/metrics serves the keeper's figures and /healthz turns 503 when blocks stop", async function () {
+    /** A keeper on one vault with its health server, on a clock the test moves (maxPollAgeSeconds 30). */
+    async function keeperWithHealth() {
       const { vaults, keeper } = await networkHelpers.loadFixture(vaultsFixture(1));
       let clock = 1_000_000;
       const k = startKeeper(testConfig(vaults), keeper, { now: () => clock });
       const { server, url } = await startHealthServer({
         host: "127.0.0.1",
         port: 0,
-        maxBlockAgeSeconds: 30,
+        maxPollAgeSeconds: 30,
         metrics: k.metrics,
         source: k.keeper,
         now: () => clock,
       });
+      return { k, server, url, advance: (ms: number) => (clock += ms) };
+    }
+
+    it("/metrics serves the keeper's figures; /healthz stays 200 on an idle chain and turns 503 when reads stop", async function () {
+      const { k, server, url, advance } = await keeperWithHealth();
       try {
-        expect((await fetch(`${url}/healthz`)).status).to.equal(503); // no block yet
+        expect((await fetch(`${url}/healthz`)).status).to.equal(503); // not read yet
         await k.keeper.tick();
         expect((await fetch(`${url}/healthz`)).status).to.equal(200);
         const text = await (await fetch(`${url}/metrics`)).text();
@@ -227,27 +242,48 @@ describe("keeper operations", function () {
           "keeper_last_block_seen ",
           'keeper_vault_delta_bps{vault="v0"} 0',
           'keeper_vault_margin_ratio_bps{vault="v0"} 10000',
+          'keeper_vault_readable{vault="v0"} 1',
+          'keeper_key_has_keeper_role{vault="v0"} 1',
+          'keeper_vault_pending_rebalance_blocks{vault="v0"} -1',
+          "keeper_key_balance_wei 100000000000000000000",
           "keeper_rpc_http_requests_total 2",
+          "process_cpu_seconds_total",
         ])
           expect(text).to.include(name);
-        clock += 31_000;
+        // No new block for five minutes, but the chain answers: an idle automine node is healthy.
+        advance(300_000);
+        expect(await k.keeper.tick()).to.equal(false);
+        expect((await fetch(`${url}/healthz`)).status).to.equal(200);
+        // The chain stops answering: 503 once no read succeeded for maxPollAgeSeconds.
+        advance(31_000);
         const res = await fetch(`${url}/healthz`);
         expect(res.status).to.equal(503);
-        expect(await res.json()).to.deep.include({ healthy: false, lastBlockAgeSeconds: 31 });
+        const body = (await res.json()) as { healthy: boolean; lastReadAgeSeconds: number; problems: string[] };
+        expect(body).to.deep.include({ healthy: false, lastReadAgeSeconds: 31 });
+        expect(body.problems[0]).to.match(/no successful read of the chain for 31s/);
       } finally {
         server.close();
       }
     });
-  });
 
-  it("the keeper's ABI matches the compiled IDeltaNeutralVault", function () {
-    const artifact = JSON.parse(
-      readFileSync("artifacts/contracts/interfaces/IDeltaNeutralVault.sol/IDeltaNeutralVault.json", "utf8"),
-    ) as { abi: unknown[] };
-    const compiled = new Interface(artifact.abi as never);
-    const ours = new Interface(VAULT_ABI_FROM_INTERFACE as unknown as string[]);
-    ours.forEachFunction((f) => expect(compiled.getFunction(f.selector)?.format("full")).to.equal(f.format("full")));
-    ours.forEachError((e) => expect(compiled.getError(e.selector)?.format("full")).to.equal(e.format("full")));
-    ours.forEachEvent((e) => expect(compiled.getEvent(e.topicHash)?.format("full")).to.equal(e.format("full")));
+    it("/healthz: a chain that answers eth_blockNumber but not the vault read is unhealthy", async function () {
+      const { k, server, url, advance } = await keeperWithHealth();
+      try {
+        await k.keeper.tick();
+        expect((await fetch(`${url}/healthz`)).status).to.equal(200);
+        proxy.intercept = (call) => {
+          if (call.method === "eth_call") throw new Error("execution reverted");
+        };
+        await networkHelpers.mine();
+        advance(31_000);
+        let failed = false;
+        await k.keeper.tick().catch(() => (failed = true));
+        expect(failed).to.equal(true);
+        expect((await fetch(`${url}/healthz`)).status).to.equal(503);
+      } finally {
+        proxy.intercept = undefined;
+        server.close();
+      }
+    });
   });
 });

@@ -21,10 +21,13 @@ import { Band, Tier, deployed, depositFor, eth, openLong, price, usdc } from "./
 
 const { ethers, networkHelpers } = await network.create();
 const fixture = vaultStackFixture(ethers);
+/** A pool as thin as a testnet's: $40M of full-range liquidity, where 600k of spot moves it ~1.5%. */
+const thinPoolFixture = vaultStackFixture(ethers, { liquidityUsdc: 40_000_000n * 10n ** 6n });
 // A chain that lets a view and the transactions after it share one timestamp, so that time-based
-// accruals (fees, funding) do not move between a preview and the flow it predicts. (Gas is
-// estimated at that timestamp too, so every transaction on it runs at the same one.)
-const frozen = await network.create({ override: { allowBlocksWithSameTimestamp: true } });
+// accruals (fees, funding) do not move between a preview and the flow it predicts.
+// A fixed gas limit too: an estimate made at one timestamp can fall short at another (funding
+// accrued or not), and blocks here may share or skip timestamps.
+const frozen = await network.create({ override: { allowBlocksWithSameTimestamp: true, gas: 10_000_000 } });
 const frozenFixture = vaultStackFixture(frozen.ethers);
 
 /**
@@ -91,6 +94,20 @@ describe("DeltaNeutralVault: hostile flows", function () {
       await rebalanceUntilCalm(s, 4, price(3_000));
       const aliceValue1 = await s.vault.previewRedeem(await s.vault.balanceOf(alice.address));
       expect(aliceValue1 * 10_000n >= aliceValue0 * 9_900n, `alice ${aliceValue0} -> ${aliceValue1}`).to.equal(true);
+    });
+  });
+
+  describe("finding 1 on a thin pool: a vault filled to its cap deploys stepwise", function () {
+    it("1M into a pool that fills ~300k within 50 bps: each rebalance deploys what fits, all of it in a few", async function () {
+      const s = await networkHelpers.loadFixture(thinPoolFixture);
+      await depositFor(s, s.users[0], usdc(1_000_000));
+      const runs = await rebalanceUntilCalm(s, 8, price(3_000));
+      const st = await s.vault.vaultState();
+      expect(st.band, `band ${st.band} after ${runs} rebalances`).to.equal(Band.None);
+      // The whole way at once (633k of spot) does not fit the bound here: it took several steps.
+      expect(runs >= 2, `${runs} rebalances`).to.equal(true);
+      expect(st.shortQty).to.equal(st.spotQty);
+      expect(st.totalAssets * 10_000n > usdc(1_000_000) * 9_900n).to.equal(true);
     });
   });
 
@@ -376,6 +393,17 @@ describe("DeltaNeutralVault: hostile flows", function () {
       await (await s.vault.setDepositCap(ethers.MaxUint256 - 1n)).wait();
       await depositFor(s, s.users[0], usdc(1_000));
       expect(await s.vault.maxMint(s.users[0].address)).to.equal(ethers.MaxUint256);
+    });
+
+    it("with a stale oracle every max* reports 0 (every flow reverts then) instead of reverting", async function () {
+      const s = await networkHelpers.loadFixture(fixture);
+      const { alice } = await deployed(s);
+      await networkHelpers.time.increase(HEARTBEAT + 1);
+      await expect(s.vault.totalAssets()).to.be.revertedWithCustomError(s.vault, "OracleStalePrice");
+      expect(await s.vault.maxDeposit(alice.address)).to.equal(0n);
+      expect(await s.vault.maxMint(alice.address)).to.equal(0n);
+      expect(await s.vault.maxWithdraw(alice.address)).to.equal(0n);
+      expect(await s.vault.maxRedeem(alice.address)).to.equal(0n);
     });
 
     it("with a cap, maxMint is honoured: minting it fits, one more share does not", async function () {

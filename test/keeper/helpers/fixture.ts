@@ -73,6 +73,8 @@ async function createRealStack(): Promise<KeeperVaultStack> {
   return {
     async deployVaults(count, keepers) {
       const addresses: string[] = [];
+      const [, current] = await base.oracle.latestRoundData();
+      await (await base.oracle.updateAnswer(current)).wait(); // other fixtures may have moved time on
       for (let i = 0; i < count; i++) {
         const vault = await deployVaultOn(ethers, base, {});
         const amount = 100_000n * 10n ** 6n;
@@ -99,6 +101,8 @@ async function createRealStack(): Promise<KeeperVaultStack> {
 export const stack = await createStack();
 /** The real vault and venues, for the end-to-end tests. */
 export const realStack = await createRealStack();
+/** Multicall3, through which the keeper batches its reads (at its canonical address on public chains). */
+export const multicall3 = await (await ethers.deployContract("Multicall3")).getAddress();
 export const proxy = new RpcProxy(connection.provider);
 export const rpcUrl = await proxy.start();
 // Root-level hook (this module is evaluated once): close the HTTP server so mocha can exit.
@@ -142,6 +146,7 @@ export function testConfig(vaults: readonly string[], over: Record<string, unkno
   return parseConfig(
     {
       chainId: 31337,
+      multicall3,
       rpc: { urls: [rpcUrl], timeoutMs: 2_000, cooldownMs: 60_000 },
       signer: { type: "privateKeyEnv" },
       gas: { maxFeePerGas: "500 gwei", priorityFeePerGas: "1 gwei", replaceAfterBlocks: 1, receiptTimeoutMs: 20_000 },
@@ -161,7 +166,7 @@ export interface TestKeeper extends App {
 export function startKeeper(
   config: KeeperConfig,
   wallet: Wallet,
-  opts: { dryRun?: boolean; now?: () => number } = {},
+  opts: { dryRun?: boolean; now?: () => number; sleep?: (ms: number) => Promise<void> } = {},
 ): TestKeeper {
   const logs = new LogCapture();
   const app = createApp({
@@ -170,6 +175,7 @@ export function startKeeper(
     log: createLogger("debug", logs),
     dryRun: opts.dryRun,
     now: opts.now,
+    sleep: opts.sleep,
   });
   return { ...app, logs };
 }
