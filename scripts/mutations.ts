@@ -264,16 +264,23 @@ export const MUTATIONS: Mutation[] = [
   {
     id: "VM-36",
     file: VM,
-    from: "Math.min(Math.min(b.deltaSoftBps, b.idleSoftBps), 4 * MAX_SKIP_BPS) / 4",
-    to: "Math.min(Math.min(b.deltaSoftBps, b.idleSoftBps), 4 * MAX_SKIP_BPS + 4) / 4",
-    why: "skip tolerance cap off by one",
+    from: "Math.min(Math.min(b.deltaSoftBps, b.idleSoftBps), 4 * MAX_SKIP_BPS)",
+    to: "Math.min(Math.min(b.deltaSoftBps, b.idleSoftBps), 4 * MAX_SKIP_BPS + 1)",
+    why: "narrowest-band cap off by one",
   },
   {
     id: "VM-37",
     file: VM,
-    from: "Math.mulDiv(s.totalAssets, p.toleranceBps, BPS)",
-    to: ceil("Math.mulDiv(s.totalAssets, p.toleranceBps, BPS)"),
+    from: "Math.mulDiv(s.totalAssets, p.narrowestBandBps, 4 * BPS)",
+    to: ceil("Math.mulDiv(s.totalAssets, p.narrowestBandBps, 4 * BPS)"),
     why: "skip tolerance rounded up",
+  },
+  {
+    id: "VM-60",
+    file: VM,
+    from: "Math.max(targetMargin(spotTarget, p.leverageBps), heldMargin)",
+    to: "targetMargin(spotTarget, p.leverageBps)",
+    why: "margin the held short still needs is freed before it shrinks",
   },
   {
     id: "VM-38",

@@ -324,8 +324,8 @@ contract VaultMathBoundariesTest is TestBase {
     // Rebalance plan: each step's threshold on both sides
     // ---------------------------------------------------------------------------------------
 
-    /// @dev NAV 1,000,000.000001 USDC, so the 10 bps skip tolerance floors to 1,000 USDC
-    /// (rounding it up gives one unit more). Targets at 2x with a 5% buffer: spot 633,333.333333,
+    /// @dev NAV 1,000,000.000001 USDC, so the skip tolerance (a quarter of the 40 bps narrowest
+    /// band) floors to 1,000 USDC (rounding it up gives one unit more). Targets at 2x with a 5% buffer: spot 633,333.333333,
     /// margin 316,666.666667; the fee reserve on the target spot is 3,166.666667.
     uint256 internal constant PLAN_NAV = 1_000_000e6 + 1;
     uint256 internal constant TOLERANCE = 1_000e6;
@@ -339,7 +339,7 @@ contract VaultMathBoundariesTest is TestBase {
                 idleBufferBps: 500,
                 leverageBps: 20_000,
                 slippageBps: 50,
-                toleranceBps: 10,
+                narrowestBandBps: 40,
                 assetDecimals: 6
             });
     }
@@ -357,14 +357,28 @@ contract VaultMathBoundariesTest is TestBase {
         s.perpMargin = MARGIN_TARGET;
     }
 
-    function test_toleranceBps_quarterOfTheNarrowestSoftBandCappedAt10() public pure {
+    function test_narrowestBandBps_cappedAt40() public pure {
         IDeltaNeutralVault.Bands memory b = _bands();
-        (b.deltaSoftBps, b.idleSoftBps) = (40, 500);
-        require(VaultMath.toleranceBps(b) == 10, "a quarter of 40 is not 10");
         (b.deltaSoftBps, b.idleSoftBps) = (39, 500);
-        require(VaultMath.toleranceBps(b) == 9, "a quarter of 39 does not round down to 9");
+        require(VaultMath.narrowestBandBps(b) == 39, "the narrowest band is not the delta band");
+        (b.deltaSoftBps, b.idleSoftBps) = (500, 38);
+        require(VaultMath.narrowestBandBps(b) == 38, "the narrowest band is not the idle band");
         (b.deltaSoftBps, b.idleSoftBps) = (500, 100);
-        require(VaultMath.toleranceBps(b) == 10, "the tolerance is not capped at 10 bps");
+        require(VaultMath.narrowestBandBps(b) == 40, "the narrowest band is not capped at 40 bps");
+    }
+
+    /// @notice A short held above the target keeps its margin until the hedge shrinks it: only
+    /// margin beyond both needs is freed.
+    function test_planSpot_theShortHeldKeepsItsMargin() public pure {
+        VaultMath.Snapshot memory s = _planBooks(0);
+        s.shortNotional = SPOT_TARGET + 100_000e6;
+        uint256 held = MARGIN_TARGET + 50_000e6; // ceil((SPOT_TARGET + 100,000e6) / 2)
+        s.perpEquity = int256(held + TOLERANCE);
+        s.perpMargin = held + TOLERANCE;
+        require(VaultMath.planSpot(s, _planInput()).marginOut == 0, "the held short's margin was freed");
+        s.perpEquity += int256(TOLERANCE);
+        s.perpMargin += TOLERANCE;
+        require(VaultMath.planSpot(s, _planInput()).marginOut == 2 * TOLERANCE, "margin beyond both needs kept");
     }
 
     function test_planSpot_onTargetTradesNothing() public pure {

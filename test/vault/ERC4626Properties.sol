@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {IDeltaNeutralVault} from "../../contracts/interfaces/IDeltaNeutralVault.sol";
 import {Vm} from "../utils/Vm.sol";
 import {VaultStackBase} from "./DeltaNeutralVault.invariant.t.sol";
 
@@ -16,7 +17,8 @@ import {VaultStackBase} from "./DeltaNeutralVault.invariant.t.sol";
 /// ERC4626Properties.t.sol.
 ///
 /// The rules, and the properties that check them:
-/// - views (`totalAssets`, `convertTo*`, `max*`) MUST NOT revert -> `views_neverRevert*`;
+/// - views (`totalAssets`, `convertTo*`, `max*`) MUST NOT revert, a stale feed included ->
+///   `views_neverRevert`, `maxViews_neverRevertOnAStaleFeed`, `maxEntries_zeroWhilePaused`;
 /// - `convertTo*` MUST round down, MUST NOT depend on the caller, MUST NOT include fees or
 ///   slippage -> `convertTo*`, `previews_noMoreFavourableThanConvert`;
 /// - `preview*` MUST be as close as possible to, and never more favourable than, the same call
@@ -25,12 +27,14 @@ import {VaultStackBase} from "./DeltaNeutralVault.invariant.t.sol";
 ///   NOT account for limits or the caller's balance -> `deposit_*`, `mint_*`, `withdraw_*`,
 ///   `redeem_*`, `previews_ignoreCallerAndLimits`;
 /// - `max*` MUST NOT be higher than what the call accepts, MUST be 0 when the action is disabled
-///   and 2^256 - 1 when unlimited -> `max*_isHonoured`, `max*_zeroWhilePaused`;
+///   and 2^256 - 1 when unlimited -> `max*_isHonoured`, `maxEntries_zeroWhilePaused`;
 /// - each mutating call MUST revert when it cannot do all of what was asked, MUST emit its event,
 ///   and withdraw/redeem MUST work for the owner and for a spender with an ERC-20 allowance on
 ///   the shares -> `*_beyond*Reverts`, the events checked in each flow, `*_bySpender*`;
 /// - rounding MUST favour the vault, so no round trip profits -> `roundTrip_*`; zero amounts
-///   move nothing -> `zeroAmounts_moveNothing`.
+///   move nothing -> `zeroAmounts_moveNothing`;
+/// - and the vault's ERC-5143-style overloads accept each flow's own preview as their limit ->
+///   `slippageGuards_acceptTheirPreview`.
 abstract contract ERC4626Properties is VaultStackBase {
     uint256 internal constant BPS = 10_000;
     /// @notice Largest single flow a property tries (5M USDC), far above the scenario's books.
@@ -98,6 +102,19 @@ abstract contract ERC4626Properties is VaultStackBase {
         try vault.deposit(assets, CAROL) {
             revert("deposit succeeded while maxDeposit is 0");
         } catch {}
+    }
+
+    /// @notice The max* views never revert, even when the books cannot be valued (the feed went
+    /// stale with positions open): they report what the vault would accept, which is then nothing
+    /// beyond what needs no price.
+    function testFuzz_maxViews_neverRevertOnAStaleFeed(uint256 world, address who) public {
+        _build(world);
+        vm.warp(block.timestamp + HEARTBEAT + 1);
+        uint256 maxDeposit = vault.maxDeposit(who);
+        uint256 maxMint = vault.maxMint(who);
+        vault.maxWithdraw(who);
+        vault.maxRedeem(who);
+        if (_deploysPositions()) require(maxDeposit == 0 && maxMint == 0, "entries open on a stale feed");
     }
 
     /// @notice convertToShares = floor(assets * (supply + virtual) / (totalAssets + 1)): rounded
@@ -486,6 +503,57 @@ abstract contract ERC4626Properties is VaultStackBase {
         } catch {}
         vm.stopPrank();
         require(vault.balanceOf(BOB) == shares && usdc.balanceOf(BOB) == assets, "a zero flow moved value");
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Slippage-protected entry points (ERC-5143 style): a preview is a bound they accept
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice Each flow's own preview, passed as its limit, is always accepted in the same
+    /// transaction (the preview is never more favourable than execution), and the limit one unit
+    /// past what the flow delivers reverts with the flow's custom error.
+    function testFuzz_slippageGuards_acceptTheirPreview(uint256 world, uint256 assets, uint256 shares) public {
+        _build(world);
+        assets = bound(assets, 1, _depositRoom());
+        _fund(CAROL, assets);
+        uint256 minShares = vault.previewDeposit(assets);
+        vm.prank(CAROL);
+        uint256 got = vault.deposit(assets, CAROL, minShares);
+        require(got >= minShares, "deposit below its own preview");
+
+        shares = bound(shares, 1, vault.maxRedeem(ALICE));
+        uint256 minAssets = vault.previewRedeem(shares);
+        uint256 state = vm.snapshotState();
+        vm.prank(ALICE);
+        uint256 paid = vault.redeem(shares, ALICE, ALICE, minAssets);
+        vm.revertToState(state);
+        vm.prank(ALICE);
+        try vault.redeem(shares, ALICE, ALICE, paid + 1) {
+            revert("redeem paid less than its minimum");
+        } catch (bytes memory reason) {
+            _requireSelector(reason, IDeltaNeutralVault.RedeemAssetsBelowMin.selector);
+        }
+
+        uint256 out = bound(assets, 1, vault.maxWithdraw(ALICE));
+        uint256 maxShares = vault.previewWithdraw(out);
+        state = vm.snapshotState();
+        vm.prank(ALICE);
+        uint256 burned = vault.withdraw(out, ALICE, ALICE, maxShares);
+        vm.revertToState(state);
+        if (burned != 0) {
+            vm.prank(ALICE);
+            try vault.withdraw(out, ALICE, ALICE, burned - 1) {
+                revert("withdraw burned more than its maximum");
+            } catch (bytes memory reason) {
+                _requireSelector(reason, IDeltaNeutralVault.WithdrawSharesAboveMax.selector);
+            }
+        }
+
+        uint256 mintShares = bound(shares, 1, _mintRoom());
+        uint256 maxAssets = vault.previewMint(mintShares);
+        _fund(CAROL, maxAssets);
+        vm.prank(CAROL);
+        require(vault.mint(mintShares, CAROL, maxAssets) <= maxAssets, "mint above its own preview");
     }
 
     // ---------------------------------------------------------------------------------------
