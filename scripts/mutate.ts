@@ -8,6 +8,7 @@
  *   npm run mutate                     # every mutation
  *   npm run mutate -- VM-03 OL-07      # only these
  *   npm run mutate -- --list           # list them without running anything
+ *   npm run mutate -- --tests test/vault/VaultMath.t.sol VM-01   # against other tests instead
  *
  * The file is restored after every run, on errors and on Ctrl-C.
  */
@@ -46,7 +47,11 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
+/** `--tests a,b`: run these test files instead of the configured ones (to compare suites). */
+let testsOverride: string[] | undefined;
+
 function testsFor(file: string): string[] {
+  if (testsOverride !== undefined) return testsOverride;
   const target = TARGETS.find((t) => t.file === file);
   if (target === undefined) throw new Error(`no tests configured for ${file} (scripts/mutations.ts TARGETS)`);
   return target.tests;
@@ -118,6 +123,11 @@ async function mutateOnce(m: Mutation): Promise<Row> {
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
+  const at = args.indexOf("--tests");
+  if (at !== -1) {
+    testsOverride = (args[at + 1] ?? "").split(",").filter((t) => t !== "");
+    args.splice(at, 2);
+  }
   if (args.includes("--list")) {
     for (const m of MUTATIONS) console.log(`${m.id}  ${m.file}  ${m.why}\n        ${m.from}\n     -> ${m.to}`);
     return 0;
