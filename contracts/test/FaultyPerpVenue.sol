@@ -49,6 +49,10 @@ contract FaultyPerpVenue is IPerpVenue {
         return inner.equity();
     }
 
+    function payableEquity() external view returns (uint256) {
+        return inner.payableEquity();
+    }
+
     function initialMarginBps() external view returns (uint256) {
         return inner.initialMarginBps();
     }

@@ -8,6 +8,7 @@ import { network } from "hardhat";
 import { pushPoolToPrice } from "../../deploy/lib/uniswap.js";
 import { NO_ASSET_FEED, vaultFactory } from "../../deploy/lib/vaultLibraries.js";
 import {
+  ASSET_HEARTBEAT,
   DEFAULT_BANDS,
   DEFAULT_PERP_PARAMS,
   DEFAULT_STRATEGY,
@@ -258,7 +259,7 @@ describe("DeltaNeutralVault: hostile flows", function () {
   });
 
   describe("finding 6: a venue that cannot pay is not valued at face", function () {
-    /** A vault on a second PerpMarket with a 300k pool, whose adapter reports what it can pay. */
+    /** A vault on a second PerpMarket with a 300k pool, behind the deployed adapter. */
     async function thinPoolVault(s: VaultStack) {
       const market = await ethers.deployContract("PerpMarket", [
         s.addresses.usdc,
@@ -273,7 +274,7 @@ describe("DeltaNeutralVault: hostile flows", function () {
       await (await s.usdc.mint(s.admin.address, usdc(300_000))).wait();
       await (await s.usdc.approve(await market.getAddress(), usdc(300_000))).wait();
       await (await market.fundPool(usdc(300_000))).wait();
-      const adapter = await ethers.deployContract("SolvencyReportingPerpAdapter", [await market.getAddress()]);
+      const adapter = await ethers.deployContract("PerpMarketAdapter", [await market.getAddress()]);
       const vault = await deployVaultOn(ethers, s, { perpVenue: await adapter.getAddress() });
       await (await adapter.bindVault(await vault.getAddress())).wait();
       return { market, adapter, vault };
@@ -450,12 +451,16 @@ describe("DeltaNeutralVault: hostile flows", function () {
       expect((spotValue * 10_000n) / spotBefore).to.equal(10_526n);
     });
 
-    it("the asset feed is checked like the main feed: a stale USDC/USD answer stops priced flows", async function () {
+    it("the asset feed is checked like the main feed, against its own heartbeat: a stale USDC/USD answer stops priced flows", async function () {
       const { s, usdcUsd } = await networkHelpers.loadFixture(depegStack);
       await deployed(s);
-      await networkHelpers.time.increase(HEARTBEAT + 1);
+      // Two hours without a USDC/USD update: past ETH/USD's heartbeat, well within its own.
+      await networkHelpers.time.increase(2 * HEARTBEAT);
+      await (await s.oracle.updateAnswer(3_000_00000000n)).wait();
+      await s.fund(s.users[3], usdc(2_000));
+      await (await s.vault.connect(s.users[3])["deposit(uint256,address)"](usdc(1_000), s.users[3].address)).wait();
+      await networkHelpers.time.increase(ASSET_HEARTBEAT + 1 - 2 * HEARTBEAT);
       await (await s.oracle.updateAnswer(3_000_00000000n)).wait(); // the ETH/USD feed stays fresh
-      await s.fund(s.users[3], usdc(1_000));
       await expect(
         s.vault.connect(s.users[3])["deposit(uint256,address)"](usdc(1_000), s.users[3].address),
       ).to.be.revertedWithCustomError(s.vault, "OracleStalePrice");
