@@ -175,6 +175,9 @@ interface IDeltaNeutralVault is IERC4626 {
     error NotGuardian(address caller);
     /// @notice The admin may unpause after an emergency unwind only from `allowedAt`.
     error RedeployTooSoon(uint256 allowedAt);
+    /// @notice Bands or strategy changed lately: until `settledAt` only a margin or delta rescue
+    /// may rebalance (VaultParams.PARAMS_SETTLE_DELAY).
+    error ParametersSettling(uint256 settledAt);
     /// @notice An address that must be set was zero.
     error ZeroAddress();
     /// @notice The venue adapters do not trade the vault's tokens.

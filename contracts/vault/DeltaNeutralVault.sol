@@ -87,6 +87,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     uint64 private _lastRebalanceAt;
     /// @notice When the guardian last unwound everything, until the admin unpauses (0 otherwise).
     uint64 private _unwoundAt;
+    /// @dev When bands or strategy last changed (see VaultParams.PARAMS_SETTLE_DELAY).
+    uint64 private _paramsChangedAt;
     uint256 private _depositCap;
     /// @inheritdoc IDeltaNeutralVault
     uint256 public highWaterMark;
@@ -356,7 +358,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
                 strat.maxSlippageBps,
                 VaultMath.narrowestBandBps(b),
                 ASSET_DECIMALS,
-                band == Band.MarginLow || band == Band.Delta
+                _isRescue(band)
             )
         );
 
@@ -463,6 +465,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         VaultParams.checkBands(newBands, _strategy, PERP_VENUE.initialMarginBps());
         if (keccak256(abi.encode(newBands)) == keccak256(abi.encode(_bands))) revert ParameterUnchanged("bands");
         _bands = newBands;
+        _paramsChangedAt = uint64(block.timestamp);
         emit BandsUpdated(newBands);
     }
 
@@ -473,6 +476,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         if (keccak256(abi.encode(newStrategy)) == keccak256(abi.encode(_strategy)))
             revert ParameterUnchanged("strategy");
         _strategy = newStrategy;
+        _paramsChangedAt = uint64(block.timestamp);
         emit StrategyUpdated(newStrategy);
     }
 
@@ -790,6 +794,11 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         }
         // Paused or impaired: `rebalance` itself reverts (EnforcedPause, VenueImpaired).
         if (paused() || s.venueImpaired) return (band, tier, false);
+        uint256 settledAt = _paramsChangedAt + VaultParams.PARAMS_SETTLE_DELAY;
+        if (!_isRescue(band) && block.timestamp < settledAt) {
+            if (enforce) revert ParametersSettling(settledAt);
+            return (band, tier, false);
+        }
         if (tier == Tier.Hard) return (band, tier, true);
         if (!callerIsKeeper) {
             if (enforce) revert RebalanceNotAllowed(caller, band, tier);
@@ -801,6 +810,12 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
             return (band, tier, false);
         }
         return (band, tier, true);
+    }
+
+    /// @dev A risk band's rebalance is a rescue: it runs even while new parameters settle, and
+    /// it only rescues (VaultMath.PlanInput.rescueOnly): deploying idle waits for a later one.
+    function _isRescue(Band band) internal pure returns (bool) {
+        return band == Band.MarginLow || band == Band.Delta;
     }
 
     /// @dev Bands of the books; a vault without shares has nobody to manage for, so dust donated

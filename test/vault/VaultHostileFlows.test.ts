@@ -70,15 +70,22 @@ describe("DeltaNeutralVault: hostile flows", function () {
       expect(rally.marginRatioBps < 2_000n, `ratio ${rally.marginRatioBps}`).to.equal(true);
 
       // The whole way to target would buy ~9.3M of spot in one swap: far beyond what the pool
-      // fills within 50 bps. The rescue still lands, for anyone.
+      // fills within 50 bps. The rescue lands, for anyone, alone: margin from idle, no trade.
       await (await s.vault.connect(s.users[9]).rebalance()).wait();
       const rescued = await s.vault.vaultState();
       expect(rescued.marginRatioBps >= 4_500n, `ratio after ${rescued.marginRatioBps}`).to.equal(true);
       expect(rescued.deltaBps <= 100n && rescued.deltaBps >= -100n).to.equal(true);
-      // Part of the idle was deployed (the halvings that fit), none of the book is unhedged.
-      expect(rescued.spotQty > rally.spotQty).to.equal(true);
-      expect(rescued.idleBps < rally.idleBps).to.equal(true);
-      expect(rescued.shortQty).to.equal(rescued.spotQty);
+      expect(rescued.spotQty).to.equal(rally.spotQty);
+      expect(rescued.shortQty).to.equal(rally.shortQty);
+      expect(rescued.band).to.equal(Band.Idle);
+
+      // The next rebalance deploys part of the idle (the halvings that fit), all of it hedged.
+      await (await s.vault.connect(s.users[9]).rebalance()).wait();
+      const deploying = await s.vault.vaultState();
+      expect(deploying.spotQty > rally.spotQty).to.equal(true);
+      expect(deploying.idleBps < rescued.idleBps).to.equal(true);
+      expect(deploying.shortQty).to.equal(deploying.spotQty);
+      expect(deploying.marginRatioBps >= 4_500n, `ratio ${deploying.marginRatioBps}`).to.equal(true);
 
       // +44%: the short that would have been liquidated is far from it.
       await s.setPrice(price(4_320));

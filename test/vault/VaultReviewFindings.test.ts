@@ -134,10 +134,9 @@ describe("DeltaNeutralVault: second review findings", function () {
     expect((await s.vault.maxDeposit(s.users[3].address)) > 0n).to.equal(true);
   });
 
-  it("R4 the admin can force a full repositioning with a 300 bps bound in one block, no delay, and sandwich it", async function () {
+  it("R4 a change of bands or strategy waits a day before it repositions the book: no same-block sandwich", async function () {
     const s = await networkHelpers.loadFixture(fixture);
-    await deployed(s, usdc(1_000_000));
-    const nav0 = await s.vault.totalAssets();
+    const { alice } = await deployed(s, usdc(1_000_000));
     // Widest bounds, no buffer, 1x, and a 11 bps idle hard band: the 5% idle is now a hard breach.
     await (
       await s.vault.connect(s.admin).setBands({
@@ -148,6 +147,7 @@ describe("DeltaNeutralVault: second review findings", function () {
         idleHardBps: 11,
       })
     ).wait();
+    const changedAt = await networkHelpers.time.latest();
     await (
       await s.vault.connect(s.admin).setStrategy({
         ...DEFAULT_STRATEGY,
@@ -157,16 +157,43 @@ describe("DeltaNeutralVault: second review findings", function () {
         maxRebalanceCostBps: 300,
       })
     ).wait();
-    const st = await s.vault.vaultState();
-    expect(st.tier).to.equal(Tier.Hard);
-    // The admin (or its searcher) pushes the pool 2.9% below oracle, the vault sells into it.
+    const settledAt = BigInt(await networkHelpers.time.latest()) + 86_400n;
+    expect((await s.vault.vaultState()).tier).to.equal(Tier.Hard);
+    // The admin (or its searcher) pushes the pool 2.9% below oracle: the forced rebalance waits.
     await pushPool(s, (price(3_000) * 971n) / 1_000n);
-    await (await s.vault.connect(s.admin).rebalance()).wait();
+    await expect(s.vault.connect(s.admin).rebalance())
+      .to.be.revertedWithCustomError(s.vault, "ParametersSettling")
+      .withArgs(settledAt);
+    expect((await s.vault.checkUpkeep("0x"))[0]).to.equal(false);
+    expect((await s.vault.rebalanceGate(s.admin.address)).allowed).to.equal(false);
     await pushPool(s, price(3_000));
-    const nav1 = await s.vault.totalAssets();
-    console.log(`      holders' NAV ${nav0} -> ${nav1}: ${((nav0 - nav1) * 10_000n) / nav0} bps in one round`);
-    expect(nav0 - nav1 > usdc(2_000)).to.equal(true);
+    // Holders who dislike the change leave meanwhile, beyond idle.
+    const shares = (await s.vault.balanceOf(alice.address)) / 2n;
+    await expect(
+      s.vault.connect(alice)["redeem(uint256,address,address)"](shares, alice.address, alice.address),
+    ).to.emit(s.vault, "Unwound");
+    // A day later the new parameters trade (the oracle refreshed meanwhile).
+    await networkHelpers.time.increaseTo(changedAt + 86_400 + 60);
+    await (await s.oracle.updateAnswer(3_000_00000000n)).wait();
+    await depositFor(s, s.users[3], usdc(100_000)); // idle past the new 11 bps hard band
+    await expect(s.vault.connect(s.users[9]).rebalance()).to.emit(s.vault, "Rebalanced");
   });
+
+  it("R4 a margin rescue is not held back by new parameters settling", async function () {
+    const s = await networkHelpers.loadFixture(fixture);
+    await deployed(s, usdc(1_000_000));
+    await depositFor(s, s.users[1], usdc(1_000_000));
+    await (await s.vault.connect(s.admin).setStrategy({ ...DEFAULT_STRATEGY, maxSlippageBps: 60 })).wait();
+    await s.setPrice(price(3_900));
+    expect((await s.vault.vaultState()).band).to.equal(Band.MarginLow);
+    await (await s.vault.connect(s.users[9]).rebalance()).wait();
+    const st = await s.vault.vaultState();
+    expect(st.marginRatioBps >= 4_500n, `ratio ${st.marginRatioBps}`).to.equal(true);
+    // The deploy of the idle is not a rescue: it waits for the new strategy to settle.
+    expect(st.band).to.equal(Band.Idle);
+    await expect(s.vault.connect(s.users[9]).rebalance()).to.be.revertedWithCustomError(s.vault, "ParametersSettling");
+  });
+
   it("R5 (ruled out / measured) entry charge vs the actual deploy cost of a 1M deposit", async function () {
     const s = await networkHelpers.loadFixture(fixture);
     const { alice } = await deployed(s, usdc(1_000_000));
