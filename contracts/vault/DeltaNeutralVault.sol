@@ -347,6 +347,9 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         Bands memory b = _bands;
         (band, tier, ) = _gate(before, b, strat, _msgSender(), isKeeper[_msgSender()], true);
         _lastRebalanceAt = uint64(block.timestamp);
+        // While new parameters settle only a rescue runs (see _gate), within the slippage floor:
+        // the admin cannot route a repositioning through a rescue it made up, at a wide bound.
+        if (_settling()) strat.maxSlippageBps = uint16(Math.min(strat.maxSlippageBps, VaultParams.MIN_SLIPPAGE_BPS));
 
         if (before.price == 0) (before.price, before.perpPrice) = _prices();
         VaultTrading.carryOut(
@@ -794,9 +797,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         }
         // Paused or impaired: `rebalance` itself reverts (EnforcedPause, VenueImpaired).
         if (paused() || s.venueImpaired) return (band, tier, false);
-        uint256 settledAt = _paramsChangedAt + VaultParams.PARAMS_SETTLE_DELAY;
-        if (!_isRescue(band) && block.timestamp < settledAt) {
-            if (enforce) revert ParametersSettling(settledAt);
+        if (!_isRescue(band) && _settling()) {
+            if (enforce) revert ParametersSettling(_paramsChangedAt + VaultParams.PARAMS_SETTLE_DELAY);
             return (band, tier, false);
         }
         if (tier == Tier.Hard) return (band, tier, true);
@@ -810,6 +812,11 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
             return (band, tier, false);
         }
         return (band, tier, true);
+    }
+
+    /// @dev Bands or strategy changed less than VaultParams.PARAMS_SETTLE_DELAY ago.
+    function _settling() internal view returns (bool) {
+        return block.timestamp < _paramsChangedAt + VaultParams.PARAMS_SETTLE_DELAY;
     }
 
     /// @dev A risk band's rebalance is a rescue: it runs even while new parameters settle, and
