@@ -57,7 +57,10 @@ library VaultTrading {
         );
         if (hedge.marginIn != 0) v.perpVenue.depositMargin(hedge.marginIn);
         if (hedge.shortIncrease != 0) {
-            (bool filled, ) = v.perpVenue.increaseShort(hedge.shortIncrease, VaultMath.lessBps(s.perpPrice, p.slippageBps));
+            (bool filled, ) = v.perpVenue.increaseShort(
+                hedge.shortIncrease,
+                VaultMath.lessBps(s.perpPrice, p.slippageBps)
+            );
             // An asynchronous venue that only queued the order: nothing may be priced on it yet.
             if (!filled) revert IDeltaNeutralVault.VenueOrderPending();
         } else if (hedge.shortDecrease != 0) {
