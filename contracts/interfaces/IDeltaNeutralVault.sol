@@ -101,6 +101,9 @@ interface IDeltaNeutralVault is IERC4626 {
         /// Earliest time a keeper may rebalance at the soft tier.
         uint256 nextKeeperRebalanceAt;
         bool paused;
+        /// Time from which the last change of bands or strategy may reposition the book (before
+        /// it, only the margin and delta rescues rebalance: `ParametersSettling`).
+        uint256 parametersSettledAt;
     }
 
     /// @notice Fee settings and the last accrual time, packed in one slot so a fee-less vault

@@ -419,6 +419,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         state.secondsSinceRebalance = block.timestamp - _lastRebalanceAt;
         state.nextKeeperRebalanceAt = uint256(_lastRebalanceAt) + _strategy.minRebalanceInterval;
         state.paused = paused();
+        state.parametersSettledAt = _settledAt();
     }
 
     // ---------------------------------------------------------------------------------------
@@ -798,7 +799,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         // Paused or impaired: `rebalance` itself reverts (EnforcedPause, VenueImpaired).
         if (paused() || s.venueImpaired) return (band, tier, false);
         if (!_isRescue(band) && _settling()) {
-            if (enforce) revert ParametersSettling(_paramsChangedAt + VaultParams.PARAMS_SETTLE_DELAY);
+            if (enforce) revert ParametersSettling(_settledAt());
             return (band, tier, false);
         }
         if (tier == Tier.Hard) return (band, tier, true);
@@ -816,7 +817,11 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
 
     /// @dev Bands or strategy changed less than VaultParams.PARAMS_SETTLE_DELAY ago.
     function _settling() internal view returns (bool) {
-        return block.timestamp < _paramsChangedAt + VaultParams.PARAMS_SETTLE_DELAY;
+        return block.timestamp < _settledAt();
+    }
+
+    function _settledAt() internal view returns (uint256) {
+        return _paramsChangedAt + VaultParams.PARAMS_SETTLE_DELAY;
     }
 
     /// @dev A risk band's rebalance is a rescue: it runs even while new parameters settle, and

@@ -164,6 +164,7 @@ describe("DeltaNeutralVault: second review findings", function () {
     await expect(s.vault.connect(s.admin).rebalance())
       .to.be.revertedWithCustomError(s.vault, "ParametersSettling")
       .withArgs(settledAt);
+    expect((await s.vault.vaultState()).parametersSettledAt).to.equal(settledAt);
     expect((await s.vault.checkUpkeep("0x"))[0]).to.equal(false);
     expect((await s.vault.rebalanceGate(s.admin.address)).allowed).to.equal(false);
     await pushPool(s, price(3_000));
