@@ -17,6 +17,8 @@ contract FaultyPerpVenue is IPerpVenue {
     bool public pending;
     /// @notice When set, trades are only "queued": nothing executes and `filled` is false.
     bool public queueOnly;
+    /// @notice When set, `payableEquity` reverts, as on a venue that does not implement it.
+    bool public solvencyUnknown;
 
     constructor(IPerpVenue inner_) {
         inner = inner_;
@@ -36,6 +38,10 @@ contract FaultyPerpVenue is IPerpVenue {
         queueOnly = queueOnly_;
     }
 
+    function setSolvencyUnknown(bool unknown) external {
+        solvencyUnknown = unknown;
+    }
+
     function collateralToken() external view returns (address) {
         return address(_collateral);
     }
@@ -50,6 +56,7 @@ contract FaultyPerpVenue is IPerpVenue {
     }
 
     function payableEquity() external view returns (uint256) {
+        if (solvencyUnknown) revert();
         return inner.payableEquity();
     }
 

@@ -318,6 +318,23 @@ describe("DeltaNeutralVault: second review findings", function () {
     expect((await s.vault.vaultState()).perpEquity).to.equal(await adapter.equity());
   });
 
+  it("R7 a venue that cannot say what it pays fails closed: no flow prices against it, max* report 0", async function () {
+    const s = await networkHelpers.loadFixture(fixture);
+    const adapter = await ethers.deployContract("PerpMarketAdapter", [await s.market.getAddress()]);
+    const faulty = await ethers.deployContract("FaultyPerpVenue", [await adapter.getAddress()]);
+    await (await adapter.bindVault(await faulty.getAddress())).wait();
+    const vault = await deployVaultOn(ethers, s, { perpVenue: await faulty.getAddress() });
+    const alice = s.users[0];
+    await s.fund(alice, usdc(200_000));
+    await (await s.usdc.connect(alice).approve(await vault.getAddress(), ethers.MaxUint256)).wait();
+    await (await vault.connect(alice)["deposit(uint256,address)"](usdc(100_000), alice.address)).wait();
+    await (await vault.rebalance()).wait();
+    await (await faulty.setSolvencyUnknown(true)).wait();
+    expect(await vault.maxDeposit(alice.address)).to.equal(0n);
+    expect(await vault.maxWithdraw(alice.address)).to.equal(0n);
+    await expect(vault.connect(alice)["deposit(uint256,address)"](usdc(1_000), alice.address)).to.revert(ethers);
+  });
+
   it("R1 regression: the rescue lands under the parked short skew and the short survives +44%", async function () {
     const s = await networkHelpers.loadFixture(fixture);
     await deployed(s, usdc(1_000_000));
