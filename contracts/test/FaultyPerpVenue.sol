@@ -20,6 +20,9 @@ contract FaultyPerpVenue is IPerpVenue {
     /// @notice When set, `payableEquity` reverts, as on a venue that does not implement it.
     bool public solvencyUnknown;
 
+    /// @notice `payableEquity` while `solvencyUnknown` is set.
+    error SolvencyUnknown();
+
     constructor(IPerpVenue inner_) {
         inner = inner_;
         _collateral = IERC20(inner_.collateralToken());
@@ -56,7 +59,7 @@ contract FaultyPerpVenue is IPerpVenue {
     }
 
     function payableEquity() external view returns (uint256) {
-        if (solvencyUnknown) revert();
+        if (solvencyUnknown) revert SolvencyUnknown();
         return inner.payableEquity();
     }
 
