@@ -101,6 +101,9 @@ interface IDeltaNeutralVault is IERC4626 {
         /// Earliest time a keeper may rebalance at the soft tier.
         uint256 nextKeeperRebalanceAt;
         bool paused;
+        /// Time from which the last change of bands or strategy may reposition the book (before
+        /// it, only the margin and delta rescues rebalance: `ParametersSettling`).
+        uint256 parametersSettledAt;
     }
 
     /// @notice Fee settings and the last accrual time, packed in one slot so a fee-less vault
@@ -175,6 +178,9 @@ interface IDeltaNeutralVault is IERC4626 {
     error NotGuardian(address caller);
     /// @notice The admin may unpause after an emergency unwind only from `allowedAt`.
     error RedeployTooSoon(uint256 allowedAt);
+    /// @notice Bands or strategy changed lately: until `settledAt` only a margin or delta rescue
+    /// may rebalance (VaultParams.PARAMS_SETTLE_DELAY).
+    error ParametersSettling(uint256 settledAt);
     /// @notice An address that must be set was zero.
     error ZeroAddress();
     /// @notice The venue adapters do not trade the vault's tokens.

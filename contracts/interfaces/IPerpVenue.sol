@@ -49,6 +49,12 @@ interface IPerpVenue {
     /// @notice Equity = margin + unrealised PnL + accrued funding (may be negative under bad debt).
     function equity() external view returns (int256);
 
+    /// @notice Collateral the account could withdraw now if it closed: at most its equity, less
+    /// when the venue cannot pay it all (e.g. a pool in deficit or a pro-rata cut of profit). The
+    /// vault values the account at this figure, so a venue that cannot pay is not counted at
+    /// face. Part of the interface, not optional: a venue that does not answer stops the vault.
+    function payableEquity() external view returns (uint256);
+
     /// @notice Margin ratio, in bps, that opening or growing a position requires.
     function initialMarginBps() external view returns (uint256);
 
@@ -66,15 +72,4 @@ interface IPerpVenue {
     /// @notice Shrinks the short by `size` base units (at most the open size). Reverts if the fill
     /// price is above `maxFillPrice`.
     function decreaseShort(uint256 size, uint256 maxFillPrice) external returns (bool filled, uint256 fillPrice);
-}
-
-/// @title IPerpVenueSolvency
-/// @notice Optional companion of IPerpVenue: what the venue could pay out of the account now. A
-/// venue whose pool is in deficit (or that is otherwise frozen) pays less than the account's
-/// equity; the vault values the account at this figure, so a venue that cannot pay is not
-/// counted at face. The vault probes it with a static call and counts face equity when the venue
-/// does not implement it.
-interface IPerpVenueSolvency {
-    /// @notice Collateral the account could withdraw now if it closed (at most its equity).
-    function payableEquity() external view returns (uint256);
 }

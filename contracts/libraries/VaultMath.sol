@@ -26,12 +26,13 @@ library VaultMath {
     uint256 internal constant PERP_PREMIUM_ALLOWANCE_BPS = 100;
 
     /// @notice The vault's books, valued at one oracle price.
-    /// @param price Oracle price, WAD (asset per whole spot token).
+    /// @param price Oracle price, WAD (asset per whole spot token): what spot trades and spot
+    /// value are priced at.
     /// @param idle Asset tokens held by the vault.
     /// @param spotQty Spot tokens held, in perp size units (18 decimals).
     /// @param spotValue spotQty valued at `price`, rounded down.
     /// @param shortQty Open perp short, size units (18 decimals).
-    /// @param shortNotional shortQty valued at `price`, rounded up.
+    /// @param shortNotional shortQty valued at `perpPrice`, rounded up (as the venue values it).
     /// @param gapValue |spotQty - shortQty| valued at `price`, rounded up.
     /// @param perpMargin Settled perp margin (what the venue lets the vault withdraw at most).
     /// @param perpEquity Perp margin + unrealised PnL + accrued funding (negative under bad debt).
@@ -40,7 +41,11 @@ library VaultMath {
     /// @param supply Share supply the books are divided by: minted shares plus, in views, the fee
     /// shares owed but not yet minted.
     /// @param venueImpaired The perp venue can pay less than the account's equity (see
-    /// IPerpVenueSolvency); perpEquity is then what it can pay.
+    /// IPerpVenue.payableEquity); perpEquity is then what it can pay.
+    /// @param perpPrice The perp venue's own index, WAD (the spot token's USD price from the main
+    /// feed, which the USDC-margined venue fills and margins at): the bound of every perp fill,
+    /// the short's notional and its margin. Equal to `price` without an asset feed; with one, a
+    /// depegged asset moves `price` and not the venue's fills.
     struct Snapshot {
         uint256 price;
         uint256 idle;
@@ -55,6 +60,7 @@ library VaultMath {
         bool venueOrderPending;
         uint256 supply;
         bool venueImpaired;
+        uint256 perpPrice;
     }
 
     /// @notice What the fee accrual needs to know.
@@ -109,6 +115,11 @@ library VaultMath {
         /// quarter of it, as a share of NAV, are skipped.
         uint256 narrowestBandBps;
         uint8 assetDecimals;
+        /// The breached band is a risk band (MarginLow, Delta): only the rescue is planned, no
+        /// idle is deployed. Deploying grows the short, a fill a trader's parked skew can push
+        /// past its bound; the rescue must not share a transaction with it. A later rebalance
+        /// (band Idle) deploys.
+        bool rescueOnly;
     }
 
     /// @notice The narrowest soft band a trade moves (delta, idle), capped at 4 x MAX_SKIP_BPS so
@@ -153,7 +164,7 @@ library VaultMath {
                 plan.marginIn = Math.min(heldMargin - equity, idle);
                 idle -= plan.marginIn;
             }
-            plan.buyAssets = Math.min(spotTarget - s.spotValue, idle);
+            if (!p.rescueOnly) plan.buyAssets = Math.min(spotTarget - s.spotValue, idle);
         }
     }
 

@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IPerpVenue} from "../interfaces/IPerpVenue.sol";
 import {IPerpMarket} from "../interfaces/IPerpMarket.sol";
@@ -82,6 +83,17 @@ contract PerpMarketAdapter is IPerpVenue {
     /// @inheritdoc IPerpVenue
     function equity() external view returns (int256) {
         return market.positionOf(address(this)).equity;
+    }
+
+    /// @inheritdoc IPerpVenue
+    /// @dev The market's own valuation (positionOf's equity), capped at what its pool can pay:
+    /// margin plus the pool's balance (profit beyond margin is paid out of the pool), and zero
+    /// while the pool is in deficit (the market refuses every margin withdrawal then).
+    function payableEquity() external view returns (uint256) {
+        PerpMarket.PositionView memory view_ = market.positionOf(address(this));
+        int256 pool = market.poolBalance();
+        if (view_.equity <= 0 || pool < 0) return 0;
+        return Math.min(uint256(view_.equity), view_.margin + uint256(pool));
     }
 
     /// @inheritdoc IPerpVenue

@@ -17,6 +17,11 @@ contract FaultyPerpVenue is IPerpVenue {
     bool public pending;
     /// @notice When set, trades are only "queued": nothing executes and `filled` is false.
     bool public queueOnly;
+    /// @notice When set, `payableEquity` reverts, as on a venue that does not implement it.
+    bool public solvencyUnknown;
+
+    /// @notice `payableEquity` while `solvencyUnknown` is set.
+    error SolvencyUnknown();
 
     constructor(IPerpVenue inner_) {
         inner = inner_;
@@ -36,6 +41,10 @@ contract FaultyPerpVenue is IPerpVenue {
         queueOnly = queueOnly_;
     }
 
+    function setSolvencyUnknown(bool unknown) external {
+        solvencyUnknown = unknown;
+    }
+
     function collateralToken() external view returns (address) {
         return address(_collateral);
     }
@@ -47,6 +56,11 @@ contract FaultyPerpVenue is IPerpVenue {
 
     function equity() external view returns (int256) {
         return inner.equity();
+    }
+
+    function payableEquity() external view returns (uint256) {
+        if (solvencyUnknown) revert SolvencyUnknown();
+        return inner.payableEquity();
     }
 
     function initialMarginBps() external view returns (uint256) {

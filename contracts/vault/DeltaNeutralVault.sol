@@ -15,7 +15,7 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {IDeltaNeutralVault} from "../interfaces/IDeltaNeutralVault.sol";
-import {IPerpVenue, IPerpVenueSolvency} from "../interfaces/IPerpVenue.sol";
+import {IPerpVenue} from "../interfaces/IPerpVenue.sol";
 import {ISpotVenue} from "../interfaces/ISpotVenue.sol";
 import {OracleLib} from "../libraries/OracleLib.sol";
 import {VaultMath} from "../libraries/VaultMath.sol";
@@ -87,6 +87,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     uint64 private _lastRebalanceAt;
     /// @notice When the guardian last unwound everything, until the admin unpauses (0 otherwise).
     uint64 private _unwoundAt;
+    /// @dev When bands or strategy last changed (see VaultParams.PARAMS_SETTLE_DELAY).
+    uint64 private _paramsChangedAt;
     uint256 private _depositCap;
     /// @inheritdoc IDeltaNeutralVault
     uint256 public highWaterMark;
@@ -345,8 +347,11 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         Bands memory b = _bands;
         (band, tier, ) = _gate(before, b, strat, _msgSender(), isKeeper[_msgSender()], true);
         _lastRebalanceAt = uint64(block.timestamp);
+        // While new parameters settle only a rescue runs (see _gate), within the slippage floor:
+        // the admin cannot route a repositioning through a rescue it made up, at a wide bound.
+        if (_settling()) strat.maxSlippageBps = uint16(Math.min(strat.maxSlippageBps, VaultParams.MIN_SLIPPAGE_BPS));
 
-        if (before.price == 0) before.price = _price();
+        if (before.price == 0) (before.price, before.perpPrice) = _prices();
         VaultTrading.carryOut(
             _venues(),
             before,
@@ -355,7 +360,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
                 strat.targetLeverageBps,
                 strat.maxSlippageBps,
                 VaultMath.narrowestBandBps(b),
-                ASSET_DECIMALS
+                ASSET_DECIMALS,
+                _isRescue(band)
             )
         );
 
@@ -413,6 +419,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         state.secondsSinceRebalance = block.timestamp - _lastRebalanceAt;
         state.nextKeeperRebalanceAt = uint256(_lastRebalanceAt) + _strategy.minRebalanceInterval;
         state.paused = paused();
+        state.parametersSettledAt = _settledAt();
     }
 
     // ---------------------------------------------------------------------------------------
@@ -447,7 +454,9 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         VaultMath.Snapshot memory s = _snapshot();
         if (s.venueOrderPending) revert VenueOrderPending();
         VaultTrading.closeAll(_venues(), s, _strategy.maxSlippageBps);
-        _unwoundAt = uint64(block.timestamp);
+        // Only an unwind of positions starts the redeploy delay: re-running it on an idle book
+        // would let the guardian postpone the admin's redeploy forever.
+        if (s.shortQty != 0 || s.spotQty > SPOT_DUST) _unwoundAt = uint64(block.timestamp);
         emit EmergencyUnwound(_msgSender(), _snapshot().totalAssets);
     }
 
@@ -460,6 +469,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         VaultParams.checkBands(newBands, _strategy, PERP_VENUE.initialMarginBps());
         if (keccak256(abi.encode(newBands)) == keccak256(abi.encode(_bands))) revert ParameterUnchanged("bands");
         _bands = newBands;
+        _paramsChangedAt = uint64(block.timestamp);
         emit BandsUpdated(newBands);
     }
 
@@ -470,6 +480,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         if (keccak256(abi.encode(newStrategy)) == keccak256(abi.encode(_strategy)))
             revert ParameterUnchanged("strategy");
         _strategy = newStrategy;
+        _paramsChangedAt = uint64(block.timestamp);
         emit StrategyUpdated(newStrategy);
     }
 
@@ -581,9 +592,9 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         s.perpEquity = int256(p.margin) + p.unrealizedPnl + p.accruedFunding;
         if (s.shortQty != 0 || p.margin != 0) _valueAtWhatVenuePays(s);
         if (s.shortQty != 0 || s.spotQty > SPOT_DUST) {
-            s.price = _price();
+            (s.price, s.perpPrice) = _prices();
             s.spotValue = OracleLib.baseToQuoteDown(s.spotQty, s.price, 18, ASSET_DECIMALS);
-            s.shortNotional = OracleLib.baseToQuoteUp(s.shortQty, s.price, 18, ASSET_DECIMALS);
+            s.shortNotional = OracleLib.baseToQuoteUp(s.shortQty, s.perpPrice, 18, ASSET_DECIMALS);
             uint256 gap = s.spotQty > s.shortQty ? s.spotQty - s.shortQty : s.shortQty - s.spotQty;
             s.gapValue = OracleLib.baseToQuoteUp(gap, s.price, 18, ASSET_DECIMALS);
         }
@@ -593,13 +604,9 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     }
 
     /// @dev A venue that can pay less than the account's equity is valued at what it can pay
-    /// (IPerpVenueSolvency; a venue that does not say is counted at face).
+    /// (IPerpVenue.payableEquity; a venue that cannot answer reverts every priced flow).
     function _valueAtWhatVenuePays(VaultMath.Snapshot memory s) internal view {
-        (bool ok, bytes memory answer) = address(PERP_VENUE).staticcall(
-            abi.encodeCall(IPerpVenueSolvency.payableEquity, ())
-        );
-        if (!ok || answer.length < 32) return;
-        uint256 payable_ = abi.decode(answer, (uint256));
+        uint256 payable_ = PERP_VENUE.payableEquity();
         if (payable_ >= s.equityOrZero()) return;
         s.perpEquity = int256(payable_);
         s.venueImpaired = true;
@@ -645,15 +652,17 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
 
     /// @dev The spot token's price in the asset: its USD price over the asset's USD price when
     /// the asset has a feed (so a depegged asset does not mis-value the spot), every answer
-    /// checked for freshness, completeness, sign and the aggregator's bounds.
-    function _price() internal view returns (uint256 price) {
-        price = OracleLib.readPriceWad(
+    /// checked for freshness (each feed against its own heartbeat), completeness, sign and the
+    /// aggregator's bounds. And the perp venue's index, the USD price alone: the USDC-margined
+    /// venue fills and margins at it whatever the asset's peg.
+    function _prices() internal view returns (uint256 price, uint256 perpPrice) {
+        perpPrice = OracleLib.readPriceWad(
             OracleLib.Feed(FEED_AGGREGATOR, FEED_HEARTBEAT, SEQUENCER_FEED, SEQUENCER_GRACE),
             FEED_DECIMALS,
             FEED_MIN_ANSWER,
             FEED_MAX_ANSWER
         );
-        if (address(ASSET_FEED_AGGREGATOR) == address(0)) return price;
+        if (address(ASSET_FEED_AGGREGATOR) == address(0)) return (perpPrice, perpPrice);
         // The sequencer was checked with the first feed.
         uint256 assetUsd = OracleLib.readPriceWad(
             OracleLib.Feed(ASSET_FEED_AGGREGATOR, ASSET_FEED_HEARTBEAT, AggregatorV3Interface(address(0)), 0),
@@ -661,7 +670,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
             ASSET_FEED_MIN_ANSWER,
             ASSET_FEED_MAX_ANSWER
         );
-        return OracleLib.inQuoteToken(price, assetUsd);
+        return (OracleLib.inQuoteToken(perpPrice, assetUsd), perpPrice);
     }
 
     function _toShares(
@@ -789,6 +798,10 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         }
         // Paused or impaired: `rebalance` itself reverts (EnforcedPause, VenueImpaired).
         if (paused() || s.venueImpaired) return (band, tier, false);
+        if (!_isRescue(band) && _settling()) {
+            if (enforce) revert ParametersSettling(_settledAt());
+            return (band, tier, false);
+        }
         if (tier == Tier.Hard) return (band, tier, true);
         if (!callerIsKeeper) {
             if (enforce) revert RebalanceNotAllowed(caller, band, tier);
@@ -800,6 +813,21 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
             return (band, tier, false);
         }
         return (band, tier, true);
+    }
+
+    /// @dev Bands or strategy changed less than VaultParams.PARAMS_SETTLE_DELAY ago.
+    function _settling() internal view returns (bool) {
+        return block.timestamp < _settledAt();
+    }
+
+    function _settledAt() internal view returns (uint256) {
+        return _paramsChangedAt + VaultParams.PARAMS_SETTLE_DELAY;
+    }
+
+    /// @dev A risk band's rebalance is a rescue: it runs even while new parameters settle, and
+    /// it only rescues (VaultMath.PlanInput.rescueOnly): deploying idle waits for a later one.
+    function _isRescue(Band band) internal pure returns (bool) {
+        return band == Band.MarginLow || band == Band.Delta;
     }
 
     /// @dev Bands of the books; a vault without shares has nobody to manage for, so dust donated

@@ -39,6 +39,12 @@ library VaultParams {
     /// needing both the guardian and the admin.
     uint256 internal constant REDEPLOY_DELAY = 1 days;
 
+    /// @notice After a change of bands or strategy, rebalances that deploy or reposition wait
+    /// this long (the margin and delta rescues do not): the admin cannot make the book a hard
+    /// breach and sandwich the forced repositioning in one block, and holders see the change
+    /// (its event) a day before it trades, with exits open meanwhile.
+    uint256 internal constant PARAMS_SETTLE_DELAY = 1 days;
+
     // Fee bounds.
     uint256 internal constant MAX_MANAGEMENT_FEE_BPS = 200; // 2% a year
     uint256 internal constant MAX_PERFORMANCE_FEE_BPS = 3_000; // 30% of gains

@@ -13,7 +13,8 @@ import {VaultMath} from "../libraries/VaultMath.sol";
 /// @title VaultTrading
 /// @notice How the vault trades: it carries out VaultMath's rebalance plan, a leaver's pro-rata
 /// unwind and the guardian's full close on the venues. Every spot trade is bounded by the oracle
-/// price and the slippage setting, every perp fill by the oracle price too.
+/// price and the slippage setting, every perp fill by the venue's own index (the snapshot's
+/// `perpPrice`: with an asset feed the two differ by the asset's depeg).
 /// @dev A linked library (public functions, run by DELEGATECALL): the code runs as the vault,
 /// with the vault's balances, approvals and reentrancy lock, but lives outside the vault's
 /// 24,576-byte limit. Only the vault calls it; it holds no state of its own.
@@ -51,16 +52,19 @@ library VaultTrading {
             s.shortQty,
             equity,
             v.asset.balanceOf(address(this)),
-            s.price,
+            s.perpPrice,
             p
         );
         if (hedge.marginIn != 0) v.perpVenue.depositMargin(hedge.marginIn);
         if (hedge.shortIncrease != 0) {
-            (bool filled, ) = v.perpVenue.increaseShort(hedge.shortIncrease, VaultMath.lessBps(s.price, p.slippageBps));
+            (bool filled, ) = v.perpVenue.increaseShort(
+                hedge.shortIncrease,
+                VaultMath.lessBps(s.perpPrice, p.slippageBps)
+            );
             // An asynchronous venue that only queued the order: nothing may be priced on it yet.
             if (!filled) revert IDeltaNeutralVault.VenueOrderPending();
         } else if (hedge.shortDecrease != 0) {
-            decreaseShort(v, hedge.shortDecrease, s.price, p.slippageBps);
+            decreaseShort(v, hedge.shortDecrease, s.perpPrice, p.slippageBps);
         }
         if (equity > hedge.marginTarget) {
             uint256 equityNow = VaultMath.positivePart(v.perpVenue.equity());
@@ -93,7 +97,7 @@ library VaultTrading {
             Math.Rounding.Ceil
         );
         trade(v, true, spotUnits, s.price, slippageBps, false);
-        if (shortReduce != 0) decreaseShort(v, shortReduce, s.price, slippageBps);
+        if (shortReduce != 0) decreaseShort(v, shortReduce, s.perpPrice, slippageBps);
         uint256 equityNow = VaultMath.positivePart(v.perpVenue.equity());
         marginOut = equityNow > stayersEquity ? equityNow - stayersEquity : 0;
         if (marginOut != 0) v.perpVenue.withdrawMargin(marginOut, address(this));
@@ -103,7 +107,7 @@ library VaultTrading {
     /// emergency unwind). Spot dust without a short is left alone (unpriced, too small to swap).
     function closeAll(Venues memory v, VaultMath.Snapshot memory s, uint256 slippageBps) public {
         if (s.price != 0) trade(v, true, s.spotQty / v.sizePerSpotUnit, s.price, slippageBps, false);
-        if (s.shortQty != 0) decreaseShort(v, s.shortQty, s.price, slippageBps);
+        if (s.shortQty != 0) decreaseShort(v, s.shortQty, s.perpPrice, slippageBps);
         uint256 margin = v.perpVenue.position().margin;
         // A venue that refuses to pay margin out (e.g. its pool in deficit) must not stop the
         // guardian from closing the positions: the margin stays claimable on the venue.

@@ -480,7 +480,9 @@ contract VaultHandler is TestBase {
 
     function _rebalance(address caller) internal {
         _accrue();
-        (, IDeltaNeutralVault.Tier tier, bool allowed) = vault.rebalanceGate(caller);
+        (IDeltaNeutralVault.Band bandPre, IDeltaNeutralVault.Tier tier, bool allowed) = vault.rebalanceGate(caller);
+        // A margin or delta rescue only rescues: deploying idle is the next rebalance's job.
+        bool rescue = bandPre == IDeltaNeutralVault.Band.MarginLow || bandPre == IDeltaNeutralVault.Band.Delta;
         bool wasPaused = vault.paused();
         (uint256 navPre, uint256 supplyPre) = _books();
         uint256 maxLoss = navPre.mulDiv(vault.strategy().maxRebalanceCostBps, BPS);
@@ -514,7 +516,8 @@ contract VaultHandler is TestBase {
         if (!allowed) _violate(gateBypassed = true, "rebalance succeeded past its gate", uint8(tier), 0);
 
         IDeltaNeutralVault.VaultState memory st = vault.vaultState();
-        if (st.band != IDeltaNeutralVault.Band.None && spotFills)
+        bool idleLeftByRescue = rescue && st.band == IDeltaNeutralVault.Band.Idle;
+        if (st.band != IDeltaNeutralVault.Band.None && spotFills && !idleLeftByRescue)
             _violate(bandsBreachedAfterRebalance = true, "band breached after rebalance", uint8(st.band), 0);
         if (market.isLiquidatable(address(adapter)))
             _violate(liquidatableAfterRebalance = true, "liquidatable after rebalance", st.marginRatioBps, 0);

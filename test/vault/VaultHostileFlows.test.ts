@@ -8,6 +8,7 @@ import { network } from "hardhat";
 import { pushPoolToPrice } from "../../deploy/lib/uniswap.js";
 import { NO_ASSET_FEED, vaultFactory } from "../../deploy/lib/vaultLibraries.js";
 import {
+  ASSET_HEARTBEAT,
   DEFAULT_BANDS,
   DEFAULT_PERP_PARAMS,
   DEFAULT_STRATEGY,
@@ -69,15 +70,22 @@ describe("DeltaNeutralVault: hostile flows", function () {
       expect(rally.marginRatioBps < 2_000n, `ratio ${rally.marginRatioBps}`).to.equal(true);
 
       // The whole way to target would buy ~9.3M of spot in one swap: far beyond what the pool
-      // fills within 50 bps. The rescue still lands, for anyone.
+      // fills within 50 bps. The rescue lands, for anyone, alone: margin from idle, no trade.
       await (await s.vault.connect(s.users[9]).rebalance()).wait();
       const rescued = await s.vault.vaultState();
       expect(rescued.marginRatioBps >= 4_500n, `ratio after ${rescued.marginRatioBps}`).to.equal(true);
       expect(rescued.deltaBps <= 100n && rescued.deltaBps >= -100n).to.equal(true);
-      // Part of the idle was deployed (the halvings that fit), none of the book is unhedged.
-      expect(rescued.spotQty > rally.spotQty).to.equal(true);
-      expect(rescued.idleBps < rally.idleBps).to.equal(true);
-      expect(rescued.shortQty).to.equal(rescued.spotQty);
+      expect(rescued.spotQty).to.equal(rally.spotQty);
+      expect(rescued.shortQty).to.equal(rally.shortQty);
+      expect(rescued.band).to.equal(Band.Idle);
+
+      // The next rebalance deploys part of the idle (the halvings that fit), all of it hedged.
+      await (await s.vault.connect(s.users[9]).rebalance()).wait();
+      const deploying = await s.vault.vaultState();
+      expect(deploying.spotQty > rally.spotQty).to.equal(true);
+      expect(deploying.idleBps < rescued.idleBps).to.equal(true);
+      expect(deploying.shortQty).to.equal(deploying.spotQty);
+      expect(deploying.marginRatioBps >= 4_500n, `ratio ${deploying.marginRatioBps}`).to.equal(true);
 
       // +44%: the short that would have been liquidated is far from it.
       await s.setPrice(price(4_320));
@@ -258,7 +266,7 @@ describe("DeltaNeutralVault: hostile flows", function () {
   });
 
   describe("finding 6: a venue that cannot pay is not valued at face", function () {
-    /** A vault on a second PerpMarket with a 300k pool, whose adapter reports what it can pay. */
+    /** A vault on a second PerpMarket with a 300k pool, behind the deployed adapter. */
     async function thinPoolVault(s: VaultStack) {
       const market = await ethers.deployContract("PerpMarket", [
         s.addresses.usdc,
@@ -273,7 +281,7 @@ describe("DeltaNeutralVault: hostile flows", function () {
       await (await s.usdc.mint(s.admin.address, usdc(300_000))).wait();
       await (await s.usdc.approve(await market.getAddress(), usdc(300_000))).wait();
       await (await market.fundPool(usdc(300_000))).wait();
-      const adapter = await ethers.deployContract("SolvencyReportingPerpAdapter", [await market.getAddress()]);
+      const adapter = await ethers.deployContract("PerpMarketAdapter", [await market.getAddress()]);
       const vault = await deployVaultOn(ethers, s, { perpVenue: await adapter.getAddress() });
       await (await adapter.bindVault(await vault.getAddress())).wait();
       return { market, adapter, vault };
@@ -450,12 +458,16 @@ describe("DeltaNeutralVault: hostile flows", function () {
       expect((spotValue * 10_000n) / spotBefore).to.equal(10_526n);
     });
 
-    it("the asset feed is checked like the main feed: a stale USDC/USD answer stops priced flows", async function () {
+    it("the asset feed is checked like the main feed, against its own heartbeat: a stale USDC/USD answer stops priced flows", async function () {
       const { s, usdcUsd } = await networkHelpers.loadFixture(depegStack);
       await deployed(s);
-      await networkHelpers.time.increase(HEARTBEAT + 1);
+      // Two hours without a USDC/USD update: past ETH/USD's heartbeat, well within its own.
+      await networkHelpers.time.increase(2 * HEARTBEAT);
+      await (await s.oracle.updateAnswer(3_000_00000000n)).wait();
+      await s.fund(s.users[3], usdc(2_000));
+      await (await s.vault.connect(s.users[3])["deposit(uint256,address)"](usdc(1_000), s.users[3].address)).wait();
+      await networkHelpers.time.increase(ASSET_HEARTBEAT + 1 - 2 * HEARTBEAT);
       await (await s.oracle.updateAnswer(3_000_00000000n)).wait(); // the ETH/USD feed stays fresh
-      await s.fund(s.users[3], usdc(1_000));
       await expect(
         s.vault.connect(s.users[3])["deposit(uint256,address)"](usdc(1_000), s.users[3].address),
       ).to.be.revertedWithCustomError(s.vault, "OracleStalePrice");

@@ -20,7 +20,8 @@ contract VaultPlanFuzzTest is TestBase {
                 leverageBps: 20_000,
                 slippageBps: 50,
                 narrowestBandBps: 40,
-                assetDecimals: 6
+                assetDecimals: 6,
+                rescueOnly: false
             });
     }
 
@@ -40,6 +41,29 @@ contract VaultPlanFuzzTest is TestBase {
         s.perpMargin = equity;
         s.perpEquity = int256(equity);
         s.totalAssets = idle + s.spotValue + equity;
+    }
+
+    /// @notice A rescue-only plan (the breached band is MarginLow or Delta) never buys, and moves
+    /// margin and sells exactly as the full plan does: deploying idle waits for a later rebalance.
+    function testFuzz_planSpot_rescueOnlyNeverDeploys(
+        uint256 idle,
+        uint256 spotValue,
+        uint256 shortValue,
+        uint256 equity
+    ) public pure {
+        VaultMath.Snapshot memory s = _books(
+            bound(idle, 0, MAX_VALUE),
+            bound(spotValue, 0, MAX_VALUE),
+            bound(shortValue, 0, MAX_VALUE),
+            bound(equity, 0, MAX_VALUE)
+        );
+        VaultMath.PlanInput memory rescue = _input();
+        rescue.rescueOnly = true;
+        VaultMath.SpotPlan memory full = VaultMath.planSpot(s, _input());
+        VaultMath.SpotPlan memory only = VaultMath.planSpot(s, rescue);
+        require(only.buyAssets == 0, "rescue deploys idle");
+        require(only.marginIn == full.marginIn, "rescue margin differs");
+        require(only.marginOut == full.marginOut && only.sellQty == full.sellQty, "rescue trades differ");
     }
 
     /// @notice The spot plan never spends more idle than there is (after freeing margin), never
