@@ -340,7 +340,8 @@ contract VaultMathBoundariesTest is TestBase {
                 leverageBps: 20_000,
                 slippageBps: 50,
                 narrowestBandBps: 40,
-                assetDecimals: 6
+                assetDecimals: 6,
+                rescueOnly: false
             });
     }
 
