@@ -83,18 +83,24 @@ export function syntheticPath(options: PathOptions): number[] {
 }
 
 /** Hourly closes from a shipped history window (`unix,close` CSV), rescaled to `startPrice`. */
-export function replayPath(file: string, startPrice?: number): { prices: number[]; first: number; hours: number } {
+export function replayPath(
+  file: string,
+  startPrice?: number,
+): { prices: number[]; first: number; hours: number; unix: number[] } {
   const lines = readFileSync(file, "utf8").trim().split("\n");
   const header = lines.shift();
   if (header !== "unix,close") throw new Error(`${file}: expected a "unix,close" header, found "${header}"`);
+  const unix: number[] = [];
   const closes = lines.map((line, i) => {
-    const close = Number(line.split(",")[1]);
+    const [time, value] = line.split(",");
+    unix.push(Number(time));
+    const close = Number(value);
     if (!Number.isFinite(close) || close <= 0) throw new Error(`${file}: line ${i + 2} has no positive close`);
     return close;
   });
   if (closes.length < 2) throw new Error(`${file}: needs at least two rows`);
   const scale = startPrice ? startPrice / closes[0] : 1;
-  return { prices: closes.map((c) => c * scale), first: closes[0], hours: closes.length - 1 };
+  return { prices: closes.map((c) => c * scale), first: closes[0], hours: closes.length - 1, unix };
 }
 
 /** A float price as the 8-decimal answer of a Chainlink USD feed. */
