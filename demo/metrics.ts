@@ -41,7 +41,7 @@ export interface RunMetrics {
 }
 
 export function runMetrics(r: SimulationResult): RunMetrics {
-  const hours = r.samples.length - 1;
+  const hours = r.samples[r.samples.length - 1].hour - r.samples[0].hour;
   const years = Math.max(hours, 1) / HOURS_PER_YEAR;
   const avgNav = r.samples.reduce((a, s) => a + Number(s.totalAssets), 0) / r.samples.length;
   const bpsYr = (amount: bigint | number) => (Number(amount) / avgNav / years) * 10_000;

@@ -23,7 +23,12 @@ import {
 } from "../test/fixtures/vaultStack.js";
 import { priceFromSqrtPriceX96, sortTokens, sqrtPriceX96FromPrice } from "../deploy/lib/uniswap.js";
 import { multicallInterface } from "../keeper/chain/abi.js";
-import { decodeAggregate3, encodeAggregate3, type Call3 } from "../keeper/chain/multicall-codec.js";
+import {
+  decodeAggregate3,
+  encodeAggregate3,
+  staticStructDecoder,
+  type Call3,
+} from "../keeper/chain/multicall-codec.js";
 import { toVaultState } from "../keeper/chain/reader.js";
 import { Tier, type VaultState } from "../keeper/types.js";
 import type { Eip1193 } from "./inProcessRpc.js";
@@ -216,12 +221,16 @@ export async function simulate(
     { target: a.market, allowFailure: false, callData: marketIface.encodeFunctionData("isLiquidatable", [a.adapter]) },
     { target: a.pool, allowFailure: false, callData: poolIface.encodeFunctionData("slot0") },
   ];
+  // vaultState() is a static struct: the keeper's word-by-word decoder, checked against ethers in its tests.
+  const fastDecoder = staticStructDecoder(vaultIface.getFunction("vaultState")!);
+  const decodeVaultState = (data: string): Record<string, unknown> =>
+    fastDecoder
+      ? fastDecoder(data)
+      : (vaultIface.decodeFunctionResult("vaultState", data)[0] as { toObject(): Record<string, unknown> }).toObject();
   const readData = encodeAggregate3(multicallInterface.getFunction("aggregate3")!.selector, reads);
   const read = async (priceWad: bigint): Promise<Reading> => {
     const [vs, pos, liq, slot0] = decodeAggregate3(await chain.call(multicall3, readData)).map((r) => r.returnData);
-    const state = toVaultState(
-      (vaultIface.decodeFunctionResult("vaultState", vs)[0] as { toObject(): Record<string, unknown> }).toObject(),
-    );
+    const state = toVaultState(decodeVaultState(vs));
     const position = adapterIface.decodeFunctionResult("position", pos)[0];
     const sqrtPriceX96 = BigInt(poolIface.decodeFunctionResult("slot0", slot0)[0]);
     return {

@@ -19,6 +19,8 @@ const CHART_STEP_HOURS = 24;
 export interface RunRequest {
   config: string;
   prices: number[];
+  /** Hours of the floor measurement (default FLOOR_HOURS). */
+  floorHours?: number;
 }
 
 export interface ChartPoint {
@@ -48,7 +50,7 @@ export async function runOne(req: RunRequest): Promise<RunOutput> {
   const { ethers, networkHelpers } = connection;
   const stack = await deployDemoStack(ethers, config.vault);
   const deposited = await seedDemo(stack, 5, 200_000n * 10n ** 6n);
-  const floor = await floorRate(connection.provider, stack, req.prices[0], FLOOR_HOURS);
+  const floor = await floorRate(connection.provider, stack, req.prices[0], req.floorHours ?? FLOOR_HOURS);
 
   const keeperWallet = new Wallet(Wallet.createRandom().privateKey);
   await networkHelpers.setBalance(keeperWallet.address, 10n ** 21n);
