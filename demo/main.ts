@@ -5,24 +5,16 @@
  * answered in process), then prints a reconciled report and writes an SVG chart.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, relative, resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { fileURLToPath } from "node:url";
 import { network } from "hardhat";
 import { Wallet } from "ethers";
 import { renderChart } from "./chart.js";
-import { DEFAULT_PATH, replayPath, syntheticPath } from "./pricePath.js";
+import { DEFAULT_PATH, REPLAYS, replayFile, replayPath, syntheticPath } from "./pricePath.js";
 import { renderReport } from "./report.js";
 import { startInProcessKeeper } from "./inProcessKeeper.js";
 import { deployDemoStack, seedDemo, simulate } from "./simulate.js";
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const REPLAYS: Record<string, string> = {
-  "covid-crash": "eth-2020-03-covid-crash.csv",
-  "rally-2018": "eth-2018-01-rally.csv",
-  "may-2021": "eth-2021-05-crash.csv",
-  "full-2017-2021": "eth-2017-08-2021-06-full.csv",
-};
 const POLICIES = ["threshold", "time", "volatility"] as const;
 const HELP = `npm run demo -- [options]
 
@@ -88,8 +80,7 @@ async function main() {
   let prices: number[];
   let mode: string;
   if (args.replay) {
-    const file = REPLAYS[args.replay] ? resolve(HERE, "data", REPLAYS[args.replay]) : resolve(args.replay);
-    const replay = replayPath(file, DEFAULT_PATH.startPrice);
+    const replay = replayPath(replayFile(args.replay), DEFAULT_PATH.startPrice);
     prices = replay.prices;
     mode = `replay of ${args.replay} (real ETH/USDT hourly closes, rescaled from $${replay.first} to $${DEFAULT_PATH.startPrice})`;
   } else {

@@ -4,6 +4,8 @@
  * here: a path is a scenario, not an amount; prices become 8-decimal feed answers at the edge.
  */
 import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
 export interface PathOptions {
   seed: number;
@@ -106,4 +108,18 @@ export function replayPath(
 /** A float price as the 8-decimal answer of a Chainlink USD feed. */
 export function toFeedAnswer(price: number): bigint {
   return BigInt(Math.round(price * 1e8));
+}
+
+/** History windows shipped in demo/data/ (see its README for source and attribution). */
+export const REPLAYS: Record<string, string> = {
+  "covid-crash": "eth-2020-03-covid-crash.csv",
+  "rally-2018": "eth-2018-01-rally.csv",
+  "may-2021": "eth-2021-05-crash.csv",
+  "full-2017-2021": "eth-2017-08-2021-06-full.csv",
+};
+
+/** A shipped window's file by name, or `nameOrPath` itself as a path. */
+export function replayFile(nameOrPath: string): string {
+  const shipped = REPLAYS[nameOrPath];
+  return shipped ? resolve(dirname(fileURLToPath(import.meta.url)), "data", shipped) : resolve(nameOrPath);
 }

@@ -10,8 +10,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { replayPath } from "../../demo/pricePath.js";
-import { DEFAULT_PATH } from "../../demo/pricePath.js";
+import { DEFAULT_PATH, REPLAYS, replayFile, replayPath } from "../../demo/pricePath.js";
 import { DEMO_PERP_PARAMS } from "../../demo/simulate.js";
 import { HEDGE_CONFIGS, configByName, type HedgeConfig } from "./configs.js";
 import type { RunOutput, RunRequest } from "./run.js";
@@ -19,12 +18,6 @@ import { renderBenchChart } from "./chart.js";
 import { renderDecomposition, renderProfile, renderTable } from "./table.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const REPLAYS: Record<string, string> = {
-  "covid-crash": "eth-2020-03-covid-crash.csv",
-  "rally-2018": "eth-2018-01-rally.csv",
-  "may-2021": "eth-2021-05-crash.csv",
-  "full-2017-2021": "eth-2017-08-2021-06-full.csv",
-};
 /** The issue's speed goal: the bench's runs together, seconds. */
 const WALL_GOAL_SECONDS = 600;
 const HELP = `npm run bench:hedge -- [options]
@@ -80,12 +73,9 @@ async function main() {
     console.log(HELP);
     return;
   }
-  const file = REPLAYS[args.replay!]
-    ? resolve(HERE, "..", "..", "demo", "data", REPLAYS[args.replay!])
-    : resolve(args.replay!);
   let replay;
   try {
-    replay = replayPath(file, DEFAULT_PATH.startPrice);
+    replay = replayPath(replayFile(args.replay!), DEFAULT_PATH.startPrice);
   } catch (err) {
     fail((err as Error).message);
   }

@@ -40,7 +40,7 @@ const ROWS: Row[] = [
   { label: "max abs delta, bps of NAV", value: (m) => `${m.maxAbsDeltaBps}` },
   { label: "max drawdown of the share price", value: (m) => `${n(m.maxDrawdownPct, 3)}%` },
   { label: "share price change, bps", value: (m) => n(m.shareChangeBps, 2) },
-  { label: "decomposition residual, bps (goal: within 1)", value: (m) => n(m.partsBps.residual, 4) },
+  { label: "decomposition residual, bps (goal: within 1)", value: (m) => n(m.partsBps.residual, 6) },
   { label: "wall time, s", value: (_m, o) => n(o.wallSeconds) },
   {
     label: "simulated hours/s (floor: feed update + block)",
