@@ -26,7 +26,13 @@ function range(values: number[]): [number, number] {
   return [lo - pad, hi + pad];
 }
 
-export function renderBenchChart(title: string, runs: RunOutput[], unix: number[]): string {
+/** Horizontal guide lines of the margin panel, percent (e.g. the soft margin bands). */
+export interface MarginGuides {
+  minPct: number;
+  maxPct: number;
+}
+
+export function renderBenchChart(title: string, runs: RunOutput[], unix: number[], guides: MarginGuides): string {
   const plot = WIDTH - LEFT - RIGHT;
   const lastHour = Math.max(unix.length - 1, 1);
   const x = (h: number) => LEFT + (h / lastHour) * plot;
@@ -68,7 +74,8 @@ export function renderBenchChart(title: string, runs: RunOutput[], unix: number[
   ];
   panels.forEach((panel, i) => {
     const top = TOP + i * (PANEL + GAP) + 10;
-    const [lo, hi] = range(panel.series.flatMap((s) => s.values.map((v) => v[1])));
+    const guideValues = i === 2 ? [guides.minPct, guides.maxPct] : [];
+    const [lo, hi] = range([...panel.series.flatMap((s) => s.values.map((v) => v[1])), ...guideValues]);
     const y = (v: number) => top + PANEL - ((v - lo) / (hi - lo)) * PANEL;
     out.push(
       `<text x="${LEFT}" y="${top - 6}" font-weight="bold">${esc(panel.label)}</text>`,
@@ -76,7 +83,15 @@ export function renderBenchChart(title: string, runs: RunOutput[], unix: number[
     );
     for (const t of [lo, (lo + hi) / 2, hi])
       out.push(`<text x="${LEFT - 6}" y="${y(t) + 4}" text-anchor="end">${t.toPrecision(4)}</text>`);
-    if (i === 2)
+    if (i === 2) {
+      for (const [pct, name] of [
+        [guides.minPct, "min margin band"],
+        [guides.maxPct, "max margin band"],
+      ] as const)
+        out.push(
+          `<line x1="${LEFT}" x2="${LEFT + plot}" y1="${y(pct).toFixed(1)}" y2="${y(pct).toFixed(1)}" stroke="#555" stroke-dasharray="4 3"/>`,
+          `<text x="${LEFT + 4}" y="${(y(pct) - 3).toFixed(1)}" fill="#555">${name} ${pct}%</text>`,
+        );
       runs.forEach((r, k) =>
         r.rebalanceHours.forEach(({ hour, band }) =>
           out.push(
@@ -84,6 +99,7 @@ export function renderBenchChart(title: string, runs: RunOutput[], unix: number[
           ),
         ),
       );
+    }
     panel.series.forEach((s, k) => {
       const points = s.values.map(
         ([h, v]) => `${x(h).toFixed(1)},${Number.isFinite(v) ? y(v).toFixed(1) : y(lo).toFixed(1)}`,

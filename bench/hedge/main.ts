@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { DEFAULT_PATH, REPLAYS, replayFile, replayPath } from "../../demo/pricePath.js";
 import { DEMO_PERP_PARAMS } from "../../demo/simulate.js";
+import { DEFAULT_BANDS } from "../../test/fixtures/vaultStack.js";
 import { HEDGE_CONFIGS, configByName, type HedgeConfig } from "./configs.js";
 import type { RunOutput, RunRequest } from "./run.js";
 import { renderBenchChart } from "./chart.js";
@@ -111,7 +112,13 @@ async function main() {
   mkdirSync(outDir, { recursive: true });
   const chartFile = resolve(outDir, `hedge-bench-${args.replay!.replace(/[^A-Za-z0-9_-]/g, "_")}.svg`);
   const ran = configs.filter((c) => outputs.has(c.name)).map((c) => outputs.get(c.name)!);
-  writeFileSync(chartFile, renderBenchChart(title, ran, replay.unix));
+  writeFileSync(
+    chartFile,
+    renderBenchChart(title, ran, replay.unix, {
+      minPct: DEFAULT_BANDS.minMarginRatioSoftBps / 100,
+      maxPct: DEFAULT_BANDS.maxMarginRatioSoftBps / 100,
+    }),
+  );
   const md = [
     `# ${title}`,
     "",

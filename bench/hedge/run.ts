@@ -13,8 +13,8 @@ import { configByName } from "./configs.js";
 
 /** Hours of the floor measurement: long enough for a stable rate, short beside a replay. */
 const FLOOR_HOURS = 2_000;
-/** Chart points kept per run: one a day. */
-const CHART_STEP_HOURS = 24;
+/** Chart points kept per run, at most. */
+const CHART_POINTS = 1_500;
 
 export interface RunRequest {
   config: string;
@@ -68,6 +68,7 @@ export async function runOne(req: RunRequest): Promise<RunOutput> {
   const result = await simulate(connection.provider, stack, req.prices, keeper, deposited, multicall3);
   const wallSeconds = (performance.now() - began) / 1_000;
   const metrics = runMetrics(result);
+  const step = Math.max(1, Math.floor(result.samples.length / CHART_POINTS));
   return {
     config: config.name,
     metrics,
@@ -78,7 +79,7 @@ export async function runOne(req: RunRequest): Promise<RunOutput> {
     arbitrage: result.arbitrage,
     rebalanceHours: result.rebalances.map((r) => ({ hour: r.hour, band: r.band })),
     chart: result.samples
-      .filter((s, i) => i % CHART_STEP_HOURS === 0 || i === result.samples.length - 1)
+      .filter((s, i) => i % step === 0 || i === result.samples.length - 1)
       .map((s) => ({
         hour: s.hour,
         price: s.price,
