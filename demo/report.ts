@@ -57,7 +57,10 @@ export function renderReport(r: SimulationResult, meta: ReportMeta): string {
       "rebalance perp fees+impact",
       `${usd(amounts.hedgePerpFeesAndImpact)} cost (${bpsYr(m.perpFeesAndImpactBpsYr)}): taker fee and fill vs the oracle, signed`,
     ],
-    ["rebalance NAV change", `${usd(navChange)} (totalAssets after - before, funding settled in them included)`],
+    [
+      "rebalance NAV change",
+      `${usd(navChange)} (totalAssets after - before: the two costs above; settling funding moves none)`,
+    ],
     ["rebalance gas", `${gasUsed} gas, ${usd(gasCost)} paid by the keeper (${bpsYr(m.gasBpsYr)}), outside NAV`],
     ["unwind trading (flows)", `${usd(amounts.flowTradingCost)} cost, paid by the leavers`],
     [
