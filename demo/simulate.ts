@@ -101,7 +101,8 @@ const ARB_TOLERANCE_BPS = 5n;
 const ARB_MAX_IN = 10n ** 36n;
 
 export async function deployDemoStack(ethers: HardhatEthers, options: VaultStackOptions = {}): Promise<VaultStack> {
-  return deployVaultStack(ethers, { perpParams: DEMO_PERP_PARAMS, ...options });
+  // Hourly steps: the market's oracle-edge guard stays on, as deployed.
+  return deployVaultStack(ethers, { perpParams: DEMO_PERP_PARAMS, keepOracleEdgeGuard: true, ...options });
 }
 
 /** Depositors enter, a trader skews the market long, and the first rebalance deploys the cash. */
@@ -110,7 +111,7 @@ export async function seedDemo(s: VaultStack, depositors: number, eachUsdc: bigi
   for (const user of s.users.slice(0, depositors)) {
     const amount = eachUsdc + BigInt(s.users.indexOf(user)) * 10_000n * USDC;
     await s.fund(user, amount);
-    await (await s.vault.connect(user).deposit(amount, user.address)).wait();
+    await (await s.vault.connect(user)["deposit(uint256,address)"](amount, user.address)).wait();
     total += amount;
   }
   const trader = s.users[depositors];
@@ -255,7 +256,7 @@ export async function simulate(
   };
 
   /** Sorts the logs of blocks (from, to] into the ledger's event totals. */
-  const eventsOf = async (from: bigint, to: bigint, priceWad: bigint, accruedBefore: bigint) => {
+  const eventsOf = async (from: bigint, to: bigint, priceWad: bigint) => {
     const logs = await chain.request<Log[]>("eth_getLogs", [
       { fromBlock: `0x${from.toString(16)}`, toBlock: `0x${to.toString(16)}`, address: [a.vault, a.market, a.venue] },
     ]);
@@ -299,10 +300,18 @@ export async function simulate(
           break;
         case "PositionModified":
           if (x.account.toLowerCase() !== a.adapter.toLowerCase()) break;
-          ev.settledFunding += x.funding;
           ev.perpFee += x.fee;
           ev.perpImpact += (x.sizeDelta * (BigInt(x.fillPrice) - priceWad)) / VALUE_SCALE;
           break;
+        case "OracleEdgeCharged":
+          // The venue's charge on exposure grown just before a feed update: a trading cost.
+          if (x.account.toLowerCase() === a.adapter.toLowerCase()) ev.perpFee += x.amount;
+          break;
+        case "ProfitReduced":
+          // A profit the venue's pool could not pay in full: the unpaid part is lost.
+          if (x.account.toLowerCase() === a.adapter.toLowerCase()) ev.perpFee += BigInt(x.owed) - BigInt(x.paid);
+          break;
+        // The one report of settled funding: trades, withdrawals and liquidations.
         case "FundingSettled":
           if (x.account.toLowerCase() === a.adapter.toLowerCase()) ev.settledFunding += x.funding;
           break;
@@ -310,8 +319,6 @@ export async function simulate(
           if (x.account.toLowerCase() !== a.adapter.toLowerCase()) break;
           liquidations++;
           ev.liquidationReward += x.reward;
-          // The close folds the open funding into the equity the market keeps or returns.
-          ev.settledFunding += accruedBefore;
           break;
       }
     }
@@ -392,10 +399,9 @@ export async function simulate(
 
     // A liquidator watches the vault's perp account every hour.
     if (reading.liquidatable) {
-      const accrued = reading.checkpoint.accruedFunding;
       await chain.send(liquidator, a.market, marketIface.encodeFunctionData("liquidate", [a.adapter]));
       const head = await chain.head();
-      const { ev, liquidations: n } = await eventsOf(processed + 1n, head, priceWad, accrued);
+      const { ev, liquidations: n } = await eventsOf(processed + 1n, head, priceWad);
       liquidations += n;
       processed = head;
       reading = await read(priceWad);
@@ -426,7 +432,7 @@ export async function simulate(
       }
       const head = await chain.head();
       if (head > processed) {
-        const { ev } = await eventsOf(processed + 1n, head, priceWad, reading.checkpoint.accruedFunding);
+        const { ev } = await eventsOf(processed + 1n, head, priceWad);
         processed = head;
         reading = await read(priceWad);
         ledger.record("flows", reading.checkpoint, ev);
@@ -443,7 +449,7 @@ export async function simulate(
 
     const head = await chain.head();
     if (head > processed) {
-      const { ev, rebalanced } = await eventsOf(processed + 1n, head, priceWad, reading.checkpoint.accruedFunding);
+      const { ev, rebalanced } = await eventsOf(processed + 1n, head, priceWad);
       processed = head;
       reading = await read(priceWad);
       ledger.record("rebalance", reading.checkpoint, ev);

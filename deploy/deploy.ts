@@ -5,9 +5,10 @@
  *   npm run deploy:local                               # terminal 2: = hardhat run deploy/deploy.ts --network localhost
  *   npx hardhat run deploy/deploy.ts --network arbitrumSepolia
  *
- * Steps: validate the parameter file (ignition/parameters/local.json, or <network>.json plus the
- * addresses in deploy/networks.json on testnets) and exit non-zero naming the field if it is bad;
- * run the Ignition module (LocalStack or TestnetStack); write deploy/addresses/<network>.json.
+ * Steps: validate the parameter file's shape (ignition/parameters/local.json, or <network>.json
+ * plus the addresses in deploy/networks.json on testnets), then ask the contracts about every
+ * bound by deploying them with those parameters on an in-process chain (deploy/preflight.ts), and
+ * exit non-zero naming each bad field; run the Ignition module (LocalStack or TestnetStack); write deploy/addresses/<network>.json.
  *
  * Environment:
  *   DEPLOY_PARAMETERS=path   use another parameter file
@@ -23,7 +24,13 @@ import hre, { network } from "hardhat";
 import LocalStackModule from "../ignition/modules/LocalStack.js";
 import TestnetStackModule from "../ignition/modules/TestnetStack.js";
 import { ParameterError } from "./params.js";
-import { addressesFile, planDeployment, writeAddressesFile, type AddressesFile } from "./lib/deployStack.js";
+import {
+  addressesFile,
+  checkWithContracts,
+  planDeployment,
+  writeAddressesFile,
+  type AddressesFile,
+} from "./lib/deployStack.js";
 
 async function main(): Promise<number> {
   const connection = await network.getOrCreate();
@@ -32,6 +39,7 @@ async function main(): Promise<number> {
   let plan;
   try {
     plan = planDeployment(networkName, { parametersPath: process.env.DEPLOY_PARAMETERS });
+    await checkWithContracts(plan, (await network.create("default")).ethers);
   } catch (e) {
     if (e instanceof ParameterError) {
       console.error(`Not deploying: ${e.message}`);
@@ -84,7 +92,8 @@ async function main(): Promise<number> {
   console.log(`Vault ${file.vault} on ${networkName} (chain ${chainId}); addresses written to ${path}`);
   if (plan.kind === "testnet") {
     console.log(
-      `Owner handover proposed to ${roles.pendingOwner}: call acceptOwnership() on the vault and PerpMarket.`,
+      `Owner handover proposed: ${roles.pendingOwner} calls acceptOwnership() on the vault, ` +
+        `${String(params.marketOwner)} on the PerpMarket.`,
     );
   }
   return 0;

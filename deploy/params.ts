@@ -1,20 +1,12 @@
 /**
- * Validation of the Ignition parameter files (ignition/parameters/*.json) and of the testnet
- * address book (deploy/networks.json), run before any transaction is sent so that a bad file
- * fails with the name of the field instead of a revert half-way through a deployment.
+ * Shape of the Ignition parameter files (ignition/parameters/*.json) and of the testnet address
+ * book (deploy/networks.json): required fields, integers, addresses. Checked before any
+ * transaction so that a bad file fails with the name of the field.
  *
- * The bounds mirror the contracts (a test deploys the contracts at each bound to keep them in
- * step):
- *  - contracts/vault/VaultParams.sol: strategy and band bounds, soft inside hard, the target
- *    margin ratio 1/L at least MIN_TARGET_CLEARANCE_BPS clear of both soft margin bands, fee caps;
- *  - contracts/perp/PerpMarket.sol: `_setParameter` bounds (liquidation reward <= maintenance
- *    < initial margin, skew scale and open-interest caps in WHOLE tokens);
- * plus checks that tie them together, which no single contract can see:
- *  - the vault's hard margin floor sits above the perp's maintenance margin (otherwise the perp
- *    liquidates the vault before anyone may rebalance);
- *  - the target margin ratio 1/L is at least the perp's initial margin (otherwise the short the
- *    rebalance opens is refused);
- *  - the vault's slippage limit exceeds the pool fee (otherwise every swap fails it).
+ * No contract bound is written here: whether a value is inside the bounds of VaultParams or
+ * PerpMarket (and whether the pool fee is a Uniswap fee tier) is asked of the contracts
+ * themselves by deploy/preflight.ts. The one rule below that no contract holds ties two venues
+ * together: the vault's slippage limit must exceed the pool fee, or every swap fails it.
  *
  * File format: Ignition's. Integers are JSON numbers, or strings like "1000000n" for values
  * beyond 2^53 (Ignition turns those into bigints); addresses are 0x-prefixed hex.
@@ -24,47 +16,8 @@ import { isAddress, ZeroAddress } from "ethers";
 import { z } from "zod";
 import type { DeploymentParameters, SolidityParameterType } from "@nomicfoundation/ignition-core";
 
-// ---------------------------------------------------------------------------------------------
-// Bounds (names as in the contracts)
-// ---------------------------------------------------------------------------------------------
-
-export const VAULT_BOUNDS = {
-  BPS: 10_000,
-  MIN_LEVERAGE_BPS: 10_000,
-  MAX_LEVERAGE_BPS: 50_000,
-  MAX_IDLE_BUFFER_BPS: 3_000,
-  MIN_SLIPPAGE_BPS: 1,
-  MAX_SLIPPAGE_BPS: 300,
-  MIN_REBALANCE_COST_BPS: 1,
-  MAX_REBALANCE_COST_BPS: 300,
-  MAX_REBALANCE_INTERVAL: 86_400,
-  MIN_DELTA_BAND_BPS: 10,
-  MAX_DELTA_BAND_BPS: 2_000,
-  MIN_MARGIN_RATIO_FLOOR_BPS: 1_000,
-  MAX_MARGIN_RATIO_CEIL_BPS: 50_000,
-  MIN_IDLE_BAND_BPS: 10,
-  MAX_IDLE_BAND_BPS: 5_000,
-  MIN_TARGET_CLEARANCE_BPS: 500,
-  MAX_MANAGEMENT_FEE_BPS: 200,
-  MAX_PERFORMANCE_FEE_BPS: 3_000,
-} as const;
-
-export const PERP_BOUNDS = {
-  MAX_TAKER_FEE_BPS: 100,
-  MIN_INITIAL_MARGIN_BPS: 100,
-  MAX_INITIAL_MARGIN_BPS: 10_000,
-  MIN_MAINTENANCE_MARGIN_BPS: 20,
-  MAX_LIQUIDATION_REWARD_BPS: 500,
-  MAX_FUNDING_RATE_PER_DAY_LIMIT: 10n ** 17n,
-  MIN_SKEW_SCALE: 1n,
-  MAX_SKEW_SCALE: 10n ** 10n,
-  MAX_OPEN_INTEREST_LIMIT: 10n ** 9n,
-} as const;
-
-/** Fee tiers the npm UniswapV3Factory (v3-core 1.0.1) enables at construction. */
-export const POOL_FEES = [500, 3_000, 10_000] as const;
-
 const UINT16_MAX = 0xffff;
+const UINT24_MAX = 0xff_ffff;
 const UINT32_MAX = 0xffff_ffff;
 
 // ---------------------------------------------------------------------------------------------
@@ -78,6 +31,7 @@ const uint = (max: number) =>
     .min(0, "must not be negative")
     .max(max, `must be at most ${max}`);
 const uint16 = uint(UINT16_MAX);
+const uint24 = uint(UINT24_MAX);
 const uint32 = uint(UINT32_MAX);
 
 /** A uint256 as Ignition writes it: a safe JSON integer, or a "<digits>n" string. */
@@ -124,32 +78,18 @@ const strategySchema = z
   })
   .strict();
 
-const perpParamsSchema = z
-  .object({
-    takerFeeBps: bigUint,
-    initialMarginBps: bigUint,
-    maintenanceMarginBps: bigUint,
-    liquidationRewardBps: bigUint,
-    /** WAD per day (1e15 = 0.1% a day at full skew). */
-    maxFundingRatePerDay: bigUint,
-    /** WHOLE base tokens, not 18-decimal units. */
-    skewScale: bigUint,
-    maxLongOpenInterest: bigUint,
-    maxShortOpenInterest: bigUint,
-  })
-  .strict();
+/**
+ * PerpMarket's constructor parameters: which fields it takes is read from the compiled contract
+ * by the preflight, so here only their type (non-negative integers). `skewScale` and the
+ * open-interest caps are in WHOLE base tokens, `maxFundingRatePerDay` a WAD per day.
+ */
+const perpParamsSchema = z.record(bigUint);
 
 /** Parameters every stack reads (deploy/lib/stackModule.ts). */
 const commonShape = {
   heartbeat: uint32.min(1, "must be at least 1 second"),
-  poolFee: z.union(
-    POOL_FEES.map((f) => z.literal(f)) as unknown as [z.ZodLiteral<500>, z.ZodLiteral<3000>, z.ZodLiteral<10000>],
-    {
-      errorMap: (_issue, ctx) => ({
-        message: ctx.data === undefined ? "Required" : `must be one of the factory's fee tiers ${POOL_FEES.join(", ")}`,
-      }),
-    },
-  ),
+  // A Uniswap fee in hundredths of a bip; the preflight asks the factory whether it is a tier.
+  poolFee: uint24,
   poolLiquidityUsdc: bigUint.refine((v) => v > 0n, "must be positive"),
   perpPoolUsdc: bigUint.refine((v) => v > 0n, "must be positive"),
   perpParams: perpParamsSchema,
@@ -180,11 +120,24 @@ const testnetSchema = z
     ...commonShape,
     sequencerGracePeriod: uint32,
     admin: nonZeroAddress,
+    // PerpMarket owner: a different account from `admin` (checked below).
+    marketOwner: nonZeroAddress,
     keeper: nonZeroAddress,
     guardian: nonZeroAddress,
     feeRecipient: nonZeroAddress,
   })
-  .strict();
+  .strict()
+  .superRefine((p, ctx) => {
+    // A zero placeholder was already reported by the field's own check.
+    if (/^0x0{40}$/i.test(p.marketOwner)) return;
+    if (p.marketOwner.toLowerCase() === p.admin.toLowerCase()) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["marketOwner"],
+        message: "must differ from admin: the venue's owner is never the vault's admin",
+      });
+    }
+  });
 
 export type LocalParameters = z.output<typeof localSchema>;
 export type TestnetParameters = z.output<typeof testnetSchema>;
@@ -194,168 +147,13 @@ export type StackKind = "local" | "testnet";
 export const MODULE_IDS = { local: "LocalStack", testnet: "TestnetStack" } as const;
 
 // ---------------------------------------------------------------------------------------------
-// Cross-field checks
+// Cross-venue check
 // ---------------------------------------------------------------------------------------------
 
 type Common = z.output<z.ZodObject<typeof commonShape>>;
 
-function checkRange(
-  ctx: z.RefinementCtx,
-  path: (string | number)[],
-  value: number | bigint,
-  min: number | bigint,
-  max: number | bigint,
-  why: string,
-) {
-  // A non-integer was already reported by the field's own type check (zod still runs the
-  // refinements on such "dirty" data).
-  if (typeof value === "number" && !Number.isInteger(value)) return;
-  const v = BigInt(value);
-  if (v < BigInt(min) || v > BigInt(max)) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, path, message: `${value} is outside [${min}, ${max}]: ${why}` });
-  }
-}
-
-/** VaultParams.checkStrategy, field by field. */
-function checkStrategy(s: Common["strategy"], ctx: z.RefinementCtx): boolean {
-  const B = VAULT_BOUNDS;
-  let ok = true;
-  const check = (field: keyof typeof s, min: number, max: number, why: string) => {
-    if (s[field] < min || s[field] > max) ok = false;
-    checkRange(ctx, ["strategy", field], s[field], min, max, why);
-  };
-  check("targetLeverageBps", B.MIN_LEVERAGE_BPS, B.MAX_LEVERAGE_BPS, "perp leverage between 1x and 5x");
-  check("idleBufferBps", 0, B.MAX_IDLE_BUFFER_BPS, "idle buffer at most 30%");
-  check("maxSlippageBps", B.MIN_SLIPPAGE_BPS, B.MAX_SLIPPAGE_BPS, "slippage limit between 0.01% and 3%");
-  check(
-    "maxRebalanceCostBps",
-    B.MIN_REBALANCE_COST_BPS,
-    B.MAX_REBALANCE_COST_BPS,
-    "rebalance cost between 0.01% and 3%",
-  );
-  check("minRebalanceInterval", 0, B.MAX_REBALANCE_INTERVAL, "keeper interval at most one day");
-  return ok;
-}
-
-/** VaultParams.checkBands (needs a valid target leverage for the clearance around 1/L). */
-function checkBands(b: Common["bands"], targetLeverageBps: number, ctx: z.RefinementCtx) {
-  const B = VAULT_BOUNDS;
-  const at = (field: keyof typeof b) => ["bands", field];
-  const targetRatio = Math.floor((B.BPS * B.BPS) / targetLeverageBps);
-  const clear = B.MIN_TARGET_CLEARANCE_BPS;
-  checkRange(ctx, at("deltaSoftBps"), b.deltaSoftBps, B.MIN_DELTA_BAND_BPS, B.MAX_DELTA_BAND_BPS, "delta band range");
-  checkRange(
-    ctx,
-    at("deltaHardBps"),
-    b.deltaHardBps,
-    b.deltaSoftBps + 1,
-    B.MAX_DELTA_BAND_BPS,
-    "must exceed deltaSoftBps",
-  );
-  checkRange(
-    ctx,
-    at("minMarginRatioHardBps"),
-    b.minMarginRatioHardBps,
-    B.MIN_MARGIN_RATIO_FLOOR_BPS,
-    B.MAX_MARGIN_RATIO_CEIL_BPS,
-    "hard margin floor range",
-  );
-  checkRange(
-    ctx,
-    at("minMarginRatioSoftBps"),
-    b.minMarginRatioSoftBps,
-    b.minMarginRatioHardBps + 1,
-    Math.max(targetRatio - clear, 0),
-    `must exceed minMarginRatioHardBps and stay ${clear} bps below the target margin ratio 1/L = ${targetRatio}`,
-  );
-  checkRange(
-    ctx,
-    at("maxMarginRatioSoftBps"),
-    b.maxMarginRatioSoftBps,
-    targetRatio + clear,
-    B.MAX_MARGIN_RATIO_CEIL_BPS - 1,
-    `must stay ${clear} bps above the target margin ratio 1/L = ${targetRatio}`,
-  );
-  checkRange(
-    ctx,
-    at("maxMarginRatioHardBps"),
-    b.maxMarginRatioHardBps,
-    b.maxMarginRatioSoftBps + 1,
-    B.MAX_MARGIN_RATIO_CEIL_BPS,
-    "must exceed maxMarginRatioSoftBps",
-  );
-  checkRange(ctx, at("idleSoftBps"), b.idleSoftBps, B.MIN_IDLE_BAND_BPS, B.MAX_IDLE_BAND_BPS, "idle band range");
-  checkRange(ctx, at("idleHardBps"), b.idleHardBps, b.idleSoftBps + 1, B.MAX_IDLE_BAND_BPS, "must exceed idleSoftBps");
-}
-
-/** PerpMarket._setParameter, in the constructor's order (each bound refers to earlier ones). */
-function checkPerpParams(p: Common["perpParams"], ctx: z.RefinementCtx) {
-  const P = PERP_BOUNDS;
-  const at = (field: keyof typeof p) => ["perpParams", field];
-  const max = (a: bigint, b: bigint) => (a > b ? a : b);
-  const min = (a: bigint, b: bigint) => (a < b ? a : b);
-  checkRange(ctx, at("skewScale"), p.skewScale, P.MIN_SKEW_SCALE, P.MAX_SKEW_SCALE, "WHOLE base tokens, not wei");
-  checkRange(ctx, at("maxFundingRatePerDay"), p.maxFundingRatePerDay, 0n, P.MAX_FUNDING_RATE_PER_DAY_LIMIT, "WAD/day");
-  checkRange(ctx, at("takerFeeBps"), p.takerFeeBps, 0, P.MAX_TAKER_FEE_BPS, "taker fee at most 1%");
-  checkRange(
-    ctx,
-    at("initialMarginBps"),
-    p.initialMarginBps,
-    max(BigInt(P.MIN_INITIAL_MARGIN_BPS), p.maintenanceMarginBps + 1n),
-    P.MAX_INITIAL_MARGIN_BPS,
-    "must exceed maintenanceMarginBps",
-  );
-  checkRange(
-    ctx,
-    at("maintenanceMarginBps"),
-    p.maintenanceMarginBps,
-    max(BigInt(P.MIN_MAINTENANCE_MARGIN_BPS), p.liquidationRewardBps),
-    p.initialMarginBps - 1n,
-    "must be below initialMarginBps and at least liquidationRewardBps",
-  );
-  checkRange(
-    ctx,
-    at("liquidationRewardBps"),
-    p.liquidationRewardBps,
-    0n,
-    min(BigInt(P.MAX_LIQUIDATION_REWARD_BPS), p.maintenanceMarginBps),
-    "must not exceed maintenanceMarginBps (nor 5%)",
-  );
-  checkRange(ctx, at("maxLongOpenInterest"), p.maxLongOpenInterest, 0n, P.MAX_OPEN_INTEREST_LIMIT, "WHOLE tokens");
-  checkRange(ctx, at("maxShortOpenInterest"), p.maxShortOpenInterest, 0n, P.MAX_OPEN_INTEREST_LIMIT, "WHOLE tokens");
-}
-
+/** Rules between fields that no single contract can check. */
 function checkCommon(p: Common, ctx: z.RefinementCtx) {
-  const strategyOk = checkStrategy(p.strategy, ctx);
-  // Bands depend on 1/L; with an out-of-range leverage the strategy issue is the one to fix.
-  if (strategyOk) checkBands(p.bands, p.strategy.targetLeverageBps, ctx);
-  checkPerpParams(p.perpParams, ctx);
-  const B = VAULT_BOUNDS;
-  checkRange(ctx, ["managementFeeBps"], p.managementFeeBps, 0, B.MAX_MANAGEMENT_FEE_BPS, "at most 2% a year");
-  checkRange(ctx, ["performanceFeeBps"], p.performanceFeeBps, 0, B.MAX_PERFORMANCE_FEE_BPS, "at most 30% of gains");
-
-  // Vault against perp and pool.
-  if (!strategyOk) return;
-  const targetRatio = Math.floor((B.BPS * B.BPS) / p.strategy.targetLeverageBps);
-  if (BigInt(p.bands.minMarginRatioHardBps) <= p.perpParams.initialMarginBps) {
-    ctx.addIssue({
-      code: z.ZodIssueCode.custom,
-      path: ["bands", "minMarginRatioHardBps"],
-      message:
-        `${p.bands.minMarginRatioHardBps} must exceed perpParams.initialMarginBps ` +
-        `(${p.perpParams.initialMarginBps}): below it the perp refuses the margin withdrawals an unwind needs, ` +
-        `so anyone must be able to rebalance first (and maintenance lies below initial margin)`,
-    });
-  }
-  if (BigInt(targetRatio) < p.perpParams.initialMarginBps) {
-    ctx.addIssue({
-      code: z.ZodIssueCode.custom,
-      path: ["strategy", "targetLeverageBps"],
-      message:
-        `${p.strategy.targetLeverageBps} gives a target margin ratio of ${targetRatio} bps, below ` +
-        `perpParams.initialMarginBps (${p.perpParams.initialMarginBps}): the perp would refuse the short`,
-    });
-  }
   const poolFeeBps = p.poolFee / 100;
   if (p.strategy.maxSlippageBps <= poolFeeBps) {
     ctx.addIssue({

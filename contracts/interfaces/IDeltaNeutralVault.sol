@@ -6,11 +6,12 @@ import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 /// @title IDeltaNeutralVault
 /// @notice An ERC-4626 vault that holds a spot token and an equal perpetual short, so its share
 /// price does not move with the spot price. Assets (a stablecoin) are deposited idle; `rebalance`
-/// deploys them and restores every target when an oracle-measured band is breached.
+/// deploys them and moves toward every target when an oracle-measured band is breached.
 ///
 /// Accounting (asset units): totalAssets = idle + spotQty * oraclePrice + perp equity
-/// (margin + unrealised PnL + accrued funding), minus fees owed. Prices come from a Chainlink feed,
-/// never from a pool.
+/// (margin + unrealised PnL + accrued funding, or what the venue can pay when that is less). Fees
+/// owed are paid in new shares. Prices come from Chainlink feeds (the spot's USD price over the
+/// asset's USD price when the asset has a feed), never from a pool.
 ///
 /// Bands, each in bps and bounded by constants:
 /// - delta: |spotQty - shortQty| * price / totalAssets above the delta band;
@@ -21,9 +22,16 @@ import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 /// sooner than `minRebalanceInterval` after the last rebalance); anyone may rebalance past a hard
 /// threshold, so the vault stays safe while keepers are down.
 ///
+/// A rebalance always makes progress: risk-reducing steps first, the spot trade sized to what its
+/// oracle bound allows (halved until the pool fills it), and a post-trade check that the breached
+/// band improved and no band ended past its hard threshold worse than before. Flows pay their own
+/// costs: a depositor its deployment (an entry charge, in `previewDeposit`/`previewMint`), a leaver
+/// its unwind; each flow has an ERC-5143-style overload with a bound.
+///
 /// Roles: the admin (owner, two-step transfer) sets parameters within hard bounds and grants the
 /// other roles; the guardian pauses (stops deposits and rebalances, never withdrawals) and can unwind
-/// everything to idle assets; keepers rebalance at the soft bands.
+/// everything to idle assets, after which only the admin may unpause, a day later; keepers
+/// rebalance at the soft bands.
 interface IDeltaNeutralVault is IERC4626 {
     /// @notice Which band a state breaches (the most urgent one when several are).
     enum Band {
@@ -95,6 +103,19 @@ interface IDeltaNeutralVault is IERC4626 {
         bool paused;
     }
 
+    /// @notice Fee settings and the last accrual time, packed in one slot so a fee-less vault
+    /// pays one storage read per flow.
+    /// @param recipient Receives the fee shares.
+    /// @param managementFeeBps Yearly fee on totalAssets, accrued per second.
+    /// @param performanceFeeBps Share of the rise of the share price above the high-water mark.
+    /// @param lastAccruedAt When fees were last minted (or the settings last changed).
+    struct FeeConfig {
+        address recipient;
+        uint16 managementFeeBps;
+        uint16 performanceFeeBps;
+        uint64 lastAccruedAt;
+    }
+
     /// @notice A rebalance restored the targets.
     event Rebalanced(
         address indexed caller,
@@ -110,11 +131,17 @@ interface IDeltaNeutralVault is IERC4626 {
     event Unwound(address indexed owner, uint256 spotSold, uint256 shortReduced, uint256 marginFreed, uint256 cost);
     /// @notice The guardian closed every position to idle assets.
     event EmergencyUnwound(address indexed guardian, uint256 totalAssetsAfter);
+    /// @notice The admin granted (`enabled`) or revoked the guardian role.
     event GuardianSet(address indexed account, bool enabled);
+    /// @notice The admin granted (`enabled`) or revoked the keeper role.
     event KeeperSet(address indexed account, bool enabled);
+    /// @notice New band thresholds (also emitted at deployment).
     event BandsUpdated(Bands bands);
+    /// @notice New targets and trading limits (also emitted at deployment).
     event StrategyUpdated(Strategy strategy);
+    /// @notice New cap on totalAssets after a deposit (also emitted at deployment).
     event DepositCapUpdated(uint256 depositCap);
+    /// @notice New fee rates and recipient; fees owed at the old rates were minted first.
     event FeesUpdated(uint16 managementFeeBps, uint16 performanceFeeBps, address recipient);
     /// @notice Fees were minted as shares to the recipient.
     event FeesAccrued(uint256 managementShares, uint256 performanceShares, uint256 highWaterMark);
@@ -125,29 +152,75 @@ interface IDeltaNeutralVault is IERC4626 {
     error RebalanceTooSoon(uint256 nextAllowedAt);
     /// @notice The caller may not rebalance at this tier (soft breaches need the KEEPER role).
     error RebalanceNotAllowed(address caller, Band band, Tier tier);
-    /// @notice After the trades a band would still be breached.
+    /// @notice After the trades the breached band would be no better than before.
     error BandStillBreached(Band band, int256 deltaBps, uint256 marginRatioBps, uint256 idleBps);
+    /// @notice After the trades `band` would sit past its hard threshold and further past its
+    /// soft one than before (bps past the soft threshold, before and after).
+    error BandWorsened(Band band, uint256 breachBefore, uint256 breachAfter);
     /// @notice A rebalance or unwind would lose more than its bounded cost.
     error CostTooHigh(uint256 totalAssetsBefore, uint256 totalAssetsAfter, uint256 maxLoss);
     /// @notice A spot swap delivered less than the oracle-bounded minimum.
     error SpotOutputTooLow(uint256 received, uint256 minimum);
     /// @notice The perp venue has an order waiting for execution; trading must wait.
     error VenueOrderPending();
+    /// @notice The perp venue can pay only `payableEquity` of the account's `equity` (e.g. its
+    /// pool is in deficit): the vault counts what it can pay, takes no deposits, trades nothing
+    /// and pays exits from idle only, at that value, until the venue can pay again.
+    error VenueImpaired(uint256 equity, uint256 payableEquity);
     /// @notice A parameter is outside its hard bounds (the name says which).
     error ParameterOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max);
     /// @notice A setter was called with the value already set.
     error ParameterUnchanged(bytes32 name);
     /// @notice Only a guardian may do this.
     error NotGuardian(address caller);
+    /// @notice The admin may unpause after an emergency unwind only from `allowedAt`.
+    error RedeployTooSoon(uint256 allowedAt);
     /// @notice An address that must be set was zero.
     error ZeroAddress();
     /// @notice The venue adapters do not trade the vault's tokens.
     error VenueMismatch(address venue);
+    /// @notice `deposit` with a minimum would have minted fewer shares than `minShares`.
+    error DepositSharesBelowMin(uint256 shares, uint256 minShares);
+    /// @notice `mint` with a maximum would have taken more assets than `maxAssets`.
+    error MintAssetsAboveMax(uint256 assets, uint256 maxAssets);
+    /// @notice `withdraw` with a maximum would have burnt more shares than `maxShares`.
+    error WithdrawSharesAboveMax(uint256 shares, uint256 maxShares);
+    /// @notice `redeem` with a minimum would have paid fewer assets than `minAssets`.
+    error RedeemAssetsBelowMin(uint256 assets, uint256 minAssets);
 
-    /// @notice Restores every target in one transaction when a band is breached: spot value
-    /// S* = N(1 - buffer)·L/(L+1), short size = spot size received, margin S*/L, the rest idle.
-    /// Reverts with `WithinBands` when nothing is breached and with `BandStillBreached` or
-    /// `CostTooHigh` when the trades would not restore the bands within the bounded cost.
+    /// @notice ERC-4626 `deposit` that reverts with `DepositSharesBelowMin` unless at least
+    /// `minShares` are minted (ERC-5143 style slippage protection).
+    function deposit(uint256 assets, address receiver, uint256 minShares) external returns (uint256 shares);
+
+    /// @notice ERC-4626 `mint` that reverts with `MintAssetsAboveMax` if it would take more than
+    /// `maxAssets`.
+    function mint(uint256 shares, address receiver, uint256 maxAssets) external returns (uint256 assets);
+
+    /// @notice ERC-4626 `withdraw` that reverts with `WithdrawSharesAboveMax` if it would burn more
+    /// than `maxShares` (an unwind into a pushed pool costs the leaver shares).
+    function withdraw(
+        uint256 assets,
+        address receiver,
+        address owner,
+        uint256 maxShares
+    ) external returns (uint256 shares);
+
+    /// @notice ERC-4626 `redeem` that reverts with `RedeemAssetsBelowMin` unless at least
+    /// `minAssets` are paid.
+    function redeem(
+        uint256 shares,
+        address receiver,
+        address owner,
+        uint256 minAssets
+    ) external returns (uint256 assets);
+
+    /// @notice Moves toward every target when a band is breached: spot value
+    /// S* = N(1 - buffer)·L/(L+1), short size = spot size held, margin notional/L, the rest idle.
+    /// The spot trade fills what its oracle bound allows (a large deposit deploys over several
+    /// calls). Reverts with `WithinBands` when nothing is breached, `BandStillBreached` when the
+    /// breached band would not improve, `BandWorsened` when another band would end past its hard
+    /// threshold worse than before, `CostTooHigh` past the bounded cost and `VenueImpaired`
+    /// while the perp venue cannot pay.
     function rebalance() external returns (Band band, Tier tier);
 
     /// @notice Chainlink Automation: whether `performUpkeep` would rebalance now, for the
@@ -169,11 +242,13 @@ interface IDeltaNeutralVault is IERC4626 {
     /// @notice Guardian: stop deposits and rebalances (withdrawals keep working).
     function pause() external;
 
-    /// @notice Guardian: resume deposits and rebalances.
+    /// @notice Guardian: resume deposits and rebalances. After an emergency unwind only the admin
+    /// may, and no sooner than a day after it (`RedeployTooSoon`).
     function unpause() external;
 
     /// @notice Guardian: sell all spot, close the short and withdraw all margin to idle assets.
-    /// Pauses the vault. Trades stay bounded by the oracle price and the slippage setting.
+    /// Pauses the vault until the admin unpauses (see `unpause`). Trades stay bounded by the
+    /// oracle price and the slippage setting.
     function emergencyUnwind() external;
 
     /// @notice Admin: grant or revoke the guardian role.
@@ -182,19 +257,57 @@ interface IDeltaNeutralVault is IERC4626 {
     /// @notice Admin: grant or revoke the keeper role (soft-tier rebalances).
     function setKeeper(address account, bool enabled) external;
 
+    /// @notice Whether `account` holds the guardian role.
     function isGuardian(address account) external view returns (bool);
+
+    /// @notice Whether `account` holds the keeper role (soft-tier rebalances).
     function isKeeper(address account) external view returns (bool);
 
+    /// @notice Admin: new band thresholds, within VaultParams' bounds and consistent with the
+    /// strategy (soft inside hard, the target margin ratio clear of the soft margin bands, the
+    /// hard margin floor above the venue's initial margin). Reverts `ParameterUnchanged` on a no-op.
     function setBands(Bands calldata newBands) external;
+
+    /// @notice Admin: new targets and trading limits, within VaultParams' bounds (among them a
+    /// 30 bps floor on `maxSlippageBps`, so exits cannot be frozen) and consistent with the bands.
     function setStrategy(Strategy calldata newStrategy) external;
+
+    /// @notice Admin: the largest totalAssets a deposit may lead to; type(uint256).max is no cap.
     function setDepositCap(uint256 newDepositCap) external;
+
+    /// @notice Admin: management (at most 2%/yr) and performance (at most 30%) fees, minted as
+    /// shares to `recipient`. Fees owed at the old rates are minted first; a performance fee only
+    /// charges gains made after it is switched on (the high-water mark starts at today's price).
     function setFees(uint16 managementFeeBps, uint16 performanceFeeBps, address recipient) external;
 
+    /// @notice Fee settings (rates, recipient) and the last accrual time.
+    function fees() external view returns (FeeConfig memory);
+
+    /// @notice Highest share price (assets per whole share) on which a performance fee was taken;
+    /// the performance fee only charges a rise above it.
+    function highWaterMark() external view returns (uint256);
+
+    /// @notice The band thresholds in force.
     function bands() external view returns (Bands memory);
+
+    /// @notice The targets and trading limits in force.
     function strategy() external view returns (Strategy memory);
+
+    /// @notice The largest totalAssets a deposit may lead to (type(uint256).max: no cap).
     function depositCap() external view returns (uint256);
+
+    /// @notice The spot token the vault holds (e.g. WETH).
     function spotToken() external view returns (address);
+
+    /// @notice The spot venue adapter (ISpotVenue) the vault trades through; immutable.
     function spotVenue() external view returns (address);
+
+    /// @notice The perp venue adapter (IPerpVenue) holding the vault's short; immutable.
     function perpVenue() external view returns (address);
+    /// @notice The spot token's USD feed (Chainlink AggregatorV3Interface).
     function priceFeed() external view returns (address);
+
+    /// @notice The asset's own USD feed, or address(0) when the asset is valued at one dollar.
+    /// With a feed, prices are the spot's USD price over the asset's.
+    function assetPriceFeed() external view returns (address);
 }

@@ -67,3 +67,14 @@ interface IPerpVenue {
     /// price is above `maxFillPrice`.
     function decreaseShort(uint256 size, uint256 maxFillPrice) external returns (bool filled, uint256 fillPrice);
 }
+
+/// @title IPerpVenueSolvency
+/// @notice Optional companion of IPerpVenue: what the venue could pay out of the account now. A
+/// venue whose pool is in deficit (or that is otherwise frozen) pays less than the account's
+/// equity; the vault values the account at this figure, so a venue that cannot pay is not
+/// counted at face. The vault probes it with a static call and counts face equity when the venue
+/// does not implement it.
+interface IPerpVenueSolvency {
+    /// @notice Collateral the account could withdraw now if it closed (at most its equity).
+    function payableEquity() external view returns (uint256);
+}

@@ -4,6 +4,15 @@ pragma solidity 0.8.28;
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
+/// @notice The answer bounds of a Chainlink feed: its proxy names the current aggregator, whose
+/// minAnswer/maxAnswer clamp every report (Chainlink OCR2Aggregator; Chainlink docs, "Data
+/// Feeds: Risk Mitigation", which tells consumers to check answers against them).
+interface IChainlinkAnswerBounds {
+    function aggregator() external view returns (address);
+    function minAnswer() external view returns (int192);
+    function maxAnswer() external view returns (int192);
+}
+
 /// @title OracleLib
 /// @notice Reads Chainlink price feeds defensively and converts between token amounts with an
 /// explicit rounding direction. Every price in this codebase is a WAD (18 decimals): quote-token
@@ -40,6 +49,9 @@ library OracleLib {
     error SequencerGracePeriodNotOver(address uptimeFeed, uint256 upSince, uint256 gracePeriod);
     /// @notice A token or feed with more decimals than this library handles.
     error DecimalsTooLarge(uint8 decimals);
+    /// @notice The answer sits at the aggregator's minimum or maximum bound: the feed has stopped
+    /// tracking the market (a crash below minAnswer reports minAnswer), so it is refused.
+    error OraclePricePinned(address aggregator, int256 answer, int256 minAnswer, int256 maxAnswer);
 
     /// @notice The feed's latest price as a WAD, after every check; reverts instead of returning
     /// a price that should not be used.
@@ -50,11 +62,35 @@ library OracleLib {
     /// @notice `readPriceWad` with the feed's decimals supplied by the caller: a Chainlink feed's
     /// decimals never change, so contracts read them once at construction and skip a call per read.
     function readPriceWad(Feed memory feed, uint8 feedDecimals) internal view returns (uint256 priceWad) {
+        (priceWad, ) = readPriceWadAndTime(feed, feedDecimals, 0, 0);
+    }
+
+    /// @notice `readPriceWad` that also refuses an answer pinned at the aggregator's bounds
+    /// (`answerBounds`); with `maxAnswer` 0 the feed has no known bounds and none is checked.
+    function readPriceWad(
+        Feed memory feed,
+        uint8 feedDecimals,
+        int256 minAnswer,
+        int256 maxAnswer
+    ) internal view returns (uint256 priceWad) {
+        (priceWad, ) = readPriceWadAndTime(feed, feedDecimals, minAnswer, maxAnswer);
+    }
+
+    /// @notice `readPriceWad` with bounds, and the time the answer was written (`updatedAt`).
+    function readPriceWadAndTime(
+        Feed memory feed,
+        uint8 feedDecimals,
+        int256 minAnswer,
+        int256 maxAnswer
+    ) internal view returns (uint256 priceWad, uint256 updatedAt) {
         if (address(feed.sequencerUptimeFeed) != address(0)) {
             checkSequencer(feed.sequencerUptimeFeed, feed.sequencerGracePeriod);
         }
         AggregatorV3Interface aggregator = feed.aggregator;
-        (uint80 roundId, int256 answer, , uint256 updatedAt, uint80 answeredInRound) = aggregator.latestRoundData();
+        uint80 roundId;
+        int256 answer;
+        uint80 answeredInRound;
+        (roundId, answer, , updatedAt, answeredInRound) = aggregator.latestRoundData();
         if (updatedAt == 0 || updatedAt > block.timestamp || answeredInRound < roundId) {
             revert OracleIncompleteRound(address(aggregator), roundId, updatedAt);
         }
@@ -62,8 +98,31 @@ library OracleLib {
             revert OracleStalePrice(address(aggregator), updatedAt, feed.heartbeat, block.timestamp);
         }
         if (answer <= 0) revert OracleNonPositivePrice(address(aggregator), answer);
+        if (maxAnswer != 0 && (answer <= minAnswer || answer >= maxAnswer)) {
+            revert OraclePricePinned(address(aggregator), answer, minAnswer, maxAnswer);
+        }
         // Cast is safe: answer > 0 was checked just above.
-        return scaleToWad(uint256(answer), feedDecimals);
+        priceWad = scaleToWad(uint256(answer), feedDecimals);
+    }
+
+    /// @notice The bounds the feed's current aggregator clamps answers to, or (0, 0) when the feed
+    /// does not expose them (a test double, a non-OCR feed). Read once at deployment: a proxy
+    /// moving to a new aggregator with other bounds needs a new reader.
+    function answerBounds(AggregatorV3Interface feed) internal view returns (int256 minAnswer, int256 maxAnswer) {
+        try IChainlinkAnswerBounds(address(feed)).aggregator() returns (address current) {
+            try IChainlinkAnswerBounds(current).minAnswer() returns (int192 low) {
+                try IChainlinkAnswerBounds(current).maxAnswer() returns (int192 high) {
+                    return (low, high);
+                } catch {} // solhint-disable-line no-empty-blocks
+            } catch {} // solhint-disable-line no-empty-blocks
+        } catch {} // solhint-disable-line no-empty-blocks
+        return (0, 0);
+    }
+
+    /// @notice A base/USD price as a price in a quote token that has its own quote/USD price:
+    /// base/USD ÷ quote/USD, WAD, rounded down (e.g. WETH in USDC from ETH/USD and USDC/USD).
+    function inQuoteToken(uint256 baseUsdWad, uint256 quoteUsdWad) internal pure returns (uint256) {
+        return Math.mulDiv(baseUsdWad, WAD, quoteUsdWad);
     }
 
     /// @notice Reverts unless the L2 sequencer is up and has been up for `gracePeriod` seconds.

@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 import {IDeltaNeutralVault} from "../interfaces/IDeltaNeutralVault.sol";
+import {OracleLib} from "./OracleLib.sol";
 
 /// @title VaultMath
 /// @notice Pure maths of the delta-neutral vault: band measurements, band classification,
@@ -11,9 +12,18 @@ import {IDeltaNeutralVault} from "../interfaces/IDeltaNeutralVault.sol";
 /// in asset units unless named otherwise; ratios are in bps.
 library VaultMath {
     uint256 internal constant BPS = 10_000;
-    uint256 internal constant WAD = 1e18;
+    uint256 internal constant WAD = OracleLib.WAD;
     /// @notice Asset units of rounding an unwind may show on the books besides its trading cost.
     uint256 internal constant UNWIND_ROUNDING_UNITS = 4;
+    /// @notice Largest trade, in bps of NAV, a rebalance skips as too small to matter: a quarter
+    /// of the narrowest soft band, capped at this so wide bands never skip a needed margin top-up.
+    uint256 internal constant MAX_SKIP_BPS = 10;
+    /// @notice Extra room, beyond the slippage setting, for the fill of a trade that shrinks the
+    /// short (an exit's unwind, a deleveraging rebalance, the emergency close). A trader parking
+    /// skew on the perp market moves every fill by its premium; risk-reducing trades must still
+    /// go through, so griefing them takes a premium past slippage + 100 bps (on the local market,
+    /// a skew of 1.5% of the skew scale held against the funding it pays).
+    uint256 internal constant PERP_PREMIUM_ALLOWANCE_BPS = 100;
 
     /// @notice The vault's books, valued at one oracle price.
     /// @param price Oracle price, WAD (asset per whole spot token).
@@ -27,6 +37,10 @@ library VaultMath {
     /// @param perpEquity Perp margin + unrealised PnL + accrued funding (negative under bad debt).
     /// @param totalAssets idle + spotValue + max(perpEquity, 0).
     /// @param venueOrderPending The perp venue has an asynchronous order waiting.
+    /// @param supply Share supply the books are divided by: minted shares plus, in views, the fee
+    /// shares owed but not yet minted.
+    /// @param venueImpaired The perp venue can pay less than the account's equity (see
+    /// IPerpVenueSolvency); perpEquity is then what it can pay.
     struct Snapshot {
         uint256 price;
         uint256 idle;
@@ -39,6 +53,222 @@ library VaultMath {
         int256 perpEquity;
         uint256 totalAssets;
         bool venueOrderPending;
+        uint256 supply;
+        bool venueImpaired;
+    }
+
+    /// @notice What the fee accrual needs to know.
+    /// @param nav totalAssets before the fee shares.
+    /// @param supply Shares minted so far.
+    /// @param virtualShares The decimals offset's virtual shares (10 ** offset).
+    /// @param oneShare 10 ** decimals(): the unit of the share price.
+    /// @param elapsed Seconds since the last accrual.
+    struct FeeInput {
+        uint256 nav;
+        uint256 supply;
+        uint256 virtualShares;
+        uint256 oneShare;
+        uint256 elapsed;
+        uint256 managementFeeBps;
+        uint256 performanceFeeBps;
+        uint256 highWaterMark;
+    }
+
+    /// @notice The first half of a rebalance, in the order the vault carries it out.
+    /// @param marginOut 1. Perp margin beyond what both the target short and the short held need,
+    /// freed first (after a fall it pays for the spot to buy).
+    /// @param marginIn 2. Before a buy, margin added from idle to bring the short held to its
+    /// target margin: the rally rescue comes before deploying idle, so no buy can block it.
+    /// @param buyAssets 3. Assets to spend on spot, toward the target (deploys idle; the vault
+    /// may fill only part of it, see `ISpotVenue`).
+    /// @param sellQty 3. Or spot to sell, size units, toward the target (deleverages).
+    struct SpotPlan {
+        uint256 marginOut;
+        uint256 marginIn;
+        uint256 buyAssets;
+        uint256 sellQty;
+    }
+
+    /// @notice The second half, once the spot trade is done: the short follows the spot held.
+    /// @param marginTarget Perp equity the new short needs (its notional / L, rounded up).
+    /// @param marginIn Margin added before the short grows.
+    /// @param shortIncrease Or shortDecrease: the change of the short, size units.
+    struct HedgePlan {
+        uint256 marginTarget;
+        uint256 marginIn;
+        uint256 shortIncrease;
+        uint256 shortDecrease;
+    }
+
+    /// @notice What a rebalance needs to plan.
+    struct PlanInput {
+        uint256 idleBufferBps;
+        uint256 leverageBps;
+        uint256 slippageBps;
+        /// The narrowest soft band a trade moves, bps (`narrowestBandBps`): trades smaller than a
+        /// quarter of it, as a share of NAV, are skipped.
+        uint256 narrowestBandBps;
+        uint8 assetDecimals;
+    }
+
+    /// @notice The narrowest soft band a trade moves (delta, idle), capped at 4 x MAX_SKIP_BPS so
+    /// that wide bands never skip a trade a margin top-up needs.
+    function narrowestBandBps(IDeltaNeutralVault.Bands memory b) internal pure returns (uint256) {
+        return Math.min(Math.min(b.deltaSoftBps, b.idleSoftBps), 4 * MAX_SKIP_BPS);
+    }
+
+    /// @notice Plans the margin moves and the spot trade from the targets (spot value
+    /// S* = N(1 - b)·L/(L+1), margin S*/L). Risk comes off first: excess margin is freed; a sale
+    /// of excess spot deleverages; before a buy deploys idle, the short already held gets its
+    /// target margin from idle.
+    function planSpot(Snapshot memory s, PlanInput memory p) public pure returns (SpotPlan memory plan) {
+        // Trades smaller than a quarter of the narrowest band would not move any band.
+        uint256 tolerance = Math.mulDiv(s.totalAssets, p.narrowestBandBps, 4 * BPS);
+        uint256 spotTarget = targetSpotValue(s.totalAssets, p.idleBufferBps, p.leverageBps);
+        uint256 equity = equityOrZero(s);
+        // The short held keeps its margin until it shrinks (the hedge frees the rest after).
+        uint256 heldMargin = targetMargin(s.shortNotional, p.leverageBps);
+        uint256 plannedMargin = Math.max(targetMargin(spotTarget, p.leverageBps), heldMargin);
+        if (equity > plannedMargin + tolerance) {
+            uint256 freed = equity - plannedMargin;
+            // A withdrawal within settled margin leaves the rest of it to pay the venue's fees on
+            // the trades that follow; keep a reserve for them. (Beyond settled margin the venue
+            // realises profit first and the whole planned margin stays settled.)
+            uint256 feeReserve = Math.mulDiv(spotTarget, p.slippageBps, BPS, Math.Rounding.Ceil);
+            if (freed <= s.perpMargin && s.perpMargin - freed < feeReserve) {
+                freed = s.perpMargin > feeReserve ? s.perpMargin - feeReserve : 0;
+            }
+            plan.marginOut = freed;
+            equity -= freed;
+        }
+        uint256 idle = s.idle + plan.marginOut;
+        if (s.spotValue > spotTarget + tolerance) {
+            // Deleveraging: the sale is the risk-reducing step; the hedge then tops up margin.
+            uint256 excess = OracleLib.quoteToBaseUp(s.spotValue - spotTarget, s.price, 18, p.assetDecimals);
+            plan.sellQty = Math.min(excess, s.spotQty);
+        } else if (spotTarget > s.spotValue + tolerance) {
+            // Deploying idle: the short already held gets its target margin first, so that a buy
+            // the pool fills only in part (or not at all) never holds the rescue back.
+            if (heldMargin > equity + tolerance) {
+                plan.marginIn = Math.min(heldMargin - equity, idle);
+                idle -= plan.marginIn;
+            }
+            plan.buyAssets = Math.min(spotTarget - s.spotValue, idle);
+        }
+    }
+
+    /// @notice Plans the short from the spot actually held (never the spot planned): margin is
+    /// added before the short grows; margin beyond the target is freed after it shrinks.
+    /// @param equity Perp equity now (after the spot plan's margin moves).
+    /// @param idle Assets held now, which a margin top-up may use.
+    function planHedge(
+        uint256 spotQty,
+        uint256 shortQty,
+        uint256 equity,
+        uint256 idle,
+        uint256 price,
+        PlanInput memory p
+    ) public pure returns (HedgePlan memory plan) {
+        uint256 notional = OracleLib.baseToQuoteUp(spotQty, price, 18, p.assetDecimals);
+        plan.marginTarget = targetMargin(notional, p.leverageBps);
+        if (plan.marginTarget > equity) plan.marginIn = Math.min(plan.marginTarget - equity, idle);
+        if (spotQty > shortQty) plan.shortIncrease = spotQty - shortQty;
+        else plan.shortDecrease = shortQty - spotQty;
+    }
+
+    /// @notice How far `band` is past its soft threshold in `s`, in bps (0 inside the band). The
+    /// margin bands only exist with a short open.
+    function breachBps(
+        Snapshot memory s,
+        IDeltaNeutralVault.Band band,
+        IDeltaNeutralVault.Bands memory b,
+        uint256 idleBufferBps
+    ) internal pure returns (uint256) {
+        if (band == IDeltaNeutralVault.Band.Delta) return _excess(SignedMath.abs(deltaBps(s)), b.deltaSoftBps);
+        if (band == IDeltaNeutralVault.Band.Idle) return _excess(idleBps(s), idleBufferBps + b.idleSoftBps);
+        if (s.shortQty == 0) return 0;
+        uint256 ratio = marginRatioBps(s);
+        if (band == IDeltaNeutralVault.Band.MarginLow) return _excess(b.minMarginRatioSoftBps, ratio);
+        if (band == IDeltaNeutralVault.Band.MarginHigh) return _excess(ratio, b.maxMarginRatioSoftBps);
+        return 0;
+    }
+
+    /// @notice The post-trade check of a partial rebalance: the breached `band` must have
+    /// improved (or cleared), and no band may end past its hard threshold worse than it started.
+    /// A rebalance therefore always makes progress and never trades one risk for a worse one,
+    /// without needing every band back at once.
+    function checkProgress(
+        Snapshot memory before,
+        Snapshot memory after_,
+        IDeltaNeutralVault.Band band,
+        IDeltaNeutralVault.Bands memory b,
+        uint256 idleBufferBps
+    ) internal pure {
+        uint256 left = breachBps(after_, band, b, idleBufferBps);
+        if (left != 0 && left >= breachBps(before, band, b, idleBufferBps)) {
+            revert IDeltaNeutralVault.BandStillBreached(
+                band,
+                deltaBps(after_),
+                marginRatioBps(after_),
+                idleBps(after_)
+            );
+        }
+        // Checked per band: classify reports only the most urgent one.
+        for (uint256 i = 1; i <= uint256(IDeltaNeutralVault.Band.Idle); ++i) {
+            IDeltaNeutralVault.Band x = IDeltaNeutralVault.Band(i);
+            uint256 now_ = breachBps(after_, x, b, idleBufferBps);
+            if (_pastHard(after_, x, b, idleBufferBps) && now_ > breachBps(before, x, b, idleBufferBps)) {
+                revert IDeltaNeutralVault.BandWorsened(x, breachBps(before, x, b, idleBufferBps), now_);
+            }
+        }
+    }
+
+    /// @notice Fee shares owed for `f.elapsed` seconds: the management fee pro rata on NAV, the
+    /// performance fee on the rise of the share price above the high-water mark. The new shares
+    /// own exactly the fee's assets: s / (supply + virtual + s) = fee / (nav + 1). Rounded down
+    /// (in the holders' favour). Also returns the mark after the accrual, which only ever rises.
+    function feesOwed(
+        FeeInput memory f
+    ) public pure returns (uint256 feeShares, uint256 managementShares, uint256 newHighWaterMark) {
+        newHighWaterMark = f.highWaterMark;
+        if (f.supply == 0 || f.nav == 0 || f.elapsed == 0) return (0, 0, newHighWaterMark);
+        uint256 managementAssets = Math.mulDiv(f.nav, f.managementFeeBps * f.elapsed, BPS * 365 days);
+        uint256 price = Math.mulDiv(f.oneShare, f.nav + 1, f.supply + f.virtualShares);
+        uint256 performanceAssets;
+        if (f.performanceFeeBps != 0 && price > f.highWaterMark) {
+            performanceAssets = Math.mulDiv(
+                Math.mulDiv(price - f.highWaterMark, f.supply, f.oneShare),
+                f.performanceFeeBps,
+                BPS
+            );
+        }
+        uint256 feeAssets = managementAssets + performanceAssets;
+        if (feeAssets == 0 || feeAssets >= f.nav) return (0, 0, newHighWaterMark);
+        feeShares = Math.mulDiv(feeAssets, f.supply + f.virtualShares, f.nav + 1 - feeAssets);
+        managementShares = Math.mulDiv(feeShares, managementAssets, feeAssets);
+        if (price > f.highWaterMark) {
+            // The post-fee price can sit below the old mark when the management fee outweighs
+            // the gain; the mark only ever rises, so no gain is charged twice.
+            uint256 postFee = Math.mulDiv(f.oneShare, f.nav + 1, f.supply + feeShares + f.virtualShares);
+            if (postFee > f.highWaterMark) newHighWaterMark = postFee;
+        }
+    }
+
+    function _excess(uint256 value, uint256 threshold) private pure returns (uint256) {
+        return value > threshold ? value - threshold : 0;
+    }
+
+    function _pastHard(
+        Snapshot memory s,
+        IDeltaNeutralVault.Band band,
+        IDeltaNeutralVault.Bands memory b,
+        uint256 idleBufferBps
+    ) private pure returns (bool) {
+        if (band == IDeltaNeutralVault.Band.Delta) return SignedMath.abs(deltaBps(s)) > b.deltaHardBps;
+        if (band == IDeltaNeutralVault.Band.Idle) return idleBps(s) > idleBufferBps + b.idleHardBps;
+        if (s.shortQty == 0) return false;
+        if (band == IDeltaNeutralVault.Band.MarginLow) return marginRatioBps(s) < b.minMarginRatioHardBps;
+        return marginRatioBps(s) > b.maxMarginRatioHardBps;
     }
 
     /// @notice Perp equity floored at zero: a negative equity is the venue's loss, not the vault's debt.
@@ -126,14 +356,46 @@ library VaultMath {
         return Math.mulDiv(amount, BPS + bps, BPS, Math.Rounding.Ceil);
     }
 
+    /// @notice Entry charge per unit deposited, WAD, rounded up: the worst-case cost of deploying
+    /// it. Of a deposit, (1 - b)·L/(L + 1) buys spot (bounded by the slippage setting) and is
+    /// shorted (fill bounded by it, the venue's fee within a second allowance): the same worst
+    /// case an exit is charged for its unwind (`worstUnwindCost`), so entering and leaving cost
+    /// the flow, not the holders.
+    function entryChargeWad(
+        uint256 idleBufferBps,
+        uint256 leverageBps,
+        uint256 slippageBps
+    ) internal pure returns (uint256) {
+        uint256 spotShareWad = Math.mulDiv(
+            WAD * (BPS - idleBufferBps),
+            leverageBps,
+            BPS * (leverageBps + BPS),
+            Math.Rounding.Ceil
+        );
+        return Math.mulDiv(spotShareWad, 3 * slippageBps, BPS, Math.Rounding.Ceil);
+    }
+
     /// @notice Value deployed in positions: spot plus perp equity.
     function deployedValue(Snapshot memory s) internal pure returns (uint256) {
         return s.spotValue + equityOrZero(s);
     }
 
+    /// @notice Worst price, WAD, a buy-back of the short may fill at: the oracle price plus the
+    /// slippage setting and the premium allowance, rounded up.
+    function buyBackBound(uint256 price, uint256 slippageBps) internal pure returns (uint256) {
+        return plusBps(price, slippageBps + PERP_PREMIUM_ALLOWANCE_BPS);
+    }
+
+    /// @notice Worst-case cost of buying back short notional, bps: the fill bound (slippage plus
+    /// the premium allowance) and the venue's taker fee within a second slippage allowance (fees
+    /// above it make the trade revert rather than charge more).
+    function buyBackCostBps(uint256 slippageBps) internal pure returns (uint256) {
+        return 2 * slippageBps + PERP_PREMIUM_ALLOWANCE_BPS;
+    }
+
     /// @notice Share of every position to unwind so that its worst-case proceeds cover
     /// `shortfall`: selling f·spot yields at least f·spotValue·(1 - slip), and f·equity less the
-    /// short's buy-back cost (at most f·shortNotional·2·slip, see `worstUnwindCost`) is withdrawn. WAD, rounded up; above
+    /// short's worst buy-back cost (see `buyBackCostBps`) is withdrawn. WAD, rounded up; above
     /// WAD when the positions cannot cover it.
     function fractionForProceeds(
         Snapshot memory s,
@@ -141,7 +403,7 @@ library VaultMath {
         uint256 slippageBps
     ) internal pure returns (uint256) {
         if (shortfall == 0) return 0;
-        uint256 buyBackCost = Math.mulDiv(2 * s.shortNotional, slippageBps, BPS, Math.Rounding.Ceil);
+        uint256 buyBackCost = Math.mulDiv(s.shortNotional, buyBackCostBps(slippageBps), BPS, Math.Rounding.Ceil);
         uint256 gross = lessBps(s.spotValue, slippageBps) + equityOrZero(s);
         uint256 worstProceedsOfAll = gross > buyBackCost ? gross - buyBackCost : 0;
         if (worstProceedsOfAll == 0) return type(uint256).max;
@@ -156,18 +418,16 @@ library VaultMath {
     }
 
     /// @notice Worst-case cost of unwinding `fractionWad` of every position: the slippage bound
-    /// on the spot sold, and twice it on the short bought back (its fill price is bounded by the
-    /// slippage setting, and the venue's taker fee comes on top; fees above the slippage bound
-    /// make the unwind revert rather than charge more). Rounded up.
+    /// on the spot sold, and the buy-back's worst cost on the short (`buyBackCostBps`). Rounded up.
     function worstUnwindCost(
         Snapshot memory s,
         uint256 fractionWad,
         uint256 slippageBps
     ) internal pure returns (uint256) {
         if (fractionWad == 0) return 0;
-        uint256 traded = Math.mulDiv(s.spotValue + 2 * s.shortNotional, fractionWad, WAD, Math.Rounding.Ceil);
+        uint256 atWorst = s.spotValue * slippageBps + s.shortNotional * buyBackCostBps(slippageBps);
         // Plus a few units for the roundings of the books around the trades (spot valued down
         // before and after, fees rounded up by the venues), which a tiny unwind can exceed.
-        return Math.mulDiv(traded, slippageBps, BPS, Math.Rounding.Ceil) + UNWIND_ROUNDING_UNITS;
+        return Math.mulDiv(atWorst, fractionWad, WAD * BPS, Math.Rounding.Ceil) + UNWIND_ROUNDING_UNITS;
     }
 }

@@ -5,6 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IPerpVenue} from "../interfaces/IPerpVenue.sol";
+import {IPerpMarket} from "../interfaces/IPerpMarket.sol";
 import {PerpMarket} from "./PerpMarket.sol";
 
 /// @title PerpMarketAdapter
@@ -67,7 +68,7 @@ contract PerpMarketAdapter is IPerpVenue {
 
     /// @inheritdoc IPerpVenue
     function position() external view returns (Position memory pos) {
-        PerpMarket.PositionView memory view_ = market.positionOf(address(this));
+        IPerpMarket.PositionView memory view_ = market.positionOf(address(this));
         // The adapter only ever sells, so its size is never positive.
         pos.shortSize = view_.size < 0 ? uint256(-view_.size) : 0;
         pos.entryPrice = view_.entryPrice;

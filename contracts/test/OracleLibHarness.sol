@@ -23,6 +23,27 @@ contract OracleLibHarness {
             );
     }
 
+    /// @notice readPriceWad with the answer bounds the feed exposes (OracleLib.answerBounds).
+    function readPriceWadBounded(address aggregator, uint32 heartbeat) external view returns (uint256) {
+        AggregatorV3Interface feed = AggregatorV3Interface(aggregator);
+        (int256 minAnswer, int256 maxAnswer) = OracleLib.answerBounds(feed);
+        return
+            OracleLib.readPriceWad(
+                OracleLib.Feed(feed, heartbeat, AggregatorV3Interface(address(0)), 0),
+                feed.decimals(),
+                minAnswer,
+                maxAnswer
+            );
+    }
+
+    function answerBounds(address aggregator) external view returns (int256, int256) {
+        return OracleLib.answerBounds(AggregatorV3Interface(aggregator));
+    }
+
+    function inQuoteToken(uint256 baseUsdWad, uint256 quoteUsdWad) external pure returns (uint256) {
+        return OracleLib.inQuoteToken(baseUsdWad, quoteUsdWad);
+    }
+
     function baseToQuoteDown(
         uint256 base,
         uint256 price,

@@ -15,15 +15,18 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {IDeltaNeutralVault} from "../interfaces/IDeltaNeutralVault.sol";
-import {IPerpVenue} from "../interfaces/IPerpVenue.sol";
+import {IPerpVenue, IPerpVenueSolvency} from "../interfaces/IPerpVenue.sol";
 import {ISpotVenue} from "../interfaces/ISpotVenue.sol";
 import {OracleLib} from "../libraries/OracleLib.sol";
 import {VaultMath} from "../libraries/VaultMath.sol";
 import {VaultParams} from "./VaultParams.sol";
+import {VaultTrading} from "./VaultTrading.sol";
 
 /// @title DeltaNeutralVault
-/// @notice See IDeltaNeutralVault. The vault keeps the state machine; band maths lives in
-/// VaultMath, parameter bounds in VaultParams, prices in OracleLib, trading behind the venues.
+/// @notice See IDeltaNeutralVault. The vault keeps the state machine (flows, gate, roles, fees);
+/// the maths lives in VaultMath (bands, rebalance plan, progress check, charges), parameter bounds
+/// in VaultParams, prices in OracleLib, and how a plan, an unwind or the emergency close is
+/// carried out on the venues in VaultTrading.
 contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using Math for uint256;
@@ -32,8 +35,6 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     /// @notice Virtual shares: 10^6 share units per asset unit at start. Makes a first-depositor
     /// donation attack cost the attacker ~10^6 times what it could steal (OpenZeppelin ERC4626).
     uint8 private constant DECIMALS_OFFSET = 6;
-    /// @notice Largest trade, in bps of NAV, a rebalance skips as too small to matter.
-    uint256 private constant MAX_SKIP_BPS = 10;
     /// @notice Spot held below this (size units, 1e-6 of a token) with no short is dust: it is
     /// valued at zero rather than make an all-idle vault depend on the oracle (a donation of one
     /// wei would otherwise do that).
@@ -45,7 +46,11 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         IERC20Metadata spotToken;
         ISpotVenue spotVenue;
         IPerpVenue perpVenue;
+        /// The spot token's USD feed (e.g. ETH/USD) and its checks.
         OracleLib.Feed feed;
+        /// The asset's own USD feed (e.g. USDC/USD), checked like `feed`; a zero aggregator
+        /// values the asset at one dollar. Its sequencer fields are unused (`feed`'s apply).
+        OracleLib.Feed assetFeed;
         address admin;
         address guardian;
         string name;
@@ -53,15 +58,6 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         Bands bands;
         Strategy strategy;
         uint256 depositCap;
-    }
-
-    /// @notice Fee settings and the last accrual time, packed in one slot so a fee-less vault
-    /// pays one storage read per flow.
-    struct FeeConfig {
-        address recipient;
-        uint16 managementFeeBps;
-        uint16 performanceFeeBps;
-        uint64 lastAccruedAt;
     }
 
     IERC20 private immutable SPOT;
@@ -73,6 +69,14 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     uint32 private immutable SEQUENCER_GRACE;
     /// @notice The feed's decimals, read once: Chainlink feeds never change them.
     uint8 private immutable FEED_DECIMALS;
+    /// @notice The bounds the feed's aggregator clamps answers to (0, 0 if it exposes none).
+    int256 private immutable FEED_MIN_ANSWER;
+    int256 private immutable FEED_MAX_ANSWER;
+    AggregatorV3Interface private immutable ASSET_FEED_AGGREGATOR;
+    uint32 private immutable ASSET_FEED_HEARTBEAT;
+    uint8 private immutable ASSET_FEED_DECIMALS;
+    int256 private immutable ASSET_FEED_MIN_ANSWER;
+    int256 private immutable ASSET_FEED_MAX_ANSWER;
     uint8 private immutable ASSET_DECIMALS;
     /// @notice Perp size units (18 decimals) per spot token unit.
     uint256 private immutable SIZE_PER_SPOT_UNIT;
@@ -81,8 +85,10 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     Strategy private _strategy;
     FeeConfig private _fees;
     uint64 private _lastRebalanceAt;
+    /// @notice When the guardian last unwound everything, until the admin unpauses (0 otherwise).
+    uint64 private _unwoundAt;
     uint256 private _depositCap;
-    /// @notice Highest share price (assets per whole share) on which a performance fee was taken.
+    /// @inheritdoc IDeltaNeutralVault
     uint256 public highWaterMark;
     /// @inheritdoc IDeltaNeutralVault
     mapping(address account => bool) public isGuardian;
@@ -117,6 +123,13 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         SEQUENCER_FEED = config.feed.sequencerUptimeFeed;
         SEQUENCER_GRACE = config.feed.sequencerGracePeriod;
         FEED_DECIMALS = config.feed.aggregator.decimals();
+        (FEED_MIN_ANSWER, FEED_MAX_ANSWER) = OracleLib.answerBounds(config.feed.aggregator);
+        ASSET_FEED_AGGREGATOR = config.assetFeed.aggregator;
+        ASSET_FEED_HEARTBEAT = config.assetFeed.heartbeat;
+        if (address(config.assetFeed.aggregator) != address(0)) {
+            ASSET_FEED_DECIMALS = config.assetFeed.aggregator.decimals();
+            (ASSET_FEED_MIN_ANSWER, ASSET_FEED_MAX_ANSWER) = OracleLib.answerBounds(config.assetFeed.aggregator);
+        }
         if (config.guardian != address(0)) _setRole(isGuardian, config.guardian, true, false);
 
         VaultParams.checkStrategy(config.strategy);
@@ -140,19 +153,31 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     // ---------------------------------------------------------------------------------------
 
     /// @inheritdoc ERC4626
+    /// @dev Fees owed are paid in new shares, so they dilute the supply rather than reduce assets.
     function totalAssets() public view override(ERC4626, IERC4626) returns (uint256) {
         return _snapshot().totalAssets;
     }
 
     /// @inheritdoc ERC4626
+    /// @dev The depositor pays its entry charge (see `previewDeposit`): the assets it leaves in
+    /// the vault pay for deploying the deposit, so that nobody can make holders pay for it.
     function deposit(
         uint256 assets,
         address receiver
     ) public override(ERC4626, IERC4626) nonReentrant whenNotPaused returns (uint256 shares) {
-        uint256 nav = _accrueFees(_snapshot().totalAssets);
-        _checkCap(receiver, assets, nav);
-        shares = _toShares(assets, nav, Math.Rounding.Floor);
+        VaultMath.Snapshot memory s = _snapshot();
+        _checkVenuePays(s);
+        _accrueFees(s);
+        uint256 room = _maxDepositFor(s.totalAssets);
+        if (assets > room) revert ERC4626ExceededMaxDeposit(receiver, assets, room);
+        shares = _sharesForDeposit(s, assets);
         _deposit(_msgSender(), receiver, assets, shares);
+    }
+
+    /// @inheritdoc IDeltaNeutralVault
+    function deposit(uint256 assets, address receiver, uint256 minShares) external returns (uint256 shares) {
+        shares = deposit(assets, receiver);
+        if (shares < minShares) revert DepositSharesBelowMin(shares, minShares);
     }
 
     /// @inheritdoc ERC4626
@@ -160,15 +185,19 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         uint256 shares,
         address receiver
     ) public override(ERC4626, IERC4626) nonReentrant whenNotPaused returns (uint256 assets) {
-        uint256 nav = _accrueFees(_snapshot().totalAssets);
-        assets = _toAssets(shares, nav, Math.Rounding.Ceil);
-        if (nav + assets > _depositCap)
-            revert ERC4626ExceededMaxMint(
-                receiver,
-                shares,
-                _maxDepositFor(nav) == 0 ? 0 : _toShares(_maxDepositFor(nav), nav, Math.Rounding.Floor)
-            );
+        VaultMath.Snapshot memory s = _snapshot();
+        _checkVenuePays(s);
+        _accrueFees(s);
+        assets = _assetsForMint(s, shares);
+        uint256 room = _maxDepositFor(s.totalAssets);
+        if (assets > room) revert ERC4626ExceededMaxMint(receiver, shares, _maxMintFor(s, room));
         _deposit(_msgSender(), receiver, assets, shares);
+    }
+
+    /// @inheritdoc IDeltaNeutralVault
+    function mint(uint256 shares, address receiver, uint256 maxAssets) external returns (uint256 assets) {
+        assets = mint(shares, receiver);
+        if (assets > maxAssets) revert MintAssetsAboveMax(assets, maxAssets);
     }
 
     /// @inheritdoc ERC4626
@@ -181,7 +210,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         address owner
     ) public override(ERC4626, IERC4626) nonReentrant returns (uint256 shares) {
         VaultMath.Snapshot memory s = _snapshot();
-        s.totalAssets = _accrueFees(s.totalAssets);
+        _accrueFees(s);
         (uint256 worstShares, uint256 fractionWad) = _previewWithdraw(s, assets);
         uint256 maxShares = balanceOf(owner);
         if (worstShares > maxShares || fractionWad > VaultMath.WAD) {
@@ -189,8 +218,19 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         }
         uint256 cost = _unwind(s, owner, fractionWad);
         // Rounded up against the leaver; priced on the books before the unwind.
-        shares = _toShares(assets + cost, s.totalAssets, Math.Rounding.Ceil);
-        _payOut(_msgSender(), receiver, owner, assets, shares);
+        shares = _toShares(s, assets + cost, Math.Rounding.Ceil);
+        _withdraw(_msgSender(), receiver, owner, assets, shares);
+    }
+
+    /// @inheritdoc IDeltaNeutralVault
+    function withdraw(
+        uint256 assets,
+        address receiver,
+        address owner,
+        uint256 maxShares
+    ) external returns (uint256 shares) {
+        shares = withdraw(assets, receiver, owner);
+        if (shares > maxShares) revert WithdrawSharesAboveMax(shares, maxShares);
     }
 
     /// @inheritdoc ERC4626
@@ -204,8 +244,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         uint256 maxShares = balanceOf(owner);
         if (shares > maxShares) revert ERC4626ExceededMaxRedeem(owner, shares, maxShares);
         VaultMath.Snapshot memory s = _snapshot();
-        s.totalAssets = _accrueFees(s.totalAssets);
-        assets = _toAssets(shares, s.totalAssets, Math.Rounding.Floor);
+        _accrueFees(s);
+        assets = _toAssets(s, shares, Math.Rounding.Floor);
         if (assets > s.idle) {
             uint256 cost = _unwind(s, owner, s.fractionForValue(assets - s.idle));
             // A dust redeem can cost its rounding allowance in full.
@@ -214,21 +254,32 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
             // idle a unit or two short of value - cost: the leaver bears that rounding.
             assets = Math.min(assets, IERC20(asset()).balanceOf(address(this)));
         }
-        _payOut(_msgSender(), receiver, owner, assets, shares);
+        _withdraw(_msgSender(), receiver, owner, assets, shares);
+    }
+
+    /// @inheritdoc IDeltaNeutralVault
+    function redeem(
+        uint256 shares,
+        address receiver,
+        address owner,
+        uint256 minAssets
+    ) external returns (uint256 assets) {
+        assets = redeem(shares, receiver, owner);
+        if (assets < minAssets) revert RedeemAssetsBelowMin(assets, minAssets);
     }
 
     /// @inheritdoc ERC4626
     function maxDeposit(address) public view override(ERC4626, IERC4626) returns (uint256) {
-        if (paused()) return 0;
-        return _maxDepositFor(_snapshot().totalAssets);
+        if (paused() || !_booksReadable()) return 0;
+        VaultMath.Snapshot memory s = _snapshot();
+        return s.venueImpaired ? 0 : _maxDepositFor(s.totalAssets);
     }
 
     /// @inheritdoc ERC4626
     function maxMint(address) public view override(ERC4626, IERC4626) returns (uint256) {
-        if (paused()) return 0;
-        uint256 nav = _snapshot().totalAssets;
-        uint256 room = _maxDepositFor(nav);
-        return room == type(uint256).max ? room : _toShares(room, nav, Math.Rounding.Floor);
+        if (paused() || !_booksReadable()) return 0;
+        VaultMath.Snapshot memory s = _viewSnapshot();
+        return s.venueImpaired ? 0 : _maxMintFor(s, _maxDepositFor(s.totalAssets));
     }
 
     /// @inheritdoc ERC4626
@@ -236,28 +287,48 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     /// needed: withdraw and redeem round their worst cases separately, so the last units of a
     /// full redeem may not fit a withdraw of the same assets.
     function maxWithdraw(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
-        VaultMath.Snapshot memory s = _snapshot();
+        if (!_booksReadable()) return 0;
+        VaultMath.Snapshot memory s = _viewSnapshot();
         uint256 assets = _previewRedeem(s, balanceOf(owner));
         if (assets <= s.idle) return assets;
+        // A venue that cannot pay blocks every unwind: only idle is payable.
+        if (s.venueImpaired) return s.idle;
         uint256 slack = 2 * VaultMath.UNWIND_ROUNDING_UNITS;
         return assets > s.idle + slack ? assets - slack : s.idle;
     }
 
     /// @inheritdoc ERC4626
+    /// @dev All the owner's shares, but only what idle pays while the venue cannot pay.
     function maxRedeem(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
-        return balanceOf(owner);
+        uint256 shares = balanceOf(owner);
+        if (shares == 0 || !_booksReadable()) return 0;
+        VaultMath.Snapshot memory s = _viewSnapshot();
+        if (!s.venueImpaired) return shares;
+        return Math.min(shares, _toShares(s, s.idle, Math.Rounding.Floor));
     }
 
     /// @inheritdoc ERC4626
-    /// @dev Fees owed but not yet minted are not simulated: with fees on, call `accrueFees` first
-    /// for an exact preview. With fees off (the default) previews are exact.
+    /// @dev Net of the entry charge: the worst-case cost of deploying the deposit, kept by the
+    /// vault (VaultMath.entryChargeWad). Counts the fee shares owed but not yet minted.
+    function previewDeposit(uint256 assets) public view override(ERC4626, IERC4626) returns (uint256) {
+        return _sharesForDeposit(_viewSnapshot(), assets);
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev The shares' value plus the entry charge on the whole payment (see `previewDeposit`).
+    function previewMint(uint256 shares) public view override(ERC4626, IERC4626) returns (uint256) {
+        return _assetsForMint(_viewSnapshot(), shares);
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev Counts the fee shares owed but not yet minted, as the flow itself mints them first.
     function previewWithdraw(uint256 assets) public view override(ERC4626, IERC4626) returns (uint256 shares) {
-        (shares, ) = _previewWithdraw(_snapshot(), assets);
+        (shares, ) = _previewWithdraw(_viewSnapshot(), assets);
     }
 
     /// @inheritdoc ERC4626
     function previewRedeem(uint256 shares) public view override(ERC4626, IERC4626) returns (uint256) {
-        return _previewRedeem(_snapshot(), shares);
+        return _previewRedeem(_viewSnapshot(), shares);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -268,20 +339,28 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     function rebalance() public nonReentrant whenNotPaused returns (Band band, Tier tier) {
         VaultMath.Snapshot memory before = _snapshot();
         if (before.venueOrderPending) revert VenueOrderPending();
-        before.totalAssets = _accrueFees(before.totalAssets);
+        _checkVenuePays(before);
+        _accrueFees(before);
         Strategy memory strat = _strategy;
         Bands memory b = _bands;
-        (band, tier) = _classify(before, b, strat.idleBufferBps);
-        _checkGate(_msgSender(), before, band, tier, strat.minRebalanceInterval);
+        (band, tier, ) = _gate(before, b, strat, _msgSender(), isKeeper[_msgSender()], true);
         _lastRebalanceAt = uint64(block.timestamp);
 
-        _moveToTargets(before, strat);
+        if (before.price == 0) before.price = _price();
+        VaultTrading.carryOut(
+            _venues(),
+            before,
+            VaultMath.PlanInput(
+                strat.idleBufferBps,
+                strat.targetLeverageBps,
+                strat.maxSlippageBps,
+                VaultMath.narrowestBandBps(b),
+                ASSET_DECIMALS
+            )
+        );
 
         VaultMath.Snapshot memory after_ = _snapshot();
-        (Band left, ) = after_.classify(b, strat.idleBufferBps);
-        if (left != Band.None) {
-            revert BandStillBreached(left, after_.deltaBps(), after_.marginRatioBps(), after_.idleBps());
-        }
+        VaultMath.checkProgress(before, after_, band, b, strat.idleBufferBps);
         uint256 maxLoss = before.totalAssets.mulDiv(strat.maxRebalanceCostBps, VaultMath.BPS);
         if (after_.totalAssets + maxLoss < before.totalAssets) {
             revert CostTooHigh(before.totalAssets, after_.totalAssets, maxLoss);
@@ -300,7 +379,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
 
     /// @inheritdoc IDeltaNeutralVault
     function checkUpkeep(bytes calldata) external view returns (bool upkeepNeeded, bytes memory performData) {
-        (Band band, Tier tier, bool allowedForKeeper) = _gateFor(true);
+        (Band band, Tier tier, bool allowedForKeeper) = _gate(_snapshot(), _bands, _strategy, address(0), true, false);
         return (allowedForKeeper, abi.encode(band, tier));
     }
 
@@ -313,16 +392,16 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
 
     /// @inheritdoc IDeltaNeutralVault
     function rebalanceGate(address caller) external view returns (Band band, Tier tier, bool allowed) {
-        return _gateFor(isKeeper[caller]);
+        return _gate(_snapshot(), _bands, _strategy, caller, isKeeper[caller], false);
     }
 
     /// @inheritdoc IDeltaNeutralVault
     function vaultState() external view returns (VaultState memory state) {
-        VaultMath.Snapshot memory s = _snapshot();
+        VaultMath.Snapshot memory s = _viewSnapshot();
         (state.band, state.tier) = _classify(s, _bands, _strategy.idleBufferBps);
         state.totalAssets = s.totalAssets;
         state.totalSupply = totalSupply();
-        state.sharePrice = _toAssets(10 ** decimals(), s.totalAssets, Math.Rounding.Floor);
+        state.sharePrice = _toAssets(s, 10 ** decimals(), Math.Rounding.Floor);
         state.price = s.price;
         state.spotQty = s.spotQty;
         state.shortQty = s.shortQty;
@@ -346,7 +425,19 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     }
 
     /// @inheritdoc IDeltaNeutralVault
-    function unpause() external onlyGuardian {
+    /// @dev After an emergency unwind, unpausing (which lets the book be redeployed) takes the
+    /// admin and VaultParams.REDEPLOY_DELAY: the guardian alone cannot loop unwind, unpause,
+    /// rebalance to sandwich each redeployment.
+    function unpause() external {
+        uint256 unwoundAt = _unwoundAt;
+        if (unwoundAt == 0) {
+            if (!isGuardian[_msgSender()]) revert NotGuardian(_msgSender());
+        } else {
+            _checkOwner();
+            uint256 allowedAt = unwoundAt + VaultParams.REDEPLOY_DELAY;
+            if (block.timestamp < allowedAt) revert RedeployTooSoon(allowedAt);
+            _unwoundAt = 0;
+        }
         _unpause();
     }
 
@@ -355,16 +446,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         if (!paused()) _pause();
         VaultMath.Snapshot memory s = _snapshot();
         if (s.venueOrderPending) revert VenueOrderPending();
-        uint256 slippage = _strategy.maxSlippageBps;
-        // Spot dust without a short is left alone (unpriced, and too small to swap).
-        if (s.price != 0) _sellSpot(s.spotQty / SIZE_PER_SPOT_UNIT, s.price, slippage);
-        if (s.shortQty != 0) _decreaseShort(s.shortQty, VaultMath.plusBps(s.price, slippage));
-        uint256 margin = _perpPosition().margin;
-        // A venue that refuses to pay margin out (e.g. its pool in deficit) must not stop the
-        // guardian from closing the positions: the margin stays claimable on the venue.
-        if (margin != 0) {
-            try PERP_VENUE.withdrawMargin(margin, address(this)) {} catch {} // solhint-disable-line no-empty-blocks
-        }
+        VaultTrading.closeAll(_venues(), s, _strategy.maxSlippageBps);
+        _unwoundAt = uint64(block.timestamp);
         emit EmergencyUnwound(_msgSender(), _snapshot().totalAssets);
     }
 
@@ -409,10 +492,10 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         ) revert ParameterUnchanged("fees");
         // Settle what the old rates owe before the new ones apply.
         VaultMath.Snapshot memory s = _snapshot();
-        uint256 nav = _accrueFees(s.totalAssets);
+        _accrueFees(s);
         _fees = FeeConfig(recipient, managementFeeBps, performanceFeeBps, uint64(block.timestamp));
         // A performance fee only charges gains made after it is switched on.
-        uint256 price = _toAssets(10 ** decimals(), nav, Math.Rounding.Floor);
+        uint256 price = _toAssets(s, 10 ** decimals(), Math.Rounding.Floor);
         if (price > highWaterMark) highWaterMark = price;
         emit FeesUpdated(managementFeeBps, performanceFeeBps, recipient);
     }
@@ -429,7 +512,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
 
     /// @inheritdoc IDeltaNeutralVault
     function accrueFees() external nonReentrant {
-        _accrueFees(_snapshot().totalAssets);
+        _accrueFees(_snapshot());
     }
 
     // ---------------------------------------------------------------------------------------
@@ -448,6 +531,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         return _depositCap;
     }
 
+    /// @inheritdoc IDeltaNeutralVault
     function fees() external view returns (FeeConfig memory) {
         return _fees;
     }
@@ -468,6 +552,11 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         return address(FEED_AGGREGATOR);
     }
 
+    /// @inheritdoc IDeltaNeutralVault
+    function assetPriceFeed() external view returns (address) {
+        return address(ASSET_FEED_AGGREGATOR);
+    }
+
     /// @inheritdoc ERC4626
     function decimals() public view override(ERC4626, IERC20Metadata) returns (uint8) {
         return super.decimals();
@@ -485,11 +574,12 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     function _snapshot() internal view returns (VaultMath.Snapshot memory s) {
         s.idle = IERC20(asset()).balanceOf(address(this));
         s.spotQty = SPOT.balanceOf(address(this)) * SIZE_PER_SPOT_UNIT;
-        IPerpVenue.Position memory p = _perpPosition();
+        IPerpVenue.Position memory p = PERP_VENUE.position();
         s.shortQty = p.shortSize;
         s.perpMargin = p.margin;
         s.venueOrderPending = p.pendingOrder;
         s.perpEquity = int256(p.margin) + p.unrealizedPnl + p.accruedFunding;
+        if (s.shortQty != 0 || p.margin != 0) _valueAtWhatVenuePays(s);
         if (s.shortQty != 0 || s.spotQty > SPOT_DUST) {
             s.price = _price();
             s.spotValue = OracleLib.baseToQuoteDown(s.spotQty, s.price, 18, ASSET_DECIMALS);
@@ -499,36 +589,136 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         }
         // Otherwise the book is idle (or holds unpriced dust): it needs no price, and reports 0.
         s.totalAssets = s.idle + s.spotValue + s.equityOrZero();
+        s.supply = totalSupply();
     }
 
-    function _perpPosition() internal view returns (IPerpVenue.Position memory) {
-        return PERP_VENUE.position();
+    /// @dev A venue that can pay less than the account's equity is valued at what it can pay
+    /// (IPerpVenueSolvency; a venue that does not say is counted at face).
+    function _valueAtWhatVenuePays(VaultMath.Snapshot memory s) internal view {
+        (bool ok, bytes memory answer) = address(PERP_VENUE).staticcall(
+            abi.encodeCall(IPerpVenueSolvency.payableEquity, ())
+        );
+        if (!ok || answer.length < 32) return;
+        uint256 payable_ = abi.decode(answer, (uint256));
+        if (payable_ >= s.equityOrZero()) return;
+        s.perpEquity = int256(payable_);
+        s.venueImpaired = true;
     }
 
-    function _price() internal view returns (uint256) {
-        return
-            OracleLib.readPriceWad(
-                OracleLib.Feed(FEED_AGGREGATOR, FEED_HEARTBEAT, SEQUENCER_FEED, SEQUENCER_GRACE),
-                FEED_DECIMALS
-            );
+    /// @dev Reverts while the venue cannot pay: nothing may trade on it, nobody may buy in at
+    /// the discounted value.
+    function _checkVenuePays(VaultMath.Snapshot memory s) internal view {
+        if (s.venueImpaired) revert VenueImpaired(VaultMath.positivePart(PERP_VENUE.equity()), s.equityOrZero());
     }
 
-    function _toShares(uint256 assets, uint256 nav, Math.Rounding rounding) internal view returns (uint256) {
-        return assets.mulDiv(totalSupply() + 10 ** DECIMALS_OFFSET, nav + 1, rounding);
+    /// @dev Whether the books can be valued now. When they cannot (a stale or pinned oracle, a
+    /// venue that fails to report) every flow reverts, so the max* views report 0 rather than
+    /// revert themselves (ERC-4626: max* must not revert).
+    function _booksReadable() internal view returns (bool) {
+        try this.totalAssets() returns (uint256) {
+            return true;
+        } catch {
+            return false;
+        }
     }
 
-    function _toAssets(uint256 shares, uint256 nav, Math.Rounding rounding) internal view returns (uint256) {
-        return shares.mulDiv(nav + 1, totalSupply() + 10 ** DECIMALS_OFFSET, rounding);
+    /// @dev The books as a flow will see them: the supply counts the fee shares owed now, which
+    /// every flow mints before it prices anything (ERC-4626 previews must match execution).
+    function _viewSnapshot() internal view returns (VaultMath.Snapshot memory s) {
+        s = _snapshot();
+        (uint256 feeShares, , ) = _feesOwed(s, _fees);
+        s.supply += feeShares;
     }
 
+    /// @dev OpenZeppelin's previewDeposit, previewMint and convertTo* price through these.
+    function _convertToShares(uint256 assets, Math.Rounding rounding) internal view override returns (uint256) {
+        return _toShares(_viewSnapshot(), assets, rounding);
+    }
+
+    function _convertToAssets(uint256 shares, Math.Rounding rounding) internal view override returns (uint256) {
+        return _toAssets(_viewSnapshot(), shares, rounding);
+    }
+
+    function _venues() internal view returns (VaultTrading.Venues memory) {
+        return VaultTrading.Venues(IERC20(asset()), SPOT, SPOT_VENUE, PERP_VENUE, SIZE_PER_SPOT_UNIT, ASSET_DECIMALS);
+    }
+
+    /// @dev The spot token's price in the asset: its USD price over the asset's USD price when
+    /// the asset has a feed (so a depegged asset does not mis-value the spot), every answer
+    /// checked for freshness, completeness, sign and the aggregator's bounds.
+    function _price() internal view returns (uint256 price) {
+        price = OracleLib.readPriceWad(
+            OracleLib.Feed(FEED_AGGREGATOR, FEED_HEARTBEAT, SEQUENCER_FEED, SEQUENCER_GRACE),
+            FEED_DECIMALS,
+            FEED_MIN_ANSWER,
+            FEED_MAX_ANSWER
+        );
+        if (address(ASSET_FEED_AGGREGATOR) == address(0)) return price;
+        // The sequencer was checked with the first feed.
+        uint256 assetUsd = OracleLib.readPriceWad(
+            OracleLib.Feed(ASSET_FEED_AGGREGATOR, ASSET_FEED_HEARTBEAT, AggregatorV3Interface(address(0)), 0),
+            ASSET_FEED_DECIMALS,
+            ASSET_FEED_MIN_ANSWER,
+            ASSET_FEED_MAX_ANSWER
+        );
+        return OracleLib.inQuoteToken(price, assetUsd);
+    }
+
+    function _toShares(
+        VaultMath.Snapshot memory s,
+        uint256 assets,
+        Math.Rounding rounding
+    ) internal pure returns (uint256) {
+        return assets.mulDiv(s.supply + 10 ** DECIMALS_OFFSET, s.totalAssets + 1, rounding);
+    }
+
+    function _toAssets(
+        VaultMath.Snapshot memory s,
+        uint256 shares,
+        Math.Rounding rounding
+    ) internal pure returns (uint256) {
+        return shares.mulDiv(s.totalAssets + 1, s.supply + 10 ** DECIMALS_OFFSET, rounding);
+    }
+
+    /// @dev A cap of type(uint256).max means no limit, which ERC-4626 reports as that value.
     function _maxDepositFor(uint256 nav) internal view returns (uint256) {
         uint256 cap = _depositCap;
+        if (cap == type(uint256).max) return cap;
         return nav >= cap ? 0 : cap - nav;
     }
 
-    function _checkCap(address receiver, uint256 assets, uint256 nav) internal view {
-        uint256 room = _maxDepositFor(nav);
-        if (assets > room) revert ERC4626ExceededMaxDeposit(receiver, assets, room);
+    /// @dev Shares `room` assets buy, net of the entry charge, saturating at type(uint256).max:
+    /// with an unlimited cap the exact figure overflows, and ERC-4626's maxMint must not revert.
+    function _maxMintFor(VaultMath.Snapshot memory s, uint256 room) internal view returns (uint256) {
+        if (room == type(uint256).max) return room;
+        (bool fits, uint256 product) = Math.tryMul(room - _entryCharge(room), s.supply + 10 ** DECIMALS_OFFSET);
+        return fits ? product / (s.totalAssets + 1) : type(uint256).max;
+    }
+
+    /// @dev The entry charge on `assets` deposited, rounded up (against the depositor).
+    function _entryCharge(uint256 assets) internal view returns (uint256) {
+        return assets.mulDiv(_entryChargeWad(), VaultMath.WAD, Math.Rounding.Ceil);
+    }
+
+    function _entryChargeWad() internal view returns (uint256) {
+        Strategy memory strat = _strategy;
+        return VaultMath.entryChargeWad(strat.idleBufferBps, strat.targetLeverageBps, strat.maxSlippageBps);
+    }
+
+    /// @dev Shares for a deposit of `assets`: what is left after the entry charge, rounded down.
+    function _sharesForDeposit(VaultMath.Snapshot memory s, uint256 assets) internal view returns (uint256) {
+        return _toShares(s, assets - _entryCharge(assets), Math.Rounding.Floor);
+    }
+
+    /// @dev Assets to mint `shares`: their value grossed up by the entry charge, rounded up.
+    function _assetsForMint(VaultMath.Snapshot memory s, uint256 shares) internal view returns (uint256) {
+        uint256 chargeWad = _entryChargeWad();
+        return
+            _toAssets(s, shares, Math.Rounding.Ceil).mulDiv(
+                VaultMath.WAD,
+                VaultMath.WAD - chargeWad,
+                Math.Rounding.Ceil
+            );
     }
 
     /// @dev Worst-case shares to burn for `assets` and the unwind fraction it needs.
@@ -540,23 +730,15 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         fractionWad = s.fractionForProceeds(assets > s.idle ? assets - s.idle : 0, slippage);
         uint256 worstCost = fractionWad > VaultMath.WAD ? 0 : s.worstUnwindCost(fractionWad, slippage);
         // Rounded up: the leaver never burns fewer shares than their assets and costs are worth.
-        shares = _toShares(assets + worstCost, s.totalAssets, Math.Rounding.Ceil);
+        shares = _toShares(s, assets + worstCost, Math.Rounding.Ceil);
     }
 
     /// @dev Worst-case assets paid for `shares`: their value less the worst-case unwind cost.
     function _previewRedeem(VaultMath.Snapshot memory s, uint256 shares) internal view returns (uint256) {
-        uint256 value = _toAssets(shares, s.totalAssets, Math.Rounding.Floor);
+        uint256 value = _toAssets(s, shares, Math.Rounding.Floor);
         if (value <= s.idle) return value;
         uint256 worstCost = s.worstUnwindCost(s.fractionForValue(value - s.idle), _strategy.maxSlippageBps);
         return value > worstCost ? value - worstCost : 0;
-    }
-
-    /// @dev Spends the allowance, burns, pays. Effects before the transfer out.
-    function _payOut(address caller, address receiver, address owner, uint256 assets, uint256 shares) internal {
-        if (caller != owner) _spendAllowance(owner, caller, shares);
-        _burn(owner, shares);
-        IERC20(asset()).safeTransfer(receiver, assets);
-        emit Withdraw(caller, receiver, owner, assets, shares);
     }
 
     /// @dev Sells `fractionWad` of the spot, buys back the same share of the short and frees the
@@ -566,127 +748,19 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     function _unwind(VaultMath.Snapshot memory s, address owner, uint256 fractionWad) internal returns (uint256 cost) {
         if (fractionWad == 0) return 0;
         if (s.venueOrderPending) revert VenueOrderPending();
+        _checkVenuePays(s);
         uint256 slippage = _strategy.maxSlippageBps;
-        uint256 spotHeld = s.spotQty / SIZE_PER_SPOT_UNIT;
-        // Rounded up so the proceeds cover what the leaver is owed; capped at what is held.
-        uint256 spotUnits = Math.min(spotHeld.mulDiv(fractionWad, VaultMath.WAD, Math.Rounding.Ceil), spotHeld);
-        uint256 shortReduce = Math.min(s.shortQty.mulDiv(fractionWad, VaultMath.WAD, Math.Rounding.Ceil), s.shortQty);
-        // The stayers keep their share of the perp equity, rounded in their favour; the leaver's
-        // proceeds carry the buy-back's cost. (A skew-premium gain lands in idle, and with the
-        // cost floored at zero it stays with the stayers.)
-        uint256 stayersEquity = s.equityOrZero().mulDiv(VaultMath.WAD - fractionWad, VaultMath.WAD, Math.Rounding.Ceil);
-
-        _sellSpot(spotUnits, s.price, slippage);
-        if (shortReduce != 0) _decreaseShort(shortReduce, VaultMath.plusBps(s.price, slippage));
-        uint256 equityNow = VaultMath.positivePart(PERP_VENUE.equity());
-        uint256 marginOut = equityNow > stayersEquity ? equityNow - stayersEquity : 0;
-        if (marginOut != 0) PERP_VENUE.withdrawMargin(marginOut, address(this));
-
+        (uint256 spotUnits, uint256 shortReduce, uint256 marginOut) = VaultTrading.unwind(
+            _venues(),
+            s,
+            fractionWad,
+            slippage
+        );
         uint256 navAfter = _snapshot().totalAssets;
         cost = navAfter >= s.totalAssets ? 0 : s.totalAssets - navAfter;
         uint256 worstCost = s.worstUnwindCost(fractionWad, slippage);
         if (cost > worstCost) revert CostTooHigh(s.totalAssets, navAfter, worstCost);
         emit Unwound(owner, spotUnits, shortReduce, marginOut, cost);
-    }
-
-    /// @dev Buys back part of the short; an order only queued by an asynchronous venue reverts the
-    /// whole flow, so no margin is freed against a buy-back still to come.
-    function _decreaseShort(uint256 size, uint256 maxFillPrice) internal {
-        (bool filled, ) = PERP_VENUE.decreaseShort(size, maxFillPrice);
-        if (!filled) revert VenueOrderPending();
-    }
-
-    /// @dev Sells `units` spot tokens for the asset with an oracle-bounded minimum.
-    function _sellSpot(uint256 units, uint256 price, uint256 slippage) internal {
-        if (units == 0) return;
-        uint256 minOut = VaultMath.lessBps(
-            OracleLib.baseToQuoteDown(units * SIZE_PER_SPOT_UNIT, price, 18, ASSET_DECIMALS),
-            slippage
-        );
-        _swap(SPOT, IERC20(asset()), units, minOut);
-    }
-
-    /// @dev Buys spot with `assetsIn` of the asset with an oracle-bounded minimum.
-    function _buySpot(uint256 assetsIn, uint256 price, uint256 slippage) internal {
-        if (assetsIn == 0) return;
-        uint256 minOut = VaultMath.lessBps(
-            OracleLib.quoteToBaseDown(assetsIn, price, 18, ASSET_DECIMALS) / SIZE_PER_SPOT_UNIT,
-            slippage
-        );
-        _swap(IERC20(asset()), SPOT, assetsIn, minOut);
-    }
-
-    /// @dev Swaps through the spot venue and checks what actually arrived: the venue enforces the
-    /// minimum too, but the vault does not take its word for it.
-    function _swap(IERC20 tokenIn, IERC20 tokenOut, uint256 amountIn, uint256 minOut) internal {
-        uint256 before = tokenOut.balanceOf(address(this));
-        SPOT_VENUE.swapExactIn(address(tokenIn), address(tokenOut), amountIn, minOut, address(this));
-        uint256 received = tokenOut.balanceOf(address(this)) - before;
-        if (received < minOut) revert SpotOutputTooLow(received, minOut);
-    }
-
-    /// @dev Restores the targets: spot at S*, the short equal to the spot actually held, perp
-    /// equity at notional / L, the rest idle. Order keeps every step within the venue's margin
-    /// rules: excess margin is freed first (after a fall it pays for the spot to buy), margin is
-    /// added before the short grows, and the last excess is freed only after the short shrinks.
-    function _moveToTargets(VaultMath.Snapshot memory s, Strategy memory strat) internal {
-        uint256 price = s.price == 0 ? _price() : s.price;
-        uint256 slippage = strat.maxSlippageBps;
-        // Trades smaller than a quarter of the narrowest soft band would not move any band; skip them.
-        Bands memory b = _bands;
-        // Capped at 10 bps of NAV so wide bands never skip a trade that a margin top-up needs.
-        uint256 narrowest = Math.min(Math.min(b.deltaSoftBps, b.idleSoftBps), MAX_SKIP_BPS * 4);
-        uint256 tolerance = s.totalAssets.mulDiv(narrowest, 4 * VaultMath.BPS);
-        uint256 spotTarget = VaultMath.targetSpotValue(s.totalAssets, strat.idleBufferBps, strat.targetLeverageBps);
-        uint256 equity = s.equityOrZero();
-
-        // 1. Free margin beyond what the planned short needs (this funds spot bought after a fall).
-        uint256 plannedMargin = VaultMath.targetMargin(spotTarget, strat.targetLeverageBps);
-        if (equity > plannedMargin + tolerance) {
-            uint256 freed = equity - plannedMargin;
-            // A withdrawal within settled margin leaves the rest of it to pay the venue's fees on
-            // the trades that follow; keep a reserve for them. (Beyond settled margin the venue
-            // realises profit first and the whole planned margin stays settled.)
-            uint256 feeReserve = spotTarget.mulDiv(slippage, VaultMath.BPS, Math.Rounding.Ceil);
-            if (freed <= s.perpMargin && s.perpMargin - freed < feeReserve) {
-                freed = s.perpMargin > feeReserve ? s.perpMargin - feeReserve : 0;
-            }
-            if (freed != 0) PERP_VENUE.withdrawMargin(freed, address(this));
-            equity -= freed;
-        }
-
-        // 2. Spot to its target value.
-        if (spotTarget > s.spotValue + tolerance) {
-            _buySpot(Math.min(spotTarget - s.spotValue, IERC20(asset()).balanceOf(address(this))), price, slippage);
-        } else if (s.spotValue > spotTarget + tolerance) {
-            uint256 sellSize = OracleLib.quoteToBaseUp(s.spotValue - spotTarget, price, 18, ASSET_DECIMALS);
-            _sellSpot(Math.min(sellSize, s.spotQty) / SIZE_PER_SPOT_UNIT, price, slippage);
-        }
-
-        // 3. Margin for the short sized from the spot actually held, then the short itself.
-        uint256 shortTarget = SPOT.balanceOf(address(this)) * SIZE_PER_SPOT_UNIT;
-        uint256 marginTarget = VaultMath.targetMargin(
-            OracleLib.baseToQuoteUp(shortTarget, price, 18, ASSET_DECIMALS),
-            strat.targetLeverageBps
-        );
-        if (marginTarget > equity) {
-            uint256 topUp = Math.min(marginTarget - equity, IERC20(asset()).balanceOf(address(this)));
-            if (topUp != 0) PERP_VENUE.depositMargin(topUp);
-        }
-        if (shortTarget > s.shortQty) {
-            (bool filled, ) = PERP_VENUE.increaseShort(shortTarget - s.shortQty, VaultMath.lessBps(price, slippage));
-            // An asynchronous venue that only queued the order: nothing may be priced on it yet.
-            if (!filled) revert VenueOrderPending();
-        } else if (s.shortQty > shortTarget) {
-            _decreaseShort(s.shortQty - shortTarget, VaultMath.plusBps(price, slippage));
-        }
-
-        // 4. Whatever margin the smaller short no longer needs goes back to idle.
-        if (equity > marginTarget) {
-            IPerpVenue.Position memory p = _perpPosition();
-            uint256 equityNow = VaultMath.positivePart(int256(p.margin) + p.unrealizedPnl + p.accruedFunding);
-            if (equityNow > marginTarget) PERP_VENUE.withdrawMargin(equityNow - marginTarget, address(this));
-        }
     }
 
     function _setRole(mapping(address => bool) storage role, address account, bool enabled, bool keeper) internal {
@@ -697,12 +771,35 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         else emit GuardianSet(account, enabled);
     }
 
-    function _gateFor(bool callerIsKeeper) internal view returns (Band band, Tier tier, bool allowed) {
-        VaultMath.Snapshot memory s = _snapshot();
-        (band, tier) = _classify(s, _bands, _strategy.idleBufferBps);
-        if (paused() || tier == Tier.None) return (band, tier, false);
+    /// @dev The one rebalance gate (rebalance, checkUpkeep, rebalanceGate): the breached band and
+    /// tier, and whether `caller` may act now. With `enforce` it reverts with the reason instead
+    /// of returning false.
+    function _gate(
+        VaultMath.Snapshot memory s,
+        Bands memory b,
+        Strategy memory strat,
+        address caller,
+        bool callerIsKeeper,
+        bool enforce
+    ) internal view returns (Band band, Tier tier, bool allowed) {
+        (band, tier) = _classify(s, b, strat.idleBufferBps);
+        if (tier == Tier.None) {
+            if (enforce) revert WithinBands(s.deltaBps(), s.marginRatioBps(), s.idleBps());
+            return (band, tier, false);
+        }
+        // Paused or impaired: `rebalance` itself reverts (EnforcedPause, VenueImpaired).
+        if (paused() || s.venueImpaired) return (band, tier, false);
         if (tier == Tier.Hard) return (band, tier, true);
-        allowed = callerIsKeeper && block.timestamp >= uint256(_lastRebalanceAt) + _strategy.minRebalanceInterval;
+        if (!callerIsKeeper) {
+            if (enforce) revert RebalanceNotAllowed(caller, band, tier);
+            return (band, tier, false);
+        }
+        uint256 next = uint256(_lastRebalanceAt) + strat.minRebalanceInterval;
+        if (block.timestamp < next) {
+            if (enforce) revert RebalanceTooSoon(next);
+            return (band, tier, false);
+        }
+        return (band, tier, true);
     }
 
     /// @dev Bands of the books; a vault without shares has nobody to manage for, so dust donated
@@ -716,54 +813,39 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         return s.classify(b, idleBufferBps);
     }
 
-    function _checkGate(
-        address caller,
-        VaultMath.Snapshot memory s,
-        Band band,
-        Tier tier,
-        uint256 interval
-    ) internal view {
-        if (tier == Tier.None) revert WithinBands(s.deltaBps(), s.marginRatioBps(), s.idleBps());
-        if (tier == Tier.Hard) return;
-        if (!isKeeper[caller]) revert RebalanceNotAllowed(caller, band, tier);
-        uint256 next = uint256(_lastRebalanceAt) + interval;
-        if (block.timestamp < next) revert RebalanceTooSoon(next);
+    /// @dev Mints the management and performance fees owed as shares and brings `s.supply` up
+    /// to date (fees dilute shares, they do not move assets). One storage read when fees are off.
+    function _accrueFees(VaultMath.Snapshot memory s) internal {
+        FeeConfig memory f = _fees;
+        if (f.managementFeeBps == 0 && f.performanceFeeBps == 0) return;
+        if (block.timestamp == f.lastAccruedAt) return;
+        _fees.lastAccruedAt = uint64(block.timestamp);
+        (uint256 feeShares, uint256 managementShares, uint256 mark) = _feesOwed(s, f);
+        if (feeShares == 0) return;
+        _mint(f.recipient, feeShares);
+        s.supply += feeShares;
+        if (mark != highWaterMark) highWaterMark = mark;
+        emit FeesAccrued(managementShares, feeShares - managementShares, mark);
     }
 
-    /// @dev Mints management and performance fees as shares; returns totalAssets (unchanged: fees
-    /// dilute shares, they do not move assets). One storage read when fees are off.
-    function _accrueFees(uint256 nav) internal returns (uint256) {
-        FeeConfig memory f = _fees;
-        if (f.managementFeeBps == 0 && f.performanceFeeBps == 0) return nav;
-        uint256 elapsed = block.timestamp - f.lastAccruedAt;
-        if (elapsed == 0) return nav;
-        _fees.lastAccruedAt = uint64(block.timestamp);
-        uint256 supply = totalSupply();
-        if (supply == 0 || nav == 0) return nav;
-
-        uint256 managementAssets = nav.mulDiv(uint256(f.managementFeeBps) * elapsed, VaultMath.BPS * 365 days);
-        uint256 price = _toAssets(10 ** decimals(), nav, Math.Rounding.Floor);
-        uint256 performanceAssets;
-        uint256 hwm = highWaterMark;
-        if (f.performanceFeeBps != 0 && price > hwm) {
-            performanceAssets = (price - hwm).mulDiv(supply, 10 ** decimals()).mulDiv(
-                f.performanceFeeBps,
-                VaultMath.BPS
+    /// @dev Fee shares owed on the books `s` since the last accrual (see VaultMath.feesOwed).
+    function _feesOwed(
+        VaultMath.Snapshot memory s,
+        FeeConfig memory f
+    ) internal view returns (uint256 feeShares, uint256 managementShares, uint256 mark) {
+        if (f.managementFeeBps == 0 && f.performanceFeeBps == 0) return (0, 0, highWaterMark);
+        return
+            VaultMath.feesOwed(
+                VaultMath.FeeInput({
+                    nav: s.totalAssets,
+                    supply: s.supply,
+                    virtualShares: 10 ** DECIMALS_OFFSET,
+                    oneShare: 10 ** decimals(),
+                    elapsed: block.timestamp - f.lastAccruedAt,
+                    managementFeeBps: f.managementFeeBps,
+                    performanceFeeBps: f.performanceFeeBps,
+                    highWaterMark: highWaterMark
+                })
             );
-        }
-        uint256 feeAssets = managementAssets + performanceAssets;
-        if (feeAssets == 0 || feeAssets >= nav) return nav;
-        // New shares own exactly feeAssets of the books: s / (supply + virtual + s) = fee / (nav + 1).
-        uint256 feeShares = feeAssets.mulDiv(supply + 10 ** DECIMALS_OFFSET, nav + 1 - feeAssets);
-        uint256 managementShares = feeShares.mulDiv(managementAssets, feeAssets);
-        _mint(f.recipient, feeShares);
-        if (price > hwm) {
-            // The post-fee price can sit below the old mark when the management fee outweighs
-            // the gain; the mark only ever rises, so no gain is charged twice.
-            uint256 postFee = _toAssets(10 ** decimals(), nav, Math.Rounding.Floor);
-            if (postFee > hwm) highWaterMark = postFee;
-        }
-        emit FeesAccrued(managementShares, feeShares - managementShares, highWaterMark);
-        return nav;
     }
 }

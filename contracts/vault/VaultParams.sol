@@ -3,18 +3,21 @@ pragma solidity 0.8.28;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IDeltaNeutralVault} from "../interfaces/IDeltaNeutralVault.sol";
+import {VaultMath} from "../libraries/VaultMath.sol";
 
 /// @title VaultParams
 /// @notice The hard bounds on every admin-set parameter. The admin can tune the vault only inside
 /// these; they are constants so no role can widen them.
 library VaultParams {
-    uint256 internal constant BPS = 10_000;
-
     // Strategy bounds.
     uint256 internal constant MIN_LEVERAGE_BPS = 10_000; // 1x
     uint256 internal constant MAX_LEVERAGE_BPS = 50_000; // 5x
     uint256 internal constant MAX_IDLE_BUFFER_BPS = 3_000;
-    uint256 internal constant MIN_SLIPPAGE_BPS = 1;
+    /// @notice Floor on the slippage bound, which also bounds every exit's unwind: the admin may
+    /// not tighten it until exits freeze. 30 bps is what the deep ETH/USDC pools fill a sizeable
+    /// trade within: the 0.05% fee tier leaves 25 bps for price impact (pools of the 0.30% tier
+    /// need a bound above 30 bps, which deploy/params.ts checks against the pool fee).
+    uint256 internal constant MIN_SLIPPAGE_BPS = 30;
     uint256 internal constant MAX_SLIPPAGE_BPS = 300;
     uint256 internal constant MIN_REBALANCE_COST_BPS = 1;
     uint256 internal constant MAX_REBALANCE_COST_BPS = 300;
@@ -31,11 +34,16 @@ library VaultParams {
     /// rebalance (which lands at the target less trading costs) never sits on a band.
     uint256 internal constant MIN_TARGET_CLEARANCE_BPS = 500;
 
+    /// @notice After an emergency unwind, the admin may unpause (and so let the book be
+    /// redeployed) no sooner than this: at most one unwind-and-redeploy round a day, each one
+    /// needing both the guardian and the admin.
+    uint256 internal constant REDEPLOY_DELAY = 1 days;
+
     // Fee bounds.
     uint256 internal constant MAX_MANAGEMENT_FEE_BPS = 200; // 2% a year
     uint256 internal constant MAX_PERFORMANCE_FEE_BPS = 3_000; // 30% of gains
 
-    function checkStrategy(IDeltaNeutralVault.Strategy memory s) internal pure {
+    function checkStrategy(IDeltaNeutralVault.Strategy memory s) public pure {
         _check("targetLeverageBps", s.targetLeverageBps, MIN_LEVERAGE_BPS, MAX_LEVERAGE_BPS);
         _check("idleBufferBps", s.idleBufferBps, 0, MAX_IDLE_BUFFER_BPS);
         _check("maxSlippageBps", s.maxSlippageBps, MIN_SLIPPAGE_BPS, MAX_SLIPPAGE_BPS);
@@ -51,10 +59,10 @@ library VaultParams {
         IDeltaNeutralVault.Bands memory b,
         IDeltaNeutralVault.Strategy memory s,
         uint256 venueInitialMarginBps
-    ) internal pure {
+    ) public pure {
         _check("deltaSoftBps", b.deltaSoftBps, MIN_DELTA_BAND_BPS, MAX_DELTA_BAND_BPS);
         _check("deltaHardBps", b.deltaHardBps, uint256(b.deltaSoftBps) + 1, MAX_DELTA_BAND_BPS);
-        uint256 targetRatio = (BPS * BPS) / s.targetLeverageBps;
+        uint256 targetRatio = (VaultMath.BPS * VaultMath.BPS) / s.targetLeverageBps;
         _check(
             "minMarginRatioHardBps",
             b.minMarginRatioHardBps,
@@ -83,7 +91,7 @@ library VaultParams {
         _check("idleHardBps", b.idleHardBps, uint256(b.idleSoftBps) + 1, MAX_IDLE_BAND_BPS);
     }
 
-    function checkFees(uint256 managementFeeBps, uint256 performanceFeeBps) internal pure {
+    function checkFees(uint256 managementFeeBps, uint256 performanceFeeBps) public pure {
         _check("managementFeeBps", managementFeeBps, 0, MAX_MANAGEMENT_FEE_BPS);
         _check("performanceFeeBps", performanceFeeBps, 0, MAX_PERFORMANCE_FEE_BPS);
     }

@@ -1,15 +1,20 @@
 /**
  * What deploy/deploy.ts does, as functions the tests can call: pick the module and parameter file
- * for a network, validate them (deploy/params.ts), and shape the deployed addresses into the file
+ * for a network, validate their shape (deploy/params.ts), ask the contracts about their bounds
+ * (deploy/preflight.ts), and shape the deployed addresses into the file
  * the keeper reads (deploy/addresses/<network>.json).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DeploymentParameters } from "@nomicfoundation/ignition-core";
+import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
+import { createPreflightBench, preflightIssues, type PreflightBench, type PreflightParameters } from "../preflight.js";
 import { CANONICAL_MULTICALL3 } from "../../keeper/config.js";
 import {
   localIgnitionParameters,
+  MODULE_IDS,
+  ParameterError,
   readJson,
   resolveNetwork,
   testnetIgnitionParameters,
@@ -37,6 +42,8 @@ export interface DeploymentPlan {
   resolved?: ResolvedNetwork;
   vaultName: string;
   vaultSymbol: string;
+  /** What the contracts check, for `checkWithContracts`. */
+  preflight: PreflightParameters;
 }
 
 /**
@@ -57,6 +64,7 @@ export function planDeployment(
       parameters: localIgnitionParameters(p),
       vaultName: p.vaultName,
       vaultSymbol: p.vaultSymbol,
+      preflight: p,
     };
   }
   if ((TESTNETS as readonly string[]).includes(network)) {
@@ -72,11 +80,30 @@ export function planDeployment(
       resolved,
       vaultName: p.vaultName,
       vaultSymbol: p.vaultSymbol,
+      preflight: p,
     };
   }
   throw new Error(
     `no deployment for network "${network}": use one of ${[...LOCAL_NETWORKS, ...TESTNETS].join(", ")} (--network)`,
   );
+}
+
+/**
+ * Asks the contracts, on the in-process chain `local` (never the target network), whether the
+ * plan's parameters are within their bounds; throws a `ParameterError` listing each field they
+ * refuse. Pass `bench` to reuse its contracts across checks.
+ */
+export async function checkWithContracts(
+  plan: DeploymentPlan,
+  local: HardhatEthers,
+  bench?: PreflightBench,
+): Promise<void> {
+  const issues = await preflightIssues(
+    plan.preflight,
+    MODULE_IDS[plan.kind],
+    bench ?? (await createPreflightBench(local)),
+  );
+  if (issues.length > 0) throw new ParameterError(plan.parametersPath, issues);
 }
 
 /** What the keeper reads. Every value is a checksummed address unless noted. */

@@ -16,6 +16,7 @@ import type {
   CallableContractFuture,
   IgnitionModuleBuilder,
 } from "@nomicfoundation/ignition-core";
+import { NO_ASSET_FEED } from "./vaultLibraries.js";
 
 const require = createRequire(import.meta.url);
 
@@ -153,22 +154,32 @@ export function buildVenuesAndVault(m: IgnitionModuleBuilder, inputs: StackInput
 
   // The deployer is the first admin: `setKeeper` and `setFees` are owner-only and must run inside
   // this deployment. A testnet module then hands ownership over (two-step) to its `admin`.
-  const vault = m.contract("DeltaNeutralVault", [
-    {
-      asset: usdc,
-      spotToken: weth,
-      spotVenue,
-      perpVenue: perpAdapter,
-      feed: feedConfig,
-      admin: deployer,
-      guardian,
-      name: m.getParameter<string>("vaultName"),
-      symbol: m.getParameter<string>("vaultSymbol"),
-      bands: m.getParameter("bands"),
-      strategy: m.getParameter("strategy"),
-      depositCap: m.getParameter<bigint>("depositCap"),
-    },
-  ]);
+  // Linked, not inlined: the vault would exceed the contract size limit otherwise
+  // (deploy/lib/vaultLibraries.ts says which library holds what).
+  const vaultMath = m.library("VaultMath");
+  const vaultParams = m.library("VaultParams");
+  const vaultTrading = m.library("VaultTrading", { libraries: { VaultMath: vaultMath } });
+  const vault = m.contract(
+    "DeltaNeutralVault",
+    [
+      {
+        asset: usdc,
+        spotToken: weth,
+        spotVenue,
+        perpVenue: perpAdapter,
+        feed: feedConfig,
+        assetFeed: NO_ASSET_FEED,
+        admin: deployer,
+        guardian,
+        name: m.getParameter<string>("vaultName"),
+        symbol: m.getParameter<string>("vaultSymbol"),
+        bands: m.getParameter("bands"),
+        strategy: m.getParameter("strategy"),
+        depositCap: m.getParameter<bigint>("depositCap"),
+      },
+    ],
+    { libraries: { VaultMath: vaultMath, VaultParams: vaultParams, VaultTrading: vaultTrading } },
+  );
   const bind = m.call(perpAdapter, "bindVault", [vault]);
   const setKeeper = m.call(vault, "setKeeper", [keeper, true]);
   // Always called: a recipient is required, so (0, 0, recipient) differs from the initial

@@ -9,7 +9,8 @@ import UniswapV3Module from "./UniswapV3.js";
  * USDC/WETH pool created at that price and seeded with full-range liquidity, the spot venue,
  * PerpMarket with a funded pool, the adapter bound to the vault, and the vault with keeper,
  * guardian and fee recipient (accounts #3, #4 and #0 unless the parameters name others, the
- * same accounts as test/fixtures/vaultStack.ts).
+ * same accounts as test/fixtures/vaultStack.ts). The PerpMarket is handed to account #1,
+ * never the vault's admin (the deployer).
  *
  * Parameters: ignition/parameters/local.json, validated by deploy/params.ts (run through
  * deploy/deploy.ts, which validates before anything is sent).
@@ -32,7 +33,14 @@ export default buildModule("LocalStack", (m) => {
     roleDefaults: { keeper: m.getAccount(3), guardian: m.getAccount(4), feeRecipient: m.getAccount(0) },
   };
   const { planner, pool } = buildSeededPool(m, inputs);
-  const { spotVenue, perpMarket, perpAdapter, vault } = buildVenuesAndVault(m, inputs);
+  const { spotVenue, perpMarket, perpAdapter, vault, wiring } = buildVenuesAndVault(m, inputs);
+  // A local account's key is at hand, so the two-step handover completes in the deployment.
+  const marketOwner = m.getAccount(1);
+  const propose = m.call(perpMarket, "transferOwnership", [marketOwner], {
+    id: "PerpMarket_proposeOwner",
+    after: wiring,
+  });
+  m.call(perpMarket, "acceptOwnership", [], { id: "PerpMarket_acceptOwner", from: marketOwner, after: [propose] });
   // The keeper batches its reads through Multicall3 (canonical address on public chains).
   const multicall3 = m.contract("Multicall3");
 

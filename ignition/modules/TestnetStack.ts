@@ -26,8 +26,9 @@ import TestTokensModule from "./TestTokens.js";
  * far more than faucets give, and the pool must hold the same token the vault and perp use.
  *
  * Roles: the deployer owns the vault and the PerpMarket during the deployment (it must set the
- * keeper and fees and bind the adapter), then proposes `admin` as owner of both (Ownable2Step):
- * `admin` calls `acceptOwnership()` on each to finish the handover.
+ * keeper and fees and bind the adapter), then proposes `admin` as owner of the vault and
+ * `marketOwner`, a different account, as owner of the PerpMarket (Ownable2Step): each calls
+ * `acceptOwnership()` to finish the handover. The venue's owner is never the vault's admin.
  */
 export default buildModule("TestnetStack", (m) => {
   const { usdc, weth } = m.useModule(TestTokensModule);
@@ -59,7 +60,8 @@ export default buildModule("TestnetStack", (m) => {
 
   const admin = m.getParameter<string>("admin");
   m.call(vault, "transferOwnership", [admin], { id: "Vault_proposeAdmin", after: wiring });
-  m.call(perpMarket, "transferOwnership", [admin], { id: "PerpMarket_proposeAdmin", after: wiring });
+  const marketOwner = m.getParameter<string>("marketOwner");
+  m.call(perpMarket, "transferOwnership", [marketOwner], { id: "PerpMarket_proposeOwner", after: wiring });
 
   return {
     usdc,

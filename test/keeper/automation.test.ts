@@ -28,7 +28,7 @@ async function deployed() {
   const s = await deployVaultStack(ethers);
   const [user] = s.users;
   await s.fund(user, 100_000n * 10n ** 6n);
-  await (await s.vault.connect(user).deposit(100_000n * 10n ** 6n, user.address)).wait();
+  await (await s.vault.connect(user)["deposit(uint256,address)"](100_000n * 10n ** 6n, user.address)).wait();
   await (await s.vault.connect(user).rebalance()).wait(); // all idle: a hard breach anyone may fix
   const link = await ethers.deployContract("TestERC20", ["ChainLink Token", "LINK", 18]);
   await (await link.mint(s.admin.address, 10n * LINK)).wait();

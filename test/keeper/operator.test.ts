@@ -29,7 +29,7 @@ async function deployOn(url: string): Promise<Deployed> {
   const multicall3 = await (await ethers.deployContract("Multicall3")).getAddress();
   const [user] = stack.users;
   await stack.fund(user, 100_000n * 10n ** 6n);
-  await (await stack.vault.connect(user).deposit(100_000n * 10n ** 6n, user.address)).wait();
+  await (await stack.vault.connect(user)["deposit(uint256,address)"](100_000n * 10n ** 6n, user.address)).wait();
   await (await stack.vault.connect(user).rebalance()).wait(); // all idle: a hard breach anyone may fix
   return { stack, multicall3, vault: await stack.vault.getAddress() };
 }

@@ -6,6 +6,8 @@ import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/tests/MockV3Aggreg
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {OracleLib} from "../../contracts/libraries/OracleLib.sol";
 import {PerpMarket} from "../../contracts/perp/PerpMarket.sol";
+import {IPerpMarket} from "../../contracts/interfaces/IPerpMarket.sol";
+import {PerpMath} from "../../contracts/perp/libraries/PerpMath.sol";
 import {TestERC20} from "../../contracts/test/TestERC20.sol";
 import {TestBase} from "../utils/Vm.sol";
 
@@ -13,9 +15,9 @@ import {TestBase} from "../utils/Vm.sol";
 abstract contract PerpDeployer is TestBase {
     uint32 internal constant HEARTBEAT = 1 days;
 
-    function _params() internal pure returns (PerpMarket.MarketParams memory) {
+    function _params() internal pure returns (IPerpMarket.MarketParams memory) {
         return
-            PerpMarket.MarketParams({
+            IPerpMarket.MarketParams({
                 takerFeeBps: 5,
                 initialMarginBps: 1_000,
                 maintenanceMarginBps: 500,
@@ -62,11 +64,11 @@ contract PerpMarketHarness is PerpMarket {
     ) PerpMarket(collateral_, feed_, params_) {}
 
     function toCollateralUp(uint256 baseAmount, uint256 priceWad) external view returns (uint256) {
-        return _toCollateralUp(baseAmount, priceWad);
+        return PerpMath.toCollateralUp(baseAmount, priceWad, _quoteDivisor);
     }
 
     function toCollateralDown(uint256 baseAmount, uint256 priceWad) external view returns (uint256) {
-        return _toCollateralDown(baseAmount, priceWad);
+        return PerpMath.toCollateralDown(baseAmount, priceWad, _quoteDivisor);
     }
 }
 
@@ -123,12 +125,12 @@ contract PerpMarketFuzzTest is PerpDeployer {
 
         uint256 price = priceDollars * 1e18;
         try market.modifyPosition(size, short ? 0 : type(uint256).max) {
-            PerpMarket.PositionView memory v = market.positionOf(address(this));
+            IPerpMarket.PositionView memory v = market.positionOf(address(this));
             uint256 required = _bpsUp(_notionalUp(size, price), 1_000);
             require(v.size == size, "size not applied");
             require(v.equity >= int256(required), "opened below initial margin");
         } catch (bytes memory reason) {
-            require(bytes4(reason) == PerpMarket.InsufficientMargin.selector, "unexpected revert");
+            require(bytes4(reason) == IPerpMarket.InsufficientMargin.selector, "unexpected revert");
             (int256 equity, uint256 required) = abi.decode(_args(reason), (int256, uint256));
             require(required == _bpsUp(_notionalUp(size, price), 1_000), "wrong requirement");
             require(equity < int256(required), "rejected a position at initial margin");
@@ -156,7 +158,7 @@ contract PerpMarketFuzzTest is PerpDeployer {
         uint256 newDollars = (3_000 * bound(movePct, 50, 150)) / 100;
         feed.updateAnswer(int256(newDollars * 1e8));
 
-        PerpMarket.PositionView memory v = market.positionOf(address(this));
+        IPerpMarket.PositionView memory v = market.positionOf(address(this));
         uint256 maintenance = _bpsUp(_notionalUp(size, newDollars * 1e18), 500);
         bool below = v.equity < int256(maintenance);
         require(market.isLiquidatable(address(this)) == below, "isLiquidatable disagrees");
@@ -167,22 +169,81 @@ contract PerpMarketFuzzTest is PerpDeployer {
             require(market.sizeOf(address(this)) == 0, "position left open");
         } catch (bytes memory reason) {
             require(!below, "could not liquidate below maintenance");
-            require(bytes4(reason) == PerpMarket.NotLiquidatable.selector, "unexpected revert");
+            require(bytes4(reason) == IPerpMarket.NotLiquidatable.selector, "unexpected revert");
         }
     }
 
-    /// @notice A winner paid past the pool leaves it in deficit; liquidating the gapped loser then
-    /// records exactly the part of its shortfall the pool could not cover, and tokens still equal
-    /// margins plus the (negative) pool.
-    function testFuzz_shortfallBeyondPoolIsRecorded(uint256 sizeSeed, uint256 gapPct) public {
-        PerpMarket.MarketParams memory p = _params();
+    /// @notice With a winner still open, liquidating the gapped loser records as bad debt exactly
+    /// the part of its shortfall that the pool's equity counting the winner's claim cannot cover;
+    /// the winner is then never paid past the pool, and tokens still equal margins plus the pool.
+    function testFuzz_shortfallBeyondPoolEquityIsRecorded(uint256 sizeSeed, uint256 gapPct) public {
+        IPerpMarket.MarketParams memory p = _params();
         p.maxFundingRatePerDay = 0;
         PerpMarket m = new PerpMarket(usdc, _feed(feed), p);
         usdc.approve(address(m), type(uint256).max);
         m.fundPool(1e6);
         int256 size = int256(bound(sizeSeed, 1e18, 100e18));
-        address long = address(0xA1);
-        address short = address(0xA2);
+        (address long, address short) = _openPair(m, size);
+
+        uint256 gapped = (3_000e18 * bound(gapPct, 130, 300)) / 100;
+        feed.updateAnswer(int256(gapped / 1e10));
+        int256 poolBefore = m.poolBalance();
+        uint256 loserMargin = m.positionOf(short).margin;
+        vm.prank(KEEPER);
+        m.liquidate(short);
+
+        int256 poolAfter = poolBefore + int256(loserMargin);
+        require(m.poolBalance() == poolAfter, "pool did not take the loser's margin");
+        IPerpMarket.PositionView memory winner = m.positionOf(long);
+        int256 claim = PerpMath.signedValue(winner.size, int256(gapped) - int256(winner.entryPrice), 1e30);
+        require(_abs(m.openClaims() - claim) <= 2, "open claims != the winner's claim");
+        // The view values the winner at what the pool could pay now, not at face.
+        require(winner.unrealizedPnl <= poolAfter, "winner valued past the pool");
+        int256 equity = poolAfter - m.openClaims();
+        require(equity < 0, "pool equity not short");
+        require(m.badDebt() <= uint256(-equity), "bad debt beyond the equity shortfall");
+        require(m.badDebt() > 0, "no bad debt recorded");
+
+        vm.prank(long);
+        m.modifyPosition(-size, 0);
+        require(m.poolBalance() >= 0, "winner paid past the pool");
+        int256 margins = int256(m.positionOf(long).margin + m.positionOf(short).margin);
+        require(int256(usdc.balanceOf(address(m))) == margins + m.poolBalance(), "conservation broken");
+    }
+
+    /// @notice A position opened ahead of a feed update and closed after it (within the oracle-edge
+    /// window) never gains: whatever the update size, direction, position size and prior skew.
+    function testFuzz_noRiskFreeRoundTripAroundAnUpdate(
+        uint256 sizeSeed,
+        bool short,
+        uint256 moveBps,
+        bool up,
+        uint256 skewSeed,
+        uint256 delay
+    ) public {
+        _preSkew(skewSeed);
+        int256 size = _signed(bound(sizeSeed, 1e15, 1_000e18), short);
+        uint256 margin = _bpsUp(_notionalUp(size, 3_000e18), 2_000) + 1e6;
+        market.depositMargin(margin);
+        market.modifyPosition(size, short ? 0 : type(uint256).max);
+
+        // The update lands within the window (the same second to its end); the close may wait.
+        moveBps = bound(moveBps, 1, 1_000);
+        vm.warp(block.timestamp + bound(delay, 0, market.oracleEdgeWindow()));
+        feed.updateAnswer(
+            int256(up ? (3_000e8 * (10_000 + moveBps)) / 10_000 : (3_000e8 * (10_000 - moveBps)) / 10_000)
+        );
+        vm.warp(block.timestamp + bound(delay >> 8, 0, 3_000));
+        market.modifyPosition(-size, short ? type(uint256).max : 0);
+
+        uint256 left = market.positionOf(address(this)).margin;
+        require(left <= margin, "round trip around an update gained");
+    }
+
+    /// @dev A long and a short of `size` on `m`, each funded just above initial margin.
+    function _openPair(PerpMarket m, int256 size) internal returns (address long, address short) {
+        long = address(0xA1);
+        short = address(0xA2);
         uint256 margin = _bpsUp(_notionalUp(size, 3_000e18), 1_100);
         for (uint256 i = 0; i < 2; i++) {
             address trader = i == 0 ? long : short;
@@ -196,24 +257,6 @@ contract PerpMarketFuzzTest is PerpDeployer {
         m.modifyPosition(size, type(uint256).max);
         vm.prank(short);
         m.modifyPosition(-size, 0);
-
-        feed.updateAnswer(int256((3_000e8 * bound(gapPct, 130, 300)) / 100));
-        vm.prank(long);
-        m.modifyPosition(-size, 0);
-
-        int256 poolBefore = m.poolBalance();
-        PerpMarket.PositionView memory loser = m.positionOf(short);
-        require(loser.equity < 0, "loser not under water");
-        vm.prank(KEEPER);
-        m.liquidate(short);
-
-        int256 poolAfter = poolBefore + int256(loser.margin);
-        require(m.poolBalance() == poolAfter, "pool did not take the loser's margin");
-        uint256 shortfall = uint256(-loser.equity);
-        uint256 expected = poolAfter < 0 ? _min(shortfall, uint256(-poolAfter)) : 0;
-        require(m.badDebt() == expected, "bad debt != uncovered shortfall");
-        int256 margins = int256(m.positionOf(long).margin + m.positionOf(short).margin);
-        require(int256(usdc.balanceOf(address(m))) == margins + m.poolBalance(), "conservation broken");
     }
 
     function _min(uint256 a, uint256 b) internal pure returns (uint256) {
@@ -257,6 +300,8 @@ contract PerpHandler is PerpDeployer {
 
     uint256 public lastBadDebt;
     bool public badDebtDecreased;
+    bool public roundTripGained;
+    bool public flatExitFailed;
     bool public tradeBelowInitialMargin;
     uint256 public trades;
     uint256 public liquidations;
@@ -296,7 +341,7 @@ contract PerpHandler is PerpDeployer {
     /// either direction, so some trades fail the initial-margin check and most pass.
     function trade(uint256 actorSeed, uint256 sizeSeed, bool sell, uint256 topUp) external {
         address actor = _actors[actorSeed % 4];
-        PerpMarket.PositionView memory before = market.positionOf(actor);
+        IPerpMarket.PositionView memory before = market.positionOf(actor);
         if (before.margin < 1_000e6) {
             vm.prank(actor);
             market.depositMargin(bound(topUp, 1_000e6, 100_000e6));
@@ -350,6 +395,44 @@ contract PerpHandler is PerpDeployer {
         _after();
     }
 
+    /// @dev A fresh account buys or sells ahead of a feed update and closes right after it.
+    function roundTripAroundUpdate(uint256 sizeSeed, bool sell, uint256 moveBps, bool up) external {
+        address trader = address(0x3001);
+        (, int256 answer, , , ) = feed.latestRoundData();
+        uint256 price = uint256(answer) * 1e10;
+        uint256 margin = 10_000e6;
+        usdc.mint(trader, margin);
+        vm.startPrank(trader);
+        usdc.approve(address(market), margin);
+        market.depositMargin(margin);
+        int256 size = int256(bound(sizeSeed, 1e15, (margin * 1e30 * 5) / price));
+        if (sell) size = -size;
+        try market.modifyPosition(size, sell ? 0 : type(uint256).max) {
+            moveBps = bound(moveBps, 1, 500);
+            uint256 next =
+                up ? (uint256(answer) * (10_000 + moveBps)) / 10_000 : (uint256(answer) * (10_000 - moveBps)) / 10_000;
+            feed.updateAnswer(int256(next));
+            market.modifyPosition(-size, sell ? type(uint256).max : 0);
+        } catch {}
+        uint256 left = market.positionOf(trader).margin;
+        if (left > margin) roundTripGained = true;
+        if (left > 0) market.withdrawMargin(left, trader);
+        vm.stopPrank();
+        _after();
+    }
+
+    /// @dev An account with no position withdraws all its margin; that must always succeed.
+    function exitFlat(uint256 actorSeed) external {
+        address actor = _actors[actorSeed % 4];
+        IPerpMarket.PositionView memory v = market.positionOf(actor);
+        if (v.size != 0 || v.margin == 0) return;
+        vm.prank(actor);
+        try market.withdrawMargin(v.margin, actor) {} catch {
+            flatExitFailed = true;
+        }
+        _after();
+    }
+
     function fundPool(uint256 amount) external {
         amount = bound(amount, 1, 1e10);
         usdc.mint(address(this), amount);
@@ -369,12 +452,13 @@ contract PerpHandler is PerpDeployer {
 contract PerpMarketInvariantTest is PerpDeployer {
     PerpMarket internal market;
     TestERC20 internal usdc;
+    MockV3Aggregator internal feed;
     PerpHandler internal handler;
 
     function setUp() public {
         usdc = new TestERC20("USD Coin", "USDC", 6);
-        MockV3Aggregator feed = new MockV3Aggregator(8, 3_000e8);
-        PerpMarket.MarketParams memory p = _params();
+        feed = new MockV3Aggregator(8, 3_000e8);
+        IPerpMarket.MarketParams memory p = _params();
         // Smaller scale and caps so four accounts move the skew, premium and funding materially.
         p.skewScale = 2_000;
         p.maxFundingRatePerDay = 1e16;
@@ -419,6 +503,43 @@ contract PerpMarketInvariantTest is PerpDeployer {
     /// @notice A trade that opened, grew or flipped a position never left it below initial margin.
     function invariant_noTradeLeavesPositionBelowInitialMargin() public view {
         require(!handler.tradeBelowInitialMargin(), "trade left a position below initial margin");
+    }
+
+    /// @notice The pool never pays out tokens it does not hold, so every settled margin is backed:
+    /// tokens >= sum of margins, and a flat account can always take all of its margin out.
+    function invariant_poolNeverPaysPastItsBalance() public view {
+        require(market.poolBalance() >= 0, "pool paid past its balance");
+        require(!handler.flatExitFailed(), "a flat account could not withdraw its margin");
+    }
+
+    /// @notice Pool solvency counts open positions: openClaims equals the sum of every account's
+    /// unrealised PnL and accrued funding (up to per-account rounding), and poolEquity is the
+    /// pool less those claims.
+    function invariant_openClaimsMatchPositions() public view {
+        address[4] memory actors = handler.actors();
+        (, int256 answer, , , ) = feed.latestRoundData();
+        int256 price = answer * 1e10;
+        int256 claims;
+        int256 pool = market.poolBalance();
+        for (uint256 i = 0; i < actors.length; i++) {
+            IPerpMarket.PositionView memory v = market.positionOf(actors[i]);
+            // At face: the view itself may cut a profit the pool cannot pay.
+            claims += PerpMath.signedValue(v.size, price - int256(v.entryPrice), 1e30) + v.accruedFunding;
+            // ...and never values an account's profit past what the pool holds.
+            require(
+                v.unrealizedPnl + v.accruedFunding <= (pool > 0 ? pool : int256(0)) ||
+                    v.unrealizedPnl + v.accruedFunding <= 0,
+                "profit valued past the pool"
+            );
+        }
+        int256 reported = market.openClaims();
+        require(_abs(reported - claims) <= 4 * actors.length + 4, "open claims drift from positions");
+        require(market.poolEquity() == pool - reported, "pool equity != pool - claims");
+    }
+
+    /// @notice No round trip around a feed update ever gained.
+    function invariant_noRiskFreeRoundTrip() public view {
+        require(!handler.roundTripGained(), "a round trip around an update gained");
     }
 
     /// @notice Bad debt is a running total: it never shrinks.

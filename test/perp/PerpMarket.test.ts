@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { network } from "hardhat";
+import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { deployPerpMarket, PERP_DEFAULT_PARAMS, PERP_DEFAULTS, USDC, WAD } from "../fixtures/perp.js";
 import type { PerpFixtureOptions } from "../fixtures/perp.js";
 
@@ -23,10 +24,11 @@ async function withTraders(options: Partial<PerpFixtureOptions> = {}) {
 }
 
 // Funding off: PnL, fee and margin figures do not depend on block timestamps.
-const noFunding = { params: { ...PERP_DEFAULT_PARAMS, maxFundingRatePerDay: 0n } };
+// No oracle-edge window: these tests update the feed seconds after a trade on purpose.
+const noFunding = { params: { ...PERP_DEFAULT_PARAMS, maxFundingRatePerDay: 0n }, oracleEdgeWindow: 0n };
 
 async function defaultFixture() {
-  return withTraders();
+  return withTraders({ oracleEdgeWindow: 0n });
 }
 async function noFundingFixture() {
   return withTraders(noFunding);
@@ -36,7 +38,14 @@ async function smallPoolFixture() {
 }
 // A small skew scale and 1%/day so funding is large enough to read: 10 ETH of skew = 1% of scale.
 async function fundingFixture() {
-  return withTraders({ params: { ...PERP_DEFAULT_PARAMS, skewScale: 1_000n, maxFundingRatePerDay: 10n ** 16n } });
+  return withTraders({
+    params: { ...PERP_DEFAULT_PARAMS, skewScale: 1_000n, maxFundingRatePerDay: 10n ** 16n },
+    oracleEdgeWindow: 0n,
+  });
+}
+
+async function tinySkewScaleFixture() {
+  return withTraders({ ...noFunding, params: { ...noFunding.params, skewScale: 1n } });
 }
 
 /** Sets the next block's timestamp and refreshes the feed one second earlier, so it is fresh. */
@@ -177,7 +186,7 @@ describe("PerpMarket", function () {
       // fee = ceil(2999.9985 USDC * 5 / 10_000) = 1.5 USDC (1_499_999.25 rounded up)
       await expect(market.connect(alice).modifyPosition(-WAD, fill))
         .to.emit(market, "PositionModified")
-        .withArgs(alice.address, -WAD, fill, -WAD, fill, 1_500_000n, 0n, 0n, 0n);
+        .withArgs(alice.address, -WAD, fill, -WAD, fill, 1_500_000n, 0n, 0n);
       const pos = await market.positionOf(alice.address);
       expect(pos.size).to.equal(-WAD);
       expect(pos.entryPrice).to.equal(fill);
@@ -200,7 +209,7 @@ describe("PerpMarket", function () {
       expect(await market.fillPrice(-10n * WAD)).to.equal(fill);
       await expect(market.connect(bob).modifyPosition(-10n * WAD, 0))
         .to.emit(market, "PositionModified")
-        .withArgs(bob.address, -10n * WAD, fill, -10n * WAD, fill, 15_001_425n, 0n, 0n, 0n);
+        .withArgs(bob.address, -10n * WAD, fill, -10n * WAD, fill, 15_001_425n, 0n, 0n);
     });
 
     it("rounds a buy's fill up and a sell's down", async function () {
@@ -224,7 +233,7 @@ describe("PerpMarket", function () {
       // realised = 2999.9985 - 2499.99875 = 499.99975 USDC; fee = ceil(1.24999937..) = 1.25 USDC
       await expect(market.connect(alice).modifyPosition(WAD, ethers.MaxUint256))
         .to.emit(market, "PositionModified")
-        .withArgs(alice.address, WAD, fill, 0n, 0n, 1_250_000n, 499_999_750n, 0n, 0n);
+        .withArgs(alice.address, WAD, fill, 0n, 0n, 1_250_000n, 499_999_750n, 0n);
       pos = await market.positionOf(alice.address);
       expect(pos.size).to.equal(0n);
       expect(pos.margin).to.equal(10_497_249_750n);
@@ -258,7 +267,7 @@ describe("PerpMarket", function () {
       // realised on the closed short: 2999.9985 - 3000 = -0.0015 USDC; fee = 6000 * 5 bps = 3
       await expect(market.connect(alice).modifyPosition(2n * WAD, ethers.MaxUint256))
         .to.emit(market, "PositionModified")
-        .withArgs(alice.address, 2n * WAD, fill, WAD, fill, 3_000_000n, -1_500n, 0n, 0n);
+        .withArgs(alice.address, 2n * WAD, fill, WAD, fill, 3_000_000n, -1_500n, 0n);
       expect(await market.openInterest()).to.deep.equal([WAD, 0n]);
     });
 
@@ -276,8 +285,7 @@ describe("PerpMarket", function () {
     });
 
     it("rejects a premium that would take the fill to zero", async function () {
-      const { market, alice } = await networkHelpers.loadFixture(noFundingFixture);
-      await market.setParameter(name("skewScale"), 1n);
+      const { market, alice } = await networkHelpers.loadFixture(tinySkewScaleFixture);
       await market.connect(alice).depositMargin(10_000n * USDC);
       // Selling 2 tokens against a 1-token scale: premium -100%.
       await expect(market.connect(alice).modifyPosition(-2n * WAD, 0))
@@ -355,11 +363,12 @@ describe("PerpMarket", function () {
       expect(index).to.equal(300_013_888_888_888_888n);
       // alice's index was 0: she receives floor(10 * 0.300013888... USDC) = 3.000138 USDC.
       const funding = 3_000_138n;
-      await expect(market.connect(alice).modifyPosition(WAD, ethers.MaxUint256)).to.emit(market, "PositionModified");
+      await expect(market.connect(alice).modifyPosition(WAD, ethers.MaxUint256))
+        .to.emit(market, "FundingSettled")
+        .withArgs(alice.address, funding, index);
       const pos = await market.positionOf(alice.address);
       expect((await market.fundingIndex())[0]).to.equal(index);
       const tx = (await market.queryFilter(market.filters.PositionModified(alice.address))).at(-1)!;
-      expect(tx.args.funding).to.equal(funding);
       expect(pos.margin).to.equal(marginBefore + funding + tx.args.realizedPnl - tx.args.fee);
       expect(await market.poolBalance()).to.equal(poolBefore - funding - tx.args.realizedPnl + tx.args.fee);
     });
@@ -409,23 +418,43 @@ describe("PerpMarket", function () {
         .withArgs(1_625_000_000n, 1_625_000_000n);
     });
 
-    it("liquidates one wei below maintenance, pays the reward and keeps the rest", async function () {
+    it("liquidates one wei below maintenance through the close's premium and fee; the reward comes from the account", async function () {
       const { market, usdc, alice, keeper, marketAddress } = await networkHelpers.loadFixture(underwaterFixture);
       await market.connect(alice).depositMargin(GAP - 1n);
       expect(await market.isLiquidatable(alice.address)).to.equal(true);
       const poolBefore = await market.poolBalance();
-      // reward = min(1% of 32_500, equity) = 325 USDC
+      // Buying 10 back into skew -10: 3250 * (1 - 5e-6) = 3249.98375. Loss 10 * (3249.98375 -
+      // 2999.985) = 2_499.9875, fee 5 bps of 32_499.8375 = 16.249919 (up); margin 4_125.149999
+      // leaves 1_608.91258; reward 1% of the closed notional = 324.998375.
+      const fill = 3_249_983_750n * 10n ** 12n;
       await expect(market.connect(keeper).liquidate(alice.address))
         .to.emit(market, "Liquidated")
-        .withArgs(alice.address, keeper.address, -10n * WAD, 3_250n * WAD, 1_624_999_999n, 325_000_000n, 0n);
-      expect(await usdc.balanceOf(keeper.address)).to.equal(325_000_000n);
+        .withArgs(alice.address, keeper.address, -10n * WAD, fill, 1_608_912_580n, 324_998_375n, 0n)
+        .and.to.emit(market, "PositionModified")
+        .withArgs(alice.address, 10n * WAD, fill, 0n, 0n, 16_249_919n, -2_499_987_500n, 0n);
+      expect(await usdc.balanceOf(keeper.address)).to.equal(324_998_375n);
       const pos = await market.positionOf(alice.address);
       expect(pos.size).to.equal(0n);
-      expect(pos.margin).to.equal(1_299_999_999n);
-      // The pool receives the realised loss, 2_500.15 USDC.
-      expect(await market.poolBalance()).to.equal(poolBefore + 2_500_150_000n);
+      expect(pos.margin).to.equal(1_608_912_580n - 324_998_375n);
+      // The pool receives the loss and the fee, nothing less: the reward is the account's.
+      expect(await market.poolBalance()).to.equal(poolBefore + 2_499_987_500n + 16_249_919n);
       expect(await market.openInterest()).to.deep.equal([0n, 0n]);
       expect(await usdc.balanceOf(marketAddress)).to.equal(BigInt(await market.poolBalance()) + pos.margin);
+    });
+
+    it("still liquidates a sale the premium would price at zero (skew scale below the book)", async function () {
+      const { market, feed, alice, bob, keeper } = await networkHelpers.loadFixture(tinySkewScaleFixture);
+      await market.connect(alice).depositMargin(2_000n * USDC);
+      await market.connect(bob).depositMargin(10_000n * USDC);
+      await market.connect(alice).modifyPosition(WAD, ethers.MaxUint256); // long 1 at 4500 (+50%)
+      await market.connect(bob).modifyPosition(-2n * WAD, 0); // skew -1 of a 1-token scale
+      await feed.updateAnswer(answer(2_600n)); // alice: 2_000 - 1_900 - fee, below 5% of 2_600
+      expect(await market.isLiquidatable(alice.address)).to.equal(true);
+      // Selling 1 into skew -1: premium -150%, so the fill is floored at one wei.
+      await expect(market.connect(keeper).liquidate(alice.address))
+        .to.emit(market, "Liquidated")
+        .withArgs(alice.address, keeper.address, WAD, 1n, anyValue, 0n, 0n);
+      expect(await market.sizeOf(alice.address)).to.equal(0n);
     });
 
     it("rejects an account with no position", async function () {
@@ -439,54 +468,61 @@ describe("PerpMarket", function () {
     it("lets the pool absorb negative equity when it can", async function () {
       const { market, feed, alice, keeper } = await networkHelpers.loadFixture(underwaterFixture);
       await feed.updateAnswer(answer(4_000n));
-      // loss 10 * (4000 - 2999.985) = 10_000.15 USDC against 3_085.000075 of margin
-      const equity = 3_085_000_075n - 10_000_150_000n;
+      // Close at 3999.98: loss 9_999.95 and fee 19.9999 against 3_085.000075 of margin.
+      const left = 3_085_000_075n - 9_999_950_000n - 19_999_900n;
       const poolBefore = await market.poolBalance();
       await expect(market.connect(keeper).liquidate(alice.address))
         .to.emit(market, "ShortfallAbsorbed")
-        .withArgs(alice.address, -equity)
+        .withArgs(alice.address, -left)
         .and.not.to.emit(market, "BadDebtRecorded");
       expect(await market.poolBalance()).to.equal(poolBefore + 3_085_000_075n);
       expect(await market.badDebt()).to.equal(0n);
       expect((await market.positionOf(alice.address)).margin).to.equal(0n);
     });
 
-    it("records bad debt the pool cannot cover and blocks withdrawals of unpaid winnings", async function () {
-      const { market, usdc, feed, alice, bob, keeper, marketAddress } =
+    it("records bad debt against pool equity, cuts the open winner pro rata, and never freezes margin", async function () {
+      const { market, usdc, feed, alice, bob, carol, keeper, marketAddress } =
         await networkHelpers.loadFixture(smallPoolFixture);
+      await market.connect(carol).depositMargin(700n * USDC); // a bystander with no position
       await market.connect(bob).depositMargin(5_000n * USDC);
       await market.connect(alice).depositMargin(3_100n * USDC);
       await market.connect(bob).modifyPosition(10n * WAD, ethers.MaxUint256); // long at 3000.015
       await market.connect(alice).modifyPosition(-10n * WAD, 0); // short at 3000.015
       await feed.updateAnswer(answer(4_000n));
-      // Bob closes at 3999.98: realises 9_999.65 USDC, pays a 19.9999 USDC fee. The pool held
-      // 1_000 + 2 * 15.000075 and goes 8_949.64995 USDC into deficit.
-      await market.connect(bob).modifyPosition(-10n * WAD, 0);
-      expect(await market.poolBalance()).to.equal(-8_949_649_950n);
-      expect((await market.positionOf(bob.address)).margin).to.equal(14_964_650_025n);
-      await expect(market.connect(bob).withdrawMargin(USDC, bob.address))
-        .to.be.revertedWithCustomError(market, "PoolDeficit")
-        .withArgs(8_949_649_950n);
+      // The pool holds 1_000 + 2 * 15.000075; bob's open claim is 10 * (4000 - 3000.015).
+      const pool = 1_030_000_150n;
+      expect(await market.poolBalance()).to.equal(pool);
+      expect(await market.openClaims()).to.equal(0n); // alice owes exactly what bob is owed
 
-      // Alice: equity 3_084.999925 - 9_999.85 < 0. The pool takes her margin and is still short.
-      const shortfall = 9_999_850_000n - 3_084_999_925n;
-      const uncovered = 8_949_649_950n - 3_084_999_925n;
+      // Alice: buying into skew 0 at 4000.02 leaves 3_084.999925 - 10_000.05 - 20.0001 < 0. The pool takes her
+      // margin; its equity counting bob's open claim is then short, and that part is bad debt.
+      const aliceMargin = 3_084_999_925n;
+      const shortfall = 10_000_050_000n + 20_000_100n - aliceMargin;
+      const poolAfter = pool + aliceMargin;
+      const claim = 9_999_850_000n;
+      const uncovered = claim - poolAfter;
       await expect(market.connect(keeper).liquidate(alice.address))
         .to.emit(market, "BadDebtRecorded")
         .withArgs(alice.address, uncovered, uncovered)
         .and.to.emit(market, "ShortfallAbsorbed")
         .withArgs(alice.address, shortfall);
       expect(await market.badDebt()).to.equal(uncovered);
-      expect(await market.poolBalance()).to.equal(-uncovered);
-      // Conservation holds with the deficit: tokens == margins + (negative) pool.
-      expect(await usdc.balanceOf(marketAddress)).to.equal(14_964_650_025n - uncovered);
+      expect(await market.poolEquity()).to.equal(-uncovered);
 
-      // Refunding the pool re-opens withdrawals.
-      await usdc.mint(await market.owner(), uncovered);
-      await usdc.approve(marketAddress, uncovered);
-      await market.fundPool(uncovered);
-      await market.connect(bob).withdrawMargin(14_964_650_025n, bob.address);
-      expect(await usdc.balanceOf(marketAddress)).to.equal(0n);
+      // Bob sells 10 into skew +10 at 4000.02: owed 10_000.05, cut to poolAfter / claim of it,
+      // and never more than the pool holds.
+      const owed = 10_000_050_000n;
+      const proRata = (owed * poolAfter) / claim;
+      const paid = proRata < poolAfter ? proRata : poolAfter;
+      await expect(market.connect(bob).modifyPosition(-10n * WAD, 0))
+        .to.emit(market, "ProfitReduced")
+        .withArgs(bob.address, owed, paid);
+      expect(await market.poolBalance()).to.be.greaterThanOrEqual(0n);
+      // Every margin leaves in full: the bystander's and the winner's.
+      await market.connect(carol).withdrawMargin(700n * USDC, carol.address);
+      const bobMargin = (await market.positionOf(bob.address)).margin;
+      await market.connect(bob).withdrawMargin(bobMargin, bob.address);
+      expect(await usdc.balanceOf(marketAddress)).to.equal(await market.poolBalance());
     });
   });
 
@@ -536,22 +572,14 @@ describe("PerpMarket", function () {
     for (const [param, min, max] of bounds) {
       it(`bounds ${param} to [${min}, ${max}]`, async function () {
         const { market } = await networkHelpers.loadFixture(defaultFixture);
-        if (max < ethers.MaxUint256) {
-          await expect(market.setParameter(name(param), max + 1n))
-            .to.be.revertedWithCustomError(market, "ParameterOutOfBounds")
-            .withArgs(name(param), max + 1n, min, max);
-        }
+        await expect(market.setParameter(name(param), max + 1n))
+          .to.be.revertedWithCustomError(market, "ParameterOutOfBounds")
+          .withArgs(name(param), max + 1n, min, max);
         if (min > 0n) {
           await expect(market.setParameter(name(param), min - 1n))
             .to.be.revertedWithCustomError(market, "ParameterOutOfBounds")
             .withArgs(name(param), min - 1n, min, max);
         }
-        await expect(market.setParameter(name(param), min))
-          .to.emit(market, "ParameterSet")
-          .withArgs(name(param), min);
-        await expect(market.setParameter(name(param), max))
-          .to.emit(market, "ParameterSet")
-          .withArgs(name(param), max);
       });
     }
 
@@ -572,7 +600,7 @@ describe("PerpMarket", function () {
       await market.connect(alice).acceptOwnership();
       await market.connect(alice).setParameter(name("takerFeeBps"), 1n);
       expect((await market.marketParams()).takerFeeBps).to.equal(1n);
-      await expect(market.setParameter(name("takerFeeBps"), 2n))
+      await expect(market.setParameter(name("takerFeeBps"), 0n))
         .to.be.revertedWithCustomError(market, "OwnableUnauthorizedAccount")
         .withArgs(owner.address);
     });

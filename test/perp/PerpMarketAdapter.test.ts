@@ -115,7 +115,7 @@ describe("PerpMarketAdapter", function () {
         .withArgs(openFill, openFill + 1n);
       await expect(adapter.connect(vault).increaseShort(2n * WAD, openFill))
         .to.emit(market, "PositionModified")
-        .withArgs(adapterAddress, -2n * WAD, openFill, -2n * WAD, openFill, 2_999_997n, 0n, 0n, 0n); // fee: 5_999.994 USDC * 5 bps
+        .withArgs(adapterAddress, -2n * WAD, openFill, -2n * WAD, openFill, 2_999_997n, 0n, 0n); // fee: 5_999.994 USDC * 5 bps
 
       // Buying 1 back from skew -2: 3000 * (1 + (-4 + 1) / 2 / 1e6) = 2999.9955
       const closeFill = 2_999_995_500_000_000_000_000n;

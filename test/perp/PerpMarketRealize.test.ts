@@ -5,7 +5,7 @@ import { deployPerpMarket, USDC, WAD } from "../fixtures/perp.js";
 const { ethers, networkHelpers } = await network.create();
 
 async function shortInProfit() {
-  const { usdc, feed, market } = await deployPerpMarket(ethers);
+  const { usdc, feed, market } = await deployPerpMarket(ethers, { oracleEdgeWindow: 0n });
   const [, trader] = await ethers.getSigners();
   const margin = 10_000n * USDC;
   await usdc.mint(trader.address, margin);

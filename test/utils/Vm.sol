@@ -3,6 +3,12 @@ pragma solidity 0.8.28;
 
 /// @notice The few Hardhat/Foundry cheatcodes our Solidity tests use (forge-std is not on npm).
 interface Vm {
+    struct Log {
+        bytes32[] topics;
+        bytes data;
+        address emitter;
+    }
+
     function assume(bool condition) external pure;
     function warp(uint256 newTimestamp) external;
     function prank(address sender) external;
@@ -11,6 +17,10 @@ interface Vm {
     function expectRevert(bytes calldata revertData) external;
     function expectRevert(bytes4 revertSelector) external;
     function label(address account, string calldata newLabel) external;
+    function recordLogs() external;
+    function getRecordedLogs() external returns (Log[] memory logs);
+    function snapshotState() external returns (uint256 snapshotId);
+    function revertToState(uint256 snapshotId) external returns (bool success);
 }
 
 /// @notice Base for Solidity tests: the cheatcode handle and a `bound` that maps fuzz inputs into

@@ -8,7 +8,7 @@ import {
   type VaultStack,
 } from "../fixtures/vaultStack.js";
 import { pushPoolToPrice } from "../../deploy/lib/uniswap.js";
-import { Tier, abs, deployed, depositFor, price, usdc } from "./helpers.js";
+import { Band, Tier, abs, deployed, depositFor, price, usdc } from "./helpers.js";
 
 const { ethers, networkHelpers } = await network.create();
 const fixture = vaultStackFixture(ethers);
@@ -47,10 +47,13 @@ describe("DeltaNeutralVault: attacks", function () {
       await (await s.usdc.connect(attacker).transfer(await s.vault.getAddress(), donation)).wait();
 
       const deposit = usdc(10_000);
+      // What the victim is owed: its deposit less the entry charge every depositor pays.
+      const owed = await s.vault.convertToAssets(await s.vault.previewDeposit(deposit));
       await depositFor(s, victim, deposit);
       const victimValue = await s.vault.previewRedeem(await s.vault.balanceOf(victim.address));
-      // The victim keeps all but a rounding sliver (< 0.01%).
-      expect(deposit - victimValue <= deposit / 10_000n, `victim value ${victimValue}`).to.equal(true);
+      // The victim keeps all of it but a rounding sliver (< 0.01%).
+      expect(owed - victimValue <= deposit / 10_000n, `victim value ${victimValue} of ${owed}`).to.equal(true);
+      expect(owed > (deposit * 9_900n) / 10_000n).to.equal(true);
       // The attacker loses about half the donation to the virtual shares.
       const attackerValue = await s.vault.previewRedeem(await s.vault.balanceOf(attacker.address));
       expect(attackerValue < (donation * 6n) / 10n).to.equal(true);
@@ -78,10 +81,9 @@ describe("DeltaNeutralVault: attacks", function () {
       const [, , , , bob] = s.users;
       await s.fund(bob, usdc(1_000));
       await time.increase(HEARTBEAT + 1);
-      await expect(s.vault.connect(bob).deposit(usdc(1_000), bob.address)).to.be.revertedWithCustomError(
-        s.vault,
-        "OracleStalePrice",
-      );
+      await expect(
+        s.vault.connect(bob)["deposit(uint256,address)"](usdc(1_000), bob.address),
+      ).to.be.revertedWithCustomError(s.vault, "OracleStalePrice");
       await expect(s.vault.rebalance()).to.be.revertedWithCustomError(s.vault, "OracleStalePrice");
     });
 
@@ -110,14 +112,18 @@ describe("DeltaNeutralVault: attacks", function () {
   });
 
   describe("trading attacks", function () {
-    it("a sandwiched rebalance (pool pushed 2% off the oracle) reverts and loses nothing", async function () {
+    it("a sandwiched rebalance (pool pushed 2% off the oracle) fills nothing, reverts and loses nothing", async function () {
       const s = await networkHelpers.loadFixture(fixture);
       const [alice] = s.users;
       await depositFor(s, alice, usdc(1_000_000));
       const before = await books(s);
       const nav = (await s.vault.vaultState()).totalAssets;
       await pushPool(s, price(3_060)); // front-run: WETH 2% dearer in the pool than the oracle says
-      await expect(s.vault.rebalance()).to.be.revertedWithCustomError(s.venue, "InsufficientOutput");
+      // Every halving down to 1/32 of the plan misses the oracle bound, so no spot is bought and
+      // the idle band did not improve.
+      await expect(s.vault.rebalance())
+        .to.be.revertedWithCustomError(s.vault, "BandStillBreached")
+        .withArgs(Band.Idle, 0n, ethers.MaxUint256, 10_000n);
       expect(await books(s)).to.deep.equal(before);
       expect((await s.vault.vaultState()).totalAssets).to.equal(nav);
     });
@@ -128,7 +134,7 @@ describe("DeltaNeutralVault: attacks", function () {
       await pushPool(s, price(2_940)); // WETH 2% cheaper in the pool
       const before = await books(s);
       await expect(
-        s.vault.connect(alice).withdraw(usdc(500_000), alice.address, alice.address),
+        s.vault.connect(alice)["withdraw(uint256,address,address)"](usdc(500_000), alice.address, alice.address),
       ).to.be.revertedWithCustomError(s.venue, "InsufficientOutput");
       expect(await books(s)).to.deep.equal(before);
     });
@@ -173,14 +179,18 @@ describe("DeltaNeutralVault: attacks", function () {
         const [alice] = s.users;
         await (await s.usdc.mint(alice.address, usdc(100_000))).wait();
         await (await s.usdc.connect(alice).approve(await vault.getAddress(), usdc(100_000))).wait();
-        await (await vault.connect(alice).deposit(usdc(100_000), alice.address)).wait();
+        await (await vault.connect(alice)["deposit(uint256,address)"](usdc(100_000), alice.address)).wait();
         const iface = vault.interface;
         const data =
           name === "rebalance"
             ? iface.encodeFunctionData("rebalance")
             : name === "deposit"
-              ? iface.encodeFunctionData("deposit", [1n, await hostile.getAddress()])
-              : iface.encodeFunctionData("redeem", [1n, await hostile.getAddress(), alice.address]);
+              ? iface.encodeFunctionData("deposit(uint256,address)", [1n, await hostile.getAddress()])
+              : iface.encodeFunctionData("redeem(uint256,address,address)", [
+                  1n,
+                  await hostile.getAddress(),
+                  alice.address,
+                ]);
         await (await hostile.arm(await vault.getAddress(), data)).wait();
         const idle = await s.usdc.balanceOf(await vault.getAddress());
         await expect(vault.rebalance()).to.be.revertedWithCustomError(vault, "ReentrancyGuardReentrantCall");
@@ -195,16 +205,15 @@ describe("DeltaNeutralVault: attacks", function () {
       const { alice, shares } = await deployed(s);
       const [, bob, carol] = s.users;
       const part = shares / 10n;
-      await expect(s.vault.connect(bob).redeem(part, bob.address, alice.address))
+      await expect(s.vault.connect(bob)["redeem(uint256,address,address)"](part, bob.address, alice.address))
         .to.be.revertedWithCustomError(s.vault, "ERC20InsufficientAllowance")
         .withArgs(bob.address, 0, part);
       await (await s.vault.connect(alice).approve(bob.address, part)).wait();
-      await expect(s.vault.connect(bob).redeem(part + 1n, carol.address, alice.address)).to.be.revertedWithCustomError(
-        s.vault,
-        "ERC20InsufficientAllowance",
-      );
+      await expect(
+        s.vault.connect(bob)["redeem(uint256,address,address)"](part + 1n, carol.address, alice.address),
+      ).to.be.revertedWithCustomError(s.vault, "ERC20InsufficientAllowance");
       const carolCash = await s.usdc.balanceOf(carol.address);
-      await (await s.vault.connect(bob).redeem(part, carol.address, alice.address)).wait();
+      await (await s.vault.connect(bob)["redeem(uint256,address,address)"](part, carol.address, alice.address)).wait();
       expect(await s.vault.allowance(alice.address, bob.address)).to.equal(0n);
       expect(await s.vault.balanceOf(alice.address)).to.equal(shares - part);
       expect((await s.usdc.balanceOf(carol.address)) > carolCash).to.equal(true);
@@ -218,7 +227,7 @@ describe("DeltaNeutralVault: attacks", function () {
       const needed = await s.vault.previewWithdraw(usdc(1_000));
       await (await s.vault.connect(alice).approve(bob.address, needed - 1n)).wait();
       await expect(
-        s.vault.connect(bob).withdraw(usdc(1_000), bob.address, alice.address),
+        s.vault.connect(bob)["withdraw(uint256,address,address)"](usdc(1_000), bob.address, alice.address),
       ).to.be.revertedWithCustomError(s.vault, "ERC20InsufficientAllowance");
     });
   });

@@ -18,7 +18,7 @@ async function depositInto(s: VaultStack, vault: DeltaNeutralVault, amount: bigi
   const [alice] = s.users;
   await (await s.usdc.mint(alice.address, amount)).wait();
   await (await s.usdc.connect(alice).approve(await vault.getAddress(), amount)).wait();
-  await (await vault.connect(alice).deposit(amount, alice.address)).wait();
+  await (await vault.connect(alice)["deposit(uint256,address)"](amount, alice.address)).wait();
   return alice;
 }
 
@@ -63,16 +63,18 @@ describe("DeltaNeutralVault: edges and faulty venues", function () {
   it("withdraw and redeem beyond the owner's shares revert with the ERC-4626 errors", async function () {
     const s = await networkHelpers.loadFixture(fixture);
     const { alice, shares } = await deployed(s);
-    await expect(s.vault.connect(alice).redeem(shares + 1n, alice.address, alice.address))
+    await expect(s.vault.connect(alice)["redeem(uint256,address,address)"](shares + 1n, alice.address, alice.address))
       .to.be.revertedWithCustomError(s.vault, "ERC4626ExceededMaxRedeem")
       .withArgs(alice.address, shares + 1n, shares);
     const max = await s.vault.maxWithdraw(alice.address);
     // maxWithdraw is the worst case of a full redeem, so a little more may still fit; twice does not.
-    await expect(s.vault.connect(alice).withdraw(max * 2n, alice.address, alice.address))
+    await expect(s.vault.connect(alice)["withdraw(uint256,address,address)"](max * 2n, alice.address, alice.address))
       .to.be.revertedWithCustomError(s.vault, "ERC4626ExceededMaxWithdraw")
       .withArgs(alice.address, max * 2n, (reported: bigint) => reported >= max - 10n && reported <= max + 10n);
     // The maximum itself goes through, with the unwind.
-    await expect(s.vault.connect(alice).withdraw(max, alice.address, alice.address)).to.emit(s.vault, "Unwound");
+    await expect(
+      s.vault.connect(alice)["withdraw(uint256,address,address)"](max, alice.address, alice.address),
+    ).to.emit(s.vault, "Unwound");
   });
 
   it("setters reject no-ops and a fee without a recipient", async function () {
@@ -125,13 +127,14 @@ describe("DeltaNeutralVault: edges and faulty venues", function () {
         "VenueOrderPending",
       );
       const shares = await vault.balanceOf(alice.address);
-      await expect(vault.connect(alice).redeem(shares, alice.address, alice.address)).to.be.revertedWithCustomError(
-        vault,
-        "VenueOrderPending",
-      );
+      await expect(
+        vault.connect(alice)["redeem(uint256,address,address)"](shares, alice.address, alice.address),
+      ).to.be.revertedWithCustomError(vault, "VenueOrderPending");
       // Idle-only flows go on.
       await depositInto(s, vault, usdc(1_000));
-      await (await vault.connect(alice).withdraw(usdc(1_000), alice.address, alice.address)).wait();
+      await (
+        await vault.connect(alice)["withdraw(uint256,address,address)"](usdc(1_000), alice.address, alice.address)
+      ).wait();
     });
 
     it("an order the venue only queued (not filled) reverts the flow instead of freeing margin early", async function () {
@@ -144,25 +147,21 @@ describe("DeltaNeutralVault: edges and faulty venues", function () {
       await (await vault.rebalance()).wait();
       await (await faulty.setQueueOnly(true)).wait();
       const shares = await vault.balanceOf(alice.address);
-      await expect(vault.connect(alice).redeem(shares, alice.address, alice.address)).to.be.revertedWithCustomError(
-        vault,
-        "VenueOrderPending",
-      );
+      await expect(
+        vault.connect(alice)["redeem(uint256,address,address)"](shares, alice.address, alice.address),
+      ).to.be.revertedWithCustomError(vault, "VenueOrderPending");
     });
 
-    it("a partial fill that leaves delta out of band makes the rebalance revert with BandStillBreached", async function () {
+    it("a perp partial fill that leaves delta past its hard band makes the rebalance revert with BandWorsened", async function () {
       const s = await networkHelpers.loadFixture(fixture);
       const { faulty, vault } = await faultyPerpVault(s);
       await depositInto(s, vault, usdc(100_000));
       await (await faulty.setFillBps(5_000)).wait();
+      // The idle band improved, but half the spot bought is unhedged: delta from 0 to far past
+      // its 300 bps hard band (reported as bps past the 100 bps soft band).
       await expect(vault.rebalance())
-        .to.be.revertedWithCustomError(vault, "BandStillBreached")
-        .withArgs(
-          Band.Delta,
-          (v: bigint) => v > 100n,
-          (v: bigint) => v > 0n,
-          (v: bigint) => v >= 0n,
-        );
+        .to.be.revertedWithCustomError(vault, "BandWorsened")
+        .withArgs(Band.Delta, 0n, (v: bigint) => v > 200n);
     });
 
     it("a spot venue that short-changes the vault is caught by the vault's own output check", async function () {
@@ -199,9 +198,11 @@ describe("DeltaNeutralVault: edges and faulty venues", function () {
     const { alice } = await deployed(s);
     // Empty idle first, so the next redeem must unwind.
     const idle = (await s.vault.vaultState()).idle;
-    await (await s.vault.connect(alice).withdraw(idle, alice.address, alice.address)).wait();
+    await (
+      await s.vault.connect(alice)["withdraw(uint256,address,address)"](idle, alice.address, alice.address)
+    ).wait();
     const tiny = await s.vault.convertToShares(2n);
-    await (await s.vault.connect(alice).redeem(tiny, alice.address, alice.address)).wait();
+    await (await s.vault.connect(alice)["redeem(uint256,address,address)"](tiny, alice.address, alice.address)).wait();
     expect(await s.vault.balanceOf(alice.address)).to.be.greaterThan(0n);
   });
 
@@ -218,7 +219,9 @@ describe("DeltaNeutralVault: edges and faulty venues", function () {
     await (await s.weth.mint(await s.vault.getAddress(), 1n)).wait();
     await networkHelpers.time.increase(HEARTBEAT + 1); // the feed is now stale
     const shares = await s.vault.balanceOf(alice.address);
-    await (await s.vault.connect(alice).redeem(shares, alice.address, alice.address)).wait();
+    await (
+      await s.vault.connect(alice)["redeem(uint256,address,address)"](shares, alice.address, alice.address)
+    ).wait();
     expect(await s.vault.balanceOf(alice.address)).to.equal(0n);
   });
 });

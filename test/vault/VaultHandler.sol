@@ -8,6 +8,7 @@ import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 import {IDeltaNeutralVault} from "../../contracts/interfaces/IDeltaNeutralVault.sol";
 import {ISpotVenue} from "../../contracts/interfaces/ISpotVenue.sol";
 import {PerpMarket} from "../../contracts/perp/PerpMarket.sol";
+import {IPerpMarket} from "../../contracts/interfaces/IPerpMarket.sol";
 import {PerpMarketAdapter} from "../../contracts/perp/PerpMarketAdapter.sol";
 import {OracleSpotVenue} from "../../contracts/test/OracleSpotVenue.sol";
 import {TestERC20} from "../../contracts/test/TestERC20.sol";
@@ -432,10 +433,10 @@ contract VaultHandler is TestBase {
     function _expectedExitRevert(bytes4 sel) internal pure returns (bool) {
         return
             sel == ISpotVenue.InsufficientOutput.selector ||
-            sel == PerpMarket.FillPriceOutOfBounds.selector ||
-            sel == PerpMarket.InsufficientMargin.selector ||
-            sel == PerpMarket.WithdrawalBelowInitialMargin.selector ||
-            sel == PerpMarket.PoolDeficit.selector;
+            sel == IPerpMarket.FillPriceOutOfBounds.selector ||
+            sel == IPerpMarket.InsufficientMargin.selector ||
+            sel == IPerpMarket.WithdrawalBelowInitialMargin.selector ||
+            sel == IPerpMarket.PoolDeficit.selector;
     }
 
     /// @dev Redeems `amount` shares or withdraws `amount` assets of `owner` as `caller`, to the
@@ -483,6 +484,10 @@ contract VaultHandler is TestBase {
         bool wasPaused = vault.paused();
         (uint256 navPre, uint256 supplyPre) = _books();
         uint256 maxLoss = navPre.mulDiv(vault.strategy().maxRebalanceCostBps, BPS);
+        // A spot market further off the oracle than the slippage bound fills no spot trade: the
+        // rebalance then does only what needs no swap (margin moves, the short) and may leave the
+        // other bands breached, or revert when that does not improve the breached band.
+        bool spotFills = venue.feeBps() + venue.adverseBps() < vault.strategy().maxSlippageBps;
 
         bool ok = true;
         bytes memory err;
@@ -496,7 +501,7 @@ contract VaultHandler is TestBase {
             bytes4 sel = _selector(err);
             // With real money in the vault and venues inside the slippage bound, a rebalance the
             // gate allowed must restore the bands (liveness of the hard tier).
-            if (sel == IDeltaNeutralVault.BandStillBreached.selector && navPre >= MIN_LIVE_NAV)
+            if (sel == IDeltaNeutralVault.BandStillBreached.selector && navPre >= MIN_LIVE_NAV && spotFills)
                 _violate(rebalanceCouldNotRestore = true, "rebalance could not restore the bands", navPre, 0);
             if (!_seenRebalance[sel]) {
                 _seenRebalance[sel] = true;
@@ -509,7 +514,7 @@ contract VaultHandler is TestBase {
         if (!allowed) _violate(gateBypassed = true, "rebalance succeeded past its gate", uint8(tier), 0);
 
         IDeltaNeutralVault.VaultState memory st = vault.vaultState();
-        if (st.band != IDeltaNeutralVault.Band.None)
+        if (st.band != IDeltaNeutralVault.Band.None && spotFills)
             _violate(bandsBreachedAfterRebalance = true, "band breached after rebalance", uint8(st.band), 0);
         if (market.isLiquidatable(address(adapter)))
             _violate(liquidatableAfterRebalance = true, "liquidatable after rebalance", st.marginRatioBps, 0);

@@ -15,7 +15,7 @@ export const abs = (x: bigint) => (x < 0n ? -x : x);
 export async function depositFor(s: VaultStack, user: HardhatEthersSigner, amount: bigint): Promise<bigint> {
   await s.fund(user, amount);
   const before = await s.vault.balanceOf(user.address);
-  await (await s.vault.connect(user).deposit(amount, user.address)).wait();
+  await (await s.vault.connect(user)["deposit(uint256,address)"](amount, user.address)).wait();
   return (await s.vault.balanceOf(user.address)) - before;
 }
 

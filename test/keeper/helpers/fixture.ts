@@ -80,7 +80,7 @@ async function createRealStack(): Promise<KeeperVaultStack> {
         const amount = 100_000n * 10n ** 6n;
         await (await base.usdc.mint(deployer.address, amount)).wait();
         await (await base.usdc.approve(await vault.getAddress(), amount)).wait();
-        await (await vault.deposit(amount, deployer.address)).wait();
+        await (await vault["deposit(uint256,address)"](amount, deployer.address)).wait();
         await (await vault.rebalance()).wait(); // all idle: a hard breach anyone may fix
         for (const k of keepers) await (await vault.setKeeper(k, true)).wait();
         addresses.push(await vault.getAddress());

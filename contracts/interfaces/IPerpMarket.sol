@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {OracleLib} from "../libraries/OracleLib.sol";
+
+/// @title IPerpMarket
+/// @notice A single-market, oracle-priced, collateral-margined linear perpetual exchange (e.g.
+/// ETH-USD margined in USDC). Sizes are base units with 18 decimals (negative = short), prices are
+/// WADs (quote per whole base token), margin and every cash flow are collateral-token units.
+///
+/// Pricing: every trade, liquidations included, fills at the Chainlink price moved by a skew
+/// premium, fillPrice = oracle * (1 + (skewBefore + skewAfter) / 2 / skewScale), with
+/// skew = long open interest - short open interest, and pays a taker fee (bps of the fill notional).
+///
+/// Funding: while the skew is non-zero the heavy side pays the light side at
+/// clamp(skew / skewScale, -1, 1) * maxFundingRatePerDay, accrued per second into a cumulative
+/// index (quote per whole base token, WAD) and settled into margin on every account action.
+///
+/// Counterparty: the pool (`poolBalance`) takes the other side of every cash flow, so
+/// collateral.balanceOf(market) == sum(margins) + poolBalance holds to the wei. The pool's
+/// solvency counts what open positions claim (`openClaims`): `poolEquity = poolBalance - openClaims`.
+/// While that equity is negative, every profit paid out (realised PnL plus funding received) is
+/// cut pro rata to poolBalance / openClaims, so winners share what the pool holds instead of the
+/// first ones draining it (GMX v2 caps traders' PnL against pool value the same way,
+/// `MAX_PNL_FACTOR_FOR_TRADERS`). Settled margin is never frozen by the pool's state.
+///
+/// Trading ahead of the oracle: a position that grew at most `oracleEdgeWindow` seconds before
+/// the latest feed update pays back, when it is reduced or its profit is withdrawn, whatever that
+/// update gained it (the worse of the current answer and the answer at its growth).
+///
+/// Owner: parameter changes that tighten (higher fee, margins, reward, funding rate or edge
+/// window, lower skew scale) are bounded per change and take effect `PARAMETER_DELAY` after they
+/// are proposed (`pendingParameters`); loosening changes and open-interest caps apply at once.
+///
+/// Rounding: every conversion is rounded against the account (credits down, debits up).
+interface IPerpMarket {
+    /// @notice Risk and pricing parameters (API form; stored packed).
+    /// @param takerFeeBps Fee on the fill notional of every trade, bps.
+    /// @param initialMarginBps Equity / notional required to open, grow or flip a position, bps.
+    /// @param maintenanceMarginBps Equity / notional below which the account is liquidatable, bps.
+    /// @param liquidationRewardBps Liquidator reward, bps of the closed notional, paid from the
+    /// liquidated account's equity after the close (never from the pool).
+    /// @param maxFundingRatePerDay Funding rate at |skew| >= skewScale, WAD per day (1e16 = 1%).
+    /// @param skewScale Skew, in WHOLE base tokens, at which the premium reaches 100% and funding
+    /// its maximum.
+    /// @param maxLongOpenInterest Cap on total long size, in WHOLE base tokens.
+    /// @param maxShortOpenInterest Cap on total short size, in WHOLE base tokens.
+    struct MarketParams {
+        uint256 takerFeeBps;
+        uint256 initialMarginBps;
+        uint256 maintenanceMarginBps;
+        uint256 liquidationRewardBps;
+        uint256 maxFundingRatePerDay;
+        uint256 skewScale;
+        uint256 maxLongOpenInterest;
+        uint256 maxShortOpenInterest;
+    }
+
+    /// @notice An account valued at the oracle price now.
+    /// @param size Signed size, base units (negative = short).
+    /// @param entryPrice Average entry price, WAD (0 with no position).
+    /// @param margin Settled margin, collateral units.
+    /// @param unrealizedPnl PnL of the open position at the oracle price, less any part of the
+    /// account's profit the pool could not pay now (PoolLib.payable_): never valued at face.
+    /// @param accruedFunding Funding since the last settlement, extrapolated to now (+ = received).
+    /// @param equity margin + unrealizedPnl + accruedFunding.
+    /// @param marginRatioBps equity / notional in bps (0 when equity <= 0); max with no position.
+    struct PositionView {
+        int256 size;
+        uint256 entryPrice;
+        uint256 margin;
+        int256 unrealizedPnl;
+        int256 accruedFunding;
+        int256 equity;
+        uint256 marginRatioBps;
+    }
+
+    /// @notice A tightening parameter change waiting for its effective time.
+    struct PendingParameter {
+        bytes32 name;
+        uint256 value;
+        uint256 effectiveAt;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Events
+    // ---------------------------------------------------------------------------------------
+
+    event MarginDeposited(address indexed account, uint256 amount);
+    event MarginWithdrawn(address indexed account, address indexed to, uint256 amount);
+    /// @param fee Taker fee charged, collateral units.
+    /// @param realizedPnl PnL paid or charged on the closed part, after the oracle-edge charge and
+    /// any pool haircut (funding is reported by FundingSettled).
+    /// @param fundingIndex The market's funding index after accruing to this block.
+    event PositionModified(
+        address indexed account,
+        int256 sizeDelta,
+        uint256 fillPrice,
+        int256 newSize,
+        uint256 newEntryPrice,
+        uint256 fee,
+        int256 realizedPnl,
+        int256 fundingIndex
+    );
+    /// @notice Funding settled into an account's margin (+ = received). The only report of
+    /// settled funding: trades, withdrawals and liquidations all emit it.
+    event FundingSettled(address indexed account, int256 funding, int256 fundingIndex);
+    /// @notice Unrealised profit was paid into margin on a withdrawal; the entry is now `price`.
+    event ProfitRealized(address indexed account, int256 profit, uint256 price);
+    /// @notice A profit the pool could not pay in full (negative pool equity) was cut pro rata.
+    event ProfitReduced(address indexed account, uint256 owed, uint256 paid);
+    /// @notice A reduction paid back what a feed update gained exposure that grew just before it.
+    event OracleEdgeCharged(address indexed account, uint256 amount, uint256 guardPrice);
+    /// @notice Funding accrued outside an account action (before a funding-parameter change).
+    event FundingAccrued(int256 fundingIndex, int256 ratePerDay);
+    event PoolFunded(address indexed funder, uint256 amount);
+    /// @param price Fill price of the closing trade (premium included).
+    /// @param equity Account equity after the close and its fee, before the reward (negative
+    /// under a shortfall).
+    event Liquidated(
+        address indexed account,
+        address indexed liquidator,
+        int256 size,
+        uint256 price,
+        int256 equity,
+        uint256 reward,
+        int256 fundingIndex
+    );
+    /// @notice The pool took a liquidation shortfall (negative equity) onto itself.
+    event ShortfallAbsorbed(address indexed account, uint256 shortfall);
+    /// @notice Part of a shortfall the pool's equity could not cover; `totalBadDebt` is `badDebt`.
+    event BadDebtRecorded(address indexed account, uint256 amount, uint256 totalBadDebt);
+    event ParameterSet(bytes32 indexed name, uint256 value);
+    /// @notice A tightening change was proposed; `applyParameter` makes it effective at `effectiveAt`.
+    event ParameterProposed(bytes32 indexed name, uint256 value, uint256 effectiveAt);
+    /// @notice A pending change was dropped (replaced by a loosening change that applied at once).
+    event ParameterProposalCancelled(bytes32 indexed name);
+
+    // ---------------------------------------------------------------------------------------
+    // Errors
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice A zero amount or size was passed (same selector as IPerpVenue.ZeroAmount).
+    error ZeroAmount();
+    /// @notice A zero address was passed where a contract is required.
+    error ZeroAddress();
+    /// @notice Fill price worse than the caller's bound (same selector as IPerpVenue's error).
+    error FillPriceOutOfBounds(uint256 fillPrice, uint256 bound);
+    /// @notice The skew premium would push the fill price to zero or below.
+    error FillPriceNotPositive(int256 fillPrice);
+    /// @notice Equity after a trade is below what the trade requires (initial margin when the
+    /// position opens, grows or flips; maintenance when it shrinks; zero for settled margin).
+    error InsufficientMargin(int256 equity, uint256 required);
+    /// @notice Equity after a withdrawal would be below the initial margin of the open position.
+    error WithdrawalBelowInitialMargin(int256 equityAfter, uint256 required);
+    /// @notice A side's open interest would exceed its cap.
+    error OpenInterestCapExceeded(bool isLong, uint256 openInterest, uint256 cap);
+    /// @notice The account holds at least maintenance equity (or no position).
+    error NotLiquidatable(int256 equity, uint256 maintenanceMargin);
+    /// @notice Kept for the ABI of earlier deployments, whose withdrawals waited while the pool
+    /// was negative. No path reverts with it now: the pool never pays past its balance, so every
+    /// settled margin is backed by tokens.
+    error PoolDeficit(uint256 deficit);
+    /// @notice A parameter outside its hard bounds.
+    error ParameterOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max);
+    /// @notice A tightening change larger than one step allows.
+    error ParameterStepTooLarge(bytes32 name, uint256 value, uint256 current, uint256 limit);
+    /// @notice The value is already in force and nothing is pending.
+    error ParameterUnchanged(bytes32 name, uint256 value);
+    /// @notice No change is pending for `name`.
+    error NoPendingParameter(bytes32 name);
+    /// @notice The pending change is not effective before `effectiveAt`.
+    error ParameterNotYetEffective(bytes32 name, uint256 effectiveAt);
+    /// @notice No parameter has this name.
+    error UnknownParameter(bytes32 name);
+
+    // ---------------------------------------------------------------------------------------
+    // Margin and pool
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice Adds `amount` collateral to the caller's margin. Needs no oracle, so margin can be
+    /// topped up even while the feed is stale.
+    function depositMargin(uint256 amount) external;
+
+    /// @notice Sends `amount` of the caller's margin to `to`. With an open position, funding is
+    /// settled first and equity after the withdrawal must stay at or above the initial margin of
+    /// the position's notional at the oracle price. When the withdrawal exceeds settled margin and
+    /// the position is in profit, the profit is realised first (entry re-based to the oracle
+    /// price), through the same oracle-edge charge and pool haircut as a close.
+    function withdrawMargin(uint256 amount, address to) external;
+
+    /// @notice Adds `amount` collateral to the pool (the traders' counterparty and insurance
+    /// fund). Pool capital is not withdrawable: it backs open positions.
+    function fundPool(uint256 amount) external;
+
+    // ---------------------------------------------------------------------------------------
+    // Trading
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice Changes the caller's position by `sizeDelta` base units (positive buys, negative
+    /// sells) at `fillPrice(sizeDelta)`. Settles funding, realises PnL on any closed part, charges
+    /// the taker fee (and any oracle-edge charge), then checks margin: initial margin when the
+    /// position opens, grows or flips, maintenance when it shrinks, non-negative settled margin.
+    /// @param acceptablePrice Worst accepted fill: a buy reverts above it, a sell below it.
+    /// @return fill The fill price, WAD.
+    function modifyPosition(int256 sizeDelta, uint256 acceptablePrice) external returns (uint256 fill);
+
+    /// @notice Closes `account`'s whole position when its equity at the oracle price is below the
+    /// maintenance margin. The close is an ordinary trade: it fills at `fillPrice(-size)` (skew
+    /// premium; floored at one wei where that premium would reach -100%) and pays the taker fee. The caller then earns `liquidationRewardBps` of the
+    /// closed notional, capped at what the account has left; the rest stays in its margin. A
+    /// negative remainder is absorbed by the pool; the part the pool's equity cannot cover is
+    /// added to `badDebt`.
+    /// @return reward Collateral paid to the caller.
+    function liquidate(address account) external returns (uint256 reward);
+
+    // ---------------------------------------------------------------------------------------
+    // Owner
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice Sets one parameter (see the name constants) within its hard bounds. A loosening
+    /// change (or an open-interest cap) applies at once and drops any pending change of the same
+    /// name; a tightening change may move at most one step from the value in force and becomes
+    /// pending until `block.timestamp + PARAMETER_DELAY`.
+    function setParameter(bytes32 name, uint256 value) external;
+
+    /// @notice Makes a pending change effective once its time has come. Anyone may call it.
+    function applyParameter(bytes32 name) external;
+
+    // ---------------------------------------------------------------------------------------
+    // Views
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice Margin token.
+    function collateral() external view returns (IERC20);
+
+    /// @notice `account`'s position valued at the current oracle price, funding extrapolated to now.
+    function positionOf(address account) external view returns (PositionView memory);
+
+    /// @notice Signed size of `account` (no oracle read).
+    function sizeOf(address account) external view returns (int256);
+
+    /// @notice True when `account` has a position and equity below the maintenance margin.
+    function isLiquidatable(address account) external view returns (bool);
+
+    /// @notice Price a trade of `sizeDelta` would fill at now (before the fee).
+    function fillPrice(int256 sizeDelta) external view returns (uint256);
+
+    /// @notice Long open interest minus short open interest, base units.
+    function skew() external view returns (int256);
+
+    /// @notice Total long and short size, base units.
+    function openInterest() external view returns (uint256 long, uint256 short);
+
+    /// @notice Current funding rate, WAD per day; positive when longs pay shorts.
+    function fundingRatePerDay() external view returns (int256);
+
+    /// @notice Stored cumulative funding index (quote per whole base token, WAD) and its timestamp.
+    function fundingIndex() external view returns (int256 index, uint256 lastUpdated);
+
+    /// @notice Realised pool balance, collateral units; negative when the pool has paid out
+    /// profits that open losing positions still owe it.
+    function poolBalance() external view returns (int256);
+
+    /// @notice What open positions claim from the pool at the oracle price now: their total
+    /// unrealised PnL plus accrued funding (negative when they owe the pool).
+    function openClaims() external view returns (int256);
+
+    /// @notice poolBalance - openClaims: what the pool would hold if every position closed now.
+    function poolEquity() external view returns (int256);
+
+    /// @notice Cumulative liquidation shortfall the pool's equity could not cover.
+    function badDebt() external view returns (uint256);
+
+    /// @notice Current parameters.
+    function marketParams() external view returns (MarketParams memory);
+
+    /// @notice Seconds before a feed update within which a position's growth counts as trading
+    /// ahead of that update (0: the guard is off).
+    function oracleEdgeWindow() external view returns (uint256);
+
+    /// @notice Every tightening change waiting for its effective time.
+    function pendingParameters() external view returns (PendingParameter[] memory);
+
+    /// @notice Initial margin requirement, bps of notional.
+    function initialMarginBps() external view returns (uint256);
+
+    /// @notice The price feed and its checks.
+    function feed() external view returns (OracleLib.Feed memory);
+}

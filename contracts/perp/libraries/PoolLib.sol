@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {PerpMath} from "./PerpMath.sol";
+
+/// @title PoolLib
+/// @notice The pool's solvency counting what open positions claim, and the rule that cuts a
+/// profit the pool cannot pay.
+///
+/// An account's claim on the pool is size * (price - entry) - size * (index - lastIndex)
+/// = size * (price - index) - size * (entry - lastIndex). Summed over accounts that is
+/// skew * (price - index) - sum(size * (entry - lastIndex)), so one running sum makes the total
+/// readable in O(1). Each account adds and later removes its own rounded term, so the sum is exact
+/// for the terms; the total differs from the sum of per-account claims only by per-account
+/// rounding (a wei or two per open account).
+library PoolLib {
+    using SafeCast for int256;
+
+    /// @notice The running sum over open accounts, collateral units.
+    /// @param basis sum(size * (entryPrice - lastFundingIndex)).
+    /// @param live Set at deployment so the slot is never zero: the first trade after the book
+    /// empties then rewrites a slot instead of creating one (20,000 gas more).
+    struct Claims {
+        int128 basis;
+        bool live;
+    }
+
+    /// @notice Replaces one account's term: (oldSize, oldEntry, oldIndex) out, the new one in.
+    function replace(
+        Claims memory claims,
+        int256 oldSize,
+        uint256 oldEntry,
+        int256 oldIndex,
+        int256 newSize,
+        uint256 newEntry,
+        int256 newIndex,
+        uint256 divisor
+    ) internal pure {
+        int256 basis =
+            int256(claims.basis) -
+                PerpMath.signedValue(oldSize, int256(oldEntry) - oldIndex, divisor) +
+                PerpMath.signedValue(newSize, int256(newEntry) - newIndex, divisor);
+        claims.basis = basis.toInt128();
+    }
+
+    /// @notice Total unrealised PnL plus accrued funding of every open position at `price` and
+    /// `index` (+ = the pool owes traders).
+    function openClaims(
+        Claims memory claims,
+        int256 skew,
+        uint256 price,
+        int256 index,
+        uint256 divisor
+    ) internal pure returns (int256) {
+        return PerpMath.signedValue(skew, int256(price) - index, divisor) - claims.basis;
+    }
+
+    /// @notice What the pool pays of a `credit` (funding plus realised PnL) owed to an account.
+    /// A debit is taken in full. A profit is paid in full while the pool's equity counting open
+    /// claims is non-negative; below that, every winner is paid the same fraction,
+    /// poolBalance / openClaims, of what it is owed. In every case the pool never pays out more
+    /// than it holds, so every settled margin stays backed by tokens.
+    /// @param pool Realised pool balance before the payment.
+    /// @param claims Open claims before the payment, the account's own included.
+    function payable_(int256 credit, int256 pool, int256 claims) internal pure returns (int256) {
+        if (credit <= 0) return credit;
+        if (pool <= 0) return 0;
+        uint256 owed = uint256(credit);
+        uint256 held = uint256(pool);
+        if (claims > pool) owed = Math.mulDiv(owed, held, uint256(claims));
+        return int256(Math.min(owed, held));
+    }
+}

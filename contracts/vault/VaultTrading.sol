@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+import {IDeltaNeutralVault} from "../interfaces/IDeltaNeutralVault.sol";
+import {IPerpVenue} from "../interfaces/IPerpVenue.sol";
+import {ISpotVenue} from "../interfaces/ISpotVenue.sol";
+import {OracleLib} from "../libraries/OracleLib.sol";
+import {VaultMath} from "../libraries/VaultMath.sol";
+
+/// @title VaultTrading
+/// @notice How the vault trades: it carries out VaultMath's rebalance plan, a leaver's pro-rata
+/// unwind and the guardian's full close on the venues. Every spot trade is bounded by the oracle
+/// price and the slippage setting, every perp fill by the oracle price too.
+/// @dev A linked library (public functions, run by DELEGATECALL): the code runs as the vault,
+/// with the vault's balances, approvals and reentrancy lock, but lives outside the vault's
+/// 24,576-byte limit. Only the vault calls it; it holds no state of its own.
+library VaultTrading {
+    /// @notice How many times a rebalance halves a spot trade the pool cannot fill within the
+    /// oracle bound before it skips the trade (the smallest try is 1/32 of the plan).
+    uint256 internal constant MAX_HALVINGS = 5;
+
+    /// @notice The vault's tokens and venues (its immutables).
+    struct Venues {
+        IERC20 asset;
+        IERC20 spot;
+        ISpotVenue spotVenue;
+        IPerpVenue perpVenue;
+        /// Perp size units (18 decimals) per spot token unit.
+        uint256 sizePerSpotUnit;
+        uint8 assetDecimals;
+    }
+
+    /// @notice Carries out the plan (VaultMath.planSpot, then planHedge from the spot actually
+    /// held). Each step keeps within the venue's margin rules: margin is freed only beyond what
+    /// the target short needs, added before the short grows, and the last excess freed only
+    /// after it shrinks. The spot trade may fill in part (see `trade`); the short then follows
+    /// what filled.
+    function carryOut(Venues memory v, VaultMath.Snapshot memory s, VaultMath.PlanInput memory p) public {
+        VaultMath.SpotPlan memory spot = VaultMath.planSpot(s, p);
+        if (spot.marginOut != 0) v.perpVenue.withdrawMargin(spot.marginOut, address(this));
+        if (spot.marginIn != 0) v.perpVenue.depositMargin(spot.marginIn);
+        if (spot.buyAssets != 0) trade(v, false, spot.buyAssets, s.price, p.slippageBps, true);
+        else trade(v, true, spot.sellQty / v.sizePerSpotUnit, s.price, p.slippageBps, true);
+
+        uint256 equity = VaultMath.equityOrZero(s) - spot.marginOut + spot.marginIn;
+        VaultMath.HedgePlan memory hedge = VaultMath.planHedge(
+            v.spot.balanceOf(address(this)) * v.sizePerSpotUnit,
+            s.shortQty,
+            equity,
+            v.asset.balanceOf(address(this)),
+            s.price,
+            p
+        );
+        if (hedge.marginIn != 0) v.perpVenue.depositMargin(hedge.marginIn);
+        if (hedge.shortIncrease != 0) {
+            (bool filled, ) = v.perpVenue.increaseShort(hedge.shortIncrease, VaultMath.lessBps(s.price, p.slippageBps));
+            // An asynchronous venue that only queued the order: nothing may be priced on it yet.
+            if (!filled) revert IDeltaNeutralVault.VenueOrderPending();
+        } else if (hedge.shortDecrease != 0) {
+            decreaseShort(v, hedge.shortDecrease, s.price, p.slippageBps);
+        }
+        if (equity > hedge.marginTarget) {
+            uint256 equityNow = VaultMath.positivePart(v.perpVenue.equity());
+            if (equityNow > hedge.marginTarget) {
+                v.perpVenue.withdrawMargin(equityNow - hedge.marginTarget, address(this));
+            }
+        }
+    }
+
+    /// @notice Sells `fractionWad` of the spot, buys back the same share of the short and frees
+    /// the leaver's share of the perp equity. The whole trade or nothing: a leaver's unwind never
+    /// fills in part.
+    function unwind(
+        Venues memory v,
+        VaultMath.Snapshot memory s,
+        uint256 fractionWad,
+        uint256 slippageBps
+    ) public returns (uint256 spotUnits, uint256 shortReduce, uint256 marginOut) {
+        uint256 spotHeld = s.spotQty / v.sizePerSpotUnit;
+        // Rounded up so the proceeds cover what the leaver is owed; capped at what is held.
+        spotUnits = Math.min(Math.mulDiv(spotHeld, fractionWad, VaultMath.WAD, Math.Rounding.Ceil), spotHeld);
+        shortReduce = Math.min(Math.mulDiv(s.shortQty, fractionWad, VaultMath.WAD, Math.Rounding.Ceil), s.shortQty);
+        // The stayers keep their share of the perp equity, rounded in their favour; the leaver's
+        // proceeds carry the buy-back's cost. (A skew-premium gain lands in idle, and with the
+        // cost floored at zero it stays with the stayers.)
+        uint256 stayersEquity = Math.mulDiv(
+            VaultMath.equityOrZero(s),
+            VaultMath.WAD - fractionWad,
+            VaultMath.WAD,
+            Math.Rounding.Ceil
+        );
+        trade(v, true, spotUnits, s.price, slippageBps, false);
+        if (shortReduce != 0) decreaseShort(v, shortReduce, s.price, slippageBps);
+        uint256 equityNow = VaultMath.positivePart(v.perpVenue.equity());
+        marginOut = equityNow > stayersEquity ? equityNow - stayersEquity : 0;
+        if (marginOut != 0) v.perpVenue.withdrawMargin(marginOut, address(this));
+    }
+
+    /// @notice Sells all spot, closes the short and withdraws all margin (the guardian's
+    /// emergency unwind). Spot dust without a short is left alone (unpriced, too small to swap).
+    function closeAll(Venues memory v, VaultMath.Snapshot memory s, uint256 slippageBps) public {
+        if (s.price != 0) trade(v, true, s.spotQty / v.sizePerSpotUnit, s.price, slippageBps, false);
+        if (s.shortQty != 0) decreaseShort(v, s.shortQty, s.price, slippageBps);
+        uint256 margin = v.perpVenue.position().margin;
+        // A venue that refuses to pay margin out (e.g. its pool in deficit) must not stop the
+        // guardian from closing the positions: the margin stays claimable on the venue.
+        if (margin != 0) {
+            try v.perpVenue.withdrawMargin(margin, address(this)) {} catch {} // solhint-disable-line no-empty-blocks
+        }
+    }
+
+    /// @notice Swaps `amountIn` (spot units when selling, assets when buying) for at least its
+    /// oracle value less `slippageBps`, and checks what actually arrived (the venue enforces the
+    /// minimum too, but the vault does not take its word for it). With `partialFill` a swap the
+    /// pool cannot fill within the bound (the venue's InsufficientOutput) is retried at half the
+    /// size, up to MAX_HALVINGS times, then skipped: a rebalance trades what its bound allows.
+    /// Any other failure reverts the whole flow.
+    function trade(
+        Venues memory v,
+        bool sell,
+        uint256 amountIn,
+        uint256 price,
+        uint256 slippageBps,
+        bool partialFill
+    ) internal {
+        (IERC20 tokenIn, IERC20 tokenOut) = sell ? (v.spot, v.asset) : (v.asset, v.spot);
+        uint256 before = tokenOut.balanceOf(address(this));
+        for (uint256 attempt; amountIn != 0; ++attempt) {
+            uint256 fairOut =
+                sell
+                    ? OracleLib.baseToQuoteDown(amountIn * v.sizePerSpotUnit, price, 18, v.assetDecimals)
+                    : OracleLib.quoteToBaseDown(amountIn, price, 18, v.assetDecimals) / v.sizePerSpotUnit;
+            uint256 minOut = VaultMath.lessBps(fairOut, slippageBps);
+            try v.spotVenue.swapExactIn(address(tokenIn), address(tokenOut), amountIn, minOut, address(this)) {
+                uint256 received = tokenOut.balanceOf(address(this)) - before;
+                if (received < minOut) revert IDeltaNeutralVault.SpotOutputTooLow(received, minOut);
+                return;
+            } catch (bytes memory reason) {
+                if (!partialFill || _selector(reason) != ISpotVenue.InsufficientOutput.selector) _bubble(reason);
+                if (attempt == MAX_HALVINGS) return;
+                amountIn /= 2;
+            }
+        }
+    }
+
+    /// @notice Buys back part of the short, a risk-reducing trade, with the fill bounded by the
+    /// oracle price plus the slippage setting and the premium allowance
+    /// (VaultMath.buyBackBound); an order only queued by an asynchronous venue reverts the whole
+    /// flow, so no margin is freed against a buy-back still to come.
+    function decreaseShort(Venues memory v, uint256 size, uint256 price, uint256 slippageBps) internal {
+        (bool filled, ) = v.perpVenue.decreaseShort(size, VaultMath.buyBackBound(price, slippageBps));
+        if (!filled) revert IDeltaNeutralVault.VenueOrderPending();
+    }
+
+    function _selector(bytes memory reason) private pure returns (bytes4 selector) {
+        if (reason.length < 4) return bytes4(0);
+        assembly ("memory-safe") {
+            selector := mload(add(reason, 32))
+        }
+    }
+
+    function _bubble(bytes memory reason) private pure {
+        assembly ("memory-safe") {
+            revert(add(reason, 32), mload(reason))
+        }
+    }
+}

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {PerpMath} from "../../contracts/perp/libraries/PerpMath.sol";
+import {PoolLib} from "../../contracts/perp/libraries/PoolLib.sol";
+import {TestBase} from "../utils/Vm.sol";
+
+/// @notice PoolLib on its own: the profit rule and the open-claims sums.
+contract PoolLibTest is TestBase {
+    using PoolLib for PoolLib.Claims;
+
+    /// @dev USDC (6 decimals): 10^(18 + 18 - 6).
+    uint256 internal constant DIVISOR = 1e30;
+
+    /// @notice A debit passes in full; a credit is never negative, never above what is owed and
+    /// never above what the pool holds.
+    function testFuzz_payableNeverPaysPastCreditOrPool(int256 credit, int256 pool, int256 claims) public pure {
+        credit = int256(bound(uint256(credit), 0, 2e30)) - 1e30;
+        pool = int256(bound(uint256(pool), 0, 2e30)) - 1e30;
+        claims = int256(bound(uint256(claims), 0, 2e30)) - 1e30;
+        int256 paid = PoolLib.payable_(credit, pool, claims);
+        if (credit <= 0) {
+            require(paid == credit, "debit changed");
+            return;
+        }
+        require(paid >= 0 && paid <= credit, "paid outside [0, credit]");
+        require(paid <= (pool > 0 ? pool : int256(0)), "paid past the pool");
+        // Solvent counting open claims and able to pay: in full.
+        if (claims <= pool && credit <= pool) require(paid == credit, "solvent pool cut a profit");
+    }
+
+    /// @notice Below zero equity every winner gets the same fraction, pool / claims, of its profit.
+    function testFuzz_payableIsProRataWhenClaimsExceedThePool(
+        uint256 credit,
+        uint256 pool,
+        uint256 excess
+    ) public pure {
+        credit = bound(credit, 1, 1e24);
+        pool = bound(pool, 1, 1e24);
+        uint256 claims = pool + bound(excess, 1, 1e24);
+        int256 paid = PoolLib.payable_(int256(credit), int256(pool), int256(claims));
+        uint256 proRata = (credit * pool) / claims;
+        require(uint256(paid) == (proRata < pool ? proRata : pool), "not pro rata");
+    }
+
+    struct Book {
+        int256[5] sizes;
+        uint256[5] entries;
+        int256[5] indices;
+        int256 skew;
+    }
+
+    /// @dev Five accounts with sizes of either sign, entries and funding indices from `seed`.
+    function _book(uint256 seed) internal pure returns (Book memory book) {
+        for (uint256 i = 0; i < 5; i++) {
+            uint256 r = uint256(keccak256(abi.encode(seed, i)));
+            book.sizes[i] = int256(bound(r, 0, 2e24)) - 1e24;
+            book.entries[i] = bound(r >> 80, 1, 1_000_000) * 1e18;
+            book.indices[i] = int256(bound(r >> 160, 0, 2e22)) - 1e22;
+            book.skew += book.sizes[i];
+        }
+    }
+
+    /// @notice The O(1) open claims equal the sum of the accounts' own claims, up to per-account
+    /// rounding, and removing every account returns the sum to zero.
+    function testFuzz_openClaimsMatchTheAccounts(uint256 seed, uint256 priceDollars, int256 index) public pure {
+        uint256 price = bound(priceDollars, 1, 1_000_000) * 1e18;
+        index = int256(bound(uint256(index), 0, 2e22)) - 1e22;
+        Book memory book = _book(seed);
+        PoolLib.Claims memory claims;
+        int256 expected;
+        for (uint256 i = 0; i < 5; i++) {
+            claims.replace(0, 0, 0, book.sizes[i], book.entries[i], book.indices[i], DIVISOR);
+            expected +=
+                PerpMath.signedValue(book.sizes[i], PerpMath.priceDelta(price, book.entries[i]), DIVISOR) +
+                PerpMath.signedValue(-book.sizes[i], index - book.indices[i], DIVISOR);
+        }
+        int256 gap = claims.openClaims(book.skew, price, index, DIVISOR) - expected;
+        require(gap <= 12 && gap >= -12, "open claims drift from the accounts");
+        for (uint256 i = 0; i < 5; i++) {
+            claims.replace(book.sizes[i], book.entries[i], book.indices[i], 0, 0, 0, DIVISOR);
+        }
+        require(claims.basis == 0, "the sum does not return to zero");
+    }
+}

@@ -1,0 +1,171 @@
+/**
+ * The hostile scenarios of the market's review, replayed with their numbers. Each one made money
+ * for the attacker (or froze other traders' margin) before the fixes; each must now net the
+ * attacker nothing and leave every bystander's margin withdrawable.
+ */
+import { expect } from "chai";
+import { network } from "hardhat";
+import { deployPerpMarket, PERP_DEFAULT_PARAMS, USDC, WAD } from "../fixtures/perp.js";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+
+const { ethers, networkHelpers } = await network.create();
+
+/** An 8-decimal feed answer for a price in hundredths of a dollar. */
+const cents = (c: bigint) => c * 10n ** 6n;
+/** Caps of the local and testnet stacks (100k ETH a side). */
+const STACK_PARAMS = { ...PERP_DEFAULT_PARAMS, maxLongOpenInterest: 100_000n, maxShortOpenInterest: 100_000n };
+
+async function market(poolUsdc: bigint) {
+  const deployed = await deployPerpMarket(ethers, { params: STACK_PARAMS, poolFunding: poolUsdc });
+  const signers = await ethers.getSigners();
+  const marketAddress = await deployed.market.getAddress();
+  async function fund(trader: HardhatEthersSigner, amount: bigint) {
+    await deployed.usdc.mint(trader.address, amount);
+    await deployed.usdc.connect(trader).approve(marketAddress, amount);
+    await deployed.market.connect(trader).depositMargin(amount);
+  }
+  /** Settled margin plus tokens in the wallet: what the trader could walk away with. */
+  async function wealth(trader: HardhatEthersSigner) {
+    return (await deployed.market.positionOf(trader.address)).margin + (await deployed.usdc.balanceOf(trader.address));
+  }
+  return { ...deployed, signers, marketAddress, fund, wealth };
+}
+
+async function twentyMillionPool() {
+  return market(20_000_000n * USDC);
+}
+async function twoMillionPool() {
+  return market(2_000_000n * USDC);
+}
+
+describe("PerpMarket attack scenarios", function () {
+  it("self-liquidation: a 50k-ETH hedged pair and a -5.5% move nets the attacker a loss, not +3.3M", async function () {
+    const m = await networkHelpers.loadFixture(twentyMillionPool);
+    const [, longLeg, shortLeg, liquidator] = m.signers;
+    const size = 50_000n * WAD;
+    // Just above initial margin at 3000: the long pays a 2.5% premium into an empty book, the short
+    // earns it back (fills at 3075 both), each with 10% of 150M of equity left.
+    const longMargin = 18_830_000n * USDC;
+    const shortMargin = 11_330_000n * USDC;
+    const poolBefore = await m.market.poolBalance();
+    await m.fund(longLeg, longMargin);
+    await m.fund(shortLeg, shortMargin);
+    await m.market.connect(longLeg).modifyPosition(size, ethers.MaxUint256);
+    await m.market.connect(shortLeg).modifyPosition(-size, 0);
+
+    // Outside the oracle-edge window: this scenario is about liquidation pricing alone.
+    await networkHelpers.time.increase(120);
+    await m.feed.updateAnswer(cents(283_500n)); // 3000 -> 2835, -5.5%
+    expect(await m.market.isLiquidatable(longLeg.address)).to.equal(true);
+    await m.market.connect(liquidator).liquidate(longLeg.address);
+    // The winner closes into whatever skew the liquidation left.
+    await m.market.connect(shortLeg).modifyPosition(size, ethers.MaxUint256);
+
+    const attacker =
+      (await m.wealth(longLeg)) + (await m.wealth(shortLeg)) + (await m.wealth(liquidator)) - longMargin - shortMargin;
+    const pool = await m.market.poolBalance();
+    // Before the fix: attacker +3,320,897 USDC, pool 20.0M -> 16.68M. Now the liquidation sells at
+    // 2764.125 (the premium of the skew it creates) and pays the fee, so the legs cancel and the
+    // four taker fees are the attacker's loss and the pool's gain: 291,956.418838 USDC, exactly
+    // what the same pair loses when both legs are closed by ordinary trades.
+    expect(attacker).to.equal(-291_956_418_838n);
+    expect(pool - poolBefore).to.equal(-attacker);
+    expect(await m.usdc.balanceOf(m.marketAddress)).to.equal(
+      pool + (await m.market.positionOf(longLeg.address)).margin + (await m.market.positionOf(shortLeg.address)).margin,
+    );
+  });
+
+  it("the same self-liquidation on a +5.5% move nets the attacker a loss too", async function () {
+    const m = await networkHelpers.loadFixture(twentyMillionPool);
+    const [, longLeg, shortLeg, liquidator] = m.signers;
+    const size = 50_000n * WAD;
+    // The short opens first (pays the premium), the long second (earns it back): fills at 2925.
+    const shortMargin = 18_830_000n * USDC;
+    const longMargin = 11_330_000n * USDC;
+    await m.fund(longLeg, longMargin);
+    await m.fund(shortLeg, shortMargin);
+    await m.market.connect(shortLeg).modifyPosition(-size, 0);
+    await m.market.connect(longLeg).modifyPosition(size, ethers.MaxUint256);
+    await networkHelpers.time.increase(120);
+    await m.feed.updateAnswer(cents(316_500n)); // +5.5%
+    expect(await m.market.isLiquidatable(shortLeg.address)).to.equal(true);
+    await m.market.connect(liquidator).liquidate(shortLeg.address);
+    await m.market.connect(longLeg).modifyPosition(-size, 0);
+    const attacker =
+      (await m.wealth(longLeg)) + (await m.wealth(shortLeg)) + (await m.wealth(liquidator)) - longMargin - shortMargin;
+    // Before the fix: +3,728,897 USDC. Now the four taker fees again.
+    expect(attacker < 0n, `attacker ${attacker}`).to.equal(true);
+    expect(attacker).to.be.closeTo(-300_000n * USDC, 20_000n * USDC);
+  });
+
+  it("trading ahead of ten ±0.5% feed updates with 6,000 ETH nets the trader nothing (was +721,758)", async function () {
+    const m = await networkHelpers.loadFixture(twentyMillionPool);
+    const [, trader] = m.signers;
+    const deposit = 5_000_000n * USDC;
+    await m.fund(trader, deposit);
+    const size = 6_000n * WAD;
+    let answer = cents(300_000n);
+    for (let i = 0; i < 10; i++) {
+      // The trader sees the next round in the mempool and trades in its direction first.
+      const up = i % 2 === 0;
+      const next = up ? (answer * 10_050n) / 10_000n : (answer * 9_950n) / 10_000n;
+      await m.market.connect(trader).modifyPosition(up ? size : -size, up ? ethers.MaxUint256 : 0);
+      await m.feed.updateAnswer(next);
+      await m.market.connect(trader).modifyPosition(up ? -size : size, up ? 0 : ethers.MaxUint256);
+      answer = next;
+    }
+    const gained = (await m.wealth(trader)) - deposit;
+    // Each round trip now closes at the worse of its fill and the fill at the pre-update answer:
+    // the trader keeps only the fees and premiums it paid (twenty taker fees of ~9k each).
+    expect(gained < 0n, `trader ${gained}`).to.equal(true);
+    expect(gained).to.be.closeTo(-180_000n * USDC, 10_000n * USDC);
+  });
+
+  it("a winner the pool cannot pay is cut pro rata and nobody's margin freezes (8,000-ETH short, -10%)", async function () {
+    const m = await networkHelpers.loadFixture(twoMillionPool);
+    const [, whale, bystander] = m.signers;
+    await m.fund(bystander, 50_000n * USDC);
+    await m.fund(whale, 4_000_000n * USDC);
+    await m.market.connect(whale).modifyPosition(-8_000n * WAD, 0);
+    await networkHelpers.time.increase(120);
+    await m.feed.updateAnswer(cents(270_000n)); // -10%: the short is 2.4M up on a 2M pool
+    // The view values the claim at what the pool can pay, not at face (a vault would not count 2.4M).
+    const view = await m.market.positionOf(whale.address);
+    expect(view.unrealizedPnl + view.accruedFunding <= (await m.market.poolBalance())).to.equal(true);
+    await m.market.connect(whale).modifyPosition(8_000n * WAD, ethers.MaxUint256);
+    // Before the fix the pool went to -367,691 and every withdrawal reverted with PoolDeficit.
+    const pool = await m.market.poolBalance();
+    expect(pool >= 0n, `pool ${pool}`).to.equal(true);
+    await m.market.connect(bystander).withdrawMargin(50_000n * USDC, bystander.address);
+    const whaleMargin = (await m.market.positionOf(whale.address)).margin;
+    await m.market.connect(whale).withdrawMargin(whaleMargin, whale.address);
+    // The whale was paid what the pool held, not more: less than the 2.4M it was owed.
+    expect((await m.usdc.balanceOf(whale.address)) - 4_000_000n * USDC < 2_000_000n * USDC).to.equal(true);
+    expect(await m.usdc.balanceOf(m.marketAddress)).to.equal(pool);
+  });
+
+  it("a hedged pair closing only its winner on a 2% move cannot freeze exits and loses money", async function () {
+    const m = await networkHelpers.loadFixture(twoMillionPool);
+    const [, winner, loser, bystander] = m.signers;
+    const size = 45_000n * WAD;
+    await m.fund(bystander, 50_000n * USDC);
+    await m.fund(winner, 20_000_000n * USDC);
+    await m.fund(loser, 20_000_000n * USDC);
+    await m.market.connect(loser).modifyPosition(size, ethers.MaxUint256);
+    await m.market.connect(winner).modifyPosition(-size, 0);
+    await networkHelpers.time.increase(120);
+    await m.feed.updateAnswer(cents(294_000n)); // -2%: the short leg is ~2.7M up, the long ~2.7M down
+    await m.market.connect(winner).modifyPosition(size, ethers.MaxUint256);
+    // The loser is far from liquidation; before the fix the pool sat at -703,261 and exits froze
+    // for as long as the attacker kept the losing leg open.
+    expect(await m.market.isLiquidatable(loser.address)).to.equal(false);
+    expect((await m.market.poolBalance()) >= 0n).to.equal(true);
+    await m.market.connect(bystander).withdrawMargin(50_000n * USDC, bystander.address);
+    const winnerMargin = (await m.market.positionOf(winner.address)).margin;
+    await m.market.connect(winner).withdrawMargin(winnerMargin, winner.address);
+    // Unwinding the loser too: the attacker ends below what it put in.
+    await m.market.connect(loser).modifyPosition(-size, 0);
+    const attacker = (await m.wealth(winner)) + (await m.wealth(loser)) - 40_000_000n * USDC;
+    expect(attacker < 0n, `attacker ${attacker}`).to.equal(true);
+  });
+});
