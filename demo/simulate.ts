@@ -20,7 +20,7 @@ import {
   DEFAULT_PERP_PARAMS,
   type VaultStack,
   type VaultStackOptions,
-} from "../test/fixtures/vaultStack.js";
+} from "../deploy/lib/stack/vaultStack.js";
 import { priceFromSqrtPriceX96, sortTokens, sqrtPriceX96FromPrice } from "../deploy/lib/uniswap.js";
 import { multicallInterface } from "../keeper/chain/abi.js";
 import {

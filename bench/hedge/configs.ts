@@ -4,7 +4,7 @@
  * numbers. Plugging a new hedge mode in means filling in its `vault` options and removing
  * `unavailable`.
  */
-import type { VaultStackOptions } from "../../test/fixtures/vaultStack.js";
+import type { VaultStackOptions } from "../../deploy/lib/stack/vaultStack.js";
 import type { RunMetrics } from "../../demo/metrics.js";
 
 export interface Goal {

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { DEFAULT_PATH, REPLAYS, replayFile, replayPath } from "../../demo/pricePath.js";
 import { DEMO_PERP_PARAMS } from "../../demo/simulate.js";
-import { DEFAULT_BANDS } from "../../test/fixtures/vaultStack.js";
+import { DEFAULT_BANDS } from "../../deploy/lib/stack/vaultStack.js";
 import { HEDGE_CONFIGS, configByName, type HedgeConfig } from "./configs.js";
 import type { RunOutput, RunRequest } from "./run.js";
 import { renderBenchChart } from "./chart.js";

@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { network } from "hardhat";
-import { vaultStackFixture } from "../fixtures/vaultStack.js";
+import { vaultStackFixture } from "../../deploy/lib/stack/vaultStack.js";
 import { deployed, usdc } from "../vault/helpers.js";
 
 const { ethers, networkHelpers } = await network.create();
