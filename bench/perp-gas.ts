@@ -1,5 +1,5 @@
 import { network } from "hardhat";
-import { deployPerpMarket, USDC, WAD } from "../test/fixtures/perp.js";
+import { deployPerpMarket, USDC, WAD } from "../deploy/lib/stack/perp.js";
 
 // Gas used (from receipts) by the PerpMarket calls the vault's rebalance makes, directly and
 // through the adapter. Each row is one transaction on a fresh local chain.

@@ -10,7 +10,7 @@
  */
 import { network } from "hardhat";
 import { MaxUint256, type Contract } from "ethers";
-import { deployUniswapFixture } from "../test/fixtures/uniswap.js";
+import { deployUniswapFixture } from "../deploy/lib/stack/uniswap.js";
 
 const { ethers } = await network.create();
 const f = await deployUniswapFixture(ethers);

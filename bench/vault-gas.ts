@@ -4,7 +4,7 @@
  * including the 21k base cost of a transaction.
  */
 import { network } from "hardhat";
-import { deployVaultStack, DEFAULT_STRATEGY } from "../test/fixtures/vaultStack.js";
+import { deployVaultStack, DEFAULT_STRATEGY } from "../deploy/lib/stack/vaultStack.js";
 
 const { ethers, networkHelpers } = await network.create();
 const USDC = (n: bigint) => n * 10n ** 6n;

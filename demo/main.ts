@@ -1,31 +1,20 @@
 /**
  * The main job: `npm run demo`. Starts an in-process chain, deploys the whole local stack, seeds
  * depositors and a long trader (so the vault's short earns funding), drives a price path hour by
- * hour with an arbitrageur and a liquidator, runs the real keeper against the chain over
- * JSON-RPC, then prints a report and writes an SVG chart.
+ * hour with an arbitrageur and a liquidator, runs the real keeper against the chain (JSON-RPC
+ * answered in process), then prints a reconciled report and writes an SVG chart.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, relative, resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { fileURLToPath } from "node:url";
 import { network } from "hardhat";
 import { Wallet } from "ethers";
-import { createApp } from "../keeper/app.js";
-import { parseConfig } from "../keeper/config.js";
-import { createLogger } from "../keeper/ops/log.js";
 import { renderChart } from "./chart.js";
-import { DEFAULT_PATH, replayPath, syntheticPath } from "./pricePath.js";
+import { DEFAULT_PATH, REPLAYS, replayFile, replayPath, syntheticPath } from "./pricePath.js";
 import { renderReport } from "./report.js";
-import { serveProvider } from "./rpcServer.js";
-import { deployDemoStack, seedDemo, simulate, type KeeperDriver } from "./simulate.js";
+import { startInProcessKeeper } from "./inProcessKeeper.js";
+import { deployDemoStack, seedDemo, simulate } from "./simulate.js";
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const REPLAYS: Record<string, string> = {
-  "covid-crash": "eth-2020-03-covid-crash.csv",
-  "rally-2018": "eth-2018-01-rally.csv",
-  "may-2021": "eth-2021-05-crash.csv",
-  "full-2017-2021": "eth-2017-08-2021-06-full.csv",
-};
 const POLICIES = ["threshold", "time", "volatility"] as const;
 const HELP = `npm run demo -- [options]
 
@@ -91,8 +80,7 @@ async function main() {
   let prices: number[];
   let mode: string;
   if (args.replay) {
-    const file = REPLAYS[args.replay] ? resolve(HERE, "data", REPLAYS[args.replay]) : resolve(args.replay);
-    const replay = replayPath(file, DEFAULT_PATH.startPrice);
+    const replay = replayPath(replayFile(args.replay), DEFAULT_PATH.startPrice);
     prices = replay.prices;
     mode = `replay of ${args.replay} (real ETH/USDT hourly closes, rescaled from $${replay.first} to $${DEFAULT_PATH.startPrice})`;
   } else {
@@ -106,44 +94,23 @@ async function main() {
   const stack = await deployDemoStack(ethers);
   const deposited = await seedDemo(stack, 5, 200_000n * 10n ** 6n);
 
-  // The keeper runs as an operator would: its own key, over JSON-RPC, with the KEEPER role.
+  // The keeper runs as an operator would: its own key, the KEEPER role, JSON-RPC to the chain.
   const keeperWallet = new Wallet(Wallet.createRandom().privateKey);
   await networkHelpers.setBalance(keeperWallet.address, 10n ** 21n);
   await (await stack.vault.setKeeper(keeperWallet.address, true)).wait();
-  const rpc = await serveProvider(connection.provider);
   const multicall3 = await (await ethers.deployContract("Multicall3")).getAddress(); // the keeper's batched read
-  const config = parseConfig(
-    {
-      chainId: Number((await ethers.provider.getNetwork()).chainId),
-      multicall3,
-      rpc: { urls: [rpc.url], timeoutMs: 10_000, cooldownMs: 1_000 },
-      signer: { type: "privateKeyEnv" },
-      gas: { maxFeePerGas: "100 gwei", priorityFeePerGas: "1 gwei", replaceAfterBlocks: 2, receiptTimeoutMs: 20_000 },
-      loop: { pollIntervalMs: 10 },
-      metrics: { enabled: false },
-      log: { level: "warn" },
-      vaults: [{ name: "demo", address: await stack.vault.getAddress(), policy }],
-    },
-    {},
-  );
-  const app = createApp({
-    config,
-    signer: { address: keeperWallet.address, wallet: keeperWallet },
-    log: createLogger("warn"),
+  const keeper = await startInProcessKeeper({
+    provider: connection.provider,
+    chainId: Number((await ethers.provider.getNetwork()).chainId),
+    multicall3,
+    vault: await stack.vault.getAddress(),
+    wallet: keeperWallet,
+    policy,
   });
-  await app.keeper.init();
-  const driver: KeeperDriver = {
-    step: async () => {
-      await app.keeper.once();
-    },
-    stop: async () => {
-      await rpc.close();
-    },
-  };
 
   // Deposits sit idle (a hard idle breach): the keeper deploys them in hour 0.
   const total = prices.length - 1;
-  const result = await simulate(ethers, networkHelpers, stack, prices, driver, deposited, (hour) => {
+  const result = await simulate(connection.provider, stack, prices, keeper, deposited, multicall3, (hour) => {
     if (!args.quiet && process.stderr.isTTY && (hour % 24 === 0 || hour === total))
       process.stderr.write(`\rsimulated ${hour}/${total} hours`);
   });

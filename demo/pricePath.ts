@@ -4,6 +4,8 @@
  * here: a path is a scenario, not an amount; prices become 8-decimal feed answers at the edge.
  */
 import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
 export interface PathOptions {
   seed: number;
@@ -83,21 +85,41 @@ export function syntheticPath(options: PathOptions): number[] {
 }
 
 /** Hourly closes from a shipped history window (`unix,close` CSV), rescaled to `startPrice`. */
-export function replayPath(file: string, startPrice?: number): { prices: number[]; first: number; hours: number } {
+export function replayPath(
+  file: string,
+  startPrice?: number,
+): { prices: number[]; first: number; hours: number; unix: number[] } {
   const lines = readFileSync(file, "utf8").trim().split("\n");
   const header = lines.shift();
   if (header !== "unix,close") throw new Error(`${file}: expected a "unix,close" header, found "${header}"`);
+  const unix: number[] = [];
   const closes = lines.map((line, i) => {
-    const close = Number(line.split(",")[1]);
+    const [time, value] = line.split(",");
+    unix.push(Number(time));
+    const close = Number(value);
     if (!Number.isFinite(close) || close <= 0) throw new Error(`${file}: line ${i + 2} has no positive close`);
     return close;
   });
   if (closes.length < 2) throw new Error(`${file}: needs at least two rows`);
   const scale = startPrice ? startPrice / closes[0] : 1;
-  return { prices: closes.map((c) => c * scale), first: closes[0], hours: closes.length - 1 };
+  return { prices: closes.map((c) => c * scale), first: closes[0], hours: closes.length - 1, unix };
 }
 
 /** A float price as the 8-decimal answer of a Chainlink USD feed. */
 export function toFeedAnswer(price: number): bigint {
   return BigInt(Math.round(price * 1e8));
+}
+
+/** History windows shipped in demo/data/ (see its README for source and attribution). */
+export const REPLAYS: Record<string, string> = {
+  "covid-crash": "eth-2020-03-covid-crash.csv",
+  "rally-2018": "eth-2018-01-rally.csv",
+  "may-2021": "eth-2021-05-crash.csv",
+  "full-2017-2021": "eth-2017-08-2021-06-full.csv",
+};
+
+/** A shipped window's file by name, or `nameOrPath` itself as a path. */
+export function replayFile(nameOrPath: string): string {
+  const shipped = REPLAYS[nameOrPath];
+  return shipped ? resolve(dirname(fileURLToPath(import.meta.url)), "data", shipped) : resolve(nameOrPath);
 }

@@ -1,10 +1,10 @@
-/** The demo's end-of-run report: what a depositor and an operator want to know. */
+/** The demo's end-of-run report: what a depositor and an operator want to know, reconciled. */
+import { BAND_NAMES, TIER_NAMES, decompositionLines, runMetrics } from "./metrics.js";
 import type { SimulationResult } from "./simulate.js";
 
-const BAND_NAMES = ["none", "delta", "margin-low", "margin-high", "idle"];
-const TIER_NAMES = ["none", "soft", "hard"];
 const usd = (units: bigint) => `$${(Number(units) / 1e6).toLocaleString("en-US", { maximumFractionDigits: 2 })}`;
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+const bpsYr = (x: number) => `${x.toFixed(1)} bps/yr`;
 
 export interface ReportMeta {
   mode: string;
@@ -15,13 +15,13 @@ export interface ReportMeta {
 }
 
 export function renderReport(r: SimulationResult, meta: ReportMeta): string {
+  const m = runMetrics(r);
   const first = r.samples[0];
   const last = r.samples[r.samples.length - 1];
   const absDelta = r.samples.map((s) => Math.abs(s.deltaBps));
-  const ratios = r.samples.map((s) => s.marginRatioBps).filter(Number.isFinite);
-  const tradingCost = r.rebalances.reduce((a, b) => a + b.tradingCost, 0n);
   const gasCost = r.rebalances.reduce((a, b) => a + b.gasCostUsdc, 0n);
   const gasUsed = r.rebalances.reduce((a, b) => a + b.gasUsed, 0n);
+  const navChange = r.rebalances.reduce((a, b) => a + b.navChange, 0n);
   const byBand = new Map<string, number>();
   for (const rb of r.rebalances) {
     const key = `${BAND_NAMES[rb.band]}/${TIER_NAMES[rb.tier]}`;
@@ -29,8 +29,9 @@ export function renderReport(r: SimulationResult, meta: ReportMeta): string {
   }
   const shareReturn = Number(r.endShareValue) / Number(r.startShareValue) - 1;
   const priceReturn = last.price / (first.price || 1) - 1;
+  const { amounts } = r.ledger;
   const rows: [string, string][] = [
-    ["mode", meta.mode],
+    ["path", meta.mode],
     ["hours simulated", `${meta.hours}`],
     ["keeper policy", meta.policy],
     ["deposited at start", usd(r.depositedUsdc)],
@@ -43,16 +44,34 @@ export function renderReport(r: SimulationResult, meta: ReportMeta): string {
       "share price",
       `${(Number(r.startShareValue) / 1e6).toFixed(6)} -> ${(Number(r.endShareValue) / 1e6).toFixed(6)} (${pct(shareReturn)})`,
     ],
+    ["time-averaged NAV", usd(BigInt(Math.round(m.avgNav)))],
     ["max |delta|", `${Math.max(...absDelta)} bps`],
     ["time-average |delta|", `${(absDelta.reduce((a, b) => a + b, 0) / absDelta.length).toFixed(2)} bps`],
-    ["min margin ratio", ratios.length ? pct(Math.min(...ratios) / 10_000) : "n/a"],
+    ["min margin ratio", Number.isFinite(m.minMarginRatioBps) ? pct(m.minMarginRatioBps / 10_000) : "n/a"],
     ["rebalances", `${r.rebalances.length} (${[...byBand].map(([k, n]) => `${k}: ${n}`).join(", ") || "none"})`],
-    ["rebalance trading cost", `${usd(tradingCost)} (pool fee, slippage, perp fee and impact)`],
-    ["rebalance gas", `${gasUsed} gas, ${usd(gasCost)} at the chain's gas price`],
-    ["funding earned", usd(r.fundingUsdc)],
+    [
+      "rebalance spot trading",
+      `${usd(amounts.hedgeSpotCost)} cost (${bpsYr(m.spotTradingBpsYr)}): pool fee and slippage vs the oracle, signed`,
+    ],
+    [
+      "rebalance perp fees+impact",
+      `${usd(amounts.hedgePerpFeesAndImpact)} cost (${bpsYr(m.perpFeesAndImpactBpsYr)}): taker fee and fill vs the oracle, signed`,
+    ],
+    [
+      "rebalance NAV change",
+      `${usd(navChange)} (totalAssets after - before: the two costs above; settling funding moves none)`,
+    ],
+    ["rebalance gas", `${gasUsed} gas, ${usd(gasCost)} paid by the keeper (${bpsYr(m.gasBpsYr)}), outside NAV`],
+    ["unwind trading (flows)", `${usd(amounts.flowTradingCost)} cost, paid by the leavers`],
+    [
+      "funding earned",
+      `${usd(amounts.funding)} (${bpsYr(m.fundingBpsYr)}): settled in trades, withdrawals and liquidations, plus accrued`,
+    ],
     ["liquidations", `${r.liquidations}`],
+    ["share price change, by cause", ""],
+    ...decompositionLines(m),
     ["chart", meta.chartFile],
-    ["wall time", `${meta.wallSeconds.toFixed(1)} s`],
+    ["wall time", `${meta.wallSeconds.toFixed(1)} s (${(meta.hours / meta.wallSeconds).toFixed(0)} simulated h/s)`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   return [

@@ -1,33 +1,72 @@
 /**
- * The demo's market loop: one step per hour of a price path. Each step moves time, updates the
- * Chainlink feed, lets an arbitrageur trade the Uniswap pool back to the oracle price, lets a
- * liquidator try the vault's perp account, gives the keeper its block, and records the vault.
+ * The replay's market loop: one step per hour of a price path. Each step moves time, updates the
+ * Chainlink feed, lets a liquidator act on the vault's perp account when the market says it may,
+ * lets depositors come and go, has an arbitrageur trade the Uniswap pool back to the oracle before
+ * anyone trades on it, gives the keeper its block, and books what moved the share price
+ * (demo/ledger.ts).
+ *
+ * Speed without shortcuts in what is measured: transactions go straight to the in-process
+ * provider with a fixed gas limit (no estimate, no ethers wrapper), the vault, its perp account,
+ * the liquidation check and the pool are read in one Multicall3 call, logs are fetched only for
+ * hours in which a block other than the feed update was mined, and the pool is brought to the
+ * oracle only in hours where something will trade on it. NAV and every band are priced from the
+ * oracle, and a full-range pool's state at a given price does not depend on the path it took
+ * there, so a trade meets the same pool either way.
  */
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
-import type { NetworkHelpers } from "@nomicfoundation/hardhat-network-helpers/types";
-import { deployVaultStack, DEFAULT_PERP_PARAMS, type VaultStack } from "../test/fixtures/vaultStack.js";
-import { poolPriceWad, pushPoolToPrice } from "../deploy/lib/uniswap.js";
+import { Interface, type Log } from "ethers";
+import {
+  deployVaultStack,
+  DEFAULT_PERP_PARAMS,
+  type VaultStack,
+  type VaultStackOptions,
+} from "../deploy/lib/stack/vaultStack.js";
+import { priceFromSqrtPriceX96, sortTokens, sqrtPriceX96FromPrice } from "../deploy/lib/uniswap.js";
+import { multicallInterface } from "../keeper/chain/abi.js";
+import {
+  decodeAggregate3,
+  encodeAggregate3,
+  staticStructDecoder,
+  type Call3,
+} from "../keeper/chain/multicall-codec.js";
+import { toVaultState } from "../keeper/chain/reader.js";
+import { Tier, type VaultState } from "../keeper/types.js";
+import type { Eip1193 } from "./inProcessRpc.js";
+import type { KeeperDriver } from "./inProcessKeeper.js";
+import { Ledger, NO_EVENTS, type Checkpoint, type SegmentEvents } from "./ledger.js";
 import { toFeedAnswer } from "./pricePath.js";
 
 export interface Sample {
   hour: number;
   price: number;
+  /** Assets per whole share, as vaultState() reports it (USDC). */
   sharePrice: number;
   deltaBps: number;
   marginRatioBps: number;
   totalAssets: bigint;
+  /** Short notional at the oracle price, asset units. */
+  hedgedNotional: bigint;
 }
 
 export interface RebalanceRecord {
   hour: number;
   band: number;
   tier: number;
-  /** totalAssets lost in the rebalance at the oracle price: pool fee, slippage, perp fee and impact. */
-  tradingCost: bigint;
+  /** totalAssets after minus before, at the oracle price (signed: a gain is positive). */
+  navChange: bigint;
+  /** Spot fills against the oracle (pool fee and slippage), asset units, signed. */
+  spotCost: bigint;
+  /** Perp taker fee plus fill against the oracle, asset units, signed. */
+  perpFeesAndImpact: bigint;
+  /** Funding settled into margin by the rebalance's trades. */
+  settledFunding: bigint;
   gasUsed: bigint;
-  /** gasUsed × effective gas price, valued in USDC units at the oracle price. */
+  /** gasUsed x effective gas price, valued in asset units at the oracle price (ETH is the gas token). */
   gasCostUsdc: bigint;
 }
+
+/** Wall time of the loop's phases, ms (the bench prints it with --profile). */
+export type PhaseTimes = Record<"feed" | "read" | "liquidator" | "arbitrage" | "flows" | "keeper" | "events", number>;
 
 export interface SimulationResult {
   samples: Sample[];
@@ -35,16 +74,13 @@ export interface SimulationResult {
   liquidations: number;
   /** Depositors entering and leaving while positions are open. */
   flows: { deposits: number; redeems: number; redeemFailures: number };
-  fundingUsdc: bigint;
+  ledger: Ledger;
   depositedUsdc: bigint;
   startShareValue: bigint;
   endShareValue: bigint;
-}
-
-/** What the demo needs from the keeper: process the newest block and settle what it sent. */
-export interface KeeperDriver {
-  step(): Promise<void>;
-  stop(): Promise<void>;
+  /** Arbitrage swaps sent, and hours in which the pool was within tolerance or nobody traded. */
+  arbitrage: { swaps: number; skippedHours: number };
+  profile: PhaseTimes;
 }
 
 /** Perp market of the demo: funding strong enough to show in a month (see the README). */
@@ -56,10 +92,17 @@ export const DEMO_PERP_PARAMS = {
 export const DEMO_LONG_SIZE = 5_000n * 10n ** 18n;
 
 const USDC = 10n ** 6n;
+const VALUE_SCALE = 10n ** 30n;
+/** Gas limit of the loop's own transactions: fixed, so the chain does not estimate each one. */
+const GAS = "0x4c4b40"; // 5,000,000
+/** The arbitrageur leaves the pool alone within 5 bps of the oracle. */
+const ARB_TOLERANCE_BPS = 5n;
+/** Whatever the arbitrageur offers, the swap's price limit stops it at the oracle price. */
+const ARB_MAX_IN = 10n ** 36n;
 
-export async function deployDemoStack(ethers: HardhatEthers): Promise<VaultStack> {
+export async function deployDemoStack(ethers: HardhatEthers, options: VaultStackOptions = {}): Promise<VaultStack> {
   // Hourly steps: the market's oracle-edge guard stays on, as deployed.
-  return deployVaultStack(ethers, { perpParams: DEMO_PERP_PARAMS, keepOracleEdgeGuard: true });
+  return deployVaultStack(ethers, { perpParams: DEMO_PERP_PARAMS, keepOracleEdgeGuard: true, ...options });
 }
 
 /** Depositors enter, a trader skews the market long, and the first rebalance deploys the cash. */
@@ -86,96 +129,349 @@ export async function seedDemo(s: VaultStack, depositors: number, eachUsdc: bigi
  * brings $100k (the idle band deploys it) and, half a cycle later, an early depositor redeems a
  * quarter of their shares (paid from idle, or by a pro-rata unwind).
  */
-async function depositorFlows(s: VaultStack, hour: number, flows: SimulationResult["flows"]) {
-  if (hour === 0) return;
-  if (hour % 120 === 60) {
-    const user = s.users[8 + (Math.floor(hour / 120) % 4)];
-    await s.fund(user, 100_000n * USDC);
-    await (await s.vault.connect(user)["deposit(uint256,address)"](100_000n * USDC, user.address)).wait();
-    flows.deposits++;
-  } else if (hour % 120 === 0) {
-    const user = s.users[(hour / 120) % 5];
-    const shares = (await s.vault.balanceOf(user.address)) / 4n;
-    if (shares === 0n) return;
-    try {
-      await (await s.vault.connect(user)["redeem(uint256,address,address)"](shares, user.address, user.address)).wait();
-      flows.redeems++;
-    } catch {
-      flows.redeemFailures++;
-    }
+const FLOW_CYCLE_HOURS = 120;
+const isFlowHour = (hour: number) => hour > 0 && hour % (FLOW_CYCLE_HOURS / 2) === 0;
+const NEW_DEPOSIT = 100_000n * USDC;
+
+interface Receipt {
+  status: string;
+  blockNumber: string;
+  gasUsed: string;
+  effectiveGasPrice?: string;
+}
+
+/** Raw JSON-RPC on the in-process provider: what the loop sends and reads. */
+class Chain {
+  constructor(readonly provider: Eip1193) {}
+
+  request<T>(method: string, params: unknown[] = []): Promise<T> {
+    return this.provider.request({ method, params }) as Promise<T>;
+  }
+
+  /** Sends from an unlocked account and returns the receipt; throws if it reverted. */
+  async send(from: string, to: string, data: string): Promise<Receipt> {
+    const hash = await this.request<string>("eth_sendTransaction", [{ from, to, data, gas: GAS }]);
+    const receipt = await this.request<Receipt>("eth_getTransactionReceipt", [hash]);
+    if (BigInt(receipt.status) !== 1n) throw new Error(`transaction ${hash} reverted`);
+    return receipt;
+  }
+
+  call(to: string, data: string): Promise<string> {
+    return this.request<string>("eth_call", [{ to, data }, "latest"]);
+  }
+
+  async head(): Promise<bigint> {
+    return BigInt(await this.request<string>("eth_blockNumber"));
   }
 }
 
+interface Reading {
+  state: VaultState;
+  checkpoint: Checkpoint;
+  liquidatable: boolean;
+  poolPriceWad: bigint;
+}
+
 export async function simulate(
-  ethers: HardhatEthers,
-  helpers: NetworkHelpers,
+  provider: Eip1193,
   s: VaultStack,
   prices: number[],
   keeper: KeeperDriver,
   depositedUsdc: bigint,
+  multicall3: string,
   onProgress?: (hour: number) => void,
 ): Promise<SimulationResult> {
-  const adapter = await s.perpVenue.getAddress();
-  const usdcAddress = s.addresses.usdc;
-  const liquidator = s.users[s.users.length - 1];
-  const mintFor = async (token: string, amount: bigint) => {
-    const t = token === usdcAddress ? s.usdc : s.weth;
-    await (await t.mint(s.admin.address, amount)).wait();
+  const chain = new Chain(provider);
+  const a = {
+    vault: await s.vault.getAddress(),
+    adapter: await s.perpVenue.getAddress(),
+    market: await s.market.getAddress(),
+    venue: s.addresses.venue,
+    pool: s.addresses.pool,
+    router: s.addresses.router,
+    oracle: s.addresses.oracle,
+    usdc: s.addresses.usdc,
+    weth: s.addresses.weth,
   };
+  const vaultIface = s.vault.interface as unknown as Interface;
+  const marketIface = s.market.interface as unknown as Interface;
+  const adapterIface = s.perpVenue.interface as unknown as Interface;
+  const venueIface = s.venue.interface as unknown as Interface;
+  const poolIface = s.pool.interface;
+  const routerIface = s.uniswap.router.interface;
+  const tokenIface = s.usdc.interface as unknown as Interface;
+  const oracleIface = s.oracle.interface as unknown as Interface;
+  const liquidator = s.users[s.users.length - 1].address;
+  const arbitrageur = s.admin.address;
+  const [token0, token1] = sortTokens(s.pair.base, s.pair.quote);
+
+  // The arbitrageur holds more of both tokens than any move needs and has approved the router;
+  // later depositors hold their cash and have approved the vault.
+  for (const token of [a.usdc, a.weth]) {
+    await chain.send(arbitrageur, token, tokenIface.encodeFunctionData("mint", [arbitrageur, ARB_MAX_IN]));
+    await chain.send(arbitrageur, token, tokenIface.encodeFunctionData("approve", [a.router, ARB_MAX_IN]));
+  }
+  for (const user of s.users.slice(0, 12)) {
+    await chain.send(arbitrageur, a.usdc, tokenIface.encodeFunctionData("mint", [user.address, 10n ** 18n]));
+    await chain.send(user.address, a.usdc, tokenIface.encodeFunctionData("approve", [a.vault, 2n ** 256n - 1n]));
+  }
+
+  const reads: Call3[] = [
+    { target: a.vault, allowFailure: false, callData: vaultIface.encodeFunctionData("vaultState") },
+    { target: a.adapter, allowFailure: false, callData: adapterIface.encodeFunctionData("position") },
+    { target: a.market, allowFailure: false, callData: marketIface.encodeFunctionData("isLiquidatable", [a.adapter]) },
+    { target: a.pool, allowFailure: false, callData: poolIface.encodeFunctionData("slot0") },
+  ];
+  // vaultState() is a static struct: the keeper's word-by-word decoder, checked against ethers in its tests.
+  const fastDecoder = staticStructDecoder(vaultIface.getFunction("vaultState")!);
+  const decodeVaultState = (data: string): Record<string, unknown> =>
+    fastDecoder
+      ? fastDecoder(data)
+      : (vaultIface.decodeFunctionResult("vaultState", data)[0] as { toObject(): Record<string, unknown> }).toObject();
+  const readData = encodeAggregate3(multicallInterface.getFunction("aggregate3")!.selector, reads);
+  const read = async (priceWad: bigint): Promise<Reading> => {
+    const [vs, pos, liq, slot0] = decodeAggregate3(await chain.call(multicall3, readData)).map((r) => r.returnData);
+    const state = toVaultState(decodeVaultState(vs));
+    const position = adapterIface.decodeFunctionResult("position", pos)[0];
+    const sqrtPriceX96 = BigInt(poolIface.decodeFunctionResult("slot0", slot0)[0]);
+    return {
+      state,
+      liquidatable: Boolean(marketIface.decodeFunctionResult("isLiquidatable", liq)[0]),
+      poolPriceWad: priceFromSqrtPriceX96(
+        sqrtPriceX96,
+        s.pair.base,
+        s.pair.quote,
+        s.pair.baseDecimals,
+        s.pair.quoteDecimals,
+      ),
+      checkpoint: {
+        totalAssets: state.totalAssets,
+        totalSupply: state.totalSupply,
+        spotQty: state.spotQty,
+        shortQty: state.shortQty,
+        accruedFunding: BigInt(position.accruedFunding),
+        priceWad,
+      },
+    };
+  };
+
+  /** Sorts the logs of blocks (from, to] into the ledger's event totals. */
+  const eventsOf = async (from: bigint, to: bigint, priceWad: bigint) => {
+    const logs = await chain.request<Log[]>("eth_getLogs", [
+      { fromBlock: `0x${from.toString(16)}`, toBlock: `0x${to.toString(16)}`, address: [a.vault, a.market, a.venue] },
+    ]);
+    const ev: SegmentEvents = { ...NO_EVENTS };
+    const rebalanced: { log: Log; band: number; tier: number; before: bigint; after: bigint }[] = [];
+    let liquidations = 0;
+    for (const log of logs) {
+      const address = log.address.toLowerCase();
+      const iface =
+        address === a.vault.toLowerCase() ? vaultIface : address === a.market.toLowerCase() ? marketIface : venueIface;
+      const parsed = iface.parseLog(log);
+      if (!parsed) continue;
+      const x = parsed.args;
+      switch (parsed.name) {
+        case "Deposit":
+          ev.flowAssets += x.assets;
+          ev.flowShares += x.shares;
+          break;
+        case "Withdraw":
+          ev.flowAssets -= x.assets;
+          ev.flowShares -= x.shares;
+          break;
+        case "FeesAccrued":
+          ev.feeShares += x.managementShares + x.performanceShares;
+          break;
+        case "Rebalanced":
+          rebalanced.push({
+            log,
+            band: Number(x.band),
+            tier: Number(x.tier),
+            before: x.totalAssetsBefore,
+            after: x.totalAssetsAfter,
+          });
+          break;
+        case "Swapped":
+          if (x.recipient.toLowerCase() !== a.vault.toLowerCase()) break;
+          ev.spotCost +=
+            x.tokenIn.toLowerCase() === a.usdc.toLowerCase()
+              ? x.amountIn - (x.amountOut * priceWad) / VALUE_SCALE
+              : (x.amountIn * priceWad) / VALUE_SCALE - x.amountOut;
+          break;
+        case "PositionModified":
+          if (x.account.toLowerCase() !== a.adapter.toLowerCase()) break;
+          ev.perpFee += x.fee;
+          ev.perpImpact += (x.sizeDelta * (BigInt(x.fillPrice) - priceWad)) / VALUE_SCALE;
+          break;
+        case "OracleEdgeCharged":
+          // The venue's charge on exposure grown just before a feed update: a trading cost.
+          if (x.account.toLowerCase() === a.adapter.toLowerCase()) ev.perpFee += x.amount;
+          break;
+        case "ProfitReduced":
+          // A profit the venue's pool could not pay in full: the unpaid part is lost.
+          if (x.account.toLowerCase() === a.adapter.toLowerCase()) ev.perpFee += BigInt(x.owed) - BigInt(x.paid);
+          break;
+        // The one report of settled funding: trades, withdrawals and liquidations.
+        case "FundingSettled":
+          if (x.account.toLowerCase() === a.adapter.toLowerCase()) ev.settledFunding += x.funding;
+          break;
+        case "Liquidated":
+          if (x.account.toLowerCase() !== a.adapter.toLowerCase()) break;
+          liquidations++;
+          ev.liquidationReward += x.reward;
+          break;
+      }
+    }
+    return { ev, rebalanced, liquidations };
+  };
+
   const samples: Sample[] = [];
   const rebalances: RebalanceRecord[] = [];
-  let liquidations = 0;
   const flows = { deposits: 0, redeems: 0, redeemFailures: 0 };
-  let settledFunding = 0n;
+  const arbitrage = { swaps: 0, skippedHours: 0 };
+  const profile: PhaseTimes = { feed: 0, read: 0, liquidator: 0, arbitrage: 0, flows: 0, keeper: 0, events: 0 };
+  let liquidations = 0;
+  let clock = performance.now();
+  const lap = (phase: keyof PhaseTimes) => {
+    const now = performance.now();
+    profile[phase] += now - clock;
+    clock = now;
+  };
+
+  const firstWad = toFeedAnswer(prices[0]) * 10n ** 10n;
+  let reading = await read(firstWad);
   // The share price before any trade is the baseline (deposits are idle until hour 0's rebalance).
-  const startShareValue = (await s.vault.vaultState()).sharePrice;
+  const startShareValue = reading.state.sharePrice;
+  const ledger = new Ledger(reading.checkpoint);
+  const startTime = BigInt(
+    (await chain.request<{ timestamp: string }>("eth_getBlockByNumber", ["latest", false])).timestamp,
+  );
+  let processed = await chain.head();
+  clock = performance.now();
 
-  let processedBlock = await ethers.provider.getBlockNumber();
+  const bringPoolToOracle = async (targetWad: bigint) => {
+    const gap = reading.poolPriceWad > targetWad ? reading.poolPriceWad - targetWad : targetWad - reading.poolPriceWad;
+    if (gap * 10_000n <= targetWad * ARB_TOLERANCE_BPS) return;
+    const limit = sqrtPriceX96FromPrice(
+      targetWad,
+      s.pair.base,
+      s.pair.quote,
+      s.pair.baseDecimals,
+      s.pair.quoteDecimals,
+    );
+    const current = sqrtPriceX96FromPrice(
+      reading.poolPriceWad,
+      s.pair.base,
+      s.pair.quote,
+      s.pair.baseDecimals,
+      s.pair.quoteDecimals,
+    );
+    const zeroForOne = limit < current;
+    const swap = routerIface.encodeFunctionData("exactInputSingle", [
+      {
+        tokenIn: zeroForOne ? token0 : token1,
+        tokenOut: zeroForOne ? token1 : token0,
+        fee: s.pair.fee,
+        recipient: arbitrageur,
+        deadline: 2n ** 256n - 1n,
+        amountIn: ARB_MAX_IN / 10n,
+        amountOutMinimum: 0n,
+        sqrtPriceLimitX96: limit,
+      },
+    ]);
+    await chain.send(arbitrageur, a.router, swap);
+    arbitrage.swaps++;
+    processed = await chain.head(); // the pool's own events are not the vault's
+    reading = { ...reading, poolPriceWad: targetWad };
+  };
+
   for (let hour = 0; hour < prices.length; hour++) {
-    if (hour > 0) await helpers.time.increase(3_600);
     const answer = toFeedAnswer(prices[hour]);
-    await (await s.oracle.updateAnswer(answer)).wait();
-    const target = answer * 10n ** 10n;
-    // The arbitrageur keeps the pool within 0.05% of the oracle.
-    const poolPrice = await poolPriceWad(s.pool, s.pair);
-    const gap = poolPrice > target ? poolPrice - target : target - poolPrice;
-    if (gap * 2_000n > target) {
-      await pushPoolToPrice(s.admin, s.uniswap.router, s.pool, s.pair, target, { fund: mintFor });
-    }
+    const priceWad = answer * 10n ** 10n;
+    if (hour > 0)
+      await chain.request("evm_setNextBlockTimestamp", [`0x${(startTime + BigInt(hour) * 3_600n).toString(16)}`]);
+    await chain.send(arbitrageur, a.oracle, oracleIface.encodeFunctionData("updateAnswer", [answer]));
+    processed = await chain.head();
+    lap("feed");
+    reading = await read(priceWad);
+    ledger.record("market", reading.checkpoint);
+    lap("read");
+
     // A liquidator watches the vault's perp account every hour.
-    if (await s.market.isLiquidatable(adapter)) {
-      await (await s.market.connect(liquidator).liquidate(adapter)).wait();
+    if (reading.liquidatable) {
+      await chain.send(liquidator, a.market, marketIface.encodeFunctionData("liquidate", [a.adapter]));
+      const head = await chain.head();
+      const { ev, liquidations: n } = await eventsOf(processed + 1n, head, priceWad);
+      liquidations += n;
+      processed = head;
+      reading = await read(priceWad);
+      ledger.record("liquidation", reading.checkpoint, ev);
+      lap("liquidator");
     }
 
-    await depositorFlows(s, hour, flows);
+    if (isFlowHour(hour)) {
+      // An unwinding redeem trades on the pool.
+      await bringPoolToOracle(priceWad);
+      lap("arbitrage");
+      if (hour % FLOW_CYCLE_HOURS !== 0) {
+        const user = s.users[8 + (Math.floor(hour / FLOW_CYCLE_HOURS) % 4)].address;
+        await chain.send(user, a.vault, vaultIface.encodeFunctionData("deposit(uint256,address)", [NEW_DEPOSIT, user]));
+        flows.deposits++;
+      } else {
+        const user = s.users[(hour / FLOW_CYCLE_HOURS) % 5].address;
+        const balance = BigInt(await chain.call(a.vault, vaultIface.encodeFunctionData("balanceOf", [user])));
+        if (balance / 4n > 0n) {
+          try {
+            const redeem = vaultIface.encodeFunctionData("redeem(uint256,address,address)", [balance / 4n, user, user]);
+            await chain.send(user, a.vault, redeem);
+            flows.redeems++;
+          } catch {
+            flows.redeemFailures++;
+          }
+        }
+      }
+      const head = await chain.head();
+      if (head > processed) {
+        const { ev } = await eventsOf(processed + 1n, head, priceWad);
+        processed = head;
+        reading = await read(priceWad);
+        ledger.record("flows", reading.checkpoint, ev);
+      }
+      lap("flows");
+    }
+
+    // The keeper can only trade when a band is breached (the vault reverts WithinBands otherwise).
+    if (reading.state.tier !== Tier.None) await bringPoolToOracle(priceWad);
+    else arbitrage.skippedHours++;
+    lap("arbitrage");
     await keeper.step();
+    lap("keeper");
 
-    // Account for what happened in the blocks of this hour.
-    const head = await ethers.provider.getBlockNumber();
-    const rebalanceLogs = await s.vault.queryFilter(s.vault.filters.Rebalanced(), processedBlock + 1, head);
-    for (const log of rebalanceLogs) {
-      const receipt = await log.getTransactionReceipt();
-      const gasCostWei = receipt.gasUsed * receipt.gasPrice;
-      rebalances.push({
-        hour,
-        band: Number(log.args.band),
-        tier: Number(log.args.tier),
-        tradingCost:
-          log.args.totalAssetsBefore > log.args.totalAssetsAfter
-            ? log.args.totalAssetsBefore - log.args.totalAssetsAfter
-            : 0n,
-        gasUsed: receipt.gasUsed,
-        gasCostUsdc: (gasCostWei * target) / 10n ** 30n,
-      });
+    const head = await chain.head();
+    if (head > processed) {
+      const { ev, rebalanced } = await eventsOf(processed + 1n, head, priceWad);
+      processed = head;
+      reading = await read(priceWad);
+      ledger.record("rebalance", reading.checkpoint, ev);
+      for (const r of rebalanced) {
+        const receipt = await chain.request<Receipt>("eth_getTransactionReceipt", [r.log.transactionHash]);
+        const gasUsed = BigInt(receipt.gasUsed);
+        rebalances.push({
+          hour,
+          band: r.band,
+          tier: r.tier,
+          navChange: r.after - r.before,
+          spotCost: ev.spotCost,
+          perpFeesAndImpact: ev.perpFee + ev.perpImpact,
+          settledFunding: ev.settledFunding,
+          gasUsed,
+          gasCostUsdc: (gasUsed * BigInt(receipt.effectiveGasPrice ?? 0) * priceWad) / VALUE_SCALE,
+        });
+      }
+      lap("events");
     }
-    const liquidationLogs = await s.market.queryFilter(s.market.filters.Liquidated(adapter), processedBlock + 1, head);
-    liquidations += liquidationLogs.length;
-    // FundingSettled is the one report of settled funding: trades, withdrawals and liquidations.
-    const fundingLogs = await s.market.queryFilter(s.market.filters.FundingSettled(adapter), processedBlock + 1, head);
-    for (const log of fundingLogs) settledFunding += log.args.funding;
-    processedBlock = head;
 
-    const st = await s.vault.vaultState();
+    const st = reading.state;
     samples.push({
       hour,
       price: prices[hour],
@@ -183,19 +479,44 @@ export async function simulate(
       deltaBps: Number(st.deltaBps),
       marginRatioBps: st.marginRatioBps > 10n ** 9n ? Number.NaN : Number(st.marginRatioBps),
       totalAssets: st.totalAssets,
+      hedgedNotional: (st.shortQty * priceWad) / VALUE_SCALE,
     });
     onProgress?.(hour);
   }
   await keeper.stop();
-  const openFunding = (await s.perpVenue.position()).accruedFunding;
   return {
     samples,
     rebalances,
     flows,
     liquidations,
-    fundingUsdc: settledFunding + openFunding,
+    ledger,
     depositedUsdc,
     startShareValue,
-    endShareValue: (await s.vault.vaultState()).sharePrice,
+    endShareValue: reading.state.sharePrice,
+    arbitrage,
+    profile,
   };
+}
+
+/**
+ * The floor of an hour: move time, update the feed (which mines a block), nothing else. Runs
+ * `hours` of it on the given stack and rolls the chain back; returns simulated hours a second.
+ */
+export async function floorRate(provider: Eip1193, s: VaultStack, startPrice: number, hours: number): Promise<number> {
+  const chain = new Chain(provider);
+  const snapshot = await chain.request<string>("evm_snapshot");
+  const oracleIface = s.oracle.interface as unknown as Interface;
+  const from = s.admin.address;
+  const start = BigInt(
+    (await chain.request<{ timestamp: string }>("eth_getBlockByNumber", ["latest", false])).timestamp,
+  );
+  const began = performance.now();
+  for (let hour = 1; hour <= hours; hour++) {
+    await chain.request("evm_setNextBlockTimestamp", [`0x${(start + BigInt(hour) * 3_600n).toString(16)}`]);
+    const answer = toFeedAnswer(startPrice * (1 + 0.001 * Math.sin(hour)));
+    await chain.send(from, s.addresses.oracle, oracleIface.encodeFunctionData("updateAnswer", [answer]));
+  }
+  const rate = hours / ((performance.now() - began) / 1_000);
+  await chain.request("evm_revert", [snapshot]);
+  return rate;
 }

@@ -9,7 +9,7 @@ import UniswapV3Module from "./UniswapV3.js";
  * USDC/WETH pool created at that price and seeded with full-range liquidity, the spot venue,
  * PerpMarket with a funded pool, the adapter bound to the vault, and the vault with keeper,
  * guardian and fee recipient (accounts #3, #4 and #0 unless the parameters name others, the
- * same accounts as test/fixtures/vaultStack.ts). The PerpMarket is handed to account #1,
+ * same accounts as deploy/lib/stack/vaultStack.ts). The PerpMarket is handed to account #1,
  * never the vault's admin (the deployer).
  *
  * Parameters: ignition/parameters/local.json, validated by deploy/params.ts (run through

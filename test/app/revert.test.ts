@@ -10,7 +10,7 @@ import { readStackAbis } from "../../app/server/artifacts.js";
 import { createRevertDecoder, WORDED_ERRORS } from "../../app/src/revert.js";
 import { formatAmount } from "../../app/src/units.js";
 import { ROOT } from "../../deploy/lib/deployStack.js";
-import { HEARTBEAT, vaultStackFixture } from "../fixtures/vaultStack.js";
+import { HEARTBEAT, vaultStackFixture } from "../../deploy/lib/stack/vaultStack.js";
 
 const { ethers, networkHelpers } = await network.create();
 const fixture = vaultStackFixture(ethers);

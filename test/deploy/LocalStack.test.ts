@@ -25,7 +25,7 @@ import {
   quoteToBase,
   sqrtPriceX96FromPrice,
 } from "../../deploy/lib/uniswap.js";
-import { DEFAULT_BANDS, DEFAULT_STRATEGY } from "../fixtures/vaultStack.js";
+import { DEFAULT_BANDS, DEFAULT_STRATEGY } from "../../deploy/lib/stack/vaultStack.js";
 
 const { ethers, ignition, networkHelpers } = await network.create();
 

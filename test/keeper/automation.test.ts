@@ -8,7 +8,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { AutomationError, registerVaultUpkeep, registrarVersion } from "../../keeper/automation/register.js";
-import { deployVaultStack } from "../fixtures/vaultStack.js";
+import { deployVaultStack } from "../../deploy/lib/stack/vaultStack.js";
 
 const { ethers, networkHelpers } = await network.create();
 const LINK = 10n ** 18n;

@@ -10,7 +10,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { type NodeProcess, freePort, startHardhatNode } from "../../scripts/local/hardhat-node.js";
 import { poolPriceWad } from "../../deploy/lib/uniswap.js";
-import { deployVaultStack, type VaultStack } from "../fixtures/vaultStack.js";
+import { deployVaultStack, type VaultStack } from "../../deploy/lib/stack/vaultStack.js";
 
 /** Hardhat node account #3, which the stack makes the vault's keeper. */
 const KEEPER_KEY = "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6";

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
-import { deployPerpMarket, PERP_DEFAULT_PARAMS, PERP_DEFAULTS, USDC, WAD } from "../fixtures/perp.js";
-import type { PerpFixtureOptions } from "../fixtures/perp.js";
+import { deployPerpMarket, PERP_DEFAULT_PARAMS, PERP_DEFAULTS, USDC, WAD } from "../../deploy/lib/stack/perp.js";
+import type { PerpFixtureOptions } from "../../deploy/lib/stack/perp.js";
 
 const { ethers, networkHelpers } = await network.create();
 

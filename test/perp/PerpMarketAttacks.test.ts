@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { network } from "hardhat";
-import { deployPerpMarket, PERP_DEFAULT_PARAMS, USDC, WAD } from "../fixtures/perp.js";
+import { deployPerpMarket, PERP_DEFAULT_PARAMS, USDC, WAD } from "../../deploy/lib/stack/perp.js";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 
 const { ethers, networkHelpers } = await network.create();

@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { network } from "hardhat";
-import { vaultStackFixture } from "../fixtures/vaultStack.js";
+import { vaultStackFixture } from "../../deploy/lib/stack/vaultStack.js";
 import { deployed, usdc } from "../vault/helpers.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -60,7 +60,7 @@ describe("PerpMarket owner bounds", function () {
       .catch(() => undefined);
     const shares = await s.vault.balanceOf(alice.address);
     // Before the fix this unwind reverted: the venue refused any margin withdrawal at 100%.
-    await s.vault.connect(alice).redeem(shares / 2n, alice.address, alice.address);
+    await s.vault.connect(alice)["redeem(uint256,address,address)"](shares / 2n, alice.address, alice.address);
     expect(await s.vault.balanceOf(alice.address)).to.equal(shares - shares / 2n);
   });
 
@@ -109,7 +109,7 @@ describe("PerpMarket owner bounds", function () {
     await s.market.connect(s.marketOwner).setParameter(name("initialMarginBps"), 1_500n);
     // Exits beyond idle still work under the parameters in force.
     const shares = await s.vault.balanceOf(alice.address);
-    await s.vault.connect(alice).redeem(shares / 2n, alice.address, alice.address);
+    await s.vault.connect(alice)["redeem(uint256,address,address)"](shares / 2n, alice.address, alice.address);
     expect(await s.vault.balanceOf(alice.address)).to.equal(shares - shares / 2n);
   });
 

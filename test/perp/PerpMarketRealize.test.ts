@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { deployPerpMarket, USDC, WAD } from "../fixtures/perp.js";
+import { deployPerpMarket, USDC, WAD } from "../../deploy/lib/stack/perp.js";
 
 const { ethers, networkHelpers } = await network.create();
 

@@ -10,7 +10,7 @@ import {
   sqrtBigInt,
   sqrtPriceX96FromPrice,
 } from "../../deploy/lib/uniswap.js";
-import { uniswapFixture } from "../fixtures/uniswap.js";
+import { uniswapFixture } from "../../deploy/lib/stack/uniswap.js";
 import { USDC, WAD, WETH, describeSpotVenueBehaviour, fund } from "./spotVenueBehaviour.js";
 
 const { ethers, networkHelpers } = await network.create();

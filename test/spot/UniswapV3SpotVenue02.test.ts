@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { keccak256 } from "ethers";
 import { UNISWAP_ARTIFACTS } from "../../deploy/lib/uniswap.js";
-import { uniswapFixture02 } from "../fixtures/uniswap.js";
+import { uniswapFixture02 } from "../../deploy/lib/stack/uniswap.js";
 import { USDC, WAD, describeSpotVenueBehaviour, fund } from "./spotVenueBehaviour.js";
 
 const { ethers, networkHelpers } = await network.create();

@@ -10,7 +10,7 @@ import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardha
 import type { NetworkHelpers } from "@nomicfoundation/hardhat-network-helpers/types";
 import { pushPoolToPrice } from "../../deploy/lib/uniswap.js";
 import type { UniswapV3SpotVenueBase } from "../../types/ethers-contracts/index.js";
-import type { SpotVenueFixture } from "../fixtures/uniswap.js";
+import type { SpotVenueFixture } from "../../deploy/lib/stack/uniswap.js";
 
 export const WAD = 10n ** 18n;
 export const USDC = (n: bigint) => n * 10n ** 6n;

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { vaultStackFixture, DEFAULT_STRATEGY } from "../fixtures/vaultStack.js";
+import { vaultStackFixture, DEFAULT_STRATEGY } from "../../deploy/lib/stack/vaultStack.js";
 import { Band, Tier, abs, deployed, depositFor, openLong, price, usdc, eth } from "./helpers.js";
 
 const { ethers, networkHelpers } = await network.create();

@@ -1,6 +1,11 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { DEFAULT_BANDS, DEFAULT_PERP_PARAMS, DEFAULT_STRATEGY, vaultStackFixture } from "../fixtures/vaultStack.js";
+import {
+  DEFAULT_BANDS,
+  DEFAULT_PERP_PARAMS,
+  DEFAULT_STRATEGY,
+  vaultStackFixture,
+} from "../../deploy/lib/stack/vaultStack.js";
 import { NO_ASSET_FEED, vaultFactory } from "../../deploy/lib/vaultLibraries.js";
 import { Band, Tier, deployed, depositFor, price, usdc } from "./helpers.js";
 

@@ -6,7 +6,7 @@ import {
   deployVaultOn,
   vaultStackFixture,
   type VaultStack,
-} from "../fixtures/vaultStack.js";
+} from "../../deploy/lib/stack/vaultStack.js";
 import { pushPoolToPrice } from "../../deploy/lib/uniswap.js";
 import { Band, Tier, abs, deployed, depositFor, price, usdc } from "./helpers.js";
 

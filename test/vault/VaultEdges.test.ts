@@ -7,7 +7,7 @@ import {
   deployVaultOn,
   vaultStackFixture,
   type VaultStack,
-} from "../fixtures/vaultStack.js";
+} from "../../deploy/lib/stack/vaultStack.js";
 import { Band, deployed, usdc } from "./helpers.js";
 import type { DeltaNeutralVault } from "../../types/ethers-contracts/index.js";
 

@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { network } from "hardhat";
 import { pushPoolToPrice } from "../../deploy/lib/uniswap.js";
-import { vaultStackFixture, type VaultStack } from "../fixtures/vaultStack.js";
+import { vaultStackFixture, type VaultStack } from "../../deploy/lib/stack/vaultStack.js";
 import { deployed, depositFor, price, usdc } from "./helpers.js";
 
 const { ethers, networkHelpers } = await network.create();

@@ -1,6 +1,6 @@
 /** Small shared helpers for the vault tests. */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import type { VaultStack } from "../fixtures/vaultStack.js";
+import type { VaultStack } from "../../deploy/lib/stack/vaultStack.js";
 
 export const usdc = (n: number | bigint) => BigInt(n) * 10n ** 6n;
 export const eth = (n: number | bigint) => BigInt(n) * 10n ** 18n;

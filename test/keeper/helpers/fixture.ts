@@ -5,7 +5,7 @@ import { createApp, type App } from "../../../keeper/app.js";
 import { type KeeperConfig, parseConfig } from "../../../keeper/config.js";
 import { createLogger } from "../../../keeper/ops/log.js";
 import { RpcProxy } from "./rpc-proxy.js";
-import { deployVaultOn, deployVaultStack } from "../../fixtures/vaultStack.js";
+import { deployVaultOn, deployVaultStack } from "../../../deploy/lib/stack/vaultStack.js";
 
 /**
  * THE PLUG-IN POINT for the end-to-end tests. Everything vault-specific goes through a

@@ -1,0 +1,91 @@
+/**
+ * The hedge bench's configurations, one entry each. A configuration the vault cannot run yet is
+ * listed with the reason, and the bench prints it as "not available in this build" instead of
+ * numbers. Plugging a new hedge mode in means filling in its `vault` options and removing
+ * `unavailable`.
+ */
+import type { VaultStackOptions } from "../../deploy/lib/stack/vaultStack.js";
+import type { RunMetrics } from "../../demo/metrics.js";
+
+export interface Goal {
+  /** What the goal says, as the issue states it. */
+  text: string;
+  /** Whether `m` meets it; `baseline` is configuration (a)'s figures from the same run. */
+  met(m: RunMetrics, baseline: RunMetrics | undefined, maintenanceBps: number): boolean | undefined;
+  /** The table row the goal is printed beside. */
+  row: RowKey;
+}
+
+export type RowKey =
+  "rebalancesPerYear" | "hedgeCostBpsYr" | "netCarryAtReferenceBpsYr" | "minMarginOverMaintenance" | "liquidations";
+
+export interface HedgeConfig {
+  key: string;
+  name: string;
+  description: string;
+  /** Vault deployment options on top of the demo stack. */
+  vault: VaultStackOptions;
+  /** Keeper policy (keeper config schema). */
+  policy: Record<string, unknown>;
+  goals: Goal[];
+  /** Why this build cannot run it. */
+  unavailable?: string;
+}
+
+const ratio = (m: RunMetrics, maintenanceBps: number) => m.minMarginRatioBps / maintenanceBps;
+
+export const HEDGE_CONFIGS: HedgeConfig[] = [
+  {
+    key: "a",
+    name: "cash-recentre",
+    description: "cash margin, rebalance to the band's centre (the baseline)",
+    vault: {},
+    policy: { kind: "threshold" },
+    goals: [],
+  },
+  {
+    key: "b",
+    name: "cash-no-trade-region",
+    description: "cash margin, rebalance to a target near the breached edge",
+    vault: {},
+    policy: { kind: "threshold" },
+    unavailable: "the vault has no no-trade-region rebalance target in this build",
+    goals: [
+      {
+        row: "hedgeCostBpsYr",
+        text: "<= 0.75x (a)",
+        met: (m, a) => (a ? m.hedgeCostBpsYr <= 0.75 * a.hedgeCostBpsYr : undefined),
+      },
+      {
+        row: "minMarginOverMaintenance",
+        text: ">= (a)",
+        met: (m, a, mm) => (a ? ratio(m, mm) >= ratio(a, mm) : undefined),
+      },
+    ],
+  },
+  {
+    key: "c",
+    name: "spot-collateral",
+    description: "the spot posted as the short's collateral",
+    vault: {},
+    policy: { kind: "threshold" },
+    unavailable: "the vault has no SpotCollateral hedge mode in this build",
+    goals: [
+      {
+        row: "netCarryAtReferenceBpsYr",
+        text: ">= 1.8x (a)",
+        met: (m, a) => (a ? m.netCarryAtReferenceBpsYr >= 1.8 * a.netCarryAtReferenceBpsYr : undefined),
+      },
+      { row: "rebalancesPerYear", text: "<= 5", met: (m) => m.rebalancesPerYear <= 5 },
+      { row: "hedgeCostBpsYr", text: "<= 50", met: (m) => m.hedgeCostBpsYr <= 50 },
+      { row: "minMarginOverMaintenance", text: ">= 5x", met: (m, _a, mm) => ratio(m, mm) >= 5 },
+      { row: "liquidations", text: "0", met: (m) => m.liquidations === 0 },
+    ],
+  },
+];
+
+export function configByName(name: string): HedgeConfig {
+  const c = HEDGE_CONFIGS.find((x) => x.name === name || x.key === name);
+  if (!c) throw new Error(`unknown configuration "${name}": use one of ${HEDGE_CONFIGS.map((x) => x.name).join(", ")}`);
+  return c;
+}

@@ -1,0 +1,125 @@
+/**
+ * The hedge bench's table (markdown): one column per configuration, one row per figure, each goal
+ * printed beside the figure it is about, and the share-price decomposition with its residual.
+ */
+import { PART_LABELS, type Parts } from "../../demo/ledger.js";
+import type { RunMetrics } from "../../demo/metrics.js";
+import type { HedgeConfig, RowKey } from "./configs.js";
+import type { RunOutput } from "./run.js";
+
+const NOT_AVAILABLE = "not available in this build";
+
+interface Row {
+  label: string;
+  key?: RowKey;
+  value(m: RunMetrics, out: RunOutput, maintenanceBps: number): string;
+}
+
+const n = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : "n/a");
+
+const ROWS: Row[] = [
+  { label: "rebalances a year", key: "rebalancesPerYear", value: (m) => `${n(m.rebalancesPerYear)} (${m.rebalances})` },
+  { label: "hedge cost, bps/yr of time-averaged NAV", key: "hedgeCostBpsYr", value: (m) => n(m.hedgeCostBpsYr) },
+  { label: "  spot trading (pool fee, slippage vs oracle)", value: (m) => n(m.spotTradingBpsYr) },
+  { label: "  perp fees and impact (fill vs oracle)", value: (m) => n(m.perpFeesAndImpactBpsYr) },
+  { label: "  gas (paid by the keeper, outside NAV)", value: (m) => n(m.gasBpsYr, 2) },
+  { label: "funding, bps/yr of time-averaged NAV", value: (m) => n(m.fundingBpsYr) },
+  { label: "average hedged notional / NAV", value: (m) => n(m.avgNotionalOverNav, 3) },
+  { label: "net carry at the run's funding, bps/yr", value: (m) => n(m.netCarryBpsYr) },
+  {
+    label: "net carry at 10%/yr funding on notional, bps/yr",
+    key: "netCarryAtReferenceBpsYr",
+    value: (m) => n(m.netCarryAtReferenceBpsYr),
+  },
+  {
+    label: "min margin ratio, x maintenance",
+    key: "minMarginOverMaintenance",
+    value: (m, _o, mm) => `${n(m.minMarginRatioBps / mm, 2)} (${n(m.minMarginRatioBps / 100)}%)`,
+  },
+  { label: "liquidations", key: "liquidations", value: (m) => `${m.liquidations}` },
+  { label: "max abs delta, bps of NAV", value: (m) => `${m.maxAbsDeltaBps}` },
+  { label: "max drawdown of the share price", value: (m) => `${n(m.maxDrawdownPct, 3)}%` },
+  { label: "share price change, bps", value: (m) => n(m.shareChangeBps, 2) },
+  { label: "decomposition residual, bps (goal: within 1)", value: (m) => n(m.partsBps.residual, 6) },
+  { label: "wall time, s", value: (_m, o) => n(o.wallSeconds) },
+  {
+    label: "simulated hours/s (floor: feed update + block)",
+    value: (_m, o) => `${n(o.hoursPerSecond, 0)} (floor ${n(o.floorHoursPerSecond, 0)})`,
+  },
+];
+
+function goalCell(
+  c: HedgeConfig,
+  key: RowKey | undefined,
+  m: RunMetrics | undefined,
+  a: RunMetrics | undefined,
+  mm: number,
+) {
+  const goals = c.goals.filter((g) => g.row === key);
+  return goals.map((g) => {
+    const met = m ? g.met(m, a, mm) : undefined;
+    return `goal ${g.text}: ${met === undefined ? "not measured" : met ? "met" : "missed"}`;
+  });
+}
+
+export function renderTable(configs: HedgeConfig[], outputs: Map<string, RunOutput>, maintenanceBps: number): string {
+  const baseline = outputs.get(configs[0].name)?.metrics;
+  const head = `| figure | ${configs.map((c) => `(${c.key}) ${c.name}`).join(" | ")} |`;
+  const rule = `| --- | ${configs.map(() => "---").join(" | ")} |`;
+  const lines = [head, rule];
+  for (const row of ROWS) {
+    const cells = configs.map((c) => {
+      const out = outputs.get(c.name);
+      const value = out ? row.value(out.metrics, out, maintenanceBps) : NOT_AVAILABLE;
+      return [value, ...goalCell(c, row.key, out?.metrics, baseline, maintenanceBps)].join("; ");
+    });
+    lines.push(`| ${row.label} | ${cells.join(" | ")} |`);
+  }
+  return lines.join("\n");
+}
+
+/** Share-price change by cause, bps of the starting share price, one column per run. */
+export function renderDecomposition(configs: HedgeConfig[], outputs: Map<string, RunOutput>): string {
+  const ran = configs.filter((c) => outputs.has(c.name));
+  const lines = [
+    `| share price change by cause, bps | ${ran.map((c) => `(${c.key}) ${c.name}`).join(" | ")} |`,
+    `| --- | ${ran.map(() => "---").join(" | ")} |`,
+  ];
+  const row = (label: string, f: (m: RunMetrics) => number) =>
+    lines.push(`| ${label} | ${ran.map((c) => f(outputs.get(c.name)!.metrics).toFixed(3)).join(" | ")} |`);
+  const keys = (Object.keys(PART_LABELS) as (keyof Parts)[]).filter((k) => k !== "residual");
+  for (const k of keys) row(PART_LABELS[k], (m) => m.partsBps[k]);
+  row("sum of the parts", (m) => keys.reduce((a, k) => a + m.partsBps[k], 0));
+  row("share price change", (m) => m.shareChangeBps);
+  row(PART_LABELS.residual, (m) => m.partsBps.residual);
+  return lines.join("\n");
+}
+
+/** Where an hour's wall time went, ms per simulated hour. */
+export function renderProfile(configs: HedgeConfig[], outputs: Map<string, RunOutput>): string {
+  const ran = configs.filter((c) => outputs.has(c.name));
+  if (ran.length === 0) return "";
+  const phases = Object.keys(outputs.get(ran[0].name)!.profile) as (keyof RunOutput["profile"])[];
+  const lines = [
+    `| ms per simulated hour | ${ran.map((c) => `(${c.key}) ${c.name}`).join(" | ")} |`,
+    `| --- | ${ran.map(() => "---").join(" | ")} |`,
+  ];
+  for (const p of phases)
+    lines.push(
+      `| ${p} | ${ran
+        .map((c) => {
+          const o = outputs.get(c.name)!;
+          return (o.profile[p] / o.metrics.hours).toFixed(3);
+        })
+        .join(" | ")} |`,
+    );
+  lines.push(
+    `| arbitrage swaps / hours with no trade on the pool | ${ran
+      .map((c) => {
+        const o = outputs.get(c.name)!;
+        return `${o.arbitrage.swaps} / ${o.arbitrage.skippedHours}`;
+      })
+      .join(" | ")} |`,
+  );
+  return lines.join("\n");
+}

@@ -1,0 +1,181 @@
+/**
+ * Where the share price went: a replay is cut into segments between reads of the vault, and each
+ * segment's change of the share price is split into what moved it, each part measured on its
+ * own (funding from the market's events and the open accrual, trading from the venues' fills
+ * against the oracle, entry and exit charges from the flows' assets and shares). What the parts
+ * do not explain is the residual, printed, never folded into a part. Costs are signed: a trade
+ * that fills better than the oracle shows as a negative cost.
+ *
+ * Share price here is ERC-4626's exact ratio with the vault's virtual shares and asset,
+ * (totalAssets + 1) / (totalSupply + 10^offset), in asset units per share unit. Figures are
+ * floats: they are a report of amounts that moved on chain as bigints, not amounts to move.
+ */
+
+/** The vault's decimals offset (virtual shares 10^6), as DeltaNeutralVault declares it. */
+export const VIRTUAL_SHARES = 10n ** 6n;
+/** Asset units per (spot base unit x WAD price): 1e18 base units, 1e18 price, 1e6 asset units. */
+const VALUE_SCALE = 10n ** 30n;
+
+/** The vault as read at one moment. */
+export interface Checkpoint {
+  totalAssets: bigint;
+  totalSupply: bigint;
+  spotQty: bigint;
+  shortQty: bigint;
+  /** Funding accrued on the open short and not yet settled into margin (+ = owed to the vault). */
+  accruedFunding: bigint;
+  /** Oracle price, WAD. */
+  priceWad: bigint;
+}
+
+/** What happened between two checkpoints, read from the events of its blocks. */
+export interface SegmentEvents {
+  /** Funding settled into the vault's margin (PositionModified.funding, FundingSettled.funding). */
+  settledFunding: bigint;
+  /** Spot fills of the vault against the oracle: value given minus value received, asset units. */
+  spotCost: bigint;
+  /** Perp taker fees the vault paid. */
+  perpFee: bigint;
+  /** Perp fills against the oracle: sizeDelta x (fill - oracle), asset units (+ = worse than oracle). */
+  perpImpact: bigint;
+  /** Liquidation rewards paid out of the vault's perp equity. */
+  liquidationReward: bigint;
+  /** Assets paid in by depositors (+) and out to leavers (-). */
+  flowAssets: bigint;
+  /** Shares minted to depositors (+) and burned from leavers (-). */
+  flowShares: bigint;
+  /** Shares minted as management and performance fees. */
+  feeShares: bigint;
+}
+
+export const NO_EVENTS: SegmentEvents = {
+  settledFunding: 0n,
+  spotCost: 0n,
+  perpFee: 0n,
+  perpImpact: 0n,
+  liquidationReward: 0n,
+  flowAssets: 0n,
+  flowShares: 0n,
+  feeShares: 0n,
+};
+
+/** Rebalances trade for the hedge; flows' unwinds trade for the leaver. */
+export type SegmentKind = "market" | "liquidation" | "flows" | "rebalance";
+
+/** The parts of a share-price change; each is signed (+ raises the share price). */
+export interface Parts {
+  funding: number;
+  priceOnDelta: number;
+  hedgeSpotTrading: number;
+  hedgePerpFeesAndImpact: number;
+  flowTrading: number;
+  flowCharges: number;
+  fees: number;
+  liquidations: number;
+  residual: number;
+}
+
+export const PART_LABELS: Record<keyof Parts, string> = {
+  funding: "funding (settled + accrued)",
+  priceOnDelta: "price move on the net delta",
+  hedgeSpotTrading: "rebalances: spot trading vs oracle",
+  hedgePerpFeesAndImpact: "rebalances: perp fees and impact",
+  flowTrading: "flows: unwind trading vs oracle",
+  flowCharges: "flows: entry and exit charges",
+  fees: "management and performance fees",
+  liquidations: "liquidation rewards",
+  residual: "residual (not explained by the parts)",
+};
+
+const zeroParts = (): Parts => ({
+  funding: 0,
+  priceOnDelta: 0,
+  hedgeSpotTrading: 0,
+  hedgePerpFeesAndImpact: 0,
+  flowTrading: 0,
+  flowCharges: 0,
+  fees: 0,
+  liquidations: 0,
+  residual: 0,
+});
+
+/** Exact ERC-4626 share price with virtual shares, asset units per share unit. */
+export function sharePrice(c: Pick<Checkpoint, "totalAssets" | "totalSupply">): number {
+  return Number(c.totalAssets + 1n) / Number(c.totalSupply + VIRTUAL_SHARES);
+}
+
+/**
+ * Splits one segment. With supply S1 (virtual shares included) after the segment and price p0
+ * before it, a segment that adds assets dA and mints shares dS moves the price by exactly
+ * (dA - dS * p0) / S1; dA is split by cause below and dS * p0 is charged to flows and fees.
+ */
+export function splitSegment(kind: SegmentKind, before: Checkpoint, after: Checkpoint, ev: SegmentEvents): Parts {
+  const p0 = sharePrice(before);
+  const s1 = Number(after.totalSupply + VIRTUAL_SHARES);
+  const perShare = (assets: bigint | number) => Number(assets) / s1;
+  const parts = zeroParts();
+  parts.funding = perShare(ev.settledFunding + after.accruedFunding - before.accruedFunding);
+  parts.priceOnDelta = perShare(
+    ((before.spotQty - before.shortQty) * (after.priceWad - before.priceWad)) / VALUE_SCALE,
+  );
+  const spot = perShare(-ev.spotCost);
+  const perp = perShare(-(ev.perpFee + ev.perpImpact));
+  if (kind === "flows") parts.flowTrading = spot + perp;
+  else {
+    parts.hedgeSpotTrading = spot;
+    parts.hedgePerpFeesAndImpact = perp;
+  }
+  parts.flowCharges = perShare(Number(ev.flowAssets) - Number(ev.flowShares) * p0);
+  parts.fees = perShare(-Number(ev.feeShares) * p0);
+  parts.liquidations = perShare(-ev.liquidationReward);
+  const explained = sumParts(parts);
+  parts.residual = sharePrice(after) - p0 - explained;
+  return parts;
+}
+
+export function sumParts(p: Parts): number {
+  return (Object.keys(p) as (keyof Parts)[]).reduce((a, k) => a + p[k], 0);
+}
+
+/** Running totals of a replay: parts of the share-price change and the asset amounts behind them. */
+export class Ledger {
+  readonly parts: Parts = zeroParts();
+  /** Asset units, signed (+ = the vault received), over the whole run. */
+  readonly amounts = { funding: 0n, hedgeSpotCost: 0n, hedgePerpFeesAndImpact: 0n, flowTradingCost: 0n };
+  readonly start: Checkpoint;
+  private last: Checkpoint;
+
+  constructor(start: Checkpoint) {
+    this.start = start;
+    this.last = start;
+  }
+
+  get current(): Checkpoint {
+    return this.last;
+  }
+
+  /** Books the segment from the last checkpoint to `next`. */
+  record(kind: SegmentKind, next: Checkpoint, ev: SegmentEvents = NO_EVENTS): Parts {
+    const parts = splitSegment(kind, this.last, next, ev);
+    for (const k of Object.keys(parts) as (keyof Parts)[]) this.parts[k] += parts[k];
+    this.amounts.funding += ev.settledFunding + next.accruedFunding - this.last.accruedFunding;
+    const tradeCost = ev.spotCost + ev.perpFee + ev.perpImpact;
+    if (kind === "flows") this.amounts.flowTradingCost += tradeCost;
+    else {
+      this.amounts.hedgeSpotCost += ev.spotCost;
+      this.amounts.hedgePerpFeesAndImpact += ev.perpFee + ev.perpImpact;
+    }
+    this.last = next;
+    return parts;
+  }
+
+  /** Share price change over the run, asset units per share unit. */
+  get change(): number {
+    return sharePrice(this.last) - sharePrice(this.start);
+  }
+
+  /** A part (or the total) in bps of the starting share price. */
+  bps(value: number): number {
+    return (value / sharePrice(this.start)) * 10_000;
+  }
+}

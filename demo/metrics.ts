@@ -1,0 +1,102 @@
+/**
+ * The figures of a replay, from its samples and ledger: what the demo report and the hedge bench
+ * print. Rates are per year of simulated time; costs and funding in bps a year of the
+ * time-averaged NAV (totalAssets sampled at the end of every hour); costs are signed (a negative
+ * cost is a gain) and never floored.
+ */
+import { PART_LABELS, type Parts } from "./ledger.js";
+import type { SimulationResult } from "./simulate.js";
+
+export const HOURS_PER_YEAR = 24 * 365;
+export const BAND_NAMES = ["none", "delta", "margin-low", "margin-high", "idle"];
+export const TIER_NAMES = ["none", "soft", "hard"];
+/** Fixed funding rate on hedged notional used to compare hedge modes whatever the run's funding. */
+export const REFERENCE_FUNDING_BPS_PER_YEAR = 1_000;
+
+export interface RunMetrics {
+  hours: number;
+  years: number;
+  rebalances: number;
+  rebalancesPerYear: number;
+  byBand: Record<string, number>;
+  /** Time-averaged NAV, asset units (float). */
+  avgNav: number;
+  /** bps a year of the time-averaged NAV; + = cost. */
+  spotTradingBpsYr: number;
+  perpFeesAndImpactBpsYr: number;
+  gasBpsYr: number;
+  hedgeCostBpsYr: number;
+  /** bps a year of the time-averaged NAV; + = received. */
+  fundingBpsYr: number;
+  avgNotionalOverNav: number;
+  netCarryBpsYr: number;
+  netCarryAtReferenceBpsYr: number;
+  minMarginRatioBps: number;
+  liquidations: number;
+  maxAbsDeltaBps: number;
+  maxDrawdownPct: number;
+  /** Share-price change over the run and its parts, bps of the starting share price. */
+  shareChangeBps: number;
+  partsBps: Parts;
+}
+
+export function runMetrics(r: SimulationResult): RunMetrics {
+  const hours = r.samples[r.samples.length - 1].hour - r.samples[0].hour;
+  const years = Math.max(hours, 1) / HOURS_PER_YEAR;
+  const avgNav = r.samples.reduce((a, s) => a + Number(s.totalAssets), 0) / r.samples.length;
+  const bpsYr = (amount: bigint | number) => (Number(amount) / avgNav / years) * 10_000;
+  const gas = r.rebalances.reduce((a, b) => a + b.gasCostUsdc, 0n);
+  const spot = bpsYr(r.ledger.amounts.hedgeSpotCost);
+  const perp = bpsYr(r.ledger.amounts.hedgePerpFeesAndImpact);
+  const hedgeCost = spot + perp + bpsYr(gas);
+  const notional = r.samples.filter((s) => s.totalAssets > 0n);
+  const avgNotionalOverNav =
+    notional.reduce((a, s) => a + Number(s.hedgedNotional) / Number(s.totalAssets), 0) / Math.max(notional.length, 1);
+  const fundingBpsYr = bpsYr(r.ledger.amounts.funding);
+  let peak = 0;
+  let maxDrawdown = 0;
+  for (const s of r.samples) {
+    peak = Math.max(peak, s.sharePrice);
+    if (peak > 0) maxDrawdown = Math.max(maxDrawdown, (peak - s.sharePrice) / peak);
+  }
+  const ratios = r.samples.map((s) => s.marginRatioBps).filter(Number.isFinite);
+  const byBand: Record<string, number> = {};
+  for (const rb of r.rebalances) byBand[BAND_NAMES[rb.band]] = (byBand[BAND_NAMES[rb.band]] ?? 0) + 1;
+  const partsBps = { ...r.ledger.parts };
+  for (const k of Object.keys(partsBps) as (keyof Parts)[]) partsBps[k] = r.ledger.bps(partsBps[k]);
+  return {
+    hours,
+    years,
+    rebalances: r.rebalances.length,
+    rebalancesPerYear: r.rebalances.length / years,
+    byBand,
+    avgNav,
+    spotTradingBpsYr: spot,
+    perpFeesAndImpactBpsYr: perp,
+    gasBpsYr: bpsYr(gas),
+    hedgeCostBpsYr: hedgeCost,
+    fundingBpsYr,
+    avgNotionalOverNav,
+    netCarryBpsYr: fundingBpsYr - hedgeCost,
+    netCarryAtReferenceBpsYr: REFERENCE_FUNDING_BPS_PER_YEAR * avgNotionalOverNav - hedgeCost,
+    minMarginRatioBps: ratios.length ? Math.min(...ratios) : Number.NaN,
+    liquidations: r.liquidations,
+    maxAbsDeltaBps: Math.max(...r.samples.map((s) => Math.abs(s.deltaBps))),
+    maxDrawdownPct: maxDrawdown * 100,
+    shareChangeBps: r.ledger.bps(r.ledger.change),
+    partsBps,
+  };
+}
+
+/** The share-price decomposition as lines: each part, their sum, the change, the residual. */
+export function decompositionLines(m: RunMetrics): [string, string][] {
+  const f = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(3)} bps`;
+  const keys = (Object.keys(PART_LABELS) as (keyof Parts)[]).filter((k) => k !== "residual");
+  const explained = keys.reduce((a, k) => a + m.partsBps[k], 0);
+  return [
+    ...keys.map((k): [string, string] => [`  ${PART_LABELS[k]}`, f(m.partsBps[k])]),
+    ["  sum of the parts", f(explained)],
+    ["  share price change", f(m.shareChangeBps)],
+    [`  ${PART_LABELS.residual}`, f(m.partsBps.residual)],
+  ];
+}

@@ -1,0 +1,170 @@
+import { expect } from "chai";
+import { Ledger, NO_EVENTS, splitSegment, sharePrice, type Checkpoint } from "../../demo/ledger.js";
+import { HOURS_PER_YEAR, runMetrics } from "../../demo/metrics.js";
+import type { SimulationResult } from "../../demo/simulate.js";
+
+const E6 = 10n ** 6n;
+const E18 = 10n ** 18n;
+/** A checkpoint whose exact share price is (assets + 1) / (supply + 1e6) = `a1` / `s1`. */
+function cp(a1: bigint, s1: bigint, over: Partial<Checkpoint> = {}): Checkpoint {
+  return {
+    totalAssets: a1 - 1n,
+    totalSupply: s1 - E6,
+    spotQty: 100n * E18,
+    shortQty: 100n * E18,
+    accruedFunding: 0n,
+    priceWad: 3_000n * E18,
+    ...over,
+  };
+}
+// A plain tolerance check: the suite's chai plugins read closeTo as a bigint matcher.
+const close = (actual: number, expected: number) =>
+  expect(Math.abs(actual - expected), `${actual} vs ${expected}`).to.be.at.most(Math.abs(expected) * 1e-9 + 1e-24);
+
+describe("hedge bench arithmetic: share-price decomposition on a hand-checked path", () => {
+  // $1M of assets over 1e18 share units (plus the virtual ones): 1e-6 asset units per share unit.
+  const A = 1_000_000n * E6;
+  const S = 10n ** 18n;
+
+  it("funding accrued on an open short: $100 on $1M is +1 bp, nothing left over", () => {
+    const before = cp(A, S);
+    const after = cp(A + 100n * E6, S, { accruedFunding: 100n * E6, priceWad: 3_300n * E18 });
+    const p = splitSegment("market", before, after, NO_EVENTS);
+    close((p.funding / sharePrice(before)) * 1e4, 1);
+    expect(p.priceOnDelta).to.equal(0); // spot == short: a +10% move leaves NAV alone
+    expect(Math.abs(p.residual)).to.be.below(1e-18);
+  });
+
+  it("a price move on 1 ETH of net delta: -$300 is -3 bps", () => {
+    const before = cp(A, S, { spotQty: 101n * E18 });
+    const after = cp(A - 300n * E6, S, { spotQty: 101n * E18, priceWad: 2_700n * E18 });
+    const p = splitSegment("market", before, after, NO_EVENTS);
+    close((p.priceOnDelta / sharePrice(before)) * 1e4, -3);
+    expect(Math.abs(p.residual)).to.be.below(1e-18);
+  });
+
+  it("a rebalance: spot cost $50 (-0.5 bp), perp fee $20 less $5 better fill (-0.15 bp), funding settled out of the accrual moves nothing", () => {
+    const before = cp(A, S, { accruedFunding: 30n * E6 });
+    const after = cp(A - 65n * E6, S, { accruedFunding: 20n * E6 });
+    const ev = { ...NO_EVENTS, spotCost: 50n * E6, perpFee: 20n * E6, perpImpact: -5n * E6, settledFunding: 10n * E6 };
+    const p = splitSegment("rebalance", before, after, ev);
+    const bps = (x: number) => (x / sharePrice(before)) * 1e4;
+    close(bps(p.hedgeSpotTrading), -0.5);
+    close(bps(p.hedgePerpFeesAndImpact), -0.15);
+    expect(p.funding).to.equal(0);
+    expect(p.flowTrading).to.equal(0);
+    expect(Math.abs(p.residual)).to.be.below(1e-18);
+  });
+
+  it("a deposit that gets 1% fewer shares than fair: the $10 charge goes to the holders, exactly", () => {
+    const before = cp(2n * A, 2n * S);
+    // $1,000 in, 990e12 share units out where 1,000e12 would be fair at 1e-6.
+    const after = cp(2n * A + 1_000n * E6, 2n * S + 990n * 10n ** 12n);
+    const ev = { ...NO_EVENTS, flowAssets: 1_000n * E6, flowShares: 990n * 10n ** 12n };
+    const p = splitSegment("flows", before, after, ev);
+    close(p.flowCharges, Number(10n * E6) / Number(2n * S + 990n * 10n ** 12n));
+    close(p.flowCharges, sharePrice(after) - sharePrice(before));
+    expect(Math.abs(p.residual)).to.be.below(1e-18);
+  });
+
+  it("a redeem that unwinds: the leaver pays $2 over the fair value, the unwind costs $1.50", () => {
+    const before = cp(2n * A, 2n * S);
+    const after = cp(2n * A - 498n * E6 - 1_500_000n, 2n * S - 500n * 10n ** 12n);
+    const ev = { ...NO_EVENTS, flowAssets: -498n * E6, flowShares: -500n * 10n ** 12n, spotCost: 1_500_000n };
+    const p = splitSegment("flows", before, after, ev);
+    const s1 = Number(2n * S - 500n * 10n ** 12n);
+    close(p.flowCharges, 2e6 / s1);
+    close(p.flowTrading, -1.5e6 / s1);
+    expect(p.hedgeSpotTrading).to.equal(0); // a flow's trades are not the hedge's
+    expect(Math.abs(p.residual)).to.be.below(1e-18);
+  });
+
+  it("an unexplained loss shows up whole in the residual, not in a part", () => {
+    const p = splitSegment("market", cp(A, S), cp(A - 1_000n * E6, S), NO_EVENTS);
+    close((p.residual / 1e-6) * 1e4, -10);
+  });
+
+  it("the ledger's parts and residual add up to the share price change over the path", () => {
+    const l = new Ledger(cp(A, S));
+    l.record("market", cp(A + 100n * E6, S, { accruedFunding: 100n * E6 }));
+    l.record("rebalance", cp(A + 40n * E6, S), {
+      ...NO_EVENTS,
+      spotCost: 50n * E6,
+      perpFee: 10n * E6,
+      settledFunding: 100n * E6,
+    });
+    l.record("market", cp(A + 37n * E6, S)); // $3 nobody explains
+    const sum = Object.values(l.parts).reduce((a, b) => a + b, 0);
+    close(sum, l.change);
+    close(l.bps(l.change), 0.37);
+    close(l.bps(l.parts.funding), 1);
+    close(l.bps(l.parts.residual), -0.03);
+    expect(l.amounts).to.deep.equal({
+      funding: 100n * E6,
+      hedgeSpotCost: 50n * E6,
+      hedgePerpFeesAndImpact: 10n * E6,
+      flowTradingCost: 0n,
+    });
+  });
+
+  it("run figures: a year of four samples, $1M NAV, $1,000 hedge cost, $5,000 funding, 0.6x notional", () => {
+    const sample = (hour: number, sharePrice: number, deltaBps = 1) => ({
+      hour,
+      price: 3_000,
+      sharePrice,
+      deltaBps,
+      marginRatioBps: 5_000 - hour * 100,
+      totalAssets: A,
+      hedgedNotional: 600_000n * E6,
+    });
+    const step = HOURS_PER_YEAR / 3;
+    const ledger = new Ledger(cp(A, S));
+    ledger.amounts.funding = 5_000n * E6;
+    ledger.amounts.hedgeSpotCost = 700n * E6;
+    ledger.amounts.hedgePerpFeesAndImpact = 250n * E6;
+    const r = {
+      samples: [sample(0, 1), sample(step, 1.02), sample(2 * step, 0.9996, -4), sample(3 * step, 1.03)],
+      rebalances: [
+        {
+          hour: 1,
+          band: 2,
+          tier: 1,
+          navChange: 0n,
+          spotCost: 0n,
+          perpFeesAndImpact: 0n,
+          settledFunding: 0n,
+          gasUsed: 1n,
+          gasCostUsdc: 30n * E6,
+        },
+        {
+          hour: 2,
+          band: 3,
+          tier: 1,
+          navChange: 0n,
+          spotCost: 0n,
+          perpFeesAndImpact: 0n,
+          settledFunding: 0n,
+          gasUsed: 1n,
+          gasCostUsdc: 20n * E6,
+        },
+      ],
+      liquidations: 0,
+      ledger,
+    } as unknown as SimulationResult;
+    const m = runMetrics(r);
+    close(m.years, 1);
+    close(m.rebalancesPerYear, 2);
+    close(m.spotTradingBpsYr, 7);
+    close(m.perpFeesAndImpactBpsYr, 2.5);
+    close(m.gasBpsYr, 0.5);
+    close(m.hedgeCostBpsYr, 10);
+    close(m.fundingBpsYr, 50);
+    close(m.avgNotionalOverNav, 0.6);
+    close(m.netCarryBpsYr, 40);
+    close(m.netCarryAtReferenceBpsYr, 1_000 * 0.6 - 10);
+    expect(m.minMarginRatioBps).to.equal(5_000 - 3 * step * 100);
+    expect(m.maxAbsDeltaBps).to.equal(4);
+    close(m.maxDrawdownPct, (1 - 0.9996 / 1.02) * 100);
+    expect(m.byBand).to.deep.equal({ "margin-low": 1, "margin-high": 1 });
+  });
+});
