@@ -16,7 +16,7 @@ import {DeltaNeutralVault} from "../../contracts/vault/DeltaNeutralVault.sol";
 import {TestBase} from "../utils/Vm.sol";
 import {VaultHandler} from "./VaultHandler.sol";
 
-/// @notice The vault stack of test/fixtures/vaultStack.ts in Solidity: USDC, WETH, an 8-decimal
+/// @notice The vault stack of deploy/lib/stack/vaultStack.ts in Solidity: USDC, WETH, an 8-decimal
 /// feed at $3,000, the real PerpMarket (funded pool) and its adapter, the oracle-priced spot venue
 /// test double, the vault with the default bands and strategy, and the handler that holds the
 /// keeper, guardian and owner roles.
@@ -143,7 +143,7 @@ abstract contract VaultStackBase is TestBase {
 /// an oracle-priced spot venue test double, driven by `VaultHandler` (several depositors, a
 /// third-party redeemer, keeper and permissionless rebalances, guardian pause and unwind, fee
 /// switches, a perp trader and a liquidator, price and time moves, donations).
-/// Parameters are the TypeScript stack's defaults (test/fixtures/vaultStack.ts).
+/// Parameters are the TypeScript stack's defaults (deploy/lib/stack/vaultStack.ts).
 /// @dev Each invariant_* function is its own fuzz campaign; they share one handler design.
 contract DeltaNeutralVaultInvariantTest is VaultStackBase {
     struct FuzzSelector {

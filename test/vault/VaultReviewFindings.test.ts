@@ -14,7 +14,7 @@ import {
   deployVaultStack,
   vaultStackFixture,
   type VaultStack,
-} from "../fixtures/vaultStack.js";
+} from "../../deploy/lib/stack/vaultStack.js";
 import { Band, Tier, deployed, depositFor, eth, price, usdc } from "./helpers.js";
 
 const { ethers, networkHelpers } = await network.create();
