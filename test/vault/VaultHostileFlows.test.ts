@@ -265,95 +265,9 @@ describe("DeltaNeutralVault: hostile flows", function () {
     });
   });
 
-  describe("finding 6: a venue that cannot pay is not valued at face", function () {
-    /** A vault on a second PerpMarket with a 300k pool, behind the deployed adapter. */
-    async function thinPoolVault(s: VaultStack) {
-      const market = await ethers.deployContract("PerpMarket", [
-        s.addresses.usdc,
-        {
-          aggregator: s.addresses.oracle,
-          heartbeat: HEARTBEAT,
-          sequencerUptimeFeed: ethers.ZeroAddress,
-          sequencerGracePeriod: 0,
-        },
-        DEFAULT_PERP_PARAMS,
-      ]);
-      await (await s.usdc.mint(s.admin.address, usdc(300_000))).wait();
-      await (await s.usdc.approve(await market.getAddress(), usdc(300_000))).wait();
-      await (await market.fundPool(usdc(300_000))).wait();
-      const adapter = await ethers.deployContract("PerpMarketAdapter", [await market.getAddress()]);
-      const vault = await deployVaultOn(ethers, s, { perpVenue: await adapter.getAddress() });
-      await (await adapter.bindVault(await vault.getAddress())).wait();
-      return { market, adapter, vault };
-    }
-
-    it("a pool in deficit: equity counted at what the venue pays, max* promise only idle, idle shared at that value", async function () {
-      const s = await networkHelpers.loadFixture(fixture);
-      const { market, adapter, vault } = await thinPoolVault(s);
-      const [alice, bob, trader] = s.users;
-      for (const user of [alice, bob]) {
-        await s.fund(user, usdc(500_000));
-        await (await s.usdc.connect(user).approve(await vault.getAddress(), ethers.MaxUint256)).wait();
-        await (await vault.connect(user)["deposit(uint256,address)"](usdc(500_000), user.address)).wait();
-      }
-      await (await vault.rebalance()).wait();
-
-      // A long of 1,000 ETH is paid 600k of profit by a +20% move: more than the pool holds.
-      await (await s.usdc.mint(trader.address, usdc(600_000))).wait();
-      await (await s.usdc.connect(trader).approve(await market.getAddress(), usdc(600_000))).wait();
-      await (await market.connect(trader).depositMargin(usdc(600_000))).wait();
-      await (await market.connect(trader).modifyPosition(eth(1_000), ethers.MaxUint256)).wait();
-      await s.setPrice(price(3_600));
-      await (await market.connect(trader).modifyPosition(-eth(1_000), 0n)).wait();
-      expect((await market.poolBalance()) < 0n).to.equal(true);
-      expect(await adapter.payableEquity()).to.equal(0n);
-
-      const st = await vault.vaultState();
-      const faceEquity = await adapter.equity();
-      expect(faceEquity > usdc(150_000), `face equity ${faceEquity}`).to.equal(true);
-      // The books count what the venue can pay: nothing, while its withdrawals are frozen.
-      expect(st.perpEquity).to.equal(0n);
-      const spotValue = (st.spotQty * st.price) / 10n ** 30n;
-      expect(st.totalAssets - st.idle - spotValue <= 1n).to.equal(true);
-
-      // max* tell the truth: only idle is payable, and exactly that goes through.
-      const maxWithdraw = await vault.maxWithdraw(alice.address);
-      expect(maxWithdraw).to.equal(st.idle);
-      expect(await vault.maxDeposit(alice.address)).to.equal(0n);
-      expect(await vault.maxMint(alice.address)).to.equal(0n);
-      const aliceShares = await vault.balanceOf(alice.address);
-      const maxRedeem = await vault.maxRedeem(alice.address);
-      expect(maxRedeem < aliceShares).to.equal(true);
-      await expect(
-        vault.connect(alice)["redeem(uint256,address,address)"](maxRedeem + 10n ** 9n, alice.address, alice.address),
-      )
-        .to.be.revertedWithCustomError(vault, "VenueImpaired")
-        .withArgs(anyValue, 0n); // face equity (funding moves it every second), and 0 payable
-      // The first leaver through idle gets its share at the impaired value, not at face.
-      const paid = await vault
-        .connect(alice)
-        ["redeem(uint256,address,address)"].staticCall(maxRedeem, alice.address, alice.address);
-      const atFace = (maxRedeem * (st.totalAssets + faceEquity)) / (st.totalSupply + 10n ** 6n);
-      expect(paid < atFace).to.equal(true);
-      await (
-        await vault.connect(alice)["redeem(uint256,address,address)"](maxRedeem, alice.address, alice.address)
-      ).wait();
-      // Nobody buys in at the discount, and nothing trades on the frozen venue.
-      await s.fund(bob, usdc(1_000));
-      await expect(
-        vault.connect(bob)["deposit(uint256,address)"](usdc(1_000), bob.address),
-      ).to.be.revertedWithCustomError(vault, "VenueImpaired");
-      expect((await vault.rebalanceGate(s.users[9].address)).allowed).to.equal(false);
-      await expect(vault.connect(s.users[9]).rebalance()).to.be.revertedWithCustomError(vault, "VenueImpaired");
-
-      // The pool is refunded: the equity counts again and every flow reopens.
-      await (await s.usdc.mint(s.admin.address, usdc(1_000_000))).wait();
-      await (await s.usdc.approve(await market.getAddress(), usdc(1_000_000))).wait();
-      await (await market.fundPool(usdc(1_000_000))).wait();
-      expect((await vault.vaultState()).perpEquity > usdc(150_000)).to.equal(true);
-      expect(await vault.maxRedeem(bob.address)).to.equal(await vault.balanceOf(bob.address));
-    });
-  });
+  // Finding 6 (a venue that cannot pay valued at face) is replayed on the deployed adapter in
+  // VaultReviewFindings.test.ts ("R7 / finding 6"): the market cuts an unpayable profit pro rata
+  // instead of letting its pool go negative, and the vault counts what it pays.
 
   describe("finding 7: views include the fees owed but not yet minted", function () {
     it("2%/yr for 30 days: withdraw(maxWithdraw) goes through and previewRedeem is exact", async function () {
