@@ -40,7 +40,9 @@ const REBALANCE = vaultInterface.encodeFunctionData("rebalance");
 const BPS = 10_000n;
 
 /** Reverts a keeper expects in normal operation (someone else acted, or the state moved back). */
-const NORMAL_REVERTS = new Set(["WithinBands", "RebalanceTooSoon"]);
+// Reverts that mean "not now" rather than a fault: the bands hold, the keeper interval has not
+// passed, or new bands or strategy are still settling (only rescues may trade meanwhile).
+const NORMAL_REVERTS = new Set(["WithinBands", "RebalanceTooSoon", "ParametersSettling"]);
 
 const isNonceTooLow = (m: string) =>
   /nonce too low|nonce has already been used|nonce_expired|already been used/i.test(m);
