@@ -39,9 +39,11 @@ export interface SenderOptions {
 const REBALANCE = vaultInterface.encodeFunctionData("rebalance");
 const BPS = 10_000n;
 
-/** Reverts a keeper expects in normal operation (someone else acted, or the state moved back). */
-// Reverts that mean "not now" rather than a fault: the bands hold, the keeper interval has not
-// passed, or new bands or strategy are still settling (only rescues may trade meanwhile).
+/**
+ * Reverts a keeper expects in normal operation, "not now" rather than a fault: the bands hold
+ * (someone else acted, or the state moved back), the keeper interval has not passed, or new bands
+ * or strategy are still settling (only rescues may trade meanwhile).
+ */
 const NORMAL_REVERTS = new Set(["WithinBands", "RebalanceTooSoon", "ParametersSettling"]);
 
 const isNonceTooLow = (m: string) =>
