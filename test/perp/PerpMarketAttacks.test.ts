@@ -126,6 +126,26 @@ describe("PerpMarket attack scenarios", function () {
     expect(gained).to.be.closeTo(-180_000n * USDC, 10_000n * USDC);
   });
 
+  it("known limit: a front-run closed after the update's window keeps the update's move", async function () {
+    // Pinned, not endorsed (README, known limits): the edge rule prices only fills inside the
+    // window after a round. A trader who front-runs a round and waits the window out closes at
+    // the new answer; only delayed orders (a fill at a later round) close this.
+    const m = await networkHelpers.loadFixture(twentyMillionPool);
+    const [, trader] = m.signers;
+    const deposit = 5_000_000n * USDC;
+    await m.fund(trader, deposit);
+    const size = 6_000n * WAD;
+    await networkHelpers.time.increase(60);
+    await m.market.connect(trader).modifyPosition(size, ethers.MaxUint256);
+    await m.feed.updateAnswer(cents(301_500n)); // +0.5%
+    await networkHelpers.time.increase(await m.market.oracleEdgeWindow());
+    await m.market.connect(trader).modifyPosition(-size, 0);
+    const gained = (await m.wealth(trader)) - deposit;
+    console.log(`      front-run closed after the window: ${ethers.formatUnits(gained, 6)} USDC`);
+    // 6,000 ETH * 15 USDC = 90,000 less two taker fees (~18,045) and the premiums.
+    expect(gained).to.be.closeTo(71_900n * USDC, 1_000n * USDC);
+  });
+
   it("a winner the pool cannot pay is cut pro rata and nobody's margin freezes (8,000-ETH short, -10%)", async function () {
     const m = await networkHelpers.loadFixture(twoMillionPool);
     const [, whale, bystander] = m.signers;
