@@ -407,9 +407,10 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         s.ctx.price = price;
         // Within the edge window the previous answer is still the price a trader placed ahead of
         // this round could have traded at; its age is counted from the feed, so no trade extends it.
-        s.ctx.previousPrice = block.timestamp - updatedAt < s.params.oracleEdgeWindow
-            ? OracleLib.previousAnswerWad(AggregatorV3Interface(_aggregator), roundId, _feedDecimals, price)
-            : price;
+        s.ctx.previousPrice =
+            block.timestamp - updatedAt < s.params.oracleEdgeWindow
+                ? OracleLib.previousAnswerWad(AggregatorV3Interface(_aggregator), roundId, _feedDecimals, price)
+                : price;
         s.ctx.divisor = _quoteDivisor;
         _accrue(s);
     }
