@@ -58,7 +58,7 @@ export const DEMO_LONG_SIZE = 5_000n * 10n ** 18n;
 const USDC = 10n ** 6n;
 
 export async function deployDemoStack(ethers: HardhatEthers): Promise<VaultStack> {
-  // Hourly steps: the market's oracle-edge guard stays on, as deployed.
+  // Hourly steps: the market's oracle-edge rule stays on, as deployed.
   return deployVaultStack(ethers, { perpParams: DEMO_PERP_PARAMS, keepOracleEdgeGuard: true });
 }
 
@@ -130,11 +130,15 @@ export async function simulate(
   // The share price before any trade is the baseline (deposits are idle until hour 0's rebalance).
   const startShareValue = (await s.vault.vaultState()).sharePrice;
 
+  const edgeWindow = await s.market.oracleEdgeWindow();
   let processedBlock = await ethers.provider.getBlockNumber();
   for (let hour = 0; hour < prices.length; hour++) {
     if (hour > 0) await helpers.time.increase(3_600);
     const answer = toFeedAnswer(prices[hour]);
     await (await s.oracle.updateAnswer(answer)).wait();
+    // Everyone acts once the round's oracle-edge window has passed: inside it the market fills at
+    // the worse of this hour's and the last hour's answer (a keeper should wait it out too).
+    await helpers.time.increase(edgeWindow);
     const target = answer * 10n ** 10n;
     // The arbitrageur keeps the pool within 0.05% of the oracle.
     const poolPrice = await poolPriceWad(s.pool, s.pair);
