@@ -64,7 +64,8 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     /// @notice Seconds between proposing a parameter change and its effect.
     uint256 public constant PARAMETER_DELAY = 2 days;
     /// @notice The oracle-edge window a new market starts with: one Ethereum slot and some slack,
-    /// the time a pending feed transaction is visible to others before it lands.
+    /// so a trade placed on a pending feed transaction and hedged or closed in the blocks right
+    /// after it lands gets the previous answer on both legs (IPerpMarket, "Trading ahead").
     uint256 public constant DEFAULT_ORACLE_EDGE_WINDOW = 15;
     uint8 internal constant BASE_DECIMALS = 18;
 

@@ -51,6 +51,11 @@ async function fundingFixture() {
   });
 }
 
+// The market's oracle-edge window as deployed (15 s).
+async function edgeFixture() {
+  return withTraders({ params: noFunding.params });
+}
+
 async function tinySkewScaleFixture() {
   return withTraders({ ...noFunding, params: { ...noFunding.params, skewScale: 1n } });
 }
@@ -535,6 +540,25 @@ describe("PerpMarket", function () {
   });
 
   describe("oracle", function () {
+    it("fills inside a round's edge window at the worse of its answer and the previous one", async function () {
+      const { market, feed } = await networkHelpers.loadFixture(edgeFixture);
+      const within = (fill: bigint, wad: bigint) => expect(fill - wad).to.be.within(-1n, 1n);
+      // The feed's first round has no previous one: the latest answer alone, even inside the window.
+      within(await market.fillPrice(1n), 3_000n * WAD);
+      within(await market.fillPrice(-1n), 3_000n * WAD);
+      await feed.updateAnswer(answer(3_030n));
+      // A buyer pays the higher answer, a seller gets the lower one.
+      within(await market.fillPrice(1n), 3_030n * WAD);
+      within(await market.fillPrice(-1n), 3_000n * WAD);
+      await feed.updateAnswer(answer(2_970n));
+      within(await market.fillPrice(1n), 3_030n * WAD);
+      within(await market.fillPrice(-1n), 2_970n * WAD);
+      // Counted from the round's own time: after the window both get the latest answer.
+      await networkHelpers.time.increase(await market.oracleEdgeWindow());
+      within(await market.fillPrice(1n), 2_970n * WAD);
+      within(await market.fillPrice(-1n), 2_970n * WAD);
+    });
+
     it("rejects a stale price on trades, withdrawals with a position, and liquidations", async function () {
       const { market, feed, alice, keeper } = await networkHelpers.loadFixture(noFundingFixture);
       await market.connect(alice).depositMargin(10_000n * USDC);
