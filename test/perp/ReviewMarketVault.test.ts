@@ -59,7 +59,7 @@ describe("Review: guard and vault exits", function () {
   it("R4b after -2%: the griefer's public rebalance cannot hold unwinding redeems past the update's window", async function () {
     const g = await griefed(price(2_940), true);
     // Inside the window the buy-back fills at the previous answer, past the vault's bound.
-    await expect(g.tx).to.be.reverted;
+    await expect(g.tx).to.be.revert(ethers);
     // The griefer rebalances again inside the window; the window still ends 15 s after the update.
     await g.s.vault
       .connect(g.s.users[1])
