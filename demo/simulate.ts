@@ -101,7 +101,7 @@ const ARB_TOLERANCE_BPS = 5n;
 const ARB_MAX_IN = 10n ** 36n;
 
 export async function deployDemoStack(ethers: HardhatEthers, options: VaultStackOptions = {}): Promise<VaultStack> {
-  // Hourly steps: the market's oracle-edge guard stays on, as deployed.
+  // Hourly steps: the market's oracle-edge rule stays on, as deployed.
   return deployVaultStack(ethers, { perpParams: DEMO_PERP_PARAMS, keepOracleEdgeGuard: true, ...options });
 }
 
@@ -385,12 +385,19 @@ export async function simulate(
     reading = { ...reading, poolPriceWad: targetWad };
   };
 
+  const edgeWindow = await s.market.oracleEdgeWindow();
   for (let hour = 0; hour < prices.length; hour++) {
     const answer = toFeedAnswer(prices[hour]);
     const priceWad = answer * 10n ** 10n;
     if (hour > 0)
       await chain.request("evm_setNextBlockTimestamp", [`0x${(startTime + BigInt(hour) * 3_600n).toString(16)}`]);
     await chain.send(arbitrageur, a.oracle, oracleIface.encodeFunctionData("updateAnswer", [answer]));
+    // Everyone acts once the round's oracle-edge window has passed: inside it the market fills at
+    // the worse of this hour's and the last hour's answer (a keeper should wait it out too).
+    if (edgeWindow > 0n) {
+      await chain.request("evm_increaseTime", [Number(edgeWindow)]);
+      await chain.request("evm_mine");
+    }
     processed = await chain.head();
     lap("feed");
     reading = await read(priceWad);

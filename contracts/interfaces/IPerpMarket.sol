@@ -25,13 +25,21 @@ import {OracleLib} from "../libraries/OracleLib.sol";
 /// first ones draining it (GMX v2 caps traders' PnL against pool value the same way,
 /// `MAX_PNL_FACTOR_FOR_TRADERS`). Settled margin is never frozen by the pool's state.
 ///
-/// Trading ahead of the oracle: a position that grew at most `oracleEdgeWindow` seconds before
-/// the latest feed update pays back, when it is reduced or its profit is withdrawn, whatever that
-/// update gained it (the worse of the current answer and the answer at its growth).
+/// Trading ahead of the oracle: while the feed's latest round is younger than `oracleEdgeWindow`
+/// seconds, every fill (trades, liquidations, and the realisation of profit on a withdrawal) is
+/// priced at the worse, for the trader, of that round's answer and the previous round's: a buyer
+/// at the higher, a seller at the lower; after the window, at the latest answer alone. The skew
+/// premium and the fee come on top. The rule keeps no state per account and is counted from the
+/// feed's own timestamp, so no trade can start or extend it. Where the previous round cannot be
+/// read (the feed's first round, the first round of a new proxy phase) the latest answer is used.
+/// Equity, margin requirements and liquidation eligibility use the latest answer.
+/// Limit: a trader who trades ahead of a round and closes after its window closes at the new answer
+/// (see the README's threat model).
 ///
-/// Owner: parameter changes that tighten (higher fee, margins, reward, funding rate or edge
-/// window, lower skew scale) are bounded per change and take effect `PARAMETER_DELAY` after they
-/// are proposed (`pendingParameters`); loosening changes and open-interest caps apply at once.
+/// Owner: every parameter change, loosening included, takes effect `PARAMETER_DELAY` after it is
+/// proposed (`pendingParameters` lists it with its effective time; proposing the value in force
+/// withdraws it); tightening changes (higher fee, margins, reward, funding rate or edge window,
+/// lower skew scale) are also bounded per change. Constructor values apply at once.
 ///
 /// Rounding: every conversion is rounded against the account (credits down, debits up).
 interface IPerpMarket {
@@ -76,7 +84,7 @@ interface IPerpMarket {
         uint256 marginRatioBps;
     }
 
-    /// @notice A tightening parameter change waiting for its effective time.
+    /// @notice A parameter change waiting for its effective time.
     struct PendingParameter {
         bytes32 name;
         uint256 value;
@@ -90,8 +98,8 @@ interface IPerpMarket {
     event MarginDeposited(address indexed account, uint256 amount);
     event MarginWithdrawn(address indexed account, address indexed to, uint256 amount);
     /// @param fee Taker fee charged, collateral units.
-    /// @param realizedPnl PnL paid or charged on the closed part, after the oracle-edge charge and
-    /// any pool haircut (funding is reported by FundingSettled).
+    /// @param realizedPnl PnL paid or charged on the closed part at the fill, after any pool haircut
+    /// (funding is reported by FundingSettled).
     /// @param fundingIndex The market's funding index after accruing to this block.
     event PositionModified(
         address indexed account,
@@ -106,12 +114,11 @@ interface IPerpMarket {
     /// @notice Funding settled into an account's margin (+ = received). The only report of
     /// settled funding: trades, withdrawals and liquidations all emit it.
     event FundingSettled(address indexed account, int256 funding, int256 fundingIndex);
-    /// @notice Unrealised profit was paid into margin on a withdrawal; the entry is now `price`.
+    /// @notice Unrealised profit was paid into margin on a withdrawal, valued at `price` (the
+    /// oracle-edge price of a close, before its premium); the entry is now `price`.
     event ProfitRealized(address indexed account, int256 profit, uint256 price);
     /// @notice A profit the pool could not pay in full (negative pool equity) was cut pro rata.
     event ProfitReduced(address indexed account, uint256 owed, uint256 paid);
-    /// @notice A reduction paid back what a feed update gained exposure that grew just before it.
-    event OracleEdgeCharged(address indexed account, uint256 amount, uint256 guardPrice);
     /// @notice Funding accrued outside an account action (before a funding-parameter change).
     event FundingAccrued(int256 fundingIndex, int256 ratePerDay);
     event PoolFunded(address indexed funder, uint256 amount);
@@ -132,9 +139,9 @@ interface IPerpMarket {
     /// @notice Part of a shortfall the pool's equity could not cover; `totalBadDebt` is `badDebt`.
     event BadDebtRecorded(address indexed account, uint256 amount, uint256 totalBadDebt);
     event ParameterSet(bytes32 indexed name, uint256 value);
-    /// @notice A tightening change was proposed; `applyParameter` makes it effective at `effectiveAt`.
+    /// @notice A change was proposed; `applyParameter` makes it effective at `effectiveAt`.
     event ParameterProposed(bytes32 indexed name, uint256 value, uint256 effectiveAt);
-    /// @notice A pending change was dropped (replaced by a loosening change that applied at once).
+    /// @notice A pending change was withdrawn (the owner proposed the value in force).
     event ParameterProposalCancelled(bytes32 indexed name);
 
     // ---------------------------------------------------------------------------------------
@@ -186,8 +193,9 @@ interface IPerpMarket {
     /// @notice Sends `amount` of the caller's margin to `to`. With an open position, funding is
     /// settled first and equity after the withdrawal must stay at or above the initial margin of
     /// the position's notional at the oracle price. When the withdrawal exceeds settled margin and
-    /// the position is in profit, the profit is realised first (entry re-based to the oracle
-    /// price), through the same oracle-edge charge and pool haircut as a close.
+    /// the position is in profit, the profit is realised first at the price a close would get
+    /// before its premium (the oracle-edge rule; the entry is re-based there), through the same
+    /// pool haircut as a close.
     function withdrawMargin(uint256 amount, address to) external;
 
     /// @notice Adds `amount` collateral to the pool (the traders' counterparty and insurance
@@ -199,17 +207,18 @@ interface IPerpMarket {
     // ---------------------------------------------------------------------------------------
 
     /// @notice Changes the caller's position by `sizeDelta` base units (positive buys, negative
-    /// sells) at `fillPrice(sizeDelta)`. Settles funding, realises PnL on any closed part, charges
-    /// the taker fee (and any oracle-edge charge), then checks margin: initial margin when the
+    /// sells) at `fillPrice(sizeDelta)` (oracle-edge rule, then skew premium). Settles funding,
+    /// realises PnL on any closed part at the fill, charges the taker fee, then checks margin: initial margin when the
     /// position opens, grows or flips, maintenance when it shrinks, non-negative settled margin.
     /// @param acceptablePrice Worst accepted fill: a buy reverts above it, a sell below it.
     /// @return fill The fill price, WAD.
     function modifyPosition(int256 sizeDelta, uint256 acceptablePrice) external returns (uint256 fill);
 
     /// @notice Closes `account`'s whole position when its equity at the oracle price is below the
-    /// maintenance margin. The close is an ordinary trade: it fills at `fillPrice(-size)` (skew
-    /// premium; floored at one wei where that premium would reach -100%) and pays the taker fee. The caller then earns `liquidationRewardBps` of the
-    /// closed notional, capped at what the account has left; the rest stays in its margin. A
+    /// maintenance margin. The close is an ordinary trade: it fills at `fillPrice(-size)`
+    /// (oracle-edge rule and skew premium; floored at one wei where that premium would reach
+    /// -100%) and pays the taker fee. The caller then earns `liquidationRewardBps` of the closed
+    /// notional, capped at what the account has left; the rest stays in its margin. A
     /// negative remainder is absorbed by the pool; the part the pool's equity cannot cover is
     /// added to `badDebt`.
     /// @return reward Collateral paid to the caller.
@@ -219,10 +228,11 @@ interface IPerpMarket {
     // Owner
     // ---------------------------------------------------------------------------------------
 
-    /// @notice Sets one parameter (see the name constants) within its hard bounds. A loosening
-    /// change (or an open-interest cap) applies at once and drops any pending change of the same
-    /// name; a tightening change may move at most one step from the value in force and becomes
-    /// pending until `block.timestamp + PARAMETER_DELAY`.
+    /// @notice Proposes one parameter (see the name constants) within its hard bounds, checked
+    /// against the parameters in force; it becomes pending until `block.timestamp +
+    /// PARAMETER_DELAY` (replacing any pending value of the same name). A tightening change may
+    /// move at most one step from the value in force. Proposing the value in force withdraws the
+    /// pending change.
     function setParameter(bytes32 name, uint256 value) external;
 
     /// @notice Makes a pending change effective once its time has come. Anyone may call it.
@@ -244,7 +254,8 @@ interface IPerpMarket {
     /// @notice True when `account` has a position and equity below the maintenance margin.
     function isLiquidatable(address account) external view returns (bool);
 
-    /// @notice Price a trade of `sizeDelta` would fill at now (before the fee).
+    /// @notice Price a trade of `sizeDelta` would fill at now (oracle-edge rule and skew premium,
+    /// before the fee).
     function fillPrice(int256 sizeDelta) external view returns (uint256);
 
     /// @notice Long open interest minus short open interest, base units.
@@ -276,11 +287,11 @@ interface IPerpMarket {
     /// @notice Current parameters.
     function marketParams() external view returns (MarketParams memory);
 
-    /// @notice Seconds before a feed update within which a position's growth counts as trading
-    /// ahead of that update (0: the guard is off).
+    /// @notice Seconds after a feed round during which fills are priced at the worse of its answer
+    /// and the previous round's (0: the rule is off).
     function oracleEdgeWindow() external view returns (uint256);
 
-    /// @notice Every tightening change waiting for its effective time.
+    /// @notice Every change waiting for its effective time.
     function pendingParameters() external view returns (PendingParameter[] memory);
 
     /// @notice Initial margin requirement, bps of notional.

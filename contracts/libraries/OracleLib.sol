@@ -83,11 +83,21 @@ library OracleLib {
         int256 minAnswer,
         int256 maxAnswer
     ) internal view returns (uint256 priceWad, uint256 updatedAt) {
+        (priceWad, updatedAt, ) = readRoundWad(feed, feedDecimals, minAnswer, maxAnswer);
+    }
+
+    /// @notice `readPriceWadAndTime` and the latest round's id.
+    function readRoundWad(
+        Feed memory feed,
+        uint8 feedDecimals,
+        int256 minAnswer,
+        int256 maxAnswer
+    ) internal view returns (uint256 priceWad, uint256 updatedAt, uint80 roundId) {
         if (address(feed.sequencerUptimeFeed) != address(0)) {
             checkSequencer(feed.sequencerUptimeFeed, feed.sequencerGracePeriod);
         }
         AggregatorV3Interface aggregator = feed.aggregator;
-        uint80 roundId;
+
         int256 answer;
         uint80 answeredInRound;
         (roundId, answer, , updatedAt, answeredInRound) = aggregator.latestRoundData();
@@ -123,6 +133,25 @@ library OracleLib {
     /// base/USD ÷ quote/USD, WAD, rounded down (e.g. WETH in USDC from ETH/USD and USDC/USD).
     function inQuoteToken(uint256 baseUsdWad, uint256 quoteUsdWad) internal pure returns (uint256) {
         return Math.mulDiv(baseUsdWad, WAD, quoteUsdWad);
+    }
+
+    /// @notice The answer of the round before `roundId` as a WAD, or `fallbackWad` when that round
+    /// cannot be read: `roundId` is the first (0 or the first round of a proxy phase, whose
+    /// predecessor belongs to another aggregator), the call reverts, or the round is empty or
+    /// non-positive.
+    function previousAnswerWad(
+        AggregatorV3Interface aggregator,
+        uint80 roundId,
+        uint8 feedDecimals,
+        uint256 fallbackWad
+    ) internal view returns (uint256) {
+        if (uint64(roundId) <= 1) return fallbackWad;
+        try aggregator.getRoundData(roundId - 1) returns (uint80, int256 answer, uint256, uint256 updatedAt, uint80) {
+            if (updatedAt == 0 || answer <= 0) return fallbackWad;
+            return scaleToWad(uint256(answer), feedDecimals);
+        } catch {
+            return fallbackWad;
+        }
     }
 
     /// @notice Reverts unless the L2 sequencer is up and has been up for `gracePeriod` seconds.

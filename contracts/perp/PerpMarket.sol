@@ -29,6 +29,7 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     using SafeCast for uint256;
     using SafeCast for int256;
     using PositionLib for PositionLib.Account;
+    using PositionLib for PositionLib.Context;
     using PoolLib for PoolLib.Claims;
     using ParamsLib for ParamsLib.Params;
 
@@ -45,7 +46,7 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         int128 poolBalance;
     }
 
-    /// @dev A tightening change waiting for its time.
+    /// @dev A parameter change waiting for its time.
     struct Pending {
         uint192 value;
         uint64 effectiveAt;
@@ -60,10 +61,11 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         PositionLib.Context ctx;
     }
 
-    /// @notice Seconds between proposing a tightening change and its effect.
+    /// @notice Seconds between proposing a parameter change and its effect.
     uint256 public constant PARAMETER_DELAY = 2 days;
     /// @notice The oracle-edge window a new market starts with: one Ethereum slot and some slack,
-    /// the time a pending feed transaction is visible to others before it lands.
+    /// so a trade placed on a pending feed transaction and hedged or closed in the blocks right
+    /// after it lands gets the previous answer on both legs (IPerpMarket, "Trading ahead").
     uint256 public constant DEFAULT_ORACLE_EDGE_WINDOW = 15;
     uint8 internal constant BASE_DECIMALS = 18;
 
@@ -178,7 +180,7 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     function modifyPosition(int256 sizeDelta, uint256 acceptablePrice) external nonReentrant returns (uint256 fill) {
         if (sizeDelta == 0) revert ZeroAmount();
         State memory s = _load();
-        fill = SkewMath.fillPrice(s.ctx.price, _skew(s.oi), sizeDelta, s.params.skewScaleTokens);
+        fill = SkewMath.fillPrice(s.ctx.tradePrice(sizeDelta > 0), _skew(s.oi), sizeDelta, s.params.skewScaleTokens);
         if (sizeDelta > 0 ? fill > acceptablePrice : fill < acceptablePrice) {
             revert FillPriceOutOfBounds(fill, acceptablePrice);
         }
@@ -199,7 +201,12 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         }
         // The close is an ordinary trade: the premium of the skew it moves and the taker fee.
         int256 sizeDelta = -int256(acct.size);
-        uint256 fill = SkewMath.liquidationFillPrice(s.ctx.price, _skew(s.oi), sizeDelta, s.params.skewScaleTokens);
+        uint256 fill = SkewMath.liquidationFillPrice(
+            s.ctx.tradePrice(sizeDelta > 0),
+            _skew(s.oi),
+            sizeDelta,
+            s.params.skewScaleTokens
+        );
         (PositionLib.Trade memory t, int256 left) = _trade(s, account, acct, sizeDelta, fill);
         if (left > 0) {
             uint256 notional = PerpMath.toCollateralDown(SignedMath.abs(sizeDelta), fill, s.ctx.divisor);
@@ -220,24 +227,21 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     function setParameter(bytes32 name, uint256 value) external onlyOwner nonReentrant {
         ParamsLib.Params memory p = _params;
         uint256 current = p.get(name);
-        bool pending = _pending[name].effectiveAt != 0;
-        if (ParamsLib.tightens(name, current, value)) {
-            // Within the bounds of today's parameters (`applyParameter` checks them again), then
-            // within one step of the value in force.
-            ParamsLib.Params memory check = p;
-            check.set(name, value);
-            ParamsLib.checkStep(name, current, value);
-            uint256 effectiveAt = block.timestamp + PARAMETER_DELAY;
-            _pending[name] = Pending({value: uint192(value), effectiveAt: uint64(effectiveAt)});
-            emit ParameterProposed(name, value, effectiveAt);
-            return;
-        }
-        if (value == current && !pending) revert ParameterUnchanged(name, value);
-        if (pending) {
+        if (value == current) {
+            // Proposing the value in force withdraws a pending change.
+            if (_pending[name].effectiveAt == 0) revert ParameterUnchanged(name, value);
             delete _pending[name];
             emit ParameterProposalCancelled(name);
+            return;
         }
-        if (value != current) _writeParameter(p, name, value);
+        // Within the bounds of today's parameters (`applyParameter` checks them again); a
+        // tightening change also within one step of the value in force.
+        ParamsLib.Params memory check = p;
+        check.set(name, value);
+        if (ParamsLib.tightens(name, current, value)) ParamsLib.checkStep(name, current, value);
+        uint256 effectiveAt = block.timestamp + PARAMETER_DELAY;
+        _pending[name] = Pending({value: uint192(value), effectiveAt: uint64(effectiveAt)});
+        emit ParameterProposed(name, value, effectiveAt);
     }
 
     /// @inheritdoc IPerpMarket
@@ -295,7 +299,8 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     /// @inheritdoc IPerpMarket
     function fillPrice(int256 sizeDelta) external view returns (uint256) {
         if (sizeDelta == 0) revert ZeroAmount();
-        return SkewMath.fillPrice(_readPrice(), skew(), sizeDelta, _params.skewScaleTokens);
+        State memory s = _load();
+        return SkewMath.fillPrice(s.ctx.tradePrice(sizeDelta > 0), _skew(s.oi), sizeDelta, s.params.skewScaleTokens);
     }
 
     /// @inheritdoc IPerpMarket
@@ -399,11 +404,15 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         s.oi = _oi;
         s.ledger = _ledger;
         s.claims = _claims;
-        (uint256 price, uint256 updatedAt) = OracleLib.readPriceWadAndTime(feed(), _feedDecimals, 0, 0);
+        (uint256 price, uint256 updatedAt, uint80 roundId) = OracleLib.readRoundWad(feed(), _feedDecimals, 0, 0);
         s.ctx.price = price;
-        s.ctx.updatedAt = updatedAt;
+        // Within the edge window the previous answer is still the price a trader placed ahead of
+        // this round could have traded at; its age is counted from the feed, so no trade extends it.
+        s.ctx.previousPrice =
+            block.timestamp - updatedAt < s.params.oracleEdgeWindow
+                ? OracleLib.previousAnswerWad(AggregatorV3Interface(_aggregator), roundId, _feedDecimals, price)
+                : price;
         s.ctx.divisor = _quoteDivisor;
-        s.ctx.edgeWindow = s.params.oracleEdgeWindow;
         _accrue(s);
     }
 
@@ -427,8 +436,8 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     }
 
     /// @dev A trade's outcome with the pool's payment rule applied: the account's margin after
-    /// funding and PnL less the oracle-edge charge (cut if the pool cannot pay it) and the fee. Also moves the
-    /// open interest and emits the settlement events.
+    /// funding and PnL (cut if the pool cannot pay it) and the fee. Also moves the open interest
+    /// and reports the settled funding.
     function _trade(
         State memory s,
         address owner_,
@@ -436,19 +445,13 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         int256 sizeDelta,
         uint256 fill
     ) internal returns (PositionLib.Trade memory t, int256 newMargin) {
-        // Guarded exposure closes at the worse of this fill and the fill at the guard price.
-        uint256 referenceFill =
-            account.isGuarded(s.ctx)
-                ? SkewMath.fillPrice(account.guardPriceWad(), _skew(s.oi), sizeDelta, s.params.skewScaleTokens)
-                : fill;
-        t = account.trade(sizeDelta, fill, referenceFill, s.params.takerFeeBps, s.ctx);
-        // The edge charge comes off the PnL before the pool rule: it is the update's gain.
-        int256 paid = _pay(s, owner_, t.funding + t.realizedPnl - t.edgeFee.toInt256());
-        // Report the realised PnL net of the edge charge and any cut (funding has its own event).
+        t = account.trade(sizeDelta, fill, s.params.takerFeeBps, s.ctx);
+        int256 paid = _pay(s, owner_, t.funding + t.realizedPnl);
+        // Report the realised PnL net of any cut (funding has its own event).
         t.realizedPnl = paid - t.funding;
         _updateOpenInterest(s, account.size, t.newSize);
         newMargin = int256(uint256(account.margin)) + paid - t.fee.toInt256();
-        _emitSettlement(s, owner_, t.funding, t.edgeFee, account.guardPrice);
+        _emitFunding(s, owner_, t.funding);
     }
 
     /// @dev What the pool pays of `credit` (PoolLib.payable_), with an event when it is cut.
@@ -487,7 +490,7 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         uint256 kept = newMargin > 0 ? uint256(newMargin) : 0;
         s.ledger.poolBalance = (s.ledger.poolBalance + int256(uint256(account.margin)) - int256(kept) - int256(paidOut))
             .toInt128();
-        _writeAccount(s, owner_, account, _traded(s, account, t, kept));
+        _writeAccount(s, owner_, account, _traded(s, t, kept));
         _store(s);
         emit PositionModified(
             owner_,
@@ -504,48 +507,47 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     /// @dev The account after a trade, keeping `margin`.
     function _traded(
         State memory s,
-        PositionLib.Account memory account,
         PositionLib.Trade memory t,
         uint256 margin
-    ) internal view returns (PositionLib.Account memory next) {
-        (uint40 guardTime, uint64 guardPrice) = account.nextGuard(t.newSize, t.grows, s.ctx, block.timestamp);
+    ) internal pure returns (PositionLib.Account memory next) {
         next = PositionLib.Account({
             margin: margin.toUint96(),
             size: t.newSize.toInt96(),
-            guardTime: guardTime,
             entryPrice: t.newEntry.toUint96(),
-            lastFundingIndex: s.ctx.fundingIndex.toInt96(),
-            guardPrice: guardPrice
+            lastFundingIndex: s.ctx.fundingIndex.toInt96()
         });
     }
 
     /// @dev A withdrawal from an account with a position: funding settles; a withdrawal beyond
-    /// settled margin realises the profit at the oracle price (entry re-based there) through the
-    /// same oracle-edge charge and pool rule as a close.
+    /// settled margin realises the profit at the price a close would get before its premium
+    /// (`tradePrice` of the closing side; the entry is re-based there) through the same pool rule
+    /// as a close.
     function _withdrawWithPosition(PositionLib.Account memory account, uint256 amount) internal {
         State memory s = _load();
         int256 funding = account.pendingFunding(s.ctx);
-        int256 pnl = account.unrealizedPnl(s.ctx);
+        uint256 closePrice = s.ctx.tradePrice(account.size < 0);
+        int256 pnl = account.pnlAt(closePrice, s.ctx.divisor);
         bool realize = int256(uint256(account.margin)) + funding < amount.toInt256() && pnl > 0;
-        // A realisation is priced at the oracle: guarded, at the worse of it and the guard price.
-        uint256 edgeFee =
-            realize && account.isGuarded(s.ctx)
-                ? PositionLib.edgeCharge(
-                    account.size,
-                    SignedMath.abs(account.size),
-                    s.ctx.price,
-                    account.guardPriceWad(),
-                    s.ctx.divisor
-                )
-                : 0;
-        int256 paid = _pay(s, msg.sender, realize ? funding + pnl - edgeFee.toInt256() : funding);
+        int256 paid = _pay(s, msg.sender, realize ? funding + pnl : funding);
         int256 marginAfter = int256(uint256(account.margin)) + paid - amount.toInt256();
-        _checkWithdrawal(s, account.size, marginAfter, realize ? int256(0) : pnl);
+        // What stays unrealised, at the oracle: all of it, or what lies between it and the close price.
+        int256 pnlLeft = account.unrealizedPnl(s.ctx) - (realize ? pnl : int256(0));
+        _checkWithdrawal(s, account.size, marginAfter, pnlLeft);
         s.ledger.poolBalance = (s.ledger.poolBalance - paid).toInt128();
-        _writeAccount(s, msg.sender, account, _withdrawn(s, account, uint256(marginAfter), realize));
+        _writeAccount(
+            s,
+            msg.sender,
+            account,
+            PositionLib.Account({
+                margin: uint256(marginAfter).toUint96(),
+                size: account.size,
+                entryPrice: realize ? closePrice.toUint96() : account.entryPrice,
+                lastFundingIndex: s.ctx.fundingIndex.toInt96()
+            })
+        );
         _store(s);
-        _emitSettlement(s, msg.sender, funding, edgeFee, account.guardPrice);
-        if (realize) emit ProfitRealized(msg.sender, paid - funding, s.ctx.price);
+        _emitFunding(s, msg.sender, funding);
+        if (realize) emit ProfitRealized(msg.sender, paid - funding, closePrice);
     }
 
     /// @dev Equity after a withdrawal must cover the initial margin, from non-negative margin.
@@ -557,35 +559,9 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         }
     }
 
-    /// @dev The account after a withdrawal leaving `margin`; a realisation re-bases the entry
-    /// and restarts the guard from the price now (the update's gain has been paid back).
-    function _withdrawn(
-        State memory s,
-        PositionLib.Account memory account,
-        uint256 margin,
-        bool realize
-    ) internal pure returns (PositionLib.Account memory next) {
-        next = PositionLib.Account({
-            margin: margin.toUint96(),
-            size: account.size,
-            guardTime: account.guardTime,
-            entryPrice: realize ? s.ctx.price.toUint96() : account.entryPrice,
-            lastFundingIndex: s.ctx.fundingIndex.toInt96(),
-            guardPrice: realize ? PositionLib.toGuardPrice(s.ctx.price, account.size > 0) : account.guardPrice
-        });
-    }
-
-    /// @dev The settlement events of an account action: funding (its only report) and any
-    /// oracle-edge charge against the stored guard price.
-    function _emitSettlement(
-        State memory s,
-        address owner_,
-        int256 funding,
-        uint256 edgeFee,
-        uint64 guardPrice
-    ) internal {
+    /// @dev The only report of settled funding.
+    function _emitFunding(State memory s, address owner_, int256 funding) internal {
         if (funding != 0) emit FundingSettled(owner_, funding, s.ctx.fundingIndex);
-        if (edgeFee != 0) emit OracleEdgeCharged(owner_, edgeFee, uint256(guardPrice) * PositionLib.GUARD_PRICE_UNIT);
     }
 
     /// @dev Stores `next` for `owner_` and moves its terms in the open-claims sums.
@@ -667,10 +643,6 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
 
     function _fundingRate(State memory s) internal pure returns (int256) {
         return SkewMath.fundingRate(_skew(s.oi), s.params.skewScaleTokens, s.params.maxFundingRatePerDay);
-    }
-
-    function _readPrice() internal view returns (uint256) {
-        return OracleLib.readPriceWad(feed(), _feedDecimals);
     }
 
     function _skew(OpenInterest memory oi) internal pure returns (int256) {

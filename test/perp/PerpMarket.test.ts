@@ -1,7 +1,14 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
-import { deployPerpMarket, PERP_DEFAULT_PARAMS, PERP_DEFAULTS, USDC, WAD } from "../../deploy/lib/stack/perp.js";
+import {
+  deployPerpMarket,
+  PERP_DEFAULT_PARAMS,
+  PERP_DEFAULTS,
+  setParameterThroughDelay,
+  USDC,
+  WAD,
+} from "../../deploy/lib/stack/perp.js";
 import type { PerpFixtureOptions } from "../../deploy/lib/stack/perp.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -42,6 +49,11 @@ async function fundingFixture() {
     params: { ...PERP_DEFAULT_PARAMS, skewScale: 1_000n, maxFundingRatePerDay: 10n ** 16n },
     oracleEdgeWindow: 0n,
   });
+}
+
+// The market's oracle-edge window as deployed (15 s).
+async function edgeFixture() {
+  return withTraders({ params: noFunding.params });
 }
 
 async function tinySkewScaleFixture() {
@@ -308,8 +320,8 @@ describe("PerpMarket", function () {
     });
 
     it("enforces the open-interest cap of the side that grows", async function () {
-      const { market, alice, bob } = await networkHelpers.loadFixture(noFundingFixture);
-      await market.setParameter(name("maxShortOpenInterest"), 5n);
+      const { market, feed, alice, bob } = await networkHelpers.loadFixture(noFundingFixture);
+      await setParameterThroughDelay(ethers, market, "maxShortOpenInterest", 5n, feed);
       await market.connect(alice).depositMargin(100_000n * USDC);
       await market.connect(bob).depositMargin(100_000n * USDC);
       await market.connect(alice).modifyPosition(-5n * WAD, 0);
@@ -318,9 +330,9 @@ describe("PerpMarket", function () {
         .withArgs(false, 5n * WAD + 1n, 5n * WAD);
       // The long side is unaffected, and the short side may always shrink.
       await market.connect(bob).modifyPosition(20n * WAD, ethers.MaxUint256);
-      await market.setParameter(name("maxShortOpenInterest"), 1n);
+      await setParameterThroughDelay(ethers, market, "maxShortOpenInterest", 1n, feed);
       await market.connect(alice).modifyPosition(WAD, ethers.MaxUint256);
-      await market.setParameter(name("maxLongOpenInterest"), 20n);
+      await setParameterThroughDelay(ethers, market, "maxLongOpenInterest", 20n, feed);
       await expect(market.connect(bob).modifyPosition(1n, ethers.MaxUint256))
         .to.be.revertedWithCustomError(market, "OpenInterestCapExceeded")
         .withArgs(true, 20n * WAD + 1n, 20n * WAD);
@@ -385,12 +397,13 @@ describe("PerpMarket", function () {
 
     it("accrues under the old parameters before a funding parameter changes", async function () {
       const { market, feed, alice } = await networkHelpers.loadFixture(fundingFixture);
+      await market.setParameter(name("maxFundingRatePerDay"), 0n); // effective in two days
       await market.connect(alice).depositMargin(10_000n * USDC);
       const t0 = await timestampOf(market.connect(alice).modifyPosition(-10n * WAD, 0));
-      await refreshAt(feed, t0 + DAY, answer(3_000n));
-      await expect(market.setParameter(name("maxFundingRatePerDay"), 0n))
+      await refreshAt(feed, t0 + 2n * DAY, answer(3_000n));
+      await expect(market.applyParameter(name("maxFundingRatePerDay")))
         .to.emit(market, "FundingAccrued")
-        .withArgs(-3n * 10n ** 17n, -(10n ** 14n));
+        .withArgs(-6n * 10n ** 17n, -(10n ** 14n));
       expect(await market.fundingRatePerDay()).to.equal(0n);
     });
   });
@@ -527,6 +540,25 @@ describe("PerpMarket", function () {
   });
 
   describe("oracle", function () {
+    it("fills inside a round's edge window at the worse of its answer and the previous one", async function () {
+      const { market, feed } = await networkHelpers.loadFixture(edgeFixture);
+      const within = (fill: bigint, wad: bigint) => expect(fill - wad).to.be.within(-1n, 1n);
+      // The feed's first round has no previous one: the latest answer alone, even inside the window.
+      within(await market.fillPrice(1n), 3_000n * WAD);
+      within(await market.fillPrice(-1n), 3_000n * WAD);
+      await feed.updateAnswer(answer(3_030n));
+      // A buyer pays the higher answer, a seller gets the lower one.
+      within(await market.fillPrice(1n), 3_030n * WAD);
+      within(await market.fillPrice(-1n), 3_000n * WAD);
+      await feed.updateAnswer(answer(2_970n));
+      within(await market.fillPrice(1n), 3_030n * WAD);
+      within(await market.fillPrice(-1n), 2_970n * WAD);
+      // Counted from the round's own time: after the window both get the latest answer.
+      await networkHelpers.time.increase(await market.oracleEdgeWindow());
+      within(await market.fillPrice(1n), 2_970n * WAD);
+      within(await market.fillPrice(-1n), 2_970n * WAD);
+    });
+
     it("rejects a stale price on trades, withdrawals with a position, and liquidations", async function () {
       const { market, feed, alice, keeper } = await networkHelpers.loadFixture(noFundingFixture);
       await market.connect(alice).depositMargin(10_000n * USDC);
@@ -598,8 +630,7 @@ describe("PerpMarket", function () {
       await market.transferOwnership(alice.address);
       expect(await market.owner()).to.equal(owner.address);
       await market.connect(alice).acceptOwnership();
-      await market.connect(alice).setParameter(name("takerFeeBps"), 1n);
-      expect((await market.marketParams()).takerFeeBps).to.equal(1n);
+      await expect(market.connect(alice).setParameter(name("takerFeeBps"), 1n)).to.emit(market, "ParameterProposed");
       await expect(market.setParameter(name("takerFeeBps"), 0n))
         .to.be.revertedWithCustomError(market, "OwnableUnauthorizedAccount")
         .withArgs(owner.address);

@@ -113,7 +113,7 @@ describe("PerpMarket owner bounds", function () {
     expect(await s.vault.balanceOf(alice.address)).to.equal(shares - shares / 2n);
   });
 
-  it("a pending change applies after the delay, by anyone, and loosening applies at once", async function () {
+  it("every change, loosening included, waits out the delay, is listed with its time and can be withdrawn", async function () {
     const s = await networkHelpers.loadFixture(fixture);
     const owner = s.market.connect(s.marketOwner);
     await expect(owner.setParameter(name("takerFeeBps"), 15n))
@@ -127,30 +127,38 @@ describe("PerpMarket owner bounds", function () {
     await expect(s.market.applyParameter(name("takerFeeBps")))
       .to.be.revertedWithCustomError(s.market, "NoPendingParameter")
       .withArgs(name("takerFeeBps"));
-    // Lowering the fee is immediate, and a lowering drops a pending raise of the same name.
-    await owner.setParameter(name("takerFeeBps"), 20n);
-    await expect(owner.setParameter(name("takerFeeBps"), 5n))
-      .to.emit(s.market, "ParameterProposalCancelled")
-      .and.to.emit(s.market, "ParameterSet")
-      .withArgs(name("takerFeeBps"), 5n);
+    // Lowering the fee waits too (a zero fee ahead of an update is an owner's edge), and is listed.
+    const tx = owner.setParameter(name("takerFeeBps"), 0n);
+    await expect(tx).to.emit(s.market, "ParameterProposed").and.not.to.emit(s.market, "ParameterSet");
+    const at = BigInt((await (await tx).getBlock())!.timestamp) + DELAY;
+    const pending = await s.market.pendingParameters();
+    expect(pending.map((p) => [p.name, p.value, p.effectiveAt])).to.deep.equal([[name("takerFeeBps"), 0n, at]]);
+    expect((await s.market.marketParams()).takerFeeBps).to.equal(15n);
+    await expect(s.market.applyParameter(name("takerFeeBps")))
+      .to.be.revertedWithCustomError(s.market, "ParameterNotYetEffective")
+      .withArgs(name("takerFeeBps"), at);
+    // Proposing the value in force withdraws the pending change; with nothing pending it is refused.
+    await expect(owner.setParameter(name("takerFeeBps"), 15n)).to.emit(s.market, "ParameterProposalCancelled");
     expect(await s.market.pendingParameters()).to.deep.equal([]);
-    await expect(owner.setParameter(name("takerFeeBps"), 5n))
+    await expect(owner.setParameter(name("takerFeeBps"), 15n))
       .to.be.revertedWithCustomError(s.market, "ParameterUnchanged")
-      .withArgs(name("takerFeeBps"), 5n);
-    // Halving the skew scale is the largest premium step; a cap change is immediate.
+      .withArgs(name("takerFeeBps"), 15n);
+    // Halving the skew scale is the largest premium step; cap changes and a raised scale wait too.
     await expect(owner.setParameter(name("skewScale"), 400_000n)).to.be.revertedWithCustomError(
       s.market,
       "ParameterStepTooLarge",
     );
-    await expect(owner.setParameter(name("maxShortOpenInterest"), 1n)).to.emit(s.market, "ParameterSet");
+    await expect(owner.setParameter(name("maxShortOpenInterest"), 1n)).to.emit(s.market, "ParameterProposed");
+    await expect(owner.setParameter(name("skewScale"), 10_000_000_000n)).to.emit(s.market, "ParameterProposed");
   });
 
   it("a pending change is checked again against the parameters in force when applied", async function () {
     const s = await networkHelpers.loadFixture(fixture);
     const owner = s.market.connect(s.marketOwner);
     await owner.setParameter(name("maintenanceMarginBps"), 900n); // pending, below initial 1000
-    await owner.setParameter(name("initialMarginBps"), 800n); // loosening: at once
+    await owner.setParameter(name("initialMarginBps"), 800n); // pending too
     await networkHelpers.time.increase(DELAY);
+    await s.market.applyParameter(name("initialMarginBps"));
     await expect(s.market.applyParameter(name("maintenanceMarginBps")))
       .to.be.revertedWithCustomError(s.market, "ParameterOutOfBounds")
       .withArgs(name("maintenanceMarginBps"), 900n, 100n, 799n);

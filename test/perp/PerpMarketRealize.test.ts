@@ -49,3 +49,31 @@ describe("PerpMarket: withdrawing unrealised profit", function () {
     ).to.be.revertedWithCustomError(market, "WithdrawalBelowInitialMargin");
   });
 });
+
+describe("PerpMarket: withdrawing profit inside a round's oracle-edge window", function () {
+  async function shortAheadOfRound() {
+    const { usdc, feed, market } = await deployPerpMarket(ethers);
+    const [, trader, liquidator] = await ethers.getSigners();
+    const margin = 10_000n * USDC;
+    await usdc.mint(trader.address, margin);
+    await usdc.connect(trader).approve(await market.getAddress(), margin);
+    await market.connect(trader).depositMargin(margin);
+    await networkHelpers.time.increase(60);
+    await market.connect(trader).modifyPosition(-10n * WAD, 0n); // short 10 ETH at ~3000
+    await feed.updateAnswer(2_400_00000000n); // -20%, seen coming
+    return { market, trader, liquidator };
+  }
+
+  it("realises at the previous answer inside the window and at the new one after it", async function () {
+    const { market, trader } = await networkHelpers.loadFixture(shortAheadOfRound);
+    const margin = (await market.positionOf(trader.address)).margin;
+    // A short's close buys: inside the window at the higher, pre-round answer, so no profit to take.
+    await expect(
+      market.connect(trader).withdrawMargin(margin + 100n * USDC, trader.address),
+    ).to.be.revertedWithCustomError(market, "WithdrawalBelowInitialMargin");
+    await networkHelpers.time.increase(await market.oracleEdgeWindow());
+    await expect(market.connect(trader).withdrawMargin(margin + 100n * USDC, trader.address))
+      .to.emit(market, "ProfitRealized")
+      .withArgs(trader.address, (v: bigint) => v > 5_990n * USDC, 2_400n * WAD);
+  });
+});

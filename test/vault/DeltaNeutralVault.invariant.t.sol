@@ -48,6 +48,7 @@ abstract contract VaultStackBase is TestBase {
         });
 
         market = _deployMarket(oracle);
+        feed.updateAnswer(3_000e8); // fresh again after the parameter delay
         adapter = new PerpMarketAdapter(market);
         // 5 bps, like the stack's Uniswap fee tier.
         venue = new OracleSpotVenue(usdc, weth, AggregatorV3Interface(address(feed)), 5);
@@ -82,8 +83,11 @@ abstract contract VaultStackBase is TestBase {
         usdc.mint(address(this), PERP_POOL_USDC);
         usdc.approve(address(m), PERP_POOL_USDC);
         m.fundPool(PERP_POOL_USDC);
-        // As the stack fixture: compressed time puts feed updates seconds after rebalances.
+        // As the stack fixture: compressed time puts rebalances seconds after feed updates; the
+        // change waits out the parameter delay, then the feed posts a fresh round.
         m.setParameter("oracleEdgeWindow", 0);
+        vm.warp(block.timestamp + m.PARAMETER_DELAY());
+        m.applyParameter("oracleEdgeWindow");
     }
 
     /// @dev The stack fixture's default bands, strategy and deposit cap; this contract is the

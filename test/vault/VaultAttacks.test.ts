@@ -8,6 +8,7 @@ import {
   type VaultStack,
 } from "../../deploy/lib/stack/vaultStack.js";
 import { pushPoolToPrice } from "../../deploy/lib/uniswap.js";
+import { setParameterThroughDelay } from "../../deploy/lib/stack/perp.js";
 import { Band, Tier, abs, deployed, depositFor, price, usdc } from "./helpers.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -158,7 +159,7 @@ describe("DeltaNeutralVault: attacks", function () {
       const s = await networkHelpers.loadFixture(fixture);
       const [alice] = s.users;
       await depositFor(s, alice, usdc(1_000_000));
-      await (await s.market.setParameter(ethers.encodeBytes32String("maxShortOpenInterest"), 1n)).wait();
+      await setParameterThroughDelay(ethers, s.market, "maxShortOpenInterest", 1n, s.oracle);
       const before = await books(s);
       await expect(s.vault.rebalance()).to.be.revertedWithCustomError(s.market, "OpenInterestCapExceeded");
       expect(await books(s)).to.deep.equal(before);

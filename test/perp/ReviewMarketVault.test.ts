@@ -1,0 +1,74 @@
+/** Review: an outsider could make the vault's leavers pay, or be refused, after a falling feed update. */
+import { expect } from "chai";
+import { network } from "hardhat";
+import { vaultStackFixture } from "../../deploy/lib/stack/vaultStack.js";
+import { deployed, depositFor, price, usdc } from "../vault/helpers.js";
+
+const { ethers, networkHelpers } = await network.create();
+const fixture = vaultStackFixture(ethers, { keepOracleEdgeGuard: true });
+
+/** The griefer's deposit breaches the hard idle band; with `grief`, it rebalances one block before the update. */
+async function griefed(updatePrice: bigint, grief: boolean, waitAfterUpdate = 0) {
+  const s = await networkHelpers.loadFixture(fixture);
+  const { alice, shares } = await deployed(s);
+  const griefer = s.users[1];
+  // Long after the keeper's rebalance: the vault's short is out of any window.
+  await networkHelpers.time.increase(3_600);
+  await s.setPrice(price(3_000));
+  await networkHelpers.time.increase(600);
+  await depositFor(s, griefer, usdc(500_000));
+  if (grief)
+    await s.vault.connect(griefer).rebalance(); // grows the short one block before the update
+  else await networkHelpers.time.increase(60);
+  await s.setPrice(updatePrice);
+  if (waitAfterUpdate > 0) await networkHelpers.time.increase(waitAfterUpdate);
+  const before = await s.usdc.balanceOf(alice.address);
+  const tx = s.vault.connect(alice)["redeem(uint256,address,address)"](shares / 2n, alice.address, alice.address);
+  return { s, alice, shares, tx, before };
+}
+
+async function received(g: Awaited<ReturnType<typeof griefed>>) {
+  await (await g.tx).wait();
+  return (await g.s.usdc.balanceOf(g.alice.address)) - g.before;
+}
+
+describe("Review: guard and vault exits", function () {
+  it("R4a after -0.5%: once the update's window has passed the griefer's rebalance costs the leaver only its trading", async function () {
+    const window = 15;
+    // What the forced rebalance and its unwind cost at a flat update: fees, premium, pool slippage.
+    const flatFair = await received(await griefed(price(3_000), false, window));
+    const flatGot = await received(await griefed(price(3_000), true, window));
+    const fair = await received(await griefed(price(2_985), false, window));
+    const got = await received(await griefed(price(2_985), true, window));
+    console.log(
+      `      R4a alice half-redeem after the window: ${ethers.formatUnits(got, 6)} vs ${ethers.formatUnits(fair, 6)} without the griefer; at a flat update the rebalance costs her ${ethers.formatUnits(flatFair - flatGot, 6)}`,
+    );
+    expect(fair - got - (flatFair - flatGot)).to.be.lessThan(usdc(100));
+  });
+
+  it("R4a within the window: the leaver pays at most the update's move on what her exit unwinds", async function () {
+    const fair = await received(await griefed(price(2_985), false));
+    const got = await received(await griefed(price(2_985), true));
+    console.log(
+      `      R4a alice half-redeem inside the window: ${ethers.formatUnits(got, 6)} vs ${ethers.formatUnits(fair, 6)} without the griefer`,
+    );
+    // 0.5% of what she takes out bounds 0.5% of the short her exit buys back.
+    expect(fair - got).to.be.lessThanOrEqual((fair * 50n) / 10_000n);
+  });
+
+  it("R4b after -2%: the griefer's public rebalance cannot hold unwinding redeems past the update's window", async function () {
+    const g = await griefed(price(2_940), true);
+    // Inside the window the buy-back fills at the previous answer, past the vault's bound.
+    await expect(g.tx).to.be.revert(ethers);
+    // The griefer rebalances again inside the window; the window still ends 15 s after the update.
+    await g.s.vault
+      .connect(g.s.users[1])
+      .rebalance()
+      .catch(() => undefined);
+    await networkHelpers.time.increase(15);
+    await g.s.vault
+      .connect(g.alice)
+      ["redeem(uint256,address,address)"](g.shares / 2n, g.alice.address, g.alice.address);
+    expect(await g.s.vault.balanceOf(g.alice.address)).to.equal(g.shares - g.shares / 2n);
+  });
+});
