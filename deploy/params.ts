@@ -75,6 +75,7 @@ const strategySchema = z
     maxSlippageBps: uint16,
     maxRebalanceCostBps: uint16,
     minRebalanceInterval: uint32,
+    rebalanceTargetBps: uint16,
   })
   .strict();
 

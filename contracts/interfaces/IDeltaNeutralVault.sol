@@ -68,12 +68,19 @@ interface IDeltaNeutralVault is IERC4626 {
     /// @param maxSlippageBps Worst accepted execution price vs the oracle on every trade.
     /// @param maxRebalanceCostBps Largest fall of totalAssets a rebalance may cause.
     /// @param minRebalanceInterval Seconds a keeper waits between rebalances at the soft tier.
+    /// @param rebalanceTargetBps The no-trade region: how far a margin or idle rebalance aims from
+    /// the centre toward the breached soft edge, in bps of that distance (0 = the centre). A
+    /// MarginLow rebalance aims at the margin ratio 1/L - t·(1/L - minSoft), a MarginHigh one at
+    /// 1/L + t·(maxSoft - 1/L) (spot and margin split the deployable NAV at that ratio); an Idle
+    /// one leaves idle at the buffer plus t·idleSoft. The next breach comes later and each trade is
+    /// smaller, since proportional costs favour trading to near the edge. Delta always recentres.
     struct Strategy {
         uint16 targetLeverageBps;
         uint16 idleBufferBps;
         uint16 maxSlippageBps;
         uint16 maxRebalanceCostBps;
         uint32 minRebalanceInterval;
+        uint16 rebalanceTargetBps;
     }
 
     /// @notice Everything a keeper or a page needs, in one call.

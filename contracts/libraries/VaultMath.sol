@@ -122,6 +122,61 @@ library VaultMath {
         bool rescueOnly;
     }
 
+    /// @notice The plan's inputs for a rebalance of `band`, with the no-trade region applied
+    /// (IDeltaNeutralVault.Strategy.rebalanceTargetBps): a margin rebalance plans at the leverage
+    /// of the region's target margin ratio (`regionMarginRatioBps`), an Idle one keeps the buffer
+    /// plus that share of the idle band; a Delta one, and any with the region off, recentres.
+    /// @dev Splitting the deployable D at margin ratio R gives spot D/(1 + R) and margin D·R/(1 + R),
+    /// which is the plan's S* = D·L/(L + 1) at L = 1/R: the plan itself is unchanged. The leverage
+    /// is rounded down, so the target holds the region's margin or a hair more (the safe side).
+    function planInput(
+        IDeltaNeutralVault.Strategy memory s,
+        IDeltaNeutralVault.Bands memory b,
+        IDeltaNeutralVault.Band band,
+        uint8 assetDecimals
+    ) internal pure returns (PlanInput memory p) {
+        p = PlanInput(
+            s.idleBufferBps,
+            s.targetLeverageBps,
+            s.maxSlippageBps,
+            narrowestBandBps(b),
+            assetDecimals,
+            isRescue(band)
+        );
+        if (s.rebalanceTargetBps == 0) return p;
+        if (band == IDeltaNeutralVault.Band.MarginLow || band == IDeltaNeutralVault.Band.MarginHigh) {
+            p.leverageBps = (BPS * BPS) / regionMarginRatioBps(s, b, band);
+        } else if (band == IDeltaNeutralVault.Band.Idle) {
+            p.idleBufferBps += Math.mulDiv(b.idleSoftBps, s.rebalanceTargetBps, BPS);
+        }
+    }
+
+    /// @notice The margin ratio a margin rebalance aims at: from the centre 1/L, `rebalanceTargetBps`
+    /// of the way toward the breached soft edge (minSoft for MarginLow, maxSoft for MarginHigh),
+    /// the distance rounded down so the target never passes the edge. The centre for other bands.
+    function regionMarginRatioBps(
+        IDeltaNeutralVault.Strategy memory s,
+        IDeltaNeutralVault.Bands memory b,
+        IDeltaNeutralVault.Band band
+    ) internal pure returns (uint256) {
+        uint256 centre = (BPS * BPS) / s.targetLeverageBps;
+        // VaultParams.checkBands keeps each soft margin edge at least MIN_TARGET_CLEARANCE_BPS
+        // beyond the centre, so neither difference underflows.
+        if (band == IDeltaNeutralVault.Band.MarginLow) {
+            return centre - Math.mulDiv(centre - b.minMarginRatioSoftBps, s.rebalanceTargetBps, BPS);
+        }
+        if (band == IDeltaNeutralVault.Band.MarginHigh) {
+            return centre + Math.mulDiv(b.maxMarginRatioSoftBps - centre, s.rebalanceTargetBps, BPS);
+        }
+        return centre;
+    }
+
+    /// @notice A risk band's rebalance is a rescue: it runs even while new parameters settle, and it
+    /// only rescues (PlanInput.rescueOnly): deploying idle waits for a later rebalance.
+    function isRescue(IDeltaNeutralVault.Band band) internal pure returns (bool) {
+        return band == IDeltaNeutralVault.Band.MarginLow || band == IDeltaNeutralVault.Band.Delta;
+    }
+
     /// @notice The narrowest soft band a trade moves (delta, idle), capped at 4 x MAX_SKIP_BPS so
     /// that wide bands never skip a trade a margin top-up needs.
     function narrowestBandBps(IDeltaNeutralVault.Bands memory b) internal pure returns (uint256) {

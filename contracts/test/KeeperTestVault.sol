@@ -54,7 +54,8 @@ contract KeeperTestVault {
             idleBufferBps: 200,
             maxSlippageBps: 50,
             maxRebalanceCostBps: 30,
-            minRebalanceInterval: 3_600
+            minRebalanceInterval: 3_600,
+            rebalanceTargetBps: 0
         });
         price = initialPrice;
         idle = initialAssets;

@@ -352,18 +352,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         if (_settling()) strat.maxSlippageBps = uint16(Math.min(strat.maxSlippageBps, VaultParams.MIN_SLIPPAGE_BPS));
 
         if (before.price == 0) (before.price, before.perpPrice) = _prices();
-        VaultTrading.carryOut(
-            _venues(),
-            before,
-            VaultMath.PlanInput(
-                strat.idleBufferBps,
-                strat.targetLeverageBps,
-                strat.maxSlippageBps,
-                VaultMath.narrowestBandBps(b),
-                ASSET_DECIMALS,
-                _isRescue(band)
-            )
-        );
+        VaultTrading.carryOut(_venues(), before, strat, b, band);
 
         VaultMath.Snapshot memory after_ = _snapshot();
         VaultMath.checkProgress(before, after_, band, b, strat.idleBufferBps);
@@ -798,7 +787,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         }
         // Paused or impaired: `rebalance` itself reverts (EnforcedPause, VenueImpaired).
         if (paused() || s.venueImpaired) return (band, tier, false);
-        if (!_isRescue(band) && _settling()) {
+        if (!VaultMath.isRescue(band) && _settling()) {
             if (enforce) revert ParametersSettling(_settledAt());
             return (band, tier, false);
         }
@@ -822,12 +811,6 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
 
     function _settledAt() internal view returns (uint256) {
         return _paramsChangedAt + VaultParams.PARAMS_SETTLE_DELAY;
-    }
-
-    /// @dev A risk band's rebalance is a rescue: it runs even while new parameters settle, and
-    /// it only rescues (VaultMath.PlanInput.rescueOnly): deploying idle waits for a later one.
-    function _isRescue(Band band) internal pure returns (bool) {
-        return band == Band.MarginLow || band == Band.Delta;
     }
 
     /// @dev Bands of the books; a vault without shares has nobody to manage for, so dust donated

@@ -22,6 +22,11 @@ library VaultParams {
     uint256 internal constant MIN_REBALANCE_COST_BPS = 1;
     uint256 internal constant MAX_REBALANCE_COST_BPS = 300;
     uint256 internal constant MAX_REBALANCE_INTERVAL = 1 days;
+    /// @notice Furthest a rebalance may aim toward the breached soft edge, in bps of the distance
+    /// from the centre: with the soft bands at least MIN_TARGET_CLEARANCE_BPS from the centre, the
+    /// target keeps at least a fifth of that (100 bps of margin ratio) clear of the edge, room for
+    /// the trade's own costs, so a fresh rebalance never lands back on the band it cleared.
+    uint256 internal constant MAX_REBALANCE_TARGET_BPS = 8_000;
 
     // Band bounds.
     uint256 internal constant MIN_DELTA_BAND_BPS = 10;
@@ -55,6 +60,7 @@ library VaultParams {
         _check("maxSlippageBps", s.maxSlippageBps, MIN_SLIPPAGE_BPS, MAX_SLIPPAGE_BPS);
         _check("maxRebalanceCostBps", s.maxRebalanceCostBps, MIN_REBALANCE_COST_BPS, MAX_REBALANCE_COST_BPS);
         _check("minRebalanceInterval", s.minRebalanceInterval, 0, MAX_REBALANCE_INTERVAL);
+        _check("rebalanceTargetBps", s.rebalanceTargetBps, 0, MAX_REBALANCE_TARGET_BPS);
     }
 
     /// @notice Bands in range, soft inside hard, and the target margin ratio (1/L) clear of both

@@ -34,12 +34,19 @@ library VaultTrading {
         uint8 assetDecimals;
     }
 
-    /// @notice Carries out the plan (VaultMath.planSpot, then planHedge from the spot actually
-    /// held). Each step keeps within the venue's margin rules: margin is freed only beyond what
-    /// the target short needs, added before the short grows, and the last excess freed only
-    /// after it shrinks. The spot trade may fill in part (see `trade`); the short then follows
-    /// what filled.
-    function carryOut(Venues memory v, VaultMath.Snapshot memory s, VaultMath.PlanInput memory p) public {
+    /// @notice Carries out the plan of a rebalance of `band` (VaultMath.planInput, planSpot, then
+    /// planHedge from the spot actually held). Each step keeps within the venue's margin rules:
+    /// margin is freed only beyond what the target short needs, added before the short grows, and
+    /// the last excess freed only after it shrinks. The spot trade may fill in part (see `trade`);
+    /// the short then follows what filled.
+    function carryOut(
+        Venues memory v,
+        VaultMath.Snapshot memory s,
+        IDeltaNeutralVault.Strategy memory strat,
+        IDeltaNeutralVault.Bands memory b,
+        IDeltaNeutralVault.Band band
+    ) public {
+        VaultMath.PlanInput memory p = VaultMath.planInput(strat, b, band, v.assetDecimals);
         VaultMath.SpotPlan memory spot = VaultMath.planSpot(s, p);
         if (spot.marginOut != 0) v.perpVenue.withdrawMargin(spot.marginOut, address(this));
         if (spot.marginIn != 0) v.perpVenue.depositMargin(spot.marginIn);

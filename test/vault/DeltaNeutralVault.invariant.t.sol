@@ -126,7 +126,8 @@ abstract contract VaultStackBase is TestBase {
                         idleBufferBps: 500,
                         maxSlippageBps: 50,
                         maxRebalanceCostBps: 50,
-                        minRebalanceInterval: 300
+                        minRebalanceInterval: 300,
+                        rebalanceTargetBps: 0
                     }),
                     depositCap: 100_000_000e6
                 })
