@@ -4,15 +4,17 @@ import { HEDGE_CONFIGS } from "../../bench/hedge/configs.js";
 import { runOne, type RunOutput } from "../../bench/hedge/run.js";
 import { renderTable } from "../../bench/hedge/table.js";
 
-describe("hedge bench: a seven-hour path through the real contracts and keeper", () => {
+describe("hedge bench: a seven-hour path through the real contracts and keeper, (a) and (b)", () => {
   // Flat, a +20% rally (margin ratio 50% -> 25%: below the 35% soft band), flat, a -25% fall
   // (margin piles up above the 70% soft band), back up.
   const prices = [3_000, 3_000, 3_600, 3_600, 2_700, 2_700, 3_000];
   let out: RunOutput;
+  let region: RunOutput;
 
   before(async function () {
-    this.timeout(120_000);
+    this.timeout(240_000);
     out = await runOne({ config: "cash-recentre", prices, floorHours: 10 });
+    region = await runOne({ config: "cash-no-trade-region", prices, floorHours: 10 });
   });
 
   it("rebalances where the bands say: idle at hour 0, margin-low after the rally, margin-high after the fall", () => {
@@ -27,6 +29,23 @@ describe("hedge bench: a seven-hour path through the real contracts and keeper",
     expect(Math.abs(m.partsBps.residual)).to.be.below(0.01);
     expect(m.partsBps.funding).to.be.above(0); // the long trader pays the short
     expect(m.partsBps.hedgeSpotTrading).to.be.below(0); // pool fee and slippage are a cost
+  });
+
+  it("(b) rebalances at the same hours, to its region's targets instead of the centre", () => {
+    // Target 65% of the way from the centre (50%) to the breached soft edge: after the rally
+    // 50 - 0.65 x 14 (its soft floor is 36%) = 40.9%, after the fall 50 + 0.65 x 20 = 63%.
+    expect(region.rebalanceHours.map((r) => [r.hour, r.band])).to.deep.equal(
+      out.rebalanceHours.map((r) => [r.hour, r.band]),
+    );
+    // Percent, two decimals (the chart's figure); chai's closeTo wants integers under the
+    // ethers matchers, so the distance is checked as a number.
+    const offBy = (o: RunOutput, hour: number, pct: number) =>
+      Math.abs(o.chart.find((c) => c.hour === hour)!.marginRatioPct - pct);
+    expect(offBy(out, 2, 50)).to.be.below(0.5);
+    expect(offBy(region, 2, 40.9)).to.be.below(0.5);
+    expect(offBy(out, 4, 50)).to.be.below(0.5);
+    expect(offBy(region, 4, 63)).to.be.below(0.5);
+    expect(Math.abs(region.metrics.partsBps.residual)).to.be.below(0.01);
   });
 
   it("prints the configurations this build cannot run as such, with their goals unmeasured", () => {
