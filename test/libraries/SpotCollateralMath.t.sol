@@ -5,6 +5,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IDeltaNeutralVault} from "../../contracts/interfaces/IDeltaNeutralVault.sol";
 import {SpotCollateralMath as M} from "../../contracts/libraries/SpotCollateralMath.sol";
 import {VaultMath} from "../../contracts/libraries/VaultMath.sol";
+import {VaultParams} from "../../contracts/vault/VaultParams.sol";
 import {TestBase} from "../utils/Vm.sol";
 
 /// @notice The SpotCollateral mode's planning core (SpotCollateralMath) on hand-checked books and
@@ -72,6 +73,60 @@ contract SpotCollateralMathTest is TestBase {
         M.Books memory deposited = _moved(NAV0, P0, 1_000, 1_000);
         deposited.idle += 25_000e6;
         _expectBand(deposited, bands, IDeltaNeutralVault.Band.Idle, IDeltaNeutralVault.Tier.Soft);
+    }
+
+    /// @notice The mode's bounds (VaultParams.checkCollateralBands): the issue's bands pass at a
+    /// 10% haircut and initial margin; a hard floor at the venue's initial margin, a haircut that
+    /// leaves the target's margin ratio (1 - 85% = 15%) under the soft floor, soft deployment
+    /// edges within 5% of the target's 0.95x, and a target deployment past 5x are refused.
+    function test_checkCollateralBands_bounds() public view {
+        M.Bands memory b = _bands();
+        require(_boundsError(b, 10_000, 1_000).length == 0, "the issue's bands refused");
+        M.Bands memory atInitialMargin = _bands();
+        atInitialMargin.marginFloorHardBps = 1_000;
+        _expectOutOfBounds(_boundsError(atInitialMargin, 10_000, 1_000), "marginFloorHardBps", 1_000, 1_001, 50_000);
+        _expectOutOfBounds(_boundsError(b, 10_000, 8_500), "marginFloorSoftBps", 2_500, 1_501, 1_000);
+        M.Bands memory tight = _bands();
+        tight.minDeploymentSoftBps = 9_001;
+        _expectOutOfBounds(_boundsError(tight, 10_000, 1_000), "minDeploymentSoftBps", 9_001, 2, 9_000);
+        tight = _bands();
+        tight.maxDeploymentSoftBps = 9_999;
+        _expectOutOfBounds(_boundsError(tight, 10_000, 1_000), "maxDeploymentSoftBps", 9_999, 10_000, 49_999);
+        _expectOutOfBounds(_boundsError(b, 50_001, 1_000), "deploymentBps", 50_001, 5_000, 50_000);
+    }
+
+    /// @dev The revert data of the bounds check at a 5% buffer and 10% initial margin (empty: passed).
+    function _boundsError(
+        M.Bands memory b,
+        uint256 deploymentBps,
+        uint256 haircutBps
+    ) internal view returns (bytes memory) {
+        try this.checkBounds(b, deploymentBps, haircutBps) {
+            return "";
+        } catch (bytes memory reason) {
+            return reason;
+        }
+    }
+
+    function checkBounds(M.Bands memory b, uint256 deploymentBps, uint256 haircutBps) external pure {
+        VaultParams.checkCollateralBands(b, deploymentBps, 500, 1_000, haircutBps);
+    }
+
+    function _expectOutOfBounds(
+        bytes memory reason,
+        bytes32 name,
+        uint256 value,
+        uint256 min,
+        uint256 max
+    ) internal pure {
+        bytes memory expected = abi.encodeWithSelector(
+            IDeltaNeutralVault.ParameterOutOfBounds.selector,
+            name,
+            value,
+            min,
+            max
+        );
+        require(keccak256(reason) == keccak256(expected), "not the expected ParameterOutOfBounds");
     }
 
     // ---------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {IDeltaNeutralVault} from "../../contracts/interfaces/IDeltaNeutralVault.sol";
 import {VaultMath} from "../../contracts/libraries/VaultMath.sol";
 import {OracleLib} from "../../contracts/libraries/OracleLib.sol";
+import {VaultParams} from "../../contracts/vault/VaultParams.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {TestBase} from "../utils/Vm.sol";
 
@@ -15,10 +16,8 @@ contract VaultRegionTest is TestBase {
     uint256 internal constant BPS = 10_000;
     uint256 internal constant MAX_VALUE = 1e16; // $10B at 6 decimals
     uint256 internal constant PRICE = 3_000e18;
-    /// @dev VaultParams.MAX_REBALANCE_TARGET_BPS and MIN_TARGET_CLEARANCE_BPS (the library is
-    /// linked, so its constants are restated here; VaultAdmin.test.ts checks the bound on-chain).
-    uint256 internal constant MAX_TARGET_BPS = 8_000;
-    uint256 internal constant CLEARANCE_BPS = 500;
+    uint256 internal constant MAX_TARGET_BPS = VaultParams.MAX_REBALANCE_TARGET_BPS;
+    uint256 internal constant CLEARANCE_BPS = VaultParams.MIN_TARGET_CLEARANCE_BPS;
 
     IDeltaNeutralVault.Band internal constant LOW = IDeltaNeutralVault.Band.MarginLow;
     IDeltaNeutralVault.Band internal constant HIGH = IDeltaNeutralVault.Band.MarginHigh;
