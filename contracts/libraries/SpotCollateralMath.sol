@@ -225,6 +225,38 @@ library SpotCollateralMath {
         t.cashEquity = int256(t.deployable) - int256(OracleLib.baseToQuoteUp(t.shortQty, b.price, 18, p.assetDecimals));
     }
 
+    /// @notice The target deployment (bps of the deployable NAV) of a round of `band` with the
+    /// no-trade region, `regionBps` of the way from the centre `centreBps` toward the breached
+    /// soft edge, as in the cash mode (IDeltaNeutralVault.Strategy.rebalanceTargetBps). The
+    /// deployment bands are of NAV, so an edge is divided by (1 - buffer); on the rally side
+    /// (MarginLow) the edge is also where the margin ratio, BPS^2 / deployment - haircut, meets
+    /// its soft floor, whichever comes first. The distance rounds down (toward the centre); other
+    /// bands, or an edge on the wrong side of the centre, aim at the centre.
+    function regionDeploymentBps(
+        uint256 centreBps,
+        uint256 regionBps,
+        Bands memory bands,
+        IDeltaNeutralVault.Band band,
+        uint256 idleBufferBps,
+        uint256 haircutBps
+    ) internal pure returns (uint256) {
+        if (regionBps == 0) return centreBps;
+        if (band == IDeltaNeutralVault.Band.MarginLow) {
+            uint256 edge = Math.min(
+                Math.mulDiv(bands.maxDeploymentSoftBps, BPS, BPS - idleBufferBps),
+                (BPS * BPS) / (uint256(bands.marginFloorSoftBps) + haircutBps)
+            );
+            if (edge <= centreBps) return centreBps;
+            return centreBps + Math.mulDiv(edge - centreBps, regionBps, BPS);
+        }
+        if (band == IDeltaNeutralVault.Band.MarginHigh) {
+            uint256 edge = Math.mulDiv(bands.minDeploymentSoftBps, BPS, BPS - idleBufferBps, Math.Rounding.Ceil);
+            if (edge >= centreBps) return centreBps;
+            return centreBps - Math.mulDiv(centreBps - edge, regionBps, BPS);
+        }
+        return centreBps;
+    }
+
     /// @notice Plans one round toward the targets: shrink (sell spot held, buy back, withdraw
     /// collateral within the venue's rule, sell) or grow (withdraw cash equity, buy, post, short).
     /// Differences within the tolerance are left alone; a rescue never grows. A shrink never grows

@@ -300,6 +300,61 @@ contract SpotCollateralMathTest is TestBase {
         require(M.repayment(-100, 0, 20, 20) == 0, "dug into the floor");
     }
 
+    /// @notice The no-trade region in this mode: with the issue's bands, a 5% buffer and a 10%
+    /// haircut, half way from 1x toward the rally edge (2x of NAV = 2.1052x of the deployable,
+    /// before the margin floor's 1 / (25% + 10%) = 2.857x) aims at 1.5526x; toward the fall edge
+    /// (0.5x of NAV = 0.5264x rounded up) at 0.7632x; Delta and Idle recentre.
+    function test_regionDeployment_handChecked() public pure {
+        M.Bands memory b = _bands();
+        require(
+            M.regionDeploymentBps(10_000, 5_000, b, IDeltaNeutralVault.Band.MarginLow, 500, 1_000) == 15_526,
+            "rally"
+        );
+        require(
+            M.regionDeploymentBps(10_000, 5_000, b, IDeltaNeutralVault.Band.MarginHigh, 500, 1_000) == 7_632,
+            "fall"
+        );
+        require(M.regionDeploymentBps(10_000, 5_000, b, IDeltaNeutralVault.Band.Delta, 500, 1_000) == 10_000, "delta");
+        require(M.regionDeploymentBps(10_000, 0, b, IDeltaNeutralVault.Band.MarginLow, 500, 1_000) == 10_000, "off");
+        // A 60% haircut puts the margin floor's edge (1 / 85% = 1.176x) before the 2x band.
+        require(
+            M.regionDeploymentBps(10_000, 5_000, b, IDeltaNeutralVault.Band.MarginLow, 500, 6_000) == 10_882,
+            "floor edge"
+        );
+    }
+
+    /// @notice A rally round aiming at the region's target (up to 80% of the way) lands inside
+    /// both soft bands at the worst fills, and never withdraws more collateral than a recentring
+    /// round would.
+    function testFuzz_regionRallyRound_landsInsideTheBands(
+        uint256 nav,
+        uint256 moveBps,
+        uint256 regionBps
+    ) public pure {
+        nav = bound(nav, 1_000e6, 1e16);
+        // Past the 2x soft ceiling (2.1x of price at a 0.95x start) to 2.6x.
+        moveBps = bound(moveBps, 21_100, 26_000);
+        regionBps = bound(regionBps, 0, VaultParams.MAX_REBALANCE_TARGET_BPS);
+        M.Books memory b = _moved(nav, (P0 * moveBps) / BPS, 1_000, 1_000);
+        M.Bands memory bands = _bands();
+        M.Input memory centre = _input();
+        M.Input memory region = _input();
+        region.deploymentBps = M.regionDeploymentBps(
+            10_000,
+            regionBps,
+            bands,
+            IDeltaNeutralVault.Band.MarginLow,
+            500,
+            1_000
+        );
+        M.Plan memory r = M.plan(b, region);
+        require(r.collateralOut <= M.plan(b, centre).collateralOut, "the region withdrew more");
+        (M.Books memory a, string memory refused) = _carryOutWorst(b, region, r);
+        require(bytes(refused).length == 0, refused);
+        require(M.marginRatioBps(a, 6) >= bands.marginFloorSoftBps, "below the soft margin floor");
+        require(M.deploymentBps(a, 6) <= bands.maxDeploymentSoftBps, "above the soft deployment ceiling");
+    }
+
     // ---------------------------------------------------------------------------------------
     // The venue model and the round carried out at worst fills
     // ---------------------------------------------------------------------------------------
