@@ -393,7 +393,7 @@ export async function simulate(
       await chain.request("evm_setNextBlockTimestamp", [`0x${(startTime + BigInt(hour) * 3_600n).toString(16)}`]);
     await chain.send(arbitrageur, a.oracle, oracleIface.encodeFunctionData("updateAnswer", [answer]));
     // Everyone acts once the round's oracle-edge window has passed: inside it the market fills at
-    // the worse of this hour's and the last hour's answer (a keeper should wait it out too).
+    // the worse of this hour's and the last hour's answer (the keeper waits it out too: `edgeWaitSeconds`).
     if (edgeWindow > 0n) {
       await chain.request("evm_increaseTime", [Number(edgeWindow)]);
       await chain.request("evm_mine");
