@@ -13,11 +13,11 @@
  * oracle, and a full-range pool's state at a given price does not depend on the path it took
  * there, so a trade meets the same pool either way.
  */
-import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import { Interface, type Log } from "ethers";
 import {
   deployVaultStack,
   DEFAULT_PERP_PARAMS,
+  type StackConnection,
   type VaultStack,
   type VaultStackOptions,
 } from "../deploy/lib/stack/vaultStack.js";
@@ -100,9 +100,12 @@ const ARB_TOLERANCE_BPS = 5n;
 /** Whatever the arbitrageur offers, the swap's price limit stops it at the oracle price. */
 const ARB_MAX_IN = 10n ** 36n;
 
-export async function deployDemoStack(ethers: HardhatEthers, options: VaultStackOptions = {}): Promise<VaultStack> {
+export async function deployDemoStack(
+  connection: StackConnection,
+  options: VaultStackOptions = {},
+): Promise<VaultStack> {
   // Hourly steps: the market's oracle-edge rule stays on, as deployed.
-  return deployVaultStack(ethers, { perpParams: DEMO_PERP_PARAMS, keepOracleEdgeGuard: true, ...options });
+  return deployVaultStack(connection, { perpParams: DEMO_PERP_PARAMS, keepOracleEdgeGuard: true, ...options });
 }
 
 /** Depositors enter, a trader skews the market long, and the first rebalance deploys the cash. */
