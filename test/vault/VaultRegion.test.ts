@@ -3,13 +3,14 @@ import { network } from "hardhat";
 import { DEFAULT_STRATEGY, vaultStackFixture } from "../../deploy/lib/stack/vaultStack.js";
 import { Band, Tier, abs, deployed, price, usdc } from "./helpers.js";
 
-const { ethers, networkHelpers } = await network.create();
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
 const { time } = networkHelpers;
 const name = (s: string) => ethers.encodeBytes32String(s);
 
 /** The default stack (rebalances recentre) and one whose rebalances aim half way to the edge. */
-const centreFixture = vaultStackFixture(ethers);
-const regionFixture = vaultStackFixture(ethers, { strategy: { ...DEFAULT_STRATEGY, rebalanceTargetBps: 5_000 } });
+const centreFixture = vaultStackFixture(connection);
+const regionFixture = vaultStackFixture(connection, { strategy: { ...DEFAULT_STRATEGY, rebalanceTargetBps: 5_000 } });
 type Stack = Awaited<ReturnType<typeof centreFixture>>;
 
 /** Moves the price, waits out the keeper's interval and lets the keeper rebalance; returns the
