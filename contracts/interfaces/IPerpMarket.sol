@@ -25,16 +25,32 @@ import {OracleLib} from "../libraries/OracleLib.sol";
 /// first ones draining it (GMX v2 caps traders' PnL against pool value the same way,
 /// `MAX_PNL_FACTOR_FOR_TRADERS`). Settled margin is never frozen by the pool's state.
 ///
-/// Trading ahead of the oracle: while the feed's latest round is younger than `oracleEdgeWindow`
-/// seconds, every fill (trades, liquidations, and the realisation of profit on a withdrawal) is
-/// priced at the worse, for the trader, of that round's answer and the previous round's: a buyer
-/// at the higher, a seller at the lower; after the window, at the latest answer alone. The skew
-/// premium and the fee come on top. The rule keeps no state per account and is counted from the
-/// feed's own timestamp, so no trade can start or extend it. Where the previous round cannot be
-/// read (the feed's first round, the first round of a new proxy phase) the latest answer is used.
+/// Trading ahead of the oracle, in two rules that share `oracleEdgeWindow`:
+/// - After a round: while the feed's latest round is younger than the window, every fill (trades,
+///   liquidations, and the realisation of profit on a withdrawal) is priced at the worse, for the
+///   trader, of that round's answer and the previous round's: a buyer at the higher, a seller at
+///   the lower; after the window, at the latest answer alone. The skew premium and the fee come on
+///   top. It is counted from the feed's own timestamp, so no trade can start or extend it. Where
+///   the previous round cannot be read (the feed's first round, the first round of a new proxy
+///   phase) the latest answer is used.
+/// - Before a round: each account keeps its latest growth (`edgeGrowthOf`): the round it was made
+///   in, its time, and the size grown in that round (growths in one round add up; a reduction uses
+///   the guarded size up first). When the next round lands less than the window after the growth,
+///   the guarded size is re-priced from the answer its fill was priced at (before the premium) to
+///   the next round's answer where that is worse for the trader: the entry moves against the
+///   account by the favourable move (`OracleEdgeCharged`), an adverse move is kept in full. It is
+///   applied at the account's next trade, withdrawal or liquidation, before anything else, and
+///   counted by `positionOf` and `isLiquidatable` at once; `openClaims` counts it when applied
+///   (it errs towards the pool). A new growth in a later round settles the old record first. A
+///   next round that cannot be read (a gap in round ids, or a phase change whose first round is
+///   unreadable) counts as inside the window, with the latest answer as its answer.
+/// Together a round trip around a round the trader saw pending keeps no move, on one account or
+/// a hedged pair opened ahead of it. An honest trader pays only on size grown less than the window
+/// before a round, and only what that round moved in its favour.
+/// Limit: the record is per account. Exposure that exists before the window (a hedged pair held
+/// from earlier) becomes directional when one leg is closed ahead of a round; a reduction is not
+/// guarded, so that pair keeps the round's move (see the README's threat model).
 /// Equity, margin requirements and liquidation eligibility use the latest answer.
-/// Limit: a trader who trades ahead of a round and closes after its window closes at the new answer
-/// (see the README's threat model).
 ///
 /// Owner: every parameter change, loosening included, takes effect `PARAMETER_DELAY` after it is
 /// proposed (`pendingParameters` lists it with its effective time; proposing the value in force
@@ -133,6 +149,18 @@ interface IPerpMarket {
         int256 equity,
         uint256 reward,
         int256 fundingIndex
+    );
+    /// @notice The oracle-edge growth charge ("Trading ahead"): `guardedSize`, grown in round
+    /// `roundId` less than `oracleEdgeWindow` before the next round landed, gave up that round's
+    /// favourable move; the entry moved from `entryBefore` to `entryAfter`, `charge` collateral
+    /// units of equity (rounded up) that stay with the pool.
+    event OracleEdgeCharged(
+        address indexed account,
+        uint80 roundId,
+        int256 guardedSize,
+        uint256 charge,
+        uint256 entryBefore,
+        uint256 entryAfter
     );
     /// @notice The pool took a liquidation shortfall (negative equity) onto itself.
     event ShortfallAbsorbed(address indexed account, uint256 shortfall);
@@ -253,6 +281,14 @@ interface IPerpMarket {
 
     /// @notice True when `account` has a position and equity below the maintenance margin.
     function isLiquidatable(address account) external view returns (bool);
+
+    /// @notice `account`'s latest growth ("Trading ahead"): the feed round it was made in, its
+    /// time, the size still guarded (0: none), and the charge settling it now would make (0 while
+    /// its next round has not landed, or when that round went against the trader or landed after
+    /// the window).
+    function edgeGrowthOf(
+        address account
+    ) external view returns (uint256 roundId, uint256 grownAt, int256 guardedSize, uint256 pendingCharge);
 
     /// @notice Price a trade of `sizeDelta` would fill at now (oracle-edge rule and skew premium,
     /// before the fee).

@@ -18,6 +18,7 @@ import {SkewMath} from "./libraries/SkewMath.sol";
 import {PositionLib} from "./libraries/PositionLib.sol";
 import {PoolLib} from "./libraries/PoolLib.sol";
 import {ParamsLib} from "./libraries/ParamsLib.sol";
+import {EdgeLib} from "./libraries/EdgeLib.sol";
 
 /// @title PerpMarket
 /// @notice The market's state and its entry points; the maths lives in `libraries/` (see
@@ -32,6 +33,7 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     using PositionLib for PositionLib.Context;
     using PoolLib for PoolLib.Claims;
     using ParamsLib for ParamsLib.Params;
+    using EdgeLib for EdgeLib.Growth;
 
     /// @dev Open interest per side and the last funding accrual, in one slot (232 bits).
     struct OpenInterest {
@@ -59,6 +61,7 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         Ledger ledger;
         PoolLib.Claims claims;
         PositionLib.Context ctx;
+        EdgeLib.Feed feed;
     }
 
     /// @notice Seconds between proposing a parameter change and its effect.
@@ -92,6 +95,8 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
 
     mapping(address account => PositionLib.Account) internal _accounts;
     mapping(bytes32 name => Pending) internal _pending;
+    /// @dev Each account's latest growth (EdgeLib), kept apart from the account's own slots.
+    mapping(address account => EdgeLib.Growth) internal _growths;
 
     /// @param collateral_ Margin token (decimals <= 18).
     /// @param feed_ Price feed of the base asset in the collateral's unit of account.
@@ -185,15 +190,23 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
             revert FillPriceOutOfBounds(fill, acceptablePrice);
         }
         PositionLib.Account memory account = _accounts[msg.sender];
+        bool reduces = account.size != 0 && (account.size > 0) != (sizeDelta > 0);
+        (EdgeLib.Growth memory growth, bool changed) = _settleEdge(s, msg.sender, account, reduces);
         (PositionLib.Trade memory t, int256 newMargin) = _trade(s, msg.sender, account, sizeDelta, fill);
         _checkTradeMargin(s, t, newMargin);
         _commit(s, msg.sender, account, t, fill, newMargin, 0);
+        bool atPrevious = s.ctx.tradePrice(sizeDelta > 0) != s.ctx.price;
+        if (growth.afterTrade(account.size, t.newSize, s.feed.roundId, atPrevious) || changed) {
+            _growths[msg.sender] = growth;
+        }
     }
 
     /// @inheritdoc IPerpMarket
     function liquidate(address account) external nonReentrant returns (uint256 reward) {
         State memory s = _load();
         PositionLib.Account memory acct = _accounts[account];
+        // Settled as the views count it (isLiquidatable agrees), the window after the next round included.
+        _settleEdge(s, account, acct, false);
         int256 equityAtOracle = acct.equity(s.ctx);
         uint256 maintenance = PositionLib.requirement(acct.size, s.params.maintenanceMarginBps, s.ctx);
         if (acct.size == 0 || equityAtOracle >= maintenance.toInt256()) {
@@ -214,6 +227,8 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         }
         // The reward leaves the account's own margin; a negative remainder stays with the pool.
         _commit(s, account, acct, t, fill, left - int256(reward), reward);
+        // The close uses up whatever the settled record still guarded.
+        _growths[account].guardedSize = 0;
         emit Liquidated(account, msg.sender, acct.size, fill, left, reward, s.ctx.fundingIndex);
         if (left < 0) _recordShortfall(s, account, uint256(-left));
         if (reward != 0) collateral.safeTransfer(msg.sender, reward);
@@ -271,6 +286,8 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
             return view_;
         }
         State memory s = _load();
+        _edgeCharge(s, _growths[account], acct, false);
+        view_.entryPrice = acct.entryPrice;
         view_.unrealizedPnl = acct.unrealizedPnl(s.ctx);
         view_.accruedFunding = acct.pendingFunding(s.ctx);
         int256 claim = view_.unrealizedPnl + view_.accruedFunding;
@@ -293,7 +310,17 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         PositionLib.Account memory acct = _accounts[account];
         if (acct.size == 0) return false;
         State memory s = _load();
+        _edgeCharge(s, _growths[account], acct, false);
         return acct.equity(s.ctx) < PositionLib.requirement(acct.size, s.params.maintenanceMarginBps, s.ctx).toInt256();
+    }
+
+    /// @inheritdoc IPerpMarket
+    function edgeGrowthOf(
+        address account
+    ) external view returns (uint256 roundId, uint256 grownAt, int256 guardedSize, uint256 pendingCharge) {
+        EdgeLib.Growth memory growth = _growths[account];
+        (roundId, grownAt, guardedSize) = (growth.roundId, growth.grownAt, growth.guardedSize);
+        if (guardedSize != 0) pendingCharge = _edgeCharge(_load(), growth, _accounts[account], false);
     }
 
     /// @inheritdoc IPerpMarket
@@ -413,7 +440,68 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
                 ? OracleLib.previousAnswerWad(AggregatorV3Interface(_aggregator), roundId, _feedDecimals, price)
                 : price;
         s.ctx.divisor = _quoteDivisor;
+        s.feed = EdgeLib.Feed({
+            aggregator: AggregatorV3Interface(_aggregator),
+            decimals: _feedDecimals,
+            roundId: roundId,
+            updatedAt: updatedAt,
+            price: price,
+            window: s.params.oracleEdgeWindow
+        });
         _accrue(s);
+    }
+
+    /// @dev Settles `owner_`'s growth record (EdgeLib) into `account` in memory before an action
+    /// and reports a charge; the caller stores the record when `settled`. `reducing`: see
+    /// EdgeLib.pendingMove.
+    function _settleEdge(
+        State memory s,
+        address owner_,
+        PositionLib.Account memory account,
+        bool reducing
+    ) internal returns (EdgeLib.Growth memory growth, bool settled) {
+        growth = _growths[owner_];
+        int256 guarded = growth.guardedSize;
+        uint256 entryBefore = account.entryPrice;
+        uint256 charge = _edgeCharge(s, growth, account, reducing);
+        settled = growth.guardedSize != guarded;
+        if (charge != 0) {
+            emit OracleEdgeCharged(owner_, growth.roundId, guarded, charge, entryBefore, account.entryPrice);
+        }
+    }
+
+    /// @dev `_settleEdge` for an action that grows nothing: stores the record when it settled.
+    function _settleEdgeAndStore(State memory s, address owner_, PositionLib.Account memory account) internal {
+        (EdgeLib.Growth memory growth, bool settled) = _settleEdge(s, owner_, account, false);
+        if (settled) _growths[owner_] = growth;
+    }
+
+    /// @dev When the record settles: re-prices the guarded part of `account` (its open-claims term
+    /// moves with it) and clears the guarded size, all in memory; returns the charge.
+    function _edgeCharge(
+        State memory s,
+        EdgeLib.Growth memory growth,
+        PositionLib.Account memory account,
+        bool reducing
+    ) internal view returns (uint256 charge) {
+        (bool settles, uint256 move) = growth.pendingMove(s.feed, reducing);
+        if (!settles) return 0;
+        if (move != 0 && account.size != 0) {
+            uint256 entry = EdgeLib.reprice(account.size, account.entryPrice, growth.guardedSize, move);
+            s.claims.replace(
+                account.size,
+                account.entryPrice,
+                account.lastFundingIndex,
+                account.size,
+                entry,
+                account.lastFundingIndex,
+                s.ctx.divisor
+            );
+            uint256 shift = entry > account.entryPrice ? entry - account.entryPrice : account.entryPrice - entry;
+            charge = PerpMath.notionalUp(account.size, shift, s.ctx.divisor);
+            account.entryPrice = entry.toUint96();
+        }
+        growth.guardedSize = 0;
     }
 
     function _store(State memory s) internal {
@@ -524,6 +612,7 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     /// as a close.
     function _withdrawWithPosition(PositionLib.Account memory account, uint256 amount) internal {
         State memory s = _load();
+        _settleEdgeAndStore(s, msg.sender, account);
         int256 funding = account.pendingFunding(s.ctx);
         uint256 closePrice = s.ctx.tradePrice(account.size < 0);
         int256 pnl = account.pnlAt(closePrice, s.ctx.divisor);
