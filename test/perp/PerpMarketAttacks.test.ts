@@ -38,6 +38,21 @@ async function twoMillionPool() {
   return market(2_000_000n * USDC);
 }
 
+/** A 6,000-ETH long on one account and the same short on another, each with 5M of margin,
+ * opened `wait` seconds after the fixture's last round. */
+async function openPair(wait = 0) {
+  const m = await networkHelpers.loadFixture(twentyMillionPool);
+  if (wait > 0) await networkHelpers.time.increase(wait);
+  const [, longLeg, shortLeg] = m.signers;
+  const deposit = 5_000_000n * USDC;
+  await m.fund(longLeg, deposit);
+  await m.fund(shortLeg, deposit);
+  const size = 6_000n * WAD;
+  await m.market.connect(longLeg).modifyPosition(size, ethers.MaxUint256);
+  await m.market.connect(shortLeg).modifyPosition(-size, 0);
+  return { m, longLeg, shortLeg, deposit, size };
+}
+
 describe("PerpMarket attack scenarios", function () {
   it("self-liquidation: a 50k-ETH hedged pair and a -5.5% move nets the attacker a loss, not +3.3M", async function () {
     const m = await networkHelpers.loadFixture(twentyMillionPool);
@@ -181,15 +196,8 @@ describe("PerpMarket attack scenarios", function () {
   });
 
   it("a hedged pair opened ahead of the update nets nothing: the winner gives up its move, the loser keeps its loss", async function () {
-    const m = await networkHelpers.loadFixture(twentyMillionPool);
-    const [, longLeg, shortLeg] = m.signers;
-    const deposit = 5_000_000n * USDC;
-    await m.fund(longLeg, deposit);
-    await m.fund(shortLeg, deposit);
-    const size = 6_000n * WAD;
-    await networkHelpers.time.increase(60);
-    await m.market.connect(longLeg).modifyPosition(size, ethers.MaxUint256);
-    await m.market.connect(shortLeg).modifyPosition(-size, 0);
+    // Outside the last round's window, so both legs open at the answer alone.
+    const { m, longLeg, shortLeg, deposit, size } = await openPair(60);
     await m.feed.updateAnswer(cents(301_500n)); // +0.5%: the long wins
     // The loser closes inside the window (a buyer fills at the higher, new answer), the winner after it.
     await m.market.connect(shortLeg).modifyPosition(size, ethers.MaxUint256);
@@ -209,14 +217,7 @@ describe("PerpMarket attack scenarios", function () {
     // Pinned, not endorsed (README, known limits): the record is per account and guards growth.
     // Exposure opened long before the round becomes directional when one leg is closed ahead of
     // it (a reduction, never charged); only delayed orders remove this.
-    const m = await networkHelpers.loadFixture(twentyMillionPool);
-    const [, longLeg, shortLeg] = m.signers;
-    const deposit = 5_000_000n * USDC;
-    await m.fund(longLeg, deposit);
-    await m.fund(shortLeg, deposit);
-    const size = 6_000n * WAD;
-    await m.market.connect(longLeg).modifyPosition(size, ethers.MaxUint256);
-    await m.market.connect(shortLeg).modifyPosition(-size, 0);
+    const { m, longLeg, shortLeg, deposit, size } = await openPair();
     await networkHelpers.time.increase(3_600);
     await m.feed.updateAnswer(cents(300_000n)); // a routine round an hour later
     await networkHelpers.time.increase(60);
