@@ -41,7 +41,9 @@ import {OracleLib} from "../libraries/OracleLib.sol";
 ///   account by the favourable move (`OracleEdgeCharged`), an adverse move is kept in full. It is
 ///   applied at the account's next trade, withdrawal or liquidation, before anything else, and
 ///   counted by `positionOf` and `isLiquidatable` at once; `openClaims` counts it when applied
-///   (it errs towards the pool). A new growth in a later round settles the old record first. A
+///   (it errs towards the pool). A trade against the position inside the next round's own window
+///   fills at the previous answer already, so it uses the guarded size up with no charge; a
+///   liquidation there counts the charge as `isLiquidatable` does. A new growth in a later round settles the old record first. A
 ///   next round that cannot be read (a gap in round ids, or a phase change whose first round is
 ///   unreadable) counts as inside the window, with the latest answer as its answer.
 /// Together a round trip around a round the trader saw pending keeps no move, on one account or
