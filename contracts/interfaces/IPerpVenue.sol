@@ -23,6 +23,8 @@ interface IPerpVenue {
     /// @param accruedFunding Funding accrued since the last settlement (positive = received).
     /// @param marginRatioBps Equity / notional in bps; type(uint256).max with no open position.
     /// @param pendingOrder True while an asynchronous order awaits execution.
+    /// @param payableEquity `payableEquity()`, reported with the position so that one call values
+    /// the account.
     struct Position {
         uint256 shortSize;
         uint256 entryPrice;
@@ -31,6 +33,7 @@ interface IPerpVenue {
         int256 accruedFunding;
         uint256 marginRatioBps;
         bool pendingOrder;
+        uint256 payableEquity;
     }
 
     /// @notice The caller is not the vault this adapter serves.
@@ -52,7 +55,8 @@ interface IPerpVenue {
     /// @notice Collateral the account could withdraw now if it closed: at most its equity, less
     /// when the venue cannot pay it all (e.g. a pool in deficit or a pro-rata cut of profit). The
     /// vault values the account at this figure, so a venue that cannot pay is not counted at
-    /// face. Part of the interface, not optional: a venue that does not answer stops the vault.
+    /// face. Part of the interface, not optional: a venue that does not answer stops the vault,
+    /// which reads it from `position().payableEquity`.
     function payableEquity() external view returns (uint256);
 
     /// @notice Margin ratio, in bps, that opening or growing a position requires.

@@ -78,6 +78,7 @@ contract PerpMarketAdapter is IPerpVenue {
         pos.accruedFunding = view_.accruedFunding;
         pos.marginRatioBps = view_.marginRatioBps;
         pos.pendingOrder = false;
+        pos.payableEquity = _payableEquity(view_);
     }
 
     /// @inheritdoc IPerpVenue
@@ -90,10 +91,7 @@ contract PerpMarketAdapter is IPerpVenue {
     /// margin plus the pool's balance (profit beyond margin is paid out of the pool), and zero
     /// while the pool is in deficit (the market refuses every margin withdrawal then).
     function payableEquity() external view returns (uint256) {
-        PerpMarket.PositionView memory view_ = market.positionOf(address(this));
-        int256 pool = market.poolBalance();
-        if (view_.equity <= 0 || pool < 0) return 0;
-        return Math.min(uint256(view_.equity), view_.margin + uint256(pool));
+        return _payableEquity(market.positionOf(address(this)));
     }
 
     /// @inheritdoc IPerpVenue
@@ -127,5 +125,11 @@ contract PerpMarketAdapter is IPerpVenue {
         uint256 shortSize = current < 0 ? uint256(-current) : 0;
         if (size > shortSize) revert DecreaseExceedsShort(size, shortSize);
         return (true, market.modifyPosition(SafeCast.toInt256(size), maxFillPrice));
+    }
+
+    function _payableEquity(IPerpMarket.PositionView memory view_) internal view returns (uint256) {
+        int256 pool = market.poolBalance();
+        if (view_.equity <= 0 || pool < 0) return 0;
+        return Math.min(uint256(view_.equity), view_.margin + uint256(pool));
     }
 }
