@@ -164,7 +164,8 @@ contract EdgeLibTest is TestBase {
             int256 next = size + delta;
             g.afterTrade(size, next, roundId, false);
             bool sameSide = size != 0 && (size > 0) == (next > 0);
-            if (!sameSide) unguarded = 0; // a close or a flip leaves nothing from before
+            if (!sameSide)
+                unguarded = 0; // a close or a flip leaves nothing from before
             else if (_abs(next) < unguarded) unguarded = _abs(next);
             size = next;
             require(g.guardedSize == 0 || (g.guardedSize > 0) == (size > 0), "guarded on the wrong side");
@@ -204,5 +205,4 @@ contract EdgeLibTest is TestBase {
     function _abs(int256 x) internal pure returns (uint256) {
         return x < 0 ? uint256(-x) : uint256(x);
     }
-
 }

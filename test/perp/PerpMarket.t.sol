@@ -348,7 +348,9 @@ contract PerpMarketEdgeTest is PerpDeployer {
     }
 
     function _moveFeed(uint256 moveBps, bool up) internal {
-        feed.updateAnswer(int256(up ? (3_000e8 * (10_000 + moveBps)) / 10_000 : (3_000e8 * (10_000 - moveBps)) / 10_000));
+        feed.updateAnswer(
+            int256(up ? (3_000e8 * (10_000 + moveBps)) / 10_000 : (3_000e8 * (10_000 - moveBps)) / 10_000)
+        );
     }
 
     /// @notice Around one round, whatever the update (size, sign), the position (size, side, prior
@@ -381,7 +383,10 @@ contract PerpMarketEdgeTest is PerpDeployer {
         else if (delay < window) require(left <= margin, "a round trip around a round seen pending gained");
         else if (closeDelay >= window) require(left == twinLeft, "an honest trader was charged");
         else require(left <= twinLeft, "the after-round rule paid the trader");
-        require(usdc.balanceOf(address(market)) == uint256(market.poolBalance()) + market.positionOf(MAKER).margin + left, "conservation");
+        require(
+            usdc.balanceOf(address(market)) == uint256(market.poolBalance()) + market.positionOf(MAKER).margin + left,
+            "conservation"
+        );
     }
 
     /// @notice A position opened long before the round, closed after its window: no charge, the
