@@ -38,7 +38,9 @@ import {OracleLib} from "../libraries/OracleLib.sol";
 ///   the guarded size up first). When the next round lands less than the window after the growth,
 ///   the guarded size is re-priced from the answer its fill was priced at (before the premium) to
 ///   the next round's answer where that is worse for the trader: the entry moves against the
-///   account by the favourable move (`OracleEdgeCharged`), an adverse move is kept in full. It is
+///   account by the favourable move, scaled by the largest skew premium the round's fills paid
+///   over the answer (such a fill moves with the price at that scale) (`OracleEdgeCharged`); an
+///   adverse move is kept in full. It is
 ///   applied at the account's next trade, withdrawal or liquidation, before anything else, and
 ///   counted by `positionOf` and `isLiquidatable` at once; `openClaims` counts it when applied
 ///   (it errs towards the pool). A trade against the position inside the next round's own window

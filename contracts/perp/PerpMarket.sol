@@ -190,15 +190,17 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
             revert FillPriceOutOfBounds(fill, acceptablePrice);
         }
         PositionLib.Account memory account = _accounts[msg.sender];
-        bool reduces = account.size != 0 && (account.size > 0) != (sizeDelta > 0);
-        (EdgeLib.Growth memory growth, bool changed) = _settleEdge(s, msg.sender, account, reduces);
+        // A trade against the position may wait out the next round's window (EdgeLib.pendingMove).
+        (EdgeLib.Growth memory growth, bool changed) = _settleEdge(
+            s,
+            msg.sender,
+            account,
+            account.size != 0 && (account.size > 0) != (sizeDelta > 0)
+        );
         (PositionLib.Trade memory t, int256 newMargin) = _trade(s, msg.sender, account, sizeDelta, fill);
         _checkTradeMargin(s, t, newMargin);
         _commit(s, msg.sender, account, t, fill, newMargin, 0);
-        bool atPrevious = s.ctx.tradePrice(sizeDelta > 0) != s.ctx.price;
-        if (growth.afterTrade(account.size, t.newSize, s.feed.roundId, atPrevious) || changed) {
-            _growths[msg.sender] = growth;
-        }
+        _recordGrowth(s, growth, changed, account.size, t.newSize, fill);
     }
 
     /// @inheritdoc IPerpMarket
@@ -470,6 +472,21 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         }
     }
 
+    /// @dev Moves the caller's growth record by its trade (EdgeLib.afterTrade) and stores it when
+    /// that or the settlement before the trade changed it.
+    function _recordGrowth(
+        State memory s,
+        EdgeLib.Growth memory growth,
+        bool settled,
+        int256 oldSize,
+        int256 newSize,
+        uint256 fill
+    ) internal {
+        if (growth.afterTrade(oldSize, newSize, s.feed, fill, s.ctx.tradePrice(newSize > oldSize)) || settled) {
+            _growths[msg.sender] = growth;
+        }
+    }
+
     /// @dev `_settleEdge` for an action that grows nothing: stores the record when it settled.
     function _settleEdgeAndStore(State memory s, address owner_, PositionLib.Account memory account) internal {
         (EdgeLib.Growth memory growth, bool settled) = _settleEdge(s, owner_, account, false);
@@ -487,7 +504,13 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         (bool settles, uint256 move) = growth.pendingMove(s.feed, reducing);
         if (!settles) return 0;
         if (move != 0 && account.size != 0) {
-            uint256 entry = EdgeLib.reprice(account.size, account.entryPrice, growth.guardedSize, move);
+            uint256 entry = EdgeLib.reprice(
+                account.size,
+                account.entryPrice,
+                growth.guardedSize,
+                move,
+                growth.premiumPpm
+            );
             s.claims.replace(
                 account.size,
                 account.entryPrice,

@@ -32,9 +32,13 @@ contract EdgeLibTest is TestBase {
         });
     }
 
-    /// @dev A growth of `size` now, in the feed's latest round.
+    /// @dev A growth of `size` now, in the feed's latest round, filled at the previous round's
+    /// answer (`atPrevious`, inside that round's window) or the latest, with no premium.
     function _grow(int256 size, bool atPrevious) internal view returns (EdgeLib.Growth memory g) {
-        g.afterTrade(0, size, _feed().roundId, atPrevious);
+        EdgeLib.Feed memory f = _feed();
+        (, int256 previous, , , ) = agg.getRoundData(f.roundId - 1);
+        uint256 base = atPrevious ? uint256(previous) * 1e10 : f.price;
+        g.afterTrade(0, size, f, base, base);
     }
 
     function _moved(int256 bps) internal pure returns (int256) {
@@ -154,7 +158,7 @@ contract EdgeLibTest is TestBase {
     /// guarded size up first, a flip guards the new side alone, a close clears it.
     function testFuzz_tradesKeepTheGuardedSizeWithinThePosition(int256[6] memory deltas) public view {
         EdgeLib.Growth memory g;
-        uint80 roundId = _feed().roundId;
+        EdgeLib.Feed memory f = _feed();
         int256 size;
         // The part of the position held from before this round's growths: reductions reach it last.
         uint256 unguarded;
@@ -162,7 +166,7 @@ contract EdgeLibTest is TestBase {
             int256 delta = int256(bound(uint256(deltas[i]), 0, 2e21)) - 1e21;
             if (delta == 0) continue;
             int256 next = size + delta;
-            g.afterTrade(size, next, roundId, false);
+            g.afterTrade(size, next, f, f.price, f.price);
             bool sameSide = size != 0 && (size > 0) == (next > 0);
             if (!sameSide)
                 unguarded = 0; // a close or a flip leaves nothing from before
@@ -174,11 +178,35 @@ contract EdgeLibTest is TestBase {
     }
 
     /// @notice A reduction with nothing guarded leaves the record as it was (no write needed).
-    function test_aReductionWithNothingGuardedChangesNothing() public view {
-        EdgeLib.Growth memory g = EdgeLib.Growth({roundId: 1, grownAt: 5, guardedSize: 0, atPrevious: false});
-        require(!g.afterTrade(10e18, 4e18, 2, false), "reported a change");
-        require(!g.afterTrade(10e18, 0, 2, false), "reported a change on a close");
-        require(g.afterTrade(10e18, 12e18, 2, false) && g.guardedSize == 2e18 && g.roundId == 2, "growth not kept");
+    function test_aReductionWithNothingGuardedChangesNothing() public {
+        agg.updateAnswer(3_000e8);
+        EdgeLib.Feed memory f = _feed(); // round 2
+        EdgeLib.Growth memory g = EdgeLib.Growth({
+            roundId: 1,
+            grownAt: 5,
+            guardedSize: 0,
+            atPrevious: false,
+            premiumPpm: 0
+        });
+        require(!g.afterTrade(10e18, 4e18, f, f.price, f.price), "reported a change");
+        require(!g.afterTrade(10e18, 0, f, f.price, f.price), "reported a change on a close");
+        require(g.afterTrade(10e18, 12e18, f, f.price, f.price), "growth not reported");
+        require(g.guardedSize == 2e18 && g.roundId == 2, "growth not kept");
+    }
+
+    /// @notice A fill at a premium moves with the price at that scale: the record keeps the
+    /// largest premium of the round's growths (rounded up), and re-pricing charges the move at it,
+    /// so a trader selling into a skew keeps no premium-sized share of the move.
+    function test_aPremiumFillIsChargedTheMoveAtItsScale() public view {
+        EdgeLib.Feed memory f = _feed();
+        EdgeLib.Growth memory g;
+        g.afterTrade(0, -10e18, f, 3_030e18, f.price); // sold 1% above the answer
+        g.afterTrade(-10e18, -20e18, f, 3_003e18, f.price); // then 0.1% above it
+        require(g.premiumPpm == 10_000 && g.guardedSize == -20e18, "largest premium not kept");
+        // A 300 fall on the 20 guarded tokens at 1% over: 303 off the whole position's entry.
+        require(EdgeLib.reprice(-20e18, 3_016.5e18, -20e18, 300e18, g.premiumPpm) == 2_713.5e18, "not at scale");
+        require(EdgeLib.premiumPpm(2_999e18, 3_000e18) == 0, "a discount counted as a premium");
+        require(EdgeLib.premiumPpm(3_000e18 + 1, 3_000e18) == 1, "not rounded up");
     }
 
     /// @notice Re-pricing moves the whole position's entry by at least the guarded move, rounded
@@ -196,7 +224,7 @@ contract EdgeLibTest is TestBase {
         move = bound(move, 1, entry / 2);
         int256 size = long ? int256(absSize) : -int256(absSize);
         int256 guarded = long ? int256(absGuarded) : -int256(absGuarded);
-        uint256 next = EdgeLib.reprice(size, entry, guarded, move);
+        uint256 next = EdgeLib.reprice(size, entry, guarded, move, 0);
         uint256 shift = long ? next - entry : entry - next;
         require(shift * absSize >= absGuarded * move, "charged less than the guarded move");
         require((shift - 1) * absSize < absGuarded * move, "charged more than a wei of price over");

@@ -307,8 +307,11 @@ contract PerpMarketEdgeTest is PerpDeployer {
     function setUp() public {
         usdc = new TestERC20("USD Coin", "USDC", 6);
         feed = new MockV3Aggregator(8, 3_000e8);
-        market = new PerpMarket(usdc, _feed(feed), _params());
-        twin = new PerpMarket(usdc, _feed(feed), _params());
+        // A small skew scale, so a prior skew puts a premium of up to 12.5% on the trader's fills.
+        IPerpMarket.MarketParams memory p = _params();
+        p.skewScale = 20_000;
+        market = new PerpMarket(usdc, _feed(feed), p);
+        twin = new PerpMarket(usdc, _feed(feed), p);
         twin.setParameter("oracleEdgeWindow", 0);
         vm.warp(block.timestamp + twin.PARAMETER_DELAY());
         twin.applyParameter("oracleEdgeWindow");
@@ -341,7 +344,7 @@ contract PerpMarketEdgeTest is PerpDeployer {
     function _open(int256 size, uint256 skewSeed) internal returns (uint256 margin) {
         int256 skew = int256(bound(skewSeed, 0, 5_000e18)) * (skewSeed % 2 == 0 ? int256(1) : -1);
         if (skew != 0) _trade(MAKER, skew);
-        margin = _bpsUp(_notionalUp(size, 3_000e18), 2_000) + 1e6;
+        margin = _bpsUp(_notionalUp(size, 3_000e18), 4_000) + 1e6;
         market.depositMargin(margin);
         twin.depositMargin(margin);
         _trade(address(this), size);
@@ -419,15 +422,30 @@ contract PerpMarketEdgeTest is PerpDeployer {
         require(left == twin.positionOf(address(this)).margin, "the loss differs from the twin's");
     }
 
+    /// @notice A sale into a long skew fills above the answer, and that premium moves with the
+    /// price: charged at the oracle move alone, a short sold at a 6.25% premium ahead of a -5%
+    /// round would keep 6.25% of the move (more than its fees). Charged at the fill's scale, it
+    /// keeps nothing.
+    function test_aSaleIntoASkewKeepsNoPremiumShareOfTheMove() public {
+        uint256 margin = _open(-100e18, 2_500e18 * 2); // the maker longs 2,500 ETH first
+        vm.warp(block.timestamp + 1);
+        _moveFeed(500, false);
+        vm.warp(block.timestamp + window);
+        _trade(address(this), 100e18);
+        uint256 left = market.positionOf(address(this)).margin;
+        require(left <= margin, "the premium's share of the move was kept");
+        require(twin.positionOf(address(this)).margin > margin + 14_000e6, "the twin did not keep the move");
+    }
+
     /// @notice A growth in a later round settles the old record's charge before it replaces it:
     /// adding size cannot erase the charge, and the round trip still gains nothing.
     function test_aNewGrowthSettlesTheOldChargeFirst() public {
         uint256 margin = _open(100e18, 0);
         vm.warp(block.timestamp + 2);
-        _moveFeed(100, true); // +1% seen pending: 100 ETH x 30
+        _moveFeed(100, true); // +1% seen pending: 100 ETH x 30, at the fill's 0.25% premium
         vm.warp(block.timestamp + window);
         (, , , uint256 pending) = market.edgeGrowthOf(address(this));
-        require(pending == 3_000e6, "pending charge");
+        require(pending == 3_007.5e6, "pending charge");
         vm.recordLogs();
         market.modifyPosition(1e18, type(uint256).max);
         Vm.Log[] memory logs = vm.getRecordedLogs();
@@ -435,7 +453,7 @@ contract PerpMarketEdgeTest is PerpDeployer {
         for (uint256 i = 0; i < logs.length; i++) {
             if (logs[i].topics[0] == IPerpMarket.OracleEdgeCharged.selector) {
                 (, , uint256 charge, , ) = abi.decode(logs[i].data, (uint80, int256, uint256, uint256, uint256));
-                charged = charge == 3_000e6;
+                charged = charge == 3_007.5e6;
             }
         }
         require(charged, "the old record's charge was not applied");

@@ -18,7 +18,10 @@ import {OracleLib} from "../../libraries/OracleLib.sol";
 library EdgeLib {
     using SafeCast for int256;
 
-    /// @notice One account's latest growth, in one slot (224 bits). The slot is never cleared once
+    /// @notice Premium units: parts per million of the fill's oracle price.
+    uint256 internal constant PPM = 1e6;
+
+    /// @notice One account's latest growth, in one slot (248 bits). The slot is never cleared once
     /// written: a settled record keeps its round with a zero size, so the next growth rewrites a
     /// slot instead of creating one.
     /// @param roundId The feed's latest round at the growth.
@@ -26,11 +29,15 @@ library EdgeLib {
     /// @param guardedSize Size grown in that round and still held (the position's sign; 0: none).
     /// @param atPrevious Every growth in the round filled at the previous round's answer (inside
     /// that round's window), so the guarded size's reference price is that answer.
+    /// @param premiumPpm The largest skew premium of the round's growths (fill over its oracle
+    /// price, ppm, rounded up; 0 for a fill at or below it). A fill at a premium moves with the
+    /// price at that scale, so the move is charged at it.
     struct Growth {
         uint80 roundId;
         uint40 grownAt;
         int96 guardedSize;
         bool atPrevious;
+        uint24 premiumPpm;
     }
 
     /// @notice The feed as one account action sees it (read once by the market's load step).
@@ -118,10 +125,21 @@ library EdgeLib {
     }
 
     /// @notice The entry of a position of `size` at `entry` after its `guarded` part gives up
-    /// `move` per token: raised for a long, lowered for a short, rounded against the account
-    /// (never below one wei for a short).
-    function reprice(int256 size, uint256 entry, int256 guarded, uint256 move) internal pure returns (uint256) {
-        uint256 shift = Math.mulDiv(SignedMath.abs(guarded), move, SignedMath.abs(size), Math.Rounding.Ceil);
+    /// `move` per token at the scale of its fills (`premium`, ppm over the oracle): raised for a long, lowered for a
+    /// short, rounded against the account (never below one wei for a short).
+    function reprice(
+        int256 size,
+        uint256 entry,
+        int256 guarded,
+        uint256 move,
+        uint256 premium
+    ) internal pure returns (uint256) {
+        uint256 shift = Math.mulDiv(
+            SignedMath.abs(guarded) * move,
+            PPM + premium,
+            SignedMath.abs(size) * PPM,
+            Math.Rounding.Ceil
+        );
         if (size > 0) return entry + shift;
         return entry > shift ? entry - shift : 1;
     }
@@ -129,14 +147,18 @@ library EdgeLib {
     /// @notice The record after a trade from `oldSize` to `newSize` in round `roundId`: a growth
     /// adds to the guarded size of the same round (or starts a new record; an older record has
     /// settled first), a reduction uses the guarded size up first, a flip guards the new side.
-    /// @param atPrevious The growth's fill was priced at the previous round's answer.
+    /// @param feed The feed as the trade saw it (its round and latest answer).
+    /// @param fill The trade's fill price.
+    /// @param basePrice The oracle price the fill was priced from, before its skew premium (the
+    /// previous round's answer when it differs from the latest).
     /// @return changed False when the record is left as it was (a reduction with nothing guarded).
     function afterTrade(
         Growth memory g,
         int256 oldSize,
         int256 newSize,
-        uint80 roundId,
-        bool atPrevious
+        Feed memory feed,
+        uint256 fill,
+        uint256 basePrice
     ) internal view returns (bool changed) {
         uint256 oldAbs = SignedMath.abs(oldSize);
         uint256 newAbs = SignedMath.abs(newSize);
@@ -153,14 +175,23 @@ library EdgeLib {
             // Same round: a guarded size from an earlier round has settled before the trade.
             g.guardedSize = (g.guardedSize + newSize - oldSize).toInt96();
             g.grownAt = uint40(block.timestamp);
-            g.atPrevious = g.atPrevious && atPrevious;
+            g.atPrevious = g.atPrevious && basePrice != feed.price;
+            g.premiumPpm = uint24(Math.max(g.premiumPpm, premiumPpm(fill, basePrice)));
         } else {
             // A new side, or the first growth since the record settled or was used up.
-            g.roundId = roundId;
+            g.roundId = feed.roundId;
             g.grownAt = uint40(block.timestamp);
             g.guardedSize = (sameSide ? newSize - oldSize : newSize).toInt96();
-            g.atPrevious = atPrevious;
+            g.atPrevious = basePrice != feed.price;
+            g.premiumPpm = uint24(premiumPpm(fill, basePrice));
         }
         return true;
+    }
+
+    /// @notice How far `fill` lies above `basePrice`, ppm, rounded up and capped at the field's
+    /// maximum (1,677%); 0 at or below it (charging the plain move then errs towards the pool).
+    function premiumPpm(uint256 fill, uint256 basePrice) internal pure returns (uint256) {
+        if (fill <= basePrice) return 0;
+        return Math.min(Math.mulDiv(fill - basePrice, PPM, basePrice, Math.Rounding.Ceil), type(uint24).max);
     }
 }
