@@ -13,20 +13,46 @@ contract PoolLibTest is TestBase {
     uint256 internal constant DIVISOR = 1e30;
 
     /// @notice A debit passes in full; a credit is never negative, never above what is owed and
-    /// never above what the pool holds.
-    function testFuzz_payableNeverPaysPastCreditOrPool(int256 credit, int256 pool, int256 claims) public pure {
+    /// never above the pool's cash (its balance less receivables).
+    function testFuzz_payableNeverPaysPastCreditOrCash(
+        int256 credit,
+        int256 pool,
+        int256 claims,
+        uint256 debt
+    ) public pure {
         credit = int256(bound(uint256(credit), 0, 2e30)) - 1e30;
         pool = int256(bound(uint256(pool), 0, 2e30)) - 1e30;
         claims = int256(bound(uint256(claims), 0, 2e30)) - 1e30;
-        int256 paid = PoolLib.payable_(credit, pool, claims);
+        int256 cash = pool - int256(bound(debt, 0, 1e30));
+        int256 paid = PoolLib.payable_(credit, pool, claims, cash);
         if (credit <= 0) {
             require(paid == credit, "debit changed");
             return;
         }
         require(paid >= 0 && paid <= credit, "paid outside [0, credit]");
-        require(paid <= (pool > 0 ? pool : int256(0)), "paid past the pool");
+        require(paid <= (cash > 0 ? cash : int256(0)), "paid past the cash");
         // Solvent counting open claims and able to pay: in full.
-        if (claims <= pool && credit <= pool) require(paid == credit, "solvent pool cut a profit");
+        if (claims <= pool && credit <= cash) require(paid == credit, "solvent pool cut a profit");
+    }
+
+    /// @notice The debt sum follows the negative parts of the margins it is moved through, and
+    /// returns to zero when every account is back at a non-negative margin.
+    function testFuzz_debtSumFollowsNegativeMargins(int96[4] memory margins, int96[4] memory next) public pure {
+        PoolLib.Claims memory claims;
+        uint256 expected;
+        for (uint256 i = 0; i < 4; i++) {
+            claims.replaceDebt(0, margins[i]);
+            expected += PoolLib.debtOf(margins[i]);
+        }
+        require(claims.debt == expected, "debt != sum of negative margins");
+        expected = 0;
+        for (uint256 i = 0; i < 4; i++) {
+            claims.replaceDebt(margins[i], next[i]);
+            expected += PoolLib.debtOf(next[i]);
+        }
+        require(claims.debt == expected, "debt != sum after moves");
+        for (uint256 i = 0; i < 4; i++) claims.replaceDebt(next[i], 0);
+        require(claims.debt == 0, "debt does not return to zero");
     }
 
     /// @notice Below zero equity every winner gets the same fraction, pool / claims, of its profit.
@@ -38,7 +64,7 @@ contract PoolLibTest is TestBase {
         credit = bound(credit, 1, 1e24);
         pool = bound(pool, 1, 1e24);
         uint256 claims = pool + bound(excess, 1, 1e24);
-        int256 paid = PoolLib.payable_(int256(credit), int256(pool), int256(claims));
+        int256 paid = PoolLib.payable_(int256(credit), int256(pool), int256(claims), int256(pool));
         uint256 proRata = (credit * pool) / claims;
         require(uint256(paid) == (proRata < pool ? proRata : pool), "not pro rata");
     }

@@ -14,6 +14,7 @@ import {TestBase} from "../utils/Vm.sol";
 /// @notice Deploys a market with the fixture's default parameters.
 abstract contract PerpDeployer is TestBase {
     uint32 internal constant HEARTBEAT = 1 days;
+    IERC20Metadata internal constant NO_BASE = IERC20Metadata(address(0));
 
     function _params() internal pure returns (IPerpMarket.MarketParams memory) {
         return
@@ -61,7 +62,7 @@ contract PerpMarketHarness is PerpMarket {
         IERC20Metadata collateral_,
         OracleLib.Feed memory feed_,
         MarketParams memory params_
-    ) PerpMarket(collateral_, feed_, params_) {}
+    ) PerpMarket(collateral_, feed_, params_, IERC20Metadata(address(0))) {}
 
     function toCollateralUp(uint256 baseAmount, uint256 priceWad) external view returns (uint256) {
         return PerpMath.toCollateralUp(baseAmount, priceWad, _quoteDivisor);
@@ -83,7 +84,7 @@ contract PerpMarketFuzzTest is PerpDeployer {
     function setUp() public {
         usdc = new TestERC20("USD Coin", "USDC", 6);
         feed = new MockV3Aggregator(8, 3_000e8);
-        market = new PerpMarket(usdc, _feed(feed), _params());
+        market = new PerpMarket(usdc, _feed(feed), _params(), NO_BASE);
         usdc.mint(address(this), 1e18);
         usdc.approve(address(market), type(uint256).max);
         market.fundPool(1e12);
@@ -179,7 +180,7 @@ contract PerpMarketFuzzTest is PerpDeployer {
     function testFuzz_shortfallBeyondPoolEquityIsRecorded(uint256 sizeSeed, uint256 gapPct) public {
         IPerpMarket.MarketParams memory p = _params();
         p.maxFundingRatePerDay = 0;
-        PerpMarket m = new PerpMarket(usdc, _feed(feed), p);
+        PerpMarket m = new PerpMarket(usdc, _feed(feed), p, NO_BASE);
         usdc.approve(address(m), type(uint256).max);
         m.fundPool(1e6);
         int256 size = int256(bound(sizeSeed, 1e18, 100e18));
@@ -473,7 +474,7 @@ contract PerpMarketInvariantTest is PerpDeployer {
         p.maxFundingRatePerDay = 1e16;
         p.maxLongOpenInterest = 150;
         p.maxShortOpenInterest = 150;
-        market = new PerpMarket(usdc, _feed(feed), p);
+        market = new PerpMarket(usdc, _feed(feed), p, NO_BASE);
         handler = new PerpHandler(market, usdc, feed);
         // A small pool, so deficits and bad debt are reachable.
         usdc.mint(address(this), 1_000e6);
