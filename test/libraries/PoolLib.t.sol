@@ -32,7 +32,24 @@ contract PoolLibTest is TestBase {
         require(paid >= 0 && paid <= credit, "paid outside [0, credit]");
         require(paid <= (cash > 0 ? cash : int256(0)), "paid past the cash");
         // Solvent counting open claims and able to pay: in full.
-        if (claims <= pool && credit <= cash) require(paid == credit, "solvent pool cut a profit");
+        if (claims <= pool && claims <= cash && credit <= cash) require(paid == credit, "solvent pool cut a profit");
+    }
+
+    /// @notice With receivables on the books, winners share the cash pro rata: cash / claims.
+    function testFuzz_payableSharesTheCashWhenClaimsExceedIt(
+        uint256 credit,
+        uint256 cash,
+        uint256 receivables,
+        uint256 excess
+    ) public pure {
+        credit = bound(credit, 1, 1e24);
+        cash = bound(cash, 1, 1e24);
+        uint256 pool = cash + bound(receivables, 0, 1e24);
+        uint256 claims = cash + bound(excess, 1, 1e24);
+        int256 paid = PoolLib.payable_(int256(credit), int256(pool), int256(claims), int256(cash));
+        uint256 funds = pool < cash ? pool : cash;
+        uint256 proRata = claims > funds ? (credit * funds) / claims : credit;
+        require(uint256(paid) == (proRata < cash ? proRata : cash), "not pro rata to the cash");
     }
 
     /// @notice The debt sum follows the negative parts of the margins it is moved through, and

@@ -74,10 +74,12 @@ library PoolLib {
     }
 
     /// @notice What the pool pays of a `credit` (funding plus realised PnL) owed to an account.
-    /// A debit is taken in full. A profit is paid in full while the pool's equity counting open
-    /// claims is non-negative; below that, every winner is paid the same fraction,
-    /// assets / openClaims, of what it is owed. In every case the pool never pays out more cash
-    /// than it holds, so every positive settled margin stays backed by tokens.
+    /// A debit is taken in full. A profit is paid in full while open claims are within both the
+    /// pool's book and its cash; beyond that, every winner is paid the same fraction,
+    /// min(assets, cash) / openClaims, of what it is owed: receivables and base tokens count for
+    /// solvency but pay no one, so winners share the cash instead of the first ones taking it. In
+    /// every case the pool never pays out more cash than it holds, so every positive settled
+    /// margin stays backed by tokens.
     /// @param assets The pool's book before the payment: its balance (margin debts owed to it
     /// included) and, where claims exceed that balance, its base-token holdings at the oracle.
     /// @param claims Open claims before the payment, the account's own included.
@@ -85,9 +87,10 @@ library PoolLib {
     /// other accounts (a profit that repays the account's own debt moves no tokens).
     function payable_(int256 credit, int256 assets, int256 claims, int256 cash) internal pure returns (int256) {
         if (credit <= 0) return credit;
-        if (cash <= 0 || assets <= 0) return 0;
+        int256 funds = assets < cash ? assets : cash;
+        if (funds <= 0) return 0;
         uint256 owed = uint256(credit);
-        if (claims > assets) owed = Math.mulDiv(owed, uint256(assets), uint256(claims));
+        if (claims > funds) owed = Math.mulDiv(owed, uint256(funds), uint256(claims));
         return int256(Math.min(owed, uint256(cash)));
     }
 }
