@@ -216,7 +216,8 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
             State memory s = _load();
             int256 equityAfter = account.marginEquity(s.ctx, s.params.collateralHaircutBps);
             uint256 required = PositionLib.requirement(account.size, s.params.initialMarginBps, s.ctx);
-            int256 settledAfter = int256(account.margin) + int256(account.collateralValue(s.ctx, s.params.collateralHaircutBps));
+            int256 settledAfter =
+                int256(account.margin) + int256(account.collateralValue(s.ctx, s.params.collateralHaircutBps));
             if (equityAfter < required.toInt256()) revert WithdrawalBelowInitialMargin(equityAfter, required);
             if (settledAfter < 0) revert WithdrawalBelowInitialMargin(settledAfter, 0);
         }
@@ -258,7 +259,7 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         _requireLiquidatable(s, acct);
         (PositionLib.Trade memory t, uint256 fill, int256 left, uint256 notional) = _closeAll(s, account, acct);
         // A debt is covered from collateral at the oracle; the reward is paid from what is left.
-        CollateralLib.Liquidation memory l = CollateralLib.liquidate(
+        CollateralLib.Liquidation memory split = CollateralLib.liquidate(
             left,
             acct.collateralOf(),
             notional,
@@ -266,13 +267,21 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
             s.ctx.price,
             s.ctx.divisor
         );
-        reward = l.rewardFromMargin;
+        reward = split.rewardFromMargin;
         // Seized collateral leaves the account but stays in the market, as the pool's.
-        if (l.seized != 0) poolCollateral += l.seized;
+        if (split.seized != 0) poolCollateral += split.seized;
         // A negative remainder stays with the pool (the account is left with zero margin).
-        _commit(s, account, acct, _traded(s, t, l.margin > 0 ? l.margin : int256(0), l.collateral), t, fill, reward);
+        _commit(
+            s,
+            account,
+            acct,
+            _traded(s, t, split.margin > 0 ? split.margin : int256(0), split.collateral),
+            t,
+            fill,
+            reward
+        );
         emit Liquidated(account, msg.sender, acct.size, fill, left, reward, s.ctx.fundingIndex);
-        _payLiquidation(s, account, l);
+        _payLiquidation(s, account, split);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -571,8 +580,7 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         int256 settled = newMargin + int256(collateralValue);
         if (t.newSize != 0) {
             int256 equity =
-                settled +
-                    PerpMath.signedValue(t.newSize, PerpMath.priceDelta(s.ctx.price, t.newEntry), s.ctx.divisor);
+                settled + PerpMath.signedValue(t.newSize, PerpMath.priceDelta(s.ctx.price, t.newEntry), s.ctx.divisor);
             uint256 bps = t.grows ? s.params.initialMarginBps : s.params.maintenanceMarginBps;
             uint256 required = PositionLib.requirement(t.newSize, bps, s.ctx);
             if (equity < required.toInt256()) revert InsufficientMargin(equity, required);
@@ -652,13 +660,13 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     }
 
     /// @dev A liquidation's collateral event, shortfall and the liquidator's reward transfers.
-    function _payLiquidation(State memory s, address account, CollateralLib.Liquidation memory l) internal {
-        if (l.seized != 0 || l.rewardQty != 0) {
-            emit CollateralLiquidated(account, msg.sender, l.seized, l.covered, l.rewardQty, s.ctx.price);
+    function _payLiquidation(State memory s, address account, CollateralLib.Liquidation memory split) internal {
+        if (split.seized != 0 || split.rewardQty != 0) {
+            emit CollateralLiquidated(account, msg.sender, split.seized, split.covered, split.rewardQty, s.ctx.price);
         }
-        if (l.margin < 0) _recordShortfall(s, account, uint256(-l.margin));
-        if (l.rewardFromMargin != 0) collateral.safeTransfer(msg.sender, l.rewardFromMargin);
-        if (l.rewardQty != 0) baseToken.safeTransfer(msg.sender, l.rewardQty);
+        if (split.margin < 0) _recordShortfall(s, account, uint256(-split.margin));
+        if (split.rewardFromMargin != 0) collateral.safeTransfer(msg.sender, split.rewardFromMargin);
+        if (split.rewardQty != 0) baseToken.safeTransfer(msg.sender, split.rewardQty);
     }
 
     /// @dev A withdrawal from an account with a position: funding settles; a withdrawal beyond
@@ -675,9 +683,10 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         int256 marginAfter = int256(account.margin) + paid - amount.toInt256();
         // What stays unrealised, at the oracle: all of it, or what lies between it and the close
         // price; the collateral counts at its haircut.
-        int256 rest = account.unrealizedPnl(s.ctx) -
-            (realize ? pnl : int256(0)) +
-            int256(account.collateralValue(s.ctx, s.params.collateralHaircutBps));
+        int256 rest =
+            account.unrealizedPnl(s.ctx) -
+                (realize ? pnl : int256(0)) +
+                int256(account.collateralValue(s.ctx, s.params.collateralHaircutBps));
         _checkWithdrawal(s, account.size, marginAfter, rest);
         s.ledger.poolBalance = (s.ledger.poolBalance - paid).toInt128();
         // A copy: `account` stays the old state that _writeAccount takes out of the sums.

@@ -52,7 +52,7 @@ contract CollateralLibTest is TestBase {
         notional = bound(notional, 0, 1e18);
         rewardBps = bound(rewardBps, 0, 500);
         price = bound(price, 1e12, 1e26);
-        CollateralLib.Liquidation memory l = CollateralLib.liquidate(
+        CollateralLib.Liquidation memory split = CollateralLib.liquidate(
             margin,
             collateral,
             notional,
@@ -60,33 +60,49 @@ contract CollateralLibTest is TestBase {
             price,
             DIVISOR
         );
-        require(l.seized + l.rewardQty + l.collateral == collateral, "collateral not conserved");
-        require(l.margin == margin + int256(l.covered) - int256(l.rewardFromMargin), "margin not conserved");
-        require(l.covered * DIVISOR <= l.seized * price, "covered more than the seized value");
+        require(split.seized + split.rewardQty + split.collateral == collateral, "collateral not conserved");
+        require(
+            split.margin == margin + int256(split.covered) - int256(split.rewardFromMargin),
+            "margin not conserved"
+        );
+        require(split.covered * DIVISOR <= split.seized * price, "covered more than the seized value");
         uint256 debt = margin < 0 ? uint256(-margin) : 0;
-        require(l.covered <= debt, "covered more than the debt");
-        if (margin >= 0) require(l.seized == 0, "seized without a debt");
-        if (l.margin < 0) {
-            require(l.collateral == 0 && l.rewardFromMargin == 0 && l.rewardQty == 0, "shortfall kept or paid");
+        require(split.covered <= debt, "covered more than the debt");
+        if (margin >= 0) require(split.seized == 0, "seized without a debt");
+        if (split.margin < 0) {
+            require(
+                split.collateral == 0 && split.rewardFromMargin == 0 && split.rewardQty == 0,
+                "shortfall kept or paid"
+            );
             require(collateral * price < debt * DIVISOR, "shortfall while the collateral covered the debt");
             return;
         }
-        require(l.covered == debt, "debt not covered in full");
-        uint256 due = ((notional != 0 ? notional : l.covered) * rewardBps) / 10_000;
-        require(l.rewardFromMargin + (l.rewardQty * price) / DIVISOR <= due, "reward above its due");
+        require(split.covered == debt, "debt not covered in full");
+        uint256 due = ((notional != 0 ? notional : split.covered) * rewardBps) / 10_000;
+        require(split.rewardFromMargin + (split.rewardQty * price) / DIVISOR <= due, "reward above its due");
         // Paid in full unless the account ran out of both tokens.
-        if (l.collateral != 0) {
-            uint256 rewardValueUp = (l.rewardQty * price + DIVISOR - 1) / DIVISOR;
-            require(l.rewardFromMargin + rewardValueUp + price / DIVISOR + 1 >= due, "reward short with collateral left");
+        if (split.collateral != 0) {
+            uint256 rewardValueUp = (split.rewardQty * price + DIVISOR - 1) / DIVISOR;
+            require(
+                split.rewardFromMargin + rewardValueUp + price / DIVISOR + 1 >= due,
+                "reward short with collateral left"
+            );
         }
     }
 
     /// @notice Worked example: 1 ETH at $2,000 covers a $1,500 debt with 0.75 ETH; a $100 reward
     /// (1% of $10,000 closed) comes from the rest as 0.05 ETH; 0.2 ETH stays the account's.
     function test_liquidationSplitExample() public pure {
-        CollateralLib.Liquidation memory l = CollateralLib.liquidate(-1_500e6, 1e18, 10_000e6, 100, 2_000e18, DIVISOR);
-        require(l.seized == 0.75e18 && l.covered == 1_500e6, "seizure");
-        require(l.rewardFromMargin == 0 && l.rewardQty == 0.05e18, "reward");
-        require(l.collateral == 0.2e18 && l.margin == 0, "left");
+        CollateralLib.Liquidation memory split = CollateralLib.liquidate(
+            -1_500e6,
+            1e18,
+            10_000e6,
+            100,
+            2_000e18,
+            DIVISOR
+        );
+        require(split.seized == 0.75e18 && split.covered == 1_500e6, "seizure");
+        require(split.rewardFromMargin == 0 && split.rewardQty == 0.05e18, "reward");
+        require(split.collateral == 0.2e18 && split.margin == 0, "left");
     }
 }

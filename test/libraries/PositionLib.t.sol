@@ -82,7 +82,7 @@ contract PositionLibLayoutTest is TestBase {
     }
 
     /// @notice Collateral beyond 128 bits is refused, not truncated.
-    function test_collateralBeyond128BitsReverts() public {
+    function test_collateralBeyond128BitsReverts() public view {
         try this.setCollateral(uint256(type(uint128).max) + 1) {
             revert("accepted collateral beyond 128 bits");
         } catch (bytes memory reason) {

@@ -250,10 +250,9 @@ describe("PerpMarketAdapter", function () {
       // payableEquity: the margin-token equity (negative) plus the collateral at its full value.
       expect(v.collateralValue).to.equal(36_000n * USDC);
       expect(await adapter.payableEquity()).to.equal(v.equity + v.collateralValue);
-      await expect(adapter.connect(vault).withdrawCollateral(10n * WAD, stranger.address)).to.be.revertedWithCustomError(
-        market,
-        "WithdrawalBelowInitialMargin",
-      );
+      await expect(
+        adapter.connect(vault).withdrawCollateral(10n * WAD, stranger.address),
+      ).to.be.revertedWithCustomError(market, "WithdrawalBelowInitialMargin");
       await adapter.connect(vault).withdrawCollateral(WAD, stranger.address);
       expect(await weth.balanceOf(stranger.address)).to.equal(WAD);
       expect((await adapter.position()).collateral).to.equal(9n * WAD);

@@ -120,7 +120,10 @@ describe("PerpMarket spot collateral", function () {
       await expect(f.market.connect(f.alice).withdrawCollateral(2n * WAD, f.alice.address))
         .to.be.revertedWithCustomError(f.market, "CollateralWithdrawalExceedsBalance")
         .withArgs(2n * WAD, (3n * WAD) / 2n);
-      await expect(f.market.connect(f.alice).depositCollateral(0)).to.be.revertedWithCustomError(f.market, "ZeroAmount");
+      await expect(f.market.connect(f.alice).depositCollateral(0)).to.be.revertedWithCustomError(
+        f.market,
+        "ZeroAmount",
+      );
       await expect(f.market.connect(f.alice).withdrawCollateral(0, f.alice.address)).to.be.revertedWithCustomError(
         f.market,
         "ZeroAmount",

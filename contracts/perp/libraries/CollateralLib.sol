@@ -30,7 +30,7 @@ library CollateralLib {
     /// @notice `qty` at the oracle price, rounded down (the full value: what the tokens would
     /// fetch at the oracle).
     function valueDown(uint256 qty, uint256 price, uint256 divisor) internal pure returns (uint256) {
-        return PerpMath.toCollateralDown(qty, price, divisor);
+        return qty == 0 ? 0 : PerpMath.toCollateralDown(qty, price, divisor);
     }
 
     /// @notice `qty` as the margin rules count it: the oracle value less `haircutBps`, rounded
@@ -70,29 +70,29 @@ library CollateralLib {
         uint256 rewardBps,
         uint256 price,
         uint256 divisor
-    ) internal pure returns (Liquidation memory l) {
-        l.margin = margin;
-        l.collateral = collateral;
+    ) internal pure returns (Liquidation memory split) {
+        split.margin = margin;
+        split.collateral = collateral;
         if (margin < 0 && collateral != 0) {
             uint256 debt = uint256(-margin);
             uint256 needed = qtyUp(debt, price, divisor);
             if (needed <= collateral) {
-                (l.seized, l.covered) = (needed, debt);
+                (split.seized, split.covered) = (needed, debt);
             } else {
                 // Worth less than the debt (needed - 1 base units would be): all of it is taken.
-                (l.seized, l.covered) = (collateral, valueDown(collateral, price, divisor));
+                (split.seized, split.covered) = (collateral, valueDown(collateral, price, divisor));
             }
-            l.collateral -= l.seized;
-            l.margin += int256(l.covered);
+            split.collateral -= split.seized;
+            split.margin += int256(split.covered);
         }
-        if (l.margin < 0) return l;
-        uint256 due = ((notional != 0 ? notional : l.covered) * rewardBps) / PerpMath.BPS;
-        l.rewardFromMargin = Math.min(due, uint256(l.margin));
-        l.margin -= int256(l.rewardFromMargin);
-        uint256 rest = due - l.rewardFromMargin;
-        if (rest != 0 && l.collateral != 0) {
-            l.rewardQty = Math.min(qtyDown(rest, price, divisor), l.collateral);
-            l.collateral -= l.rewardQty;
+        if (split.margin < 0) return split;
+        uint256 due = ((notional != 0 ? notional : split.covered) * rewardBps) / PerpMath.BPS;
+        split.rewardFromMargin = Math.min(due, uint256(split.margin));
+        split.margin -= int256(split.rewardFromMargin);
+        uint256 rest = due - split.rewardFromMargin;
+        if (rest != 0 && split.collateral != 0) {
+            split.rewardQty = Math.min(qtyDown(rest, price, divisor), split.collateral);
+            split.collateral -= split.rewardQty;
         }
     }
 }

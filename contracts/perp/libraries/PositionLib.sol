@@ -115,12 +115,20 @@ library PositionLib {
 
     /// @notice The equity every margin rule uses: `equity` plus the collateral at the oracle price
     /// less `haircutBps` (CollateralLib.marginValue).
-    function marginEquity(Account memory account, Context memory ctx, uint256 haircutBps) internal pure returns (int256) {
+    function marginEquity(
+        Account memory account,
+        Context memory ctx,
+        uint256 haircutBps
+    ) internal pure returns (int256) {
         return equity(account, ctx) + int256(collateralValue(account, ctx, haircutBps));
     }
 
     /// @notice The account's collateral as the margin rules count it.
-    function collateralValue(Account memory account, Context memory ctx, uint256 haircutBps) internal pure returns (uint256) {
+    function collateralValue(
+        Account memory account,
+        Context memory ctx,
+        uint256 haircutBps
+    ) internal pure returns (uint256) {
         return CollateralLib.marginValue(collateralOf(account), ctx.price, ctx.divisor, haircutBps);
     }
 
