@@ -6,10 +6,11 @@
 import { network } from "hardhat";
 import { deployVaultStack, DEFAULT_STRATEGY } from "../deploy/lib/stack/vaultStack.js";
 
-const { ethers, networkHelpers } = await network.create();
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
 const USDC = (n: bigint) => n * 10n ** 6n;
 
-const s = await deployVaultStack(ethers);
+const s = await deployVaultStack(connection);
 const [alice, bob, carol, dave] = s.users;
 const plain = await ethers.deployContract("PlainERC4626", [s.addresses.usdc]);
 

@@ -91,7 +91,7 @@ async function main() {
 
   const connection = await network.create();
   const { ethers, networkHelpers } = connection;
-  const stack = await deployDemoStack(ethers);
+  const stack = await deployDemoStack(connection);
   const deposited = await seedDemo(stack, 5, 200_000n * 10n ** 6n);
 
   // The keeper runs as an operator would: its own key, the KEEPER role, JSON-RPC to the chain.

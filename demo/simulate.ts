@@ -13,11 +13,11 @@
  * oracle, and a full-range pool's state at a given price does not depend on the path it took
  * there, so a trade meets the same pool either way.
  */
-import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import { Interface, type Log } from "ethers";
 import {
   deployVaultStack,
   DEFAULT_PERP_PARAMS,
+  type StackConnection,
   type VaultStack,
   type VaultStackOptions,
 } from "../deploy/lib/stack/vaultStack.js";
@@ -100,9 +100,12 @@ const ARB_TOLERANCE_BPS = 5n;
 /** Whatever the arbitrageur offers, the swap's price limit stops it at the oracle price. */
 const ARB_MAX_IN = 10n ** 36n;
 
-export async function deployDemoStack(ethers: HardhatEthers, options: VaultStackOptions = {}): Promise<VaultStack> {
+export async function deployDemoStack(
+  connection: StackConnection,
+  options: VaultStackOptions = {},
+): Promise<VaultStack> {
   // Hourly steps: the market's oracle-edge rule stays on, as deployed.
-  return deployVaultStack(ethers, { perpParams: DEMO_PERP_PARAMS, keepOracleEdgeGuard: true, ...options });
+  return deployVaultStack(connection, { perpParams: DEMO_PERP_PARAMS, keepOracleEdgeGuard: true, ...options });
 }
 
 /** Depositors enter, a trader skews the market long, and the first rebalance deploys the cash. */
@@ -393,7 +396,7 @@ export async function simulate(
       await chain.request("evm_setNextBlockTimestamp", [`0x${(startTime + BigInt(hour) * 3_600n).toString(16)}`]);
     await chain.send(arbitrageur, a.oracle, oracleIface.encodeFunctionData("updateAnswer", [answer]));
     // Everyone acts once the round's oracle-edge window has passed: inside it the market fills at
-    // the worse of this hour's and the last hour's answer (a keeper should wait it out too).
+    // the worse of this hour's and the last hour's answer (the keeper waits it out too: `edgeWaitSeconds`).
     if (edgeWindow > 0n) {
       await chain.request("evm_increaseTime", [Number(edgeWindow)]);
       await chain.request("evm_mine");

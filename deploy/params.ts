@@ -112,6 +112,11 @@ const localSchema = z
     keeper: nonZeroAddress.optional(),
     guardian: nonZeroAddress.optional(),
     feeRecipient: nonZeroAddress.optional(),
+    // None by default on a local chain: an L2 sequencer uptime feed and the asset's own USD feed.
+    sequencerUptimeFeed: address.optional(),
+    sequencerGracePeriod: uint32.optional(),
+    assetFeed: address.optional(),
+    assetHeartbeat: uint32.optional(),
   })
   .strict();
 

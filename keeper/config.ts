@@ -106,6 +106,10 @@ const vaultSchema = z
       z.boolean().default(true),
       "whether the key must hold the KEEPER role here (start-up fails if not); false: hard tier only",
     ),
+    edgeWaitSeconds: field(
+      int(0, 3_600).default(15),
+      "a soft breach waits until the feed's latest round is this old: the venue fills right after an update at the worse of the new and previous answer (PerpMarket's default oracle-edge window is 15 s); 0: no wait",
+    ),
   })
   .strict();
 

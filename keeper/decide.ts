@@ -3,7 +3,14 @@ import { type Bands, type Strategy, Tier, type VaultState, bandName, tierName } 
 
 /** Why the keeper does nothing this block. */
 export type SkipReason =
-  "paused" | "within-bands" | "needs-keeper-role" | "too-soon" | "policy" | "standby" | "gas-price-above-cap";
+  | "paused"
+  | "within-bands"
+  | "needs-keeper-role"
+  | "too-soon"
+  | "oracle-edge"
+  | "policy"
+  | "standby"
+  | "gas-price-above-cap";
 
 export type Decision =
   | {
@@ -41,6 +48,10 @@ export interface DecideInput {
   blocksSinceBreach: bigint;
   /** Blocks a standby instance lets a breach persist before acting (0 for the primary). */
   standbyBlocks: bigint;
+  /** Seconds since the vault's feed last updated, when known. */
+  oracleAgeSeconds?: bigint;
+  /** A soft breach waits until the feed's latest round is at least this old (0: no wait). */
+  edgeWaitSeconds: bigint;
 }
 
 /** A chain timestamp (seconds) as ISO time, for operators' eyes. */
@@ -52,7 +63,7 @@ const skip = (reason: SkipReason, detail: string): Decision => ({ action: "skip"
 /**
  * The keeper's whole decision, pure and bigint-only. It mirrors the vault's gate (paused, no
  * breach, KEEPER role and minimum interval at the soft tier, anyone at the hard tier), then the
- * operator's policy (soft tier only), the standby delay and the gas-price cap. It can only be more
+ * venue's oracle-edge wait and the operator's policy (soft tier only), the standby delay and the gas-price cap. It can only be more
  * conservative than the chain: the simulation that follows is the chain's own word.
  */
 export function decide(input: DecideInput): Decision {
@@ -67,6 +78,14 @@ export function decide(input: DecideInput): Decision {
       return skip(
         "too-soon",
         `${what}: keeper may act in ${state.nextKeeperRebalanceAt - input.now}s (at ${isoTime(state.nextKeeperRebalanceAt)})`,
+      );
+    // Right after a feed update the perp venue fills at the worse of the new and the previous
+    // answer (PerpMarket's oracle-edge window): a soft breach is not urgent enough to pay that.
+    const age = input.oracleAgeSeconds;
+    if (age !== undefined && age < input.edgeWaitSeconds)
+      return skip(
+        "oracle-edge",
+        `${what}: feed updated ${age}s ago; waiting until it is ${input.edgeWaitSeconds}s old (the venue's oracle-edge window)`,
       );
     const verdict = input.policy.evaluate({
       state,

@@ -390,6 +390,8 @@ export class Keeper {
       isKeeper: v.config.isKeeper && v.keyIsKeeper === true,
       blocksSinceBreach: v.breachSince === undefined ? 0n : block.number - v.breachSince,
       standbyBlocks: BigInt(config.instance.standbyBlocks),
+      oracleAgeSeconds: v.oracleAgeSeconds,
+      edgeWaitSeconds: BigInt(v.config.edgeWaitSeconds),
     });
   }
 

@@ -48,7 +48,7 @@ export async function runOne(req: RunRequest): Promise<RunOutput> {
   if (config.unavailable) throw new Error(`${config.name}: ${config.unavailable}`);
   const connection = await network.create();
   const { ethers, networkHelpers } = connection;
-  const stack = await deployDemoStack(ethers, config.vault);
+  const stack = await deployDemoStack(connection, config.vault);
   const deposited = await seedDemo(stack, 5, 200_000n * 10n ** 6n);
   const floor = await floorRate(connection.provider, stack, req.prices[0], req.floorHours ?? FLOOR_HOURS);
 

@@ -29,6 +29,8 @@ interface IPerpVenue {
     /// @param accruedFunding Funding accrued since the last settlement (positive = received).
     /// @param marginRatioBps Equity / notional in bps; type(uint256).max with no open position.
     /// @param pendingOrder True while an asynchronous order awaits execution.
+    /// @param payableEquity `payableEquity()`, reported with the position so that one call values
+    /// the account.
     /// @param collateral Base-token collateral posted, base units (18 decimals).
     /// @param marginDebt The settled margin's negative part, collateral-token units: owed to the
     /// venue and covered by `collateral`.
@@ -40,6 +42,7 @@ interface IPerpVenue {
         int256 accruedFunding;
         uint256 marginRatioBps;
         bool pendingOrder;
+        uint256 payableEquity;
         uint256 collateral;
         uint256 marginDebt;
     }
@@ -65,9 +68,10 @@ interface IPerpVenue {
     /// @notice Collateral the account could withdraw now if it closed: at most its equity, less
     /// when the venue cannot pay it all (e.g. a pool in deficit or a pro-rata cut of profit). The
     /// vault values the account at this figure, so a venue that cannot pay is not counted at
-    /// face. Part of the interface, not optional: a venue that does not answer stops the vault.
-    /// With spot collateral it counts the collateral at its full oracle value (it can be withdrawn
-    /// as tokens) and subtracts the margin debt, in collateral-token units.
+    /// face. Part of the interface, not optional: a venue that does not answer stops the vault,
+    /// which reads it from `position().payableEquity`. With spot collateral it counts the
+    /// collateral at its full oracle value (it can be withdrawn as tokens) and subtracts the
+    /// margin debt, in collateral-token units.
     function payableEquity() external view returns (uint256);
 
     /// @notice Margin ratio, in bps, that opening or growing a position requires.

@@ -84,6 +84,7 @@ contract PerpMarketAdapter is IPerpVenue {
         pos.accruedFunding = view_.accruedFunding;
         pos.marginRatioBps = view_.marginRatioBps;
         pos.pendingOrder = false;
+        pos.payableEquity = _payableEquity(view_);
         pos.collateral = view_.collateral;
         pos.marginDebt = view_.signedMargin < 0 ? uint256(-view_.signedMargin) : 0;
     }
@@ -99,15 +100,7 @@ contract PerpMarketAdapter is IPerpVenue {
     /// margin is paid out of the pool's margin tokens, never out of receivables); then the
     /// collateral at its full oracle value, which covers a negative part (a debt).
     function payableEquity() external view returns (uint256) {
-        PerpMarket.PositionView memory view_ = market.positionOf(address(this));
-        int256 cash = view_.equity;
-        if (cash > 0) {
-            int256 poolCash = market.poolCash();
-            uint256 cap = view_.margin + (poolCash > 0 ? uint256(poolCash) : 0);
-            cash = int256(Math.min(uint256(cash), cap));
-        }
-        int256 total = cash + int256(view_.collateralValue);
-        return total > 0 ? uint256(total) : 0;
+        return _payableEquity(market.positionOf(address(this)));
     }
 
     /// @inheritdoc IPerpVenue
@@ -166,5 +159,16 @@ contract PerpMarketAdapter is IPerpVenue {
         uint256 shortSize = current < 0 ? uint256(-current) : 0;
         if (size > shortSize) revert DecreaseExceedsShort(size, shortSize);
         return (true, market.modifyPosition(SafeCast.toInt256(size), maxFillPrice));
+    }
+
+    function _payableEquity(IPerpMarket.PositionView memory view_) internal view returns (uint256) {
+        int256 cash = view_.equity;
+        if (cash > 0) {
+            int256 poolCash = market.poolCash();
+            uint256 cap = view_.margin + (poolCash > 0 ? uint256(poolCash) : 0);
+            cash = int256(Math.min(uint256(cash), cap));
+        }
+        int256 total = cash + int256(view_.collateralValue);
+        return total > 0 ? uint256(total) : 0;
     }
 }

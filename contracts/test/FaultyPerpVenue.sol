@@ -17,7 +17,8 @@ contract FaultyPerpVenue is IPerpVenue {
     bool public pending;
     /// @notice When set, trades are only "queued": nothing executes and `filled` is false.
     bool public queueOnly;
-    /// @notice When set, `payableEquity` reverts, as on a venue that does not implement it.
+    /// @notice When set, `payableEquity` and `position` (which reports it) revert, as on a venue
+    /// that cannot say what it pays.
     bool public solvencyUnknown;
 
     /// @notice `payableEquity` while `solvencyUnknown` is set.
@@ -50,6 +51,7 @@ contract FaultyPerpVenue is IPerpVenue {
     }
 
     function position() external view returns (Position memory p) {
+        if (solvencyUnknown) revert SolvencyUnknown();
         p = inner.position();
         p.pendingOrder = pending;
     }

@@ -590,7 +590,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         s.perpMargin = p.margin;
         s.venueOrderPending = p.pendingOrder;
         s.perpEquity = int256(p.margin) + p.unrealizedPnl + p.accruedFunding;
-        if (s.shortQty != 0 || p.margin != 0) _valueAtWhatVenuePays(s);
+        if (s.shortQty != 0 || p.margin != 0) _valueAtWhatVenuePays(s, p.payableEquity);
         if (s.shortQty != 0 || s.spotQty > SPOT_DUST) {
             (s.price, s.perpPrice) = _prices();
             s.spotValue = OracleLib.baseToQuoteDown(s.spotQty, s.price, 18, ASSET_DECIMALS);
@@ -604,9 +604,9 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     }
 
     /// @dev A venue that can pay less than the account's equity is valued at what it can pay
-    /// (IPerpVenue.payableEquity; a venue that cannot answer reverts every priced flow).
-    function _valueAtWhatVenuePays(VaultMath.Snapshot memory s) internal view {
-        uint256 payable_ = PERP_VENUE.payableEquity();
+    /// (IPerpVenue.payableEquity, reported in the position; a venue that cannot answer reverts
+    /// every priced flow).
+    function _valueAtWhatVenuePays(VaultMath.Snapshot memory s, uint256 payable_) internal pure {
         if (payable_ >= s.equityOrZero()) return;
         s.perpEquity = int256(payable_);
         s.venueImpaired = true;

@@ -51,6 +51,9 @@ export interface StackInputs {
   feed: ArgumentType;
   sequencerUptimeFeed: ArgumentType;
   sequencerGracePeriod: ArgumentType;
+  /** The asset's own USD feed and its heartbeat (VaultInputs); none values the asset at $1. */
+  assetFeed?: ArgumentType;
+  assetHeartbeat?: ArgumentType;
   /** Which router `router` is, hence which spot adapter to deploy; SwapRouter (v1) if omitted. */
   routerKind?: keyof typeof SPOT_VENUE_CONTRACTS;
   /**
@@ -155,32 +158,17 @@ export function buildVenuesAndVault(m: IgnitionModuleBuilder, inputs: StackInput
 
   // The deployer is the first admin: `setKeeper` and `setFees` are owner-only and must run inside
   // this deployment. A testnet module then hands ownership over (two-step) to its `admin`.
-  // Linked, not inlined: the vault would exceed the contract size limit otherwise
-  // (deploy/lib/vaultLibraries.ts says which library holds what).
-  const vaultMath = m.library("VaultMath");
-  const vaultParams = m.library("VaultParams");
-  const vaultTrading = m.library("VaultTrading", { libraries: { VaultMath: vaultMath } });
-  const vault = m.contract(
-    "DeltaNeutralVault",
-    [
-      {
-        asset: usdc,
-        spotToken: weth,
-        spotVenue,
-        perpVenue: perpAdapter,
-        feed: feedConfig,
-        assetFeed: NO_ASSET_FEED,
-        admin: deployer,
-        guardian,
-        name: m.getParameter<string>("vaultName"),
-        symbol: m.getParameter<string>("vaultSymbol"),
-        bands: m.getParameter("bands"),
-        strategy: m.getParameter("strategy"),
-        depositCap: m.getParameter<bigint>("depositCap"),
-      },
-    ],
-    { libraries: { VaultMath: vaultMath, VaultParams: vaultParams, VaultTrading: vaultTrading } },
-  );
+  const { vault, libraries } = buildVault(m, {
+    asset: usdc,
+    spotToken: weth,
+    spotVenue,
+    perpVenue: perpAdapter,
+    feed: feedConfig,
+    assetFeed: inputs.assetFeed,
+    assetHeartbeat: inputs.assetHeartbeat,
+    admin: deployer,
+    guardian,
+  });
   const bind = m.call(perpAdapter, "bindVault", [vault]);
   const setKeeper = m.call(vault, "setKeeper", [keeper, true]);
   // Always called: a recipient is required, so (0, 0, recipient) differs from the initial
@@ -190,7 +178,67 @@ export function buildVenuesAndVault(m: IgnitionModuleBuilder, inputs: StackInput
     m.getParameter<number>("performanceFeeBps"),
     feeRecipient,
   ]);
-  return { spotVenue, perpMarket, perpAdapter, vault, wiring: [fundPool, bind, setKeeper, setFees] };
+  return { spotVenue, perpMarket, perpAdapter, vault, libraries, wiring: [fundPool, bind, setKeeper, setFees] };
+}
+
+/** What the vault is wired to: deployed in the same module or given as addresses. */
+export interface VaultInputs {
+  asset: ArgumentType;
+  spotToken: ArgumentType;
+  spotVenue: ArgumentType;
+  perpVenue: ArgumentType;
+  /** The spot token's USD feed and its checks (`OracleLib.Feed`). */
+  feed: ArgumentType;
+  /** The asset's own USD feed (e.g. USDC/USD); the zero address or none values the asset at $1. */
+  assetFeed?: ArgumentType;
+  /** Seconds the asset's feed may go without an update. */
+  assetHeartbeat?: ArgumentType;
+  admin: ArgumentType;
+  guardian: ArgumentType;
+}
+
+/**
+ * The vault and the libraries it links, named and configured by the module's parameters
+ * (`vaultName`, `vaultSymbol`, `bands`, `strategy`, `depositCap`). Linked, not inlined: the vault
+ * would exceed the contract size limit otherwise (deploy/lib/vaultLibraries.ts says which library
+ * holds what).
+ */
+export function buildVault(m: IgnitionModuleBuilder, inputs: VaultInputs) {
+  const vaultMath = m.library("VaultMath");
+  const vaultParams = m.library("VaultParams");
+  const vaultTrading = m.library("VaultTrading", { libraries: { VaultMath: vaultMath } });
+  const assetFeed =
+    inputs.assetFeed === undefined
+      ? NO_ASSET_FEED
+      : {
+          aggregator: inputs.assetFeed,
+          heartbeat: inputs.assetHeartbeat ?? 0,
+          // The sequencer is checked with the spot token's feed.
+          sequencerUptimeFeed: NO_FEED,
+          sequencerGracePeriod: 0,
+        };
+  const vault = m.contract(
+    "DeltaNeutralVault",
+    [
+      {
+        asset: inputs.asset,
+        spotToken: inputs.spotToken,
+        spotVenue: inputs.spotVenue,
+        perpVenue: inputs.perpVenue,
+        feed: inputs.feed,
+        assetFeed,
+        admin: inputs.admin,
+        guardian: inputs.guardian,
+        name: m.getParameter<string>("vaultName"),
+        symbol: m.getParameter<string>("vaultSymbol"),
+        bands: m.getParameter("bands"),
+        strategy: m.getParameter("strategy"),
+        depositCap: m.getParameter<bigint>("depositCap"),
+      },
+    ],
+    { libraries: { VaultMath: vaultMath, VaultParams: vaultParams, VaultTrading: vaultTrading } },
+  );
+  return { vault, libraries: { vaultMath, vaultParams, vaultTrading } };
 }
 
 /** The zero address, for feeds a network does not have (no sequencer on a local chain or L1). */

@@ -13,7 +13,10 @@ import UniswapV3Module from "./UniswapV3.js";
  * never the vault's admin (the deployer).
  *
  * Parameters: ignition/parameters/local.json, validated by deploy/params.ts (run through
- * deploy/deploy.ts, which validates before anything is sent).
+ * deploy/deploy.ts, which validates before anything is sent). Optional: `sequencerUptimeFeed` and
+ * `sequencerGracePeriod` (an L2 sequencer check for the market and the vault), `assetFeed` and
+ * `assetHeartbeat` (the asset's own USD feed). The tests, the demo and the benches deploy their
+ * stack through this module too (deploy/lib/stack/vaultStack.ts).
  */
 export default buildModule("LocalStack", (m) => {
   const { usdc, weth } = m.useModule(TestTokensModule);
@@ -28,12 +31,15 @@ export default buildModule("LocalStack", (m) => {
     quoter,
     positionManager,
     feed: oracle,
-    sequencerUptimeFeed: NO_FEED,
-    sequencerGracePeriod: 0,
+    // None on a local chain unless the parameters name them (e.g. a test's uptime-feed double).
+    sequencerUptimeFeed: m.getParameter("sequencerUptimeFeed", NO_FEED),
+    sequencerGracePeriod: m.getParameter("sequencerGracePeriod", 0),
+    assetFeed: m.getParameter("assetFeed", NO_FEED),
+    assetHeartbeat: m.getParameter("assetHeartbeat", 0),
     roleDefaults: { keeper: m.getAccount(3), guardian: m.getAccount(4), feeRecipient: m.getAccount(0) },
   };
   const { planner, pool } = buildSeededPool(m, inputs);
-  const { spotVenue, perpMarket, perpAdapter, vault, wiring } = buildVenuesAndVault(m, inputs);
+  const { spotVenue, perpMarket, perpAdapter, vault, libraries, wiring } = buildVenuesAndVault(m, inputs);
   // A local account's key is at hand, so the two-step handover completes in the deployment.
   const marketOwner = m.getAccount(1);
   const propose = m.call(perpMarket, "transferOwnership", [marketOwner], {
@@ -58,6 +64,7 @@ export default buildModule("LocalStack", (m) => {
     perpMarket,
     perpAdapter,
     vault,
+    ...libraries,
     multicall3,
   };
 });

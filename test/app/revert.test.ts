@@ -12,8 +12,9 @@ import { formatAmount } from "../../app/src/units.js";
 import { ROOT } from "../../deploy/lib/deployStack.js";
 import { HEARTBEAT, vaultStackFixture } from "../../deploy/lib/stack/vaultStack.js";
 
-const { ethers, networkHelpers } = await network.create();
-const fixture = vaultStackFixture(ethers);
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
+const fixture = vaultStackFixture(connection);
 const abis = Object.values(readStackAbis(join(ROOT, "artifacts"))) as InterfaceAbi[];
 const decoder = createRevertDecoder(abis, {
   assets: (v) => `${formatAmount(v, 6, 2)} USDC`,

@@ -10,7 +10,8 @@ import { network } from "hardhat";
 import { AutomationError, registerVaultUpkeep, registrarVersion } from "../../keeper/automation/register.js";
 import { deployVaultStack } from "../../deploy/lib/stack/vaultStack.js";
 
-const { ethers, networkHelpers } = await network.create();
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
 const LINK = 10n ** 18n;
 
 /** The AutomationError a registration stopped with. */
@@ -25,7 +26,7 @@ async function failure(p: Promise<unknown>): Promise<string> {
 }
 
 async function deployed() {
-  const s = await deployVaultStack(ethers);
+  const s = await deployVaultStack(connection);
   const [user] = s.users;
   await s.fund(user, 100_000n * 10n ** 6n);
   await (await s.vault.connect(user)["deposit(uint256,address)"](100_000n * 10n ** 6n, user.address)).wait();

@@ -24,6 +24,7 @@ function input(over: Over = {}): DecideInput {
     isKeeper: true,
     blocksSinceBreach: 0n,
     standbyBlocks: 0n,
+    edgeWaitSeconds: 15n,
     ...rest,
   };
 }
@@ -75,6 +76,22 @@ describe("keeper decide()", function () {
           expect(d.maxFeePerGas).to.equal(maxFee);
           expect(d.maxPriorityFeePerGas).to.equal(maxPrio);
         }
+      });
+    }
+  });
+
+  describe("the venue's oracle-edge window", function () {
+    const table: [string, Over, string][] = [
+      ["soft breach, feed 14 s old", { state: softMarginLow, oracleAgeSeconds: 14n }, "skip:oracle-edge"],
+      ["soft breach, feed exactly 15 s old", { state: softMarginLow, oracleAgeSeconds: 15n }, "rebalance"],
+      ["soft breach, feed age unknown", { state: softMarginLow }, "rebalance"],
+      ["hard breach acts at once", { state: hardMarginLow, oracleAgeSeconds: 0n }, "rebalance"],
+      ["wait 0 acts at once", { state: softMarginLow, oracleAgeSeconds: 0n, edgeWaitSeconds: 0n }, "rebalance"],
+    ];
+    for (const [name, over, expected] of table) {
+      it(name, function () {
+        const d = decide(input(over));
+        expect(d.action === "skip" ? `skip:${d.reason}` : d.action).to.equal(expected);
       });
     }
   });

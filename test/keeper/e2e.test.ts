@@ -38,6 +38,22 @@ describe("keeper end to end (in-process network over HTTP)", function () {
     expect(metrics).to.match(/keeper_gas_used_total\{vault="v0"\} [1-9]/);
   });
 
+  it("a soft breach right after a feed update waits out the venue's edge window, then rebalances", async function () {
+    const { vaults, keeper } = await networkHelpers.loadFixture(oneVault);
+    const cfg = testConfig(vaults);
+    cfg.vaults[0].edgeWaitSeconds = 15;
+    const k = startKeeper(cfg, keeper);
+    await k.keeper.init();
+    await stack.movePrice(vaults[0], SOFT_BREACH_BPS);
+    await k.keeper.once();
+    expect(k.keeper.outcomes).to.have.length(0);
+    expect(k.logs.lines.some((l) => l.reason === "oracle-edge")).to.equal(true);
+    await networkHelpers.time.increase(15);
+    await k.keeper.once();
+    expect(k.keeper.outcomes.map((o) => o.outcome.status)).to.deep.equal(["mined"]);
+    expect(await rebalancedEvents(vaults[0])).to.equal(1);
+  });
+
   it("a hard breach is acted on even without the KEEPER role", async function () {
     const { vaults } = await networkHelpers.loadFixture(oneVault);
     const outsider = ethers.Wallet.createRandom();

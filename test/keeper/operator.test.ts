@@ -24,8 +24,9 @@ interface Deployed {
 
 /** The whole stack on the node, 100k USDC deposited and deployed at target. */
 async function deployOn(url: string): Promise<Deployed> {
-  const { ethers } = await network.create({ network: "localhost", override: { url } });
-  const stack = await deployVaultStack(ethers);
+  const connection = await network.create({ network: "localhost", override: { url } });
+  const { ethers } = connection;
+  const stack = await deployVaultStack(connection);
   const multicall3 = await (await ethers.deployContract("Multicall3")).getAddress();
   const [user] = stack.users;
   await stack.fund(user, 100_000n * 10n ** 6n);

@@ -183,6 +183,9 @@ describe("PerpMarketAdapter", function () {
       expect(p.accruedFunding).to.equal(v.accruedFunding);
       expect(p.marginRatioBps).to.equal(v.marginRatioBps);
       expect(p.pendingOrder).to.equal(false);
+      // What the vault values the account at, in the same call: the equity while the pool pays.
+      expect(p.payableEquity).to.equal(await adapter.payableEquity());
+      expect(p.payableEquity).to.equal(v.equity);
       expect(await adapter.equity()).to.equal(v.equity);
       expect(v.equity).to.equal(BigInt(v.margin) + v.unrealizedPnl + v.accruedFunding);
     });

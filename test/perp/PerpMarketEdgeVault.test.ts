@@ -8,9 +8,10 @@ import { network } from "hardhat";
 import { vaultStackFixture } from "../../deploy/lib/stack/vaultStack.js";
 import { deployed, price } from "../vault/helpers.js";
 
-const { ethers, networkHelpers } = await network.create();
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
 // The market's rule on, as deployed (the vault's own tests turn it off).
-const fixture = vaultStackFixture(ethers, { keepOracleEdgeGuard: true });
+const fixture = vaultStackFixture(connection, { keepOracleEdgeGuard: true });
 
 describe("PerpMarket oracle-edge rule and the vault", function () {
   it("a redeem right after a -2% update is refused within the window and succeeds once it has passed", async function () {

@@ -8,8 +8,9 @@ import { network } from "hardhat";
 import { vaultStackFixture } from "../../deploy/lib/stack/vaultStack.js";
 import { deployed, usdc } from "../vault/helpers.js";
 
-const { ethers, networkHelpers } = await network.create();
-const fixture = vaultStackFixture(ethers);
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
+const fixture = vaultStackFixture(connection);
 const name = (s: string) => ethers.encodeBytes32String(s);
 const DELAY = 2n * 86_400n;
 

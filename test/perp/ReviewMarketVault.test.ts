@@ -4,8 +4,9 @@ import { network } from "hardhat";
 import { vaultStackFixture } from "../../deploy/lib/stack/vaultStack.js";
 import { deployed, depositFor, price, usdc } from "../vault/helpers.js";
 
-const { ethers, networkHelpers } = await network.create();
-const fixture = vaultStackFixture(ethers, { keepOracleEdgeGuard: true });
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
+const fixture = vaultStackFixture(connection, { keepOracleEdgeGuard: true });
 
 /** The griefer's deposit breaches the hard idle band; with `grief`, it rebalances one block before the update. */
 async function griefed(updatePrice: bigint, grief: boolean, waitAfterUpdate = 0) {

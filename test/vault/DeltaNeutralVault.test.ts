@@ -3,8 +3,9 @@ import { network } from "hardhat";
 import { vaultStackFixture, DEFAULT_STRATEGY } from "../../deploy/lib/stack/vaultStack.js";
 import { Band, Tier, abs, deployed, depositFor, openLong, price, usdc, eth } from "./helpers.js";
 
-const { ethers, networkHelpers } = await network.create();
-const fixture = vaultStackFixture(ethers);
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
+const fixture = vaultStackFixture(connection);
 const { time } = networkHelpers;
 
 /** Checks every target of a fresh rebalance within `tolBps` of NAV. */

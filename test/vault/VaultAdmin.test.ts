@@ -9,8 +9,9 @@ import {
 import { NO_ASSET_FEED, vaultFactory } from "../../deploy/lib/vaultLibraries.js";
 import { Band, Tier, deployed, depositFor, price, usdc } from "./helpers.js";
 
-const { ethers, networkHelpers } = await network.create();
-const fixture = vaultStackFixture(ethers);
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
+const fixture = vaultStackFixture(connection);
 const { time } = networkHelpers;
 const name = (s: string) => ethers.encodeBytes32String(s);
 

@@ -11,9 +11,10 @@ import { pushPoolToPrice } from "../../deploy/lib/uniswap.js";
 import { setParameterThroughDelay } from "../../deploy/lib/stack/perp.js";
 import { Band, Tier, abs, deployed, depositFor, price, usdc } from "./helpers.js";
 
-const { ethers, networkHelpers } = await network.create();
-const fixture = vaultStackFixture(ethers);
-const sequencerFixture = vaultStackFixture(ethers, { withSequencerFeed: true });
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
+const fixture = vaultStackFixture(connection);
+const sequencerFixture = vaultStackFixture(connection, { withSequencerFeed: true });
 const { time } = networkHelpers;
 
 /** Books that must not change when an attack fails. */
@@ -169,7 +170,7 @@ describe("DeltaNeutralVault: attacks", function () {
   describe("reentrancy through a hostile venue", function () {
     async function hostileVault(s: VaultStack) {
       const hostile = await ethers.deployContract("ReentrantSpotVenue", [await s.venue.getAddress()]);
-      const vault = await deployVaultOn(ethers, s, { spotVenue: await hostile.getAddress() });
+      const vault = await deployVaultOn(connection, s, { spotVenue: await hostile.getAddress() });
       return { hostile, vault };
     }
 

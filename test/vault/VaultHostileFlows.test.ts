@@ -20,16 +20,17 @@ import {
 } from "../../deploy/lib/stack/vaultStack.js";
 import { Band, Tier, deployed, depositFor, eth, openLong, price, usdc } from "./helpers.js";
 
-const { ethers, networkHelpers } = await network.create();
-const fixture = vaultStackFixture(ethers);
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
+const fixture = vaultStackFixture(connection);
 /** A pool as thin as a testnet's: $40M of full-range liquidity, where 600k of spot moves it ~1.5%. */
-const thinPoolFixture = vaultStackFixture(ethers, { liquidityUsdc: 40_000_000n * 10n ** 6n });
+const thinPoolFixture = vaultStackFixture(connection, { liquidityUsdc: 40_000_000n * 10n ** 6n });
 // A chain that lets a view and the transactions after it share one timestamp, so that time-based
 // accruals (fees, funding) do not move between a preview and the flow it predicts.
 // A fixed gas limit too: an estimate made at one timestamp can fall short at another (funding
 // accrued or not), and blocks here may share or skip timestamps.
 const frozen = await network.create({ override: { allowBlocksWithSameTimestamp: true, gas: 10_000_000 } });
-const frozenFixture = vaultStackFixture(frozen.ethers);
+const frozenFixture = vaultStackFixture(frozen);
 
 /**
  * Within a millionth: a view may be evaluated a second or two after the block the transaction
@@ -345,7 +346,7 @@ describe("DeltaNeutralVault: hostile flows", function () {
     /** A stack whose vault composes ETH/USD with a USDC/USD feed (8 decimals, at $1). */
     async function depegStack() {
       const usdcUsd = await ethers.deployContract("MockV3Aggregator", [8, 100_000_000n]);
-      const s = await deployVaultStack(ethers, { assetFeed: await usdcUsd.getAddress() });
+      const s = await deployVaultStack(connection, { assetFeed: await usdcUsd.getAddress() });
       return { s, usdcUsd };
     }
 

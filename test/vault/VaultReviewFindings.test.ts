@@ -17,8 +17,9 @@ import {
 } from "../../deploy/lib/stack/vaultStack.js";
 import { Band, Tier, deployed, depositFor, eth, price, usdc } from "./helpers.js";
 
-const { ethers, networkHelpers } = await network.create();
-const fixture = vaultStackFixture(ethers);
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
+const fixture = vaultStackFixture(connection);
 
 async function openLongLocal(s: VaultStack, trader: (typeof s.users)[number], size: bigint, margin: bigint) {
   const market = await s.market.getAddress();
@@ -39,7 +40,7 @@ async function openShort(s: VaultStack, trader: (typeof s.users)[number], size: 
 
 async function depegStack() {
   const usdcUsd = await ethers.deployContract("MockV3Aggregator", [8, 100_000_000n]);
-  const s = await deployVaultStack(ethers, { assetFeed: await usdcUsd.getAddress() });
+  const s = await deployVaultStack(connection, { assetFeed: await usdcUsd.getAddress() });
   return { s, usdcUsd };
 }
 
@@ -283,7 +284,7 @@ describe("DeltaNeutralVault: second review findings", function () {
     await (await market.fundPool(usdc(300_000))).wait();
     // The adapter deploy/lib/stackModule.ts deploys.
     const adapter = await ethers.deployContract("PerpMarketAdapter", [await market.getAddress()]);
-    const vault = await deployVaultOn(ethers, s, { perpVenue: await adapter.getAddress() });
+    const vault = await deployVaultOn(connection, s, { perpVenue: await adapter.getAddress() });
     await (await adapter.bindVault(await vault.getAddress())).wait();
     const [alice, bob] = s.users;
     for (const user of [alice, bob]) {
@@ -325,7 +326,7 @@ describe("DeltaNeutralVault: second review findings", function () {
     const adapter = await ethers.deployContract("PerpMarketAdapter", [await s.market.getAddress()]);
     const faulty = await ethers.deployContract("FaultyPerpVenue", [await adapter.getAddress()]);
     await (await adapter.bindVault(await faulty.getAddress())).wait();
-    const vault = await deployVaultOn(ethers, s, { perpVenue: await faulty.getAddress() });
+    const vault = await deployVaultOn(connection, s, { perpVenue: await faulty.getAddress() });
     const alice = s.users[0];
     await s.fund(alice, usdc(200_000));
     await (await s.usdc.connect(alice).approve(await vault.getAddress(), ethers.MaxUint256)).wait();

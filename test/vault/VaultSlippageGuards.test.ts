@@ -9,8 +9,9 @@ import { pushPoolToPrice } from "../../deploy/lib/uniswap.js";
 import { vaultStackFixture, type VaultStack } from "../../deploy/lib/stack/vaultStack.js";
 import { deployed, depositFor, price, usdc } from "./helpers.js";
 
-const { ethers, networkHelpers } = await network.create();
-const fixture = vaultStackFixture(ethers);
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
+const fixture = vaultStackFixture(connection);
 
 const DEPOSIT_MIN = "deposit(uint256,address,uint256)";
 const MINT_MAX = "mint(uint256,address,uint256)";
