@@ -20,12 +20,12 @@ import {OracleLib} from "../libraries/OracleLib.sol";
 /// Counterparty: the pool (`poolBalance`) takes the other side of every cash flow, so
 /// collateral.balanceOf(market) == sum(signed margins) + poolBalance holds to the wei. The pool's
 /// solvency counts what open positions claim (`openClaims`):
-/// `poolEquity = poolBalance + poolCollateral at the oracle - openClaims`. While that equity is
-/// negative, every profit paid out (realised PnL plus funding received) is cut pro rata to
-/// (poolBalance + poolCollateral's value) / openClaims, so winners share what the pool holds
-/// instead of the first ones draining it (GMX v2 caps traders' PnL against pool value the same
-/// way, `MAX_PNL_FACTOR_FOR_TRADERS`), and never past the pool's cash (`poolCash`). Settled margin
-/// is never frozen by the pool's state.
+/// `poolEquity = poolBalance + poolCollateral at the oracle - openClaims`. While open claims
+/// exceed the margin tokens the pool holds (`poolCash`; with no margin debts that is its balance,
+/// so its equity counting claims is negative), every profit paid out (realised PnL plus funding received) is cut pro rata to poolCash / openClaims, so
+/// winners share what the pool holds instead of the first ones draining it (GMX v2 caps traders'
+/// PnL against pool value the same way, `MAX_PNL_FACTOR_FOR_TRADERS`). Settled margin is never
+/// frozen by the pool's state.
 ///
 /// Spot collateral (markets deployed with a `baseToken`): an account may post the base token
 /// (`depositCollateral`). Every margin rule (trade and withdrawal checks, the liquidation test,

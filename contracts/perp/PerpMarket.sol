@@ -551,14 +551,10 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     }
 
     /// @dev PoolLib.payable_ for a positive `credit` to an account with settled `margin`: the
-    /// pool's base-token holdings count only where claims exceed its balance (read only then);
-    /// its cash is its balance less the debts of other accounts.
-    function _payable(State memory s, int256 credit, int256 margin) internal view returns (int256) {
-        int256 claims = _openClaims(s);
-        int256 pool = s.ledger.poolBalance;
-        int256 assets = claims > pool ? pool + _poolCollateralValue(s) : pool;
-        int256 cash = pool - int256(uint256(s.claims.debt) - PoolLib.debtOf(margin));
-        return PoolLib.payable_(credit, assets, claims, cash);
+    /// pool's cash for it is its balance less the debts of other accounts.
+    function _payable(State memory s, int256 credit, int256 margin) internal pure returns (int256) {
+        int256 cash = s.ledger.poolBalance - int256(uint256(s.claims.debt) - PoolLib.debtOf(margin));
+        return PoolLib.payable_(credit, cash, _openClaims(s));
     }
 
     /// @dev The pool's base-token holdings at the oracle, rounded down.

@@ -14,42 +14,19 @@ contract PoolLibTest is TestBase {
 
     /// @notice A debit passes in full; a credit is never negative, never above what is owed and
     /// never above the pool's cash (its balance less receivables).
-    function testFuzz_payableNeverPaysPastCreditOrCash(
-        int256 credit,
-        int256 pool,
-        int256 claims,
-        uint256 debt
-    ) public pure {
+    function testFuzz_payableNeverPaysPastCreditOrCash(int256 credit, int256 cash, int256 claims) public pure {
         credit = int256(bound(uint256(credit), 0, 2e30)) - 1e30;
-        pool = int256(bound(uint256(pool), 0, 2e30)) - 1e30;
+        cash = int256(bound(uint256(cash), 0, 2e30)) - 1e30;
         claims = int256(bound(uint256(claims), 0, 2e30)) - 1e30;
-        int256 cash = pool - int256(bound(debt, 0, 1e30));
-        int256 paid = PoolLib.payable_(credit, pool, claims, cash);
+        int256 paid = PoolLib.payable_(credit, cash, claims);
         if (credit <= 0) {
             require(paid == credit, "debit changed");
             return;
         }
         require(paid >= 0 && paid <= credit, "paid outside [0, credit]");
         require(paid <= (cash > 0 ? cash : int256(0)), "paid past the cash");
-        // Solvent counting open claims and able to pay: in full.
-        if (claims <= pool && claims <= cash && credit <= cash) require(paid == credit, "solvent pool cut a profit");
-    }
-
-    /// @notice With receivables on the books, winners share the cash pro rata: cash / claims.
-    function testFuzz_payableSharesTheCashWhenClaimsExceedIt(
-        uint256 credit,
-        uint256 cash,
-        uint256 receivables,
-        uint256 excess
-    ) public pure {
-        credit = bound(credit, 1, 1e24);
-        cash = bound(cash, 1, 1e24);
-        uint256 pool = cash + bound(receivables, 0, 1e24);
-        uint256 claims = cash + bound(excess, 1, 1e24);
-        int256 paid = PoolLib.payable_(int256(credit), int256(pool), int256(claims), int256(cash));
-        uint256 funds = pool < cash ? pool : cash;
-        uint256 proRata = claims > funds ? (credit * funds) / claims : credit;
-        require(uint256(paid) == (proRata < cash ? proRata : cash), "not pro rata to the cash");
+        // Claims within the cash and able to pay: in full.
+        if (claims <= cash && credit <= cash) require(paid == credit, "solvent pool cut a profit");
     }
 
     /// @notice The debt sum follows the negative parts of the margins it is moved through, and
@@ -72,7 +49,7 @@ contract PoolLibTest is TestBase {
         require(claims.debt == 0, "debt does not return to zero");
     }
 
-    /// @notice Below zero equity every winner gets the same fraction, pool / claims, of its profit.
+    /// @notice Claims beyond the cash: every winner gets the same fraction, cash / claims, of its profit.
     function testFuzz_payableIsProRataWhenClaimsExceedThePool(
         uint256 credit,
         uint256 pool,
@@ -81,7 +58,7 @@ contract PoolLibTest is TestBase {
         credit = bound(credit, 1, 1e24);
         pool = bound(pool, 1, 1e24);
         uint256 claims = pool + bound(excess, 1, 1e24);
-        int256 paid = PoolLib.payable_(int256(credit), int256(pool), int256(claims), int256(pool));
+        int256 paid = PoolLib.payable_(int256(credit), int256(pool), int256(claims));
         uint256 proRata = (credit * pool) / claims;
         require(uint256(paid) == (proRata < pool ? proRata : pool), "not pro rata");
     }

@@ -74,23 +74,21 @@ library PoolLib {
     }
 
     /// @notice What the pool pays of a `credit` (funding plus realised PnL) owed to an account.
-    /// A debit is taken in full. A profit is paid in full while open claims are within both the
-    /// pool's book and its cash; beyond that, every winner is paid the same fraction,
-    /// min(assets, cash) / openClaims, of what it is owed: receivables and base tokens count for
-    /// solvency but pay no one, so winners share the cash instead of the first ones taking it. In
-    /// every case the pool never pays out more cash than it holds, so every positive settled
-    /// margin stays backed by tokens.
-    /// @param assets The pool's book before the payment: its balance (margin debts owed to it
-    /// included) and, where claims exceed that balance, its base-token holdings at the oracle.
-    /// @param claims Open claims before the payment, the account's own included.
+    /// A debit is taken in full. A profit is paid in full while open claims are within the pool's
+    /// cash; beyond that, every winner is paid the same fraction, cash / openClaims, of what it
+    /// is owed, so winners share what the pool holds instead of the first ones draining it.
+    /// Receivables (margin debts) and the pool's base tokens count for its solvency but pay no
+    /// one. In every case the pool never pays out more cash than it holds, so every positive
+    /// settled margin stays backed by tokens (with no debts, cash is the pool's balance).
     /// @param cash Margin tokens the pool can pay this account with: its balance less the debts of
     /// other accounts (a profit that repays the account's own debt moves no tokens).
-    function payable_(int256 credit, int256 assets, int256 claims, int256 cash) internal pure returns (int256) {
+    /// @param claims Open claims before the payment, the account's own included.
+    function payable_(int256 credit, int256 cash, int256 claims) internal pure returns (int256) {
         if (credit <= 0) return credit;
-        int256 funds = assets < cash ? assets : cash;
-        if (funds <= 0) return 0;
+        if (cash <= 0) return 0;
         uint256 owed = uint256(credit);
-        if (claims > funds) owed = Math.mulDiv(owed, uint256(funds), uint256(claims));
-        return int256(Math.min(owed, uint256(cash)));
+        uint256 held = uint256(cash);
+        if (claims > cash) owed = Math.mulDiv(owed, held, uint256(claims));
+        return int256(Math.min(owed, held));
     }
 }
