@@ -229,6 +229,37 @@ describe("PerpMarket spot collateral", function () {
     });
   });
 
+  describe("the pool pays from its cash", function () {
+    it("a winner is paid pro rata to the pool's cash, never out of a loser's receivable", async function () {
+      // A $1,000 pool; Alice shorts 10 ETH on 10 WETH, Bob goes long 10 ETH on $5,000.
+      const f = await collateralFixture({ poolFunding: 1_000n * USDC });
+      await shortOnCollateral(f, 10n * WAD, 10n);
+      await f.market.connect(f.bob).depositMargin(5_000n * USDC);
+      await f.market.connect(f.bob).modifyPosition(10n * WAD, ethers.MaxUint256);
+      await f.feed.updateAnswer(answer(3_600n)); // Alice -$6,000, Bob +$6,000
+      // Alice's loss settles into a ~$6,000 debt: the pool's balance grows by it, its cash does not.
+      await f.market.connect(f.alice).modifyPosition(10n * WAD, ethers.MaxUint256);
+      const cash = await f.market.poolCash();
+      expect(cash).to.be.lessThan(1_100n * USDC);
+      expect(await f.market.poolBalance()).to.be.greaterThan(7_000n * USDC);
+      const claims = await f.market.openClaims();
+      const fill = await f.market.fillPrice(-10n * WAD);
+      const owed =
+        (10n * WAD * fill) / DIVISOR -
+        (10n * WAD * (await f.market.positionOf(f.bob.address)).entryPrice + DIVISOR - 1n) / DIVISOR;
+      // The fill's premium puts what Bob is owed a little above the claim at the oracle: capped at the cash.
+      const proRata = (owed * cash) / claims;
+      await expect(f.market.connect(f.bob).modifyPosition(-10n * WAD, 0))
+        .to.emit(f.market, "ProfitReduced")
+        .withArgs(f.bob.address, owed, proRata < cash ? proRata : cash);
+      // Every positive margin is still backed by tokens: Bob takes all of his out.
+      expect(await f.market.poolCash()).to.be.greaterThanOrEqual(0n);
+      const bobMargin = (await f.market.positionOf(f.bob.address)).margin;
+      await f.market.connect(f.bob).withdrawMargin(bobMargin, f.bob.address);
+      await expectConserved(f);
+    });
+  });
+
   describe("liquidation", function () {
     it("seizes collateral for the debt at the oracle (rounded up), pays the reward from the rest, leaves the remainder", async function () {
       const f = await networkHelpers.loadFixture(fixture);
