@@ -337,8 +337,10 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         // feed is stale.
         if (acct.size == 0 && view_.collateral == 0) return view_;
         State memory s = _load();
-        view_.collateralValue = CollateralLib.valueDown(view_.collateral, s.ctx.price, s.ctx.divisor);
-        view_.marginEquity += int256(acct.collateralValue(s.ctx, s.params.collateralHaircutBps));
+        if (view_.collateral != 0) {
+            view_.collateralValue = CollateralLib.valueDown(view_.collateral, s.ctx.price, s.ctx.divisor);
+            view_.marginEquity += int256(acct.collateralValue(s.ctx, s.params.collateralHaircutBps));
+        }
         if (acct.size == 0) return view_;
         view_.unrealizedPnl = acct.unrealizedPnl(s.ctx);
         view_.accruedFunding = acct.pendingFunding(s.ctx);

@@ -129,7 +129,10 @@ library PositionLib {
         Context memory ctx,
         uint256 haircutBps
     ) internal pure returns (uint256) {
-        return CollateralLib.marginValue(collateralOf(account), ctx.price, ctx.divisor, haircutBps);
+        uint256 qty = collateralOf(account);
+        // Most accounts hold none: skip the valuation.
+        if (qty == 0) return 0;
+        return CollateralLib.marginValue(qty, ctx.price, ctx.divisor, haircutBps);
     }
 
     /// @notice Base-token collateral, base units. Kept in two 64-bit halves, one in each slot's
