@@ -287,7 +287,8 @@ interface IPerpMarket {
     /// notional (of the covered debt when there was no position), paid from positive margin and
     /// then from collateral, capped at what the account has left; the rest stays the account's.
     /// A debt the collateral cannot cover is absorbed by the pool; the part the pool's equity
-    /// cannot cover is added to `badDebt`.
+    /// cannot cover is added to `badDebt`. Liquidating an account without a position closes
+    /// nothing: PositionModified and Liquidated then report a zero size and fill.
     /// @return reward Margin tokens paid to the caller (a base-token part is in CollateralLiquidated).
     function liquidate(address account) external returns (uint256 reward);
 
