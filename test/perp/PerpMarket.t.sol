@@ -14,6 +14,7 @@ import {TestBase, Vm} from "../utils/Vm.sol";
 /// @notice Deploys a market with the fixture's default parameters.
 abstract contract PerpDeployer is TestBase {
     uint32 internal constant HEARTBEAT = 1 days;
+    IERC20Metadata internal constant NO_BASE = IERC20Metadata(address(0));
 
     function _params() internal pure returns (IPerpMarket.MarketParams memory) {
         return
@@ -61,7 +62,7 @@ contract PerpMarketHarness is PerpMarket {
         IERC20Metadata collateral_,
         OracleLib.Feed memory feed_,
         MarketParams memory params_
-    ) PerpMarket(collateral_, feed_, params_) {}
+    ) PerpMarket(collateral_, feed_, params_, IERC20Metadata(address(0))) {}
 
     function toCollateralUp(uint256 baseAmount, uint256 priceWad) external view returns (uint256) {
         return PerpMath.toCollateralUp(baseAmount, priceWad, _quoteDivisor);
@@ -83,7 +84,7 @@ contract PerpMarketFuzzTest is PerpDeployer {
     function setUp() public {
         usdc = new TestERC20("USD Coin", "USDC", 6);
         feed = new MockV3Aggregator(8, 3_000e8);
-        market = new PerpMarket(usdc, _feed(feed), _params());
+        market = new PerpMarket(usdc, _feed(feed), _params(), NO_BASE);
         usdc.mint(address(this), 1e18);
         usdc.approve(address(market), type(uint256).max);
         market.fundPool(1e12);
@@ -179,7 +180,7 @@ contract PerpMarketFuzzTest is PerpDeployer {
     function testFuzz_shortfallBeyondPoolEquityIsRecorded(uint256 sizeSeed, uint256 gapPct) public {
         IPerpMarket.MarketParams memory p = _params();
         p.maxFundingRatePerDay = 0;
-        PerpMarket m = new PerpMarket(usdc, _feed(feed), p);
+        PerpMarket m = new PerpMarket(usdc, _feed(feed), p, NO_BASE);
         usdc.approve(address(m), type(uint256).max);
         m.fundPool(1e6);
         int256 size = int256(bound(sizeSeed, 1e18, 100e18));
@@ -467,10 +468,12 @@ contract PerpMarketEdgeTest is PerpDeployer {
 }
 
 /// @notice Drives several accounts through random deposits, withdrawals, trades, price moves,
-/// time warps, liquidations and pool top-ups, recording what the invariants need.
+/// time warps, liquidations and pool top-ups, and base-token collateral deposits, withdrawals and
+/// debt repayments, recording what the invariants need.
 contract PerpHandler is PerpDeployer {
     PerpMarket public immutable market;
     TestERC20 public immutable usdc;
+    TestERC20 public immutable weth;
     MockV3Aggregator public immutable feed;
     address[4] internal _actors = [address(0x1001), address(0x1002), address(0x1003), address(0x1004)];
     address internal constant KEEPER = address(0x2001);
@@ -480,18 +483,76 @@ contract PerpHandler is PerpDeployer {
     bool public roundTripGained;
     bool public flatExitFailed;
     bool public tradeBelowInitialMargin;
+    bool public withdrawalBelowRule;
     uint256 public trades;
     uint256 public liquidations;
+    uint256 public collateralWithdrawals;
+    uint256 public debtsSeen;
 
-    constructor(PerpMarket market_, TestERC20 usdc_, MockV3Aggregator feed_) {
+    constructor(PerpMarket market_, TestERC20 usdc_, TestERC20 weth_, MockV3Aggregator feed_) {
         market = market_;
         usdc = usdc_;
+        weth = weth_;
         feed = feed_;
         for (uint256 i = 0; i < _actors.length; i++) {
             usdc.mint(_actors[i], 1e15);
-            vm.prank(_actors[i]);
+            weth.mint(_actors[i], 1e24);
+            vm.startPrank(_actors[i]);
             usdc.approve(address(market_), type(uint256).max);
+            weth.approve(address(market_), type(uint256).max);
+            vm.stopPrank();
         }
+    }
+
+    /// @dev Equity as the margin rules count it: settled margin, PnL at face at the oracle,
+    /// pending funding and the collateral at its haircut.
+    function ruleEquity(address actor, uint256 price) public view returns (int256) {
+        IPerpMarket.PositionView memory v = market.positionOf(actor);
+        uint256 haircutValue = (v.collateral * price * (10_000 - market.collateralHaircutBps())) / 1e34;
+        return
+            v.signedMargin +
+            PerpMath.signedValue(v.size, int256(price) - int256(v.entryPrice), 1e30) +
+            v.accruedFunding +
+            int256(haircutValue);
+    }
+
+    function _price() internal view returns (uint256) {
+        (, int256 answer, , , ) = feed.latestRoundData();
+        return uint256(answer) * 1e10;
+    }
+
+    /// @dev Posts up to 20 WETH of collateral.
+    function depositCollateral(uint256 actorSeed, uint256 qty) external {
+        address actor = _actors[actorSeed % 4];
+        vm.prank(actor);
+        market.depositCollateral(bound(qty, 1, 20e18));
+        _after();
+    }
+
+    /// @dev Tries to take collateral out; one that passes must leave the account within the rule.
+    function withdrawCollateral(uint256 actorSeed, uint256 qty) external {
+        address actor = _actors[actorSeed % 4];
+        IPerpMarket.PositionView memory v = market.positionOf(actor);
+        if (v.collateral == 0) return;
+        vm.prank(actor);
+        try market.withdrawCollateral(bound(qty, 1, v.collateral), actor) {
+            collateralWithdrawals++;
+            uint256 price = _price();
+            uint256 required = _bpsUp(_notionalUp(v.size, price), market.initialMarginBps());
+            // One unit of slack per rounded term.
+            if (v.size != 0 && ruleEquity(actor, price) + 3 < int256(required)) withdrawalBelowRule = true;
+        } catch {}
+        _after();
+    }
+
+    /// @dev Repays an account's margin debt, if any.
+    function repayDebt(uint256 actorSeed) external {
+        address actor = _actors[actorSeed % 4];
+        int256 margin = market.positionOf(actor).signedMargin;
+        if (margin >= 0) return;
+        vm.prank(actor);
+        market.depositMargin(uint256(-margin));
+        _after();
     }
 
     function actors() external view returns (address[4] memory) {
@@ -519,14 +580,13 @@ contract PerpHandler is PerpDeployer {
     function trade(uint256 actorSeed, uint256 sizeSeed, bool sell, uint256 topUp) external {
         address actor = _actors[actorSeed % 4];
         IPerpMarket.PositionView memory before = market.positionOf(actor);
-        if (before.margin < 1_000e6) {
+        if (before.marginEquity < 1_000e6) {
             vm.prank(actor);
             market.depositMargin(bound(topUp, 1_000e6, 100_000e6));
             before = market.positionOf(actor);
         }
-        (, int256 answer, , , ) = feed.latestRoundData();
-        uint256 price = uint256(answer) * 1e10;
-        uint256 maxSize = (before.margin * 1e30 * 12) / price + 1;
+        uint256 price = _price();
+        uint256 maxSize = (uint256(before.marginEquity) * 1e30 * 12) / price + 1;
         int256 delta = int256(bound(sizeSeed, 1, maxSize));
         if (sell) delta = -delta;
         int256 oldSize = before.size;
@@ -539,11 +599,8 @@ contract PerpHandler is PerpDeployer {
             uint256 required = _bpsUp(_notionalUp(newSize, price), market.initialMarginBps());
             // The market's margin rule counts an unrealised profit at face (at the oracle price),
             // while positionOf values it after the pool's cut when the pool's equity is negative
-            // (README, known limits): check the rule the market states, at face, to one unit.
-            IPerpMarket.PositionView memory v = market.positionOf(actor);
-            int256 face =
-                int256(v.margin) + ((v.size * (int256(price) - int256(v.entryPrice))) / 1e30) + v.accruedFunding;
-            if (face + 1 < int256(required)) tradeBelowInitialMargin = true;
+            // (README, known limits): check the rule the market states, at face, to a unit per term.
+            if (ruleEquity(actor, price) + 3 < int256(required)) tradeBelowInitialMargin = true;
         }
         _after();
     }
@@ -669,6 +726,7 @@ contract PerpHandler is PerpDeployer {
     }
 
     function _after() internal {
+        if (market.totalMarginDebt() != 0) debtsSeen++;
         uint256 badDebt = market.badDebt();
         if (badDebt < lastBadDebt) badDebtDecreased = true;
         lastBadDebt = badDebt;
@@ -679,11 +737,13 @@ contract PerpHandler is PerpDeployer {
 contract PerpMarketInvariantTest is PerpDeployer {
     PerpMarket internal market;
     TestERC20 internal usdc;
+    TestERC20 internal weth;
     MockV3Aggregator internal feed;
     PerpHandler internal handler;
 
     function setUp() public {
         usdc = new TestERC20("USD Coin", "USDC", 6);
+        weth = new TestERC20("Wrapped Ether", "WETH", 18);
         feed = new MockV3Aggregator(8, 3_000e8);
         IPerpMarket.MarketParams memory p = _params();
         // Smaller scale and caps so four accounts move the skew, premium and funding materially.
@@ -691,8 +751,8 @@ contract PerpMarketInvariantTest is PerpDeployer {
         p.maxFundingRatePerDay = 1e16;
         p.maxLongOpenInterest = 150;
         p.maxShortOpenInterest = 150;
-        market = new PerpMarket(usdc, _feed(feed), p);
-        handler = new PerpHandler(market, usdc, feed);
+        market = new PerpMarket(usdc, _feed(feed), p, weth);
+        handler = new PerpHandler(market, usdc, weth, feed);
         // A small pool, so deficits and bad debt are reachable.
         usdc.mint(address(this), 1_000e6);
         usdc.approve(address(market), type(uint256).max);
@@ -704,12 +764,28 @@ contract PerpMarketInvariantTest is PerpDeployer {
         targets[0] = address(handler);
     }
 
-    /// @notice Tokens held == sum of margins + pool, to the wei.
+    /// @notice Per token, to the wei: USDC held == pool + sum of signed margins; WETH held ==
+    /// the pool's WETH + sum of collateral; the debt sum is the sum of the negative margins.
     function invariant_marginConservation() public view {
         address[4] memory actors = handler.actors();
         int256 total = market.poolBalance();
-        for (uint256 i = 0; i < actors.length; i++) total += int256(market.positionOf(actors[i]).margin);
+        uint256 collateralTotal = market.poolCollateral();
+        uint256 debt;
+        for (uint256 i = 0; i < actors.length; i++) {
+            IPerpMarket.PositionView memory v = market.positionOf(actors[i]);
+            total += v.signedMargin;
+            collateralTotal += v.collateral;
+            if (v.signedMargin < 0) debt += uint256(-v.signedMargin);
+            require(v.margin == (v.signedMargin > 0 ? uint256(v.signedMargin) : 0), "margin != positive part");
+        }
         require(int256(usdc.balanceOf(address(market))) == total, "balance != margins + pool");
+        require(weth.balanceOf(address(market)) == collateralTotal, "base balance != collateral + pool's");
+        require(market.totalMarginDebt() == debt, "debt sum != negative margins");
+    }
+
+    /// @notice A collateral withdrawal that passed left the account within the initial margin.
+    function invariant_collateralWithdrawalsKeepTheRule() public view {
+        require(!handler.withdrawalBelowRule(), "a collateral withdrawal left a position below the rule");
     }
 
     /// @notice Open interest per side equals the sum of account sizes on that side.
@@ -732,9 +808,11 @@ contract PerpMarketInvariantTest is PerpDeployer {
         require(!handler.tradeBelowInitialMargin(), "trade left a position below initial margin");
     }
 
-    /// @notice The pool never pays out tokens it does not hold, so every settled margin is backed:
-    /// tokens >= sum of margins, and a flat account can always take all of its margin out.
+    /// @notice The pool never pays out tokens it does not hold, so every positive settled margin is
+    /// backed: its cash (balance less receivables) >= 0, i.e. tokens >= sum of positive margins,
+    /// and a flat account can always take all of its margin out.
     function invariant_poolNeverPaysPastItsBalance() public view {
+        require(market.poolCash() >= 0, "pool paid past its cash");
         require(market.poolBalance() >= 0, "pool paid past its balance");
         require(!handler.flatExitFailed(), "a flat account could not withdraw its margin");
     }
@@ -766,7 +844,8 @@ contract PerpMarketInvariantTest is PerpDeployer {
         }
         int256 reported = market.openClaims();
         require(_abs(reported - claims) <= 4 * actors.length + 4, "open claims drift from positions");
-        require(market.poolEquity() == pool - reported, "pool equity != pool - claims");
+        int256 poolWeth = int256((market.poolCollateral() * uint256(price)) / 1e30);
+        require(market.poolEquity() == pool + poolWeth - reported, "pool equity != pool + its WETH - claims");
     }
 
     /// @notice Every account's guarded size carries its position's sign and never exceeds it.

@@ -277,6 +277,7 @@ describe("DeltaNeutralVault: second review findings", function () {
         sequencerGracePeriod: 0,
       },
       DEFAULT_PERP_PARAMS,
+      ethers.ZeroAddress,
     ]);
     await (await s.usdc.mint(s.admin.address, usdc(300_000))).wait();
     await (await s.usdc.approve(await market.getAddress(), usdc(300_000))).wait();
