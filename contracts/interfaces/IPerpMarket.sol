@@ -54,22 +54,23 @@ import {OracleLib} from "../libraries/OracleLib.sol";
 ///   the guarded size is re-priced from the answer its fill was priced at (before the premium) to
 ///   the next round's answer where that is worse for the trader: the entry moves against the
 ///   account by the favourable move, scaled by the largest skew premium the round's fills paid
-///   over the answer (such a fill moves with the price at that scale) (`OracleEdgeCharged`); an
-///   adverse move is kept in full. It is
-///   applied at the account's next trade, withdrawal or liquidation, before anything else, and
-///   counted by `positionOf` and `isLiquidatable` at once; `openClaims` counts it when applied
-///   (it errs towards the pool). A trade against the position inside the next round's own window
-///   fills at the previous answer already, so it uses the guarded size up with no charge; a
-///   liquidation there counts the charge as `isLiquidatable` does. A new growth in a later round settles the old record first. A
-///   next round that cannot be read (a gap in round ids, or a phase change whose first round is
+///   over the answer, since such a fill moves with the price at that scale (`OracleEdgeCharged`);
+///   an adverse move is kept in full. The charge is applied at the account's next trade,
+///   withdrawal or liquidation, before anything else, and counted by `positionOf` and
+///   `isLiquidatable` at once; `openClaims` counts it when applied (it errs towards the pool). A
+///   trade against the position inside the next round's own window fills at the previous answer
+///   already, so it uses the guarded size up with no charge; a liquidation there counts the charge
+///   as `isLiquidatable` does. A new growth in a later round settles the old record first. A next
+///   round that cannot be read (a gap in round ids, or a phase change whose first round is
 ///   unreadable) counts as inside the window, with the latest answer as its answer.
-/// Together a round trip around a round the trader saw pending keeps no move, on one account or
-/// a hedged pair opened ahead of it. An honest trader pays only on size grown less than the window
-/// before a round, and only what that round moved in its favour.
-/// Limit: the record is per account. Exposure that exists before the window (a hedged pair held
-/// from earlier) becomes directional when one leg is closed ahead of a round; a reduction is not
-/// guarded, so that pair keeps the round's move (see the README's threat model).
-/// Equity, margin requirements and liquidation eligibility use the latest answer.
+/// Together they leave no move to a round trip around a round the trader saw pending, on one
+/// account or on a pair opened on two accounts ahead of it. An honest trader pays only on size
+/// grown less than the window before a round, and only what that round moved in its favour.
+/// Limit: the record is per account and guards growth. Exposure that exists before the window (a
+/// pair held from earlier) becomes directional when one leg is closed ahead of a round, and a
+/// reduction is not charged, so that pair keeps the round's move (see the README's threat model).
+/// Equity, margin requirements and liquidation eligibility use the latest answer, with any growth
+/// charge counted.
 ///
 /// Owner: every parameter change, loosening included, takes effect `PARAMETER_DELAY` after it is
 /// proposed (`pendingParameters` lists it with its effective time; proposing the value in force

@@ -299,8 +299,6 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
             fill,
             reward
         );
-        // The close uses up whatever the settled record still guarded.
-        if (acct.size != 0) _growths[account].guardedSize = 0;
         emit Liquidated(account, msg.sender, acct.size, fill, left, reward, s.ctx.fundingIndex);
         _payLiquidation(s, account, split);
     }
@@ -402,7 +400,10 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     ) external view returns (uint256 roundId, uint256 grownAt, int256 guardedSize, uint256 pendingCharge) {
         EdgeLib.Growth memory growth = _growths[account];
         (roundId, grownAt, guardedSize) = (growth.roundId, growth.grownAt, growth.guardedSize);
-        if (guardedSize != 0) pendingCharge = _edgeCharge(_load(), growth, _accounts[account], false);
+        PositionLib.Account memory acct = _accounts[account];
+        // A flat account's record is moot (a close leaves it unwritten).
+        if (acct.size == 0) guardedSize = 0;
+        if (guardedSize != 0) pendingCharge = _edgeCharge(_load(), growth, acct, false);
     }
 
     /// @inheritdoc IPerpMarket
@@ -569,7 +570,7 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     }
 
     /// @dev Moves the caller's growth record by its trade (EdgeLib.afterTrade) and stores it when
-    /// that or the settlement before the trade changed it.
+    /// that or the settlement before the trade changed it, unless the trade closed the position.
     function _recordGrowth(
         State memory s,
         EdgeLib.Growth memory growth,
@@ -578,7 +579,8 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         int256 newSize,
         uint256 fill
     ) internal {
-        if (growth.afterTrade(oldSize, newSize, s.feed, fill, s.ctx.tradePrice(newSize > oldSize)) || settled) {
+        bool moved = growth.afterTrade(oldSize, newSize, s.feed, fill, s.ctx.tradePrice(newSize > oldSize));
+        if (moved || (settled && newSize != 0)) {
             _growths[msg.sender] = growth;
         }
     }
@@ -597,9 +599,11 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         PositionLib.Account memory account,
         bool reducing
     ) internal view returns (uint256 charge) {
+        // A flat account's record is moot: the next growth starts a new one.
+        if (account.size == 0) return 0;
         (bool settles, uint256 move) = growth.pendingMove(s.feed, reducing);
         if (!settles) return 0;
-        if (move != 0 && account.size != 0) {
+        if (move != 0) {
             uint256 entry = EdgeLib.reprice(
                 account.size,
                 account.entryPrice,

@@ -22,8 +22,9 @@ library EdgeLib {
     uint256 internal constant PPM = 1e6;
 
     /// @notice One account's latest growth, in one slot (248 bits). The slot is never cleared once
-    /// written: a settled record keeps its round with a zero size, so the next growth rewrites a
-    /// slot instead of creating one.
+    /// written: a settled record keeps its round with a zero size and a closed position's record
+    /// is left as it was (moot while the account is flat), so the next growth rewrites a slot
+    /// instead of creating one.
     /// @param roundId The feed's latest round at the growth.
     /// @param grownAt Timestamp of the latest growth in that round.
     /// @param guardedSize Size grown in that round and still held (the position's sign; 0: none).
@@ -151,7 +152,8 @@ library EdgeLib {
     /// @param fill The trade's fill price.
     /// @param basePrice The oracle price the fill was priced from, before its skew premium (the
     /// previous round's answer when it differs from the latest).
-    /// @return changed False when the record is left as it was (a reduction with nothing guarded).
+    /// @return changed False when the record is left as it was: a reduction with nothing guarded,
+    /// or a close.
     function afterTrade(
         Growth memory g,
         int256 oldSize,
@@ -160,6 +162,11 @@ library EdgeLib {
         uint256 fill,
         uint256 basePrice
     ) internal view returns (bool changed) {
+        if (newSize == 0) {
+            // A closed position's record is moot (nothing reads it while the account is flat, and
+            // the next growth starts a new one), so it is left unwritten.
+            return false;
+        }
         uint256 oldAbs = SignedMath.abs(oldSize);
         uint256 newAbs = SignedMath.abs(newSize);
         bool sameSide = oldSize != 0 && (oldSize > 0) == (newSize > 0);
@@ -168,9 +175,6 @@ library EdgeLib {
             uint256 guarded = SignedMath.abs(g.guardedSize);
             int256 left = int256(guarded - Math.min(guarded, oldAbs - newAbs));
             g.guardedSize = (newSize > 0 ? left : -left).toInt96();
-        } else if (newSize == 0) {
-            if (g.guardedSize == 0) return false;
-            g.guardedSize = 0;
         } else if (sameSide && g.guardedSize != 0) {
             // Same round: a guarded size from an earlier round has settled before the trade.
             g.guardedSize = (g.guardedSize + newSize - oldSize).toInt96();
