@@ -311,8 +311,8 @@ contract PerpMarketEdgeTest is PerpDeployer {
         // A small skew scale, so a prior skew puts a premium of up to 12.5% on the trader's fills.
         IPerpMarket.MarketParams memory p = _params();
         p.skewScale = 20_000;
-        market = new PerpMarket(usdc, _feed(feed), p);
-        twin = new PerpMarket(usdc, _feed(feed), p);
+        market = new PerpMarket(usdc, _feed(feed), p, NO_BASE);
+        twin = new PerpMarket(usdc, _feed(feed), p, NO_BASE);
         twin.setParameter("oracleEdgeWindow", 0);
         vm.warp(block.timestamp + twin.PARAMETER_DELAY());
         twin.applyParameter("oracleEdgeWindow");
