@@ -96,6 +96,7 @@ export async function preflightIssues(p: PreflightParameters, prefix: string, b:
     b.usdc,
     feedConfig,
     params,
+    b.weth,
   ]);
   if (market === undefined) return issues;
 

@@ -18,23 +18,59 @@ import {OracleLib} from "../libraries/OracleLib.sol";
 /// index (quote per whole base token, WAD) and settled into margin on every account action.
 ///
 /// Counterparty: the pool (`poolBalance`) takes the other side of every cash flow, so
-/// collateral.balanceOf(market) == sum(margins) + poolBalance holds to the wei. The pool's
-/// solvency counts what open positions claim (`openClaims`): `poolEquity = poolBalance - openClaims`.
-/// While that equity is negative, every profit paid out (realised PnL plus funding received) is
-/// cut pro rata to poolBalance / openClaims, so winners share what the pool holds instead of the
-/// first ones draining it (GMX v2 caps traders' PnL against pool value the same way,
-/// `MAX_PNL_FACTOR_FOR_TRADERS`). Settled margin is never frozen by the pool's state.
+/// collateral.balanceOf(market) == sum(signed margins) + poolBalance holds to the wei. The pool's
+/// solvency counts what open positions claim (`openClaims`):
+/// `poolEquity = poolBalance + poolCollateral at the oracle - openClaims`. While open claims
+/// exceed the margin tokens the pool holds (`poolCash`; with no margin debts that is its balance,
+/// so its equity counting claims is negative), every profit paid out (realised PnL plus funding received) is cut pro rata to poolCash / openClaims, so
+/// winners share what the pool holds instead of the first ones draining it (GMX v2 caps traders'
+/// PnL against pool value the same way, `MAX_PNL_FACTOR_FOR_TRADERS`). Settled margin is never
+/// frozen by the pool's state.
 ///
-/// Trading ahead of the oracle: while the feed's latest round is younger than `oracleEdgeWindow`
-/// seconds, every fill (trades, liquidations, and the realisation of profit on a withdrawal) is
-/// priced at the worse, for the trader, of that round's answer and the previous round's: a buyer
-/// at the higher, a seller at the lower; after the window, at the latest answer alone. The skew
-/// premium and the fee come on top. The rule keeps no state per account and is counted from the
-/// feed's own timestamp, so no trade can start or extend it. Where the previous round cannot be
-/// read (the feed's first round, the first round of a new proxy phase) the latest answer is used.
-/// Equity, margin requirements and liquidation eligibility use the latest answer.
-/// Limit: a trader who trades ahead of a round and closes after its window closes at the new answer
-/// (see the README's threat model).
+/// Spot collateral (markets deployed with a `baseToken`): an account may post the base token
+/// (`depositCollateral`). Every margin rule (trade and withdrawal checks, the liquidation test,
+/// the margin ratio) counts it at the oracle price less `collateralHaircutBps`, and its settled
+/// margin may then go negative (a debt to the pool, `totalMarginDebt`) through fees, funding and
+/// realised losses, as far as the collateral at its haircut covers it. A debt is a receivable of
+/// the pool: it is part of `poolBalance`, so the margin tokens the pool actually holds are
+/// `poolCash = poolBalance - totalMarginDebt`, and baseToken.balanceOf(market) ==
+/// sum(collateral) + poolCollateral holds to the wei. Margin withdrawals never create a debt.
+/// Liquidation closes the position as any close, covers a remaining debt with collateral taken
+/// at the oracle price (rounded up) into `poolCollateral`, then pays the reward from what is left,
+/// collateral included; the rest stays the account's. Seized collateral stays in the market,
+/// valued at the oracle in `poolEquity`; it pays no margin-token profit.
+///
+/// Trading ahead of the oracle, in two rules that share `oracleEdgeWindow`:
+/// - After a round: while the feed's latest round is younger than the window, every fill (trades,
+///   liquidations, and the realisation of profit on a withdrawal) is priced at the worse, for the
+///   trader, of that round's answer and the previous round's: a buyer at the higher, a seller at
+///   the lower; after the window, at the latest answer alone. The skew premium and the fee come on
+///   top. It is counted from the feed's own timestamp, so no trade can start or extend it. Where
+///   the previous round cannot be read (the feed's first round, the first round of a new proxy
+///   phase) the latest answer is used.
+/// - Before a round: each account keeps its latest growth (`edgeGrowthOf`): the round it was made
+///   in, its time, and the size grown in that round (growths in one round add up; a reduction uses
+///   the guarded size up first). When the next round lands less than the window after the growth,
+///   the guarded size is re-priced from the answer its fill was priced at (before the premium) to
+///   the next round's answer where that is worse for the trader: the entry moves against the
+///   account by the favourable move, scaled by the largest skew premium the round's fills paid
+///   over the answer, since such a fill moves with the price at that scale (`OracleEdgeCharged`);
+///   an adverse move is kept in full. The charge is applied at the account's next trade,
+///   withdrawal or liquidation, before anything else, and counted by `positionOf` and
+///   `isLiquidatable` at once; `openClaims` counts it when applied (it errs towards the pool). A
+///   trade against the position inside the next round's own window fills at the previous answer
+///   already, so it uses the guarded size up with no charge; a liquidation there counts the charge
+///   as `isLiquidatable` does. A new growth in a later round settles the old record first. A next
+///   round that cannot be read (a gap in round ids, or a phase change whose first round is
+///   unreadable) counts as inside the window, with the latest answer as its answer.
+/// Together they leave no move to a round trip around a round the trader saw pending, on one
+/// account or on a pair opened on two accounts ahead of it. An honest trader pays only on size
+/// grown less than the window before a round, and only what that round moved in its favour.
+/// Limit: the record is per account and guards growth. Exposure that exists before the window (a
+/// pair held from earlier) becomes directional when one leg is closed ahead of a round, and a
+/// reduction is not charged, so that pair keeps the round's move (see the README's threat model).
+/// Equity, margin requirements and liquidation eligibility use the latest answer, with any growth
+/// charge counted.
 ///
 /// Owner: every parameter change, loosening included, takes effect `PARAMETER_DELAY` after it is
 /// proposed (`pendingParameters` lists it with its effective time; proposing the value in force
@@ -72,8 +108,18 @@ interface IPerpMarket {
     /// @param unrealizedPnl PnL of the open position at the oracle price, less any part of the
     /// account's profit the pool could not pay now (PoolLib.payable_): never valued at face.
     /// @param accruedFunding Funding since the last settlement, extrapolated to now (+ = received).
-    /// @param equity margin + unrealizedPnl + accruedFunding.
-    /// @param marginRatioBps equity / notional in bps (0 when equity <= 0); max with no position.
+    /// @param margin Settled margin's positive part, collateral units (0 under a debt).
+    /// @param equity signedMargin + unrealizedPnl + accruedFunding: the margin token only, no
+    /// base-token collateral.
+    /// @param marginRatioBps marginEquity / notional in bps (0 when marginEquity <= 0); max with no
+    /// position.
+    /// @param signedMargin Settled margin, signed: negative is a debt to the pool.
+    /// @param collateral Base-token collateral posted, base units.
+    /// @param collateralValue The collateral at the full oracle price, rounded down (what it is
+    /// worth as tokens, e.g. to a holder that could withdraw it).
+    /// @param marginEquity equity + the collateral at the oracle price less the haircut: the
+    /// valuation of the margin rules (with the pool's cut of an unrealised profit, as in
+    /// unrealizedPnl; the rules themselves count that profit at face).
     struct PositionView {
         int256 size;
         uint256 entryPrice;
@@ -82,6 +128,10 @@ interface IPerpMarket {
         int256 accruedFunding;
         int256 equity;
         uint256 marginRatioBps;
+        int256 signedMargin;
+        uint256 collateral;
+        uint256 collateralValue;
+        int256 marginEquity;
     }
 
     /// @notice A parameter change waiting for its effective time.
@@ -97,6 +147,10 @@ interface IPerpMarket {
 
     event MarginDeposited(address indexed account, uint256 amount);
     event MarginWithdrawn(address indexed account, address indexed to, uint256 amount);
+    /// @notice Base-token collateral posted, base units.
+    event CollateralDeposited(address indexed account, uint256 qty);
+    /// @notice Base-token collateral withdrawn to `to`, base units.
+    event CollateralWithdrawn(address indexed account, address indexed to, uint256 qty);
     /// @param fee Taker fee charged, collateral units.
     /// @param realizedPnl PnL paid or charged on the closed part at the fill, after any pool haircut
     /// (funding is reported by FundingSettled).
@@ -134,6 +188,28 @@ interface IPerpMarket {
         uint256 reward,
         int256 fundingIndex
     );
+    /// @notice The oracle-edge growth charge ("Trading ahead"): `guardedSize`, grown in round
+    /// `roundId` less than `oracleEdgeWindow` before the next round landed, gave up that round's
+    /// favourable move; the entry moved from `entryBefore` to `entryAfter`, `charge` collateral
+    /// units of equity (rounded up) that stay with the pool.
+    event OracleEdgeCharged(
+        address indexed account,
+        uint80 roundId,
+        int256 guardedSize,
+        uint256 charge,
+        uint256 entryBefore,
+        uint256 entryAfter
+    );
+    /// @notice A liquidation took base-token collateral: `seized` into `poolCollateral` to cover
+    /// `debtCovered` of margin debt, and `rewardQty` to the liquidator, both at oracle `price`.
+    event CollateralLiquidated(
+        address indexed account,
+        address indexed liquidator,
+        uint256 seized,
+        uint256 debtCovered,
+        uint256 rewardQty,
+        uint256 price
+    );
     /// @notice The pool took a liquidation shortfall (negative equity) onto itself.
     event ShortfallAbsorbed(address indexed account, uint256 shortfall);
     /// @notice Part of a shortfall the pool's equity could not cover; `totalBadDebt` is `badDebt`.
@@ -159,8 +235,15 @@ interface IPerpMarket {
     /// @notice Equity after a trade is below what the trade requires (initial margin when the
     /// position opens, grows or flips; maintenance when it shrinks; zero for settled margin).
     error InsufficientMargin(int256 equity, uint256 required);
-    /// @notice Equity after a withdrawal would be below the initial margin of the open position.
+    /// @notice Equity after a withdrawal would be below the initial margin of the open position
+    /// (`required` 0: the withdrawal would create or leave a margin debt the collateral does not cover).
     error WithdrawalBelowInitialMargin(int256 equityAfter, uint256 required);
+    /// @notice The market was deployed without a base token: it takes no spot collateral.
+    error SpotCollateralDisabled();
+    /// @notice A collateral withdrawal larger than the account's collateral.
+    error CollateralWithdrawalExceedsBalance(uint256 qty, uint256 collateral);
+    /// @notice The base token is the margin token or does not have 18 decimals.
+    error BaseTokenUnsupported(address token, uint8 decimals);
     /// @notice A side's open interest would exceed its cap.
     error OpenInterestCapExceeded(bool isLong, uint256 openInterest, uint256 cap);
     /// @notice The account holds at least maintenance equity (or no position).
@@ -190,13 +273,25 @@ interface IPerpMarket {
     /// topped up even while the feed is stale.
     function depositMargin(uint256 amount) external;
 
-    /// @notice Sends `amount` of the caller's margin to `to`. With an open position, funding is
-    /// settled first and equity after the withdrawal must stay at or above the initial margin of
-    /// the position's notional at the oracle price. When the withdrawal exceeds settled margin and
+    /// @notice Sends `amount` of the caller's margin to `to`: only positive margin leaves, so a
+    /// withdrawal never creates a debt. With an open position, funding is settled first and
+    /// equity after the withdrawal (base-token collateral at its haircut) must stay at or above
+    /// the initial margin of the position's notional at the oracle price. When the withdrawal exceeds settled margin and
     /// the position is in profit, the profit is realised first at the price a close would get
     /// before its premium (the oracle-edge rule; the entry is re-based there), through the same
     /// pool haircut as a close.
     function withdrawMargin(uint256 amount, address to) external;
+
+    /// @notice Posts `qty` base tokens as the caller's collateral. Needs no oracle. Reverts with
+    /// SpotCollateralDisabled on a market without a base token.
+    function depositCollateral(uint256 qty) external;
+
+    /// @notice Sends `qty` of the caller's base-token collateral to `to`. With an open position or
+    /// a margin debt, equity after the withdrawal (collateral at its haircut, funding pending at
+    /// now, unrealised PnL at the oracle) must stay at or above the initial margin of the
+    /// position, and the settled margin plus the remaining collateral at its haircut at or above
+    /// zero. Funding is not settled.
+    function withdrawCollateral(uint256 qty, address to) external;
 
     /// @notice Adds `amount` collateral to the pool (the traders' counterparty and insurance
     /// fund). Pool capital is not withdrawable: it backs open positions.
@@ -208,20 +303,26 @@ interface IPerpMarket {
 
     /// @notice Changes the caller's position by `sizeDelta` base units (positive buys, negative
     /// sells) at `fillPrice(sizeDelta)` (oracle-edge rule, then skew premium). Settles funding,
-    /// realises PnL on any closed part at the fill, charges the taker fee, then checks margin: initial margin when the
-    /// position opens, grows or flips, maintenance when it shrinks, non-negative settled margin.
+    /// realises PnL on any closed part at the fill, charges the taker fee, then checks margin
+    /// (collateral at its haircut): initial margin when the position opens, grows or flips,
+    /// maintenance when it shrinks, and settled margin plus collateral non-negative.
     /// @param acceptablePrice Worst accepted fill: a buy reverts above it, a sell below it.
     /// @return fill The fill price, WAD.
     function modifyPosition(int256 sizeDelta, uint256 acceptablePrice) external returns (uint256 fill);
 
-    /// @notice Closes `account`'s whole position when its equity at the oracle price is below the
-    /// maintenance margin. The close is an ordinary trade: it fills at `fillPrice(-size)`
-    /// (oracle-edge rule and skew premium; floored at one wei where that premium would reach
-    /// -100%) and pays the taker fee. The caller then earns `liquidationRewardBps` of the closed
-    /// notional, capped at what the account has left; the rest stays in its margin. A
-    /// negative remainder is absorbed by the pool; the part the pool's equity cannot cover is
-    /// added to `badDebt`.
-    /// @return reward Collateral paid to the caller.
+    /// @notice Closes `account`'s whole position when its equity at the oracle price (collateral
+    /// at its haircut) is below the maintenance margin; an account without a position is
+    /// liquidatable when its collateral at the haircut no longer covers its margin debt. The close
+    /// is an ordinary trade: it fills at `fillPrice(-size)` (oracle-edge rule and skew premium;
+    /// floored at one wei where that premium would reach -100%) and pays the taker fee. A margin
+    /// debt left after it is covered by base-token collateral taken at the oracle price (rounded
+    /// up) into `poolCollateral`. The caller then earns `liquidationRewardBps` of the closed
+    /// notional (of the covered debt when there was no position), paid from positive margin and
+    /// then from collateral, capped at what the account has left; the rest stays the account's.
+    /// A debt the collateral cannot cover is absorbed by the pool; the part the pool's equity
+    /// cannot cover is added to `badDebt`. Liquidating an account without a position closes
+    /// nothing: PositionModified and Liquidated then report a zero size and fill.
+    /// @return reward Margin tokens paid to the caller (a base-token part is in CollateralLiquidated).
     function liquidate(address account) external returns (uint256 reward);
 
     // ---------------------------------------------------------------------------------------
@@ -245,6 +346,12 @@ interface IPerpMarket {
     /// @notice Margin token.
     function collateral() external view returns (IERC20);
 
+    /// @notice The base token accepted as a second collateral (zero: none).
+    function baseToken() external view returns (IERC20);
+
+    /// @notice Haircut, bps, taken off the base-token collateral's oracle value by every margin rule.
+    function collateralHaircutBps() external view returns (uint256);
+
     /// @notice `account`'s position valued at the current oracle price, funding extrapolated to now.
     function positionOf(address account) external view returns (PositionView memory);
 
@@ -253,6 +360,14 @@ interface IPerpMarket {
 
     /// @notice True when `account` has a position and equity below the maintenance margin.
     function isLiquidatable(address account) external view returns (bool);
+
+    /// @notice `account`'s latest growth ("Trading ahead"): the feed round it was made in, its
+    /// time, the size still guarded (0: none), and the charge settling it now would make (0 while
+    /// its next round has not landed, or when that round went against the trader or landed after
+    /// the window).
+    function edgeGrowthOf(
+        address account
+    ) external view returns (uint256 roundId, uint256 grownAt, int256 guardedSize, uint256 pendingCharge);
 
     /// @notice Price a trade of `sizeDelta` would fill at now (oracle-edge rule and skew premium,
     /// before the fee).
@@ -278,8 +393,20 @@ interface IPerpMarket {
     /// unrealised PnL plus accrued funding (negative when they owe the pool).
     function openClaims() external view returns (int256);
 
-    /// @notice poolBalance - openClaims: what the pool would hold if every position closed now.
+    /// @notice poolBalance + poolCollateral at the oracle price - openClaims: what the pool would
+    /// hold if every position closed now (margin debts counted at face, as receivables).
     function poolEquity() external view returns (int256);
+
+    /// @notice Base-token collateral the pool took in liquidations, base units. It stays in the
+    /// market (pool capital is not withdrawable).
+    function poolCollateral() external view returns (uint256);
+
+    /// @notice Sum of the accounts' margin debts (negative settled margins), collateral units.
+    function totalMarginDebt() external view returns (uint256);
+
+    /// @notice poolBalance - totalMarginDebt: the margin tokens the pool holds beyond every
+    /// positive margin, the most it can pay out.
+    function poolCash() external view returns (int256);
 
     /// @notice Cumulative liquidation shortfall the pool's equity could not cover.
     function badDebt() external view returns (uint256);

@@ -14,17 +14,26 @@ pragma solidity 0.8.28;
 /// prices a flow against a fill still to come. Such a venue fits behind this interface without
 /// changing the vault: its adapter submits the order in one rebalance, the venue's keeper executes
 /// it, and the vault's next rebalance sees the filled size (idle-only flows keep working meanwhile).
+///
+/// Spot collateral: a venue that also accepts the base token as collateral (`baseCollateralToken`
+/// non-zero) values it for its margin rules at its oracle price less `collateralHaircutBps`, and
+/// lets the USDC margin go negative (`Position.marginDebt`) while that collateral covers it. A
+/// venue without it returns zero from `baseCollateralToken` and reverts the collateral calls.
 interface IPerpVenue {
     /// @notice Snapshot of the account, valued at the venue's oracle price now.
     /// @param shortSize Open short size in base units (18 decimals).
     /// @param entryPrice Average entry price of the open short, WAD.
-    /// @param margin Collateral deposited, net of settled PnL, fees and funding.
+    /// @param margin Collateral deposited, net of settled PnL, fees and funding: the settled
+    /// margin's positive part (0 under a debt).
     /// @param unrealizedPnl PnL of the open short at the oracle price (positive when price fell).
     /// @param accruedFunding Funding accrued since the last settlement (positive = received).
     /// @param marginRatioBps Equity / notional in bps; type(uint256).max with no open position.
     /// @param pendingOrder True while an asynchronous order awaits execution.
     /// @param payableEquity `payableEquity()`, reported with the position so that one call values
     /// the account.
+    /// @param collateral Base-token collateral posted, base units (18 decimals).
+    /// @param marginDebt The settled margin's negative part, collateral-token units: owed to the
+    /// venue and covered by `collateral`.
     struct Position {
         uint256 shortSize;
         uint256 entryPrice;
@@ -34,6 +43,8 @@ interface IPerpVenue {
         uint256 marginRatioBps;
         bool pendingOrder;
         uint256 payableEquity;
+        uint256 collateral;
+        uint256 marginDebt;
     }
 
     /// @notice The caller is not the vault this adapter serves.
@@ -42,6 +53,8 @@ interface IPerpVenue {
     error ZeroAmount();
     /// @notice The fill price is worse than the caller's bound.
     error FillPriceOutOfBounds(uint256 fillPrice, uint256 bound);
+    /// @notice The venue takes no base-token collateral (`baseCollateralToken` is zero).
+    error SpotCollateralUnsupported();
 
     /// @notice Token the venue is margined in (the vault's asset).
     function collateralToken() external view returns (address);
@@ -56,7 +69,9 @@ interface IPerpVenue {
     /// when the venue cannot pay it all (e.g. a pool in deficit or a pro-rata cut of profit). The
     /// vault values the account at this figure, so a venue that cannot pay is not counted at
     /// face. Part of the interface, not optional: a venue that does not answer stops the vault,
-    /// which reads it from `position().payableEquity`.
+    /// which reads it from `position().payableEquity`. With spot collateral it counts the
+    /// collateral at its full oracle value (it can be withdrawn as tokens) and subtracts the
+    /// margin debt, in collateral-token units.
     function payableEquity() external view returns (uint256);
 
     /// @notice Margin ratio, in bps, that opening or growing a position requires.
@@ -67,6 +82,19 @@ interface IPerpVenue {
 
     /// @notice Withdraws `amount` margin to `to`; the venue enforces its initial-margin requirement.
     function withdrawMargin(uint256 amount, address to) external;
+
+    /// @notice The base token the venue accepts as collateral (zero when it takes none).
+    function baseCollateralToken() external view returns (address);
+
+    /// @notice Haircut, bps, the venue takes off the collateral's oracle value in its margin rules.
+    function collateralHaircutBps() external view returns (uint256);
+
+    /// @notice Pulls `qty` base tokens from the vault into the account's collateral.
+    function depositCollateral(uint256 qty) external;
+
+    /// @notice Withdraws `qty` base tokens of collateral to `to`; the venue keeps its
+    /// initial-margin rule (collateral at its haircut) and never leaves a debt uncovered.
+    function withdrawCollateral(uint256 qty, address to) external;
 
     /// @notice Grows the short by `size` base units. Reverts if the fill price is below `minFillPrice`.
     /// @return filled False when an asynchronous venue only queued the order.

@@ -18,12 +18,14 @@ import {SkewMath} from "./libraries/SkewMath.sol";
 import {PositionLib} from "./libraries/PositionLib.sol";
 import {PoolLib} from "./libraries/PoolLib.sol";
 import {ParamsLib} from "./libraries/ParamsLib.sol";
+import {EdgeLib} from "./libraries/EdgeLib.sol";
+import {CollateralLib} from "./libraries/CollateralLib.sol";
 
 /// @title PerpMarket
 /// @notice The market's state and its entry points; the maths lives in `libraries/` (see
 /// IPerpMarket for the rules). Every account action loads the market once (`_load`: oracle,
 /// parameters, open interest, funding, pool), applies library functions in memory and writes back.
-/// @dev Collateral must be a plain ERC-20 (no fee on transfer, no rebasing).
+/// @dev Both tokens must be plain ERC-20s (no fee on transfer, no rebasing).
 contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
@@ -32,6 +34,7 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     using PositionLib for PositionLib.Context;
     using PoolLib for PoolLib.Claims;
     using ParamsLib for ParamsLib.Params;
+    using EdgeLib for EdgeLib.Growth;
 
     /// @dev Open interest per side and the last funding accrual, in one slot (232 bits).
     struct OpenInterest {
@@ -59,6 +62,7 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         Ledger ledger;
         PoolLib.Claims claims;
         PositionLib.Context ctx;
+        EdgeLib.Feed feed;
     }
 
     /// @notice Seconds between proposing a parameter change and its effect.
@@ -67,12 +71,16 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     /// so a trade placed on a pending feed transaction and hedged or closed in the blocks right
     /// after it lands gets the previous answer on both legs (IPerpMarket, "Trading ahead").
     uint256 public constant DEFAULT_ORACLE_EDGE_WINDOW = 15;
+    /// @notice The base-token collateral's haircut a new market starts with (10%).
+    uint256 public constant DEFAULT_COLLATERAL_HAIRCUT_BPS = 1_000;
     uint8 internal constant BASE_DECIMALS = 18;
 
     /// @inheritdoc IPerpMarket
     IERC20 public immutable collateral;
     /// @notice Decimals of `collateral`.
     uint8 public immutable collateralDecimals;
+    /// @inheritdoc IPerpMarket
+    IERC20 public immutable baseToken;
     /// @dev See PerpMath: computed once because a trade converts several times.
     uint256 internal immutable _quoteDivisor;
     // The feed is immutable: one market, one price source, read with no storage access.
@@ -89,22 +97,38 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     PoolLib.Claims internal _claims;
     /// @inheritdoc IPerpMarket
     uint256 public badDebt;
+    /// @inheritdoc IPerpMarket
+    uint256 public poolCollateral;
 
     mapping(address account => PositionLib.Account) internal _accounts;
     mapping(bytes32 name => Pending) internal _pending;
+    /// @dev Each account's latest growth (EdgeLib), kept apart from the account's own slots.
+    mapping(address account => EdgeLib.Growth) internal _growths;
 
     /// @param collateral_ Margin token (decimals <= 18).
     /// @param feed_ Price feed of the base asset in the collateral's unit of account.
     /// @param initialParams Parameters, each checked against its hard bounds; the oracle-edge
-    /// window starts at DEFAULT_ORACLE_EDGE_WINDOW.
+    /// window starts at DEFAULT_ORACLE_EDGE_WINDOW and the collateral haircut at
+    /// DEFAULT_COLLATERAL_HAIRCUT_BPS.
+    /// @param baseToken_ The base asset's token (18 decimals), accepted as a second collateral;
+    /// zero for a market that takes only `collateral_`.
     constructor(
         IERC20Metadata collateral_,
         OracleLib.Feed memory feed_,
-        MarketParams memory initialParams
+        MarketParams memory initialParams,
+        IERC20Metadata baseToken_
     ) Ownable(msg.sender) {
         if (address(collateral_) == address(0) || address(feed_.aggregator) == address(0)) revert ZeroAddress();
         uint8 decimals = collateral_.decimals();
         if (decimals > OracleLib.MAX_DECIMALS) revert OracleLib.DecimalsTooLarge(decimals);
+        if (address(baseToken_) != address(0)) {
+            // Sizes and collateral share the base unit, so the token must have its 18 decimals.
+            uint8 baseDecimals = baseToken_.decimals();
+            if (baseToken_ == collateral_ || baseDecimals != BASE_DECIMALS) {
+                revert BaseTokenUnsupported(address(baseToken_), baseDecimals);
+            }
+        }
+        baseToken = baseToken_;
         collateral = collateral_;
         collateralDecimals = decimals;
         _quoteDivisor = 10 ** (uint256(BASE_DECIMALS) + OracleLib.WAD_DECIMALS - decimals);
@@ -115,7 +139,7 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         _feedDecimals = feed_.aggregator.decimals();
         _oi.lastFundingTime = uint40(block.timestamp);
         _claims.live = true;
-        uint256[9] memory values = [
+        uint256[10] memory values = [
             initialParams.skewScale,
             initialParams.maxFundingRatePerDay,
             initialParams.takerFeeBps,
@@ -124,9 +148,10 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
             initialParams.liquidationRewardBps,
             initialParams.maxLongOpenInterest,
             initialParams.maxShortOpenInterest,
-            DEFAULT_ORACLE_EDGE_WINDOW
+            DEFAULT_ORACLE_EDGE_WINDOW,
+            DEFAULT_COLLATERAL_HAIRCUT_BPS
         ];
-        bytes32[9] memory names = ParamsLib.names();
+        bytes32[10] memory names = ParamsLib.names();
         ParamsLib.Params memory p;
         for (uint256 i; i < names.length; ++i) {
             p.set(names[i], values[i]);
@@ -143,7 +168,15 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     function depositMargin(uint256 amount) external nonReentrant {
         if (amount == 0) revert ZeroAmount();
         PositionLib.Account storage account = _accounts[msg.sender];
-        account.margin = (uint256(account.margin) + amount).toUint96();
+        int256 oldMargin = account.margin;
+        int256 newMargin = oldMargin + amount.toInt256();
+        account.margin = newMargin.toInt96();
+        // A deposit into a debt repays it: the pool's receivable becomes cash.
+        if (oldMargin < 0) {
+            PoolLib.Claims memory claims = _claims;
+            claims.replaceDebt(oldMargin, newMargin);
+            _claims = claims;
+        }
         emit MarginDeposited(msg.sender, amount);
         collateral.safeTransferFrom(msg.sender, address(this), amount);
     }
@@ -153,15 +186,53 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         if (amount == 0) revert ZeroAmount();
         PositionLib.Account memory account = _accounts[msg.sender];
         if (account.size == 0) {
-            if (amount > account.margin) {
-                revert WithdrawalBelowInitialMargin(int256(uint256(account.margin)) - amount.toInt256(), 0);
-            }
-            _accounts[msg.sender].margin = uint96(account.margin - amount);
+            // Only positive margin leaves: a withdrawal never creates or keeps a debt.
+            int256 left = int256(account.margin) - amount.toInt256();
+            if (left < 0) revert WithdrawalBelowInitialMargin(left, 0);
+            _accounts[msg.sender].margin = int96(left);
         } else {
             _withdrawWithPosition(account, amount);
         }
         emit MarginWithdrawn(msg.sender, to, amount);
         collateral.safeTransfer(to, amount);
+    }
+
+    /// @inheritdoc IPerpMarket
+    function depositCollateral(uint256 qty) external nonReentrant {
+        IERC20 token = _baseTokenOrRevert();
+        if (qty == 0) revert ZeroAmount();
+        PositionLib.Account memory account = _accounts[msg.sender];
+        account.setCollateral(account.collateralOf() + qty);
+        _accounts[msg.sender] = account;
+        emit CollateralDeposited(msg.sender, qty);
+        token.safeTransferFrom(msg.sender, address(this), qty);
+    }
+
+    /// @inheritdoc IPerpMarket
+    function withdrawCollateral(uint256 qty, address to) external nonReentrant {
+        IERC20 token = _baseTokenOrRevert();
+        if (qty == 0) revert ZeroAmount();
+        PositionLib.Account memory account = _accounts[msg.sender];
+        uint256 held = account.collateralOf();
+        if (qty > held) revert CollateralWithdrawalExceedsBalance(qty, held);
+        account.setCollateral(held - qty);
+        // Without a position or a debt nothing rests on the collateral, and no price is needed.
+        if (account.size != 0 || account.margin < 0) {
+            State memory s = _load();
+            // A pending oracle-edge charge settles first, as on a margin withdrawal (its re-priced
+            // entry moves the open-claims sums, stored below).
+            _settleEdgeAndStore(s, msg.sender, account);
+            int256 equityAfter = account.marginEquity(s.ctx, s.params.collateralHaircutBps);
+            uint256 required = PositionLib.requirement(account.size, s.params.initialMarginBps, s.ctx);
+            int256 settledAfter =
+                int256(account.margin) + int256(account.collateralValue(s.ctx, s.params.collateralHaircutBps));
+            if (equityAfter < required.toInt256()) revert WithdrawalBelowInitialMargin(equityAfter, required);
+            if (settledAfter < 0) revert WithdrawalBelowInitialMargin(settledAfter, 0);
+            _store(s);
+        }
+        _accounts[msg.sender] = account;
+        emit CollateralWithdrawn(msg.sender, to, qty);
+        token.safeTransfer(to, qty);
     }
 
     /// @inheritdoc IPerpMarket
@@ -185,38 +256,51 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
             revert FillPriceOutOfBounds(fill, acceptablePrice);
         }
         PositionLib.Account memory account = _accounts[msg.sender];
+        // A trade against the position may wait out the next round's window (EdgeLib.pendingMove).
+        (EdgeLib.Growth memory growth, bool changed) = _settleEdge(
+            s,
+            msg.sender,
+            account,
+            account.size != 0 && (account.size > 0) != (sizeDelta > 0)
+        );
         (PositionLib.Trade memory t, int256 newMargin) = _trade(s, msg.sender, account, sizeDelta, fill);
-        _checkTradeMargin(s, t, newMargin);
-        _commit(s, msg.sender, account, t, fill, newMargin, 0);
+        _checkTradeMargin(s, t, newMargin, account.collateralValue(s.ctx, s.params.collateralHaircutBps));
+        _commit(s, msg.sender, account, _traded(s, t, newMargin, account.collateralOf()), t, fill, 0);
+        _recordGrowth(s, growth, changed, account.size, t.newSize, fill);
     }
 
     /// @inheritdoc IPerpMarket
     function liquidate(address account) external nonReentrant returns (uint256 reward) {
         State memory s = _load();
         PositionLib.Account memory acct = _accounts[account];
-        int256 equityAtOracle = acct.equity(s.ctx);
-        uint256 maintenance = PositionLib.requirement(acct.size, s.params.maintenanceMarginBps, s.ctx);
-        if (acct.size == 0 || equityAtOracle >= maintenance.toInt256()) {
-            revert NotLiquidatable(equityAtOracle, maintenance);
-        }
-        // The close is an ordinary trade: the premium of the skew it moves and the taker fee.
-        int256 sizeDelta = -int256(acct.size);
-        uint256 fill = SkewMath.liquidationFillPrice(
-            s.ctx.tradePrice(sizeDelta > 0),
-            _skew(s.oi),
-            sizeDelta,
-            s.params.skewScaleTokens
+        // Settled as the views count it (isLiquidatable agrees), the window after the next round included.
+        _settleEdge(s, account, acct, false);
+        _requireLiquidatable(s, acct);
+        (PositionLib.Trade memory t, uint256 fill, int256 left, uint256 notional) = _closeAll(s, account, acct);
+        // A debt is covered from collateral at the oracle; the reward is paid from what is left.
+        CollateralLib.Liquidation memory split = CollateralLib.liquidate(
+            left,
+            acct.collateralOf(),
+            notional,
+            s.params.liquidationRewardBps,
+            s.ctx.price,
+            s.ctx.divisor
         );
-        (PositionLib.Trade memory t, int256 left) = _trade(s, account, acct, sizeDelta, fill);
-        if (left > 0) {
-            uint256 notional = PerpMath.toCollateralDown(SignedMath.abs(sizeDelta), fill, s.ctx.divisor);
-            reward = Math.min((notional * s.params.liquidationRewardBps) / PerpMath.BPS, uint256(left));
-        }
-        // The reward leaves the account's own margin; a negative remainder stays with the pool.
-        _commit(s, account, acct, t, fill, left - int256(reward), reward);
+        reward = split.rewardFromMargin;
+        // Seized collateral leaves the account but stays in the market, as the pool's.
+        if (split.seized != 0) poolCollateral += split.seized;
+        // A negative remainder stays with the pool (the account is left with zero margin).
+        _commit(
+            s,
+            account,
+            acct,
+            _traded(s, t, split.margin > 0 ? split.margin : int256(0), split.collateral),
+            t,
+            fill,
+            reward
+        );
         emit Liquidated(account, msg.sender, acct.size, fill, left, reward, s.ctx.fundingIndex);
-        if (left < 0) _recordShortfall(s, account, uint256(-left));
-        if (reward != 0) collateral.safeTransfer(msg.sender, reward);
+        _payLiquidation(s, account, split);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -262,25 +346,35 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         PositionLib.Account memory acct = _accounts[account];
         view_.size = acct.size;
         view_.entryPrice = acct.entryPrice;
-        view_.margin = acct.margin;
+        view_.margin = acct.margin > 0 ? uint256(int256(acct.margin)) : 0;
+        view_.signedMargin = acct.margin;
+        view_.collateral = acct.collateralOf();
         view_.marginRatioBps = type(uint256).max;
-        if (acct.size == 0) {
-            // No position, nothing to price: an account without one stays readable while the
-            // feed is stale.
-            view_.equity = int256(uint256(acct.margin));
-            return view_;
-        }
+        view_.equity = acct.margin;
+        view_.marginEquity = acct.margin;
+        // Nothing to price: an account without a position or collateral stays readable while the
+        // feed is stale.
+        if (acct.size == 0 && view_.collateral == 0) return view_;
         State memory s = _load();
+        if (view_.collateral != 0) {
+            view_.collateralValue = CollateralLib.valueDown(view_.collateral, s.ctx.price, s.ctx.divisor);
+            view_.marginEquity += int256(acct.collateralValue(s.ctx, s.params.collateralHaircutBps));
+        }
+        if (acct.size == 0) return view_;
+        _edgeCharge(s, _growths[account], acct, false);
+        view_.entryPrice = acct.entryPrice;
         view_.unrealizedPnl = acct.unrealizedPnl(s.ctx);
         view_.accruedFunding = acct.pendingFunding(s.ctx);
         int256 claim = view_.unrealizedPnl + view_.accruedFunding;
         if (claim > 0) {
             // Valued at what the pool would pay now, not at face: the cut comes off the PnL.
-            view_.unrealizedPnl -= claim - PoolLib.payable_(claim, s.ledger.poolBalance, _openClaims(s));
+            view_.unrealizedPnl -= claim - _payable(s, claim, acct.margin);
         }
-        view_.equity = int256(uint256(acct.margin)) + view_.unrealizedPnl + view_.accruedFunding;
+        int256 pnl = view_.unrealizedPnl + view_.accruedFunding;
+        view_.equity += pnl;
+        view_.marginEquity += pnl;
         uint256 notional = PerpMath.notionalUp(acct.size, s.ctx.price, s.ctx.divisor);
-        view_.marginRatioBps = view_.equity <= 0 ? 0 : (uint256(view_.equity) * PerpMath.BPS) / notional;
+        view_.marginRatioBps = view_.marginEquity <= 0 ? 0 : (uint256(view_.marginEquity) * PerpMath.BPS) / notional;
     }
 
     /// @inheritdoc IPerpMarket
@@ -291,9 +385,25 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     /// @inheritdoc IPerpMarket
     function isLiquidatable(address account) external view returns (bool) {
         PositionLib.Account memory acct = _accounts[account];
-        if (acct.size == 0) return false;
+        // Without a position or a debt there is nothing to liquidate (and no price to read).
+        if (acct.size == 0 && acct.margin >= 0) return false;
         State memory s = _load();
-        return acct.equity(s.ctx) < PositionLib.requirement(acct.size, s.params.maintenanceMarginBps, s.ctx).toInt256();
+        _edgeCharge(s, _growths[account], acct, false);
+        return
+            acct.marginEquity(s.ctx, s.params.collateralHaircutBps) <
+            PositionLib.requirement(acct.size, s.params.maintenanceMarginBps, s.ctx).toInt256();
+    }
+
+    /// @inheritdoc IPerpMarket
+    function edgeGrowthOf(
+        address account
+    ) external view returns (uint256 roundId, uint256 grownAt, int256 guardedSize, uint256 pendingCharge) {
+        EdgeLib.Growth memory growth = _growths[account];
+        (roundId, grownAt, guardedSize) = (growth.roundId, growth.grownAt, growth.guardedSize);
+        PositionLib.Account memory acct = _accounts[account];
+        // A flat account's record is moot (a close leaves it unwritten).
+        if (acct.size == 0) guardedSize = 0;
+        if (guardedSize != 0) pendingCharge = _edgeCharge(_load(), growth, acct, false);
     }
 
     /// @inheritdoc IPerpMarket
@@ -337,7 +447,23 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
 
     /// @inheritdoc IPerpMarket
     function poolEquity() external view returns (int256) {
-        return int256(_ledger.poolBalance) - openClaims();
+        State memory s = _load();
+        return int256(s.ledger.poolBalance) + _poolCollateralValue(s) - _openClaims(s);
+    }
+
+    /// @inheritdoc IPerpMarket
+    function totalMarginDebt() external view returns (uint256) {
+        return _claims.debt;
+    }
+
+    /// @inheritdoc IPerpMarket
+    function poolCash() external view returns (int256) {
+        return int256(_ledger.poolBalance) - int256(uint256(_claims.debt));
+    }
+
+    /// @inheritdoc IPerpMarket
+    function collateralHaircutBps() external view returns (uint256) {
+        return _params.collateralHaircutBps;
     }
 
     /// @inheritdoc IPerpMarket
@@ -363,7 +489,7 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
 
     /// @inheritdoc IPerpMarket
     function pendingParameters() external view returns (PendingParameter[] memory list) {
-        bytes32[9] memory names = ParamsLib.names();
+        bytes32[10] memory names = ParamsLib.names();
         list = new PendingParameter[](names.length);
         uint256 count;
         for (uint256 i; i < names.length; ++i) {
@@ -413,7 +539,92 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
                 ? OracleLib.previousAnswerWad(AggregatorV3Interface(_aggregator), roundId, _feedDecimals, price)
                 : price;
         s.ctx.divisor = _quoteDivisor;
+        s.feed = EdgeLib.Feed({
+            aggregator: AggregatorV3Interface(_aggregator),
+            decimals: _feedDecimals,
+            roundId: roundId,
+            updatedAt: updatedAt,
+            price: price,
+            window: s.params.oracleEdgeWindow
+        });
         _accrue(s);
+    }
+
+    /// @dev Settles `owner_`'s growth record (EdgeLib) into `account` in memory before an action
+    /// and reports a charge; the caller stores the record when `settled`. `reducing`: see
+    /// EdgeLib.pendingMove.
+    function _settleEdge(
+        State memory s,
+        address owner_,
+        PositionLib.Account memory account,
+        bool reducing
+    ) internal returns (EdgeLib.Growth memory growth, bool settled) {
+        growth = _growths[owner_];
+        int256 guarded = growth.guardedSize;
+        uint256 entryBefore = account.entryPrice;
+        uint256 charge = _edgeCharge(s, growth, account, reducing);
+        settled = growth.guardedSize != guarded;
+        if (charge != 0) {
+            emit OracleEdgeCharged(owner_, growth.roundId, guarded, charge, entryBefore, account.entryPrice);
+        }
+    }
+
+    /// @dev Moves the caller's growth record by its trade (EdgeLib.afterTrade) and stores it when
+    /// that or the settlement before the trade changed it, unless the trade closed the position.
+    function _recordGrowth(
+        State memory s,
+        EdgeLib.Growth memory growth,
+        bool settled,
+        int256 oldSize,
+        int256 newSize,
+        uint256 fill
+    ) internal {
+        bool moved = growth.afterTrade(oldSize, newSize, s.feed, fill, s.ctx.tradePrice(newSize > oldSize));
+        if (moved || (settled && newSize != 0)) {
+            _growths[msg.sender] = growth;
+        }
+    }
+
+    /// @dev `_settleEdge` for an action that grows nothing: stores the record when it settled.
+    function _settleEdgeAndStore(State memory s, address owner_, PositionLib.Account memory account) internal {
+        (EdgeLib.Growth memory growth, bool settled) = _settleEdge(s, owner_, account, false);
+        if (settled) _growths[owner_] = growth;
+    }
+
+    /// @dev When the record settles: re-prices the guarded part of `account` (its open-claims term
+    /// moves with it) and clears the guarded size, all in memory; returns the charge.
+    function _edgeCharge(
+        State memory s,
+        EdgeLib.Growth memory growth,
+        PositionLib.Account memory account,
+        bool reducing
+    ) internal view returns (uint256 charge) {
+        // A flat account's record is moot: the next growth starts a new one.
+        if (account.size == 0) return 0;
+        (bool settles, uint256 move) = growth.pendingMove(s.feed, reducing);
+        if (!settles) return 0;
+        if (move != 0) {
+            uint256 entry = EdgeLib.reprice(
+                account.size,
+                account.entryPrice,
+                growth.guardedSize,
+                move,
+                growth.premiumPpm
+            );
+            s.claims.replace(
+                account.size,
+                account.entryPrice,
+                account.lastFundingIndex,
+                account.size,
+                entry,
+                account.lastFundingIndex,
+                s.ctx.divisor
+            );
+            uint256 shift = entry > account.entryPrice ? entry - account.entryPrice : account.entryPrice - entry;
+            charge = PerpMath.notionalUp(account.size, shift, s.ctx.divisor);
+            account.entryPrice = entry.toUint96();
+        }
+        growth.guardedSize = 0;
     }
 
     function _store(State memory s) internal {
@@ -446,51 +657,68 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         uint256 fill
     ) internal returns (PositionLib.Trade memory t, int256 newMargin) {
         t = account.trade(sizeDelta, fill, s.params.takerFeeBps, s.ctx);
-        int256 paid = _pay(s, owner_, t.funding + t.realizedPnl);
+        int256 paid = _pay(s, owner_, t.funding + t.realizedPnl, account.margin);
         // Report the realised PnL net of any cut (funding has its own event).
         t.realizedPnl = paid - t.funding;
         _updateOpenInterest(s, account.size, t.newSize);
-        newMargin = int256(uint256(account.margin)) + paid - t.fee.toInt256();
+        newMargin = int256(account.margin) + paid - t.fee.toInt256();
         _emitFunding(s, owner_, t.funding);
     }
 
     /// @dev What the pool pays of `credit` (PoolLib.payable_), with an event when it is cut.
-    function _pay(State memory s, address owner_, int256 credit) internal returns (int256 paid) {
-        paid = credit <= 0 ? credit : PoolLib.payable_(credit, s.ledger.poolBalance, _openClaims(s));
+    function _pay(State memory s, address owner_, int256 credit, int256 margin) internal returns (int256 paid) {
+        paid = credit <= 0 ? credit : _payable(s, credit, margin);
         if (paid != credit) emit ProfitReduced(owner_, uint256(credit), uint256(paid));
     }
 
-    /// @dev Equity at the oracle price after the trade against initial margin for a growing
-    /// position, maintenance for a shrinking one; settled margin may never go negative (such an
-    /// account must be liquidated instead).
-    function _checkTradeMargin(State memory s, PositionLib.Trade memory t, int256 newMargin) internal pure {
+    /// @dev PoolLib.payable_ for a positive `credit` to an account with settled `margin`: the
+    /// pool's cash for it is its balance less the debts of other accounts.
+    function _payable(State memory s, int256 credit, int256 margin) internal pure returns (int256) {
+        int256 cash = s.ledger.poolBalance - int256(uint256(s.claims.debt) - PoolLib.debtOf(margin));
+        return PoolLib.payable_(credit, cash, _openClaims(s));
+    }
+
+    /// @dev The pool's base-token holdings at the oracle, rounded down.
+    function _poolCollateralValue(State memory s) internal view returns (int256) {
+        uint256 qty = poolCollateral;
+        return qty == 0 ? int256(0) : int256(CollateralLib.valueDown(qty, s.ctx.price, s.ctx.divisor));
+    }
+
+    /// @dev Equity after the trade, collateral at its haircut value `collateralValue`, against
+    /// initial margin for a growing position, maintenance for a shrinking one; settled margin may
+    /// go negative only as far as the collateral covers it (an account beyond that must be
+    /// liquidated instead).
+    function _checkTradeMargin(
+        State memory s,
+        PositionLib.Trade memory t,
+        int256 newMargin,
+        uint256 collateralValue
+    ) internal pure {
+        int256 settled = newMargin + int256(collateralValue);
         if (t.newSize != 0) {
             int256 equity =
-                newMargin +
-                    PerpMath.signedValue(t.newSize, PerpMath.priceDelta(s.ctx.price, t.newEntry), s.ctx.divisor);
+                settled + PerpMath.signedValue(t.newSize, PerpMath.priceDelta(s.ctx.price, t.newEntry), s.ctx.divisor);
             uint256 bps = t.grows ? s.params.initialMarginBps : s.params.maintenanceMarginBps;
             uint256 required = PositionLib.requirement(t.newSize, bps, s.ctx);
             if (equity < required.toInt256()) revert InsufficientMargin(equity, required);
         }
-        if (newMargin < 0) revert InsufficientMargin(newMargin, 0);
+        if (settled < 0) revert InsufficientMargin(settled, 0);
     }
 
-    /// @dev Writes the traded account, the pool (it moves by exactly what margin does not keep or
-    /// pay out) and the market; emits PositionModified. `newMargin` < 0 only for a liquidation
-    /// shortfall, which leaves the account empty; `paidOut` is a liquidation reward.
+    /// @dev Writes the traded account `next` (`_traded`), the pool (it moves by exactly what
+    /// margin does not keep or pay out) and the market; emits PositionModified. `paidOut` is a
+    /// liquidation reward.
     function _commit(
         State memory s,
         address owner_,
         PositionLib.Account memory account,
+        PositionLib.Account memory next,
         PositionLib.Trade memory t,
         uint256 fill,
-        int256 newMargin,
         uint256 paidOut
     ) internal {
-        uint256 kept = newMargin > 0 ? uint256(newMargin) : 0;
-        s.ledger.poolBalance = (s.ledger.poolBalance + int256(uint256(account.margin)) - int256(kept) - int256(paidOut))
-            .toInt128();
-        _writeAccount(s, owner_, account, _traded(s, t, kept));
+        s.ledger.poolBalance = (s.ledger.poolBalance + account.margin - next.margin - int256(paidOut)).toInt128();
+        _writeAccount(s, owner_, account, next);
         _store(s);
         emit PositionModified(
             owner_,
@@ -504,18 +732,58 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         );
     }
 
-    /// @dev The account after a trade, keeping `margin`.
+    /// @dev The account after a trade, keeping settled `margin` (negative: a debt the collateral
+    /// covers) and base-token `collateral_`.
     function _traded(
         State memory s,
         PositionLib.Trade memory t,
-        uint256 margin
+        int256 margin,
+        uint256 collateral_
     ) internal pure returns (PositionLib.Account memory next) {
-        next = PositionLib.Account({
-            margin: margin.toUint96(),
-            size: t.newSize.toInt96(),
-            entryPrice: t.newEntry.toUint96(),
-            lastFundingIndex: s.ctx.fundingIndex.toInt96()
-        });
+        next.setCollateral(collateral_);
+        next.margin = margin.toInt96();
+        next.size = t.newSize.toInt96();
+        next.entryPrice = t.newEntry.toUint96();
+        next.lastFundingIndex = s.ctx.fundingIndex.toInt96();
+    }
+
+    /// @dev Equity (collateral at its haircut) below maintenance; with no position the requirement
+    /// is zero, so only a debt the collateral no longer covers.
+    function _requireLiquidatable(State memory s, PositionLib.Account memory acct) internal pure {
+        int256 equityAtOracle = acct.marginEquity(s.ctx, s.params.collateralHaircutBps);
+        uint256 maintenance = PositionLib.requirement(acct.size, s.params.maintenanceMarginBps, s.ctx);
+        if (equityAtOracle >= maintenance.toInt256()) revert NotLiquidatable(equityAtOracle, maintenance);
+    }
+
+    /// @dev A liquidation's close of the whole position, an ordinary trade: the premium of the skew
+    /// it moves and the taker fee. Returns the account's margin after it (`left`) and the closed
+    /// notional at the fill; an account with no position closes nothing.
+    function _closeAll(
+        State memory s,
+        address owner_,
+        PositionLib.Account memory acct
+    ) internal returns (PositionLib.Trade memory t, uint256 fill, int256 left, uint256 notional) {
+        left = acct.margin;
+        if (acct.size == 0) return (t, fill, left, notional);
+        int256 sizeDelta = -int256(acct.size);
+        fill = SkewMath.liquidationFillPrice(
+            s.ctx.tradePrice(sizeDelta > 0),
+            _skew(s.oi),
+            sizeDelta,
+            s.params.skewScaleTokens
+        );
+        (t, left) = _trade(s, owner_, acct, sizeDelta, fill);
+        notional = PerpMath.toCollateralDown(SignedMath.abs(sizeDelta), fill, s.ctx.divisor);
+    }
+
+    /// @dev A liquidation's collateral event, shortfall and the liquidator's reward transfers.
+    function _payLiquidation(State memory s, address account, CollateralLib.Liquidation memory split) internal {
+        if (split.seized != 0 || split.rewardQty != 0) {
+            emit CollateralLiquidated(account, msg.sender, split.seized, split.covered, split.rewardQty, s.ctx.price);
+        }
+        if (split.margin < 0) _recordShortfall(s, account, uint256(-split.margin));
+        if (split.rewardFromMargin != 0) collateral.safeTransfer(msg.sender, split.rewardFromMargin);
+        if (split.rewardQty != 0) baseToken.safeTransfer(msg.sender, split.rewardQty);
     }
 
     /// @dev A withdrawal from an account with a position: funding settles; a withdrawal beyond
@@ -524,35 +792,41 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     /// as a close.
     function _withdrawWithPosition(PositionLib.Account memory account, uint256 amount) internal {
         State memory s = _load();
+        _settleEdgeAndStore(s, msg.sender, account);
         int256 funding = account.pendingFunding(s.ctx);
         uint256 closePrice = s.ctx.tradePrice(account.size < 0);
         int256 pnl = account.pnlAt(closePrice, s.ctx.divisor);
-        bool realize = int256(uint256(account.margin)) + funding < amount.toInt256() && pnl > 0;
-        int256 paid = _pay(s, msg.sender, realize ? funding + pnl : funding);
-        int256 marginAfter = int256(uint256(account.margin)) + paid - amount.toInt256();
-        // What stays unrealised, at the oracle: all of it, or what lies between it and the close price.
-        int256 pnlLeft = account.unrealizedPnl(s.ctx) - (realize ? pnl : int256(0));
-        _checkWithdrawal(s, account.size, marginAfter, pnlLeft);
+        bool realize = int256(account.margin) + funding < amount.toInt256() && pnl > 0;
+        int256 paid = _pay(s, msg.sender, realize ? funding + pnl : funding, account.margin);
+        int256 marginAfter = int256(account.margin) + paid - amount.toInt256();
+        // What stays unrealised, at the oracle: all of it, or what lies between it and the close
+        // price; the collateral counts at its haircut.
+        int256 rest =
+            account.unrealizedPnl(s.ctx) -
+                (realize ? pnl : int256(0)) +
+                int256(account.collateralValue(s.ctx, s.params.collateralHaircutBps));
+        _checkWithdrawal(s, account.size, marginAfter, rest);
         s.ledger.poolBalance = (s.ledger.poolBalance - paid).toInt128();
-        _writeAccount(
-            s,
-            msg.sender,
-            account,
-            PositionLib.Account({
-                margin: uint256(marginAfter).toUint96(),
-                size: account.size,
-                entryPrice: realize ? closePrice.toUint96() : account.entryPrice,
-                lastFundingIndex: s.ctx.fundingIndex.toInt96()
-            })
-        );
+        // A copy: `account` stays the old state that _writeAccount takes out of the sums.
+        PositionLib.Account memory next = PositionLib.Account({
+            margin: marginAfter.toInt96(),
+            size: account.size,
+            collateralHigh: account.collateralHigh,
+            entryPrice: realize ? closePrice.toUint96() : account.entryPrice,
+            lastFundingIndex: s.ctx.fundingIndex.toInt96(),
+            collateralLow: account.collateralLow
+        });
+        _writeAccount(s, msg.sender, account, next);
         _store(s);
         _emitFunding(s, msg.sender, funding);
         if (realize) emit ProfitRealized(msg.sender, paid - funding, closePrice);
     }
 
-    /// @dev Equity after a withdrawal must cover the initial margin, from non-negative margin.
-    function _checkWithdrawal(State memory s, int256 size, int256 marginAfter, int256 pnlLeft) internal pure {
-        int256 equityAfter = marginAfter + pnlLeft;
+    /// @dev Equity after a withdrawal (margin plus `rest`: unrealised PnL and collateral at its
+    /// haircut) must cover the initial margin, from non-negative margin: a withdrawal never
+    /// creates a debt.
+    function _checkWithdrawal(State memory s, int256 size, int256 marginAfter, int256 rest) internal pure {
+        int256 equityAfter = marginAfter + rest;
         uint256 required = PositionLib.requirement(size, s.params.initialMarginBps, s.ctx);
         if (marginAfter < 0 || equityAfter < required.toInt256()) {
             revert WithdrawalBelowInitialMargin(equityAfter, required);
@@ -564,7 +838,7 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         if (funding != 0) emit FundingSettled(owner_, funding, s.ctx.fundingIndex);
     }
 
-    /// @dev Stores `next` for `owner_` and moves its terms in the open-claims sums.
+    /// @dev Stores `next` for `owner_` and moves its terms in the open-claims and debt sums.
     function _writeAccount(
         State memory s,
         address owner_,
@@ -580,14 +854,15 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
             next.lastFundingIndex,
             s.ctx.divisor
         );
+        s.claims.replaceDebt(old.margin, next.margin);
         _accounts[owner_] = next;
     }
 
     /// @dev The pool has already taken the shortfall (it received the account's whole margin and
-    /// no more); the part its equity counting open claims cannot cover is bad debt.
+    /// collateral and no more); the part its equity counting open claims cannot cover is bad debt.
     function _recordShortfall(State memory s, address account, uint256 shortfall) internal {
         emit ShortfallAbsorbed(account, shortfall);
-        int256 equity = int256(s.ledger.poolBalance) - _openClaims(s);
+        int256 equity = int256(s.ledger.poolBalance) + _poolCollateralValue(s) - _openClaims(s);
         if (equity < 0) {
             uint256 uncovered = Math.min(shortfall, uint256(-equity));
             uint256 total = badDebt + uncovered;
@@ -643,6 +918,11 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
 
     function _fundingRate(State memory s) internal pure returns (int256) {
         return SkewMath.fundingRate(_skew(s.oi), s.params.skewScaleTokens, s.params.maxFundingRatePerDay);
+    }
+
+    function _baseTokenOrRevert() internal view returns (IERC20 token) {
+        token = baseToken;
+        if (address(token) == address(0)) revert SpotCollateralDisabled();
     }
 
     function _skew(OpenInterest memory oi) internal pure returns (int256) {

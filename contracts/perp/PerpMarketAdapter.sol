@@ -21,6 +21,8 @@ contract PerpMarketAdapter is IPerpVenue {
     PerpMarket public immutable market;
     /// @notice Margin token of the market.
     IERC20 internal immutable _collateral;
+    /// @notice Base token the market accepts as collateral (zero: none).
+    IERC20 internal immutable _baseToken;
     /// @notice The account allowed to bind the vault.
     address public immutable deployer;
     /// @notice The vault this adapter serves (zero until bound).
@@ -43,7 +45,8 @@ contract PerpMarketAdapter is IPerpVenue {
         _;
     }
 
-    /// @param market_ The market to trade on; the adapter approves it to pull margin once.
+    /// @param market_ The market to trade on; the adapter approves it to pull margin (and base
+    /// tokens, when the market takes them) once.
     constructor(PerpMarket market_) {
         if (address(market_) == address(0)) revert ZeroAddress();
         market = market_;
@@ -51,6 +54,9 @@ contract PerpMarketAdapter is IPerpVenue {
         IERC20 token = market_.collateral();
         _collateral = token;
         token.forceApprove(address(market_), type(uint256).max);
+        IERC20 base = market_.baseToken();
+        _baseToken = base;
+        if (address(base) != address(0)) base.forceApprove(address(market_), type(uint256).max);
     }
 
     /// @notice Binds the vault this adapter serves. Callable once, by the deployer.
@@ -79,6 +85,8 @@ contract PerpMarketAdapter is IPerpVenue {
         pos.marginRatioBps = view_.marginRatioBps;
         pos.pendingOrder = false;
         pos.payableEquity = _payableEquity(view_);
+        pos.collateral = view_.collateral;
+        pos.marginDebt = view_.signedMargin < 0 ? uint256(-view_.signedMargin) : 0;
     }
 
     /// @inheritdoc IPerpVenue
@@ -87,9 +95,10 @@ contract PerpMarketAdapter is IPerpVenue {
     }
 
     /// @inheritdoc IPerpVenue
-    /// @dev The market's own valuation (positionOf's equity), capped at what its pool can pay:
-    /// margin plus the pool's balance (profit beyond margin is paid out of the pool), and zero
-    /// while the pool is in deficit (the market refuses every margin withdrawal then).
+    /// @dev The market's own valuation (positionOf's equity, the margin token only), a positive
+    /// part capped at what its pool can pay: positive margin plus the pool's cash (profit beyond
+    /// margin is paid out of the pool's margin tokens, never out of receivables); then the
+    /// collateral at its full oracle value, which covers a negative part (a debt).
     function payableEquity() external view returns (uint256) {
         return _payableEquity(market.positionOf(address(this)));
     }
@@ -113,6 +122,31 @@ contract PerpMarketAdapter is IPerpVenue {
     }
 
     /// @inheritdoc IPerpVenue
+    function baseCollateralToken() external view returns (address) {
+        return address(_baseToken);
+    }
+
+    /// @inheritdoc IPerpVenue
+    function collateralHaircutBps() external view returns (uint256) {
+        return market.collateralHaircutBps();
+    }
+
+    /// @inheritdoc IPerpVenue
+    function depositCollateral(uint256 qty) external onlyVault {
+        if (address(_baseToken) == address(0)) revert SpotCollateralUnsupported();
+        if (qty == 0) revert ZeroAmount();
+        _baseToken.safeTransferFrom(msg.sender, address(this), qty);
+        market.depositCollateral(qty);
+    }
+
+    /// @inheritdoc IPerpVenue
+    function withdrawCollateral(uint256 qty, address to) external onlyVault {
+        if (address(_baseToken) == address(0)) revert SpotCollateralUnsupported();
+        if (qty == 0) revert ZeroAmount();
+        market.withdrawCollateral(qty, to);
+    }
+
+    /// @inheritdoc IPerpVenue
     function increaseShort(uint256 size, uint256 minFillPrice) external onlyVault returns (bool, uint256) {
         if (size == 0) revert ZeroAmount();
         return (true, market.modifyPosition(-SafeCast.toInt256(size), minFillPrice));
@@ -128,8 +162,13 @@ contract PerpMarketAdapter is IPerpVenue {
     }
 
     function _payableEquity(IPerpMarket.PositionView memory view_) internal view returns (uint256) {
-        int256 pool = market.poolBalance();
-        if (view_.equity <= 0 || pool < 0) return 0;
-        return Math.min(uint256(view_.equity), view_.margin + uint256(pool));
+        int256 cash = view_.equity;
+        if (cash > 0) {
+            int256 poolCash = market.poolCash();
+            uint256 cap = view_.margin + (poolCash > 0 ? uint256(poolCash) : 0);
+            cash = int256(Math.min(uint256(cash), cap));
+        }
+        int256 total = cash + int256(view_.collateralValue);
+        return total > 0 ? uint256(total) : 0;
     }
 }

@@ -78,6 +78,25 @@ contract FaultyPerpVenue is IPerpVenue {
         inner.withdrawMargin(amount, to);
     }
 
+    function baseCollateralToken() external view returns (address) {
+        return inner.baseCollateralToken();
+    }
+
+    function collateralHaircutBps() external view returns (uint256) {
+        return inner.collateralHaircutBps();
+    }
+
+    function depositCollateral(uint256 qty) external {
+        IERC20 base = IERC20(inner.baseCollateralToken());
+        base.safeTransferFrom(msg.sender, address(this), qty);
+        base.forceApprove(address(inner), qty);
+        inner.depositCollateral(qty);
+    }
+
+    function withdrawCollateral(uint256 qty, address to) external {
+        inner.withdrawCollateral(qty, to);
+    }
+
     function increaseShort(uint256 size, uint256 minFillPrice) external returns (bool, uint256) {
         if (queueOnly) return (false, 0);
         return inner.increaseShort((size * fillBps) / 10_000, minFillPrice);

@@ -149,7 +149,8 @@ export function buildVenuesAndVault(m: IgnitionModuleBuilder, inputs: StackInput
     fee,
   ]);
 
-  const perpMarket = m.contract("PerpMarket", [usdc, feedConfig, m.getParameter("perpParams")]);
+  // The market also takes the spot token as collateral (the vault's SpotCollateral mode).
+  const perpMarket = m.contract("PerpMarket", [usdc, feedConfig, m.getParameter("perpParams"), weth]);
   const mintPerp = m.call(usdc, "mint", [deployer, perpPoolUsdc], { id: "USDC_mint_perpPool" });
   const approvePerp = m.call(usdc, "approve", [perpMarket, perpPoolUsdc], { id: "USDC_approve_perpMarket" });
   const fundPool = m.call(perpMarket, "fundPool", [perpPoolUsdc], { after: [mintPerp, approvePerp] });

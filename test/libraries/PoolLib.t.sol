@@ -13,23 +13,43 @@ contract PoolLibTest is TestBase {
     uint256 internal constant DIVISOR = 1e30;
 
     /// @notice A debit passes in full; a credit is never negative, never above what is owed and
-    /// never above what the pool holds.
-    function testFuzz_payableNeverPaysPastCreditOrPool(int256 credit, int256 pool, int256 claims) public pure {
+    /// never above the pool's cash (its balance less receivables).
+    function testFuzz_payableNeverPaysPastCreditOrCash(int256 credit, int256 cash, int256 claims) public pure {
         credit = int256(bound(uint256(credit), 0, 2e30)) - 1e30;
-        pool = int256(bound(uint256(pool), 0, 2e30)) - 1e30;
+        cash = int256(bound(uint256(cash), 0, 2e30)) - 1e30;
         claims = int256(bound(uint256(claims), 0, 2e30)) - 1e30;
-        int256 paid = PoolLib.payable_(credit, pool, claims);
+        int256 paid = PoolLib.payable_(credit, cash, claims);
         if (credit <= 0) {
             require(paid == credit, "debit changed");
             return;
         }
         require(paid >= 0 && paid <= credit, "paid outside [0, credit]");
-        require(paid <= (pool > 0 ? pool : int256(0)), "paid past the pool");
-        // Solvent counting open claims and able to pay: in full.
-        if (claims <= pool && credit <= pool) require(paid == credit, "solvent pool cut a profit");
+        require(paid <= (cash > 0 ? cash : int256(0)), "paid past the cash");
+        // Claims within the cash and able to pay: in full.
+        if (claims <= cash && credit <= cash) require(paid == credit, "solvent pool cut a profit");
     }
 
-    /// @notice Below zero equity every winner gets the same fraction, pool / claims, of its profit.
+    /// @notice The debt sum follows the negative parts of the margins it is moved through, and
+    /// returns to zero when every account is back at a non-negative margin.
+    function testFuzz_debtSumFollowsNegativeMargins(int96[4] memory margins, int96[4] memory next) public pure {
+        PoolLib.Claims memory claims;
+        uint256 expected;
+        for (uint256 i = 0; i < 4; i++) {
+            claims.replaceDebt(0, margins[i]);
+            expected += PoolLib.debtOf(margins[i]);
+        }
+        require(claims.debt == expected, "debt != sum of negative margins");
+        expected = 0;
+        for (uint256 i = 0; i < 4; i++) {
+            claims.replaceDebt(margins[i], next[i]);
+            expected += PoolLib.debtOf(next[i]);
+        }
+        require(claims.debt == expected, "debt != sum after moves");
+        for (uint256 i = 0; i < 4; i++) claims.replaceDebt(next[i], 0);
+        require(claims.debt == 0, "debt does not return to zero");
+    }
+
+    /// @notice Claims beyond the cash: every winner gets the same fraction, cash / claims, of its profit.
     function testFuzz_payableIsProRataWhenClaimsExceedThePool(
         uint256 credit,
         uint256 pool,

@@ -48,3 +48,45 @@ contract PositionLibTest is TestBase {
         require(scaled <= expected * 1e18 && expected * 1e18 - scaled < int256(DIVISOR), "PnL not at the fill");
     }
 }
+
+/// @notice The account's stored layout: two slots, collateral split across their spare bits.
+contract PositionLibLayoutTest is TestBase {
+    using PositionLib for PositionLib.Account;
+
+    PositionLib.Account internal _stored;
+
+    /// @notice Any collateral up to 2^128 - 1 reads back exactly, next to extreme values of every
+    /// other field, and the account occupies two slots.
+    function testFuzz_collateralRoundTripsInTwoSlots(uint128 qty, int96 margin, int96 size) public {
+        PositionLib.Account memory a;
+        a.margin = margin;
+        a.size = size;
+        a.entryPrice = type(uint96).max;
+        a.lastFundingIndex = type(int96).min;
+        a.setCollateral(qty);
+        _stored = a;
+        PositionLib.Account memory back = _stored;
+        require(back.collateralOf() == qty, "collateral lost");
+        require(back.margin == margin && back.size == size, "first slot fields lost");
+        require(back.entryPrice == type(uint96).max && back.lastFundingIndex == type(int96).min, "second slot lost");
+        bytes32 third;
+        assembly {
+            third := sload(add(_stored.slot, 2))
+        }
+        require(third == bytes32(0), "the account uses a third slot");
+    }
+
+    function setCollateral(uint256 qty) external pure {
+        PositionLib.Account memory a;
+        a.setCollateral(qty);
+    }
+
+    /// @notice Collateral beyond 128 bits is refused, not truncated.
+    function test_collateralBeyond128BitsReverts() public view {
+        try this.setCollateral(uint256(type(uint128).max) + 1) {
+            revert("accepted collateral beyond 128 bits");
+        } catch (bytes memory reason) {
+            require(bytes4(reason) == PositionLib.CollateralOverflow.selector, "unexpected revert");
+        }
+    }
+}

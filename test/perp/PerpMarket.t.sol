@@ -9,11 +9,12 @@ import {PerpMarket} from "../../contracts/perp/PerpMarket.sol";
 import {IPerpMarket} from "../../contracts/interfaces/IPerpMarket.sol";
 import {PerpMath} from "../../contracts/perp/libraries/PerpMath.sol";
 import {TestERC20} from "../../contracts/test/TestERC20.sol";
-import {TestBase} from "../utils/Vm.sol";
+import {TestBase, Vm} from "../utils/Vm.sol";
 
 /// @notice Deploys a market with the fixture's default parameters.
 abstract contract PerpDeployer is TestBase {
     uint32 internal constant HEARTBEAT = 1 days;
+    IERC20Metadata internal constant NO_BASE = IERC20Metadata(address(0));
 
     function _params() internal pure returns (IPerpMarket.MarketParams memory) {
         return
@@ -61,7 +62,7 @@ contract PerpMarketHarness is PerpMarket {
         IERC20Metadata collateral_,
         OracleLib.Feed memory feed_,
         MarketParams memory params_
-    ) PerpMarket(collateral_, feed_, params_) {}
+    ) PerpMarket(collateral_, feed_, params_, IERC20Metadata(address(0))) {}
 
     function toCollateralUp(uint256 baseAmount, uint256 priceWad) external view returns (uint256) {
         return PerpMath.toCollateralUp(baseAmount, priceWad, _quoteDivisor);
@@ -83,7 +84,7 @@ contract PerpMarketFuzzTest is PerpDeployer {
     function setUp() public {
         usdc = new TestERC20("USD Coin", "USDC", 6);
         feed = new MockV3Aggregator(8, 3_000e8);
-        market = new PerpMarket(usdc, _feed(feed), _params());
+        market = new PerpMarket(usdc, _feed(feed), _params(), NO_BASE);
         usdc.mint(address(this), 1e18);
         usdc.approve(address(market), type(uint256).max);
         market.fundPool(1e12);
@@ -179,11 +180,13 @@ contract PerpMarketFuzzTest is PerpDeployer {
     function testFuzz_shortfallBeyondPoolEquityIsRecorded(uint256 sizeSeed, uint256 gapPct) public {
         IPerpMarket.MarketParams memory p = _params();
         p.maxFundingRatePerDay = 0;
-        PerpMarket m = new PerpMarket(usdc, _feed(feed), p);
+        PerpMarket m = new PerpMarket(usdc, _feed(feed), p, NO_BASE);
         usdc.approve(address(m), type(uint256).max);
         m.fundPool(1e6);
         int256 size = int256(bound(sizeSeed, 1e18, 100e18));
         (address long, address short) = _openPair(m, size);
+        // The gap lands after the pair's window: no growth charge, this is about the shortfall alone.
+        vm.warp(block.timestamp + m.oracleEdgeWindow());
 
         uint256 gapped = (3_000e18 * bound(gapPct, 130, 300)) / 100;
         feed.updateAnswer(int256(gapped / 1e10));
@@ -292,11 +295,185 @@ contract PerpMarketFuzzTest is PerpDeployer {
     }
 }
 
+/// @notice The growth charge of the oracle-edge rule against a twin market that has the rule off
+/// (same feed, same trades): what a trader keeps around a feed round, honest or not.
+contract PerpMarketEdgeTest is PerpDeployer {
+    TestERC20 internal usdc;
+    MockV3Aggregator internal feed;
+    PerpMarket internal market;
+    PerpMarket internal twin;
+    address internal constant MAKER = address(0xBEEF);
+    uint256 internal window;
+
+    function setUp() public {
+        usdc = new TestERC20("USD Coin", "USDC", 6);
+        feed = new MockV3Aggregator(8, 3_000e8);
+        // A small skew scale, so a prior skew puts a premium of up to 12.5% on the trader's fills.
+        IPerpMarket.MarketParams memory p = _params();
+        p.skewScale = 20_000;
+        market = new PerpMarket(usdc, _feed(feed), p, NO_BASE);
+        twin = new PerpMarket(usdc, _feed(feed), p, NO_BASE);
+        twin.setParameter("oracleEdgeWindow", 0);
+        vm.warp(block.timestamp + twin.PARAMETER_DELAY());
+        twin.applyParameter("oracleEdgeWindow");
+        feed.updateAnswer(3_000e8);
+        // Every test starts outside the last round's window.
+        vm.warp(block.timestamp + 60);
+        window = market.oracleEdgeWindow();
+        usdc.mint(address(this), 1e18);
+        usdc.mint(MAKER, 1e18);
+        PerpMarket[2] memory both = [market, twin];
+        for (uint256 i = 0; i < 2; i++) {
+            usdc.approve(address(both[i]), type(uint256).max);
+            both[i].fundPool(1e12);
+            vm.prank(MAKER);
+            usdc.approve(address(both[i]), type(uint256).max);
+            vm.prank(MAKER);
+            both[i].depositMargin(1e15);
+        }
+    }
+
+    /// @dev The same trade on both markets (the caller's account, or the maker's).
+    function _trade(address trader, int256 size) internal {
+        uint256 bound_ = size > 0 ? type(uint256).max : 0;
+        vm.prank(trader);
+        market.modifyPosition(size, bound_);
+        vm.prank(trader);
+        twin.modifyPosition(size, bound_);
+    }
+
+    function _open(int256 size, uint256 skewSeed) internal returns (uint256 margin) {
+        int256 skew = int256(bound(skewSeed, 0, 5_000e18)) * (skewSeed % 2 == 0 ? int256(1) : -1);
+        if (skew != 0) _trade(MAKER, skew);
+        margin = _bpsUp(_notionalUp(size, 3_000e18), 4_000) + 1e6;
+        market.depositMargin(margin);
+        twin.depositMargin(margin);
+        _trade(address(this), size);
+    }
+
+    function _moveFeed(uint256 moveBps, bool up) internal {
+        feed.updateAnswer(
+            int256(up ? (3_000e8 * (10_000 + moveBps)) / 10_000 : (3_000e8 * (10_000 - moveBps)) / 10_000)
+        );
+    }
+
+    /// @notice Around one round, whatever the update (size, sign), the position (size, side, prior
+    /// skew), the delay from the open to the round and from the round to the close: a trader who
+    /// opened less than the window before the round never gains; a move against the trader is
+    /// kept in full (as on the twin); a trader who opened earlier is charged nothing (as on the
+    /// twin) unless the close falls inside the round's own window (the after-round rule).
+    function testFuzz_noRiskFreeRoundTripAroundARoundSeenPending(
+        uint256 sizeSeed,
+        bool short,
+        uint256 moveBps,
+        bool up,
+        uint256 skewSeed,
+        uint256 delay,
+        uint256 closeDelay
+    ) public {
+        int256 size = int256(bound(sizeSeed, 1e15, 1_000e18)) * (short ? int256(-1) : int256(1));
+        uint256 margin = _open(size, skewSeed);
+        delay = bound(delay, 0, 3 * window);
+        closeDelay = bound(closeDelay, 0, 3 * window);
+        vm.warp(block.timestamp + delay);
+        _moveFeed(bound(moveBps, 1, 1_000), up);
+        vm.warp(block.timestamp + closeDelay);
+        _trade(address(this), -size);
+
+        uint256 left = market.positionOf(address(this)).margin;
+        uint256 twinLeft = twin.positionOf(address(this)).margin;
+        bool favourable = up != short;
+        if (!favourable) require(left == twinLeft, "an adverse move was not kept in full");
+        else if (delay < window) require(left <= margin, "a round trip around a round seen pending gained");
+        else if (closeDelay >= window) require(left == twinLeft, "an honest trader was charged");
+        else require(left <= twinLeft, "the after-round rule paid the trader");
+        require(
+            usdc.balanceOf(address(market)) == uint256(market.poolBalance()) + market.positionOf(MAKER).margin + left,
+            "conservation"
+        );
+    }
+
+    /// @notice A position opened long before the round, closed after its window: no charge, the
+    /// whole move kept, exactly as on the twin.
+    function test_anHonestTraderWhoOpenedOutsideTheWindowIsNotCharged() public {
+        uint256 margin = _open(100e18, 0);
+        vm.warp(block.timestamp + window);
+        _moveFeed(100, true); // +1%, landing exactly the window after the open
+        vm.warp(block.timestamp + window);
+        (, , int256 guarded, uint256 pending) = market.edgeGrowthOf(address(this));
+        require(guarded == 100e18 && pending == 0, "a growth outside the window is charged");
+        _trade(address(this), -100e18);
+        uint256 left = market.positionOf(address(this)).margin;
+        require(left == twin.positionOf(address(this)).margin, "charged");
+        // 3,000 of move less two taker fees of ~150 each.
+        require(left > margin + 2_650e6, "the +3,000 move was not kept");
+    }
+
+    /// @notice A growth in the window before a round that goes against it keeps the whole loss and
+    /// is charged nothing on top.
+    function test_aGrowthInTheWindowKeepsAnAdverseMoveInFull() public {
+        _open(-100e18, 0);
+        vm.warp(block.timestamp + 3);
+        _moveFeed(100, true); // +1% against the short, 3 s after it opened
+        vm.warp(block.timestamp + window);
+        (, , , uint256 pending) = market.edgeGrowthOf(address(this));
+        require(pending == 0, "an adverse round is charged");
+        _trade(address(this), 100e18);
+        uint256 left = market.positionOf(address(this)).margin;
+        require(left == twin.positionOf(address(this)).margin, "the loss differs from the twin's");
+    }
+
+    /// @notice A sale into a long skew fills above the answer, and that premium moves with the
+    /// price: charged at the oracle move alone, a short sold at a 6.25% premium ahead of a -5%
+    /// round would keep 6.25% of the move (more than its fees). Charged at the fill's scale, it
+    /// keeps nothing.
+    function test_aSaleIntoASkewKeepsNoPremiumShareOfTheMove() public {
+        uint256 margin = _open(-100e18, 2_500e18 * 2); // the maker longs 2,500 ETH first
+        vm.warp(block.timestamp + 1);
+        _moveFeed(500, false);
+        vm.warp(block.timestamp + window);
+        _trade(address(this), 100e18);
+        uint256 left = market.positionOf(address(this)).margin;
+        require(left <= margin, "the premium's share of the move was kept");
+        require(twin.positionOf(address(this)).margin > margin + 14_000e6, "the twin did not keep the move");
+    }
+
+    /// @notice A growth in a later round settles the old record's charge before it replaces it:
+    /// adding size cannot erase the charge, and the round trip still gains nothing.
+    function test_aNewGrowthSettlesTheOldChargeFirst() public {
+        uint256 margin = _open(100e18, 0);
+        vm.warp(block.timestamp + 2);
+        _moveFeed(100, true); // +1% seen pending: 100 ETH x 30, at the fill's 0.25% premium
+        vm.warp(block.timestamp + window);
+        (, , , uint256 pending) = market.edgeGrowthOf(address(this));
+        require(pending == 3_007.5e6, "pending charge");
+        vm.recordLogs();
+        market.modifyPosition(1e18, type(uint256).max);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        bool charged;
+        for (uint256 i = 0; i < logs.length; i++) {
+            if (logs[i].topics[0] == IPerpMarket.OracleEdgeCharged.selector) {
+                (, , uint256 charge, , ) = abi.decode(logs[i].data, (uint80, int256, uint256, uint256, uint256));
+                charged = charge == 3_007.5e6;
+            }
+        }
+        require(charged, "the old record's charge was not applied");
+        (uint256 roundId, , int256 guarded, uint256 after_) = market.edgeGrowthOf(address(this));
+        (uint80 latest, , , , ) = feed.latestRoundData();
+        require(roundId == latest && guarded == 1e18 && after_ == 0, "the new record is not the new growth");
+        vm.warp(block.timestamp + window);
+        market.modifyPosition(-101e18, 0);
+        require(market.positionOf(address(this)).margin <= margin, "the round trip gained");
+    }
+}
+
 /// @notice Drives several accounts through random deposits, withdrawals, trades, price moves,
-/// time warps, liquidations and pool top-ups, recording what the invariants need.
+/// time warps, liquidations and pool top-ups, and base-token collateral deposits, withdrawals and
+/// debt repayments, recording what the invariants need.
 contract PerpHandler is PerpDeployer {
     PerpMarket public immutable market;
     TestERC20 public immutable usdc;
+    TestERC20 public immutable weth;
     MockV3Aggregator public immutable feed;
     address[4] internal _actors = [address(0x1001), address(0x1002), address(0x1003), address(0x1004)];
     address internal constant KEEPER = address(0x2001);
@@ -306,18 +483,76 @@ contract PerpHandler is PerpDeployer {
     bool public roundTripGained;
     bool public flatExitFailed;
     bool public tradeBelowInitialMargin;
+    bool public withdrawalBelowRule;
     uint256 public trades;
     uint256 public liquidations;
+    uint256 public collateralWithdrawals;
+    uint256 public debtsSeen;
 
-    constructor(PerpMarket market_, TestERC20 usdc_, MockV3Aggregator feed_) {
+    constructor(PerpMarket market_, TestERC20 usdc_, TestERC20 weth_, MockV3Aggregator feed_) {
         market = market_;
         usdc = usdc_;
+        weth = weth_;
         feed = feed_;
         for (uint256 i = 0; i < _actors.length; i++) {
             usdc.mint(_actors[i], 1e15);
-            vm.prank(_actors[i]);
+            weth.mint(_actors[i], 1e24);
+            vm.startPrank(_actors[i]);
             usdc.approve(address(market_), type(uint256).max);
+            weth.approve(address(market_), type(uint256).max);
+            vm.stopPrank();
         }
+    }
+
+    /// @dev Equity as the margin rules count it: settled margin, PnL at face at the oracle,
+    /// pending funding and the collateral at its haircut.
+    function ruleEquity(address actor, uint256 price) public view returns (int256) {
+        IPerpMarket.PositionView memory v = market.positionOf(actor);
+        uint256 haircutValue = (v.collateral * price * (10_000 - market.collateralHaircutBps())) / 1e34;
+        return
+            v.signedMargin +
+            PerpMath.signedValue(v.size, int256(price) - int256(v.entryPrice), 1e30) +
+            v.accruedFunding +
+            int256(haircutValue);
+    }
+
+    function _price() internal view returns (uint256) {
+        (, int256 answer, , , ) = feed.latestRoundData();
+        return uint256(answer) * 1e10;
+    }
+
+    /// @dev Posts up to 20 WETH of collateral.
+    function depositCollateral(uint256 actorSeed, uint256 qty) external {
+        address actor = _actors[actorSeed % 4];
+        vm.prank(actor);
+        market.depositCollateral(bound(qty, 1, 20e18));
+        _after();
+    }
+
+    /// @dev Tries to take collateral out; one that passes must leave the account within the rule.
+    function withdrawCollateral(uint256 actorSeed, uint256 qty) external {
+        address actor = _actors[actorSeed % 4];
+        IPerpMarket.PositionView memory v = market.positionOf(actor);
+        if (v.collateral == 0) return;
+        vm.prank(actor);
+        try market.withdrawCollateral(bound(qty, 1, v.collateral), actor) {
+            collateralWithdrawals++;
+            uint256 price = _price();
+            uint256 required = _bpsUp(_notionalUp(v.size, price), market.initialMarginBps());
+            // One unit of slack per rounded term.
+            if (v.size != 0 && ruleEquity(actor, price) + 3 < int256(required)) withdrawalBelowRule = true;
+        } catch {}
+        _after();
+    }
+
+    /// @dev Repays an account's margin debt, if any.
+    function repayDebt(uint256 actorSeed) external {
+        address actor = _actors[actorSeed % 4];
+        int256 margin = market.positionOf(actor).signedMargin;
+        if (margin >= 0) return;
+        vm.prank(actor);
+        market.depositMargin(uint256(-margin));
+        _after();
     }
 
     function actors() external view returns (address[4] memory) {
@@ -345,14 +580,13 @@ contract PerpHandler is PerpDeployer {
     function trade(uint256 actorSeed, uint256 sizeSeed, bool sell, uint256 topUp) external {
         address actor = _actors[actorSeed % 4];
         IPerpMarket.PositionView memory before = market.positionOf(actor);
-        if (before.margin < 1_000e6) {
+        if (before.marginEquity < 1_000e6) {
             vm.prank(actor);
             market.depositMargin(bound(topUp, 1_000e6, 100_000e6));
             before = market.positionOf(actor);
         }
-        (, int256 answer, , , ) = feed.latestRoundData();
-        uint256 price = uint256(answer) * 1e10;
-        uint256 maxSize = (before.margin * 1e30 * 12) / price + 1;
+        uint256 price = _price();
+        uint256 maxSize = (uint256(before.marginEquity) * 1e30 * 12) / price + 1;
         int256 delta = int256(bound(sizeSeed, 1, maxSize));
         if (sell) delta = -delta;
         int256 oldSize = before.size;
@@ -365,11 +599,8 @@ contract PerpHandler is PerpDeployer {
             uint256 required = _bpsUp(_notionalUp(newSize, price), market.initialMarginBps());
             // The market's margin rule counts an unrealised profit at face (at the oracle price),
             // while positionOf values it after the pool's cut when the pool's equity is negative
-            // (README, known limits): check the rule the market states, at face, to one unit.
-            IPerpMarket.PositionView memory v = market.positionOf(actor);
-            int256 face =
-                int256(v.margin) + ((v.size * (int256(price) - int256(v.entryPrice))) / 1e30) + v.accruedFunding;
-            if (face + 1 < int256(required)) tradeBelowInitialMargin = true;
+            // (README, known limits): check the rule the market states, at face, to a unit per term.
+            if (ruleEquity(actor, price) + 3 < int256(required)) tradeBelowInitialMargin = true;
         }
         _after();
     }
@@ -430,6 +661,50 @@ contract PerpHandler is PerpDeployer {
         _after();
     }
 
+    /// @dev Seconds pass with no new round, so trades fall inside or outside the oracle-edge windows.
+    function tick(uint256 dt) external {
+        vm.warp(block.timestamp + bound(dt, 1, 2 * market.oracleEdgeWindow() + 1));
+        _after();
+    }
+
+    /// @dev A fresh account opens, the feed moves `delay` seconds later, and it closes
+    /// `closeDelay` seconds after that: opened less than the window before the round, it must not
+    /// gain (the growth charge, or the after-round rule for a close inside the round's window).
+    function roundTripAcrossTheWindow(
+        uint256 sizeSeed,
+        bool sell,
+        uint256 moveBps,
+        bool up,
+        uint256 delay,
+        uint256 closeDelay
+    ) external {
+        address trader = address(0x3002);
+        (, int256 answer, , , ) = feed.latestRoundData();
+        uint256 margin = 10_000e6;
+        usdc.mint(trader, margin);
+        vm.startPrank(trader);
+        usdc.approve(address(market), margin);
+        market.depositMargin(margin);
+        int256 size = int256(bound(sizeSeed, 1e15, (margin * 1e30 * 5) / (uint256(answer) * 1e10)));
+        if (sell) size = -size;
+        uint256 window = market.oracleEdgeWindow();
+        delay = bound(delay, 0, 2 * window);
+        try market.modifyPosition(size, sell ? 0 : type(uint256).max) {
+            vm.warp(block.timestamp + delay);
+            moveBps = bound(moveBps, 1, 500);
+            uint256 next =
+                up ? (uint256(answer) * (10_000 + moveBps)) / 10_000 : (uint256(answer) * (10_000 - moveBps)) / 10_000;
+            feed.updateAnswer(int256(next));
+            vm.warp(block.timestamp + bound(closeDelay, 0, 2 * window));
+            market.modifyPosition(-size, sell ? type(uint256).max : 0);
+        } catch {}
+        uint256 left = market.positionOf(trader).margin;
+        if (delay < window && left > margin) roundTripGained = true;
+        if (left > 0) market.withdrawMargin(left, trader);
+        vm.stopPrank();
+        _after();
+    }
+
     /// @dev An account with no position withdraws all its margin; that must always succeed.
     function exitFlat(uint256 actorSeed) external {
         address actor = _actors[actorSeed % 4];
@@ -451,6 +726,7 @@ contract PerpHandler is PerpDeployer {
     }
 
     function _after() internal {
+        if (market.totalMarginDebt() != 0) debtsSeen++;
         uint256 badDebt = market.badDebt();
         if (badDebt < lastBadDebt) badDebtDecreased = true;
         lastBadDebt = badDebt;
@@ -461,11 +737,13 @@ contract PerpHandler is PerpDeployer {
 contract PerpMarketInvariantTest is PerpDeployer {
     PerpMarket internal market;
     TestERC20 internal usdc;
+    TestERC20 internal weth;
     MockV3Aggregator internal feed;
     PerpHandler internal handler;
 
     function setUp() public {
         usdc = new TestERC20("USD Coin", "USDC", 6);
+        weth = new TestERC20("Wrapped Ether", "WETH", 18);
         feed = new MockV3Aggregator(8, 3_000e8);
         IPerpMarket.MarketParams memory p = _params();
         // Smaller scale and caps so four accounts move the skew, premium and funding materially.
@@ -473,8 +751,8 @@ contract PerpMarketInvariantTest is PerpDeployer {
         p.maxFundingRatePerDay = 1e16;
         p.maxLongOpenInterest = 150;
         p.maxShortOpenInterest = 150;
-        market = new PerpMarket(usdc, _feed(feed), p);
-        handler = new PerpHandler(market, usdc, feed);
+        market = new PerpMarket(usdc, _feed(feed), p, weth);
+        handler = new PerpHandler(market, usdc, weth, feed);
         // A small pool, so deficits and bad debt are reachable.
         usdc.mint(address(this), 1_000e6);
         usdc.approve(address(market), type(uint256).max);
@@ -486,12 +764,28 @@ contract PerpMarketInvariantTest is PerpDeployer {
         targets[0] = address(handler);
     }
 
-    /// @notice Tokens held == sum of margins + pool, to the wei.
+    /// @notice Per token, to the wei: USDC held == pool + sum of signed margins; WETH held ==
+    /// the pool's WETH + sum of collateral; the debt sum is the sum of the negative margins.
     function invariant_marginConservation() public view {
         address[4] memory actors = handler.actors();
         int256 total = market.poolBalance();
-        for (uint256 i = 0; i < actors.length; i++) total += int256(market.positionOf(actors[i]).margin);
+        uint256 collateralTotal = market.poolCollateral();
+        uint256 debt;
+        for (uint256 i = 0; i < actors.length; i++) {
+            IPerpMarket.PositionView memory v = market.positionOf(actors[i]);
+            total += v.signedMargin;
+            collateralTotal += v.collateral;
+            if (v.signedMargin < 0) debt += uint256(-v.signedMargin);
+            require(v.margin == (v.signedMargin > 0 ? uint256(v.signedMargin) : 0), "margin != positive part");
+        }
         require(int256(usdc.balanceOf(address(market))) == total, "balance != margins + pool");
+        require(weth.balanceOf(address(market)) == collateralTotal, "base balance != collateral + pool's");
+        require(market.totalMarginDebt() == debt, "debt sum != negative margins");
+    }
+
+    /// @notice A collateral withdrawal that passed left the account within the initial margin.
+    function invariant_collateralWithdrawalsKeepTheRule() public view {
+        require(!handler.withdrawalBelowRule(), "a collateral withdrawal left a position below the rule");
     }
 
     /// @notice Open interest per side equals the sum of account sizes on that side.
@@ -514,9 +808,11 @@ contract PerpMarketInvariantTest is PerpDeployer {
         require(!handler.tradeBelowInitialMargin(), "trade left a position below initial margin");
     }
 
-    /// @notice The pool never pays out tokens it does not hold, so every settled margin is backed:
-    /// tokens >= sum of margins, and a flat account can always take all of its margin out.
+    /// @notice The pool never pays out tokens it does not hold, so every positive settled margin is
+    /// backed: its cash (balance less receivables) >= 0, i.e. tokens >= sum of positive margins,
+    /// and a flat account can always take all of its margin out.
     function invariant_poolNeverPaysPastItsBalance() public view {
+        require(market.poolCash() >= 0, "pool paid past its cash");
         require(market.poolBalance() >= 0, "pool paid past its balance");
         require(!handler.flatExitFailed(), "a flat account could not withdraw its margin");
     }
@@ -532,8 +828,13 @@ contract PerpMarketInvariantTest is PerpDeployer {
         int256 pool = market.poolBalance();
         for (uint256 i = 0; i < actors.length; i++) {
             IPerpMarket.PositionView memory v = market.positionOf(actors[i]);
-            // At face: the view itself may cut a profit the pool cannot pay.
-            claims += PerpMath.signedValue(v.size, price - int256(v.entryPrice), 1e30) + v.accruedFunding;
+            // At face: the view itself may cut a profit the pool cannot pay. The view counts a
+            // pending growth charge at once (its entry re-priced), open claims when it is applied.
+            (, , , uint256 pendingCharge) = market.edgeGrowthOf(actors[i]);
+            claims +=
+                PerpMath.signedValue(v.size, price - int256(v.entryPrice), 1e30) +
+                v.accruedFunding +
+                int256(pendingCharge);
             // ...and never values an account's profit past what the pool holds.
             require(
                 v.unrealizedPnl + v.accruedFunding <= (pool > 0 ? pool : int256(0)) ||
@@ -543,7 +844,19 @@ contract PerpMarketInvariantTest is PerpDeployer {
         }
         int256 reported = market.openClaims();
         require(_abs(reported - claims) <= 4 * actors.length + 4, "open claims drift from positions");
-        require(market.poolEquity() == pool - reported, "pool equity != pool - claims");
+        int256 poolWeth = int256((market.poolCollateral() * uint256(price)) / 1e30);
+        require(market.poolEquity() == pool + poolWeth - reported, "pool equity != pool + its WETH - claims");
+    }
+
+    /// @notice Every account's guarded size carries its position's sign and never exceeds it.
+    function invariant_guardedSizeWithinPosition() public view {
+        address[4] memory actors = handler.actors();
+        for (uint256 i = 0; i < actors.length; i++) {
+            int256 size = market.sizeOf(actors[i]);
+            (, , int256 guarded, ) = market.edgeGrowthOf(actors[i]);
+            require(guarded == 0 || (guarded > 0) == (size > 0), "guarded on the wrong side");
+            require(_abs(guarded) <= _abs(size), "guarded more than the position");
+        }
     }
 
     /// @notice No round trip around a feed update ever gained.

@@ -20,6 +20,26 @@ async function boundFixture() {
   return f;
 }
 
+/** A market that takes WETH as collateral, its adapter bound to `vault`, no oracle-edge window. */
+async function collateralFixture() {
+  const deployed = await deployPerpMarket(ethers, {
+    params: { ...PERP_DEFAULT_PARAMS, maxFundingRatePerDay: 0n },
+    oracleEdgeWindow: 0n,
+    spotCollateral: true,
+  });
+  const weth = deployed.weth!;
+  const [, vault, stranger] = await ethers.getSigners();
+  const adapter = await ethers.deployContract("PerpMarketAdapter", [await deployed.market.getAddress()]);
+  await adapter.bindVault(vault.address);
+  await deployed.usdc.mint(vault.address, 100_000n * USDC);
+  await deployed.usdc.connect(vault).approve(await adapter.getAddress(), ethers.MaxUint256);
+  await weth.mint(vault.address, 100n * WAD);
+  await weth.connect(vault).approve(await adapter.getAddress(), ethers.MaxUint256);
+  return { ...deployed, weth, adapter, vault, stranger };
+}
+
+const DIVISOR = 10n ** 30n;
+
 describe("PerpMarketAdapter", function () {
   describe("binding", function () {
     it("records the market, deployer and collateral, and approves the market", async function () {
@@ -150,6 +170,8 @@ describe("PerpMarketAdapter", function () {
       const { adapter, market, feed, vault } = await networkHelpers.loadFixture(boundFixture);
       await adapter.connect(vault).depositMargin(10_000n * USDC);
       await adapter.connect(vault).increaseShort(2n * WAD, 0);
+      // Long enough before the round that its growth is not guarded (IPerpMarket, "Trading ahead").
+      await networkHelpers.time.increase(await market.oracleEdgeWindow());
       await feed.updateAnswer(2_900n * 10n ** 8n);
       const v = await market.positionOf(await adapter.getAddress());
       const p = await adapter.position();
@@ -176,6 +198,81 @@ describe("PerpMarketAdapter", function () {
       expect(p.shortSize).to.equal(0n);
       expect(p.marginRatioBps).to.equal(ethers.MaxUint256);
       expect(await adapter.equity()).to.equal(0n);
+    });
+  });
+
+  describe("spot collateral", function () {
+    it("names the base token and the haircut; a venue without one refuses the collateral calls", async function () {
+      const { adapter, market, weth } = await networkHelpers.loadFixture(collateralFixture);
+      expect(await adapter.baseCollateralToken()).to.equal(await weth.getAddress());
+      expect(await adapter.collateralHaircutBps()).to.equal(await market.collateralHaircutBps());
+      expect(await weth.allowance(await adapter.getAddress(), await market.getAddress())).to.equal(ethers.MaxUint256);
+      const plain = await networkHelpers.loadFixture(boundFixture);
+      expect(await plain.adapter.baseCollateralToken()).to.equal(ethers.ZeroAddress);
+      await expect(plain.adapter.connect(plain.vault).depositCollateral(WAD)).to.be.revertedWithCustomError(
+        plain.adapter,
+        "SpotCollateralUnsupported",
+      );
+      await expect(
+        plain.adapter.connect(plain.vault).withdrawCollateral(WAD, plain.vault.address),
+      ).to.be.revertedWithCustomError(plain.adapter, "SpotCollateralUnsupported");
+    });
+
+    it("only the vault moves collateral, never zero", async function () {
+      const { adapter, vault, stranger } = await networkHelpers.loadFixture(collateralFixture);
+      await expect(adapter.connect(stranger).depositCollateral(WAD))
+        .to.be.revertedWithCustomError(adapter, "NotVault")
+        .withArgs(stranger.address);
+      await expect(adapter.connect(stranger).withdrawCollateral(WAD, stranger.address))
+        .to.be.revertedWithCustomError(adapter, "NotVault")
+        .withArgs(stranger.address);
+      await expect(adapter.connect(vault).depositCollateral(0)).to.be.revertedWithCustomError(adapter, "ZeroAmount");
+      await expect(adapter.connect(vault).withdrawCollateral(0, vault.address)).to.be.revertedWithCustomError(
+        adapter,
+        "ZeroAmount",
+      );
+    });
+
+    it("pulls WETH from the vault, reports collateral and debt, and returns it under the market's rule", async function () {
+      const { adapter, market, weth, feed, vault, stranger } = await networkHelpers.loadFixture(collateralFixture);
+      const adapterAddress = await adapter.getAddress();
+      await expect(adapter.connect(vault).depositCollateral(10n * WAD))
+        .to.emit(market, "CollateralDeposited")
+        .withArgs(adapterAddress, 10n * WAD);
+      expect(await weth.balanceOf(vault.address)).to.equal(90n * WAD);
+      expect(await weth.balanceOf(adapterAddress)).to.equal(0n);
+      // The short on collateral alone: the fee is a debt.
+      await adapter.connect(vault).increaseShort(10n * WAD, 0);
+      await feed.updateAnswer(3_600n * 10n ** 8n);
+      await adapter.connect(vault).decreaseShort(5n * WAD, ethers.MaxUint256); // realise half the loss
+      const v = await market.positionOf(adapterAddress);
+      const p = await adapter.position();
+      expect(p.collateral).to.equal(10n * WAD);
+      expect(v.signedMargin).to.be.lessThan(-3_000n * USDC);
+      expect(p.marginDebt).to.equal(-v.signedMargin);
+      expect(p.margin).to.equal(0n);
+      expect(p.marginRatioBps).to.equal(v.marginRatioBps);
+      // payableEquity: the margin-token equity (negative) plus the collateral at its full value.
+      expect(v.collateralValue).to.equal(36_000n * USDC);
+      expect(await adapter.payableEquity()).to.equal(v.equity + v.collateralValue);
+      await expect(
+        adapter.connect(vault).withdrawCollateral(10n * WAD, stranger.address),
+      ).to.be.revertedWithCustomError(market, "WithdrawalBelowInitialMargin");
+      await adapter.connect(vault).withdrawCollateral(WAD, stranger.address);
+      expect(await weth.balanceOf(stranger.address)).to.equal(WAD);
+      expect((await adapter.position()).collateral).to.equal(9n * WAD);
+    });
+
+    it("payableEquity counts a profit beyond margin only up to the pool's cash", async function () {
+      const { adapter, market, feed, vault } = await networkHelpers.loadFixture(collateralFixture);
+      await adapter.connect(vault).depositCollateral(WAD);
+      await adapter.connect(vault).depositMargin(1_000n * USDC);
+      await adapter.connect(vault).increaseShort(2n * WAD, 0);
+      await feed.updateAnswer(2_000n * 10n ** 8n);
+      const v = await market.positionOf(await adapter.getAddress());
+      const cash = await market.poolCash();
+      const usdcPart = v.equity < v.margin + cash ? v.equity : v.margin + cash;
+      expect(await adapter.payableEquity()).to.equal(usdcPart + (WAD * 2_000n * WAD) / DIVISOR);
     });
   });
 });

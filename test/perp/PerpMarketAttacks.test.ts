@@ -38,6 +38,21 @@ async function twoMillionPool() {
   return market(2_000_000n * USDC);
 }
 
+/** A 6,000-ETH long on one account and the same short on another, each with 5M of margin,
+ * opened `wait` seconds after the fixture's last round. */
+async function openPair(wait = 0) {
+  const m = await networkHelpers.loadFixture(twentyMillionPool);
+  if (wait > 0) await networkHelpers.time.increase(wait);
+  const [, longLeg, shortLeg] = m.signers;
+  const deposit = 5_000_000n * USDC;
+  await m.fund(longLeg, deposit);
+  await m.fund(shortLeg, deposit);
+  const size = 6_000n * WAD;
+  await m.market.connect(longLeg).modifyPosition(size, ethers.MaxUint256);
+  await m.market.connect(shortLeg).modifyPosition(-size, 0);
+  return { m, longLeg, shortLeg, deposit, size };
+}
+
 describe("PerpMarket attack scenarios", function () {
   it("self-liquidation: a 50k-ETH hedged pair and a -5.5% move nets the attacker a loss, not +3.3M", async function () {
     const m = await networkHelpers.loadFixture(twentyMillionPool);
@@ -126,10 +141,9 @@ describe("PerpMarket attack scenarios", function () {
     expect(gained).to.be.closeTo(-180_000n * USDC, 10_000n * USDC);
   });
 
-  it("known limit: a front-run closed after the update's window keeps the update's move", async function () {
-    // Pinned, not endorsed (README, known limits): the edge rule prices only fills inside the
-    // window after a round. A trader who front-runs a round and waits the window out closes at
-    // the new answer; only delayed orders (a fill at a later round) close this.
+  it("a front-run closed after the update's window gives up the update's move (was +72,171)", async function () {
+    // The growth charge: the long grew less than the window before the round it saw pending, so
+    // its guarded size is re-priced to the round's answer when the trader next touches it.
     const m = await networkHelpers.loadFixture(twentyMillionPool);
     const [, trader] = m.signers;
     const deposit = 5_000_000n * USDC;
@@ -139,11 +153,84 @@ describe("PerpMarket attack scenarios", function () {
     await m.market.connect(trader).modifyPosition(size, ethers.MaxUint256);
     await m.feed.updateAnswer(cents(301_500n)); // +0.5%
     await networkHelpers.time.increase(await m.market.oracleEdgeWindow());
-    await m.market.connect(trader).modifyPosition(-size, 0);
+    const pending = await m.market.edgeGrowthOf(trader.address);
+    expect(pending.guardedSize).to.equal(size);
+    // 6,000 ETH x 15 USDC, at the scale of the fill's 0.3% premium (3009 over 3000).
+    expect(pending.pendingCharge).to.equal(90_270n * USDC);
+    await expect(m.market.connect(trader).modifyPosition(-size, 0)).to.emit(m.market, "OracleEdgeCharged");
     const gained = (await m.wealth(trader)) - deposit;
-    console.log(`      front-run closed after the window: ${ethers.formatUnits(gained, 6)} USDC`);
-    // 6,000 ETH * 15 USDC = 90,000 less two taker fees (~18,045) and the premiums.
-    expect(gained).to.be.closeTo(71_900n * USDC, 1_000n * USDC);
+    console.log(`      front-run closed after the window: ${ethers.formatUnits(gained, 6)} USDC (was +72,171)`);
+    // The move is gone (at the fill's scale); two taker fees (~18,045) and the premiums are left.
+    expect(gained).to.equal(-18_099_156_357n);
+    expect(await m.usdc.balanceOf(m.marketAddress)).to.equal(
+      (await m.market.poolBalance()) + (await m.market.positionOf(trader.address)).margin,
+    );
+  });
+
+  it("ten ±0.5% updates traded ahead with 6,000 ETH and closed after each window net the trader nothing (was +721,758)", async function () {
+    const m = await networkHelpers.loadFixture(twentyMillionPool);
+    const [, trader] = m.signers;
+    const deposit = 5_000_000n * USDC;
+    await m.fund(trader, deposit);
+    const poolBefore = await m.market.poolBalance();
+    const size = 6_000n * WAD;
+    const window = await m.market.oracleEdgeWindow();
+    let answer = cents(300_000n);
+    for (let i = 0; i < 10; i++) {
+      const up = i % 2 === 0;
+      const next = up ? (answer * 10_050n) / 10_000n : (answer * 9_950n) / 10_000n;
+      // Outside the last round's window, so the open fills at the answer alone.
+      await networkHelpers.time.increase(60);
+      await m.market.connect(trader).modifyPosition(up ? size : -size, up ? ethers.MaxUint256 : 0);
+      await m.feed.updateAnswer(next);
+      // The close waits the new round's window out, so it fills at the new answer.
+      await networkHelpers.time.increase(window);
+      await m.market.connect(trader).modifyPosition(up ? -size : size, up ? 0 : ethers.MaxUint256);
+      answer = next;
+    }
+    const gained = (await m.wealth(trader)) - deposit;
+    console.log(`      ten front-runs closed after each window: ${ethers.formatUnits(gained, 6)} USDC`);
+    // Every move is charged back; twenty taker fees (~9k each) and the premiums are the loss.
+    expect(gained < 0n, `trader ${gained}`).to.equal(true);
+    expect(gained).to.be.closeTo(-180_000n * USDC, 10_000n * USDC);
+    expect((await m.market.poolBalance()) - poolBefore).to.equal(-gained);
+  });
+
+  it("a hedged pair opened ahead of the update nets nothing: the winner gives up its move, the loser keeps its loss", async function () {
+    // Outside the last round's window, so both legs open at the answer alone.
+    const { m, longLeg, shortLeg, deposit, size } = await openPair(60);
+    await m.feed.updateAnswer(cents(301_500n)); // +0.5%: the long wins
+    // The loser closes inside the window (a buyer fills at the higher, new answer), the winner after it.
+    await m.market.connect(shortLeg).modifyPosition(size, ethers.MaxUint256);
+    await networkHelpers.time.increase(await m.market.oracleEdgeWindow());
+    await m.market.connect(longLeg).modifyPosition(-size, 0);
+    const winner = (await m.wealth(longLeg)) - deposit;
+    const loser = (await m.wealth(shortLeg)) - deposit;
+    console.log(
+      `      hedged pair: winner ${ethers.formatUnits(winner, 6)}, loser ${ethers.formatUnits(loser, 6)} USDC`,
+    );
+    // Before the charge the winner kept +72k; now its move is gone and the loser's 90k loss stays.
+    expect(winner < 0n, `winner ${winner}`).to.equal(true);
+    expect(loser).to.be.closeTo(-108_000n * USDC, 1_000n * USDC);
+  });
+
+  it("known limit: a pair held from before the window closes its losing leg ahead of the update and keeps the move", async function () {
+    // Pinned, not endorsed (README, known limits): the record is per account and guards growth.
+    // Exposure opened long before the round becomes directional when one leg is closed ahead of
+    // it (a reduction, never charged); only delayed orders remove this.
+    const { m, longLeg, shortLeg, deposit, size } = await openPair();
+    await networkHelpers.time.increase(3_600);
+    await m.feed.updateAnswer(cents(300_000n)); // a routine round an hour later
+    await networkHelpers.time.increase(60);
+    // A +0.5% round is pending: close the short first, then let the long ride it.
+    await m.market.connect(shortLeg).modifyPosition(size, ethers.MaxUint256);
+    await m.feed.updateAnswer(cents(301_500n));
+    await networkHelpers.time.increase(await m.market.oracleEdgeWindow());
+    await m.market.connect(longLeg).modifyPosition(-size, 0);
+    const gained = (await m.wealth(longLeg)) + (await m.wealth(shortLeg)) - 2n * deposit;
+    console.log(`      pair held from before, losing leg closed ahead: ${ethers.formatUnits(gained, 6)} USDC`);
+    // 90,000 of move less four taker fees (~36k) and the premiums.
+    expect(gained).to.be.closeTo(54_000n * USDC, 2_000n * USDC);
   });
 
   it("a winner the pool cannot pay is cut pro rata and nobody's margin freezes (8,000-ETH short, -10%)", async function () {

@@ -51,7 +51,7 @@ describe("PerpMarket: withdrawing unrealised profit", function () {
 });
 
 describe("PerpMarket: withdrawing profit inside a round's oracle-edge window", function () {
-  async function shortAheadOfRound() {
+  async function shortBeforeRound(secondsAhead: number) {
     const { usdc, feed, market } = await deployPerpMarket(ethers);
     const [, trader, liquidator] = await ethers.getSigners();
     const margin = 10_000n * USDC;
@@ -60,12 +60,17 @@ describe("PerpMarket: withdrawing profit inside a round's oracle-edge window", f
     await market.connect(trader).depositMargin(margin);
     await networkHelpers.time.increase(60);
     await market.connect(trader).modifyPosition(-10n * WAD, 0n); // short 10 ETH at ~3000
-    await feed.updateAnswer(2_400_00000000n); // -20%, seen coming
+    if (secondsAhead > 0) await networkHelpers.time.increase(secondsAhead);
+    await feed.updateAnswer(2_400_00000000n); // -20%
     return { market, trader, liquidator };
   }
+  /** Opened a minute before the round: outside the window, so nothing it could have seen. */
+  const shortAMinuteBeforeRound = () => shortBeforeRound(60);
+  /** Opened in the block before the round: seen coming. */
+  const shortAheadOfRound = () => shortBeforeRound(0);
 
   it("realises at the previous answer inside the window and at the new one after it", async function () {
-    const { market, trader } = await networkHelpers.loadFixture(shortAheadOfRound);
+    const { market, trader } = await networkHelpers.loadFixture(shortAMinuteBeforeRound);
     const margin = (await market.positionOf(trader.address)).margin;
     // A short's close buys: inside the window at the higher, pre-round answer, so no profit to take.
     await expect(
@@ -75,5 +80,19 @@ describe("PerpMarket: withdrawing profit inside a round's oracle-edge window", f
     await expect(market.connect(trader).withdrawMargin(margin + 100n * USDC, trader.address))
       .to.emit(market, "ProfitRealized")
       .withArgs(trader.address, (v: bigint) => v > 5_990n * USDC, 2_400n * WAD);
+  });
+
+  it("a short grown just ahead of the round has no profit to take after the window either", async function () {
+    const { market, trader } = await networkHelpers.loadFixture(shortAheadOfRound);
+    await networkHelpers.time.increase(await market.oracleEdgeWindow());
+    // The growth charge moves the short's entry by the round's -600 move (from its 2999.985 fill,
+    // the 3000 answer less the premium): the move is not its to keep.
+    const view = await market.positionOf(trader.address);
+    expect(view.entryPrice).to.equal(2_399_985n * 10n ** 15n);
+    expect(view.unrealizedPnl <= 0n).to.equal(true);
+    const margin = view.margin;
+    await expect(
+      market.connect(trader).withdrawMargin(margin + 100n * USDC, trader.address),
+    ).to.be.revertedWithCustomError(market, "WithdrawalBelowInitialMargin");
   });
 });

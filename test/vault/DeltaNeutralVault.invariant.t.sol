@@ -78,7 +78,8 @@ abstract contract VaultStackBase is TestBase {
                 skewScale: 1_000_000,
                 maxLongOpenInterest: 100_000,
                 maxShortOpenInterest: 100_000
-            })
+            }),
+            weth
         );
         usdc.mint(address(this), PERP_POOL_USDC);
         usdc.approve(address(m), PERP_POOL_USDC);

@@ -194,6 +194,7 @@ describe("DeltaNeutralVault: roles, pause, emergency unwind, parameters, automat
           sequencerGracePeriod: 0,
         },
         DEFAULT_PERP_PARAMS,
+        ethers.ZeroAddress,
       ]);
       const adapter = await ethers.deployContract("PerpMarketAdapter", [await otherMarket.getAddress()]);
       const factory = await vaultFactory(ethers, s.vaultLibraries);

@@ -277,6 +277,7 @@ describe("DeltaNeutralVault: second review findings", function () {
         sequencerGracePeriod: 0,
       },
       DEFAULT_PERP_PARAMS,
+      ethers.ZeroAddress,
     ]);
     await (await s.usdc.mint(s.admin.address, usdc(300_000))).wait();
     await (await s.usdc.approve(await market.getAddress(), usdc(300_000))).wait();
@@ -292,6 +293,8 @@ describe("DeltaNeutralVault: second review findings", function () {
       await (await vault.connect(user)["deposit(uint256,address)"](usdc(500_000), user.address)).wait();
     }
     await (await vault.rebalance()).wait();
+    // The round lands after the rebalance's oracle-edge window, so the grown short keeps its move.
+    await networkHelpers.time.increase(Number(await market.oracleEdgeWindow()));
     // -60%: the ~211 ETH short is ~380k up, more than the 300k pool holds.
     await s.setPrice(price(1_200));
     // Past the round's oracle-edge window, so the exit fills at the new answer alone.

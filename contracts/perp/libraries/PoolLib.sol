@@ -17,13 +17,18 @@ import {PerpMath} from "./PerpMath.sol";
 /// rounding (a wei or two per open account).
 library PoolLib {
     using SafeCast for int256;
+    using SafeCast for uint256;
 
-    /// @notice The running sum over open accounts, collateral units.
-    /// @param basis sum(size * (entryPrice - lastFundingIndex)).
+    /// @notice The running sums over accounts, collateral units.
+    /// @param basis sum(size * (entryPrice - lastFundingIndex)) over open accounts.
+    /// @param debt sum of the negative settled margins: what accounts owe the pool, backed by their
+    /// base-token collateral. The pool's balance counts it (a receivable), so its cash is
+    /// poolBalance - debt.
     /// @param live Set at deployment so the slot is never zero: the first trade after the book
     /// empties then rewrites a slot instead of creating one (20,000 gas more).
     struct Claims {
         int128 basis;
+        uint112 debt;
         bool live;
     }
 
@@ -45,6 +50,17 @@ library PoolLib {
         claims.basis = basis.toInt128();
     }
 
+    /// @notice Moves one account's debt (the negative part of its margin) from `oldMargin`'s to `newMargin`'s.
+    function replaceDebt(Claims memory claims, int256 oldMargin, int256 newMargin) internal pure {
+        if (oldMargin >= 0 && newMargin >= 0) return;
+        claims.debt = SafeCast.toUint112(claims.debt + debtOf(newMargin) - debtOf(oldMargin));
+    }
+
+    /// @notice The negative part of a margin.
+    function debtOf(int256 margin) internal pure returns (uint256) {
+        return margin < 0 ? uint256(-margin) : 0;
+    }
+
     /// @notice Total unrealised PnL plus accrued funding of every open position at `price` and
     /// `index` (+ = the pool owes traders).
     function openClaims(
@@ -58,18 +74,21 @@ library PoolLib {
     }
 
     /// @notice What the pool pays of a `credit` (funding plus realised PnL) owed to an account.
-    /// A debit is taken in full. A profit is paid in full while the pool's equity counting open
-    /// claims is non-negative; below that, every winner is paid the same fraction,
-    /// poolBalance / openClaims, of what it is owed. In every case the pool never pays out more
-    /// than it holds, so every settled margin stays backed by tokens.
-    /// @param pool Realised pool balance before the payment.
+    /// A debit is taken in full. A profit is paid in full while open claims are within the pool's
+    /// cash; beyond that, every winner is paid the same fraction, cash / openClaims, of what it
+    /// is owed, so winners share what the pool holds instead of the first ones draining it.
+    /// Receivables (margin debts) and the pool's base tokens count for its solvency but pay no
+    /// one. In every case the pool never pays out more cash than it holds, so every positive
+    /// settled margin stays backed by tokens (with no debts, cash is the pool's balance).
+    /// @param cash Margin tokens the pool can pay this account with: its balance less the debts of
+    /// other accounts (a profit that repays the account's own debt moves no tokens).
     /// @param claims Open claims before the payment, the account's own included.
-    function payable_(int256 credit, int256 pool, int256 claims) internal pure returns (int256) {
+    function payable_(int256 credit, int256 cash, int256 claims) internal pure returns (int256) {
         if (credit <= 0) return credit;
-        if (pool <= 0) return 0;
+        if (cash <= 0) return 0;
         uint256 owed = uint256(credit);
-        uint256 held = uint256(pool);
-        if (claims > pool) owed = Math.mulDiv(owed, held, uint256(claims));
+        uint256 held = uint256(cash);
+        if (claims > cash) owed = Math.mulDiv(owed, held, uint256(claims));
         return int256(Math.min(owed, held));
     }
 }

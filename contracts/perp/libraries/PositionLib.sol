@@ -4,23 +4,32 @@ pragma solidity 0.8.28;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 import {PerpMath} from "./PerpMath.sol";
+import {CollateralLib} from "./CollateralLib.sol";
 
 /// @title PositionLib
 /// @notice One account of the perp market: its stored form, the outcome of a trade on it, its
-/// equity, and the oracle-edge price rule: while the feed's latest round is younger than the edge
+/// equity (with its base-token collateral at the haircut the margin rules use), and the oracle-edge price rule: while the feed's latest round is younger than the edge
 /// window, a trade fills at the worse, for the trader, of that round's answer and the previous one.
 library PositionLib {
     /// @notice One account in two slots.
-    /// @param margin Settled margin, collateral units.
+    /// @param margin Settled margin, collateral units; negative is a debt to the pool, allowed
+    /// while the account's base-token collateral covers it at the haircut.
     /// @param size Signed size, base units.
+    /// @param collateralHigh High 64 bits of the base-token collateral (see `collateralOf`).
     /// @param entryPrice Average entry, WAD.
     /// @param lastFundingIndex Funding index at the last settlement.
+    /// @param collateralLow Low 64 bits of the base-token collateral.
     struct Account {
-        uint96 margin;
+        int96 margin;
         int96 size;
+        uint64 collateralHigh;
         uint96 entryPrice;
         int96 lastFundingIndex;
+        uint64 collateralLow;
     }
+
+    /// @notice Collateral beyond 2^128 base units (3.4e20 whole tokens) cannot be stored.
+    error CollateralOverflow(uint256 qty);
 
     /// @notice The market at the moment of an account action.
     /// @param price Oracle price (the latest answer), WAD: equity, margin and open claims use it.
@@ -99,9 +108,44 @@ library PositionLib {
         return pnlAt(account, ctx.price, ctx.divisor);
     }
 
-    /// @notice margin + unrealised PnL + pending funding, at the oracle price.
+    /// @notice margin + unrealised PnL + pending funding, at the oracle price (the margin token only).
     function equity(Account memory account, Context memory ctx) internal pure returns (int256) {
-        return int256(uint256(account.margin)) + unrealizedPnl(account, ctx) + pendingFunding(account, ctx);
+        return int256(account.margin) + unrealizedPnl(account, ctx) + pendingFunding(account, ctx);
+    }
+
+    /// @notice The equity every margin rule uses: `equity` plus the collateral at the oracle price
+    /// less `haircutBps` (CollateralLib.marginValue).
+    function marginEquity(
+        Account memory account,
+        Context memory ctx,
+        uint256 haircutBps
+    ) internal pure returns (int256) {
+        return equity(account, ctx) + int256(collateralValue(account, ctx, haircutBps));
+    }
+
+    /// @notice The account's collateral as the margin rules count it.
+    function collateralValue(
+        Account memory account,
+        Context memory ctx,
+        uint256 haircutBps
+    ) internal pure returns (uint256) {
+        uint256 qty = collateralOf(account);
+        // Most accounts hold none: skip the valuation.
+        if (qty == 0) return 0;
+        return CollateralLib.marginValue(qty, ctx.price, ctx.divisor, haircutBps);
+    }
+
+    /// @notice Base-token collateral, base units. Kept in two 64-bit halves, one in each slot's
+    /// spare bits, so the account stays two slots.
+    function collateralOf(Account memory account) internal pure returns (uint256) {
+        return (uint256(account.collateralHigh) << 64) | account.collateralLow;
+    }
+
+    /// @notice Sets the base-token collateral to `qty`.
+    function setCollateral(Account memory account, uint256 qty) internal pure {
+        if (qty > type(uint128).max) revert CollateralOverflow(qty);
+        account.collateralHigh = uint64(qty >> 64);
+        account.collateralLow = uint64(qty);
     }
 
     /// @notice `bps` of the position's notional at the oracle price, rounded up.
