@@ -289,8 +289,9 @@ interface IPerpMarket {
     /// @notice Sends `qty` of the caller's base-token collateral to `to`. With an open position or
     /// a margin debt, equity after the withdrawal (collateral at its haircut, funding pending at
     /// now, unrealised PnL at the oracle) must stay at or above the initial margin of the
-    /// position, and the settled margin plus the remaining collateral at its haircut at or above
-    /// zero. Funding is not settled.
+    /// position, and the settled margin plus the pending funding plus the remaining collateral at
+    /// its haircut at or above zero (funding is not settled, but it joins the margin at the
+    /// account's next action, so the collateral left must cover the debt with it).
     function withdrawCollateral(uint256 qty, address to) external;
 
     /// @notice Adds `amount` collateral to the pool (the traders' counterparty and insurance

@@ -224,8 +224,12 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
             _settleEdgeAndStore(s, msg.sender, account);
             int256 equityAfter = account.marginEquity(s.ctx, s.params.collateralHaircutBps);
             uint256 required = PositionLib.requirement(account.size, s.params.initialMarginBps, s.ctx);
+            // Pending funding settles into the same margin at the account's next action, so the
+            // collateral left must cover the debt with it (as after a margin withdrawal or a trade).
             int256 settledAfter =
-                int256(account.margin) + int256(account.collateralValue(s.ctx, s.params.collateralHaircutBps));
+                int256(account.margin) +
+                    account.pendingFunding(s.ctx) +
+                    int256(account.collateralValue(s.ctx, s.params.collateralHaircutBps));
             if (equityAfter < required.toInt256()) revert WithdrawalBelowInitialMargin(equityAfter, required);
             if (settledAfter < 0) revert WithdrawalBelowInitialMargin(settledAfter, 0);
             _store(s);
