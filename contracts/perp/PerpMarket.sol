@@ -73,6 +73,10 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     uint256 public constant DEFAULT_ORACLE_EDGE_WINDOW = 15;
     /// @notice The base-token collateral's haircut a new market starts with (10%).
     uint256 public constant DEFAULT_COLLATERAL_HAIRCUT_BPS = 1_000;
+    /// @inheritdoc IPerpMarket
+    /// @dev A constant, not a parameter: the parameters share the one slot every flow reads, and
+    /// it is full.
+    uint256 public constant SEIZED_SALE_DISCOUNT_BPS = CollateralLib.SALE_DISCOUNT_BPS;
     uint8 internal constant BASE_DECIMALS = 18;
 
     /// @inheritdoc IPerpMarket
@@ -242,9 +246,25 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     /// @inheritdoc IPerpMarket
     function fundPool(uint256 amount) external nonReentrant {
         if (amount == 0) revert ZeroAmount();
-        _ledger.poolBalance = (int256(_ledger.poolBalance) + amount.toInt256()).toInt128();
+        _addToPool(amount);
         emit PoolFunded(msg.sender, amount);
         collateral.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @inheritdoc IPerpMarket
+    function buySeizedCollateral(uint256 qty, uint256 maxCost) external nonReentrant returns (uint256 cost) {
+        IERC20 token = _baseTokenOrRevert();
+        if (qty == 0) revert ZeroAmount();
+        uint256 held = poolCollateral;
+        if (qty > held) revert SeizedCollateralExceeded(qty, held);
+        uint256 price;
+        (cost, price) = _seizedSaleCost(_load(), qty);
+        if (cost > maxCost) revert SeizedCollateralCostAboveMax(cost, maxCost);
+        poolCollateral = held - qty;
+        _addToPool(cost);
+        emit SeizedCollateralSold(msg.sender, qty, cost, price);
+        collateral.safeTransferFrom(msg.sender, address(this), cost);
+        token.safeTransfer(msg.sender, qty);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -453,6 +473,11 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     function poolEquity() external view returns (int256) {
         State memory s = _load();
         return int256(s.ledger.poolBalance) + _poolCollateralValue(s) - _openClaims(s);
+    }
+
+    /// @inheritdoc IPerpMarket
+    function seizedCollateralCost(uint256 qty) external view returns (uint256 cost, uint256 price) {
+        return _seizedSaleCost(_load(), qty);
     }
 
     /// @inheritdoc IPerpMarket
@@ -680,6 +705,18 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     function _payable(State memory s, int256 credit, int256 margin) internal pure returns (int256) {
         int256 cash = s.ledger.poolBalance - int256(uint256(s.claims.debt) - PoolLib.debtOf(margin));
         return PoolLib.payable_(credit, cash, _openClaims(s));
+    }
+
+    /// @dev Margin tokens that join the pool's balance and its cash (no account owes them).
+    function _addToPool(uint256 amount) internal {
+        _ledger.poolBalance = (int256(_ledger.poolBalance) + amount.toInt256()).toInt128();
+    }
+
+    /// @dev A sale of seized collateral is priced as a buy fills (the oracle-edge rule), less the
+    /// sale discount (CollateralLib.saleCost).
+    function _seizedSaleCost(State memory s, uint256 qty) internal pure returns (uint256 cost, uint256 price) {
+        price = s.ctx.tradePrice(true);
+        cost = CollateralLib.saleCost(qty, price, s.ctx.divisor);
     }
 
     /// @dev The pool's base-token holdings at the oracle, rounded down.
