@@ -61,8 +61,8 @@ import {OracleLib} from "../libraries/OracleLib.sol";
 ///   withdrawal or liquidation, before anything else, and counted by `positionOf` and
 ///   `isLiquidatable` at once; `openClaims` counts it when applied (it errs towards the pool). A
 ///   trade against the position inside the next round's own window fills at the previous answer
-///   already, so it uses the guarded size up with no charge; a liquidation there counts the charge
-///   as `isLiquidatable` does. A new growth in a later round settles the old record first. A next
+///   already, so it uses the guarded size up with no charge; so does a liquidation there, whose
+///   test (`isLiquidatable`) still counts the charge at once. A new growth in a later round settles the old record first. A next
 ///   round that cannot be read (a gap in round ids, or a phase change whose first round is
 ///   unreadable) counts as inside the window, with the latest answer as its answer.
 /// Together they leave no move to a round trip around a round the trader saw pending, on one
@@ -336,7 +336,9 @@ interface IPerpMarket {
     /// at its haircut) is below the maintenance margin; an account without a position is
     /// liquidatable when its collateral at the haircut no longer covers its margin debt. The close
     /// is an ordinary trade: it fills at `fillPrice(-size)` (oracle-edge rule and skew premium;
-    /// floored at one wei where that premium would reach -100%) and pays the taker fee. A margin
+    /// floored at one wei where that premium would reach -100%) and pays the taker fee. A pending
+    /// growth charge counts in the test; inside the next round's window the close's fill gives the
+    /// guarded size's move up instead, so it is not charged as well (as a close there). A margin
     /// debt left after it is covered by base-token collateral taken at the oracle price (rounded
     /// up) into `poolCollateral`. The caller then earns `liquidationRewardBps` of the closed
     /// notional (of the covered debt when there was no position), paid from positive margin and
