@@ -62,9 +62,10 @@ import {OracleLib} from "../libraries/OracleLib.sol";
 ///   `isLiquidatable` at once; `openClaims` counts it when applied (it errs towards the pool). A
 ///   trade against the position inside the next round's own window fills at the previous answer
 ///   already, so it uses the guarded size up with no charge; so does a liquidation there, whose
-///   test (`isLiquidatable`) still counts the charge at once. A new growth in a later round settles the old record first. A next
-///   round that cannot be read (a gap in round ids, or a phase change whose first round is
-///   unreadable) counts as inside the window, with the latest answer as its answer.
+///   test (`isLiquidatable`) still counts the charge at once. A new growth in a later round
+///   settles the old record first. A next round that cannot be read (a gap in round ids, or a
+///   phase change whose first round is unreadable) counts as inside the window, with the latest
+///   answer as its answer.
 /// Together they leave no move to a round trip around a round the trader saw pending, on one
 /// account or on a pair opened on two accounts ahead of it. An honest trader pays only on size
 /// grown less than the window before a round, and only what that round moved in its favour.
@@ -427,7 +428,7 @@ interface IPerpMarket {
     function poolCollateral() external view returns (uint256);
 
     /// @notice What `buySeizedCollateral(qty, ...)` would cost now and the oracle price it would
-    /// use (before the discount).
+    /// use (before the discount), whether or not the pool holds `qty`.
     function seizedCollateralCost(uint256 qty) external view returns (uint256 cost, uint256 price);
 
     /// @notice The discount, bps of the oracle value, at which the pool sells its seized base tokens.

@@ -56,6 +56,8 @@ const scenarioFixture = async () => {
   await afterSeizure(f);
   return f;
 };
+/** No liquidation yet: the pool holds no seized collateral. */
+const emptyPoolFixture = () => seizedFixture();
 /** The same case with the market's own 15-second oracle-edge window. */
 const windowFixture = async () => {
   const f = await seizedFixture({ oracleEdgeWindow: undefined });
@@ -231,7 +233,7 @@ describe("PerpMarket: the pool sells seized collateral for cash", function () {
     });
 
     it("a pool that seized nothing sells nothing; a market without a base token refuses the call", async function () {
-      const f = await networkHelpers.loadFixture(seizedFixture);
+      const f = await networkHelpers.loadFixture(emptyPoolFixture);
       await expect(f.market.connect(f.carol).buySeizedCollateral(1n, ethers.MaxUint256))
         .to.be.revertedWithCustomError(f.market, "SeizedCollateralExceeded")
         .withArgs(1n, 0n);
