@@ -5,6 +5,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 import {IDeltaNeutralVault} from "../interfaces/IDeltaNeutralVault.sol";
 import {IPerpVenue} from "../interfaces/IPerpVenue.sol";
+import {OracleLib} from "../libraries/OracleLib.sol";
 import {SpotCollateralMath} from "../libraries/SpotCollateralMath.sol";
 import {VaultMath} from "../libraries/VaultMath.sol";
 import {VaultTrading} from "./VaultTrading.sol";
@@ -145,6 +146,9 @@ library SpotCollateralTrading {
         uint256 initialMarginBps = v.perpVenue.initialMarginBps();
         for (uint256 step; owed != 0; ++step) {
             uint256 free = _withdrawableUnits(v, s, initialMarginBps);
+            // The last few units the rule's cushion and the venue's roundings hold back stay posted
+            // for the stayers; the leaver's proceeds lack them (the redeem pays what idle holds).
+            if (free < owed && _isDust(v, s, owed)) break;
             if (free == 0 || step == MAX_RELEASE_STEPS) revert IDeltaNeutralVault.CollateralLocked(owed, free);
             uint256 out = Math.min(owed, free);
             v.perpVenue.withdrawCollateral(out, address(this));
@@ -165,13 +169,16 @@ library SpotCollateralTrading {
 
     /// @notice Collateral (token units) the venue's initial-margin rule lets out now: the margin
     /// equity above the initial margin of the short held, less a cushion for the venue's own
-    /// roundings, at the collateral's margin value. Rounded down.
+    /// roundings, at the collateral's margin value, rounded down; all of it once neither a short
+    /// nor a debt is left.
     function _withdrawableUnits(
         VaultTrading.Venues memory v,
         VaultMath.Snapshot memory s,
         uint256 initialMarginBps
     ) private view returns (uint256) {
         IPerpVenue.Position memory p = v.perpVenue.position();
+        // With no short and no debt no rule binds: the last units come out without a cushion.
+        if (p.shortSize == 0 && _cashOf(p) >= 0) return p.collateral / v.sizePerSpotUnit;
         SpotCollateralMath.Books memory b = SpotCollateralMath.Books(
             s.price,
             s.perpPrice,
@@ -185,6 +192,16 @@ library SpotCollateralTrading {
         );
         uint256 qty = SpotCollateralMath.withdrawableCollateral(b, v.assetDecimals);
         return qty / v.sizePerSpotUnit;
+    }
+
+    /// @notice Whether `units` of collateral are worth no more than twice the rule's cushion.
+    function _isDust(
+        VaultTrading.Venues memory v,
+        VaultMath.Snapshot memory s,
+        uint256 units
+    ) private pure returns (bool) {
+        uint256 value = OracleLib.baseToQuoteDown(units * v.sizePerSpotUnit, s.perpPrice, 18, v.assetDecimals);
+        return value <= 2 * SpotCollateralMath.RULE_CUSHION_UNITS;
     }
 
     /// @notice Posts `qty` (size units) of held spot as collateral.
