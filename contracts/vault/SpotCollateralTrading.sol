@@ -50,8 +50,16 @@ library SpotCollateralTrading {
         _post(v, r.postQty);
         if (r.shortDecrease != 0 || r.collateralOut != 0 || r.sellHeld != 0) {
             if (r.shortDecrease != 0) VaultTrading.decreaseShort(v, r.shortDecrease, s.perpPrice, p.slippageBps);
-            if (r.collateralOut != 0) v.perpVenue.withdrawCollateral(r.collateralOut / v.sizePerSpotUnit, address(this));
-            VaultTrading.trade(v, true, (r.collateralOut + r.sellHeld) / v.sizePerSpotUnit, s.price, p.slippageBps, true);
+            if (r.collateralOut != 0)
+                v.perpVenue.withdrawCollateral(r.collateralOut / v.sizePerSpotUnit, address(this));
+            VaultTrading.trade(
+                v,
+                true,
+                (r.collateralOut + r.sellHeld) / v.sizePerSpotUnit,
+                s.price,
+                p.slippageBps,
+                true
+            );
             SpotCollateralMath.Targets memory t = SpotCollateralMath.targets(books, p);
             uint256 repay = SpotCollateralMath.repayment(
                 _cashEquity(v.perpVenue),
