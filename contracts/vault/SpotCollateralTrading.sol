@@ -110,8 +110,8 @@ library SpotCollateralTrading {
     /// withdraws the margin left (the guardian's emergency unwind). As in VaultTrading.closeAll, a
     /// venue that refuses to pay the margin out does not stop the close.
     function closeAll(VaultTrading.Venues memory v, VaultMath.Snapshot memory s, uint256 slippageBps) public {
-        if (s.price == 0) return;
-        _release(v, s, VaultMath.WAD, slippageBps, 0);
+        // An unpriced book holds no short and only dust of spot (left alone, too small to swap).
+        if (s.price != 0) _release(v, s, VaultMath.WAD, slippageBps, 0);
         uint256 margin = v.perpVenue.position().margin;
         if (margin != 0) {
             try v.perpVenue.withdrawMargin(margin, address(this)) {} catch {} // solhint-disable-line no-empty-blocks
