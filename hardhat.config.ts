@@ -38,9 +38,15 @@ export default defineConfig({
         },
       },
     ],
-    // The market with both its collateral and its oracle-edge rules is past the 24,576-byte code
-    // limit (EIP-170) under the legacy pipeline; the IR pipeline fits it with room to spare.
+    // The market with both its collateral and its oracle-edge rules, and the vault with both hedge
+    // modes, are past the 24,576-byte code limit (EIP-170) under the legacy pipeline; the IR
+    // pipeline fits them.
     overrides: {
+      "contracts/vault/DeltaNeutralVault.sol": {
+        version: SOLC_VERSION,
+        path: solcPath,
+        settings: { evmVersion: "cancun", viaIR: true, optimizer: { enabled: true, runs: 200 } },
+      },
       "contracts/perp/PerpMarket.sol": {
         version: SOLC_VERSION,
         path: solcPath,

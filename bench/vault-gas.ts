@@ -4,7 +4,7 @@
  * including the 21k base cost of a transaction.
  */
 import { network } from "hardhat";
-import { deployVaultStack, DEFAULT_STRATEGY } from "../deploy/lib/stack/vaultStack.js";
+import { deployVaultStack, DEFAULT_STRATEGY, SPOT_COLLATERAL_STRATEGY } from "../deploy/lib/stack/vaultStack.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
@@ -93,6 +93,44 @@ rows.push(["rebalance: margin band after -25% (free margin, buy spot, grow short
 void carol;
 void dave;
 void vaultAddress;
+
+// The SpotCollateral mode on its own stack: the same flows; its bands breach at about +110% and
+// -47% (margin ratio 37.5% and 180%) from where the last round left them: the rebalances are
+// measured after +120% and then a fall to $2,200.
+{
+  const c = await deployVaultStack(connection, { hedgeMode: "spot-collateral" });
+  const [first, second] = c.users;
+  const WAD = 10n ** 18n;
+  await c.fund(first, USDC(1_000_000n));
+  await (await c.vault.connect(first)["deposit(uint256,address)"](USDC(1_000_000n), first.address)).wait();
+  rows.push(["SpotCollateral rebalance: deploy (buy, post, open short)", await gas(c.vault.rebalance()), ""]);
+  await c.fund(second, USDC(10_000n));
+  rows.push([
+    "SpotCollateral deposit (new holder)",
+    await gas(c.vault.connect(second)["deposit(uint256,address)"](USDC(10_000n), second.address)),
+    "",
+  ]);
+  const half = (await c.vault.balanceOf(second.address)) / 2n;
+  rows.push([
+    "SpotCollateral redeem from idle",
+    await gas(c.vault.connect(second)["redeem(uint256,address,address)"](half, second.address, second.address)),
+    "",
+  ]);
+  const quarter = (await c.vault.balanceOf(first.address)) / 4n;
+  rows.push([
+    "SpotCollateral redeem with unwind (buy back, free collateral, sell)",
+    await gas(c.vault.connect(first)["redeem(uint256,address,address)"](quarter, first.address, first.address)),
+    "",
+  ]);
+  for (const [label, p] of [
+    ["SpotCollateral rebalance after +120% (buy back, sell collateral, repay)", 6_600n],
+    ["SpotCollateral rebalance after a fall to $2,200 (realise, buy, post, grow short)", 2_200n],
+  ] as const) {
+    await networkHelpers.time.increase(SPOT_COLLATERAL_STRATEGY.minRebalanceInterval);
+    await c.setPrice(p * WAD);
+    rows.push([label, await gas(c.vault.connect(c.keeper).rebalance()), ""]);
+  }
+}
 
 const width = Math.max(...rows.map(([label]) => label.length));
 console.log("\nVault gas (receipt gasUsed)\n");

@@ -102,6 +102,8 @@ const commonShape = {
   depositCap: bigUint.refine((v) => v > 0n, "must be positive"),
   managementFeeBps: uint16,
   performanceFeeBps: uint16,
+  // IDeltaNeutralVault.HedgeMode: 0 CashMargin (the default), 1 SpotCollateral.
+  hedgeMode: z.union([z.literal(0), z.literal(1)]).optional(),
 };
 
 const localSchema = z

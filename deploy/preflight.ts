@@ -16,7 +16,13 @@
 import { ContractFactory, decodeBytes32String, ZeroAddress, type Interface, type ParamType } from "ethers";
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import { UNISWAP_ARTIFACTS } from "./lib/uniswap.js";
-import { deployVaultLibraries, NO_ASSET_FEED, vaultFactory, type VaultLibraries } from "./lib/vaultLibraries.js";
+import {
+  deployVaultLibraries,
+  HEDGE_MODE,
+  NO_ASSET_FEED,
+  vaultFactory,
+  type VaultLibraries,
+} from "./lib/vaultLibraries.js";
 
 /** The parameters the contracts check (shape already validated by deploy/params.ts). */
 export interface PreflightParameters {
@@ -28,6 +34,7 @@ export interface PreflightParameters {
   depositCap: bigint;
   managementFeeBps: number;
   performanceFeeBps: number;
+  hedgeMode?: number;
 }
 
 /** Contracts every check reuses: tokens, a feed, the Uniswap factory, the vault's library. */
@@ -125,6 +132,7 @@ export async function preflightIssues(p: PreflightParameters, prefix: string, b:
       bands: v.bands,
       strategy: v.strategy,
       depositCap: p.depositCap,
+      hedgeMode: p.hedgeMode ?? HEDGE_MODE.CashMargin,
     },
   ]);
   if (vault === undefined) return issues;

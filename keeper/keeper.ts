@@ -356,6 +356,7 @@ export class Keeper {
       { vault },
       state.marginRatioBps === UINT256_MAX ? Infinity : Number(state.marginRatioBps),
     );
+    metrics.deploymentBps.set({ vault }, Number(state.deploymentBps));
     metrics.tier.set({ vault }, state.tier);
     metrics.band.set({ vault }, state.band);
     metrics.sharePrice.set({ vault }, Number(state.sharePrice));

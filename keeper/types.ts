@@ -27,6 +27,10 @@ export interface VaultState {
   secondsSinceRebalance: bigint;
   nextKeeperRebalanceAt: bigint;
   paused: boolean;
+  /** Spot posted at the venue as collateral (SpotCollateral mode), size units; counted in spotQty. */
+  collateralQty: bigint;
+  /** Hedged notional / NAV, bps. */
+  deploymentBps: bigint;
 }
 
 export interface Bands {

@@ -10,7 +10,15 @@ import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 ///
 /// Accounting (asset units): totalAssets = idle + spotQty * oraclePrice + perp equity
 /// (margin + unrealised PnL + accrued funding, or what the venue can pay when that is less). Fees
-/// owed are paid in new shares. Prices come from Chainlink feeds (the spot's USD price over the
+/// owed are paid in new shares.
+///
+/// Two hedge modes, chosen at deployment (`hedgeMode`). CashMargin: the deployable NAV splits
+/// into spot and the short's USDC margin at the target leverage. SpotCollateral: the spot bought
+/// is posted at the venue as the short's collateral (the venue must accept the spot token) and
+/// the short equals it; the USDC margin may be a debt the collateral covers, so the short's loss
+/// in a rally is matched by the collateral's gain and NAV does not move with price. In that mode
+/// spotQty counts the posted collateral too, perp equity counts it at the oracle price, and the
+/// margin ratio is the venue's (collateral at its haircut). Prices come from Chainlink feeds (the spot's USD price over the
 /// asset's USD price when the asset has a feed), never from a pool.
 ///
 /// Bands, each in bps and bounded by constants:
@@ -33,6 +41,12 @@ import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 /// everything to idle assets, after which only the admin may unpause, a day later; keepers
 /// rebalance at the soft bands.
 interface IDeltaNeutralVault is IERC4626 {
+    /// @notice How the short is margined (see the contract notes); fixed at deployment.
+    enum HedgeMode {
+        CashMargin,
+        SpotCollateral
+    }
+
     /// @notice Which band a state breaches (the most urgent one when several are).
     enum Band {
         None,
@@ -49,7 +63,11 @@ interface IDeltaNeutralVault is IERC4626 {
         Hard
     }
 
-    /// @notice Band thresholds in bps. Margin ratios are perp equity / short notional. The idle
+    /// @notice Band thresholds in bps. Margin ratios are perp equity / short notional (in
+    /// SpotCollateral mode the venue's margin equity, the collateral at its haircut: the margin
+    /// ratio is then 1/deployment - haircut, so the margin bands are the mode's deployment band,
+    /// a minimum ratio capping hedged notional after a rally, a maximum flooring it after a fall).
+    /// The idle
     /// thresholds are the excess of idle assets over the idle buffer, as a share of totalAssets.
     struct Bands {
         uint16 deltaSoftBps;
@@ -63,7 +81,9 @@ interface IDeltaNeutralVault is IERC4626 {
     }
 
     /// @notice Targets and limits for trading.
-    /// @param targetLeverageBps Perp leverage (notional / margin) at target, 10_000 = 1x.
+    /// @param targetLeverageBps Perp leverage at target, notional / the perp account's equity,
+    /// 10_000 = 1x. CashMargin: notional / margin. SpotCollateral: the account holds the whole
+    /// deployable NAV (the collateral plus any cash), so it is hedged notional / deployable NAV.
     /// @param idleBufferBps Share of totalAssets kept idle for cheap withdrawals.
     /// @param maxSlippageBps Worst accepted execution price vs the oracle on every trade.
     /// @param maxRebalanceCostBps Largest fall of totalAssets a rebalance may cause.
@@ -111,6 +131,11 @@ interface IDeltaNeutralVault is IERC4626 {
         /// Time from which the last change of bands or strategy may reposition the book (before
         /// it, only the margin and delta rescues rebalance: `ParametersSettling`).
         uint256 parametersSettledAt;
+        /// Spot posted at the venue as collateral, size units (SpotCollateral mode; counted in
+        /// spotQty). Zero in CashMargin mode.
+        uint256 collateralQty;
+        /// Hedged notional (the short at the venue's index) / totalAssets, bps.
+        uint256 deploymentBps;
     }
 
     /// @notice Fee settings and the last accrual time, packed in one slot so a fee-less vault
@@ -192,6 +217,11 @@ interface IDeltaNeutralVault is IERC4626 {
     error ZeroAddress();
     /// @notice The venue adapters do not trade the vault's tokens.
     error VenueMismatch(address venue);
+    /// @notice A SpotCollateral vault's perp venue does not accept the spot token as collateral.
+    error VenueTakesNoSpotCollateral(address venue, address spotToken);
+    /// @notice An unwind could not free the collateral it owes: `owed` token units were still
+    /// posted when the venue's margin rule let `withdrawable` out (a book past its margin floor).
+    error CollateralLocked(uint256 owed, uint256 withdrawable);
     /// @notice `deposit` with a minimum would have minted fewer shares than `minShares`.
     error DepositSharesBelowMin(uint256 shares, uint256 minShares);
     /// @notice `mint` with a maximum would have taken more assets than `maxAssets`.
@@ -319,6 +349,9 @@ interface IDeltaNeutralVault is IERC4626 {
     function perpVenue() external view returns (address);
     /// @notice The spot token's USD feed (Chainlink AggregatorV3Interface).
     function priceFeed() external view returns (address);
+
+    /// @notice The hedge mode chosen at deployment.
+    function hedgeMode() external view returns (HedgeMode);
 
     /// @notice The asset's own USD feed, or address(0) when the asset is valued at one dollar.
     /// With a feed, prices are the spot's USD price over the asset's.

@@ -2,15 +2,14 @@
 pragma solidity 0.8.28;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
-import {IDeltaNeutralVault} from "../interfaces/IDeltaNeutralVault.sol";
 import {OracleLib} from "./OracleLib.sol";
 import {VaultMath} from "./VaultMath.sol";
 
 /// @title SpotCollateralMath
 /// @notice Pure maths of the vault's SpotCollateral hedge mode: the spot bought is posted as the
 /// short's collateral at a venue that accepts the base token (IPerpVenue.depositCollateral), and
-/// the short equals the spot. Measurements, bands, targets and the plan of one rebalance round.
+/// the short equals the spot. The targets and the plan of one rebalance round; the vault measures
+/// and classifies the books with VaultMath (whose snapshot counts the collateral).
 ///
 /// The books (P the oracle price, Pv the venue's index, h the venue's collateral haircut; spot
 /// quantities S = spot held by the vault, C = spot posted, Q = short; c = cash equity at the venue,
@@ -21,7 +20,8 @@ import {VaultMath} from "./VaultMath.sol";
 /// - margin equity (the venue's rules) Me = c + C·Pv·(1 - h); margin ratio = Me / (Q·Pv). At the
 ///   target (c = 0, C = Q) it is 1 - h; after a move to P it is E/P - h: only a big rally lowers it.
 /// - deployment = hedged notional / NAV = Q·Pv / NAV. It drifts as P/E: up in a rally, down in a
-///   fall. The bands are a deployment band (e.g. 0.5x..2x) and a margin floor (e.g. 25%).
+///   fall. With no idle and c + C·P = NAV, margin ratio = 1/deployment - h: the vault's margin
+///   bands are the deployment band (at h = 10%, a margin ratio of 40%..190% is 2x..0.5x).
 ///
 /// Targets, from NAV N, idle buffer b and target deployment k (of the deployable NAV): idle
 /// N·b (rounded up), deployable D = N - idle, short Q* = D·k / P (rounded down), and the cash
@@ -68,21 +68,6 @@ library SpotCollateralMath {
         int256 cashEquity;
         uint256 haircutBps;
         uint256 initialMarginBps;
-    }
-
-    /// @notice The mode's bands, bps. The margin floor is the venue's margin ratio (collateral at
-    /// its haircut); deployment is hedged notional / NAV.
-    struct Bands {
-        uint16 deltaSoftBps;
-        uint16 deltaHardBps;
-        uint16 marginFloorSoftBps;
-        uint16 marginFloorHardBps;
-        uint16 minDeploymentSoftBps;
-        uint16 minDeploymentHardBps;
-        uint16 maxDeploymentSoftBps;
-        uint16 maxDeploymentHardBps;
-        uint16 idleSoftBps;
-        uint16 idleHardBps;
     }
 
     /// @notice What a round needs to plan.
@@ -155,62 +140,6 @@ library SpotCollateralMath {
         return OracleLib.baseToQuoteUp(b.shortQty, b.perpPrice, 18, assetDecimals);
     }
 
-    /// @notice Margin equity / notional, bps (0 at or below zero equity); max with no short.
-    function marginRatioBps(Books memory b, uint8 assetDecimals) internal pure returns (uint256) {
-        uint256 n = notional(b, assetDecimals);
-        if (n == 0) return type(uint256).max;
-        return Math.mulDiv(VaultMath.positivePart(marginEquity(b, assetDecimals)), BPS, n);
-    }
-
-    /// @notice Hedged notional / NAV, bps (0 for an empty vault).
-    function deploymentBps(Books memory b, uint8 assetDecimals) internal pure returns (uint256) {
-        uint256 n = nav(b, assetDecimals);
-        if (n == 0) return 0;
-        return Math.mulDiv(notional(b, assetDecimals), BPS, n);
-    }
-
-    /// @notice (spot held + posted - short) at the oracle, bps of NAV, signed, rounded toward zero.
-    function deltaBps(Books memory b, uint8 assetDecimals) internal pure returns (int256) {
-        uint256 n = nav(b, assetDecimals);
-        if (n == 0) return 0;
-        uint256 spot = b.spotHeld + b.collateral;
-        uint256 gap = spot >= b.shortQty ? spot - b.shortQty : b.shortQty - spot;
-        uint256 gapBps = Math.mulDiv(OracleLib.baseToQuoteDown(gap, b.price, 18, assetDecimals), BPS, n);
-        return spot >= b.shortQty ? int256(gapBps) : -int256(gapBps);
-    }
-
-    /// @notice The most urgent breached band and its tier. The vault's Band enum reads in this
-    /// mode as: MarginLow = the rally side (margin ratio under its floor, or deployment over its
-    /// maximum), MarginHigh = the fall side (deployment under its minimum). Hard beats soft; within
-    /// a tier the rally side comes first, then delta, then the fall side, then idle.
-    function classify(
-        Books memory b,
-        Bands memory bands,
-        uint256 idleBufferBps,
-        uint8 assetDecimals
-    ) internal pure returns (IDeltaNeutralVault.Band band, IDeltaNeutralVault.Tier) {
-        Measures memory m = _measure(b, idleBufferBps, assetDecimals);
-        band = _breached(
-            m,
-            bands.marginFloorHardBps,
-            bands.maxDeploymentHardBps,
-            bands.minDeploymentHardBps,
-            bands.deltaHardBps,
-            bands.idleHardBps
-        );
-        if (band != IDeltaNeutralVault.Band.None) return (band, IDeltaNeutralVault.Tier.Hard);
-        band = _breached(
-            m,
-            bands.marginFloorSoftBps,
-            bands.maxDeploymentSoftBps,
-            bands.minDeploymentSoftBps,
-            bands.deltaSoftBps,
-            bands.idleSoftBps
-        );
-        if (band != IDeltaNeutralVault.Band.None) return (band, IDeltaNeutralVault.Tier.Soft);
-        return (band, IDeltaNeutralVault.Tier.None);
-    }
-
     // ---------------------------------------------------------------------------------------
     // Targets and the plan
     // ---------------------------------------------------------------------------------------
@@ -223,38 +152,6 @@ library SpotCollateralMath {
         uint256 hedged = Math.mulDiv(t.deployable, p.deploymentBps, BPS);
         t.shortQty = OracleLib.quoteToBaseDown(hedged, b.price, 18, p.assetDecimals);
         t.cashEquity = int256(t.deployable) - int256(OracleLib.baseToQuoteUp(t.shortQty, b.price, 18, p.assetDecimals));
-    }
-
-    /// @notice The target deployment (bps of the deployable NAV) of a round of `band` with the
-    /// no-trade region, `regionBps` of the way from the centre `centreBps` toward the breached
-    /// soft edge, as in the cash mode (IDeltaNeutralVault.Strategy.rebalanceTargetBps). The
-    /// deployment bands are of NAV, so an edge is divided by (1 - buffer); on the rally side
-    /// (MarginLow) the edge is also where the margin ratio, BPS^2 / deployment - haircut, meets
-    /// its soft floor, whichever comes first. The distance rounds down (toward the centre); other
-    /// bands, or an edge on the wrong side of the centre, aim at the centre.
-    function regionDeploymentBps(
-        uint256 centreBps,
-        uint256 regionBps,
-        Bands memory bands,
-        IDeltaNeutralVault.Band band,
-        uint256 idleBufferBps,
-        uint256 haircutBps
-    ) internal pure returns (uint256) {
-        if (regionBps == 0) return centreBps;
-        if (band == IDeltaNeutralVault.Band.MarginLow) {
-            uint256 edge = Math.min(
-                Math.mulDiv(bands.maxDeploymentSoftBps, BPS, BPS - idleBufferBps),
-                (BPS * BPS) / (uint256(bands.marginFloorSoftBps) + haircutBps)
-            );
-            if (edge <= centreBps) return centreBps;
-            return centreBps + Math.mulDiv(edge - centreBps, regionBps, BPS);
-        }
-        if (band == IDeltaNeutralVault.Band.MarginHigh) {
-            uint256 edge = Math.mulDiv(bands.minDeploymentSoftBps, BPS, BPS - idleBufferBps, Math.Rounding.Ceil);
-            if (edge >= centreBps) return centreBps;
-            return centreBps - Math.mulDiv(centreBps - edge, regionBps, BPS);
-        }
-        return centreBps;
     }
 
     /// @notice Plans one round toward the targets: shrink (sell spot held, buy back, withdraw
@@ -341,6 +238,19 @@ library SpotCollateralMath {
         return cash > reserve ? cash - reserve : 0;
     }
 
+    /// @notice Collateral (size units) the venue's initial-margin rule lets out of `b` as it is:
+    /// margin equity above the short's initial margin (rounded up) and RULE_CUSHION_UNITS, at the
+    /// collateral's margin value, rounded down; at most the collateral posted.
+    function withdrawableCollateral(Books memory b, uint8 assetDecimals) internal pure returns (uint256) {
+        int256 room =
+            marginEquity(b, assetDecimals) -
+                int256(Math.mulDiv(notional(b, assetDecimals), b.initialMarginBps, BPS, Math.Rounding.Ceil)) -
+                int256(RULE_CUSHION_UNITS);
+        if (room <= 0) return 0;
+        uint256 value = Math.mulDiv(uint256(room), BPS, BPS - b.haircutBps);
+        return Math.min(OracleLib.quoteToBaseDown(value, b.perpPrice, 18, assetDecimals), b.collateral);
+    }
+
     /// @notice After the spot trade: the short follows the spot held and posted.
     function hedge(uint256 spot, uint256 shortQty) internal pure returns (uint256 increase, uint256 decrease) {
         if (spot > shortQty) increase = spot - shortQty;
@@ -361,6 +271,23 @@ library SpotCollateralMath {
         return Math.min(uint256(cashTarget - cashEquity), idle - idleFloor);
     }
 
+    /// @notice The books of the vault's snapshot (a SpotCollateral vault's: its spot quantity
+    /// counts the collateral, its perp equity is the cash equity), with the venue's initial margin.
+    function booksOf(VaultMath.Snapshot memory s, uint256 initialMarginBps) internal pure returns (Books memory) {
+        return
+            Books(
+                s.price,
+                s.perpPrice,
+                s.idle,
+                s.spotQty - s.collateralQty,
+                s.collateralQty,
+                s.shortQty,
+                s.perpEquity,
+                s.haircutBps,
+                initialMarginBps
+            );
+    }
+
     /// @notice A copy of `b` (memory structs are shared by reference).
     function copy(Books memory b) internal pure returns (Books memory) {
         return
@@ -375,43 +302,6 @@ library SpotCollateralMath {
                 b.haircutBps,
                 b.initialMarginBps
             );
-    }
-
-    /// @dev The measurements `classify` compares with the bands.
-    struct Measures {
-        bool hasShort;
-        uint256 marginRatio;
-        uint256 deployment;
-        uint256 absDelta;
-        uint256 idleExcess;
-    }
-
-    function _measure(Books memory b, uint256 idleBufferBps, uint8 d) private pure returns (Measures memory m) {
-        uint256 n = nav(b, d);
-        uint256 idleBps = n == 0 ? 0 : Math.mulDiv(b.idle, BPS, n);
-        m.hasShort = b.shortQty != 0;
-        m.marginRatio = marginRatioBps(b, d);
-        m.deployment = deploymentBps(b, d);
-        m.absDelta = SignedMath.abs(deltaBps(b, d));
-        m.idleExcess = idleBps > idleBufferBps ? idleBps - idleBufferBps : 0;
-    }
-
-    /// @dev The first band `m` breaches at one tier's thresholds, in priority order.
-    function _breached(
-        Measures memory m,
-        uint256 marginFloor,
-        uint256 maxDeployment,
-        uint256 minDeployment,
-        uint256 deltaBand,
-        uint256 idleBand
-    ) private pure returns (IDeltaNeutralVault.Band) {
-        if (m.hasShort && (m.marginRatio < marginFloor || m.deployment > maxDeployment)) {
-            return IDeltaNeutralVault.Band.MarginLow;
-        }
-        if (m.absDelta > deltaBand) return IDeltaNeutralVault.Band.Delta;
-        if (m.hasShort && m.deployment < minDeployment) return IDeltaNeutralVault.Band.MarginHigh;
-        if (m.idleExcess > idleBand) return IDeltaNeutralVault.Band.Idle;
-        return IDeltaNeutralVault.Band.None;
     }
 
     /// @dev The numerator of `maxCollateralOut`, times BPS: Me·BPS - IM·N - x·G - IM·H, less the

@@ -29,14 +29,16 @@ library VaultMath {
     /// @param price Oracle price, WAD (asset per whole spot token): what spot trades and spot
     /// value are priced at.
     /// @param idle Asset tokens held by the vault.
-    /// @param spotQty Spot tokens held, in perp size units (18 decimals).
-    /// @param spotValue spotQty valued at `price`, rounded down.
+    /// @param spotQty Spot tokens held or posted as the short's collateral, in perp size units
+    /// (18 decimals).
+    /// @param spotValue The spot held (not posted) valued at `price`, rounded down.
     /// @param shortQty Open perp short, size units (18 decimals).
     /// @param shortNotional shortQty valued at `perpPrice`, rounded up (as the venue values it).
     /// @param gapValue |spotQty - shortQty| valued at `price`, rounded up.
     /// @param perpMargin Settled perp margin (what the venue lets the vault withdraw at most).
-    /// @param perpEquity Perp margin + unrealised PnL + accrued funding (negative under bad debt).
-    /// @param totalAssets idle + spotValue + max(perpEquity, 0).
+    /// @param perpEquity The account's cash equity: settled margin (negative under a margin debt)
+    /// + unrealised PnL + accrued funding.
+    /// @param totalAssets idle + spotValue + the account's value (`equityOrZero`).
     /// @param venueOrderPending The perp venue has an asynchronous order waiting.
     /// @param supply Share supply the books are divided by: minted shares plus, in views, the fee
     /// shares owed but not yet minted.
@@ -46,6 +48,12 @@ library VaultMath {
     /// feed, which the USDC-margined venue fills and margins at): the bound of every perp fill,
     /// the short's notional and its margin. Equal to `price` without an asset feed; with one, a
     /// depegged asset moves `price` and not the venue's fills.
+    /// @param collateralQty Spot posted at the venue as collateral, size units (SpotCollateral
+    /// mode; zero otherwise).
+    /// @param collateralValue collateralQty valued at `price`, rounded down: part of the account.
+    /// @param collateralMarginValue collateralQty as the venue's margin rules count it, at
+    /// `perpPrice` less `haircutBps`, rounded down.
+    /// @param haircutBps The venue's collateral haircut (SpotCollateral mode; zero otherwise).
     struct Snapshot {
         uint256 price;
         uint256 idle;
@@ -61,6 +69,10 @@ library VaultMath {
         uint256 supply;
         bool venueImpaired;
         uint256 perpPrice;
+        uint256 collateralQty;
+        uint256 collateralValue;
+        uint256 collateralMarginValue;
+        uint256 haircutBps;
     }
 
     /// @notice What the fee accrual needs to know.
@@ -133,7 +145,8 @@ library VaultMath {
         IDeltaNeutralVault.Strategy memory s,
         IDeltaNeutralVault.Bands memory b,
         IDeltaNeutralVault.Band band,
-        uint8 assetDecimals
+        uint8 assetDecimals,
+        uint256 haircutBps
     ) internal pure returns (PlanInput memory p) {
         p = PlanInput(
             s.idleBufferBps,
@@ -145,21 +158,23 @@ library VaultMath {
         );
         if (s.rebalanceTargetBps == 0) return p;
         if (band == IDeltaNeutralVault.Band.MarginLow || band == IDeltaNeutralVault.Band.MarginHigh) {
-            p.leverageBps = (BPS * BPS) / regionMarginRatioBps(s, b, band);
+            p.leverageBps = (BPS * BPS) / (regionMarginRatioBps(s, b, band, haircutBps) + haircutBps);
         } else if (band == IDeltaNeutralVault.Band.Idle) {
             p.idleBufferBps += Math.mulDiv(b.idleSoftBps, s.rebalanceTargetBps, BPS);
         }
     }
 
-    /// @notice The margin ratio a margin rebalance aims at: from the centre 1/L, `rebalanceTargetBps`
-    /// of the way toward the breached soft edge (minSoft for MarginLow, maxSoft for MarginHigh),
-    /// the distance rounded down so the target never passes the edge. The centre for other bands.
+    /// @notice The margin ratio a margin rebalance aims at: from the centre (`centreMarginRatioBps`),
+    /// `rebalanceTargetBps` of the way toward the breached soft edge (minSoft for MarginLow,
+    /// maxSoft for MarginHigh), the distance rounded down so the target never passes the edge. The
+    /// centre for other bands.
     function regionMarginRatioBps(
         IDeltaNeutralVault.Strategy memory s,
         IDeltaNeutralVault.Bands memory b,
-        IDeltaNeutralVault.Band band
+        IDeltaNeutralVault.Band band,
+        uint256 haircutBps
     ) internal pure returns (uint256) {
-        uint256 centre = (BPS * BPS) / s.targetLeverageBps;
+        uint256 centre = centreMarginRatioBps(s.targetLeverageBps, haircutBps);
         // VaultParams.checkBands keeps each soft margin edge at least MIN_TARGET_CLEARANCE_BPS
         // beyond the centre, so neither difference underflows.
         if (band == IDeltaNeutralVault.Band.MarginLow) {
@@ -169,6 +184,16 @@ library VaultMath {
             return centre + Math.mulDiv(b.maxMarginRatioSoftBps - centre, s.rebalanceTargetBps, BPS);
         }
         return centre;
+    }
+
+    /// @notice The margin ratio at the target leverage L (notional N = L·E on account equity E):
+    /// 1/L - haircut. In SpotCollateral mode the collateral equals the short, worth N, so the
+    /// venue counts E - h·N of the equity; in CashMargin mode there is no collateral and the
+    /// haircut is zero: 1/L. Rounded down; zero when the haircut exceeds 1/L (VaultParams.checkBands
+    /// refuses such a target).
+    function centreMarginRatioBps(uint256 leverageBps, uint256 haircutBps) internal pure returns (uint256) {
+        uint256 ratio = (BPS * BPS) / leverageBps;
+        return ratio > haircutBps ? ratio - haircutBps : 0;
     }
 
     /// @notice A risk band's rebalance is a rescue: it runs even while new parameters settle, and it
@@ -337,9 +362,10 @@ library VaultMath {
         return marginRatioBps(s) > b.maxMarginRatioHardBps;
     }
 
-    /// @notice Perp equity floored at zero: a negative equity is the venue's loss, not the vault's debt.
+    /// @notice The perp account's value, cash equity + collateral at the oracle, floored at zero:
+    /// a negative account is the venue's loss, not the vault's debt.
     function equityOrZero(Snapshot memory s) internal pure returns (uint256) {
-        return positivePart(s.perpEquity);
+        return positivePart(s.perpEquity + int256(s.collateralValue));
     }
 
     function positivePart(int256 x) internal pure returns (uint256) {
@@ -355,10 +381,11 @@ library VaultMath {
         return s.spotQty >= s.shortQty ? int256(gapBps) : -int256(gapBps);
     }
 
-    /// @notice Perp equity / short notional in bps; type(uint256).max with no short.
+    /// @notice The venue's margin equity (cash equity + collateral at its haircut) / short
+    /// notional in bps; type(uint256).max with no short.
     function marginRatioBps(Snapshot memory s) internal pure returns (uint256) {
         if (s.shortNotional == 0) return type(uint256).max;
-        return Math.mulDiv(equityOrZero(s), BPS, s.shortNotional);
+        return Math.mulDiv(positivePart(s.perpEquity + int256(s.collateralMarginValue)), BPS, s.shortNotional);
     }
 
     /// @notice idle / totalAssets in bps (0 for an empty vault).
@@ -423,19 +450,21 @@ library VaultMath {
     }
 
     /// @notice Entry charge per unit deposited, WAD, rounded up: the worst-case cost of deploying
-    /// it. Of a deposit, (1 - b)·L/(L + 1) buys spot (bounded by the slippage setting) and is
-    /// shorted (fill bounded by it, the venue's fee within a second allowance): the same worst
-    /// case an exit is charged for its unwind (`worstUnwindCost`), so entering and leaving cost
-    /// the flow, not the holders.
+    /// it. Of a deposit, (1 - b)·L/(L + 1) buys spot in CashMargin mode, (1 - b)·L in
+    /// SpotCollateral mode (the spot is the account's equity, and beyond 1x a margin debt buys
+    /// more), bounded by the slippage setting, and is shorted (fill bounded by it, the venue's fee
+    /// within a second allowance): the same worst case an exit is charged for its unwind
+    /// (`worstUnwindCost`), so entering and leaving cost the flow, not the holders.
     function entryChargeWad(
         uint256 idleBufferBps,
         uint256 leverageBps,
-        uint256 slippageBps
+        uint256 slippageBps,
+        bool spotCollateral
     ) internal pure returns (uint256) {
         uint256 spotShareWad = Math.mulDiv(
             WAD * (BPS - idleBufferBps),
             leverageBps,
-            BPS * (leverageBps + BPS),
+            BPS * (spotCollateral ? BPS : leverageBps + BPS),
             Math.Rounding.Ceil
         );
         return Math.mulDiv(spotShareWad, 3 * slippageBps, BPS, Math.Rounding.Ceil);
@@ -470,8 +499,11 @@ library VaultMath {
     ) internal pure returns (uint256) {
         if (shortfall == 0) return 0;
         uint256 buyBackCost = Math.mulDiv(s.shortNotional, buyBackCostBps(slippageBps), BPS, Math.Rounding.Ceil);
-        uint256 gross = lessBps(s.spotValue, slippageBps) + equityOrZero(s);
-        uint256 worstProceedsOfAll = gross > buyBackCost ? gross - buyBackCost : 0;
+        // The posted collateral is sold too: it counts in the account at the oracle and is
+        // proceeds only at the sale's bound.
+        uint256 gross = lessBps(s.spotValue + s.collateralValue, slippageBps) + equityOrZero(s);
+        uint256 costs = buyBackCost + s.collateralValue;
+        uint256 worstProceedsOfAll = gross > costs ? gross - costs : 0;
         if (worstProceedsOfAll == 0) return type(uint256).max;
         return Math.mulDiv(shortfall, WAD, worstProceedsOfAll, Math.Rounding.Ceil);
     }
@@ -484,14 +516,16 @@ library VaultMath {
     }
 
     /// @notice Worst-case cost of unwinding `fractionWad` of every position: the slippage bound
-    /// on the spot sold, and the buy-back's worst cost on the short (`buyBackCostBps`). Rounded up.
+    /// on the spot sold (held and posted), and the buy-back's worst cost on the short
+    /// (`buyBackCostBps`). Rounded up.
     function worstUnwindCost(
         Snapshot memory s,
         uint256 fractionWad,
         uint256 slippageBps
     ) internal pure returns (uint256) {
         if (fractionWad == 0) return 0;
-        uint256 atWorst = s.spotValue * slippageBps + s.shortNotional * buyBackCostBps(slippageBps);
+        uint256 atWorst =
+            (s.spotValue + s.collateralValue) * slippageBps + s.shortNotional * buyBackCostBps(slippageBps);
         // Plus a few units for the roundings of the books around the trades (spot valued down
         // before and after, fees rounded up by the venues), which a tiny unwind can exceed.
         return Math.mulDiv(atWorst, fractionWad, WAD * BPS, Math.Rounding.Ceil) + UNWIND_ROUNDING_UNITS;

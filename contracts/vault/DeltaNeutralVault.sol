@@ -19,6 +19,7 @@ import {IPerpVenue} from "../interfaces/IPerpVenue.sol";
 import {ISpotVenue} from "../interfaces/ISpotVenue.sol";
 import {OracleLib} from "../libraries/OracleLib.sol";
 import {VaultMath} from "../libraries/VaultMath.sol";
+import {SpotCollateralTrading} from "./SpotCollateralTrading.sol";
 import {VaultParams} from "./VaultParams.sol";
 import {VaultTrading} from "./VaultTrading.sol";
 
@@ -26,7 +27,7 @@ import {VaultTrading} from "./VaultTrading.sol";
 /// @notice See IDeltaNeutralVault. The vault keeps the state machine (flows, gate, roles, fees);
 /// the maths lives in VaultMath (bands, rebalance plan, progress check, charges), parameter bounds
 /// in VaultParams, prices in OracleLib, and how a plan, an unwind or the emergency close is
-/// carried out on the venues in VaultTrading.
+/// carried out on the venues in VaultTrading (CashMargin mode) or SpotCollateralTrading.
 contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using Math for uint256;
@@ -58,6 +59,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         Bands bands;
         Strategy strategy;
         uint256 depositCap;
+        HedgeMode hedgeMode;
     }
 
     IERC20 private immutable SPOT;
@@ -80,6 +82,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     uint8 private immutable ASSET_DECIMALS;
     /// @notice Perp size units (18 decimals) per spot token unit.
     uint256 private immutable SIZE_PER_SPOT_UNIT;
+    /// @inheritdoc IDeltaNeutralVault
+    HedgeMode public immutable hedgeMode;
 
     Bands private _bands;
     Strategy private _strategy;
@@ -111,6 +115,11 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         ) revert ZeroAddress();
         if (config.perpVenue.collateralToken() != address(config.asset))
             revert VenueMismatch(address(config.perpVenue));
+        hedgeMode = config.hedgeMode;
+        if (
+            config.hedgeMode == HedgeMode.SpotCollateral &&
+            config.perpVenue.baseCollateralToken() != address(config.spotToken)
+        ) revert VenueTakesNoSpotCollateral(address(config.perpVenue), address(config.spotToken));
         uint8 spotDecimals = config.spotToken.decimals();
         ASSET_DECIMALS = config.asset.decimals();
         if (spotDecimals > 18) revert OracleLib.DecimalsTooLarge(spotDecimals);
@@ -135,7 +144,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         if (config.guardian != address(0)) _setRole(isGuardian, config.guardian, true, false);
 
         VaultParams.checkStrategy(config.strategy);
-        VaultParams.checkBands(config.bands, config.strategy, config.perpVenue.initialMarginBps());
+        VaultParams.checkBands(config.bands, config.strategy, config.perpVenue.initialMarginBps(), _haircutBps());
         _bands = config.bands;
         _strategy = config.strategy;
         _depositCap = config.depositCap;
@@ -148,6 +157,9 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         IERC20(address(config.asset)).forceApprove(address(config.spotVenue), type(uint256).max);
         IERC20(address(config.spotToken)).forceApprove(address(config.spotVenue), type(uint256).max);
         IERC20(address(config.asset)).forceApprove(address(config.perpVenue), type(uint256).max);
+        if (config.hedgeMode == HedgeMode.SpotCollateral) {
+            IERC20(address(config.spotToken)).forceApprove(address(config.perpVenue), type(uint256).max);
+        }
     }
 
     // ---------------------------------------------------------------------------------------
@@ -352,7 +364,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         if (_settling()) strat.maxSlippageBps = uint16(Math.min(strat.maxSlippageBps, VaultParams.MIN_SLIPPAGE_BPS));
 
         if (before.price == 0) (before.price, before.perpPrice) = _prices();
-        VaultTrading.carryOut(_venues(), before, strat, b, band);
+        if (hedgeMode == HedgeMode.SpotCollateral) SpotCollateralTrading.carryOut(_venues(), before, strat, b, band);
+        else VaultTrading.carryOut(_venues(), before, strat, b, band);
 
         VaultMath.Snapshot memory after_ = _snapshot();
         VaultMath.checkProgress(before, after_, band, b, strat.idleBufferBps);
@@ -409,6 +422,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         state.nextKeeperRebalanceAt = uint256(_lastRebalanceAt) + _strategy.minRebalanceInterval;
         state.paused = paused();
         state.parametersSettledAt = _settledAt();
+        state.collateralQty = s.collateralQty;
+        if (s.totalAssets != 0) state.deploymentBps = s.shortNotional.mulDiv(VaultMath.BPS, s.totalAssets);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -442,7 +457,9 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         if (!paused()) _pause();
         VaultMath.Snapshot memory s = _snapshot();
         if (s.venueOrderPending) revert VenueOrderPending();
-        VaultTrading.closeAll(_venues(), s, _strategy.maxSlippageBps);
+        if (hedgeMode == HedgeMode.SpotCollateral)
+            SpotCollateralTrading.closeAll(_venues(), s, _strategy.maxSlippageBps);
+        else VaultTrading.closeAll(_venues(), s, _strategy.maxSlippageBps);
         // Only an unwind of positions starts the redeploy delay: re-running it on an idle book
         // would let the guardian postpone the admin's redeploy forever.
         if (s.shortQty != 0 || s.spotQty > SPOT_DUST) _unwoundAt = uint64(block.timestamp);
@@ -455,7 +472,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
 
     /// @inheritdoc IDeltaNeutralVault
     function setBands(Bands calldata newBands) external onlyOwner {
-        VaultParams.checkBands(newBands, _strategy, PERP_VENUE.initialMarginBps());
+        VaultParams.checkBands(newBands, _strategy, PERP_VENUE.initialMarginBps(), _haircutBps());
         if (keccak256(abi.encode(newBands)) == keccak256(abi.encode(_bands))) revert ParameterUnchanged("bands");
         _bands = newBands;
         _paramsChangedAt = uint64(block.timestamp);
@@ -465,7 +482,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     /// @inheritdoc IDeltaNeutralVault
     function setStrategy(Strategy calldata newStrategy) external onlyOwner {
         VaultParams.checkStrategy(newStrategy);
-        VaultParams.checkBands(_bands, newStrategy, PERP_VENUE.initialMarginBps());
+        VaultParams.checkBands(_bands, newStrategy, PERP_VENUE.initialMarginBps(), _haircutBps());
         if (keccak256(abi.encode(newStrategy)) == keccak256(abi.encode(_strategy)))
             revert ParameterUnchanged("strategy");
         _strategy = newStrategy;
@@ -578,16 +595,27 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         s.shortQty = p.shortSize;
         s.perpMargin = p.margin;
         s.venueOrderPending = p.pendingOrder;
-        s.perpEquity = int256(p.margin) + p.unrealizedPnl + p.accruedFunding;
-        if (s.shortQty != 0 || p.margin != 0) _valueAtWhatVenuePays(s, p.payableEquity);
+        s.perpEquity = int256(p.margin) - int256(p.marginDebt) + p.unrealizedPnl + p.accruedFunding;
+        // The posted collateral is spot the vault owns: it counts in spotQty (delta) and, at the
+        // oracle price, in the account's value.
+        s.collateralQty = p.collateral;
+        uint256 heldQty = s.spotQty;
+        s.spotQty += p.collateral;
         if (s.shortQty != 0 || s.spotQty > SPOT_DUST) {
             (s.price, s.perpPrice) = _prices();
-            s.spotValue = OracleLib.baseToQuoteDown(s.spotQty, s.price, 18, ASSET_DECIMALS);
+            s.spotValue = OracleLib.baseToQuoteDown(heldQty, s.price, 18, ASSET_DECIMALS);
+            s.haircutBps = _haircutBps();
+            s.collateralValue = OracleLib.baseToQuoteDown(p.collateral, s.price, 18, ASSET_DECIMALS);
+            s.collateralMarginValue = OracleLib.baseToQuoteDown(p.collateral, s.perpPrice, 18, ASSET_DECIMALS).mulDiv(
+                VaultMath.BPS - s.haircutBps,
+                VaultMath.BPS
+            );
             s.shortNotional = OracleLib.baseToQuoteUp(s.shortQty, s.perpPrice, 18, ASSET_DECIMALS);
             uint256 gap = s.spotQty > s.shortQty ? s.spotQty - s.shortQty : s.shortQty - s.spotQty;
             s.gapValue = OracleLib.baseToQuoteUp(gap, s.price, 18, ASSET_DECIMALS);
         }
         // Otherwise the book is idle (or holds unpriced dust): it needs no price, and reports 0.
+        if (s.shortQty != 0 || p.margin != 0 || p.collateral != 0) _valueAtWhatVenuePays(s, p.payableEquity);
         s.totalAssets = s.idle + s.spotValue + s.equityOrZero();
         s.supply = totalSupply();
     }
@@ -597,7 +625,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     /// every priced flow).
     function _valueAtWhatVenuePays(VaultMath.Snapshot memory s, uint256 payable_) internal pure {
         if (payable_ >= s.equityOrZero()) return;
-        s.perpEquity = int256(payable_);
+        s.perpEquity = int256(payable_) - int256(s.collateralValue);
         s.venueImpaired = true;
     }
 
@@ -633,6 +661,11 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
 
     function _convertToAssets(uint256 shares, Math.Rounding rounding) internal view override returns (uint256) {
         return _toAssets(_viewSnapshot(), shares, rounding);
+    }
+
+    /// @dev The venue's collateral haircut in SpotCollateral mode; zero in CashMargin mode.
+    function _haircutBps() internal view returns (uint256) {
+        return hedgeMode == HedgeMode.SpotCollateral ? PERP_VENUE.collateralHaircutBps() : 0;
     }
 
     function _venues() internal view returns (VaultTrading.Venues memory) {
@@ -700,7 +733,13 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
 
     function _entryChargeWad() internal view returns (uint256) {
         Strategy memory strat = _strategy;
-        return VaultMath.entryChargeWad(strat.idleBufferBps, strat.targetLeverageBps, strat.maxSlippageBps);
+        return
+            VaultMath.entryChargeWad(
+                strat.idleBufferBps,
+                strat.targetLeverageBps,
+                strat.maxSlippageBps,
+                hedgeMode == HedgeMode.SpotCollateral
+            );
     }
 
     /// @dev Shares for a deposit of `assets`: what is left after the entry charge, rounded down.
@@ -748,12 +787,9 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         if (s.venueOrderPending) revert VenueOrderPending();
         _checkVenuePays(s);
         uint256 slippage = _strategy.maxSlippageBps;
-        (uint256 spotUnits, uint256 shortReduce, uint256 marginOut) = VaultTrading.unwind(
-            _venues(),
-            s,
-            fractionWad,
-            slippage
-        );
+        (uint256 spotUnits, uint256 shortReduce, uint256 marginOut) = hedgeMode == HedgeMode.SpotCollateral
+            ? SpotCollateralTrading.unwind(_venues(), s, fractionWad, slippage)
+            : VaultTrading.unwind(_venues(), s, fractionWad, slippage);
         uint256 navAfter = _snapshot().totalAssets;
         cost = navAfter >= s.totalAssets ? 0 : s.totalAssets - navAfter;
         uint256 worstCost = s.worstUnwindCost(fractionWad, slippage);

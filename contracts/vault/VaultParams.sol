@@ -3,7 +3,6 @@ pragma solidity 0.8.28;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IDeltaNeutralVault} from "../interfaces/IDeltaNeutralVault.sol";
-import {SpotCollateralMath} from "../libraries/SpotCollateralMath.sol";
 import {VaultMath} from "../libraries/VaultMath.sol";
 
 /// @title VaultParams
@@ -36,11 +35,6 @@ library VaultParams {
     uint256 internal constant MAX_MARGIN_RATIO_CEIL_BPS = 50_000;
     uint256 internal constant MIN_IDLE_BAND_BPS = 10;
     uint256 internal constant MAX_IDLE_BAND_BPS = 5_000;
-    /// @notice SpotCollateral mode: bounds on hedged notional, bps of the deployable NAV (the
-    /// target) and of NAV (the deployment bands). At 5x of the deployable NAV the margin ratio is
-    /// already 20% less the haircut, the margin floor's own range.
-    uint256 internal constant MIN_DEPLOYMENT_BPS = 5_000;
-    uint256 internal constant MAX_DEPLOYMENT_BPS = 50_000;
     /// @notice Room between the target margin ratio and each soft margin band, so a fresh
     /// rebalance (which lands at the target less trading costs) never sits on a band.
     uint256 internal constant MIN_TARGET_CLEARANCE_BPS = 500;
@@ -69,18 +63,22 @@ library VaultParams {
         _check("rebalanceTargetBps", s.rebalanceTargetBps, 0, MAX_REBALANCE_TARGET_BPS);
     }
 
-    /// @notice Bands in range, soft inside hard, and the target margin ratio (1/L) clear of both
-    /// soft margin bands so that a rebalance can always land inside them. The hard margin floor
-    /// must sit above the perp venue's initial margin: below it the venue refuses the margin
-    /// withdrawals an unwind needs, so anyone must be able to rebalance before that point.
+    /// @notice Bands in range, soft inside hard, and the target margin ratio (1/L less the venue's
+    /// collateral haircut `haircutBps` in SpotCollateral mode, zero otherwise:
+    /// VaultMath.centreMarginRatioBps) clear of both soft margin bands so that a rebalance can
+    /// always land inside them. The hard margin floor must sit above the perp venue's initial
+    /// margin: below it the venue refuses the margin and collateral withdrawals an unwind needs,
+    /// so anyone must be able to rebalance before that point. A haircut the venue raises later
+    /// lowers the margin ratio at an unchanged price: the margin floor is what catches it.
     function checkBands(
         IDeltaNeutralVault.Bands memory b,
         IDeltaNeutralVault.Strategy memory s,
-        uint256 venueInitialMarginBps
+        uint256 venueInitialMarginBps,
+        uint256 haircutBps
     ) public pure {
         _check("deltaSoftBps", b.deltaSoftBps, MIN_DELTA_BAND_BPS, MAX_DELTA_BAND_BPS);
         _check("deltaHardBps", b.deltaHardBps, uint256(b.deltaSoftBps) + 1, MAX_DELTA_BAND_BPS);
-        uint256 targetRatio = (VaultMath.BPS * VaultMath.BPS) / s.targetLeverageBps;
+        uint256 targetRatio = VaultMath.centreMarginRatioBps(s.targetLeverageBps, haircutBps);
         _check(
             "minMarginRatioHardBps",
             b.minMarginRatioHardBps,
@@ -105,58 +103,6 @@ library VaultParams {
             uint256(b.maxMarginRatioSoftBps) + 1,
             MAX_MARGIN_RATIO_CEIL_BPS
         );
-        _check("idleSoftBps", b.idleSoftBps, MIN_IDLE_BAND_BPS, MAX_IDLE_BAND_BPS);
-        _check("idleHardBps", b.idleHardBps, uint256(b.idleSoftBps) + 1, MAX_IDLE_BAND_BPS);
-    }
-
-    /// @notice The SpotCollateral mode's bands (SpotCollateralMath.Bands) for a target deployment
-    /// `deploymentBps` of the deployable NAV, at the venue's haircut and initial margin now. Soft
-    /// inside hard; the hard margin floor above the venue's initial margin (below it no
-    /// collateral can be withdrawn, so a rally round could not run); the target's margin ratio
-    /// (BPS^2 / deployment - haircut) and its deployment of NAV (deployment x (1 - buffer)) each
-    /// at least MIN_TARGET_CLEARANCE_BPS inside the soft bands. A haircut the venue raises later
-    /// lowers the margin ratio at an unchanged price: the margin floor is what catches it.
-    /// @dev Internal until the vault runs the mode (then public, like `checkBands`, so that it
-    /// stays out of the vault's bytecode).
-    function checkCollateralBands(
-        SpotCollateralMath.Bands memory b,
-        uint256 deploymentBps,
-        uint256 idleBufferBps,
-        uint256 venueInitialMarginBps,
-        uint256 haircutBps
-    ) internal pure {
-        _check("deltaSoftBps", b.deltaSoftBps, MIN_DELTA_BAND_BPS, MAX_DELTA_BAND_BPS);
-        _check("deltaHardBps", b.deltaHardBps, uint256(b.deltaSoftBps) + 1, MAX_DELTA_BAND_BPS);
-        _check("deploymentBps", deploymentBps, MIN_DEPLOYMENT_BPS, MAX_DEPLOYMENT_BPS);
-        uint256 targetRatio = (VaultMath.BPS * VaultMath.BPS) / deploymentBps;
-        targetRatio = targetRatio > haircutBps ? targetRatio - haircutBps : 0;
-        _check(
-            "marginFloorHardBps",
-            b.marginFloorHardBps,
-            Math.max(MIN_MARGIN_RATIO_FLOOR_BPS, venueInitialMarginBps + 1),
-            MAX_MARGIN_RATIO_CEIL_BPS
-        );
-        _check(
-            "marginFloorSoftBps",
-            b.marginFloorSoftBps,
-            uint256(b.marginFloorHardBps) + 1,
-            targetRatio > MIN_TARGET_CLEARANCE_BPS ? targetRatio - MIN_TARGET_CLEARANCE_BPS : 0
-        );
-        uint256 ofNav = Math.mulDiv(deploymentBps, VaultMath.BPS - idleBufferBps, VaultMath.BPS);
-        _check(
-            "minDeploymentSoftBps",
-            b.minDeploymentSoftBps,
-            2,
-            ofNav > MIN_TARGET_CLEARANCE_BPS ? ofNav - MIN_TARGET_CLEARANCE_BPS : 0
-        );
-        _check("minDeploymentHardBps", b.minDeploymentHardBps, 1, uint256(b.minDeploymentSoftBps) - 1);
-        _check(
-            "maxDeploymentSoftBps",
-            b.maxDeploymentSoftBps,
-            ofNav + MIN_TARGET_CLEARANCE_BPS,
-            MAX_DEPLOYMENT_BPS - 1
-        );
-        _check("maxDeploymentHardBps", b.maxDeploymentHardBps, uint256(b.maxDeploymentSoftBps) + 1, MAX_DEPLOYMENT_BPS);
         _check("idleSoftBps", b.idleSoftBps, MIN_IDLE_BAND_BPS, MAX_IDLE_BAND_BPS);
         _check("idleHardBps", b.idleHardBps, uint256(b.idleSoftBps) + 1, MAX_IDLE_BAND_BPS);
     }

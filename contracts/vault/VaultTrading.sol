@@ -46,7 +46,7 @@ library VaultTrading {
         IDeltaNeutralVault.Bands memory b,
         IDeltaNeutralVault.Band band
     ) public {
-        VaultMath.PlanInput memory p = VaultMath.planInput(strat, b, band, v.assetDecimals);
+        VaultMath.PlanInput memory p = VaultMath.planInput(strat, b, band, v.assetDecimals, s.haircutBps);
         VaultMath.SpotPlan memory spot = VaultMath.planSpot(s, p);
         if (spot.marginOut != 0) v.perpVenue.withdrawMargin(spot.marginOut, address(this));
         if (spot.marginIn != 0) v.perpVenue.depositMargin(spot.marginIn);

@@ -16,7 +16,7 @@ import type {
   CallableContractFuture,
   IgnitionModuleBuilder,
 } from "@nomicfoundation/ignition-core";
-import { NO_ASSET_FEED } from "./vaultLibraries.js";
+import { HEDGE_MODE, NO_ASSET_FEED } from "./vaultLibraries.js";
 
 const require = createRequire(import.meta.url);
 
@@ -199,7 +199,9 @@ export interface VaultInputs {
 
 /**
  * The vault and the libraries it links, named and configured by the module's parameters
- * (`vaultName`, `vaultSymbol`, `bands`, `strategy`, `depositCap`). Linked, not inlined: the vault
+ * (`vaultName`, `vaultSymbol`, `bands`, `strategy`, `depositCap`, and `hedgeMode`: 0 CashMargin, the
+ * default, or 1 SpotCollateral, which needs a perp venue that takes the spot token as collateral).
+ * Linked, not inlined: the vault
  * would exceed the contract size limit otherwise (deploy/lib/vaultLibraries.ts says which library
  * holds what).
  */
@@ -207,6 +209,7 @@ export function buildVault(m: IgnitionModuleBuilder, inputs: VaultInputs) {
   const vaultMath = m.library("VaultMath");
   const vaultParams = m.library("VaultParams");
   const vaultTrading = m.library("VaultTrading", { libraries: { VaultMath: vaultMath } });
+  const spotCollateralTrading = m.library("SpotCollateralTrading");
   const assetFeed =
     inputs.assetFeed === undefined
       ? NO_ASSET_FEED
@@ -234,11 +237,19 @@ export function buildVault(m: IgnitionModuleBuilder, inputs: VaultInputs) {
         bands: m.getParameter("bands"),
         strategy: m.getParameter("strategy"),
         depositCap: m.getParameter<bigint>("depositCap"),
+        hedgeMode: m.getParameter<number>("hedgeMode", HEDGE_MODE.CashMargin),
       },
     ],
-    { libraries: { VaultMath: vaultMath, VaultParams: vaultParams, VaultTrading: vaultTrading } },
+    {
+      libraries: {
+        VaultMath: vaultMath,
+        VaultParams: vaultParams,
+        VaultTrading: vaultTrading,
+        SpotCollateralTrading: spotCollateralTrading,
+      },
+    },
   );
-  return { vault, libraries: { vaultMath, vaultParams, vaultTrading } };
+  return { vault, libraries: { vaultMath, vaultParams, vaultTrading, spotCollateralTrading } };
 }
 
 /** The zero address, for feeds a network does not have (no sequencer on a local chain or L1). */

@@ -1,8 +1,9 @@
 /**
- * The vault calls three libraries through DELEGATECALL rather than inlining them: `VaultMath`'s
+ * The vault calls four libraries through DELEGATECALL rather than inlining them: `VaultMath`'s
  * public functions (the rebalance plan, band classification, fee maths), `VaultParams` (the hard
- * bounds of every admin setting) and `VaultTrading` (how the plan, an exit's unwind and the
- * emergency close are carried out on the venues). Inlined, they would push the vault past the
+ * bounds of every admin setting), `VaultTrading` (how the plan, an exit's unwind and the
+ * emergency close are carried out on the venues) and `SpotCollateralTrading` (the same three in
+ * the SpotCollateral hedge mode). Inlined, they would push the vault past the
  * 24,576-byte code limit (EIP-170). Every deployment of the vault deploys them first and links
  * them; `VaultTrading` itself links `VaultMath`.
  */
@@ -20,8 +21,16 @@ export const NO_ASSET_FEED = {
   sequencerGracePeriod: 0,
 } as const;
 
+/** The vault's hedge modes (IDeltaNeutralVault.HedgeMode), as the constructor takes them. */
+export const HEDGE_MODE = { CashMargin: 0, SpotCollateral: 1 } as const;
+
 /** Library name to address, as `getContractFactory(..., { libraries })` takes it. */
-export type VaultLibraries = { VaultMath: string; VaultParams: string; VaultTrading: string };
+export type VaultLibraries = {
+  VaultMath: string;
+  VaultParams: string;
+  VaultTrading: string;
+  SpotCollateralTrading: string;
+};
 
 export async function deployVaultLibraries(ethers: HardhatEthers): Promise<VaultLibraries> {
   const address = async (name: string, libraries: Record<string, string> = {}) => {
@@ -33,7 +42,8 @@ export async function deployVaultLibraries(ethers: HardhatEthers): Promise<Vault
   const VaultMath = await address("VaultMath");
   const VaultParams = await address("VaultParams");
   const VaultTrading = await address("VaultTrading", { VaultMath });
-  return { VaultMath, VaultParams, VaultTrading };
+  const SpotCollateralTrading = await address("SpotCollateralTrading");
+  return { VaultMath, VaultParams, VaultTrading, SpotCollateralTrading };
 }
 
 /** The vault's contract factory, linked to `libraries` (deployed afresh when not given). */

@@ -70,6 +70,8 @@ export function toVaultState(s: Struct): VaultState {
     secondsSinceRebalance: big(s.secondsSinceRebalance),
     nextKeeperRebalanceAt: big(s.nextKeeperRebalanceAt),
     paused: Boolean(s.paused),
+    collateralQty: big(s.collateralQty),
+    deploymentBps: big(s.deploymentBps),
   };
 }
 

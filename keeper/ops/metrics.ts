@@ -136,6 +136,11 @@ export class Metrics {
     "keeper_vault_margin_ratio_bps",
     "Vault's perp margin ratio, bps (+Inf with no short)",
   );
+  readonly deploymentBps = vaultGauge(
+    this.registry,
+    "keeper_vault_deployment_bps",
+    "Vault's hedged notional / NAV, bps (the funding it earns scales with it)",
+  );
   readonly tier = vaultGauge(this.registry, "keeper_vault_tier", "Breach tier: 0 none, 1 soft, 2 hard");
   readonly band = vaultGauge(
     this.registry,
@@ -156,6 +161,7 @@ export class Metrics {
   readonly vaultStateGauges = [
     this.deltaBps,
     this.marginRatioBps,
+    this.deploymentBps,
     this.tier,
     this.band,
     this.sharePrice,

@@ -22,114 +22,6 @@ contract SpotCollateralMathTest is TestBase {
     uint256 internal constant NAV0 = 100_000e6;
 
     // ---------------------------------------------------------------------------------------
-    // Measurements
-    // ---------------------------------------------------------------------------------------
-
-    /// @notice NAV = idle + m + f + Q·E: at +120% and -50% the books still read $100,000 (spot
-    /// valued down at the oracle, so within two units); the margin ratio is E/P - h (90% at
-    /// target, 35.45% at +120%, 190% at -50%, each rounded down) and deployment is P/E of 95%.
-    function test_measures_handChecked() public pure {
-        M.Books memory atTarget = _moved(NAV0, P0, 1_000, 1_000);
-        require(M.nav(atTarget, 6) == NAV0 - 1, "NAV at target");
-        require(M.marginRatioBps(atTarget, 6) == 8_999, "margin ratio at target");
-        require(M.deploymentBps(atTarget, 6) == 9_500, "deployment at target");
-        M.Books memory rallied = _moved(NAV0, 6_600e18, 1_000, 1_000);
-        require(M.nav(rallied, 6) == NAV0, "NAV after +120%");
-        require(M.marginRatioBps(rallied, 6) == 3_545, "margin ratio after +120%");
-        require(M.deploymentBps(rallied, 6) == 20_900, "deployment after +120%");
-        M.Books memory fallen = _moved(NAV0, 1_500e18, 1_000, 1_000);
-        require(M.nav(fallen, 6) == NAV0 - 2, "NAV after -50%");
-        require(M.marginRatioBps(fallen, 6) == 18_999, "margin ratio after -50%");
-        require(M.deploymentBps(fallen, 6) == 4_750, "deployment after -50%");
-        require(M.deltaBps(rallied, 6) == 0 && M.deltaBps(fallen, 6) == 0, "a price move made delta");
-    }
-
-    /// @notice The bands: +120% breaches the 2x deployment ceiling (the rally side, MarginLow),
-    /// -50% the 0.5x floor (the fall side, MarginHigh); a haircut raised to 60% at the same price
-    /// takes the ratio to 30% - 60% = under the hard floor; at target nothing is breached.
-    function test_classify_handChecked() public pure {
-        M.Bands memory bands = _bands();
-        _expectBand(_moved(NAV0, P0, 1_000, 1_000), bands, IDeltaNeutralVault.Band.None, IDeltaNeutralVault.Tier.None);
-        _expectBand(
-            _moved(NAV0, 6_600e18, 1_000, 1_000),
-            bands,
-            IDeltaNeutralVault.Band.MarginLow,
-            IDeltaNeutralVault.Tier.Soft
-        );
-        _expectBand(
-            _moved(NAV0, 1_500e18, 1_000, 1_000),
-            bands,
-            IDeltaNeutralVault.Band.MarginHigh,
-            IDeltaNeutralVault.Tier.Soft
-        );
-        // +50% with a 60% haircut: E/P - h = 66.7% - 60% = 6.7%, under the 15% hard floor.
-        _expectBand(
-            _moved(NAV0, 4_500e18, 6_000, 1_000),
-            bands,
-            IDeltaNeutralVault.Band.MarginLow,
-            IDeltaNeutralVault.Tier.Hard
-        );
-        // Deposits: idle at 5% + 20% of NAV breaches the 10% soft idle band.
-        M.Books memory deposited = _moved(NAV0, P0, 1_000, 1_000);
-        deposited.idle += 25_000e6;
-        _expectBand(deposited, bands, IDeltaNeutralVault.Band.Idle, IDeltaNeutralVault.Tier.Soft);
-    }
-
-    /// @notice The mode's bounds (VaultParams.checkCollateralBands): the issue's bands pass at a
-    /// 10% haircut and initial margin; a hard floor at the venue's initial margin, a haircut that
-    /// leaves the target's margin ratio (1 - 85% = 15%) under the soft floor, soft deployment
-    /// edges within 5% of the target's 0.95x, and a target deployment past 5x are refused.
-    function test_checkCollateralBands_bounds() public view {
-        M.Bands memory b = _bands();
-        require(_boundsError(b, 10_000, 1_000).length == 0, "the issue's bands refused");
-        M.Bands memory atInitialMargin = _bands();
-        atInitialMargin.marginFloorHardBps = 1_000;
-        _expectOutOfBounds(_boundsError(atInitialMargin, 10_000, 1_000), "marginFloorHardBps", 1_000, 1_001, 50_000);
-        _expectOutOfBounds(_boundsError(b, 10_000, 8_500), "marginFloorSoftBps", 2_500, 1_501, 1_000);
-        M.Bands memory tight = _bands();
-        tight.minDeploymentSoftBps = 9_001;
-        _expectOutOfBounds(_boundsError(tight, 10_000, 1_000), "minDeploymentSoftBps", 9_001, 2, 9_000);
-        tight = _bands();
-        tight.maxDeploymentSoftBps = 9_999;
-        _expectOutOfBounds(_boundsError(tight, 10_000, 1_000), "maxDeploymentSoftBps", 9_999, 10_000, 49_999);
-        _expectOutOfBounds(_boundsError(b, 50_001, 1_000), "deploymentBps", 50_001, 5_000, 50_000);
-    }
-
-    /// @dev The revert data of the bounds check at a 5% buffer and 10% initial margin (empty: passed).
-    function _boundsError(
-        M.Bands memory b,
-        uint256 deploymentBps,
-        uint256 haircutBps
-    ) internal view returns (bytes memory) {
-        try this.checkBounds(b, deploymentBps, haircutBps) {
-            return "";
-        } catch (bytes memory reason) {
-            return reason;
-        }
-    }
-
-    function checkBounds(M.Bands memory b, uint256 deploymentBps, uint256 haircutBps) external pure {
-        VaultParams.checkCollateralBands(b, deploymentBps, 500, 1_000, haircutBps);
-    }
-
-    function _expectOutOfBounds(
-        bytes memory reason,
-        bytes32 name,
-        uint256 value,
-        uint256 min,
-        uint256 max
-    ) internal pure {
-        bytes memory expected = abi.encodeWithSelector(
-            IDeltaNeutralVault.ParameterOutOfBounds.selector,
-            name,
-            value,
-            min,
-            max
-        );
-        require(keccak256(reason) == keccak256(expected), "not the expected ParameterOutOfBounds");
-    }
-
-    // ---------------------------------------------------------------------------------------
     // Rounds on hand-checked books
     // ---------------------------------------------------------------------------------------
 
@@ -151,10 +43,10 @@ contract SpotCollateralMathTest is TestBase {
         (M.Books memory a, string memory refused) = _carryOutWorst(b, p, r);
         require(bytes(refused).length == 0, refused);
         require(a.idle == 0 && a.cashEquity == -39_798_780_494, "debt repaid");
-        require(M.marginRatioBps(a, 6) == 6_116, "margin ratio after");
-        require(M.deploymentBps(a, 6) == 14_051, "deployment after");
+        require(_ratioBps(a) == 6_116, "margin ratio after");
+        require(_deploymentBps(a) == 14_051, "deployment after");
         require(M.nav(a, 6) == 98_225_609_754, "NAV after");
-        _expectBand(a, _bands(), IDeltaNeutralVault.Band.None, IDeltaNeutralVault.Tier.None);
+        _expectInsideSoftBands(a);
     }
 
     /// @notice -50%: deployment 0.475x, cash equity +$47,500 (the short's profit). Target: short
@@ -172,10 +64,10 @@ contract SpotCollateralMathTest is TestBase {
         (M.Books memory a, string memory refused) = _carryOutWorst(b, p, r);
         require(bytes(refused).length == 0, refused);
         require(a.shortQty == a.collateral, "short != spot posted");
-        require(M.deploymentBps(a, 6) == 9_491, "deployment after");
-        require(M.marginRatioBps(a, 6) == 9_002, "margin ratio after");
+        require(_deploymentBps(a) == 9_491, "deployment after");
+        require(_ratioBps(a) == 9_002, "margin ratio after");
         require(M.nav(a, 6) == 98_840_904_998, "NAV after");
-        _expectBand(a, _bands(), IDeltaNeutralVault.Band.None, IDeltaNeutralVault.Tier.None);
+        _expectInsideSoftBands(a);
     }
 
     /// @notice Within the tolerance nothing trades; a rescue never grows.
@@ -220,8 +112,8 @@ contract SpotCollateralMathTest is TestBase {
         p.slippageBps = bound(slippageBps, 30, 300);
 
         M.Targets memory t = M.targets(b, p);
-        uint256 ratioBefore = M.marginRatioBps(b, 6);
-        uint256 deployedBefore = M.deploymentBps(b, 6);
+        uint256 ratioBefore = _ratioBps(b);
+        uint256 deployedBefore = _deploymentBps(b);
         M.Plan memory r = M.plan(b, p);
         (M.Books memory a, string memory refused) = _carryOutWorst(b, p, r);
         require(bytes(refused).length == 0, refused);
@@ -237,8 +129,8 @@ contract SpotCollateralMathTest is TestBase {
         }
         if (r.collateralOut != 0) {
             require(a.spotHeld + a.collateral >= t.shortQty, "sold below the target");
-            require(M.marginRatioBps(a, 6) >= ratioBefore, "a shrink lowered the margin ratio");
-            require(M.deploymentBps(a, 6) <= deployedBefore, "a shrink raised deployment");
+            require(_ratioBps(a) >= ratioBefore, "a shrink lowered the margin ratio");
+            require(_deploymentBps(a) <= deployedBefore, "a shrink raised deployment");
         }
         if (r.buyAssets != 0) {
             require(a.collateral <= t.shortQty, "bought past the target");
@@ -285,10 +177,7 @@ contract SpotCollateralMathTest is TestBase {
         M.Books memory moved = _moved(nav, (P0 * moveBps) / BPS, haircutBps, 1_000);
         uint256 after_ = M.nav(moved, 6);
         require(after_ + 2 >= atStart && after_ <= atStart + 2, "NAV moved with the price");
-        require(
-            M.marginRatioBps(moved, 6) <= M.marginRatioBps(_moved(nav, moved.price, 0, 1_000), 6),
-            "haircut raised the ratio"
-        );
+        require(_ratioBps(moved) <= _ratioBps(_moved(nav, moved.price, 0, 1_000)), "haircut raised the ratio");
     }
 
     /// @notice The repayment brings the cash equity up to its target, from idle above the floor
@@ -300,59 +189,59 @@ contract SpotCollateralMathTest is TestBase {
         require(M.repayment(-100, 0, 20, 20) == 0, "dug into the floor");
     }
 
-    /// @notice The no-trade region in this mode: with the issue's bands, a 5% buffer and a 10%
-    /// haircut, half way from 1x toward the rally edge (2x of NAV = 2.1052x of the deployable,
-    /// before the margin floor's 1 / (25% + 10%) = 2.857x) aims at 1.5526x; toward the fall edge
-    /// (0.5x of NAV = 0.5264x rounded up) at 0.7632x; Delta and Idle recentre.
-    function test_regionDeployment_handChecked() public pure {
-        M.Bands memory b = _bands();
-        require(
-            M.regionDeploymentBps(10_000, 5_000, b, IDeltaNeutralVault.Band.MarginLow, 500, 1_000) == 15_526,
-            "rally"
-        );
-        require(
-            M.regionDeploymentBps(10_000, 5_000, b, IDeltaNeutralVault.Band.MarginHigh, 500, 1_000) == 7_632,
-            "fall"
-        );
-        require(M.regionDeploymentBps(10_000, 5_000, b, IDeltaNeutralVault.Band.Delta, 500, 1_000) == 10_000, "delta");
-        require(M.regionDeploymentBps(10_000, 0, b, IDeltaNeutralVault.Band.MarginLow, 500, 1_000) == 10_000, "off");
-        // A 60% haircut puts the margin floor's edge (1 / 85% = 1.176x) before the 2x band.
-        require(
-            M.regionDeploymentBps(10_000, 5_000, b, IDeltaNeutralVault.Band.MarginLow, 500, 6_000) == 10_882,
-            "floor edge"
-        );
+    /// @notice NAV = idle + m + f + Q·E: at +120% and -50% the books still read $100,000 (spot
+    /// valued down at the oracle, so within two units).
+    function test_nav_handChecked() public pure {
+        require(M.nav(_moved(NAV0, P0, 1_000, 1_000), 6) == NAV0 - 1, "NAV at target");
+        require(M.nav(_moved(NAV0, 6_600e18, 1_000, 1_000), 6) == NAV0, "NAV after +120%");
+        require(M.nav(_moved(NAV0, 1_500e18, 1_000, 1_000), 6) == NAV0 - 2, "NAV after -50%");
     }
 
-    /// @notice A rally round aiming at the region's target (up to 80% of the way) lands inside
-    /// both soft bands at the worst fills, and never withdraws more collateral than a recentring
-    /// round would.
+    /// @notice What the venue's rule lets out of the books as they are: at +120% (margin equity
+    /// $74,100 on $209,000 of notional: $53,200 above the 10% initial margin, less 4 units of
+    /// cushion, is $59,111.11 of collateral at 90%, 8.9562 ETH), and nothing at a ratio under the
+    /// initial margin. Withdrawing it leaves the rule met.
+    function test_withdrawableCollateral_handChecked() public pure {
+        M.Books memory b = _moved(NAV0, 6_600e18, 1_000, 1_000);
+        uint256 qty = M.withdrawableCollateral(b, 6);
+        require(qty == 8_956_228_955_454_545_454, "withdrawable at +120%");
+        b.collateral -= qty;
+        require(_venueEquity(b) >= _venueRequirement(b), "the withdrawal broke the rule");
+        b.collateral += qty;
+        b.cashEquity -= 60_000e6;
+        require(M.withdrawableCollateral(b, 6) == 0, "withdrew under the initial margin");
+    }
+
+    /// @notice A rally round aiming at the no-trade region's target (VaultMath's region margin
+    /// ratio, up to 80% of the way to the 40% soft floor, i.e. 2x of the deployable) lands at or
+    /// above the soft floor at the worst fills, and never withdraws more collateral than a
+    /// recentring round would.
     function testFuzz_regionRallyRound_landsInsideTheBands(
         uint256 nav,
         uint256 moveBps,
         uint256 regionBps
     ) public pure {
         nav = bound(nav, 1_000e6, 1e16);
-        // Past the 2x soft ceiling (2.1x of price at a 0.95x start) to 2.6x.
-        moveBps = bound(moveBps, 21_100, 26_000);
+        // Past the 40% soft floor (E/P - 10% < 40%: +100%) to +160%.
+        moveBps = bound(moveBps, 20_100, 26_000);
         regionBps = bound(regionBps, 0, VaultParams.MAX_REBALANCE_TARGET_BPS);
         M.Books memory b = _moved(nav, (P0 * moveBps) / BPS, 1_000, 1_000);
-        M.Bands memory bands = _bands();
+        IDeltaNeutralVault.Bands memory bands = _bands();
+        IDeltaNeutralVault.Strategy memory strat = _strategy(uint16(regionBps));
+        uint256 target = VaultMath.regionMarginRatioBps(strat, bands, IDeltaNeutralVault.Band.MarginLow, 1_000);
         M.Input memory centre = _input();
         M.Input memory region = _input();
-        region.deploymentBps = M.regionDeploymentBps(
-            10_000,
-            regionBps,
-            bands,
-            IDeltaNeutralVault.Band.MarginLow,
-            500,
-            1_000
-        );
+        region.deploymentBps = (BPS * BPS) / (target + 1_000);
         M.Plan memory r = M.plan(b, region);
         require(r.collateralOut <= M.plan(b, centre).collateralOut, "the region withdrew more");
         (M.Books memory a, string memory refused) = _carryOutWorst(b, region, r);
         require(bytes(refused).length == 0, refused);
-        require(M.marginRatioBps(a, 6) >= bands.marginFloorSoftBps, "below the soft margin floor");
-        require(M.deploymentBps(a, 6) <= bands.maxDeploymentSoftBps, "above the soft deployment ceiling");
+        // One round may stop short of the target (the venue's rule caps it): the ratio rose, and
+        // reached the soft floor when the cap allowed the whole withdrawal.
+        require(_ratioBps(a) > _ratioBps(b), "the round did not raise the margin ratio");
+        if (r.collateralOut < M.maxCollateralOut(b, region)) {
+            require(_ratioBps(a) + 1 >= bands.minMarginRatioSoftBps, "below the soft margin floor");
+        }
     }
 
     // ---------------------------------------------------------------------------------------
@@ -450,6 +339,25 @@ contract SpotCollateralMathTest is TestBase {
         return _venueEquity(a) >= 0;
     }
 
+    /// @dev The venue's margin ratio, bps, rounded down.
+    function _ratioBps(M.Books memory a) internal pure returns (uint256) {
+        uint256 notional = Math.mulDiv(a.shortQty, a.perpPrice, E30, Math.Rounding.Ceil);
+        int256 equity = _venueEquity(a);
+        return equity <= 0 ? 0 : Math.mulDiv(uint256(equity), BPS, notional);
+    }
+
+    /// @dev Hedged notional / NAV, bps, rounded down.
+    function _deploymentBps(M.Books memory a) internal pure returns (uint256) {
+        uint256 notional = Math.mulDiv(a.shortQty, a.perpPrice, E30, Math.Rounding.Ceil);
+        return Math.mulDiv(notional, BPS, M.nav(a, 6));
+    }
+
+    function _expectInsideSoftBands(M.Books memory a) internal pure {
+        IDeltaNeutralVault.Bands memory bands = _bands();
+        uint256 ratio = _ratioBps(a);
+        require(ratio >= bands.minMarginRatioSoftBps && ratio <= bands.maxMarginRatioSoftBps, "outside the soft bands");
+    }
+
     function _cost(uint256 qty, uint256 perpPrice, uint256 slippageBps) internal pure returns (uint256) {
         uint256 value = Math.mulDiv(qty, perpPrice, E30, Math.Rounding.Ceil);
         return Math.mulDiv(value, VaultMath.buyBackCostBps(slippageBps), BPS, Math.Rounding.Ceil);
@@ -507,31 +415,31 @@ contract SpotCollateralMathTest is TestBase {
             });
     }
 
-    /// @dev The issue's bands: margin floor 25% (15% hard), deployment 0.5x..2x (0.3x..3x hard).
-    function _bands() internal pure returns (M.Bands memory) {
+    /// @dev The issue's deployment band 0.5x..2x as margin ratios at a 10% haircut (1/x - 10%):
+    /// 40%..190% soft, the hard floor 25% and ceiling 300%.
+    function _bands() internal pure returns (IDeltaNeutralVault.Bands memory) {
         return
-            M.Bands({
+            IDeltaNeutralVault.Bands({
                 deltaSoftBps: 100,
                 deltaHardBps: 300,
-                marginFloorSoftBps: 2_500,
-                marginFloorHardBps: 1_500,
-                minDeploymentSoftBps: 5_000,
-                minDeploymentHardBps: 3_000,
-                maxDeploymentSoftBps: 20_000,
-                maxDeploymentHardBps: 30_000,
+                minMarginRatioSoftBps: 4_000,
+                minMarginRatioHardBps: 2_500,
+                maxMarginRatioSoftBps: 19_000,
+                maxMarginRatioHardBps: 30_000,
                 idleSoftBps: 1_000,
                 idleHardBps: 3_000
             });
     }
 
-    function _expectBand(
-        M.Books memory b,
-        M.Bands memory bands,
-        IDeltaNeutralVault.Band band,
-        IDeltaNeutralVault.Tier tier
-    ) internal pure {
-        (IDeltaNeutralVault.Band got, IDeltaNeutralVault.Tier gotTier) = M.classify(b, bands, 500, 6);
-        require(got == band, "band");
-        require(gotTier == tier, "tier");
+    function _strategy(uint16 regionBps) internal pure returns (IDeltaNeutralVault.Strategy memory) {
+        return
+            IDeltaNeutralVault.Strategy({
+                targetLeverageBps: 10_000,
+                idleBufferBps: 500,
+                maxSlippageBps: 50,
+                maxRebalanceCostBps: 100,
+                minRebalanceInterval: 0,
+                rebalanceTargetBps: regionBps
+            });
     }
 }

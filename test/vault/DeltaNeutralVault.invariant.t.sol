@@ -130,7 +130,8 @@ abstract contract VaultStackBase is TestBase {
                         minRebalanceInterval: 300,
                         rebalanceTargetBps: 0
                     }),
-                    depositCap: 100_000_000e6
+                    depositCap: 100_000_000e6,
+                    hedgeMode: IDeltaNeutralVault.HedgeMode.CashMargin
                 })
             );
     }

@@ -6,7 +6,7 @@ import {
   DEFAULT_STRATEGY,
   vaultStackFixture,
 } from "../../deploy/lib/stack/vaultStack.js";
-import { NO_ASSET_FEED, vaultFactory } from "../../deploy/lib/vaultLibraries.js";
+import { HEDGE_MODE, NO_ASSET_FEED, vaultFactory } from "../../deploy/lib/vaultLibraries.js";
 import { Band, Tier, deployed, depositFor, price, usdc } from "./helpers.js";
 
 const connection = await network.create();
@@ -218,6 +218,7 @@ describe("DeltaNeutralVault: roles, pause, emergency unwind, parameters, automat
           bands: DEFAULT_BANDS,
           strategy: DEFAULT_STRATEGY,
           depositCap: 1n,
+          hedgeMode: HEDGE_MODE.CashMargin,
         }),
       )
         .to.be.revertedWithCustomError(s.vault, "VenueMismatch")

@@ -6,7 +6,7 @@ import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs
 import { expect } from "chai";
 import { network } from "hardhat";
 import { pushPoolToPrice } from "../../deploy/lib/uniswap.js";
-import { NO_ASSET_FEED, vaultFactory } from "../../deploy/lib/vaultLibraries.js";
+import { HEDGE_MODE, NO_ASSET_FEED, vaultFactory } from "../../deploy/lib/vaultLibraries.js";
 import {
   ASSET_HEARTBEAT,
   DEFAULT_BANDS,
@@ -420,6 +420,7 @@ describe("DeltaNeutralVault: hostile flows", function () {
         bands: DEFAULT_BANDS,
         strategy: DEFAULT_STRATEGY,
         depositCap: usdc(100_000_000),
+        hedgeMode: HEDGE_MODE.CashMargin,
       });
       const adapter = await ethers.getContractAt("PerpMarketAdapter", await vault.perpVenue());
       await (await adapter.bindVault(await vault.getAddress())).wait();

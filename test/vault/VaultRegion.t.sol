@@ -34,24 +34,24 @@ contract VaultRegionTest is TestBase {
     function test_planInput_handChecked() public pure {
         IDeltaNeutralVault.Strategy memory s = _strategy(20_000, 5_000);
         IDeltaNeutralVault.Bands memory b = _bands(3_500, 7_000);
-        require(VaultMath.regionMarginRatioBps(s, b, LOW) == 4_250, "MarginLow target");
-        require(VaultMath.regionMarginRatioBps(s, b, HIGH) == 6_000, "MarginHigh target");
-        require(VaultMath.regionMarginRatioBps(s, b, IDLE) == 5_000, "an Idle rebalance moved the margin target");
-        require(VaultMath.planInput(s, b, LOW, 6).leverageBps == 23_529, "MarginLow leverage");
-        require(VaultMath.planInput(s, b, HIGH, 6).leverageBps == 16_666, "MarginHigh leverage");
-        VaultMath.PlanInput memory idle = VaultMath.planInput(s, b, IDLE, 6);
+        require(VaultMath.regionMarginRatioBps(s, b, LOW, 0) == 4_250, "MarginLow target");
+        require(VaultMath.regionMarginRatioBps(s, b, HIGH, 0) == 6_000, "MarginHigh target");
+        require(VaultMath.regionMarginRatioBps(s, b, IDLE, 0) == 5_000, "an Idle rebalance moved the margin target");
+        require(VaultMath.planInput(s, b, LOW, 6, 0).leverageBps == 23_529, "MarginLow leverage");
+        require(VaultMath.planInput(s, b, HIGH, 6, 0).leverageBps == 16_666, "MarginHigh leverage");
+        VaultMath.PlanInput memory idle = VaultMath.planInput(s, b, IDLE, 6, 0);
         require(idle.idleBufferBps == 750 && idle.leverageBps == 20_000, "Idle target");
-        VaultMath.PlanInput memory delta = VaultMath.planInput(s, b, DELTA, 6);
+        VaultMath.PlanInput memory delta = VaultMath.planInput(s, b, DELTA, 6, 0);
         require(delta.idleBufferBps == 500 && delta.leverageBps == 20_000, "a Delta rebalance did not recentre");
-        require(delta.rescueOnly && VaultMath.planInput(s, b, LOW, 6).rescueOnly, "rescue bands not rescue-only");
-        require(!idle.rescueOnly && !VaultMath.planInput(s, b, HIGH, 6).rescueOnly, "deploying bands rescue-only");
+        require(delta.rescueOnly && VaultMath.planInput(s, b, LOW, 6, 0).rescueOnly, "rescue bands not rescue-only");
+        require(!idle.rescueOnly && !VaultMath.planInput(s, b, HIGH, 6, 0).rescueOnly, "deploying bands rescue-only");
     }
 
     /// @notice With the region off, every band plans exactly as before the region existed.
     function testFuzz_planInput_offIsTheCentre(uint256 leverageBps, uint256 band) public pure {
         leverageBps = bound(leverageBps, 10_000, 50_000);
         IDeltaNeutralVault.Strategy memory s = _strategy(leverageBps, 0);
-        VaultMath.PlanInput memory p = VaultMath.planInput(s, _bandsFor(leverageBps, 0, 0), _band(band), 6);
+        VaultMath.PlanInput memory p = VaultMath.planInput(s, _bandsFor(leverageBps, 0, 0), _band(band), 6, 0);
         require(p.leverageBps == leverageBps && p.idleBufferBps == s.idleBufferBps, "region off moved the target");
         require(p.slippageBps == s.maxSlippageBps && p.assetDecimals == 6, "inputs not passed through");
     }
@@ -74,19 +74,19 @@ contract VaultRegionTest is TestBase {
         IDeltaNeutralVault.Strategy memory s = _strategy(leverageBps, targetBps);
         uint256 centre = (BPS * BPS) / leverageBps;
 
-        uint256 low = _aimedRatio(VaultMath.planInput(s, b, LOW, 6));
+        uint256 low = _aimedRatio(VaultMath.planInput(s, b, LOW, 6, 0));
         require(low > b.minMarginRatioSoftBps && low <= centre + 1, "MarginLow target outside its side of the band");
         uint256 lowRoom = ((centre - b.minMarginRatioSoftBps) * (BPS - targetBps)) / BPS;
         require(low + 1 >= b.minMarginRatioSoftBps + lowRoom, "MarginLow target nearer the edge than t allows");
 
-        uint256 high = _aimedRatio(VaultMath.planInput(s, b, HIGH, 6));
+        uint256 high = _aimedRatio(VaultMath.planInput(s, b, HIGH, 6, 0));
         require(high < b.maxMarginRatioSoftBps && high + 1 >= centre, "MarginHigh target outside its side of the band");
         uint256 highRoom = ((b.maxMarginRatioSoftBps - centre) * (BPS - targetBps)) / BPS;
         // Leverage rounds down: the aimed ratio may sit above the region's by ratio^2 / BPS^2 bps.
         uint256 rounding = (high * high) / (BPS * BPS) + 1;
         require(high + highRoom <= b.maxMarginRatioSoftBps + rounding, "MarginHigh target nearer the edge than t");
 
-        uint256 idleTarget = VaultMath.planInput(s, b, IDLE, 6).idleBufferBps;
+        uint256 idleTarget = VaultMath.planInput(s, b, IDLE, 6, 0).idleBufferBps;
         require(idleTarget >= s.idleBufferBps, "Idle target below the buffer");
         require(idleTarget < s.idleBufferBps + b.idleSoftBps, "Idle target outside the idle band");
     }
@@ -102,8 +102,14 @@ contract VaultRegionTest is TestBase {
     /// notional / 2.3529 rounded up = 28,333.681291, idle back at 5,000.
     function test_rallyRescue_handChecked() public pure {
         VaultMath.Snapshot memory s = _books(5_000e6, 76_000e6, 76_000e6, 19_000e6, 19_000e6);
-        VaultMath.PlanInput memory centre = VaultMath.planInput(_strategy(20_000, 0), _bands(3_500, 7_000), LOW, 6);
-        VaultMath.PlanInput memory region = VaultMath.planInput(_strategy(20_000, 5_000), _bands(3_500, 7_000), LOW, 6);
+        VaultMath.PlanInput memory centre = VaultMath.planInput(_strategy(20_000, 0), _bands(3_500, 7_000), LOW, 6, 0);
+        VaultMath.PlanInput memory region = VaultMath.planInput(
+            _strategy(20_000, 5_000),
+            _bands(3_500, 7_000),
+            LOW,
+            6,
+            0
+        );
         require(_value(VaultMath.planSpot(s, centre).sellQty) == 12_666_666_667, "recentring sale");
         require(_value(VaultMath.planSpot(s, region).sellQty) == 9_333_681_291, "region sale");
         VaultMath.Snapshot memory after_ = _carryOut(s, region);
@@ -128,8 +134,8 @@ contract VaultRegionTest is TestBase {
         targetBps = bound(targetBps, 0, MAX_TARGET_BPS);
         VaultMath.Snapshot memory s = _rallied(nav, rallyBps);
         IDeltaNeutralVault.Bands memory b = _bands(3_500, 7_000);
-        VaultMath.PlanInput memory region = VaultMath.planInput(_strategy(20_000, targetBps), b, LOW, 6);
-        VaultMath.PlanInput memory centre = VaultMath.planInput(_strategy(20_000, 0), b, LOW, 6);
+        VaultMath.PlanInput memory region = VaultMath.planInput(_strategy(20_000, targetBps), b, LOW, 6, 0);
+        VaultMath.PlanInput memory centre = VaultMath.planInput(_strategy(20_000, 0), b, LOW, 6, 0);
         require(VaultMath.planSpot(s, region).sellQty <= VaultMath.planSpot(s, centre).sellQty, "region sells more");
 
         VaultMath.Snapshot memory after_ = _carryOut(s, region);
@@ -153,11 +159,11 @@ contract VaultRegionTest is TestBase {
         targetBps = bound(targetBps, 0, MAX_TARGET_BPS);
         VaultMath.Snapshot memory s = _fallen(nav, fallBps);
         IDeltaNeutralVault.Bands memory b = _bands(3_500, 7_000);
-        VaultMath.PlanInput memory region = VaultMath.planInput(_strategy(20_000, targetBps), b, HIGH, 6);
+        VaultMath.PlanInput memory region = VaultMath.planInput(_strategy(20_000, targetBps), b, HIGH, 6, 0);
         VaultMath.SpotPlan memory byRegion = VaultMath.planSpot(s, region);
         VaultMath.SpotPlan memory byCentre = VaultMath.planSpot(
             s,
-            VaultMath.planInput(_strategy(20_000, 0), b, HIGH, 6)
+            VaultMath.planInput(_strategy(20_000, 0), b, HIGH, 6, 0)
         );
         require(byRegion.buyAssets <= byCentre.buyAssets, "region buys more");
         require(byRegion.marginOut <= byCentre.marginOut, "region frees more margin");
@@ -181,8 +187,8 @@ contract VaultRegionTest is TestBase {
         uint256 margin = VaultMath.targetMargin(spot, 20_000);
         VaultMath.Snapshot memory s = _books(nav - spot - margin + deposit, spot, spot, margin, margin);
         IDeltaNeutralVault.Bands memory b = _bands(3_500, 7_000);
-        VaultMath.PlanInput memory region = VaultMath.planInput(_strategy(20_000, targetBps), b, IDLE, 6);
-        VaultMath.PlanInput memory centre = VaultMath.planInput(_strategy(20_000, 0), b, IDLE, 6);
+        VaultMath.PlanInput memory region = VaultMath.planInput(_strategy(20_000, targetBps), b, IDLE, 6, 0);
+        VaultMath.PlanInput memory centre = VaultMath.planInput(_strategy(20_000, 0), b, IDLE, 6, 0);
         require(VaultMath.planSpot(s, region).buyAssets <= VaultMath.planSpot(s, centre).buyAssets, "region buys more");
 
         VaultMath.Snapshot memory after_ = _carryOut(s, region);

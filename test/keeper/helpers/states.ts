@@ -37,4 +37,6 @@ export const CALM_STATE: VaultState = {
   secondsSinceRebalance: 7_200n,
   nextKeeperRebalanceAt: 1_000n,
   paused: false,
+  collateralQty: 0n,
+  deploymentBps: 4_890n,
 };
