@@ -1,0 +1,238 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+import {
+  DEFAULT_PERP_PARAMS,
+  SPOT_COLLATERAL_BANDS,
+  SPOT_COLLATERAL_STRATEGY,
+  deployVaultStack,
+  vaultStackFixture,
+} from "../../deploy/lib/stack/vaultStack.js";
+import { setParameterThroughDelay } from "../../deploy/lib/stack/perp.js";
+import { pushPoolToPrice } from "../../deploy/lib/uniswap.js";
+import { Band, Tier, deployed, depositFor, price, usdc } from "./helpers.js";
+
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
+
+/**
+ * Hostile review of the SpotCollateral hedge mode on the real stack (Uniswap V3 spot, PerpMarket
+ * taking WETH as collateral at a 10% haircut, 10% initial and 5% maintenance margin, the vault at
+ * 1x with a 5% idle buffer unless stated). Tests marked `it.skip` fail on the current code and
+ * name the finding; the others pin behaviour found sound.
+ */
+const spotFixture = vaultStackFixture(connection, { hedgeMode: "spot-collateral" });
+type Stack = Awaited<ReturnType<typeof spotFixture>>;
+
+const VIRTUAL_SHARES = 10n ** 6n;
+
+/** (NAV + 1) / (supply + virtual shares) as a fraction, for exact share-price comparisons. */
+async function priceFraction(s: Stack) {
+  const st = await s.vault.vaultState();
+  return { num: st.totalAssets + 1n, den: st.totalSupply + VIRTUAL_SHARES };
+}
+
+/** a >= b for fractions a.num / a.den and b.num / b.den. */
+const atLeast = (a: { num: bigint; den: bigint }, b: { num: bigint; den: bigint }) => a.num * b.den >= b.num * a.den;
+
+async function redeemAll(s: Stack, who: (typeof s.users)[number], shares: bigint) {
+  return s.vault.connect(who)["redeem(uint256,address,address)"](shares, who.address, who.address);
+}
+
+/** A SpotCollateral stack whose vault prices in USDC through a USDC/USD feed (8 decimals, at $1). */
+async function spotDepegStack() {
+  const usdcUsd = await ethers.deployContract("MockV3Aggregator", [8, 100_000_000n]);
+  const s = await deployVaultStack(connection, {
+    hedgeMode: "spot-collateral",
+    assetFeed: await usdcUsd.getAddress(),
+  });
+  return { s, usdcUsd };
+}
+
+/** Trades the Uniswap pool to `p` without touching the ETH/USD feed. */
+async function pushPool(s: Stack, p: bigint) {
+  await pushPoolToPrice(s.admin, s.uniswap.router, s.pool, s.pair, p, {
+    fund: async (token, amount) => {
+      const t = token === s.addresses.usdc ? s.usdc : s.weth;
+      await (await t.mint(s.admin.address, amount)).wait();
+    },
+  });
+}
+
+describe("DeltaNeutralVault: SpotCollateral hostile review", function () {
+  // FAILS on the current code: finding 1, with an asset feed the vault values the posted
+  // collateral at ETH/USD / USDC/USD while the venue's payableEquity values it at ETH/USD, so any
+  // USDC answer under $1 reads as a venue that cannot pay: deposits, unwinds and rebalances revert.
+  it.skip("F1 a USDC/USD answer of $0.9999 must not mark the venue impaired (deposit, redeem, rebalance work)", async function () {
+    const { s, usdcUsd } = await networkHelpers.loadFixture(spotDepegStack);
+    const { alice, shares } = await deployed(s);
+    const before = await s.vault.vaultState();
+    expect(before.collateralQty > 0n).to.equal(true);
+
+    await (await usdcUsd.updateAnswer(99_990_000n)).wait(); // USDC at $0.9999
+    const inUsdc = (price(3_000) * 10n ** 8n) / 99_990_000n; // 3000.30 USDC per WETH
+    await pushPool(s, inUsdc);
+    const st = await s.vault.vaultState();
+    expect(st.price).to.equal(inUsdc);
+    // NAV in USDC: the collateral is worth 0.01% more USDC; it must not fall.
+    expect(st.totalAssets >= before.totalAssets, `NAV ${st.totalAssets} < ${before.totalAssets}`).to.equal(true);
+    // The venue can pay everything: nothing is impaired.
+    expect(await s.vault.maxDeposit(alice.address)).to.be.greaterThan(0n);
+    expect(await s.vault.maxRedeem(alice.address)).to.equal(shares);
+    await depositFor(s, s.users[1], usdc(10_000));
+    await (await redeemAll(s, alice, shares / 2n)).wait();
+  });
+
+  it("F1 (figures) the same $0.9999 answer: maxDeposit 0, a redeem past idle reverts VenueImpaired", async function () {
+    const { s, usdcUsd } = await networkHelpers.loadFixture(spotDepegStack);
+    const { alice, shares } = await deployed(s);
+    const before = await s.vault.vaultState();
+    await (await usdcUsd.updateAnswer(99_990_000n)).wait();
+    await pushPool(s, (price(3_000) * 10n ** 8n) / 99_990_000n);
+    const st = await s.vault.vaultState();
+    // The books drop to what the venue "pays": the collateral at $3,000 instead of 3,000.30 USDC.
+    expect(st.totalAssets < before.totalAssets).to.equal(true);
+    expect(await s.vault.maxDeposit(alice.address)).to.equal(0n);
+    expect(await s.vault.maxRedeem(alice.address)).to.be.lessThan(shares);
+    await expect(redeemAll(s, alice, shares / 2n)).to.be.revertedWithCustomError(s.vault, "VenueImpaired");
+    await s.fund(s.users[1], usdc(10_000));
+    await expect(
+      s.vault.connect(s.users[1])["deposit(uint256,address)"](usdc(10_000), s.users[1].address),
+    ).to.be.revertedWithCustomError(s.vault, "VenueImpaired");
+  });
+
+  /** Alice 1M and Bob 200k deposited, deployed once, then ETH/USD and the pool moved to `p`. */
+  async function twoHoldersAt(fixture: typeof spotFixture, p: bigint) {
+    const s = await networkHelpers.loadFixture(fixture);
+    const [alice, bob] = s.users;
+    const aliceShares = await depositFor(s, alice, usdc(1_000_000));
+    const bobShares = await depositFor(s, bob, usdc(200_000));
+    await (await s.vault.rebalance()).wait();
+    await s.setPrice(p);
+    return { s, alice, bob, aliceShares, bobShares };
+  }
+
+  // FAILS on the current code: finding 2, below the venue's initial margin (here a 5.3x rally to
+  // $16,000: margin ratio 8.73% < IM 10%) the rally round can only put the idle in as margin
+  // (8.73% -> 9.72%): maxCollateralOut is 0 while margin equity is under IM x notional, so every
+  // later rescue reverts BandStillBreached and the book stays stuck under IM until liquidation;
+  // every partial unwind reverts CollateralLocked (the stayers' part of the book is under IM),
+  // while maxRedeem and previewRedeem still promise the whole balance.
+  it.skip("F2 below the initial margin the hard-tier rescue must lift the book over IM, and a holder can then leave", async function () {
+    const { s, bob, bobShares } = await twoHoldersAt(spotFixture, price(16_000));
+    const st = await s.vault.vaultState();
+    expect(st.tier).to.equal(Tier.Hard);
+    for (let round = 0; round < 3; round++) {
+      if ((await s.vault.vaultState()).marginRatioBps >= 1_200n) break;
+      await (await s.vault.connect(s.users[5]).rebalance()).wait();
+    }
+    const after = await s.vault.vaultState();
+    expect(after.marginRatioBps >= 1_200n, `ratio ${after.marginRatioBps} still under IM`).to.equal(true);
+    await (await redeemAll(s, bob, bobShares)).wait();
+  });
+
+  it("F2 (figures) at $16,000: one rescue reaches 9.72%, the next reverts; Bob is locked, maxRedeem says all", async function () {
+    const { s, bob, bobShares } = await twoHoldersAt(spotFixture, price(16_000));
+    const st = await s.vault.vaultState();
+    expect(st.band).to.equal(Band.MarginLow);
+    expect(st.tier).to.equal(Tier.Hard);
+    expect(st.marginRatioBps).to.equal(873n);
+    await (await s.vault.connect(s.users[5]).rebalance()).wait();
+    const rescued = await s.vault.vaultState();
+    expect(rescued.marginRatioBps).to.equal(972n);
+    expect(rescued.idle).to.equal(0n);
+    await expect(s.vault.connect(s.users[5]).rebalance()).to.be.revertedWithCustomError(s.vault, "BandStillBreached");
+    // ERC-4626 says Bob may redeem everything, for at least the preview...
+    expect(await s.vault.maxRedeem(bob.address)).to.equal(bobShares);
+    expect(await s.vault.previewRedeem(bobShares)).to.be.greaterThan(usdc(170_000));
+    // ...but the stayers' part of the book is under IM: the last ~0.97 ETH of Bob's share of the
+    // collateral cannot leave.
+    await expect(redeemAll(s, bob, bobShares)).to.be.revertedWithCustomError(s.vault, "CollateralLocked");
+  });
+
+  // FAILS on the current code: finding 3, the rescue's target ignores a haircut the venue raised.
+  // At 1.5x (allowed: centre 1/1.5 - 10% = 56.7%, soft floor 40%, region 50%) after a +50% rally
+  // the book sits at 1.5x; the venue raises the haircut 10% -> 30% in four delayed 5% steps, so
+  // the ratio is 66.7% - 30% = 36.7% < 40%: MarginLow. VaultMath.regionMarginRatioBps computes
+  // centre - (centre - minSoft) x region with centre = 36.7% < minSoft: arithmetic underflow, the
+  // keeper's rescue panics (0x11) on every try; with the region off it aims at the 36.7% centre,
+  // under its own soft floor, and cannot clear the band.
+  it.skip("F3 after the venue raises the haircut, the rescue at a 1.5x strategy runs and clears the soft floor", async function () {
+    const { s } = await raisedHaircutAt15x();
+    await (await s.vault.connect(s.keeper).rebalance()).wait();
+    const st = await s.vault.vaultState();
+    expect(st.marginRatioBps >= 4_000n, `ratio ${st.marginRatioBps}`).to.equal(true);
+  });
+
+  it("F3 (figures) the rescue panics with an underflow; a 1.5x target is never reached by a grow round", async function () {
+    const { s, deployedBps } = await raisedHaircutAt15x();
+    // Grow rounds withdraw only positive cash equity, so no margin debt buys more: 1x, not 1.5x.
+    expect(deployedBps < 9_600n, `deployment ${deployedBps}`).to.equal(true);
+    const st = await s.vault.vaultState();
+    expect(st.band).to.equal(Band.MarginLow);
+    expect(st.marginRatioBps < 4_000n, `ratio ${st.marginRatioBps}`).to.equal(true);
+    await expect(s.vault.connect(s.keeper).rebalance()).to.be.revertedWithPanic(0x11);
+  });
+
+  /** A 1.5x SpotCollateral vault after a +50% rally and a haircut raised to 30%. */
+  async function raisedHaircutAt15x() {
+    const s = await networkHelpers.loadFixture(spotFixture);
+    const bands = { ...SPOT_COLLATERAL_BANDS, minMarginRatioSoftBps: 4_000 };
+    const strategy = { ...SPOT_COLLATERAL_STRATEGY, targetLeverageBps: 15_000, rebalanceTargetBps: 5_000 };
+    await (await s.vault.setBands(bands)).wait();
+    await (await s.vault.setStrategy(strategy)).wait();
+    await networkHelpers.time.increase(3 * 86_400);
+    await (await s.oracle.updateAnswer(price(3_000) / 10n ** 10n)).wait();
+    await deployed(s);
+    const deployedBps = (await s.vault.vaultState()).deploymentBps;
+    await s.setPrice(price(4_500));
+    for (const haircut of [1_500n, 2_000n, 2_500n, 3_000n]) {
+      await setParameterThroughDelay(ethers, s.market, "collateralHaircutBps", haircut, s.oracle);
+    }
+    await s.setPrice(price(4_500));
+    return { s, deployedBps };
+  }
+
+  /** The stack with funding off, so share prices compare exactly across blocks. */
+  const noFundingFixture = vaultStackFixture(connection, {
+    hedgeMode: "spot-collateral",
+    perpParams: { ...DEFAULT_PERP_PARAMS, maxFundingRatePerDay: 0n },
+  });
+
+  it("sound: at $8,000 (margin ratio 27.5%) with idle drained, the leaver pays at least what stayers lose, to the wei", async function () {
+    const { s, alice, bob, aliceShares, bobShares } = await twoHoldersAt(noFundingFixture, price(8_000));
+    const start = await priceFraction(s);
+    // Alice takes all the idle first (her claim is the idle plus her share of the positions).
+    await (await redeemAll(s, alice, aliceShares / 2n)).wait();
+    expect(await s.usdc.balanceOf(await s.vault.getAddress())).to.equal(0n);
+    const before = await priceFraction(s);
+    expect(atLeast(before, start), "Alice's exit cost the stayers").to.equal(true);
+    const preview = await s.vault.previewRedeem(bobShares);
+    const balance = await s.usdc.balanceOf(bob.address);
+    const receipt = await (await redeemAll(s, bob, bobShares)).wait();
+    const paid = (await s.usdc.balanceOf(bob.address)) - balance;
+    const steps = receipt!.logs.filter((l) => s.market.interface.parseLog(l)?.name === "CollateralWithdrawn").length;
+    expect(paid >= preview, `paid ${paid} < preview ${preview}`).to.equal(true);
+    expect(steps).to.equal(2);
+    expect(atLeast(await priceFraction(s), before), "Bob's exit cost the stayers").to.equal(true);
+    const st = await s.vault.vaultState();
+    expect(st.marginRatioBps).to.equal(2_747n);
+  });
+
+  it("sound: a flash deposit and redeem around a hard-tier rally rescue leaves the attacker poorer, stayers whole", async function () {
+    const s = await networkHelpers.loadFixture(noFundingFixture);
+    const { shares } = await deployed(s);
+    await s.setPrice(price(8_500)); // margin ratio 25.3%: hard-adjacent, soft breached
+    const attacker = s.users[6];
+    const before = await priceFraction(s);
+    const stake = usdc(5_000_000);
+    const got = await depositFor(s, attacker, stake);
+    expect((await s.vault.vaultState()).tier).to.equal(Tier.Hard);
+    await (await s.vault.connect(attacker).rebalance()).wait();
+    const balance = await s.usdc.balanceOf(attacker.address);
+    await (await redeemAll(s, attacker, got)).wait();
+    const back = (await s.usdc.balanceOf(attacker.address)) - balance;
+    expect(back < stake, `attacker got ${back} for ${stake}`).to.equal(true);
+    expect(atLeast(await priceFraction(s), before), "stayers lost").to.equal(true);
+    void shares;
+  });
+});
