@@ -257,6 +257,8 @@ describe("DeltaNeutralVault: SpotCollateral hostile review", function () {
     const got = await depositFor(s, attacker, stake);
     expect((await s.vault.vaultState()).tier).to.equal(Tier.Hard);
     await (await s.vault.connect(attacker).rebalance()).wait();
+    // The entry charge (0.95 x 3 x 50 bps = 1.425%) paid for the deployment it triggered.
+    expect(atLeast(await priceFraction(s), before), "the deployment cost the stayers").to.equal(true);
     const balance = await s.usdc.balanceOf(attacker.address);
     await (await redeemAll(s, attacker, got)).wait();
     const back = (await s.usdc.balanceOf(attacker.address)) - balance;
@@ -264,4 +266,88 @@ describe("DeltaNeutralVault: SpotCollateral hostile review", function () {
     expect(atLeast(await priceFraction(s), before), "stayers lost").to.equal(true);
     void shares;
   });
+
+  /** Deterministic pseudo-random numbers (mulberry32), so a failing sequence replays. */
+  function rng(seed: number) {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+    };
+  }
+
+  for (const seed of [1, 2, 3]) {
+    it(`sound (random flows, seed ${seed}): no deposit, redeem or withdraw lowers the others' share price; previews hold`, async function () {
+      const s = await networkHelpers.loadFixture(noFundingFixture);
+      const next = rng(seed);
+      const users = s.users.slice(0, 4);
+      await depositFor(s, users[0], usdc(1_000_000));
+      await (await s.vault.rebalance()).wait();
+      let eth = 3_000;
+      const log: string[] = [];
+      for (let step = 0; step < 24; step++) {
+        const who = users[Math.floor(next() * users.length)];
+        const pick = next();
+        const before = await priceFraction(s);
+        if (pick < 0.25) {
+          const amount = usdc(1_000 + Math.floor(next() * 1_500_000));
+          await s.fund(who, amount);
+          const preview = await s.vault.previewDeposit(amount);
+          const got = await s.vault.balanceOf(who.address);
+          await (await s.vault.connect(who)["deposit(uint256,address)"](amount, who.address)).wait();
+          log.push(`deposit ${amount}`);
+          expect(
+            (await s.vault.balanceOf(who.address)) - got >= preview,
+            `${log.join("; ")}: deposit < preview`,
+          ).to.equal(true);
+        } else if (pick < 0.5) {
+          const held = await s.vault.balanceOf(who.address);
+          if (held == 0n) continue;
+          const shares = next() < 0.3 ? held : (held * BigInt(1 + Math.floor(next() * 999))) / 1_000n;
+          const preview = await s.vault.previewRedeem(shares);
+          const balance = await s.usdc.balanceOf(who.address);
+          await (await redeemAll(s, who, shares)).wait();
+          log.push(`redeem ${shares}`);
+          const paid = (await s.usdc.balanceOf(who.address)) - balance;
+          expect(paid >= preview, `${log.join("; ")}: paid ${paid} < preview ${preview}`).to.equal(true);
+        } else if (pick < 0.65) {
+          const max = await s.vault.maxWithdraw(who.address);
+          if (max == 0n) continue;
+          const assets = (max * BigInt(1 + Math.floor(next() * 999))) / 1_000n;
+          const preview = await s.vault.previewWithdraw(assets);
+          const held = await s.vault.balanceOf(who.address);
+          await (
+            await s.vault.connect(who)["withdraw(uint256,address,address)"](assets, who.address, who.address)
+          ).wait();
+          log.push(`withdraw ${assets}`);
+          const burnt = held - (await s.vault.balanceOf(who.address));
+          expect(burnt <= preview, `${log.join("; ")}: burnt ${burnt} > preview ${preview}`).to.equal(true);
+        } else if (pick < 0.85) {
+          eth = Math.max(1_200, Math.min(7_500, Math.round(eth * (0.75 + next() * 0.6))));
+          await s.setPrice(price(eth));
+          log.push(`price ${eth}`);
+          continue;
+        } else {
+          await networkHelpers.time.increase(SPOT_COLLATERAL_STRATEGY.minRebalanceInterval);
+          await (await s.oracle.updateAnswer(price(eth) / 10n ** 10n)).wait();
+          const ok = await s.vault
+            .connect(s.keeper)
+            .rebalance()
+            .then((tx) => tx.wait())
+            .then(
+              () => true,
+              () => false,
+            );
+          log.push(`rebalance ${ok}`);
+          continue;
+        }
+        expect(atLeast(await priceFraction(s), before), `${log.join("; ")}: the others' share price fell`).to.equal(
+          true,
+        );
+      }
+    });
+  }
 });
