@@ -247,7 +247,7 @@ describe("DeltaNeutralVault: SpotCollateral hostile review", function () {
     expect(st.marginRatioBps).to.equal(2_747n);
   });
 
-  it("sound: a flash deposit and redeem around a hard-tier rally rescue leaves the attacker poorer, stayers whole", async function () {
+  it("sound: a $5M flash deposit forcing a hard-tier Idle round at a 25.3% margin ratio, then redeemed: attacker poorer, stayers whole", async function () {
     const s = await networkHelpers.loadFixture(noFundingFixture);
     const { shares } = await deployed(s);
     await s.setPrice(price(8_500)); // margin ratio 25.3%: hard-adjacent, soft breached
@@ -265,6 +265,74 @@ describe("DeltaNeutralVault: SpotCollateral hostile review", function () {
     expect(back < stake, `attacker got ${back} for ${stake}`).to.equal(true);
     expect(atLeast(await priceFraction(s), before), "stayers lost").to.equal(true);
     void shares;
+  });
+
+  it("sound: the vault's account liquidated at $20,000 (margin ratio 4.3%): the loss is the venue's reward, anyone re-hedges, holders leave", async function () {
+    const s = await networkHelpers.loadFixture(noFundingFixture);
+    const { alice, shares } = await deployed(s);
+    await s.setPrice(price(20_000));
+    const adapter = await s.perpVenue.getAddress();
+    expect(await s.market.isLiquidatable(adapter)).to.equal(true);
+    const before = (await s.vault.vaultState()).totalAssets;
+    const notional = ((await s.perpVenue.position()).shortSize * price(20_000)) / 10n ** 30n;
+    await (await s.market.connect(s.users[7]).liquidate(adapter)).wait();
+    const after = await s.vault.vaultState();
+    // The short closed, the debt covered from collateral at the oracle, 1% of notional paid out.
+    expect(after.shortQty).to.equal(0n);
+    expect(after.tier).to.equal(Tier.Hard);
+    expect(after.band).to.equal(Band.Delta);
+    const lost = before - after.totalAssets;
+    expect(lost >= notional / 100n && lost <= (notional * 105n) / 10_000n, `lost ${lost} of ${notional}`).to.equal(
+      true,
+    );
+    await (await s.vault.connect(s.users[5]).rebalance()).wait();
+    const rehedged = await s.vault.vaultState();
+    expect(rehedged.band).to.equal(Band.None);
+    expect(rehedged.shortQty).to.equal(rehedged.collateralQty);
+    await (await redeemAll(s, alice, shares / 2n)).wait();
+  });
+
+  /** A deployed vault with 20 WETH (6% of NAV) donated to it, and WETH and USDC to its adapter. */
+  async function donated() {
+    const s = await networkHelpers.loadFixture(noFundingFixture);
+    await deployed(s);
+    const start = await priceFraction(s);
+    await (await s.weth.mint(await s.perpVenue.getAddress(), 10n ** 20n)).wait();
+    await (await s.usdc.mint(await s.perpVenue.getAddress(), usdc(50_000))).wait();
+    // What the adapter holds outside the market's account is not the vault's: nothing moves.
+    const ignored = await priceFraction(s);
+    expect(atLeast(ignored, start) && atLeast(start, ignored)).to.equal(true);
+    await (await s.weth.mint(await s.vault.getAddress(), 2n * 10n ** 19n)).wait();
+    const st = await s.vault.vaultState();
+    expect(st.band).to.equal(Band.Delta);
+    expect(st.tier).to.equal(Tier.Hard);
+    return { s, start };
+  }
+
+  // FAILS on the current code: finding 4 (low), a Delta round whose spot exceeds the NAV target
+  // takes the shrink branch, which sells the excess over the target (1.2 WETH) and posts the rest
+  // but never grows the short ("a shrink never grows the short"): 18.8 WETH (5.3% of NAV) stays
+  // unhedged, still past the 3% hard delta band, until a second round.
+  it.skip("F4 one delta rescue re-hedges a WETH donation", async function () {
+    const { s } = await donated();
+    await (await s.vault.connect(s.users[5]).rebalance()).wait();
+    const after = await s.vault.vaultState();
+    expect(after.band).to.equal(Band.None);
+  });
+
+  it("F4 (figures) the first delta round leaves the donation unshorted; a second round hedges it; holders gain", async function () {
+    const { s, start } = await donated();
+    await (await s.vault.connect(s.users[5]).rebalance()).wait();
+    const first = await s.vault.vaultState();
+    expect(first.band).to.equal(Band.Delta);
+    expect(first.tier).to.equal(Tier.Hard);
+    expect(first.deltaBps > 300n, `delta ${first.deltaBps}`).to.equal(true);
+    expect(first.spotQty).to.equal(first.collateralQty);
+    await (await s.vault.connect(s.users[5]).rebalance()).wait();
+    const second = await s.vault.vaultState();
+    expect(second.band).to.equal(Band.None);
+    expect(second.shortQty).to.equal(second.collateralQty);
+    expect(atLeast(await priceFraction(s), start), "a donation cost the holders").to.equal(true);
   });
 
   /** Deterministic pseudo-random numbers (mulberry32), so a failing sequence replays. */
