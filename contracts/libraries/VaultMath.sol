@@ -24,6 +24,10 @@ library VaultMath {
     /// go through, so griefing them takes a premium past slippage + 100 bps (on the local market,
     /// a skew of 1.5% of the skew scale held against the funding it pays).
     uint256 internal constant PERP_PREMIUM_ALLOWANCE_BPS = 100;
+    /// @notice Room between the target margin ratio and each soft margin band (the bound
+    /// VaultParams.checkBands keeps, and the room a rescue aims inside the floor when the venue's
+    /// haircut has moved the centre under it).
+    uint256 internal constant TARGET_CLEARANCE_BPS = 500;
 
     /// @notice The vault's books, valued at one oracle price.
     /// @param price Oracle price, WAD (asset per whole spot token): what spot trades and spot
@@ -156,6 +160,10 @@ library VaultMath {
             assetDecimals,
             isRescue(band)
         );
+        if (band == IDeltaNeutralVault.Band.MarginLow && _centreUnderFloor(s, b, haircutBps)) {
+            p.leverageBps = (BPS * BPS) / (regionMarginRatioBps(s, b, band, haircutBps) + haircutBps);
+            return p;
+        }
         if (s.rebalanceTargetBps == 0) return p;
         if (band == IDeltaNeutralVault.Band.MarginLow || band == IDeltaNeutralVault.Band.MarginHigh) {
             p.leverageBps = (BPS * BPS) / (regionMarginRatioBps(s, b, band, haircutBps) + haircutBps);
@@ -175,9 +183,12 @@ library VaultMath {
         uint256 haircutBps
     ) internal pure returns (uint256) {
         uint256 centre = centreMarginRatioBps(s.targetLeverageBps, haircutBps);
-        // VaultParams.checkBands keeps each soft margin edge at least MIN_TARGET_CLEARANCE_BPS
-        // beyond the centre, so neither difference underflows.
+        // VaultParams.checkBands keeps each soft margin edge at least TARGET_CLEARANCE_BPS beyond
+        // the centre when it is set; a haircut the venue raised since can move the centre under the
+        // soft floor, and a rally rescue then aims that clearance inside the floor instead (at a
+        // lower leverage than L), so that neither difference underflows.
         if (band == IDeltaNeutralVault.Band.MarginLow) {
+            if (_centreUnderFloor(s, b, haircutBps)) centre = b.minMarginRatioSoftBps + TARGET_CLEARANCE_BPS;
             return centre - Math.mulDiv(centre - b.minMarginRatioSoftBps, s.rebalanceTargetBps, BPS);
         }
         if (band == IDeltaNeutralVault.Band.MarginHigh) {
@@ -194,6 +205,15 @@ library VaultMath {
     function centreMarginRatioBps(uint256 leverageBps, uint256 haircutBps) internal pure returns (uint256) {
         uint256 ratio = (BPS * BPS) / leverageBps;
         return ratio > haircutBps ? ratio - haircutBps : 0;
+    }
+
+    /// @notice The centre sits less than TARGET_CLEARANCE_BPS above the soft margin floor.
+    function _centreUnderFloor(
+        IDeltaNeutralVault.Strategy memory s,
+        IDeltaNeutralVault.Bands memory b,
+        uint256 haircutBps
+    ) private pure returns (bool) {
+        return centreMarginRatioBps(s.targetLeverageBps, haircutBps) < b.minMarginRatioSoftBps + TARGET_CLEARANCE_BPS;
     }
 
     /// @notice A risk band's rebalance is a rescue: it runs even while new parameters settle, and it

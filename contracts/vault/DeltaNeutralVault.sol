@@ -144,7 +144,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         if (config.guardian != address(0)) _setRole(isGuardian, config.guardian, true, false);
 
         VaultParams.checkStrategy(config.strategy);
-        VaultParams.checkBands(config.bands, config.strategy, config.perpVenue.initialMarginBps(), _haircutBps());
+        VaultParams.checkBands(config.bands, config.strategy, config.perpVenue, config.hedgeMode);
         _bands = config.bands;
         _strategy = config.strategy;
         _depositCap = config.depositCap;
@@ -472,7 +472,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
 
     /// @inheritdoc IDeltaNeutralVault
     function setBands(Bands calldata newBands) external onlyOwner {
-        VaultParams.checkBands(newBands, _strategy, PERP_VENUE.initialMarginBps(), _haircutBps());
+        VaultParams.checkBands(newBands, _strategy, PERP_VENUE, hedgeMode);
         if (keccak256(abi.encode(newBands)) == keccak256(abi.encode(_bands))) revert ParameterUnchanged("bands");
         _bands = newBands;
         _paramsChangedAt = uint64(block.timestamp);
@@ -482,7 +482,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     /// @inheritdoc IDeltaNeutralVault
     function setStrategy(Strategy calldata newStrategy) external onlyOwner {
         VaultParams.checkStrategy(newStrategy);
-        VaultParams.checkBands(_bands, newStrategy, PERP_VENUE.initialMarginBps(), _haircutBps());
+        VaultParams.checkBands(_bands, newStrategy, PERP_VENUE, hedgeMode);
         if (keccak256(abi.encode(newStrategy)) == keccak256(abi.encode(_strategy)))
             revert ParameterUnchanged("strategy");
         _strategy = newStrategy;
@@ -623,8 +623,11 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     /// @dev A venue that can pay less than the account's equity is valued at what it can pay
     /// (IPerpVenue.payableEquity, reported in the position; a venue that cannot answer reverts
     /// every priced flow).
-    function _valueAtWhatVenuePays(VaultMath.Snapshot memory s, uint256 payable_) internal pure {
-        if (payable_ >= s.equityOrZero()) return;
+    function _valueAtWhatVenuePays(VaultMath.Snapshot memory s, uint256 payable_) internal view {
+        // Compared in the venue's units: it counts the collateral at its own index, the vault at
+        // the asset-priced oracle (they differ by the asset's peg).
+        uint256 collateralAtVenue = OracleLib.baseToQuoteDown(s.collateralQty, s.perpPrice, 18, ASSET_DECIMALS);
+        if (payable_ >= VaultMath.positivePart(s.perpEquity + int256(collateralAtVenue))) return;
         s.perpEquity = int256(payable_) - int256(s.collateralValue);
         s.venueImpaired = true;
     }

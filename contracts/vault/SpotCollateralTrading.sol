@@ -19,14 +19,16 @@ import {VaultTrading} from "./VaultTrading.sol";
 library SpotCollateralTrading {
     /// @notice Most withdraw-sell-repay steps an unwind takes to free its collateral. Each step
     /// withdraws what the venue's initial-margin rule allows, sells it and repays the debt with
-    /// the proceeds, which makes room for the next; a book at its hard margin floor frees all of
-    /// it in about five.
-    uint256 internal constant MAX_RELEASE_STEPS = 8;
+    /// the proceeds, which makes room for the next (about 1/(1 - h) times as much at a haircut h):
+    /// a book at its hard margin floor frees all of it in about five, one a step from
+    /// liquidation (a 6.65% margin ratio at a 10% haircut) in nine.
+    uint256 internal constant MAX_RELEASE_STEPS = 24;
 
     /// @notice Carries out one round of a rebalance of `band` (SpotCollateralMath.plan, with the
     /// no-trade region of VaultMath.planInput). A shrink buys back the short before any collateral
-    /// leaves, sells what it withdraws and repays the margin debt from the proceeds; it never grows
-    /// the short. A grow withdraws cash equity, buys spot, posts everything held and shorts it.
+    /// leaves, sells what it withdraws and repays the margin debt from the proceeds; it grows the
+    /// short only over posted spot it does not cover yet. A grow withdraws cash equity, buys spot,
+    /// posts everything held and shorts it.
     function carryOut(
         VaultTrading.Venues memory v,
         VaultMath.Snapshot memory s,
@@ -68,6 +70,11 @@ library SpotCollateralTrading {
                 Math.min(books.idle - r.marginIn, t.idle)
             );
             if (repay != 0) v.perpVenue.depositMargin(repay);
+            // Posted spot beyond the short (a donation, or spot bought by a deposit and posted
+            // before this round) is shorted too: posted collateral pays for its own initial margin.
+            uint256 posted = books.collateral + r.postQty - r.collateralOut;
+            uint256 shortLeft = s.shortQty - r.shortDecrease;
+            if (posted > shortLeft) _increaseShort(v, posted - shortLeft, s.perpPrice, p.slippageBps);
             return;
         }
         if (r.marginOut != 0) v.perpVenue.withdrawMargin(r.marginOut, address(this));
@@ -80,8 +87,7 @@ library SpotCollateralTrading {
             s.shortQty
         );
         if (increase != 0) {
-            (bool filled, ) = v.perpVenue.increaseShort(increase, VaultMath.lessBps(s.perpPrice, p.slippageBps));
-            if (!filled) revert IDeltaNeutralVault.VenueOrderPending();
+            _increaseShort(v, increase, s.perpPrice, p.slippageBps);
         } else if (decrease != 0) {
             VaultTrading.decreaseShort(v, decrease, s.perpPrice, p.slippageBps);
         }
@@ -157,7 +163,9 @@ library SpotCollateralTrading {
             // The last few units the rule's cushion and the venue's roundings hold back stay posted
             // for the stayers; the leaver's proceeds lack them (the redeem pays what idle holds).
             if (free < owed && _isDust(v, s, owed)) break;
-            if (free == 0 || step == MAX_RELEASE_STEPS) revert IDeltaNeutralVault.CollateralLocked(owed, free);
+            if (free == 0 || (free < owed && step >= MAX_RELEASE_STEPS)) {
+                revert IDeltaNeutralVault.CollateralLocked(owed, free);
+            }
             uint256 out = Math.min(owed, free);
             v.perpVenue.withdrawCollateral(out, address(this));
             VaultTrading.trade(v, true, out, s.price, slippageBps, false);
@@ -210,6 +218,13 @@ library SpotCollateralTrading {
     ) private pure returns (bool) {
         uint256 value = OracleLib.baseToQuoteDown(units * v.sizePerSpotUnit, s.perpPrice, 18, v.assetDecimals);
         return value <= 2 * SpotCollateralMath.RULE_CUSHION_UNITS;
+    }
+
+    /// @notice Grows the short by `size`, the fill bounded by the venue's index less the slippage
+    /// setting; an order only queued by an asynchronous venue reverts the whole flow.
+    function _increaseShort(VaultTrading.Venues memory v, uint256 size, uint256 perpPrice, uint256 slippageBps) private {
+        (bool filled, ) = v.perpVenue.increaseShort(size, VaultMath.lessBps(perpPrice, slippageBps));
+        if (!filled) revert IDeltaNeutralVault.VenueOrderPending();
     }
 
     /// @notice Posts `qty` (size units) of held spot as collateral.

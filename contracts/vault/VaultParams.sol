@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IDeltaNeutralVault} from "../interfaces/IDeltaNeutralVault.sol";
+import {IPerpVenue} from "../interfaces/IPerpVenue.sol";
 import {VaultMath} from "../libraries/VaultMath.sol";
 
 /// @title VaultParams
@@ -37,7 +38,7 @@ library VaultParams {
     uint256 internal constant MAX_IDLE_BAND_BPS = 5_000;
     /// @notice Room between the target margin ratio and each soft margin band, so a fresh
     /// rebalance (which lands at the target less trading costs) never sits on a band.
-    uint256 internal constant MIN_TARGET_CLEARANCE_BPS = 500;
+    uint256 internal constant MIN_TARGET_CLEARANCE_BPS = VaultMath.TARGET_CLEARANCE_BPS;
 
     /// @notice After an emergency unwind, the admin may unpause (and so let the book be
     /// redeployed) no sooner than this: at most one unwind-and-redeploy round a day, each one
@@ -64,18 +65,25 @@ library VaultParams {
     }
 
     /// @notice Bands in range, soft inside hard, and the target margin ratio (1/L less the venue's
-    /// collateral haircut `haircutBps` in SpotCollateral mode, zero otherwise:
-    /// VaultMath.centreMarginRatioBps) clear of both soft margin bands so that a rebalance can
-    /// always land inside them. The hard margin floor must sit above the perp venue's initial
-    /// margin: below it the venue refuses the margin and collateral withdrawals an unwind needs,
-    /// so anyone must be able to rebalance before that point. A haircut the venue raises later
-    /// lowers the margin ratio at an unchanged price: the margin floor is what catches it.
+    /// collateral haircut in SpotCollateral mode: VaultMath.centreMarginRatioBps) clear of both
+    /// soft margin bands so that a rebalance can always land inside them. The hard margin floor
+    /// must sit above the perp venue's initial margin: below it the venue refuses the margin and
+    /// collateral withdrawals an unwind needs, so anyone must be able to rebalance before that
+    /// point. The venue's initial margin and haircut are read now; the venue may raise either
+    /// later (a margin ratio that falls at an unchanged price: the margin floor is what catches
+    /// it). In SpotCollateral mode the target leverage is 1x: a rebalance grows the short
+    /// from spot bought with positive cash equity, never by borrowing, so a target beyond the
+    /// deployable NAV could not be reached.
     function checkBands(
         IDeltaNeutralVault.Bands memory b,
         IDeltaNeutralVault.Strategy memory s,
-        uint256 venueInitialMarginBps,
-        uint256 haircutBps
-    ) public pure {
+        IPerpVenue venue,
+        IDeltaNeutralVault.HedgeMode mode
+    ) public view {
+        bool spotCollateral = mode == IDeltaNeutralVault.HedgeMode.SpotCollateral;
+        if (spotCollateral) _check("targetLeverageBps", s.targetLeverageBps, VaultMath.BPS, VaultMath.BPS);
+        uint256 venueInitialMarginBps = venue.initialMarginBps();
+        uint256 haircutBps = spotCollateral ? venue.collateralHaircutBps() : 0;
         _check("deltaSoftBps", b.deltaSoftBps, MIN_DELTA_BAND_BPS, MAX_DELTA_BAND_BPS);
         _check("deltaHardBps", b.deltaHardBps, uint256(b.deltaSoftBps) + 1, MAX_DELTA_BAND_BPS);
         uint256 targetRatio = VaultMath.centreMarginRatioBps(s.targetLeverageBps, haircutBps);

@@ -9,7 +9,7 @@ import {
 } from "../../deploy/lib/stack/vaultStack.js";
 import { setParameterThroughDelay } from "../../deploy/lib/stack/perp.js";
 import { pushPoolToPrice } from "../../deploy/lib/uniswap.js";
-import { Band, Tier, deployed, depositFor, price, usdc } from "./helpers.js";
+import { Band, Tier, abs, deployed, depositFor, price, usdc } from "./helpers.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
@@ -59,10 +59,11 @@ async function pushPool(s: Stack, p: bigint) {
 }
 
 describe("DeltaNeutralVault: SpotCollateral hostile review", function () {
-  // FAILS on the current code: finding 1, with an asset feed the vault values the posted
-  // collateral at ETH/USD / USDC/USD while the venue's payableEquity values it at ETH/USD, so any
-  // USDC answer under $1 reads as a venue that cannot pay: deposits, unwinds and rebalances revert.
-  it.skip("F1 a USDC/USD answer of $0.9999 must not mark the venue impaired (deposit, redeem, rebalance work)", async function () {
+  // Finding 1 (fixed: the vault compares in the venue's units). With an asset feed the vault
+  // values the posted collateral at ETH/USD / USDC/USD while the venue's payableEquity values it
+  // at ETH/USD, so any USDC answer under $1 read as a venue that cannot pay: deposits, unwinds and
+  // rebalances reverted.
+  it("F1 a USDC/USD answer of $0.9999 must not mark the venue impaired (deposit, redeem, rebalance work)", async function () {
     const { s, usdcUsd } = await networkHelpers.loadFixture(spotDepegStack);
     const { alice, shares } = await deployed(s);
     const before = await s.vault.vaultState();
@@ -80,24 +81,6 @@ describe("DeltaNeutralVault: SpotCollateral hostile review", function () {
     expect(await s.vault.maxRedeem(alice.address)).to.equal(shares);
     await depositFor(s, s.users[1], usdc(10_000));
     await (await redeemAll(s, alice, shares / 2n)).wait();
-  });
-
-  it("F1 (figures) the same $0.9999 answer: maxDeposit 0, a redeem past idle reverts VenueImpaired", async function () {
-    const { s, usdcUsd } = await networkHelpers.loadFixture(spotDepegStack);
-    const { alice, shares } = await deployed(s);
-    const before = await s.vault.vaultState();
-    await (await usdcUsd.updateAnswer(99_990_000n)).wait();
-    await pushPool(s, (price(3_000) * 10n ** 8n) / 99_990_000n);
-    const st = await s.vault.vaultState();
-    // The books drop to what the venue "pays": the collateral at $3,000 instead of 3,000.30 USDC.
-    expect(st.totalAssets < before.totalAssets).to.equal(true);
-    expect(await s.vault.maxDeposit(alice.address)).to.equal(0n);
-    expect(await s.vault.maxRedeem(alice.address)).to.be.lessThan(shares);
-    await expect(redeemAll(s, alice, shares / 2n)).to.be.revertedWithCustomError(s.vault, "VenueImpaired");
-    await s.fund(s.users[1], usdc(10_000));
-    await expect(
-      s.vault.connect(s.users[1])["deposit(uint256,address)"](usdc(10_000), s.users[1].address),
-    ).to.be.revertedWithCustomError(s.vault, "VenueImpaired");
   });
 
   /** Alice 1M and Bob 200k deposited, deployed once, then ETH/USD and the pool moved to `p`. */
@@ -186,12 +169,12 @@ describe("DeltaNeutralVault: SpotCollateral hostile review", function () {
     perpParams: { ...DEFAULT_PERP_PARAMS, maxFundingRatePerDay: 0n },
   });
 
-  // FAILS on the current code: finding 5, the guardian's close gives up one step too early. At
-  // $18,000 (margin ratio 6.65%, not yet liquidatable at 5%) freeing all the collateral takes 9
-  // withdraw-sell-repay steps; _freeCollateral reverts at step == MAX_RELEASE_STEPS (8) before
-  // looking at `free`, here CollateralLocked(9.55 ETH owed, 9.55 ETH free): the last step would
-  // have finished. The emergency unwind fails exactly when the book is nearest liquidation.
-  it.skip("F5 the emergency unwind at $18,000 (margin ratio 6.65%) closes the book", async function () {
+  // Finding 5 (fixed: the step cap is 24 and binds only while the rule still holds collateral
+  // back). The guardian's close gave up one step too early: at $18,000 (margin ratio 6.65%, not yet
+  // liquidatable at 5%) freeing all the collateral takes 9 withdraw-sell-repay steps, and the cap
+  // of 8 reverted CollateralLocked(9.55 ETH owed, 9.55 ETH free) although the last step would have
+  // finished. The emergency unwind failed exactly when the book was nearest liquidation.
+  it("F5 the emergency unwind at $18,000 (margin ratio 6.65%) closes the book", async function () {
     const s = await networkHelpers.loadFixture(deepPoolFixture);
     await deployed(s);
     await s.setPrice(price(18_000));
@@ -200,66 +183,42 @@ describe("DeltaNeutralVault: SpotCollateral hostile review", function () {
     expect(position.shortSize + position.collateral + position.marginDebt).to.equal(0n);
   });
 
-  it("F5 (figures) at $18,000 the close reverts CollateralLocked with owed == free at the step cap; at $17,000 it takes 8 steps", async function () {
-    const s = await networkHelpers.loadFixture(deepPoolFixture);
-    await deployed(s);
-    const id = await networkHelpers.takeSnapshot();
-    await s.setPrice(price(17_000));
-    const receipt = await (await s.vault.connect(s.guardian).emergencyUnwind()).wait();
-    const steps = receipt!.logs.filter((l) => s.market.interface.parseLog(l)?.name === "CollateralWithdrawn").length;
-    expect(steps).to.equal(8);
-    await id.restore();
-    await s.setPrice(price(18_000));
-    const st = await s.vault.vaultState();
-    expect(st.marginRatioBps).to.equal(665n);
-    expect(await s.market.isLiquidatable(await s.perpVenue.getAddress())).to.equal(false);
-    await expect(s.vault.connect(s.guardian).emergencyUnwind())
-      .to.be.revertedWithCustomError(s.vault, "CollateralLocked")
-      .withArgs(9_553_620_773_228_409_503n, 9_553_620_773_228_409_503n);
-  });
-
-  // FAILS on the current code: finding 3, the rescue's target ignores a haircut the venue raised.
-  // At 1.5x (allowed: centre 1/1.5 - 10% = 56.7%, soft floor 40%, region 50%) after a +50% rally
-  // the book sits at 1.5x; the venue raises the haircut 10% -> 30% in four delayed 5% steps, so
-  // the ratio is 66.7% - 30% = 36.7% < 40%: MarginLow. VaultMath.regionMarginRatioBps computes
-  // centre - (centre - minSoft) x region with centre = 36.7% < minSoft: arithmetic underflow, the
-  // keeper's rescue panics (0x11) on every try; with the region off it aims at the 36.7% centre,
-  // under its own soft floor, and cannot clear the band.
-  it.skip("F3 after the venue raises the haircut, the rescue at a 1.5x strategy runs and clears the soft floor", async function () {
-    const { s } = await raisedHaircutAt15x();
-    await (await s.vault.connect(s.keeper).rebalance()).wait();
-    const st = await s.vault.vaultState();
-    expect(st.marginRatioBps >= 4_000n, `ratio ${st.marginRatioBps}`).to.equal(true);
-  });
-
-  it("F3 (figures) the rescue panics with an underflow; a 1.5x target is never reached by a grow round", async function () {
-    const { s, deployedBps } = await raisedHaircutAt15x();
-    // Grow rounds withdraw only positive cash equity, so no margin debt buys more: 1x, not 1.5x.
-    expect(deployedBps < 9_600n, `deployment ${deployedBps}`).to.equal(true);
-    const st = await s.vault.vaultState();
-    expect(st.band).to.equal(Band.MarginLow);
-    expect(st.marginRatioBps < 4_000n, `ratio ${st.marginRatioBps}`).to.equal(true);
-    await expect(s.vault.connect(s.keeper).rebalance()).to.be.revertedWithPanic(0x11);
-  });
-
-  /** A 1.5x SpotCollateral vault after a +50% rally and a haircut raised to 30%. */
-  async function raisedHaircutAt15x() {
+  // Finding 3 (fixed): a haircut the venue raised can move the centre (1/L - haircut) under the
+  // soft margin floor, and VaultMath.regionMarginRatioBps underflowed (centre - minSoft) there:
+  // every rescue panicked. The rescue now aims TARGET_CLEARANCE_BPS inside the floor instead. A
+  // SpotCollateral target above 1x is refused: grow rounds never borrow, so it was unreachable.
+  it("F3 SpotCollateral targets 1x: a 1.5x strategy is refused", async function () {
     const s = await networkHelpers.loadFixture(spotFixture);
-    const bands = { ...SPOT_COLLATERAL_BANDS, minMarginRatioSoftBps: 4_000 };
-    const strategy = { ...SPOT_COLLATERAL_STRATEGY, targetLeverageBps: 15_000, rebalanceTargetBps: 5_000 };
-    await (await s.vault.setBands(bands)).wait();
-    await (await s.vault.setStrategy(strategy)).wait();
+    await expect(s.vault.setStrategy({ ...SPOT_COLLATERAL_STRATEGY, targetLeverageBps: 15_000 }))
+      .to.be.revertedWithCustomError(s.vault, "ParameterOutOfBounds")
+      .withArgs(ethers.encodeBytes32String("targetLeverageBps"), 15_000, 10_000, 10_000);
+  });
+
+  // Soft floor 60% (valid at a 10% haircut: the 90% centre clears it by 5%), region 50%. After
+  // +20% (ratio 83.3% - 10% = 73.3%) the venue raises the haircut to 45% in seven delayed steps:
+  // ratio 38.3%, the centre 55% is under the 60% floor. The rescue aims at the lifted centre
+  // 65%, half way to the floor: 62.5%, and lands above the soft floor.
+  it("F3 after the venue raises the haircut past the centre, the rally rescue runs and clears the soft floor", async function () {
+    const s = await networkHelpers.loadFixture(spotFixture);
+    await (await s.vault.setBands({ ...SPOT_COLLATERAL_BANDS, minMarginRatioSoftBps: 6_000 })).wait();
+    await (await s.vault.setStrategy({ ...SPOT_COLLATERAL_STRATEGY, rebalanceTargetBps: 5_000 })).wait();
     await networkHelpers.time.increase(3 * 86_400);
     await (await s.oracle.updateAnswer(price(3_000) / 10n ** 10n)).wait();
     await deployed(s);
-    const deployedBps = (await s.vault.vaultState()).deploymentBps;
-    await s.setPrice(price(4_500));
-    for (const haircut of [1_500n, 2_000n, 2_500n, 3_000n]) {
+    await s.setPrice(price(3_600));
+    for (let haircut = 1_500n; haircut <= 4_500n; haircut += 500n) {
       await setParameterThroughDelay(ethers, s.market, "collateralHaircutBps", haircut, s.oracle);
     }
-    await s.setPrice(price(4_500));
-    return { s, deployedBps };
-  }
+    await s.setPrice(price(3_600));
+    const before = await s.vault.vaultState();
+    expect(before.band).to.equal(Band.MarginLow);
+    expect(abs(before.marginRatioBps - 3_833n) <= 30n, `ratio ${before.marginRatioBps}`).to.equal(true);
+    await (await s.vault.connect(s.keeper).rebalance()).wait();
+    const after = await s.vault.vaultState();
+    expect(after.marginRatioBps >= 6_000n && after.marginRatioBps <= 6_300n, `ratio ${after.marginRatioBps}`).to.equal(
+      true,
+    );
+  });
 
   /** The stack with funding off, so share prices compare exactly across blocks. */
   const noFundingFixture = vaultStackFixture(connection, {
@@ -349,29 +308,16 @@ describe("DeltaNeutralVault: SpotCollateral hostile review", function () {
     return { s, start };
   }
 
-  // FAILS on the current code: finding 4 (low), a Delta round whose spot exceeds the NAV target
-  // takes the shrink branch, which sells the excess over the target (1.2 WETH) and posts the rest
-  // but never grows the short ("a shrink never grows the short"): 18.8 WETH (5.3% of NAV) stays
-  // unhedged, still past the 3% hard delta band, until a second round.
-  it.skip("F4 one delta rescue re-hedges a WETH donation", async function () {
-    const { s } = await donated();
+  // Finding 4 (low, fixed: a shrink shorts the posted spot it does not cover yet). A Delta round
+  // whose spot exceeds the NAV target takes the shrink branch, which sells the excess over the
+  // target (1.2 WETH) and posts the rest; it never grew the short, so 18.8 WETH (5.3% of NAV)
+  // stayed unhedged, past the 3% hard delta band, until a second round.
+  it("F4 one delta rescue re-hedges a WETH donation, and the holders keep the gift", async function () {
+    const { s, start } = await donated();
     await (await s.vault.connect(s.users[5]).rebalance()).wait();
     const after = await s.vault.vaultState();
     expect(after.band).to.equal(Band.None);
-  });
-
-  it("F4 (figures) the first delta round leaves the donation unshorted; a second round hedges it; holders gain", async function () {
-    const { s, start } = await donated();
-    await (await s.vault.connect(s.users[5]).rebalance()).wait();
-    const first = await s.vault.vaultState();
-    expect(first.band).to.equal(Band.Delta);
-    expect(first.tier).to.equal(Tier.Hard);
-    expect(first.deltaBps > 300n, `delta ${first.deltaBps}`).to.equal(true);
-    expect(first.spotQty).to.equal(first.collateralQty);
-    await (await s.vault.connect(s.users[5]).rebalance()).wait();
-    const second = await s.vault.vaultState();
-    expect(second.band).to.equal(Band.None);
-    expect(second.shortQty).to.equal(second.collateralQty);
+    expect(after.shortQty).to.equal(after.collateralQty);
     expect(atLeast(await priceFraction(s), start), "a donation cost the holders").to.equal(true);
   });
 

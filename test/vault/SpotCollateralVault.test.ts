@@ -252,10 +252,14 @@ describe("DeltaNeutralVault: SpotCollateral hedge mode", function () {
     await expect(s.vault.setBands({ ...SPOT_COLLATERAL_BANDS, maxMarginRatioSoftBps: 9_400 }))
       .to.be.revertedWithCustomError(s.vault, "ParameterOutOfBounds")
       .withArgs(ethers.encodeBytes32String("maxMarginRatioSoftBps"), 9_400, 9_500, 49_999);
-    // 2x: 50% - 10% = 40%, with the soft floor at 37.5% inside the clearance.
+    // The soft floor must sit 5% under the 90% target too.
+    await expect(s.vault.setBands({ ...SPOT_COLLATERAL_BANDS, minMarginRatioSoftBps: 8_600 }))
+      .to.be.revertedWithCustomError(s.vault, "ParameterOutOfBounds")
+      .withArgs(ethers.encodeBytes32String("minMarginRatioSoftBps"), 8_600, 2_501, 8_500);
+    // The target is 1x: a grow round never borrows, so more could not be reached.
     await expect(s.vault.setStrategy({ ...SPOT_COLLATERAL_STRATEGY, targetLeverageBps: 20_000 }))
       .to.be.revertedWithCustomError(s.vault, "ParameterOutOfBounds")
-      .withArgs(ethers.encodeBytes32String("minMarginRatioSoftBps"), 3_750, 2_501, 3_500);
+      .withArgs(ethers.encodeBytes32String("targetLeverageBps"), 20_000, 10_000, 10_000);
   });
 
   it("funding accrues on the whole hedged notional: 1.5x what a 2x CashMargin vault earns", async function () {
