@@ -93,6 +93,9 @@ library SpotCollateralMath {
     /// A grow (spot below its target): postQty (all spot held), then marginOut (cash equity
     /// withdrawn, realising a fall's profit), then buyAssets (spent on spot, which is posted and
     /// shorted: `hedge`). Otherwise only the held spot is posted and the short follows the spot.
+    /// heldBack: collateral the shrink wanted out but the rule held back this round. When none can
+    /// leave at once (a book under the venue's initial margin), the vault buys all of it back
+    /// first, which frees its initial margin, and then frees it in withdraw-sell-repay steps.
     struct Plan {
         uint256 marginIn;
         uint256 postQty;
@@ -101,6 +104,7 @@ library SpotCollateralMath {
         uint256 sellHeld;
         uint256 marginOut;
         uint256 buyAssets;
+        uint256 heldBack;
     }
 
     /// @notice What the round aims at (see the library's notes).
@@ -187,6 +191,7 @@ library SpotCollateralMath {
                 allowed = maxCollateralOut(posted, p);
             }
             r.collateralOut = Math.min(wanted, allowed);
+            r.heldBack = wanted - r.collateralOut;
             // The short follows the spot that stays.
             uint256 stays = spot - r.sellHeld - r.collateralOut;
             if (b.shortQty > stays) r.shortDecrease = b.shortQty - stays;

@@ -50,35 +50,20 @@ library SpotCollateralTrading {
 
         if (r.marginIn != 0) v.perpVenue.depositMargin(r.marginIn);
         _post(v, r.postQty);
-        if (r.shortDecrease != 0 || r.collateralOut != 0 || r.sellHeld != 0) {
-            if (r.shortDecrease != 0) VaultTrading.decreaseShort(v, r.shortDecrease, s.perpPrice, p.slippageBps);
-            if (r.collateralOut != 0)
-                v.perpVenue.withdrawCollateral(r.collateralOut / v.sizePerSpotUnit, address(this));
-            VaultTrading.trade(
-                v,
-                true,
-                (r.collateralOut + r.sellHeld) / v.sizePerSpotUnit,
-                s.price,
-                p.slippageBps,
-                true
-            );
-            SpotCollateralMath.Targets memory t = SpotCollateralMath.targets(books, p);
-            uint256 repay = SpotCollateralMath.repayment(
-                _cashEquity(v.perpVenue),
-                t.cashEquity,
-                v.asset.balanceOf(address(this)),
-                Math.min(books.idle - r.marginIn, t.idle)
-            );
-            if (repay != 0) v.perpVenue.depositMargin(repay);
-            // Posted spot beyond the short (a donation, or spot bought by a deposit and posted
-            // before this round) is shorted too: posted collateral pays for its own initial margin.
-            uint256 posted = books.collateral + r.postQty - r.collateralOut;
-            uint256 shortLeft = s.shortQty - r.shortDecrease;
-            if (posted > shortLeft) _increaseShort(v, posted - shortLeft, s.perpPrice, p.slippageBps);
+        if (r.shortDecrease != 0 || r.collateralOut != 0 || r.sellHeld != 0 || r.heldBack != 0) {
+            _shrink(v, s, books, p, r);
             return;
         }
         if (r.marginOut != 0) v.perpVenue.withdrawMargin(r.marginOut, address(this));
-        if (r.buyAssets != 0) VaultTrading.trade(v, false, r.buyAssets, s.price, p.slippageBps, true);
+        if (r.buyAssets != 0) {
+            uint256 idleBefore = v.asset.balanceOf(address(this));
+            VaultTrading.trade(v, false, r.buyAssets, s.price, p.slippageBps, true);
+            // A buy the pool filled only in part leaves the margin it was withdrawn for at the
+            // venue: idle never ends the round above where the buy would have left it.
+            uint256 unspent = r.buyAssets - (idleBefore - v.asset.balanceOf(address(this)));
+            uint256 back = Math.min(unspent, r.marginOut);
+            if (back != 0) v.perpVenue.depositMargin(back);
+        }
         // What the buy filled is posted, and the short follows the spot held and posted.
         uint256 bought = v.spot.balanceOf(address(this)) * v.sizePerSpotUnit;
         _post(v, bought);
@@ -90,6 +75,42 @@ library SpotCollateralTrading {
             _increaseShort(v, increase, s.perpPrice, p.slippageBps);
         } else if (decrease != 0) {
             VaultTrading.decreaseShort(v, decrease, s.perpPrice, p.slippageBps);
+        }
+    }
+
+    /// @notice The shrink of a round (see `carryOut`): buy back, withdraw, sell, repay; under the
+    /// venue's initial margin (nothing can leave at once), buy back what was held back and free it
+    /// in steps.
+    function _shrink(
+        VaultTrading.Venues memory v,
+        VaultMath.Snapshot memory s,
+        SpotCollateralMath.Books memory books,
+        SpotCollateralMath.Input memory p,
+        SpotCollateralMath.Plan memory r
+    ) private {
+        // Nothing can leave at once: buy back what the rule held back too, then free it in steps.
+        uint256 inSteps = r.collateralOut == 0 ? r.heldBack : 0;
+        uint256 decrease = r.shortDecrease + inSteps;
+        if (decrease != 0) VaultTrading.decreaseShort(v, decrease, s.perpPrice, p.slippageBps);
+        if (r.collateralOut != 0) v.perpVenue.withdrawCollateral(r.collateralOut / v.sizePerSpotUnit, address(this));
+        VaultTrading.trade(v, true, (r.collateralOut + r.sellHeld) / v.sizePerSpotUnit, s.price, p.slippageBps, true);
+        SpotCollateralMath.Targets memory t = SpotCollateralMath.targets(books, p);
+        Release memory release = Release(t.cashEquity, Math.min(books.idle - r.marginIn, t.idle), false);
+        _repay(v, release);
+        if (inSteps != 0) {
+            // What stays locked (the steps ran out of room) is left to the post-trade check.
+            _freeCollateral(v, s, inSteps / v.sizePerSpotUnit, p.slippageBps, release);
+            _post(v, v.spot.balanceOf(address(this)) * v.sizePerSpotUnit);
+            return;
+        }
+        // What the sale could not sell within its bound goes back as collateral, and posted spot
+        // beyond the short (that, a donation, or spot a deposit bought) is shorted: the round then
+        // only shrinks by what it sold, delta stays flat, and posted spot pays for its own initial
+        // margin (1 - haircut above the venue's initial margin and the fill's cost).
+        _post(v, v.spot.balanceOf(address(this)) * v.sizePerSpotUnit);
+        IPerpVenue.Position memory position = v.perpVenue.position();
+        if (position.collateral > position.shortSize) {
+            _increaseShort(v, position.collateral - position.shortSize, s.perpPrice, p.slippageBps);
         }
     }
 
@@ -143,19 +164,30 @@ library SpotCollateralTrading {
         spotUnits = heldSold + owed;
         shortReduce = _share(s.shortQty, fractionWad);
         if (shortReduce != 0) VaultTrading.decreaseShort(v, shortReduce, s.perpPrice, slippageBps);
-        _freeCollateral(v, s, owed, slippageBps, stayersCash);
+        _freeCollateral(v, s, owed, slippageBps, Release(stayersCash, 0, true));
         VaultTrading.trade(v, true, heldSold, s.price, slippageBps, false);
     }
 
-    /// @notice Withdraws and sells `owed` collateral (token units), repaying the debt down to
-    /// `stayersCash` from what idle holds after each sale, in as many steps as the venue's
-    /// initial-margin rule needs (at most MAX_RELEASE_STEPS).
+    /// @notice How a release of collateral repays the debt, and whether collateral it cannot free
+    /// is an error (a leaver's unwind) or left for the post-trade check (a rescue round).
+    /// @param cashTarget Cash equity the repayments bring the account up to (the stayers' share of
+    /// it in an unwind, the round's target in a rescue).
+    /// @param idleFloor Idle the repayments leave in the vault.
+    struct Release {
+        int256 cashTarget;
+        uint256 idleFloor;
+        bool lockedReverts;
+    }
+
+    /// @notice Withdraws and sells `owed` collateral (token units), repaying the debt toward the
+    /// release's cash target from idle above its floor after each sale, in as many steps as the
+    /// venue's initial-margin rule needs (at most MAX_RELEASE_STEPS).
     function _freeCollateral(
         VaultTrading.Venues memory v,
         VaultMath.Snapshot memory s,
         uint256 owed,
         uint256 slippageBps,
-        int256 stayersCash
+        Release memory release
     ) private {
         uint256 initialMarginBps = v.perpVenue.initialMarginBps();
         for (uint256 step; owed != 0; ++step) {
@@ -164,18 +196,28 @@ library SpotCollateralTrading {
             // for the stayers; the leaver's proceeds lack them (the redeem pays what idle holds).
             if (free < owed && _isDust(v, s, owed)) break;
             if (free == 0 || (free < owed && step >= MAX_RELEASE_STEPS)) {
-                revert IDeltaNeutralVault.CollateralLocked(owed, free);
+                if (release.lockedReverts) revert IDeltaNeutralVault.CollateralLocked(owed, free);
+                return;
             }
             uint256 out = Math.min(owed, free);
             v.perpVenue.withdrawCollateral(out, address(this));
-            VaultTrading.trade(v, true, out, s.price, slippageBps, false);
+            // A rescue trades what its bound allows (halving, as every rebalance does); an unwind
+            // sells all it owes or nothing.
+            VaultTrading.trade(v, true, out, s.price, slippageBps, !release.lockedReverts);
             owed -= out;
-            int256 cash = _cashEquity(v.perpVenue);
-            if (cash < stayersCash) {
-                uint256 repay = Math.min(uint256(stayersCash - cash), v.asset.balanceOf(address(this)));
-                if (repay != 0) v.perpVenue.depositMargin(repay);
-            }
+            _repay(v, release);
         }
+    }
+
+    /// @notice Repays the margin debt toward the release's cash target from idle above its floor.
+    function _repay(VaultTrading.Venues memory v, Release memory release) private {
+        uint256 repay = SpotCollateralMath.repayment(
+            _cashEquity(v.perpVenue),
+            release.cashTarget,
+            v.asset.balanceOf(address(this)),
+            release.idleFloor
+        );
+        if (repay != 0) v.perpVenue.depositMargin(repay);
     }
 
     /// @notice `fractionWad` of `amount`, rounded up, at most `amount`.
@@ -222,7 +264,12 @@ library SpotCollateralTrading {
 
     /// @notice Grows the short by `size`, the fill bounded by the venue's index less the slippage
     /// setting; an order only queued by an asynchronous venue reverts the whole flow.
-    function _increaseShort(VaultTrading.Venues memory v, uint256 size, uint256 perpPrice, uint256 slippageBps) private {
+    function _increaseShort(
+        VaultTrading.Venues memory v,
+        uint256 size,
+        uint256 perpPrice,
+        uint256 slippageBps
+    ) private {
         (bool filled, ) = v.perpVenue.increaseShort(size, VaultMath.lessBps(perpPrice, slippageBps));
         if (!filled) revert IDeltaNeutralVault.VenueOrderPending();
     }
