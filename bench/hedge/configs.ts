@@ -4,7 +4,13 @@
  * numbers. Plugging a new hedge mode in means filling in its `vault` options and removing
  * `unavailable`.
  */
-import { DEFAULT_BANDS, DEFAULT_STRATEGY, type VaultStackOptions } from "../../deploy/lib/stack/vaultStack.js";
+import {
+  DEFAULT_BANDS,
+  DEFAULT_STRATEGY,
+  SPOT_COLLATERAL_BANDS,
+  SPOT_COLLATERAL_STRATEGY,
+  type VaultStackOptions,
+} from "../../deploy/lib/stack/vaultStack.js";
 import type { RunMetrics } from "../../demo/metrics.js";
 
 export interface Goal {
@@ -74,9 +80,8 @@ export const HEDGE_CONFIGS: HedgeConfig[] = [
     key: "c",
     name: "spot-collateral",
     description: "the spot posted as the short's collateral",
-    vault: {},
+    vault: { hedgeMode: "spot-collateral", bands: SPOT_COLLATERAL_BANDS, strategy: SPOT_COLLATERAL_STRATEGY },
     policy: { kind: "threshold" },
-    unavailable: "the vault has no SpotCollateral hedge mode in this build",
     goals: [
       {
         row: "netCarryAtReferenceBpsYr",
