@@ -56,7 +56,11 @@ export function renderChart(c: ChartSeries): string {
     { label: "ETH price (USD)", values: c.price, color: "#d62728" },
     { label: "Share price (USDC per share)", values: c.sharePrice, color: "#1f77b4" },
     { label: "Delta deviation (bps of NAV)", values: c.deltaBps, color: "#2ca02c" },
-    { label: "Margin ratio as the vault reports it (%), with the margin bands", values: c.marginRatioPct, color: "#9467bd" },
+    {
+      label: "Margin ratio as the vault reports it (%), with the margin bands",
+      values: c.marginRatioPct,
+      color: "#9467bd",
+    },
     { label: "Hedged notional / NAV", values: c.notionalOverNav, color: "#ff7f0e" },
   ];
   const bands: [number, string][] = [
@@ -85,7 +89,7 @@ export function renderChart(c: ChartSeries): string {
       parts.push(`<text x="${MARGIN.left - 6}" y="${y(tick) + 4}" text-anchor="end">${tick.toPrecision(5)}</text>`);
     for (const { hour, band } of c.rebalances)
       parts.push(
-        `<line x1="${x(hour).toFixed(1)}" x2="${x(hour).toFixed(1)}" y1="${top}" y2="${top + PANEL_HEIGHT}" stroke="${REASON_COLORS[band] ?? "#000"}" stroke-opacity="0.45"/>`,
+        `<line x1="${x(hour).toFixed(1)}" x2="${x(hour).toFixed(1)}" y1="${top}" y2="${top + PANEL_HEIGHT}" stroke="${REASON_COLORS[band] ?? "#000"}" stroke-width="2" stroke-opacity="0.5"/>`,
       );
     if (i === MARGIN_PANEL) for (const [v, name] of bands) parts.push(...guideLine(MARGIN.left, plotWidth, y(v), name));
     // A sample without a value (no short: no margin ratio) is drawn at the panel's floor.

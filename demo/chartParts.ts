@@ -30,8 +30,11 @@ const DAY = 86_400;
 export function dateTicks(unix: number[], x: (hour: number) => number, y: number): string[] {
   if (unix.length < 2) return [];
   const span = unix[unix.length - 1] - unix[0];
+  const last = unix.length - 1;
+  // The first and last labels sit inside the plot (anchored at their start and end).
+  const anchor = (h: number) => (h === 0 ? "start" : h === last ? "end" : "middle");
   const label = (h: number, text: string) =>
-    `<text x="${x(h).toFixed(1)}" y="${y}" text-anchor="middle">${esc(text)}</text>`;
+    `<text x="${x(h).toFixed(1)}" y="${y}" text-anchor="${anchor(h)}">${esc(text)}</text>`;
   if (span > 2 * 365 * DAY) {
     const out: string[] = [];
     unix.forEach((t, h) => {
@@ -42,8 +45,14 @@ export function dateTicks(unix: number[], x: (hour: number) => number, y: number
     return out;
   }
   const ticks = 6;
-  return Array.from({ length: ticks }, (_, k) => Math.round(((unix.length - 1) * k) / (ticks - 1))).map((h) =>
-    label(h, new Date(unix[h] * 1000).toISOString().slice(0, span > 3 * DAY ? 10 : 16).replace("T", " ")),
+  return Array.from({ length: ticks }, (_, k) => Math.round((last * k) / (ticks - 1))).map((h) =>
+    label(
+      h,
+      new Date(unix[h] * 1000)
+        .toISOString()
+        .slice(0, span > 3 * DAY ? 10 : 16)
+        .replace("T", " "),
+    ),
   );
 }
 
@@ -58,6 +67,7 @@ export function guideLine(left: number, width: number, yAt: number, name: string
 /** The legend of the rebalance markers, one entry per reason, from `left` at `y`. */
 export function reasonLegend(left: number, y: number): string[] {
   return Object.entries(REASONS).map(
-    ([b, name], k) => `<text x="${left + k * 110}" y="${y}" fill="${REASON_COLORS[Number(b)]}">| rebalance: ${name}</text>`,
+    ([b, name], k) =>
+      `<text x="${left + k * 150}" y="${y}" fill="${REASON_COLORS[Number(b)]}">| rebalance: ${name}</text>`,
   );
 }
