@@ -8,6 +8,7 @@ import { HEDGE_CONFIGS, type HedgeConfig, type RowKey } from "./configs.js";
 import type { RunOutput } from "./run.js";
 
 const NOT_AVAILABLE = "not available in this build";
+const NOT_RUN = "not run";
 
 interface Row {
   label: string;
@@ -80,7 +81,7 @@ export function renderTable(configs: HedgeConfig[], outputs: Map<string, RunOutp
   for (const row of ROWS) {
     const cells = configs.map((c) => {
       const out = outputs.get(c.name);
-      const value = out ? row.value(out.metrics, out, maintenanceBps) : NOT_AVAILABLE;
+      const value = out ? row.value(out.metrics, out, maintenanceBps) : c.unavailable ? NOT_AVAILABLE : NOT_RUN;
       return [value, ...goalCell(c, row.key, out?.metrics, baseline, maintenanceBps)].join("; ");
     });
     lines.push(`| ${row.label} | ${cells.join(" | ")} |`);
