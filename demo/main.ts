@@ -84,7 +84,8 @@ async function main() {
   }
   const started = Date.now();
   const policy = policyConfig(args.policy!);
-  if (!MODES.includes(args.mode as HedgeModeName)) fail(`--mode must be one of ${MODES.join(", ")}, got "${args.mode}"`);
+  if (!MODES.includes(args.mode as HedgeModeName))
+    fail(`--mode must be one of ${MODES.join(", ")}, got "${args.mode}"`);
   const hedgeMode = args.mode as HedgeModeName;
   const seed = positiveInt("seed", args.seed, DEFAULT_PATH.seed, 2 ** 31);
 

@@ -85,10 +85,11 @@ export const HEDGE_CONFIGS: HedgeConfig[] = [
     //   2x..0.5x of NAV; 50 bps slippage): from hour 11,100 (2018-11-22) every Idle round reverted
     //   BandStillBreached(Idle): the grow round's buy passes the 50 bps bound on the pool and is
     //   halved, while all the short's profit was already withdrawn to idle (a vault finding,
-    //   test/vault/SpotCollateralGrowFinding.test.ts); the vault never deployed again.
+    //   test/vault/SpotCollateralGrowFinding.test.ts); it was still refused every hour when the run
+    //   was stopped, thousands of hours later, the idle cash undeployed.
     // - slippage 100 bps, default bands: from hour 21,780 (2020-02-10) every Idle round reverted
     //   BandWorsened(Delta): the shrink round's sale is halved, the short already bought back for
-    //   all of it (the same finding's second test).
+    //   all of it (the same finding's second test); the run was stopped there.
     // - slippage 100 bps, soft band 63%..126% (hedged notional about 1.3x..0.7x: each re-base at
     //   most about a third of NAV, within what the pool fills at that bound): no stuck round;
     //   21.2 rebalances a year (idle 43, margin-high 17, margin-low 21 over the run), hedge cost

@@ -119,10 +119,7 @@ async function main() {
   mkdirSync(outDir, { recursive: true });
   const chartFile = resolve(outDir, `hedge-bench-${args.replay!.replace(/[^A-Za-z0-9_-]/g, "_")}.svg`);
   const ran = configs.filter((c) => outputs.has(c.name)).map((c) => outputs.get(c.name)!);
-  writeFileSync(
-    chartFile,
-    renderBenchChart(title, ran, replay.unix),
-  );
+  writeFileSync(chartFile, renderBenchChart(title, ran, replay.unix));
   const md = [
     `# ${title}`,
     "",

@@ -10,7 +10,8 @@ const { time } = networkHelpers;
 /**
  * Findings from the hedge bench's replay of 2017-2021 (configuration (c), spot-collateral): from
  * 2018-11-22 20:00 UTC (hour 11,100, ETH at $1,312 on the rescaled path) every Idle rebalance
- * reverted `BandStillBreached(Idle, 0, 9101, 2382)` for the rest of the replay. The books then:
+ * reverted `BandStillBreached(Idle, 0, 9101, 2382)`, still every hour when the run was stopped
+ * thousands of hours later. The books then:
  * NAV $9.57M, idle $1.05M (10.9%, the soft idle band breached), 4,128 ETH posted and shorted at an
  * entry of $2,058, cash equity +$3.1M (the fall's unrealised profit), deployment 56.6%.
  *
