@@ -47,6 +47,26 @@ await (await adapter.connect(vault).increaseShort(5n * WAD, 0)).wait();
 await feed.updateAnswer(3_000n * 10n ** 8n);
 await record("adapter.increaseShort (2 ETH, in the window)", adapter.connect(vault).increaseShort(2n * WAD, 0));
 
+// A spot-collateral market: a long on WETH collateral is liquidated into a debt the WETH covers,
+// then an outside buyer takes the seized WETH (its sale back into the pool's cash).
+{
+  const spot = await deployPerpMarket(ethers, { spotCollateral: true, oracleEdgeWindow: 0n });
+  const weth = spot.weth!;
+  const [, borrower, buyer, keeper] = await ethers.getSigners();
+  const spotAddress = await spot.market.getAddress();
+  await weth.mint(borrower.address, 10n * WAD);
+  await weth.connect(borrower).approve(spotAddress, ethers.MaxUint256);
+  await spot.market.connect(borrower).depositCollateral(10n * WAD);
+  await spot.market.connect(borrower).modifyPosition(50n * WAD, ethers.MaxUint256);
+  await spot.feed.updateAnswer(2_640n * 10n ** 8n);
+  await record("spot market.liquidate (seizes WETH)", spot.market.connect(keeper).liquidate(borrower.address));
+  const seized = await spot.market.poolCollateral();
+  const [cost] = await spot.market.seizedCollateralCost(seized);
+  await spot.usdc.mint(buyer.address, cost);
+  await spot.usdc.connect(buyer).approve(spotAddress, cost);
+  await record("spot market.buySeizedCollateral (all)", spot.market.connect(buyer).buySeizedCollateral(seized, cost));
+}
+
 // The adapter's trades before the market counted open claims in its solvency, reported funding in
 // one event and priced trades by the oracle-edge rule (the goal: within 10% of these).
 const BEFORE: Record<string, bigint> = {
@@ -68,3 +88,7 @@ for (const [label, gas] of rows) {
   const cells = [gas.toString(), (gas - 21_000n).toString(), before?.toString() ?? "", change];
   console.log(`${label.padEnd(width)}  ${cells.map((c) => c.padStart(9)).join("  ")}`);
 }
+
+// The market's deployed code against the EIP-170 limit.
+const codeBytes = ((await ethers.provider.getCode(marketAddress)).length - 2) / 2;
+console.log(`\nPerpMarket deployed code: ${codeBytes} bytes (goal: at most 24576, the EIP-170 limit)`);

@@ -31,6 +31,10 @@ export type VaultState = {
   secondsSinceRebalance: bigint;
   nextKeeperRebalanceAt: bigint;
   paused: boolean;
+  /** Spot posted as the short's collateral (SpotCollateral mode), counted in spotQty. */
+  collateralQty: bigint;
+  /** Hedged notional / NAV, bps. */
+  deploymentBps: bigint;
 } & Record<string, unknown>;
 
 export type Bands = Record<

@@ -38,7 +38,9 @@ import {OracleLib} from "../libraries/OracleLib.sol";
 /// Liquidation closes the position as any close, covers a remaining debt with collateral taken
 /// at the oracle price (rounded up) into `poolCollateral`, then pays the reward from what is left,
 /// collateral included; the rest stays the account's. Seized collateral stays in the market,
-/// valued at the oracle in `poolEquity`; it pays no margin-token profit.
+/// valued at the oracle in `poolEquity`; it pays no margin-token profit until anyone buys it
+/// (`buySeizedCollateral`) at the price a buy fills at (the oracle-edge rule below) less
+/// `SEIZED_SALE_DISCOUNT_BPS`, which turns it into the pool's cash.
 ///
 /// Trading ahead of the oracle, in two rules that share `oracleEdgeWindow`:
 /// - After a round: while the feed's latest round is younger than the window, every fill (trades,
@@ -59,10 +61,11 @@ import {OracleLib} from "../libraries/OracleLib.sol";
 ///   withdrawal or liquidation, before anything else, and counted by `positionOf` and
 ///   `isLiquidatable` at once; `openClaims` counts it when applied (it errs towards the pool). A
 ///   trade against the position inside the next round's own window fills at the previous answer
-///   already, so it uses the guarded size up with no charge; a liquidation there counts the charge
-///   as `isLiquidatable` does. A new growth in a later round settles the old record first. A next
-///   round that cannot be read (a gap in round ids, or a phase change whose first round is
-///   unreadable) counts as inside the window, with the latest answer as its answer.
+///   already, so it uses the guarded size up with no charge; so does a liquidation there, whose
+///   test (`isLiquidatable`) still counts the charge at once. A new growth in a later round
+///   settles the old record first. A next round that cannot be read (a gap in round ids, or a
+///   phase change whose first round is unreadable) counts as inside the window, with the latest
+///   answer as its answer.
 /// Together they leave no move to a round trip around a round the trader saw pending, on one
 /// account or on a pair opened on two accounts ahead of it. An honest trader pays only on size
 /// grown less than the window before a round, and only what that round moved in its favour.
@@ -210,6 +213,9 @@ interface IPerpMarket {
         uint256 rewardQty,
         uint256 price
     );
+    /// @notice `buyer` bought `qty` of the pool's seized base tokens for `cost` margin tokens: `price`
+    /// (the oracle price a buy fills at, WAD) less the sale discount, rounded up.
+    event SeizedCollateralSold(address indexed buyer, uint256 qty, uint256 cost, uint256 price);
     /// @notice The pool took a liquidation shortfall (negative equity) onto itself.
     event ShortfallAbsorbed(address indexed account, uint256 shortfall);
     /// @notice Part of a shortfall the pool's equity could not cover; `totalBadDebt` is `badDebt`.
@@ -242,6 +248,10 @@ interface IPerpMarket {
     error SpotCollateralDisabled();
     /// @notice A collateral withdrawal larger than the account's collateral.
     error CollateralWithdrawalExceedsBalance(uint256 qty, uint256 collateral);
+    /// @notice A purchase of more seized base tokens than the pool holds (`poolCollateral`).
+    error SeizedCollateralExceeded(uint256 qty, uint256 poolCollateral);
+    /// @notice A purchase of seized base tokens would cost more than the buyer's bound.
+    error SeizedCollateralCostAboveMax(uint256 cost, uint256 maxCost);
     /// @notice The base token is the margin token or does not have 18 decimals.
     error BaseTokenUnsupported(address token, uint8 decimals);
     /// @notice A side's open interest would exceed its cap.
@@ -298,6 +308,18 @@ interface IPerpMarket {
     /// fund). Pool capital is not withdrawable: it backs open positions.
     function fundPool(uint256 amount) external;
 
+    /// @notice Buys `qty` of the base tokens the pool seized in liquidations (`poolCollateral`)
+    /// for margin tokens, so the pool can pay winners in the token they are owed. Anyone may call
+    /// it. The price is the oracle price a buy fills at (inside the oracle-edge window after a
+    /// round, the higher of that round's answer and the previous one's) less
+    /// `SEIZED_SALE_DISCOUNT_BPS`, the buyer's whole edge; the cost rounds up. The margin tokens
+    /// join the pool's balance and its cash; the base tokens go to the caller. Reverts with
+    /// SpotCollateralDisabled on a market without a base token, and with the feed's error when
+    /// its price is stale or invalid.
+    /// @param maxCost Most margin tokens the caller will pay.
+    /// @return cost Margin tokens paid.
+    function buySeizedCollateral(uint256 qty, uint256 maxCost) external returns (uint256 cost);
+
     // ---------------------------------------------------------------------------------------
     // Trading
     // ---------------------------------------------------------------------------------------
@@ -315,7 +337,9 @@ interface IPerpMarket {
     /// at its haircut) is below the maintenance margin; an account without a position is
     /// liquidatable when its collateral at the haircut no longer covers its margin debt. The close
     /// is an ordinary trade: it fills at `fillPrice(-size)` (oracle-edge rule and skew premium;
-    /// floored at one wei where that premium would reach -100%) and pays the taker fee. A margin
+    /// floored at one wei where that premium would reach -100%) and pays the taker fee. A pending
+    /// growth charge counts in the test; inside the next round's window the close's fill gives the
+    /// guarded size's move up instead, so it is not charged as well (as a close there). A margin
     /// debt left after it is covered by base-token collateral taken at the oracle price (rounded
     /// up) into `poolCollateral`. The caller then earns `liquidationRewardBps` of the closed
     /// notional (of the covered debt when there was no position), paid from positive margin and
@@ -398,9 +422,17 @@ interface IPerpMarket {
     /// hold if every position closed now (margin debts counted at face, as receivables).
     function poolEquity() external view returns (int256);
 
-    /// @notice Base-token collateral the pool took in liquidations, base units. It stays in the
-    /// market (pool capital is not withdrawable).
+    /// @notice Base-token collateral the pool took in liquidations and has not sold
+    /// (`buySeizedCollateral`), base units. The owner cannot withdraw it (pool capital is not
+    /// withdrawable).
     function poolCollateral() external view returns (uint256);
+
+    /// @notice What `buySeizedCollateral(qty, ...)` would cost now and the oracle price it would
+    /// use (before the discount), whether or not the pool holds `qty`.
+    function seizedCollateralCost(uint256 qty) external view returns (uint256 cost, uint256 price);
+
+    /// @notice The discount, bps of the oracle value, at which the pool sells its seized base tokens.
+    function SEIZED_SALE_DISCOUNT_BPS() external view returns (uint256);
 
     /// @notice Sum of the accounts' margin debts (negative settled margins), collateral units.
     function totalMarginDebt() external view returns (uint256);

@@ -242,9 +242,10 @@ library SpotCollateralMath {
     /// margin equity above the short's initial margin (rounded up) and RULE_CUSHION_UNITS, at the
     /// collateral's margin value, rounded down; at most the collateral posted.
     function withdrawableCollateral(Books memory b, uint8 assetDecimals) internal pure returns (uint256) {
-        int256 room = marginEquity(b, assetDecimals) -
-            int256(Math.mulDiv(notional(b, assetDecimals), b.initialMarginBps, BPS, Math.Rounding.Ceil)) -
-            int256(RULE_CUSHION_UNITS);
+        int256 room =
+            marginEquity(b, assetDecimals) -
+                int256(Math.mulDiv(notional(b, assetDecimals), b.initialMarginBps, BPS, Math.Rounding.Ceil)) -
+                int256(RULE_CUSHION_UNITS);
         if (room <= 0) return 0;
         uint256 value = Math.mulDiv(uint256(room), BPS, BPS - b.haircutBps);
         return Math.min(OracleLib.quoteToBaseDown(value, b.perpPrice, 18, assetDecimals), b.collateral);
@@ -272,10 +273,7 @@ library SpotCollateralMath {
 
     /// @notice The books of the vault's snapshot (a SpotCollateral vault's: its spot quantity
     /// counts the collateral, its perp equity is the cash equity), with the venue's initial margin.
-    function booksOf(
-        VaultMath.Snapshot memory s,
-        uint256 initialMarginBps
-    ) internal pure returns (Books memory) {
+    function booksOf(VaultMath.Snapshot memory s, uint256 initialMarginBps) internal pure returns (Books memory) {
         return
             Books(
                 s.price,

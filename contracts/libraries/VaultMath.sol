@@ -524,9 +524,8 @@ library VaultMath {
         uint256 slippageBps
     ) internal pure returns (uint256) {
         if (fractionWad == 0) return 0;
-        uint256 atWorst = (s.spotValue + s.collateralValue) * slippageBps +
-            s.shortNotional *
-            buyBackCostBps(slippageBps);
+        uint256 atWorst =
+            (s.spotValue + s.collateralValue) * slippageBps + s.shortNotional * buyBackCostBps(slippageBps);
         // Plus a few units for the roundings of the books around the trades (spot valued down
         // before and after, fees rounded up by the venues), which a tiny unwind can exceed.
         return Math.mulDiv(atWorst, fractionWad, WAD * BPS, Math.Rounding.Ceil) + UNWIND_ROUNDING_UNITS;

@@ -73,6 +73,10 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     uint256 public constant DEFAULT_ORACLE_EDGE_WINDOW = 15;
     /// @notice The base-token collateral's haircut a new market starts with (10%).
     uint256 public constant DEFAULT_COLLATERAL_HAIRCUT_BPS = 1_000;
+    /// @inheritdoc IPerpMarket
+    /// @dev A constant, not a parameter: the parameters share the one slot every flow reads, and
+    /// it is full.
+    uint256 public constant SEIZED_SALE_DISCOUNT_BPS = CollateralLib.SALE_DISCOUNT_BPS;
     uint8 internal constant BASE_DECIMALS = 18;
 
     /// @inheritdoc IPerpMarket
@@ -242,9 +246,25 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     /// @inheritdoc IPerpMarket
     function fundPool(uint256 amount) external nonReentrant {
         if (amount == 0) revert ZeroAmount();
-        _ledger.poolBalance = (int256(_ledger.poolBalance) + amount.toInt256()).toInt128();
+        _addToPool(amount);
         emit PoolFunded(msg.sender, amount);
         collateral.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @inheritdoc IPerpMarket
+    function buySeizedCollateral(uint256 qty, uint256 maxCost) external nonReentrant returns (uint256 cost) {
+        IERC20 token = _baseTokenOrRevert();
+        if (qty == 0) revert ZeroAmount();
+        uint256 held = poolCollateral;
+        if (qty > held) revert SeizedCollateralExceeded(qty, held);
+        uint256 price;
+        (cost, price) = _seizedSaleCost(_load(), qty);
+        if (cost > maxCost) revert SeizedCollateralCostAboveMax(cost, maxCost);
+        poolCollateral = held - qty;
+        _addToPool(cost);
+        emit SeizedCollateralSold(msg.sender, qty, cost, price);
+        collateral.safeTransferFrom(msg.sender, address(this), cost);
+        token.safeTransfer(msg.sender, qty);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -277,9 +297,11 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     function liquidate(address account) external nonReentrant returns (uint256 reward) {
         State memory s = _load();
         PositionLib.Account memory acct = _accounts[account];
-        // Settled as the views count it (isLiquidatable agrees), the window after the next round included.
-        _settleEdge(s, account, acct, false);
-        _requireLiquidatable(s, acct);
+        _requireLiquidatable(s, account, acct);
+        // The close is a trade against the whole position: inside the next round's window its
+        // fill already gives the guarded size's move up, so the charge waits as for any such trade
+        // (EdgeLib.pendingMove, `reducing`), and the closed position leaves it moot.
+        _settleEdge(s, account, acct, true);
         (PositionLib.Trade memory t, uint256 fill, int256 left, uint256 notional) = _closeAll(s, account, acct);
         // A debt is covered from collateral at the oracle; the reward is paid from what is left.
         CollateralLib.Liquidation memory split = CollateralLib.liquidate(
@@ -391,11 +413,8 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         PositionLib.Account memory acct = _accounts[account];
         // Without a position or a debt there is nothing to liquidate (and no price to read).
         if (acct.size == 0 && acct.margin >= 0) return false;
-        State memory s = _load();
-        _edgeCharge(s, _growths[account], acct, false);
-        return
-            acct.marginEquity(s.ctx, s.params.collateralHaircutBps) <
-            PositionLib.requirement(acct.size, s.params.maintenanceMarginBps, s.ctx).toInt256();
+        (int256 equity, uint256 maintenance) = _maintenanceTest(_load(), account, acct);
+        return equity < maintenance.toInt256();
     }
 
     /// @inheritdoc IPerpMarket
@@ -453,6 +472,11 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     function poolEquity() external view returns (int256) {
         State memory s = _load();
         return int256(s.ledger.poolBalance) + _poolCollateralValue(s) - _openClaims(s);
+    }
+
+    /// @inheritdoc IPerpMarket
+    function seizedCollateralCost(uint256 qty) external view returns (uint256 cost, uint256 price) {
+        return _seizedSaleCost(_load(), qty);
     }
 
     /// @inheritdoc IPerpMarket
@@ -682,6 +706,18 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         return PoolLib.payable_(credit, cash, _openClaims(s));
     }
 
+    /// @dev Margin tokens that join the pool's balance and its cash (no account owes them).
+    function _addToPool(uint256 amount) internal {
+        _ledger.poolBalance = (int256(_ledger.poolBalance) + amount.toInt256()).toInt128();
+    }
+
+    /// @dev A sale of seized collateral is priced as a buy fills (the oracle-edge rule), less the
+    /// sale discount (CollateralLib.saleCost).
+    function _seizedSaleCost(State memory s, uint256 qty) internal pure returns (uint256 cost, uint256 price) {
+        price = s.ctx.tradePrice(true);
+        cost = CollateralLib.saleCost(qty, price, s.ctx.divisor);
+    }
+
     /// @dev The pool's base-token holdings at the oracle, rounded down.
     function _poolCollateralValue(State memory s) internal view returns (int256) {
         uint256 qty = poolCollateral;
@@ -751,12 +787,26 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         next.lastFundingIndex = s.ctx.fundingIndex.toInt96();
     }
 
-    /// @dev Equity (collateral at its haircut) below maintenance; with no position the requirement
-    /// is zero, so only a debt the collateral no longer covers.
-    function _requireLiquidatable(State memory s, PositionLib.Account memory acct) internal pure {
-        int256 equityAtOracle = acct.marginEquity(s.ctx, s.params.collateralHaircutBps);
-        uint256 maintenance = PositionLib.requirement(acct.size, s.params.maintenanceMarginBps, s.ctx);
-        if (equityAtOracle >= maintenance.toInt256()) revert NotLiquidatable(equityAtOracle, maintenance);
+    /// @dev Reverts unless `_maintenanceTest` finds equity below maintenance.
+    function _requireLiquidatable(State memory s, address owner_, PositionLib.Account memory acct) internal view {
+        (int256 equity, uint256 maintenance) = _maintenanceTest(s, owner_, acct);
+        if (equity >= maintenance.toInt256()) revert NotLiquidatable(equity, maintenance);
+    }
+
+    /// @dev The liquidation test: `acct`'s equity at the oracle (collateral at its haircut) and its
+    /// maintenance requirement (zero with no position, so only a debt the collateral no longer
+    /// covers), a pending growth charge counted at once, even inside the next round's window. It
+    /// leaves `acct` and the open-claims sums as they were.
+    function _maintenanceTest(
+        State memory s,
+        address owner_,
+        PositionLib.Account memory acct
+    ) internal view returns (int256 equity, uint256 maintenance) {
+        (uint96 entry, int128 basis) = (acct.entryPrice, s.claims.basis);
+        _edgeCharge(s, _growths[owner_], acct, false);
+        equity = acct.marginEquity(s.ctx, s.params.collateralHaircutBps);
+        maintenance = PositionLib.requirement(acct.size, s.params.maintenanceMarginBps, s.ctx);
+        (acct.entryPrice, s.claims.basis) = (entry, basis);
     }
 
     /// @dev A liquidation's close of the whole position, an ordinary trade: the premium of the skew

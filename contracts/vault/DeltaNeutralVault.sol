@@ -457,7 +457,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         if (!paused()) _pause();
         VaultMath.Snapshot memory s = _snapshot();
         if (s.venueOrderPending) revert VenueOrderPending();
-        if (hedgeMode == HedgeMode.SpotCollateral) SpotCollateralTrading.closeAll(_venues(), s, _strategy.maxSlippageBps);
+        if (hedgeMode == HedgeMode.SpotCollateral)
+            SpotCollateralTrading.closeAll(_venues(), s, _strategy.maxSlippageBps);
         else VaultTrading.closeAll(_venues(), s, _strategy.maxSlippageBps);
         // Only an unwind of positions starts the redeploy delay: re-running it on an idle book
         // would let the guardian postpone the admin's redeploy forever.
@@ -605,9 +606,10 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
             s.spotValue = OracleLib.baseToQuoteDown(heldQty, s.price, 18, ASSET_DECIMALS);
             s.haircutBps = _haircutBps();
             s.collateralValue = OracleLib.baseToQuoteDown(p.collateral, s.price, 18, ASSET_DECIMALS);
-            s.collateralMarginValue = OracleLib
-                .baseToQuoteDown(p.collateral, s.perpPrice, 18, ASSET_DECIMALS)
-                .mulDiv(VaultMath.BPS - s.haircutBps, VaultMath.BPS);
+            s.collateralMarginValue = OracleLib.baseToQuoteDown(p.collateral, s.perpPrice, 18, ASSET_DECIMALS).mulDiv(
+                VaultMath.BPS - s.haircutBps,
+                VaultMath.BPS
+            );
             s.shortNotional = OracleLib.baseToQuoteUp(s.shortQty, s.perpPrice, 18, ASSET_DECIMALS);
             uint256 gap = s.spotQty > s.shortQty ? s.spotQty - s.shortQty : s.shortQty - s.spotQty;
             s.gapValue = OracleLib.baseToQuoteUp(gap, s.price, 18, ASSET_DECIMALS);

@@ -50,8 +50,16 @@ library SpotCollateralTrading {
         _post(v, r.postQty);
         if (r.shortDecrease != 0 || r.collateralOut != 0 || r.sellHeld != 0) {
             if (r.shortDecrease != 0) VaultTrading.decreaseShort(v, r.shortDecrease, s.perpPrice, p.slippageBps);
-            if (r.collateralOut != 0) v.perpVenue.withdrawCollateral(r.collateralOut / v.sizePerSpotUnit, address(this));
-            VaultTrading.trade(v, true, (r.collateralOut + r.sellHeld) / v.sizePerSpotUnit, s.price, p.slippageBps, true);
+            if (r.collateralOut != 0)
+                v.perpVenue.withdrawCollateral(r.collateralOut / v.sizePerSpotUnit, address(this));
+            VaultTrading.trade(
+                v,
+                true,
+                (r.collateralOut + r.sellHeld) / v.sizePerSpotUnit,
+                s.price,
+                p.slippageBps,
+                true
+            );
             SpotCollateralMath.Targets memory t = SpotCollateralMath.targets(books, p);
             uint256 repay = SpotCollateralMath.repayment(
                 _cashEquity(v.perpVenue),
@@ -102,8 +110,8 @@ library SpotCollateralTrading {
     /// withdraws the margin left (the guardian's emergency unwind). As in VaultTrading.closeAll, a
     /// venue that refuses to pay the margin out does not stop the close.
     function closeAll(VaultTrading.Venues memory v, VaultMath.Snapshot memory s, uint256 slippageBps) public {
-        if (s.price == 0) return;
-        _release(v, s, VaultMath.WAD, slippageBps, 0);
+        // An unpriced book holds no short and only dust of spot (left alone, too small to swap).
+        if (s.price != 0) _release(v, s, VaultMath.WAD, slippageBps, 0);
         uint256 margin = v.perpVenue.position().margin;
         if (margin != 0) {
             try v.perpVenue.withdrawMargin(margin, address(this)) {} catch {} // solhint-disable-line no-empty-blocks

@@ -24,6 +24,24 @@ contract CollateralLibTest is TestBase {
         require(value <= CollateralLib.valueDown(qty, price, DIVISOR), "margin value above the full value");
     }
 
+    /// @notice A sale of seized collateral costs at least qty * price * (1 - discount) and at most
+    /// one unit more: the pool never sells below the discounted value, no quantity is free, and
+    /// splitting a purchase never costs less than buying it at once.
+    function testFuzz_saleCostRoundsUpOnce(uint256 qty, uint256 split, uint256 price) public pure {
+        qty = bound(qty, 1, 1e30);
+        split = bound(split, 0, qty);
+        price = bound(price, 1, 1e26);
+        uint256 cost = CollateralLib.saleCost(qty, price, DIVISOR);
+        uint256 exact = qty * price * (10_000 - CollateralLib.SALE_DISCOUNT_BPS); // fits: < 1e61
+        uint256 scale = DIVISOR * 10_000;
+        require(cost * scale >= exact, "sold below the discounted value");
+        require(cost * scale - exact < scale, "cost more than one unit high");
+        require(cost != 0, "a quantity sold for nothing");
+        uint256 parts =
+            CollateralLib.saleCost(split, price, DIVISOR) + CollateralLib.saleCost(qty - split, price, DIVISOR);
+        require(parts >= cost, "a split purchase cost less");
+    }
+
     /// @notice The quantity seized for an amount is worth at least that amount, and one base unit
     /// less would not be: the pool is never short, and the account never pays more than a unit.
     function testFuzz_qtyUpCoversTheAmountMinimally(uint256 amount, uint256 price) public pure {

@@ -177,10 +177,7 @@ contract SpotCollateralMathTest is TestBase {
         M.Books memory moved = _moved(nav, (P0 * moveBps) / BPS, haircutBps, 1_000);
         uint256 after_ = M.nav(moved, 6);
         require(after_ + 2 >= atStart && after_ <= atStart + 2, "NAV moved with the price");
-        require(
-            _ratioBps(moved) <= _ratioBps(_moved(nav, moved.price, 0, 1_000)),
-            "haircut raised the ratio"
-        );
+        require(_ratioBps(moved) <= _ratioBps(_moved(nav, moved.price, 0, 1_000)), "haircut raised the ratio");
     }
 
     /// @notice The repayment brings the cash equity up to its target, from idle above the floor

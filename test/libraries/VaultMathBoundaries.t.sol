@@ -317,7 +317,10 @@ contract VaultMathBoundariesTest is TestBase {
     /// up: 9,500,000,000,000,001 (rounding either step down gives ...000).
     function test_entryChargeWad_roundsUpAtBothSteps() public pure {
         require(VaultMath.entryChargeWad(500, 20_000, 50, false) == 9_500_000_000_000_001, "entry charge not pinned");
-        require(VaultMath.entryChargeWad(10_000, 20_000, 50, false) == 0, "a full buffer deploys nothing, so costs nothing");
+        require(
+            VaultMath.entryChargeWad(10_000, 20_000, 50, false) == 0,
+            "a full buffer deploys nothing, so costs nothing"
+        );
     }
 
     // ---------------------------------------------------------------------------------------

@@ -468,8 +468,9 @@ contract PerpMarketEdgeTest is PerpDeployer {
 }
 
 /// @notice Drives several accounts through random deposits, withdrawals, trades, price moves,
-/// time warps, liquidations and pool top-ups, and base-token collateral deposits, withdrawals and
-/// debt repayments, recording what the invariants need.
+/// time warps, liquidations and pool top-ups, base-token collateral deposits, withdrawals and
+/// debt repayments, and purchases of the pool's seized collateral, recording what the invariants
+/// need.
 contract PerpHandler is PerpDeployer {
     PerpMarket public immutable market;
     TestERC20 public immutable usdc;
@@ -477,6 +478,7 @@ contract PerpHandler is PerpDeployer {
     MockV3Aggregator public immutable feed;
     address[4] internal _actors = [address(0x1001), address(0x1002), address(0x1003), address(0x1004)];
     address internal constant KEEPER = address(0x2001);
+    address internal constant BUYER = address(0x4001);
 
     uint256 public lastBadDebt;
     bool public badDebtDecreased;
@@ -484,10 +486,14 @@ contract PerpHandler is PerpDeployer {
     bool public flatExitFailed;
     bool public tradeBelowInitialMargin;
     bool public withdrawalBelowRule;
+    bool public saleBelowDiscountedValue;
+    bool public saleMovedWrongAmounts;
     uint256 public trades;
     uint256 public liquidations;
     uint256 public collateralWithdrawals;
     uint256 public debtsSeen;
+    uint256 public seizedSales;
+    uint256 public seizedBought;
 
     constructor(PerpMarket market_, TestERC20 usdc_, TestERC20 weth_, MockV3Aggregator feed_) {
         market = market_;
@@ -717,6 +723,35 @@ contract PerpHandler is PerpDeployer {
         _after();
     }
 
+    /// @dev An outside buyer takes part or all of the pool's seized collateral: it must pay at
+    /// least the discounted value at the latest answer (the sale prices at that or higher), and
+    /// only the pool's two balances move, by the quantity and the cost.
+    function buySeized(uint256 qtySeed) external {
+        uint256 held = market.poolCollateral();
+        if (held == 0) return;
+        uint256 qty = bound(qtySeed, 1, held);
+        int256 poolBefore = market.poolBalance();
+        uint256 debtBefore = market.totalMarginDebt();
+        (uint256 quote, ) = market.seizedCollateralCost(qty);
+        usdc.mint(BUYER, quote);
+        vm.startPrank(BUYER);
+        usdc.approve(address(market), quote);
+        uint256 cost = market.buySeizedCollateral(qty, quote);
+        vm.stopPrank();
+        seizedSales++;
+        seizedBought += qty;
+        uint256 discounted = (qty * _price() * (10_000 - market.SEIZED_SALE_DISCOUNT_BPS())) / 1e34;
+        if (cost < discounted || cost == 0) saleBelowDiscountedValue = true;
+        if (
+            cost != quote ||
+            market.poolBalance() != poolBefore + int256(cost) ||
+            market.poolCollateral() != held - qty ||
+            market.totalMarginDebt() != debtBefore ||
+            weth.balanceOf(BUYER) != seizedBought
+        ) saleMovedWrongAmounts = true;
+        _after();
+    }
+
     function fundPool(uint256 amount) external {
         amount = bound(amount, 1, 1e10);
         usdc.mint(address(this), amount);
@@ -862,6 +897,13 @@ contract PerpMarketInvariantTest is PerpDeployer {
     /// @notice No round trip around a feed update ever gained.
     function invariant_noRiskFreeRoundTrip() public view {
         require(!handler.roundTripGained(), "a round trip around an update gained");
+    }
+
+    /// @notice A sale of seized collateral never prices below the oracle value less the discount
+    /// and moves exactly its quantity and cost between the pool and the buyer.
+    function invariant_seizedSalesPayThePool() public view {
+        require(!handler.saleBelowDiscountedValue(), "seized collateral sold below its discounted value");
+        require(!handler.saleMovedWrongAmounts(), "a seized-collateral sale moved the wrong amounts");
     }
 
     /// @notice Bad debt is a running total: it never shrinks.

@@ -8,7 +8,7 @@ import {
   vaultStackFixture,
 } from "../../deploy/lib/stack/vaultStack.js";
 import { setParameterThroughDelay } from "../../deploy/lib/stack/perp.js";
-import { Band, Tier, abs, deployed, depositFor, eth, price, usdc } from "./helpers.js";
+import { Band, Tier, abs, deployed, depositFor, eth, openLong, price, usdc } from "./helpers.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
@@ -256,6 +256,85 @@ describe("DeltaNeutralVault: SpotCollateral hedge mode", function () {
     await expect(s.vault.setStrategy({ ...SPOT_COLLATERAL_STRATEGY, targetLeverageBps: 20_000 }))
       .to.be.revertedWithCustomError(s.vault, "ParameterOutOfBounds")
       .withArgs(ethers.encodeBytes32String("minMarginRatioSoftBps"), 3_750, 2_501, 3_500);
-    void eth;
+  });
+
+  it("funding accrues on the whole hedged notional: 1.5x what a 2x CashMargin vault earns", async function () {
+    const s = await networkHelpers.loadFixture(spotFixture);
+    await deployed(s);
+    await openLong(s, s.users[5], eth(20_000), usdc(30_000_000));
+    const before = await s.vault.vaultState();
+    const position = await s.perpVenue.position();
+    const ratePerDay: bigint = await s.market.fundingRatePerDay();
+    expect(ratePerDay > 0n).to.equal(true);
+    await time.increase(30 * 86_400);
+    await s.oracle.updateAnswer(3_000_00000000n);
+    const after = await s.vault.vaultState();
+    const accrued = (await s.perpVenue.position()).accruedFunding - position.accruedFunding;
+    const expected = (position.shortSize * ratePerDay * 3_000n * 30n) / 10n ** 30n;
+    expect(abs(accrued - expected) * 1_000n <= expected, `accrued ${accrued} vs ${expected}`).to.equal(true);
+    // Everything funding pays lands in NAV; the short is 95% of NAV (a 2x CashMargin short: 63%).
+    expect(after.totalAssets - before.totalAssets).to.equal(accrued);
+    expect(abs(before.deploymentBps - 9_500n) <= 10n).to.equal(true);
+  });
+
+  it("mint and deposit match their previews; a newcomer's round trip never dilutes the holder", async function () {
+    const s = await networkHelpers.loadFixture(spotFixture);
+    const { alice, shares } = await deployed(s);
+    const bob = s.users[1];
+    const wanted = 10n ** 12n * 400_000n; // shares worth about $400k: past the hard idle band
+    const aliceValue = await s.vault.convertToAssets(shares);
+    const assets = await s.vault.previewMint(wanted);
+    await s.fund(bob, assets);
+    await expect(
+      s.vault.connect(bob)["mint(uint256,address,uint256)"](wanted, bob.address, assets / 2n),
+    ).to.be.revertedWithCustomError(s.vault, "MintAssetsAboveMax");
+    const paidIn = await s.usdc.balanceOf(bob.address);
+    await (await s.vault.connect(bob)["mint(uint256,address,uint256)"](wanted, bob.address, assets)).wait();
+    expect(await s.vault.balanceOf(bob.address)).to.equal(wanted);
+    // The preview is never below what the mint takes (funding accrues between the two blocks).
+    expect(paidIn - (await s.usdc.balanceOf(bob.address)) <= assets).to.equal(true);
+    // Bob's deposit is deployed at once (the hard idle band: anyone), then he leaves through an unwind.
+    await (await s.vault.connect(s.users[4]).rebalance()).wait();
+    const balance = await s.usdc.balanceOf(bob.address);
+    const preview = await s.vault.previewRedeem(wanted);
+    await (await s.vault.connect(bob)["redeem(uint256,address,address)"](wanted, bob.address, bob.address)).wait();
+    const back = (await s.usdc.balanceOf(bob.address)) - balance;
+    expect(back >= preview, `paid ${back} < preview ${preview}`).to.equal(true);
+    expect(back < assets, "the round trip paid its costs").to.equal(true);
+    // Bob's entry charge paid for his deployment (here $1,427 of a $5,700 worst case: the rest
+    // stays with all holders) and his exit paid its own cost: alice ends above where she was.
+    expect((await s.vault.convertToAssets(shares)) > aliceValue, "the holder paid for bob").to.equal(true);
+    void alice;
+  });
+
+  it("paused: deposits stop, exits still unwind collateral, short and debt", async function () {
+    const s = await networkHelpers.loadFixture(spotFixture);
+    const { alice, shares } = await deployed(s);
+    await s.setPrice(price(4_500));
+    await (await s.vault.connect(s.guardian).pause()).wait();
+    await s.fund(s.users[1], usdc(1_000));
+    await expect(
+      s.vault.connect(s.users[1])["deposit(uint256,address)"](usdc(1_000), s.users[1].address),
+    ).to.be.revertedWithCustomError(s.vault, "EnforcedPause");
+    const before = await s.perpVenue.position();
+    await expect(
+      s.vault.connect(alice)["redeem(uint256,address,address)"](shares / 2n, alice.address, alice.address),
+    ).to.emit(s.vault, "Unwound");
+    const after = await s.perpVenue.position();
+    expect(abs(bps(after.collateral, before.collateral) - 5_000n) <= 300n).to.equal(true);
+    expect(after.shortSize).to.equal(after.collateral);
+  });
+
+  it("the management fee accrues on NAV in this mode too", async function () {
+    const s = await networkHelpers.loadFixture(spotFixture);
+    await deployed(s);
+    const recipient = s.users[6].address;
+    await (await s.vault.setFees(100, 0, recipient)).wait();
+    await time.increase(365 * 86_400);
+    await s.oracle.updateAnswer(3_000_00000000n);
+    await (await s.vault.accrueFees()).wait();
+    const st = await s.vault.vaultState();
+    const feeValue = await s.vault.convertToAssets(await s.vault.balanceOf(recipient));
+    expect(abs(feeValue - st.totalAssets / 100n) * 10_000n <= st.totalAssets).to.equal(true);
   });
 });

@@ -134,7 +134,8 @@ contract VaultPlanFuzzTest is TestBase {
         bufferBps = bound(bufferBps, 0, 3_000);
         leverageBps = bound(leverageBps, 10_000, 50_000);
         slippageBps = bound(slippageBps, 30, 300);
-        uint256 charge = (deposit * VaultMath.entryChargeWad(bufferBps, leverageBps, slippageBps, false) + WAD - 1) / WAD;
+        uint256 charge =
+            (deposit * VaultMath.entryChargeWad(bufferBps, leverageBps, slippageBps, false) + WAD - 1) / WAD;
         uint256 spot = VaultMath.targetSpotValue(deposit, bufferBps, leverageBps);
         require(charge * 10_000 >= spot * 3 * slippageBps, "entry charge below the worst deploy cost");
         // Below a few units the round-up is the whole deposit.

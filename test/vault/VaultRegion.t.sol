@@ -103,7 +103,13 @@ contract VaultRegionTest is TestBase {
     function test_rallyRescue_handChecked() public pure {
         VaultMath.Snapshot memory s = _books(5_000e6, 76_000e6, 76_000e6, 19_000e6, 19_000e6);
         VaultMath.PlanInput memory centre = VaultMath.planInput(_strategy(20_000, 0), _bands(3_500, 7_000), LOW, 6, 0);
-        VaultMath.PlanInput memory region = VaultMath.planInput(_strategy(20_000, 5_000), _bands(3_500, 7_000), LOW, 6, 0);
+        VaultMath.PlanInput memory region = VaultMath.planInput(
+            _strategy(20_000, 5_000),
+            _bands(3_500, 7_000),
+            LOW,
+            6,
+            0
+        );
         require(_value(VaultMath.planSpot(s, centre).sellQty) == 12_666_666_667, "recentring sale");
         require(_value(VaultMath.planSpot(s, region).sellQty) == 9_333_681_291, "region sale");
         VaultMath.Snapshot memory after_ = _carryOut(s, region);

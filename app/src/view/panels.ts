@@ -101,8 +101,16 @@ export function renderVaultState(meta: VaultMeta, snap: Snapshot) {
       s.price === 0n ? feedPrice : formatUsdWad(s.price),
       `feed updated ${formatDuration(feedAge)} ago`,
     ],
-    ["spot", "Spot held", `${formatAmount(s.spotQty, 18, 4)} ${meta.spotSymbol}`],
+    [
+      "spot",
+      "Spot held",
+      `${formatAmount(s.spotQty, 18, 4)} ${meta.spotSymbol}`,
+      s.collateralQty === 0n
+        ? undefined
+        : `${formatAmount(s.collateralQty, 18, 4)} of it posted as the short's collateral`,
+    ],
     ["short", "Perp short", `${formatAmount(s.shortQty, 18, 4)} ${meta.spotSymbol}`],
+    ["hedged", "Hedged notional", `${formatBps(s.deploymentBps)} of NAV`, "funding is earned on this"],
     [
       "delta",
       "Net delta",

@@ -6,11 +6,18 @@ import {PerpMath} from "./PerpMath.sol";
 
 /// @title CollateralLib
 /// @notice The market's second collateral, its base token (e.g. WETH): what a quantity is worth
-/// to the margin rules (the oracle value less a haircut), and how a liquidation splits what an
-/// account holds between its debt, the liquidator's reward and the account. Quantities are base
-/// units (18 decimals); values are collateral (margin-token) units. Every conversion rounds
-/// against the account: a value counted for it rounds down, a quantity taken from it rounds up.
+/// to the margin rules (the oracle value less a haircut), how a liquidation splits what an
+/// account holds between its debt, the liquidator's reward and the account, and what a buyer
+/// pays the pool for what it seized. Quantities are base units (18 decimals); values are
+/// collateral (margin-token) units. Every conversion rounds against the account or the buyer: a
+/// value counted for it rounds down, a quantity taken from it or a price it pays rounds up.
 library CollateralLib {
+    /// @notice The discount, bps of the oracle value, at which the pool sells seized collateral:
+    /// the buyer's whole edge, so it is a constant (the owner cannot widen it) and small (about
+    /// a liquidation reward: enough to cover a swap back into the base token's market and its
+    /// gas, while the pool gives up 1% of what it sells).
+    uint256 internal constant SALE_DISCOUNT_BPS = 100;
+
     /// @notice How a liquidation settles an account after its position is closed.
     /// @param seized Base quantity moved to the pool to cover the margin debt.
     /// @param covered Margin debt the seized quantity covers (its value, at most the debt).
@@ -42,7 +49,25 @@ library CollateralLib {
         uint256 haircutBps
     ) internal pure returns (uint256) {
         if (qty == 0) return 0;
-        return Math.mulDiv(qty, price * (PerpMath.BPS - haircutBps), divisor * PerpMath.BPS);
+        return valueLessBps(qty, price, divisor, haircutBps, Math.Rounding.Floor);
+    }
+
+    /// @notice What a buyer pays for `qty` of the pool's seized collateral at `price` (the price a
+    /// buy fills at): its value less SALE_DISCOUNT_BPS, rounded up in one step, so the pool
+    /// never sells below the discounted value and no quantity is free.
+    function saleCost(uint256 qty, uint256 price, uint256 divisor) internal pure returns (uint256) {
+        return valueLessBps(qty, price, divisor, SALE_DISCOUNT_BPS, Math.Rounding.Ceil);
+    }
+
+    /// @notice qty * price * (1 - bps), in collateral units, rounded as asked.
+    function valueLessBps(
+        uint256 qty,
+        uint256 price,
+        uint256 divisor,
+        uint256 bps,
+        Math.Rounding rounding
+    ) internal pure returns (uint256) {
+        return Math.mulDiv(qty, price * (PerpMath.BPS - bps), divisor * PerpMath.BPS, rounding);
     }
 
     /// @notice The base quantity worth `amount` at the oracle price, rounded up (taken from the
