@@ -9,17 +9,25 @@ import { relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { network } from "hardhat";
 import { Wallet } from "ethers";
-import { renderChart } from "./chart.js";
+import { marginBandsPct, renderChart } from "./chart.js";
 import { DEFAULT_PATH, REPLAYS, replayFile, replayPath, syntheticPath } from "./pricePath.js";
 import { renderReport } from "./report.js";
 import { startInProcessKeeper } from "./inProcessKeeper.js";
 import { deployDemoStack, seedDemo, simulate } from "./simulate.js";
+import { HEDGE_MODE_NAMES, type HedgeModeName } from "../deploy/lib/stack/vaultStack.js";
 
 const POLICIES = ["threshold", "time", "volatility"] as const;
+const MODES = Object.keys(HEDGE_MODE_NAMES) as HedgeModeName[];
+/** What each hedge mode does, as the report names it. */
+const MODE_DESCRIPTIONS: Record<HedgeModeName, string> = {
+  "cash-margin": "cash-margin (spot bought with USDC; a USDC-margined short of the same size)",
+  "spot-collateral": "spot-collateral (the spot posted at the venue as the short's collateral; the short equals it)",
+};
 const HELP = `npm run demo -- [options]
 
   --seed <n>         seed of the synthetic price path (default ${DEFAULT_PATH.seed})
-  --hours <n>        hours to simulate (default ${DEFAULT_PATH.hours}; a replay uses its whole window)
+  --hours <n>        hours to simulate (default ${DEFAULT_PATH.hours}; a replay: its first n hours, default all)
+  --mode <name>      hedge mode: ${MODES.join(", ")} (default cash-margin)
   --policy <name>    keeper policy: ${POLICIES.join(", ")} (default threshold)
   --replay <name>    replay real ETH history instead: ${Object.keys(REPLAYS).join(", ")}, or a CSV path (unix,close)
   --out <dir>        where the chart goes (default reports/)
@@ -59,6 +67,7 @@ async function main() {
       options: {
         seed: { type: "string" },
         hours: { type: "string" },
+        mode: { type: "string", default: "cash-margin" },
         policy: { type: "string", default: "threshold" },
         replay: { type: "string" },
         out: { type: "string", default: "reports" },
@@ -75,23 +84,40 @@ async function main() {
   }
   const started = Date.now();
   const policy = policyConfig(args.policy!);
+  if (!MODES.includes(args.mode as HedgeModeName))
+    fail(`--mode must be one of ${MODES.join(", ")}, got "${args.mode}"`);
+  const hedgeMode = args.mode as HedgeModeName;
   const seed = positiveInt("seed", args.seed, DEFAULT_PATH.seed, 2 ** 31);
 
   let prices: number[];
-  let mode: string;
+  let path: string;
+  /** The path's own dates (a replay's), unix seconds; a synthetic path takes the chain's. */
+  let pathUnix: number[] | undefined;
   if (args.replay) {
-    const replay = replayPath(replayFile(args.replay), DEFAULT_PATH.startPrice);
+    let replay;
+    try {
+      replay = replayPath(replayFile(args.replay), DEFAULT_PATH.startPrice);
+    } catch (err) {
+      fail((err as Error).message);
+    }
     prices = replay.prices;
-    mode = `replay of ${args.replay} (real ETH/USDT hourly closes, rescaled from $${replay.first} to $${DEFAULT_PATH.startPrice})`;
+    pathUnix = replay.unix;
+    path = `replay of ${args.replay} (real ETH/USDT hourly closes, rescaled from $${replay.first} to $${DEFAULT_PATH.startPrice})`;
+    if (args.hours !== undefined) {
+      const hours = positiveInt("hours", args.hours, replay.hours, replay.hours);
+      prices = prices.slice(0, hours + 1);
+      pathUnix = pathUnix.slice(0, hours + 1);
+      path += `, its first ${hours} hours`;
+    }
   } else {
     const hours = positiveInt("hours", args.hours, DEFAULT_PATH.hours, 24 * 365);
     prices = syntheticPath({ ...DEFAULT_PATH, seed, hours });
-    mode = `synthetic path, seed ${seed} (vol 80%, jumps, +40% rally and -50% crash episodes)`;
+    path = `synthetic path, seed ${seed} (vol 80%, jumps, +40% rally and -50% crash episodes)`;
   }
 
   const connection = await network.create();
   const { ethers, networkHelpers } = connection;
-  const stack = await deployDemoStack(connection);
+  const stack = await deployDemoStack(connection, { hedgeMode });
   const deposited = await seedDemo(stack, 5, 200_000n * 10n ** 6n);
 
   // The keeper runs as an operator would: its own key, the KEEPER role, JSON-RPC to the chain.
@@ -116,27 +142,33 @@ async function main() {
   });
   if (!args.quiet && process.stderr.isTTY) process.stderr.write("\n");
 
+  const unix = pathUnix ?? result.samples.map((s) => result.startTime + s.hour * 3_600);
   const outDir = resolve(args.out!);
   mkdirSync(outDir, { recursive: true });
   const chartFile = resolve(
     outDir,
-    `demo-${args.replay ? args.replay.replace(/[^A-Za-z0-9_-]/g, "_") : `seed-${seed}`}.svg`,
+    `demo-${hedgeMode}-${args.replay ? args.replay.replace(/[^A-Za-z0-9_-]/g, "_") : `seed-${seed}`}.svg`,
   );
   writeFileSync(
     chartFile,
     renderChart({
-      title: `Delta-neutral vault: ${args.replay ? `replay ${args.replay}` : `seed ${seed}`}, ${args.policy} policy`,
+      title: `Delta-neutral vault, ${hedgeMode}: ${args.replay ? `replay ${args.replay}` : `seed ${seed}`}, ${args.policy} policy`,
       hours: result.samples.map((s) => s.hour),
+      unix: result.samples.map((s) => unix[s.hour]),
       price: result.samples.map((s) => s.price),
       sharePrice: result.samples.map((s) => s.sharePrice),
       deltaBps: result.samples.map((s) => s.deltaBps),
       marginRatioPct: result.samples.map((s) => s.marginRatioBps / 100),
-      rebalanceHours: result.rebalances.map((r) => r.hour),
+      notionalOverNav: result.samples.map((s) => s.deploymentBps / 10_000),
+      bands: marginBandsPct(await stack.vault.bands()),
+      rebalances: result.rebalances.map((r) => ({ hour: r.hour, band: r.band })),
     }),
   );
   console.log(
     renderReport(result, {
-      mode,
+      hedgeMode: MODE_DESCRIPTIONS[hedgeMode],
+      path,
+      unix,
       hours: total,
       policy: args.policy!,
       chartFile: relative(process.cwd(), chartFile) || chartFile,

@@ -49,9 +49,9 @@ export function runMetrics(r: SimulationResult): RunMetrics {
   const spot = bpsYr(r.ledger.amounts.hedgeSpotCost);
   const perp = bpsYr(r.ledger.amounts.hedgePerpFeesAndImpact);
   const hedgeCost = spot + perp + bpsYr(gas);
+  // Hedged notional / NAV as the vault reports it (vaultState().deploymentBps), hours with a NAV.
   const notional = r.samples.filter((s) => s.totalAssets > 0n);
-  const avgNotionalOverNav =
-    notional.reduce((a, s) => a + Number(s.hedgedNotional) / Number(s.totalAssets), 0) / Math.max(notional.length, 1);
+  const avgNotionalOverNav = notional.reduce((a, s) => a + s.deploymentBps / 10_000, 0) / Math.max(notional.length, 1);
   const fundingBpsYr = bpsYr(r.ledger.amounts.funding);
   let peak = 0;
   let maxDrawdown = 0;

@@ -7,11 +7,43 @@ const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 const bpsYr = (x: number) => `${x.toFixed(1)} bps/yr`;
 
 export interface ReportMeta {
-  mode: string;
+  /** The hedge mode run, named and described. */
+  hedgeMode: string;
+  /** Where the price path came from. */
+  path: string;
+  /** Each hour's time, unix seconds (the replay's dates, or the chain's for a synthetic path). */
+  unix: number[];
   hours: number;
   policy: string;
   chartFile: string;
   wallSeconds: number;
+}
+
+const day = (unix: number) => new Date(unix * 1000).toISOString().slice(0, 16).replace("T", " ");
+
+/** The largest fall and rise over any 24 hours of the path, as fractions. */
+export function worstDayMoves(prices: number[]): { fall: number; rise: number } {
+  let fall = 0;
+  let rise = 0;
+  for (let h = 24; h < prices.length; h++) {
+    const move = prices[h] / prices[h - 24] - 1;
+    fall = Math.min(fall, move);
+    rise = Math.max(rise, move);
+  }
+  return { fall, rise };
+}
+
+/** The path as run: its dates, its price range and its sharpest day each way. */
+function pathLines(r: SimulationResult, meta: ReportMeta): [string, string][] {
+  const prices = r.samples.map((s) => s.price);
+  const { fall, rise } = worstDayMoves(prices);
+  const lo = Math.min(...prices);
+  const hi = Math.max(...prices);
+  return [
+    ["path", meta.path],
+    ["dates run", `${day(meta.unix[0])} to ${day(meta.unix[meta.unix.length - 1])} UTC, ${meta.hours} hours`],
+    ["price range", `low ${lo.toFixed(2)}, high ${hi.toFixed(2)}; sharpest 24 h: ${pct(fall)} and +${pct(rise)}`],
+  ];
 }
 
 export function renderReport(r: SimulationResult, meta: ReportMeta): string {
@@ -30,9 +62,10 @@ export function renderReport(r: SimulationResult, meta: ReportMeta): string {
   const shareReturn = Number(r.endShareValue) / Number(r.startShareValue) - 1;
   const priceReturn = last.price / (first.price || 1) - 1;
   const { amounts } = r.ledger;
+  const notional = r.samples.filter((s) => s.totalAssets > 0n).map((s) => s.deploymentBps / 10_000);
   const rows: [string, string][] = [
-    ["path", meta.mode],
-    ["hours simulated", `${meta.hours}`],
+    ["hedge mode", meta.hedgeMode],
+    ...pathLines(r, meta),
     ["keeper policy", meta.policy],
     ["deposited at start", usd(r.depositedUsdc)],
     [
@@ -47,15 +80,26 @@ export function renderReport(r: SimulationResult, meta: ReportMeta): string {
     ["time-averaged NAV", usd(BigInt(Math.round(m.avgNav)))],
     ["max |delta|", `${Math.max(...absDelta)} bps`],
     ["time-average |delta|", `${(absDelta.reduce((a, b) => a + b, 0) / absDelta.length).toFixed(2)} bps`],
-    ["min margin ratio", Number.isFinite(m.minMarginRatioBps) ? pct(m.minMarginRatioBps / 10_000) : "n/a"],
+    [
+      "min margin ratio",
+      Number.isFinite(m.minMarginRatioBps)
+        ? `${pct(m.minMarginRatioBps / 10_000)} (as the vault reports it: the venue's, any collateral at its haircut)`
+        : "n/a",
+    ],
+    [
+      "hedged notional / NAV",
+      notional.length
+        ? `average ${m.avgNotionalOverNav.toFixed(3)}, range ${Math.min(...notional).toFixed(3)} to ${Math.max(...notional).toFixed(3)}`
+        : "n/a",
+    ],
     ["rebalances", `${r.rebalances.length} (${[...byBand].map(([k, n]) => `${k}: ${n}`).join(", ") || "none"})`],
     [
       "rebalance spot trading",
-      `${usd(amounts.hedgeSpotCost)} cost (${bpsYr(m.spotTradingBpsYr)}): pool fee and slippage vs the oracle, signed`,
+      `${usd(amounts.hedgeSpotCost)} cost (${bpsYr(m.spotTradingBpsYr)}): pool fee and slippage vs the oracle on every spot swap (collateral bought or sold included), signed`,
     ],
     [
       "rebalance perp fees+impact",
-      `${usd(amounts.hedgePerpFeesAndImpact)} cost (${bpsYr(m.perpFeesAndImpactBpsYr)}): taker fee and fill vs the oracle, signed`,
+      `${usd(amounts.hedgePerpFeesAndImpact)} cost (${bpsYr(m.perpFeesAndImpactBpsYr)}): taker fee, fill vs the oracle, oracle-edge charges and unpaid profit, signed`,
     ],
     [
       "rebalance NAV change",
@@ -65,7 +109,7 @@ export function renderReport(r: SimulationResult, meta: ReportMeta): string {
     ["unwind trading (flows)", `${usd(amounts.flowTradingCost)} cost, paid by the leavers`],
     [
       "funding earned",
-      `${usd(amounts.funding)} (${bpsYr(m.fundingBpsYr)}): settled in trades, withdrawals and liquidations, plus accrued`,
+      `${usd(amounts.funding)} (${bpsYr(m.fundingBpsYr)}): every FundingSettled event (trades, margin withdrawals, liquidations) plus the change of what is accrued and not yet settled`,
     ],
     ["liquidations", `${r.liquidations}`],
     ["share price change, by cause", ""],

@@ -46,6 +46,10 @@ export interface Sample {
   totalAssets: bigint;
   /** Short notional at the oracle price, asset units. */
   hedgedNotional: bigint;
+  /** Hedged notional / NAV as the vault reports it (vaultState().deploymentBps), bps. */
+  deploymentBps: number;
+  /** Spot posted at the venue as the short's collateral (counted in spotQty), size units. */
+  collateralQty: bigint;
 }
 
 export interface RebalanceRecord {
@@ -81,6 +85,8 @@ export interface SimulationResult {
   /** Arbitrage swaps sent, and hours in which the pool was within tolerance or nobody traded. */
   arbitrage: { swaps: number; skippedHours: number };
   profile: PhaseTimes;
+  /** Block time of hour 0, unix seconds (hour h is h x 3,600 s later). */
+  startTime: number;
 }
 
 /** Perp market of the demo: funding strong enough to show in a month (see the README). */
@@ -323,6 +329,12 @@ export async function simulate(
           liquidations++;
           ev.liquidationReward += x.reward;
           break;
+        case "CollateralLiquidated":
+          // The liquidator's reward taken from the posted spot, at the oracle (the seized part
+          // repays the debt at the same price: no change of value).
+          if (x.account.toLowerCase() === a.adapter.toLowerCase())
+            ev.liquidationReward += (BigInt(x.rewardQty) * BigInt(x.price)) / VALUE_SCALE;
+          break;
       }
     }
     return { ev, rebalanced, liquidations };
@@ -490,6 +502,8 @@ export async function simulate(
       marginRatioBps: st.marginRatioBps > 10n ** 9n ? Number.NaN : Number(st.marginRatioBps),
       totalAssets: st.totalAssets,
       hedgedNotional: (st.shortQty * priceWad) / VALUE_SCALE,
+      deploymentBps: Number(st.deploymentBps),
+      collateralQty: st.collateralQty,
     });
     onProgress?.(hour);
   }
@@ -505,6 +519,7 @@ export async function simulate(
     endShareValue: reading.state.sharePrice,
     arbitrage,
     profile,
+    startTime: Number(startTime),
   };
 }
 

@@ -1,8 +1,9 @@
 /**
  * The hedge bench's SVG chart, dependency-free: dates on the time axis; ETH price, each run's share
  * price (its own scale), margin ratio and hedged notional / NAV in their own panels, with each
- * run's rebalances marked by reason.
+ * run's rebalances marked by reason and its soft margin band drawn on the margin panel.
  */
+import { dateTicks, esc, guideLine, range, reasonLegend, REASON_COLORS } from "../../demo/chartParts.js";
 import type { RunOutput } from "./run.js";
 
 const WIDTH = 1_000;
@@ -12,27 +13,9 @@ const RIGHT = 20;
 const TOP = 40;
 const GAP = 38;
 const COLORS = ["#1f77b4", "#2ca02c", "#9467bd"];
-const REASON_COLORS: Record<number, string> = { 1: "#8c564b", 2: "#d62728", 3: "#17becf", 4: "#7f7f7f" };
-const REASONS: Record<number, string> = { 1: "delta", 2: "margin-low", 3: "margin-high", 4: "idle" };
+const MARGIN_PANEL = 2;
 
-const esc = (t: string) => t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-
-function range(values: number[]): [number, number] {
-  const f = values.filter(Number.isFinite);
-  let lo = Math.min(...f);
-  let hi = Math.max(...f);
-  if (!(hi > lo)) [lo, hi] = [lo - 1, hi + 1];
-  const pad = (hi - lo) * 0.05;
-  return [lo - pad, hi + pad];
-}
-
-/** Horizontal guide lines of the margin panel, percent (e.g. the soft margin bands). */
-export interface MarginGuides {
-  minPct: number;
-  maxPct: number;
-}
-
-export function renderBenchChart(title: string, runs: RunOutput[], unix: number[], guides: MarginGuides): string {
+export function renderBenchChart(title: string, runs: RunOutput[], unix: number[]): string {
   const plot = WIDTH - LEFT - RIGHT;
   const lastHour = Math.max(unix.length - 1, 1);
   const x = (h: number) => LEFT + (h / lastHour) * plot;
@@ -74,7 +57,15 @@ export function renderBenchChart(title: string, runs: RunOutput[], unix: number[
   ];
   panels.forEach((panel, i) => {
     const top = TOP + i * (PANEL + GAP) + 10;
-    const guideValues = i === 2 ? [guides.minPct, guides.maxPct] : [];
+    // Each run's soft margin band, as its vault reports it, in the run's colour.
+    const guides =
+      i === MARGIN_PANEL
+        ? runs.flatMap((r, k) => [
+            { pct: r.marginBandsPct.minSoft, name: `${r.config} soft floor`, color: COLORS[k] },
+            { pct: r.marginBandsPct.maxSoft, name: `${r.config} soft ceiling`, color: COLORS[k] },
+          ])
+        : [];
+    const guideValues = guides.map((g) => g.pct);
     const [lo, hi] = range([...panel.series.flatMap((s) => s.values.map((v) => v[1])), ...guideValues]);
     const y = (v: number) => top + PANEL - ((v - lo) / (hi - lo)) * PANEL;
     out.push(
@@ -83,15 +74,8 @@ export function renderBenchChart(title: string, runs: RunOutput[], unix: number[
     );
     for (const t of [lo, (lo + hi) / 2, hi])
       out.push(`<text x="${LEFT - 6}" y="${y(t) + 4}" text-anchor="end">${t.toPrecision(4)}</text>`);
-    if (i === 2) {
-      for (const [pct, name] of [
-        [guides.minPct, "min margin band"],
-        [guides.maxPct, "max margin band"],
-      ] as const)
-        out.push(
-          `<line x1="${LEFT}" x2="${LEFT + plot}" y1="${y(pct).toFixed(1)}" y2="${y(pct).toFixed(1)}" stroke="#555" stroke-dasharray="4 3"/>`,
-          `<text x="${LEFT + 4}" y="${(y(pct) - 3).toFixed(1)}" fill="#555">${name} ${pct}%</text>`,
-        );
+    if (i === MARGIN_PANEL) {
+      for (const g of guides) out.push(...guideLine(LEFT, plot, y(g.pct), `${g.name} ${g.pct}%`, g.color));
       runs.forEach((r, k) =>
         r.rebalanceHours.forEach(({ hour, band }) =>
           out.push(
@@ -108,17 +92,7 @@ export function renderBenchChart(title: string, runs: RunOutput[], unix: number[
       out.push(`<text x="${WIDTH - RIGHT - 170}" y="${top + 14 + k * 13}" fill="${s.color}">${esc(s.name)}</text>`);
     });
   });
-  // Date ticks: the first of January of every year in the window.
   const bottom = TOP + panels.length * (PANEL + GAP);
-  unix.forEach((t, h) => {
-    const d = new Date(t * 1000);
-    if (d.getUTCMonth() === 0 && d.getUTCDate() === 1 && d.getUTCHours() === 0)
-      out.push(`<text x="${x(h).toFixed(1)}" y="${bottom}" text-anchor="middle">${d.getUTCFullYear()}</text>`);
-  });
-  const legend = Object.entries(REASONS).map(
-    ([b, name], k) =>
-      `<text x="${LEFT + k * 110}" y="${bottom + 16}" fill="${REASON_COLORS[Number(b)]}">| rebalance: ${name}</text>`,
-  );
-  out.push(...legend, `</svg>`);
+  out.push(...dateTicks(unix, x, bottom), ...reasonLegend(LEFT, bottom + 16), `</svg>`);
   return out.join("\n");
 }

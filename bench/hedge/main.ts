@@ -12,7 +12,6 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { DEFAULT_PATH, REPLAYS, replayFile, replayPath } from "../../demo/pricePath.js";
 import { DEMO_PERP_PARAMS } from "../../demo/simulate.js";
-import { DEFAULT_BANDS } from "../../deploy/lib/stack/vaultStack.js";
 import { HEDGE_CONFIGS, configByName, type HedgeConfig } from "./configs.js";
 import type { RunOutput, RunRequest } from "./run.js";
 import { renderBenchChart } from "./chart.js";
@@ -24,6 +23,7 @@ const WALL_GOAL_SECONDS = 600;
 const HELP = `npm run bench:hedge -- [options]
 
   --replay <name>     history to replay: ${Object.keys(REPLAYS).join(", ")} (default full-2017-2021)
+  --hours <n>         replay only the window's first n hours (default: all of it)
   --configs <list>    comma-separated configurations (default all: ${HEDGE_CONFIGS.map((c) => c.name).join(", ")})
   --parallel <n>      runs at a time, one process each (default 2)
   --out <dir>         where the markdown table and the SVG chart go (default reports/)
@@ -62,6 +62,7 @@ async function main() {
       options: {
         replay: { type: "string", default: "full-2017-2021" },
         configs: { type: "string" },
+        hours: { type: "string" },
         parallel: { type: "string", default: "2" },
         out: { type: "string", default: "reports" },
         help: { type: "boolean", short: "h", default: false },
@@ -79,6 +80,12 @@ async function main() {
     replay = replayPath(replayFile(args.replay!), DEFAULT_PATH.startPrice);
   } catch (err) {
     fail((err as Error).message);
+  }
+  if (args.hours !== undefined) {
+    const hours = Number(args.hours);
+    if (!Number.isInteger(hours) || hours < 1 || hours > replay.hours)
+      fail(`--hours must be an integer from 1 to ${replay.hours} (the window's hours), got "${args.hours}"`);
+    replay = { ...replay, prices: replay.prices.slice(0, hours + 1), unix: replay.unix.slice(0, hours + 1), hours };
   }
   let configs: HedgeConfig[];
   try {
@@ -112,13 +119,7 @@ async function main() {
   mkdirSync(outDir, { recursive: true });
   const chartFile = resolve(outDir, `hedge-bench-${args.replay!.replace(/[^A-Za-z0-9_-]/g, "_")}.svg`);
   const ran = configs.filter((c) => outputs.has(c.name)).map((c) => outputs.get(c.name)!);
-  writeFileSync(
-    chartFile,
-    renderBenchChart(title, ran, replay.unix, {
-      minPct: DEFAULT_BANDS.minMarginRatioSoftBps / 100,
-      maxPct: DEFAULT_BANDS.maxMarginRatioSoftBps / 100,
-    }),
-  );
+  writeFileSync(chartFile, renderBenchChart(title, ran, replay.unix));
   const md = [
     `# ${title}`,
     "",

@@ -10,6 +10,7 @@ import { runMetrics, type RunMetrics } from "../../demo/metrics.js";
 import { startInProcessKeeper } from "../../demo/inProcessKeeper.js";
 import { deployDemoStack, floorRate, seedDemo, simulate, type PhaseTimes } from "../../demo/simulate.js";
 import { configByName } from "./configs.js";
+import { marginBandsPct, type MarginBandsPct } from "../../demo/chart.js";
 
 /** Hours of the floor measurement: long enough for a stable rate, short beside a replay. */
 const FLOOR_HOURS = 2_000;
@@ -40,6 +41,8 @@ export interface RunOutput {
   profile: PhaseTimes;
   arbitrage: { swaps: number; skippedHours: number };
   rebalanceHours: { hour: number; band: number }[];
+  /** The vault's margin bands as it reports them (bands()), percent. */
+  marginBandsPct: MarginBandsPct;
   chart: ChartPoint[];
 }
 
@@ -64,6 +67,7 @@ export async function runOne(req: RunRequest): Promise<RunOutput> {
     wallet: keeperWallet,
     policy: config.policy,
   });
+  const bands = marginBandsPct(await stack.vault.bands());
   const began = performance.now();
   const result = await simulate(connection.provider, stack, req.prices, keeper, deposited, multicall3);
   const wallSeconds = (performance.now() - began) / 1_000;
@@ -78,6 +82,7 @@ export async function runOne(req: RunRequest): Promise<RunOutput> {
     profile: result.profile,
     arbitrage: result.arbitrage,
     rebalanceHours: result.rebalances.map((r) => ({ hour: r.hour, band: r.band })),
+    marginBandsPct: bands,
     chart: result.samples
       .filter((s, i) => i % step === 0 || i === result.samples.length - 1)
       .map((s) => ({
@@ -85,7 +90,7 @@ export async function runOne(req: RunRequest): Promise<RunOutput> {
         price: s.price,
         sharePrice: s.sharePrice,
         marginRatioPct: s.marginRatioBps / 100,
-        notionalOverNav: s.totalAssets > 0n ? Number(s.hedgedNotional) / Number(s.totalAssets) : 0,
+        notionalOverNav: s.deploymentBps / 10_000,
       })),
   };
 }

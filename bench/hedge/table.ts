@@ -4,10 +4,11 @@
  */
 import { PART_LABELS, type Parts } from "../../demo/ledger.js";
 import type { RunMetrics } from "../../demo/metrics.js";
-import type { HedgeConfig, RowKey } from "./configs.js";
+import { HEDGE_CONFIGS, type HedgeConfig, type RowKey } from "./configs.js";
 import type { RunOutput } from "./run.js";
 
 const NOT_AVAILABLE = "not available in this build";
+const NOT_RUN = "not run";
 
 interface Row {
   label: string;
@@ -18,7 +19,16 @@ interface Row {
 const n = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : "n/a");
 
 const ROWS: Row[] = [
-  { label: "rebalances a year", key: "rebalancesPerYear", value: (m) => `${n(m.rebalancesPerYear)} (${m.rebalances})` },
+  {
+    label: "rebalances a year (count, by band)",
+    key: "rebalancesPerYear",
+    value: (m) =>
+      `${n(m.rebalancesPerYear)} (${m.rebalances}: ${
+        Object.entries(m.byBand)
+          .map(([band, k]) => `${band} ${k}`)
+          .join(", ") || "none"
+      })`,
+  },
   { label: "hedge cost, bps/yr of time-averaged NAV", key: "hedgeCostBpsYr", value: (m) => n(m.hedgeCostBpsYr) },
   { label: "  spot trading (pool fee, slippage vs oracle)", value: (m) => n(m.spotTradingBpsYr) },
   { label: "  perp fees and impact (fill vs oracle)", value: (m) => n(m.perpFeesAndImpactBpsYr) },
@@ -63,14 +73,15 @@ function goalCell(
 }
 
 export function renderTable(configs: HedgeConfig[], outputs: Map<string, RunOutput>, maintenanceBps: number): string {
-  const baseline = outputs.get(configs[0].name)?.metrics;
+  // The baseline is (a) whichever configurations ran: a run without it leaves (a)-relative goals unmeasured.
+  const baseline = outputs.get(HEDGE_CONFIGS[0].name)?.metrics;
   const head = `| figure | ${configs.map((c) => `(${c.key}) ${c.name}`).join(" | ")} |`;
   const rule = `| --- | ${configs.map(() => "---").join(" | ")} |`;
   const lines = [head, rule];
   for (const row of ROWS) {
     const cells = configs.map((c) => {
       const out = outputs.get(c.name);
-      const value = out ? row.value(out.metrics, out, maintenanceBps) : NOT_AVAILABLE;
+      const value = out ? row.value(out.metrics, out, maintenanceBps) : c.unavailable ? NOT_AVAILABLE : NOT_RUN;
       return [value, ...goalCell(c, row.key, out?.metrics, baseline, maintenanceBps)].join("; ");
     });
     lines.push(`| ${row.label} | ${cells.join(" | ")} |`);

@@ -116,6 +116,8 @@ describe("hedge bench arithmetic: share-price decomposition on a hand-checked pa
       marginRatioBps: 5_000 - hour * 100,
       totalAssets: A,
       hedgedNotional: 600_000n * E6,
+      deploymentBps: 6_000,
+      collateralQty: 0n,
     });
     const step = HOURS_PER_YEAR / 3;
     const ledger = new Ledger(cp(A, S));
@@ -166,5 +168,114 @@ describe("hedge bench arithmetic: share-price decomposition on a hand-checked pa
     expect(m.maxAbsDeltaBps).to.equal(4);
     close(m.maxDrawdownPct, (1 - 0.9996 / 1.02) * 100);
     expect(m.byBand).to.deep.equal({ "margin-low": 1, "margin-high": 1 });
+  });
+});
+
+describe("hedge bench arithmetic in SpotCollateral mode: the posted spot is the vault's, on a hand-checked path", () => {
+  // $1M of NAV over 1e18 share units: $100k idle and 300 ETH at $3,000 ($900k) posted at the venue
+  // as the short's collateral, shorted 1:1. vaultState().spotQty counts the posted 300 ETH.
+  const A = 1_000_000n * E6;
+  const S = 10n ** 18n;
+  const posted = (qty: bigint, over: Partial<Checkpoint> = {}) => ({ spotQty: qty, shortQty: qty, ...over });
+  const bps = (x: number, from: Checkpoint) => (x / sharePrice(from)) * 1e4;
+
+  it("a +20% rally: the collateral's +$180k meets the short's -$180k, NAV holds, and only the $50 of funding moves the share price (+0.5 bp)", () => {
+    const before = cp(A, S, posted(300n * E18));
+    // At $3,600: idle 100k + collateral 300 x 3,600 = 1,080k, cash equity -180k + 50 accrued.
+    const after = cp(A + 50n * E6, S, posted(300n * E18, { accruedFunding: 50n * E6, priceWad: 3_600n * E18 }));
+    const p = splitSegment("market", before, after, NO_EVENTS);
+    expect(p.priceOnDelta).to.equal(0); // spotQty (300, all posted) - shortQty (300) = 0
+    close(bps(p.funding, before), 0.5);
+    expect(Math.abs(p.residual)).to.be.below(1e-18);
+  });
+
+  it("the same rally with the posted spot left out of spotQty would book -1,800 bps to price and +1,800 to the residual", () => {
+    // Why the ledger reads spotQty from vaultState(): (0 - 300) x $600 = -$180,000 = -1,800 bps of $1M.
+    const before = cp(A, S, { spotQty: 0n, shortQty: 300n * E18 });
+    const after = cp(A + 50n * E6, S, {
+      spotQty: 0n,
+      shortQty: 300n * E18,
+      accruedFunding: 50n * E6,
+      priceWad: 3_600n * E18,
+    });
+    const p = splitSegment("market", before, after, NO_EVENTS);
+    close(bps(p.priceOnDelta, before), -1_800);
+    close(bps(p.residual, before), 1_800);
+  });
+
+  it("a rally's re-base: 50 ETH of collateral sold $180 under the oracle is spot trading (-1.8 bp); the buy-back's $90 fee and $90 fill are perp (-1.8 bp)", () => {
+    // At $3,600: the short shrinks 300 -> 250 ETH, filled at $3,601.80 with a $90 taker fee; 50 ETH
+    // of collateral is withdrawn and sold for $179,820 against $180,000 at the oracle ($180), and
+    // the proceeds repay the margin debt (no change of value). The $50 accrued settles into margin
+    // (moves nothing). NAV 1,000,050 - 360 = 999,690. Bps of the path's starting share price, 1e-6.
+    const before = cp(A + 50n * E6, S, posted(300n * E18, { accruedFunding: 50n * E6, priceWad: 3_600n * E18 }));
+    const after = cp(A - 310n * E6, S, posted(250n * E18, { priceWad: 3_600n * E18 }));
+    // As the replay books a fill: sizeDelta x (fill - oracle), the buy-back's sizeDelta +50 ETH.
+    const perpImpact = (50n * E18 * (3_601_800_000_000_000_000_000n - 3_600n * E18)) / 10n ** 30n;
+    expect(perpImpact).to.equal(90n * E6);
+    const ev = { ...NO_EVENTS, spotCost: 180n * E6, perpFee: 90n * E6, perpImpact, settledFunding: 50n * E6 };
+    const p = splitSegment("rebalance", before, after, ev);
+    const start = cp(A, S);
+    close(bps(p.hedgeSpotTrading, start), -1.8);
+    close(bps(p.hedgePerpFeesAndImpact, start), -1.8);
+    expect(p.funding).to.equal(0);
+    expect(p.priceOnDelta).to.equal(0);
+    expect(Math.abs(p.residual)).to.be.below(1e-18);
+  });
+
+  it("over the path: +0.5 - 1.8 - 1.8 = -3.1 bps, parts add up to the change, $360 of cost split $180 / $180", () => {
+    const l = new Ledger(cp(A, S, posted(300n * E18)));
+    l.record("market", cp(A + 50n * E6, S, posted(300n * E18, { accruedFunding: 50n * E6, priceWad: 3_600n * E18 })));
+    l.record("rebalance", cp(A - 310n * E6, S, posted(250n * E18, { priceWad: 3_600n * E18 })), {
+      ...NO_EVENTS,
+      spotCost: 180n * E6,
+      perpFee: 90n * E6,
+      perpImpact: 90n * E6,
+      settledFunding: 50n * E6,
+    });
+    close(l.bps(l.change), -3.1);
+    close(
+      Object.values(l.parts).reduce((a, b) => a + b, 0),
+      l.change,
+    );
+    expect(Math.abs(l.bps(l.parts.residual))).to.be.below(1e-9);
+    expect(l.amounts).to.deep.equal({
+      funding: 50n * E6,
+      hedgeSpotCost: 180n * E6,
+      hedgePerpFeesAndImpact: 180n * E6,
+      flowTradingCost: 0n,
+    });
+  });
+
+  it("run figures: hedged notional / NAV is the vault's deploymentBps (0.95 then 1.14: 1.045x), margin ratio as reported (90% then 37.5%)", () => {
+    // A year, two samples as vaultState() reported them: deployment 9,500 bps at the target and
+    // 11,400 bps after a rally; the average is their mean, 1.045x (hedgedNotional is not read).
+    const sample = (hour: number, deploymentBps: number, marginRatioBps: number) => ({
+      hour,
+      price: 3_000,
+      sharePrice: 1,
+      deltaBps: 0,
+      marginRatioBps,
+      totalAssets: A,
+      hedgedNotional: 0n, // not what is averaged
+      deploymentBps,
+      collateralQty: 300n * E18,
+    });
+    const ledger = new Ledger(cp(A, S, posted(300n * E18)));
+    ledger.amounts.funding = 10_000n * E6; // 100 bps/yr of $1M
+    ledger.amounts.hedgeSpotCost = 2_000n * E6; // 20 bps/yr
+    ledger.amounts.hedgePerpFeesAndImpact = 1_000n * E6; // 10 bps/yr
+    const r = {
+      samples: [sample(0, 9_500, 9_000), sample(HOURS_PER_YEAR, 11_400, 3_750)],
+      rebalances: [],
+      liquidations: 0,
+      ledger,
+    } as unknown as SimulationResult;
+    const m = runMetrics(r);
+    close(m.avgNotionalOverNav, (0.95 + 1.14) / 2); // 1.045
+    close(m.hedgeCostBpsYr, 30);
+    close(m.netCarryBpsYr, 100 - 30);
+    close(m.netCarryAtReferenceBpsYr, 1_000 * 1.045 - 30); // 1,015 bps/yr
+    expect(m.minMarginRatioBps).to.equal(3_750);
   });
 });
