@@ -125,33 +125,44 @@ describe("DeltaNeutralVault: SpotCollateral hostile review", function () {
     await (await redeemAll(s, bob, bobShares)).wait();
   });
 
-  // At $16,000 (a 5.3x rally nobody rescued on the way: margin ratio 8.73% < IM 10%) the rescue
-  // trades about 2.5x NAV and costs 1.2% of NAV, past the default 50 bps cost bound, which stops
-  // it; with the bound at 200 bps (the admin's setting, up to 300) one hard-tier round lifts the
-  // book and Bob can leave. Known limit: while the book is under IM, maxRedeem and previewRedeem
-  // still promise the whole balance and a partial unwind reverts CollateralLocked.
-  it("F2 at $16,000 the rescue runs within a 200 bps cost bound; under the 50 bps default CostTooHigh stops it", async function () {
-    const { s, bob, bobShares } = await twoHoldersAt(spotFixture, price(16_000));
-    const st = await s.vault.vaultState();
-    expect(st.band).to.equal(Band.MarginLow);
-    expect(st.tier).to.equal(Tier.Hard);
-    expect(st.marginRatioBps).to.equal(873n);
-    expect(await s.vault.maxRedeem(bob.address)).to.equal(bobShares);
-    await expect(redeemAll(s, bob, bobShares)).to.be.revertedWithCustomError(s.vault, "CollateralLocked");
-    await expect(s.vault.connect(s.users[5]).rebalance()).to.be.revertedWithCustomError(s.vault, "CostTooHigh");
-    await (await s.vault.setStrategy({ ...SPOT_COLLATERAL_STRATEGY, maxRebalanceCostBps: 200 })).wait();
-    // While the new strategy settles only a rescue runs, and this is one.
-    await (await s.vault.connect(s.users[5]).rebalance()).wait();
-    const after = await s.vault.vaultState();
-    expect(after.marginRatioBps > 1_500n, `ratio ${after.marginRatioBps}`).to.equal(true);
-    await (await redeemAll(s, bob, bobShares)).wait();
-  });
-
   /** A pool 100x deeper ($100B of full-range liquidity), so that large closes stay within slippage. */
   const deepPoolFixture = vaultStackFixture(connection, {
     hedgeMode: "spot-collateral",
     liquidityUsdc: 10n ** 17n,
     perpParams: { ...DEFAULT_PERP_PARAMS, maxFundingRatePerDay: 0n },
+  });
+
+  // At $16,000 (a 5.3x rally nobody rescued on the way: margin ratio 8.73% < IM 10%) the rescue
+  // buys back and sells about 2.5x NAV. On the default pool its sales pass the slippage bound and
+  // are halved, which leaves delta past its hard band: BandWorsened, nothing changes (and under the
+  // 50 bps default cost bound CostTooHigh stops it first). On a pool 100x deeper, with the cost
+  // bound at 200 bps (the admin's setting, up to 300), one hard-tier round lifts the book and Bob
+  // can leave. Known limit: while the book is under IM, maxRedeem and previewRedeem still promise
+  // the whole balance and a partial unwind reverts CollateralLocked.
+  it("F2 at $16,000 the rescue lifts the book over IM where the pool can fill it", async function () {
+    const shallow = await twoHoldersAt(spotFixture, price(16_000));
+    const st = await shallow.s.vault.vaultState();
+    expect(st.band).to.equal(Band.MarginLow);
+    expect(st.tier).to.equal(Tier.Hard);
+    expect(st.marginRatioBps).to.equal(873n);
+    expect(await shallow.s.vault.maxRedeem(shallow.bob.address)).to.equal(shallow.bobShares);
+    await expect(redeemAll(shallow.s, shallow.bob, shallow.bobShares)).to.be.revertedWithCustomError(
+      shallow.s.vault,
+      "CollateralLocked",
+    );
+    await expect(shallow.s.vault.connect(shallow.s.users[5]).rebalance()).to.be.revertedWithCustomError(
+      shallow.s.vault,
+      "CostTooHigh",
+    );
+
+    const { s, bob, bobShares } = await twoHoldersAt(deepPoolFixture, price(16_000));
+    await (await s.vault.setStrategy({ ...SPOT_COLLATERAL_STRATEGY, maxRebalanceCostBps: 200 })).wait();
+    // While the new strategy settles only a rescue runs, and this is one.
+    await (await s.vault.connect(s.users[5]).rebalance()).wait();
+    const after = await s.vault.vaultState();
+    expect(after.marginRatioBps > 1_500n, `ratio ${after.marginRatioBps}`).to.equal(true);
+    expect(after.shortQty).to.equal(after.collateralQty);
+    await (await redeemAll(s, bob, bobShares)).wait();
   });
 
   // Finding 5 (fixed: the step cap is 24 and binds only while the rule still holds collateral
