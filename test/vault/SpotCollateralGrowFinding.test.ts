@@ -28,9 +28,10 @@ const { time } = networkHelpers;
  * the collateral it withdraws, the sale is halved, and the unsold half is spot held against no
  * short: a long delta of about a third of NAV.
  *
- * Skipped so the suite stays green until a round sizes its other legs to what its spot trade
- * filled (as the CashMargin round sizes the short from the spot received); each fails on the
- * current vault (BandStillBreached(Idle, ...), BandWorsened(Delta, ...)).
+ * Fixed: a round follows what its spot trade filled, as the CashMargin round sizes the short from
+ * the spot received. A partly filled buy returns the unspent withdrawn margin to the venue; a
+ * partly filled sale re-posts the unsold spot and the short covers it. Each test failed before
+ * (BandStillBreached(Idle, ...), BandWorsened(Delta, ...)).
  */
 const shallowFixture = vaultStackFixture(connection, {
   hedgeMode: "spot-collateral",
@@ -58,7 +59,7 @@ async function moveAndDeposit(s: Awaited<ReturnType<typeof shallowFixture>>, p: 
 }
 
 describe("DeltaNeutralVault SpotCollateral findings: a round whose spot trade the pool halves", function () {
-  it("an Idle rebalance after a fall makes progress even when the pool halves the buy (fails today: BandStillBreached)", async function () {
+  it("an Idle rebalance after a fall makes progress even when the pool halves the buy", async function () {
     const s = await networkHelpers.loadFixture(shallowFixture);
     await deployedInRounds(s);
     // -43%: margin ratio 3,000/1,700 - 10% = 166.5%, inside the 180% soft ceiling; the short's
@@ -75,7 +76,7 @@ describe("DeltaNeutralVault SpotCollateral findings: a round whose spot trade th
     expect(after.deploymentBps > before.deploymentBps).to.equal(true);
   });
 
-  it("an Idle rebalance after a rally makes progress even when the pool halves the sale (fails today: BandWorsened(Delta))", async function () {
+  it("an Idle rebalance after a rally makes progress even when the pool halves the sale", async function () {
     const s = await networkHelpers.loadFixture(shallowFixture);
     await deployedInRounds(s);
     // +100%: margin ratio 3,000/6,000 - 10% = 40%, above the 37.5% soft floor. A $150k deposit
