@@ -101,8 +101,14 @@ export const HEDGE_CONFIGS: HedgeConfig[] = [
     //   the number of rounds, is most of the cost; the hard bands are the mode's defaults.
     vault: {
       hedgeMode: "spot-collateral",
-      bands: { ...SPOT_COLLATERAL_BANDS, idleSoftBps: 1_500, idleHardBps: 3_000 },
-      strategy: SPOT_COLLATERAL_STRATEGY,
+      bands: {
+        ...SPOT_COLLATERAL_BANDS,
+        minMarginRatioSoftBps: 6_300,
+        maxMarginRatioSoftBps: 12_600,
+        idleSoftBps: 1_500,
+        idleHardBps: 3_000,
+      },
+      strategy: { ...SPOT_COLLATERAL_STRATEGY, maxSlippageBps: 100 },
     },
     policy: { kind: "threshold" },
     goals: [
