@@ -97,6 +97,7 @@ export async function preflightIssues(p: PreflightParameters, prefix: string, b:
     feedConfig,
     params,
     b.weth,
+    ZeroAddress,
   ]);
   if (market === undefined) return issues;
 
