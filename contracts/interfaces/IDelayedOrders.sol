@@ -43,6 +43,16 @@ interface IDelayedOrders {
         NothingToReduce
     }
 
+    /// @notice The book's parameters, fixed at deployment.
+    /// @param minDelay Seconds after submission before an order may execute.
+    /// @param maxDelay Seconds after submission at which an order expires.
+    /// @param executionFee Margin-token units escrowed with each order for its executor.
+    struct Params {
+        uint256 minDelay;
+        uint256 maxDelay;
+        uint256 executionFee;
+    }
+
     /// @notice A pending order (API form; stored packed).
     /// @param sizeDelta Signed size, base units (positive buys).
     /// @param acceptablePrice Worst accepted fill price, WAD.
@@ -108,8 +118,8 @@ interface IDelayedOrders {
     /// @notice The round before the latest cannot be read (a new proxy phase), so the latest
     /// cannot be shown to be the first after the submission.
     error PreviousRoundUnreadable(uint80 roundId);
-    /// @notice A deployment parameter outside its hard bounds.
-    error OrderParameterOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max);
+    /// @notice A deployment parameter outside its hard bounds (the market's error of that name).
+    error ParameterOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max);
     /// @notice Only the deployer may bind the market.
     error NotDeployer(address caller);
     /// @notice The market is bound already.

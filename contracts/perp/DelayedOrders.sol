@@ -56,16 +56,19 @@ contract DelayedOrders is IDelayedOrders, ReentrancyGuardTransient {
 
     mapping(address account => StoredOrder) internal _orders;
 
-    /// @param minDelay_ Seconds after submission before execution, at most MAX_MIN_DELAY.
-    /// @param maxDelay_ Seconds after submission at which an order expires: above `minDelay_`, at
-    /// most MAX_MAX_DELAY. It need not exceed the feed's heartbeat: an order that meets no round
-    /// before it expires is refunded and can be submitted again.
-    /// @param executionFee_ Margin-token units per order (checked at binding against
-    /// MAX_EXECUTION_FEE_TOKENS whole tokens).
-    constructor(uint256 minDelay_, uint256 maxDelay_, uint256 executionFee_) {
-        if (minDelay_ > MAX_MIN_DELAY) revert OrderParameterOutOfBounds("minDelay", minDelay_, 0, MAX_MIN_DELAY);
+    /// @param params `minDelay` at most MAX_MIN_DELAY; `maxDelay` above it and at most
+    /// MAX_MAX_DELAY (it need not exceed the feed's heartbeat: an order that meets no round before
+    /// it expires is refunded and can be submitted again); `executionFee` at most
+    /// MAX_EXECUTION_FEE_TOKENS whole margin tokens (checked at binding, which knows the token).
+    constructor(Params memory params) {
+        (uint256 minDelay_, uint256 maxDelay_, uint256 executionFee_) = (
+            params.minDelay,
+            params.maxDelay,
+            params.executionFee
+        );
+        if (minDelay_ > MAX_MIN_DELAY) revert ParameterOutOfBounds("minDelay", minDelay_, 0, MAX_MIN_DELAY);
         if (maxDelay_ <= minDelay_ || maxDelay_ > MAX_MAX_DELAY) {
-            revert OrderParameterOutOfBounds("maxDelay", maxDelay_, minDelay_ + 1, MAX_MAX_DELAY);
+            revert ParameterOutOfBounds("maxDelay", maxDelay_, minDelay_ + 1, MAX_MAX_DELAY);
         }
         minDelay = minDelay_;
         maxDelay = maxDelay_;
@@ -82,7 +85,7 @@ contract DelayedOrders is IDelayedOrders, ReentrancyGuardTransient {
         if (named != address(this)) revert NotThisMarketsBook(address(market_), named);
         IERC20 token = market_.collateral();
         uint256 maxFee = MAX_EXECUTION_FEE_TOKENS * 10 ** IERC20Metadata(address(token)).decimals();
-        if (executionFee > maxFee) revert OrderParameterOutOfBounds("executionFee", executionFee, 0, maxFee);
+        if (executionFee > maxFee) revert ParameterOutOfBounds("executionFee", executionFee, 0, maxFee);
         market = address(market_);
         collateral = token;
         aggregator = market_.feed().aggregator;

@@ -101,14 +101,14 @@ describe("DelayedOrders", function () {
       const name = (n: string) => ethers.encodeBytes32String(n);
       const hour = 3_600n;
       const day = 86_400n;
-      await expect(ethers.deployContract("DelayedOrders", [hour + 1n, day, 0n]))
-        .to.be.revertedWithCustomError(book, "OrderParameterOutOfBounds")
+      await expect(ethers.deployContract("DelayedOrders", [[hour + 1n, day, 0n]]))
+        .to.be.revertedWithCustomError(book, "ParameterOutOfBounds")
         .withArgs(name("minDelay"), hour + 1n, 0n, hour);
-      await expect(ethers.deployContract("DelayedOrders", [10n, 10n, 0n]))
-        .to.be.revertedWithCustomError(book, "OrderParameterOutOfBounds")
+      await expect(ethers.deployContract("DelayedOrders", [[10n, 10n, 0n]]))
+        .to.be.revertedWithCustomError(book, "ParameterOutOfBounds")
         .withArgs(name("maxDelay"), 10n, 11n, day);
-      await expect(ethers.deployContract("DelayedOrders", [10n, day + 1n, 0n]))
-        .to.be.revertedWithCustomError(book, "OrderParameterOutOfBounds")
+      await expect(ethers.deployContract("DelayedOrders", [[10n, day + 1n, 0n]]))
+        .to.be.revertedWithCustomError(book, "ParameterOutOfBounds")
         .withArgs(name("maxDelay"), day + 1n, 11n, day);
     });
 
@@ -123,7 +123,7 @@ describe("DelayedOrders", function () {
         .withArgs(marketAddress);
       const feedArg = [await feed.getAddress(), 3_600, ethers.ZeroAddress, 0];
       const p = Object.values(PERP_DEFAULT_PARAMS);
-      const costly = await ethers.deployContract("DelayedOrders", [5n, 600n, 100n * USDC + 1n]);
+      const costly = await ethers.deployContract("DelayedOrders", [[5n, 600n, 100n * USDC + 1n]]);
       const other = await ethers.deployContract("PerpMarket", [
         await usdc.getAddress(),
         feedArg,
@@ -132,9 +132,9 @@ describe("DelayedOrders", function () {
         await costly.getAddress(),
       ]);
       await expect(costly.bindMarket(await other.getAddress()))
-        .to.be.revertedWithCustomError(book, "OrderParameterOutOfBounds")
+        .to.be.revertedWithCustomError(book, "ParameterOutOfBounds")
         .withArgs(ethers.encodeBytes32String("executionFee"), 100n * USDC + 1n, 0n, 100n * USDC);
-      const unbound = await ethers.deployContract("DelayedOrders", [5n, 600n, 0n]);
+      const unbound = await ethers.deployContract("DelayedOrders", [[5n, 600n, 0n]]);
       await expect(unbound.bindMarket(marketAddress))
         .to.be.revertedWithCustomError(book, "NotThisMarketsBook")
         .withArgs(marketAddress, await book.getAddress());
