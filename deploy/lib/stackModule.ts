@@ -156,9 +156,7 @@ export function buildVenuesAndVault(m: IgnitionModuleBuilder, inputs: StackInput
   ]);
 
   // In delayed mode the book comes first: the market names it at construction, then it binds.
-  const orderBook = inputs.delayedOrders
-    ? m.contract("DelayedOrders", [m.getParameter("perpOrders")])
-    : undefined;
+  const orderBook = inputs.delayedOrders ? m.contract("DelayedOrders", [m.getParameter("perpOrders")]) : undefined;
   // The market also takes the spot token as collateral (the vault's SpotCollateral mode).
   const perpMarket = m.contract("PerpMarket", [
     usdc,
