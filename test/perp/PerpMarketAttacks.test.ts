@@ -68,6 +68,30 @@ async function openPair(wait = 0) {
   return { m, longLeg, shortLeg, deposit, size };
 }
 
+/**
+ * Ten ±0.5% feed updates, each traded ahead on a synchronous market by one trader with 5M of
+ * margin: 6,000 ETH in the update's direction, the update lands, the close right after it; the
+ * next front-run waits out the update's window, so it opens at the answer alone. Returns the gain.
+ */
+async function frontRunTenUpdates(m: Awaited<ReturnType<typeof market>>) {
+  const [, trader] = m.signers;
+  const deposit = 5_000_000n * USDC;
+  await m.fund(trader, deposit);
+  const size = 6_000n * WAD;
+  let answer = cents(300_000n);
+  for (let i = 0; i < 10; i++) {
+    // The trader sees the next round in the mempool and trades in its direction first.
+    const up = i % 2 === 0;
+    const next = up ? (answer * 10_050n) / 10_000n : (answer * 9_950n) / 10_000n;
+    await m.market.connect(trader).modifyPosition(up ? size : -size, up ? ethers.MaxUint256 : 0);
+    await m.feed.updateAnswer(next);
+    await m.market.connect(trader).modifyPosition(up ? -size : size, up ? 0 : ethers.MaxUint256);
+    answer = next;
+    await networkHelpers.time.increase(60);
+  }
+  return (await m.wealth(trader)) - deposit;
+}
+
 describe("PerpMarket attack scenarios", function () {
   it("self-liquidation: a 50k-ETH hedged pair and a -5.5% move nets the attacker a loss, not +3.3M", async function () {
     const m = await networkHelpers.loadFixture(twentyMillionPool);
@@ -132,23 +156,7 @@ describe("PerpMarket attack scenarios", function () {
 
   it("trading ahead of ten ±0.5% feed updates with 6,000 ETH nets the trader nothing (was +721,758)", async function () {
     const m = await networkHelpers.loadFixture(twentyMillionPool);
-    const [, trader] = m.signers;
-    const deposit = 5_000_000n * USDC;
-    await m.fund(trader, deposit);
-    const size = 6_000n * WAD;
-    let answer = cents(300_000n);
-    for (let i = 0; i < 10; i++) {
-      // The trader sees the next round in the mempool and trades in its direction first.
-      const up = i % 2 === 0;
-      const next = up ? (answer * 10_050n) / 10_000n : (answer * 9_950n) / 10_000n;
-      await m.market.connect(trader).modifyPosition(up ? size : -size, up ? ethers.MaxUint256 : 0);
-      await m.feed.updateAnswer(next);
-      await m.market.connect(trader).modifyPosition(up ? -size : size, up ? 0 : ethers.MaxUint256);
-      answer = next;
-      // The next front-run waits out this update's window, so it opens at the answer alone.
-      await networkHelpers.time.increase(60);
-    }
-    const gained = (await m.wealth(trader)) - deposit;
+    const gained = await frontRunTenUpdates(m);
     // Each close lands within the update's oracle-edge window, so it fills at the worse of the new
     // and the previous answer (the pre-update one): the trader keeps only the fees and premiums it
     // paid (twenty taker fees of ~9k each).
@@ -158,20 +166,7 @@ describe("PerpMarket attack scenarios", function () {
 
   it("without the oracle-edge rule the ten front-runs take +721,758 from the pool (the finding)", async function () {
     const m = await networkHelpers.loadFixture(twentyMillionPoolNoEdgeRule);
-    const [, trader] = m.signers;
-    const deposit = 5_000_000n * USDC;
-    await m.fund(trader, deposit);
-    const size = 6_000n * WAD;
-    let answer = cents(300_000n);
-    for (let i = 0; i < 10; i++) {
-      const up = i % 2 === 0;
-      const next = up ? (answer * 10_050n) / 10_000n : (answer * 9_950n) / 10_000n;
-      await m.market.connect(trader).modifyPosition(up ? size : -size, up ? ethers.MaxUint256 : 0);
-      await m.feed.updateAnswer(next);
-      await m.market.connect(trader).modifyPosition(up ? -size : size, up ? 0 : ethers.MaxUint256);
-      answer = next;
-    }
-    const gained = (await m.wealth(trader)) - deposit;
+    const gained = await frontRunTenUpdates(m);
     console.log(`      ten front-runs, synchronous market, no edge rule: ${ethers.formatUnits(gained, 6)} USDC`);
     // Ten moves of ~15 USDC on 6,000 ETH (~900k) less twenty taker fees and the premiums.
     expect(gained).to.be.closeTo(721_758n * USDC, 1_000n * USDC);
