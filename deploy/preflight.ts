@@ -110,7 +110,8 @@ export async function preflightIssues(p: PreflightParameters, prefix: string, b:
     const ok = await callChecked(bookFactory.interface, "DelayedOrders", report, orders, async (v) => {
       const book = await bookFactory.deploy(v.perpOrders);
       await book.waitForDeployment();
-      const delayed = await perpFactory.deploy(b.usdc, feedConfig, perpParams, b.weth, await book.getAddress());
+      const args = [b.usdc, feedConfig, perpParams, b.weth, await book.getAddress()] as const;
+      const delayed = await (perpFactory as ContractFactory).deploy(...args);
       await delayed.waitForDeployment();
       const bind = book as unknown as { bindMarket(market: string): Promise<{ wait(): Promise<unknown> }> };
       await (await bind.bindMarket(await delayed.getAddress())).wait();
