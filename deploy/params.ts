@@ -127,6 +127,9 @@ const testnetSchema = z
   .object({
     ...commonShape,
     sequencerGracePeriod: uint32,
+    // The market's DelayedOrders book (testnet markets are in delayed mode): seconds, seconds,
+    // USDC units; the bounds are the book's own, checked by the preflight.
+    perpOrders: z.object({ minDelay: uint32, maxDelay: uint32, executionFee: bigUint }).strict(),
     admin: nonZeroAddress,
     // PerpMarket owner: a different account from `admin` (checked below).
     marketOwner: nonZeroAddress,

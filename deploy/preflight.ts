@@ -35,6 +35,8 @@ export interface PreflightParameters {
   managementFeeBps: number;
   performanceFeeBps: number;
   hedgeMode?: number;
+  /** The DelayedOrders book of a delayed-mode stack (TestnetStack): seconds, seconds, USDC units. */
+  perpOrders?: { minDelay: number; maxDelay: number; executionFee: bigint };
 }
 
 /** Contracts every check reuses: tokens, a feed, the Uniswap factory, the vault's library. */
@@ -104,8 +106,25 @@ export async function preflightIssues(p: PreflightParameters, prefix: string, b:
     feedConfig,
     params,
     b.weth,
+    ZeroAddress,
   ]);
   if (market === undefined) return issues;
+  if (p.perpOrders !== undefined) {
+    // The fee's bound depends on the margin token, so each attempt deploys a book, a market
+    // naming it, and binds them (on the in-process chain).
+    const bookFactory = await b.ethers.getContractFactory("DelayedOrders");
+    const orders = { perpOrders: { ...p.perpOrders } };
+    const ok = await callChecked(bookFactory.interface, "DelayedOrders", report, orders, async (v) => {
+      const book = await bookFactory.deploy(v.perpOrders);
+      await book.waitForDeployment();
+      const args = [b.usdc, feedConfig, perpParams, b.weth, await book.getAddress()] as const;
+      const delayed = await (perpFactory as ContractFactory).deploy(...args);
+      await delayed.waitForDeployment();
+      const bind = book as unknown as { bindMarket(market: string): Promise<{ wait(): Promise<unknown> }> };
+      await (await bind.bindMarket(await delayed.getAddress())).wait();
+    });
+    if (!ok) return issues;
+  }
 
   const adapter = await b.ethers.deployContract("PerpMarketAdapter", [market]);
   const spotVenue = await b.ethers.deployContract("UniswapV3SpotVenue", [

@@ -75,6 +75,13 @@ import {OracleLib} from "../libraries/OracleLib.sol";
 /// Equity, margin requirements and liquidation eligibility use the latest answer, with any growth
 /// charge counted.
 ///
+/// Delayed mode (chosen at deployment: `orderBook` non-zero): accounts cannot trade here directly
+/// (`modifyPosition` reverts with DelayedOrdersOnly); they submit orders to the order book
+/// (IDelayedOrders), which fills them later through `fillOrder` at the first oracle round published
+/// after the submission. A fill is the same trade as `modifyPosition` (every rule above applies,
+/// the margin check at execution included). Margin, collateral and liquidations stay synchronous.
+/// The book can trade every account's margin: it is fixed at deployment and must be deployed code.
+///
 /// Owner: every parameter change, loosening included, takes effect `PARAMETER_DELAY` after it is
 /// proposed (`pendingParameters` lists it with its effective time; proposing the value in force
 /// withdraws it); tightening changes (higher fee, margins, reward, funding rate or edge window,
@@ -262,6 +269,12 @@ interface IPerpMarket {
     /// was negative. No path reverts with it now: the pool never pays past its balance, so every
     /// settled margin is backed by tokens.
     error PoolDeficit(uint256 deficit);
+    /// @notice The market is in delayed mode: trades go through `orderBook` (IDelayedOrders).
+    error DelayedOrdersOnly(address orderBook);
+    /// @notice Only the market's order book may call `fillOrder`.
+    error NotOrderBook(address caller);
+    /// @notice The order book given at deployment has no code.
+    error OrderBookNotContract(address orderBook);
     /// @notice A parameter outside its hard bounds.
     error ParameterOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max);
     /// @notice A tightening change larger than one step allows.
@@ -325,13 +338,18 @@ interface IPerpMarket {
     // ---------------------------------------------------------------------------------------
 
     /// @notice Changes the caller's position by `sizeDelta` base units (positive buys, negative
-    /// sells) at `fillPrice(sizeDelta)` (oracle-edge rule, then skew premium). Settles funding,
+    /// sells; synchronous markets only, DelayedOrdersOnly in delayed mode) at `fillPrice(sizeDelta)` (oracle-edge rule, then skew premium). Settles funding,
     /// realises PnL on any closed part at the fill, charges the taker fee, then checks margin
     /// (collateral at its haircut): initial margin when the position opens, grows or flips,
     /// maintenance when it shrinks, and settled margin plus collateral non-negative.
     /// @param acceptablePrice Worst accepted fill: a buy reverts above it, a sell below it.
     /// @return fill The fill price, WAD.
     function modifyPosition(int256 sizeDelta, uint256 acceptablePrice) external returns (uint256 fill);
+
+    /// @notice Fills an order on `account`'s behalf: the trade `modifyPosition` would make for it, at
+    /// the fill price now. Only the order book of a delayed-mode market may call it (NotOrderBook).
+    /// @return fill The fill price, WAD.
+    function fillOrder(address account, int256 sizeDelta, uint256 acceptablePrice) external returns (uint256 fill);
 
     /// @notice Closes `account`'s whole position when its equity at the oracle price (collateral
     /// at its haircut) is below the maintenance margin; an account without a position is
@@ -370,6 +388,9 @@ interface IPerpMarket {
 
     /// @notice Margin token.
     function collateral() external view returns (IERC20);
+
+    /// @notice The order book of a delayed-mode market (zero: synchronous).
+    function orderBook() external view returns (address);
 
     /// @notice The base token accepted as a second collateral (zero: none).
     function baseToken() external view returns (IERC20);

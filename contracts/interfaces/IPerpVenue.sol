@@ -6,10 +6,14 @@ pragma solidity 0.8.28;
 /// market, held by an adapter that serves exactly one vault. Sizes are in base-token units with 18
 /// decimals (1e18 = one whole base token); prices are WADs (quote per whole base token, 18
 /// decimals); margin, PnL and funding are in collateral-token units.
-/// @dev Asynchronous venues (orders that fill later, e.g. GMX v2): `increaseShort`/`decreaseShort`
-/// may only queue an order and return `filled == false`; collateral escrowed for a queued order
-/// stays counted in `position().margin`, and `position().pendingOrder` is true until the order is
-/// executed or cancelled. The vault reverts with `VenueOrderPending` when a trade comes back
+/// @dev Asynchronous venues (orders that fill later, e.g. GMX v2 or a PerpMarket in delayed mode):
+/// `increaseShort`/`decreaseShort` may only queue an order and return `filled == false`;
+/// `position().pendingOrder` is true and `pendingOrder()` describes the order until it is executed
+/// or cancelled. Margin is not moved by a queued order: it stays in `position().margin` and is
+/// checked by the venue at execution. An execution fee (`orderExecutionFee`) is pulled from the
+/// vault like margin when the order is queued and escrowed at the venue; it is not counted in
+/// `position()` or `payableEquity` (an executor normally earns it; a `cancelOrder` after expiry
+/// refunds it to the vault). The vault reverts with `VenueOrderPending` when a trade comes back
 /// unfilled and refuses to trade or unwind while an order is pending, so it never frees margin or
 /// prices a flow against a fill still to come. Such a venue fits behind this interface without
 /// changing the vault: its adapter submits the order in one rebalance, the venue's keeper executes
@@ -47,6 +51,26 @@ interface IPerpVenue {
         uint256 marginDebt;
     }
 
+    /// @notice An order queued at an asynchronous venue (all zero while none is pending).
+    /// @param pending True while the order awaits execution (as `position().pendingOrder`).
+    /// @param size Order size, base units (18 decimals).
+    /// @param increasesShort True for an `increaseShort` order, false for a `decreaseShort` one.
+    /// @param submittedAt Time the order was queued.
+    /// @param expiresAt Time from which the order can no longer execute and `cancelOrder` may
+    /// take it back.
+    /// @param acceptablePrice The order's price bound, WAD: the lowest fill of an increase, the
+    /// highest of a decrease.
+    /// @param executionFee Collateral-token units escrowed at the venue for the executor.
+    struct PendingOrder {
+        bool pending;
+        uint256 size;
+        bool increasesShort;
+        uint256 submittedAt;
+        uint256 expiresAt;
+        uint256 acceptablePrice;
+        uint256 executionFee;
+    }
+
     /// @notice The caller is not the vault this adapter serves.
     error NotVault(address caller);
     /// @notice A zero amount or size was passed.
@@ -55,6 +79,8 @@ interface IPerpVenue {
     error FillPriceOutOfBounds(uint256 fillPrice, uint256 bound);
     /// @notice The venue takes no base-token collateral (`baseCollateralToken` is zero).
     error SpotCollateralUnsupported();
+    /// @notice `cancelOrder` without a queued order (a synchronous venue never has one).
+    error NoVenueOrder();
 
     /// @notice Token the venue is margined in (the vault's asset).
     function collateralToken() external view returns (address);
@@ -104,4 +130,18 @@ interface IPerpVenue {
     /// @notice Shrinks the short by `size` base units (at most the open size). Reverts if the fill
     /// price is above `maxFillPrice`.
     function decreaseShort(uint256 size, uint256 maxFillPrice) external returns (bool filled, uint256 fillPrice);
+
+    /// @notice The order queued by the last `increaseShort`/`decreaseShort` that returned
+    /// `filled == false`, while it is pending (all zero otherwise, and always on a synchronous venue).
+    function pendingOrder() external view returns (PendingOrder memory);
+
+    /// @notice Collateral-token units that queuing an order pulls from the vault (0 on a
+    /// synchronous venue).
+    function orderExecutionFee() external view returns (uint256);
+
+    /// @notice Takes back an expired pending order and sends its refunded execution fee to the
+    /// vault. Reverts with NoVenueOrder when none is pending, and with the venue's own error
+    /// while the order has not expired.
+    /// @return refund The fee returned to the vault, collateral-token units.
+    function cancelOrder() external returns (uint256 refund);
 }

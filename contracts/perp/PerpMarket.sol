@@ -85,6 +85,8 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     uint8 public immutable collateralDecimals;
     /// @inheritdoc IPerpMarket
     IERC20 public immutable baseToken;
+    /// @inheritdoc IPerpMarket
+    address public immutable orderBook;
     /// @dev See PerpMath: computed once because a trade converts several times.
     uint256 internal immutable _quoteDivisor;
     // The feed is immutable: one market, one price source, read with no storage access.
@@ -116,11 +118,14 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     /// DEFAULT_COLLATERAL_HAIRCUT_BPS.
     /// @param baseToken_ The base asset's token (18 decimals), accepted as a second collateral;
     /// zero for a market that takes only `collateral_`.
+    /// @param orderBook_ The order book of a delayed-mode market (a DelayedOrders deployed first and
+    /// bound to this market after); zero for a synchronous market.
     constructor(
         IERC20Metadata collateral_,
         OracleLib.Feed memory feed_,
         MarketParams memory initialParams,
-        IERC20Metadata baseToken_
+        IERC20Metadata baseToken_,
+        address orderBook_
     ) Ownable(msg.sender) {
         if (address(collateral_) == address(0) || address(feed_.aggregator) == address(0)) revert ZeroAddress();
         uint8 decimals = collateral_.decimals();
@@ -132,7 +137,10 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
                 revert BaseTokenUnsupported(address(baseToken_), baseDecimals);
             }
         }
+        // The book trades every account: it must be deployed code (its own review is the user's).
+        if (orderBook_ != address(0) && orderBook_.code.length == 0) revert OrderBookNotContract(orderBook_);
         baseToken = baseToken_;
+        orderBook = orderBook_;
         collateral = collateral_;
         collateralDecimals = decimals;
         _quoteDivisor = 10 ** (uint256(BASE_DECIMALS) + OracleLib.WAD_DECIMALS - decimals);
@@ -273,24 +281,19 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
 
     /// @inheritdoc IPerpMarket
     function modifyPosition(int256 sizeDelta, uint256 acceptablePrice) external nonReentrant returns (uint256 fill) {
-        if (sizeDelta == 0) revert ZeroAmount();
-        State memory s = _load();
-        fill = SkewMath.fillPrice(s.ctx.tradePrice(sizeDelta > 0), _skew(s.oi), sizeDelta, s.params.skewScaleTokens);
-        if (sizeDelta > 0 ? fill > acceptablePrice : fill < acceptablePrice) {
-            revert FillPriceOutOfBounds(fill, acceptablePrice);
-        }
-        PositionLib.Account memory account = _accounts[msg.sender];
-        // A trade against the position may wait out the next round's window (EdgeLib.pendingMove).
-        (EdgeLib.Growth memory growth, bool changed) = _settleEdge(
-            s,
-            msg.sender,
-            account,
-            account.size != 0 && (account.size > 0) != (sizeDelta > 0)
-        );
-        (PositionLib.Trade memory t, int256 newMargin) = _trade(s, msg.sender, account, sizeDelta, fill);
-        _checkTradeMargin(s, t, newMargin, account.collateralValue(s.ctx, s.params.collateralHaircutBps));
-        _commit(s, msg.sender, account, _traded(s, t, newMargin, account.collateralOf()), t, fill, 0);
-        _recordGrowth(s, growth, changed, account.size, t.newSize, fill);
+        if (orderBook != address(0)) revert DelayedOrdersOnly(orderBook);
+        fill = _modify(msg.sender, sizeDelta, acceptablePrice);
+    }
+
+    /// @inheritdoc IPerpMarket
+    function fillOrder(
+        address account,
+        int256 sizeDelta,
+        uint256 acceptablePrice
+    ) external nonReentrant returns (uint256 fill) {
+        // A synchronous market has no book: no caller can match the zero address.
+        if (msg.sender != orderBook) revert NotOrderBook(msg.sender);
+        fill = _modify(account, sizeDelta, acceptablePrice);
     }
 
     /// @inheritdoc IPerpMarket
@@ -578,6 +581,28 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         _accrue(s);
     }
 
+    /// @dev A trade of `owner_`'s position: the one body of `modifyPosition` and `fillOrder`.
+    function _modify(address owner_, int256 sizeDelta, uint256 acceptablePrice) internal returns (uint256 fill) {
+        if (sizeDelta == 0) revert ZeroAmount();
+        State memory s = _load();
+        fill = SkewMath.fillPrice(s.ctx.tradePrice(sizeDelta > 0), _skew(s.oi), sizeDelta, s.params.skewScaleTokens);
+        if (sizeDelta > 0 ? fill > acceptablePrice : fill < acceptablePrice) {
+            revert FillPriceOutOfBounds(fill, acceptablePrice);
+        }
+        PositionLib.Account memory account = _accounts[owner_];
+        // A trade against the position may wait out the next round's window (EdgeLib.pendingMove).
+        (EdgeLib.Growth memory growth, bool changed) = _settleEdge(
+            s,
+            owner_,
+            account,
+            account.size != 0 && (account.size > 0) != (sizeDelta > 0)
+        );
+        (PositionLib.Trade memory t, int256 newMargin) = _trade(s, owner_, account, sizeDelta, fill);
+        _checkTradeMargin(s, t, newMargin, account.collateralValue(s.ctx, s.params.collateralHaircutBps));
+        _commit(s, owner_, account, _traded(s, t, newMargin, account.collateralOf()), t, fill, 0);
+        _recordGrowth(s, owner_, growth, changed, account.size, t.newSize, fill);
+    }
+
     /// @dev Settles `owner_`'s growth record (EdgeLib) into `account` in memory before an action
     /// and reports a charge; the caller stores the record when `settled`. `reducing`: see
     /// EdgeLib.pendingMove.
@@ -597,10 +622,11 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         }
     }
 
-    /// @dev Moves the caller's growth record by its trade (EdgeLib.afterTrade) and stores it when
+    /// @dev Moves `owner_`'s growth record by its trade (EdgeLib.afterTrade) and stores it when
     /// that or the settlement before the trade changed it, unless the trade closed the position.
     function _recordGrowth(
         State memory s,
+        address owner_,
         EdgeLib.Growth memory growth,
         bool settled,
         int256 oldSize,
@@ -609,7 +635,7 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     ) internal {
         bool moved = growth.afterTrade(oldSize, newSize, s.feed, fill, s.ctx.tradePrice(newSize > oldSize));
         if (moved || (settled && newSize != 0)) {
-            _growths[msg.sender] = growth;
+            _growths[owner_] = growth;
         }
     }
 

@@ -7,11 +7,16 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IPerpVenue} from "../interfaces/IPerpVenue.sol";
 import {IPerpMarket} from "../interfaces/IPerpMarket.sol";
+import {IDelayedOrders} from "../interfaces/IDelayedOrders.sol";
 import {PerpMarket} from "./PerpMarket.sol";
 
 /// @title PerpMarketAdapter
-/// @notice Holds one vault's short on a PerpMarket behind the IPerpVenue interface. The market is
-/// synchronous, so every order fills in the call (`filled` is always true, `pendingOrder` false).
+/// @notice Holds one vault's short on a PerpMarket behind the IPerpVenue interface. On a
+/// synchronous market every order fills in the call (`filled` true, `pendingOrder` false). On a
+/// market in delayed mode (`IPerpMarket.orderBook` non-zero, read once at construction: the mode
+/// is fixed at the market's deployment) `increaseShort`/`decreaseShort` submit an order to the
+/// market's DelayedOrders book and return `filled == false`; the book's execution fee is pulled
+/// from the vault (like margin, under the vault's approval) and escrowed in the book.
 /// @dev The vault's constructor needs this adapter's address, so the vault is bound after
 /// deployment, once, by the deployer.
 contract PerpMarketAdapter is IPerpVenue {
@@ -23,6 +28,8 @@ contract PerpMarketAdapter is IPerpVenue {
     IERC20 internal immutable _collateral;
     /// @notice Base token the market accepts as collateral (zero: none).
     IERC20 internal immutable _baseToken;
+    /// @notice The market's order book (zero: a synchronous market).
+    IDelayedOrders public immutable orderBook;
     /// @notice The account allowed to bind the vault.
     address public immutable deployer;
     /// @notice The vault this adapter serves (zero until bound).
@@ -57,6 +64,9 @@ contract PerpMarketAdapter is IPerpVenue {
         IERC20 base = market_.baseToken();
         _baseToken = base;
         if (address(base) != address(0)) base.forceApprove(address(market_), type(uint256).max);
+        IDelayedOrders book = IDelayedOrders(market_.orderBook());
+        orderBook = book;
+        if (address(book) != address(0)) token.forceApprove(address(book), type(uint256).max);
     }
 
     /// @notice Binds the vault this adapter serves. Callable once, by the deployer.
@@ -83,7 +93,7 @@ contract PerpMarketAdapter is IPerpVenue {
         pos.unrealizedPnl = view_.unrealizedPnl;
         pos.accruedFunding = view_.accruedFunding;
         pos.marginRatioBps = view_.marginRatioBps;
-        pos.pendingOrder = false;
+        pos.pendingOrder = address(orderBook) != address(0) && orderBook.hasPendingOrder(address(this));
         pos.payableEquity = _payableEquity(view_);
         pos.collateral = view_.collateral;
         pos.marginDebt = view_.signedMargin < 0 ? uint256(-view_.signedMargin) : 0;
@@ -149,7 +159,9 @@ contract PerpMarketAdapter is IPerpVenue {
     /// @inheritdoc IPerpVenue
     function increaseShort(uint256 size, uint256 minFillPrice) external onlyVault returns (bool, uint256) {
         if (size == 0) revert ZeroAmount();
-        return (true, market.modifyPosition(-SafeCast.toInt256(size), minFillPrice));
+        int256 sizeDelta = -SafeCast.toInt256(size);
+        if (address(orderBook) != address(0)) return _submit(sizeDelta, minFillPrice);
+        return (true, market.modifyPosition(sizeDelta, minFillPrice));
     }
 
     /// @inheritdoc IPerpVenue
@@ -158,7 +170,43 @@ contract PerpMarketAdapter is IPerpVenue {
         int256 current = market.sizeOf(address(this));
         uint256 shortSize = current < 0 ? uint256(-current) : 0;
         if (size > shortSize) revert DecreaseExceedsShort(size, shortSize);
-        return (true, market.modifyPosition(SafeCast.toInt256(size), maxFillPrice));
+        int256 sizeDelta = SafeCast.toInt256(size);
+        if (address(orderBook) != address(0)) return _submit(sizeDelta, maxFillPrice);
+        return (true, market.modifyPosition(sizeDelta, maxFillPrice));
+    }
+
+    /// @inheritdoc IPerpVenue
+    function pendingOrder() external view returns (PendingOrder memory order) {
+        if (address(orderBook) == address(0)) return order;
+        IDelayedOrders.Order memory o = orderBook.orderOf(address(this));
+        if (o.submittedAt == 0) return order;
+        order.pending = true;
+        order.size = o.sizeDelta < 0 ? uint256(-o.sizeDelta) : uint256(o.sizeDelta);
+        order.increasesShort = o.sizeDelta < 0;
+        order.submittedAt = o.submittedAt;
+        order.expiresAt = o.submittedAt + orderBook.maxDelay();
+        order.acceptablePrice = o.acceptablePrice;
+        order.executionFee = o.executionFee;
+    }
+
+    /// @inheritdoc IPerpVenue
+    function orderExecutionFee() external view returns (uint256) {
+        return address(orderBook) == address(0) ? 0 : orderBook.executionFee();
+    }
+
+    /// @inheritdoc IPerpVenue
+    function cancelOrder() external onlyVault returns (uint256 refund) {
+        if (address(orderBook) == address(0) || !orderBook.hasPendingOrder(address(this))) revert NoVenueOrder();
+        refund = orderBook.cancelOrder(address(this));
+        if (refund != 0) _collateral.safeTransfer(msg.sender, refund);
+    }
+
+    /// @dev Queues `sizeDelta` at the book, its fee pulled from the vault first.
+    function _submit(int256 sizeDelta, uint256 acceptablePrice) internal returns (bool, uint256) {
+        uint256 fee = orderBook.executionFee();
+        if (fee != 0) _collateral.safeTransferFrom(msg.sender, address(this), fee);
+        orderBook.submitOrder(sizeDelta, acceptablePrice);
+        return (false, 0);
     }
 
     function _payableEquity(IPerpMarket.PositionView memory view_) internal view returns (uint256) {

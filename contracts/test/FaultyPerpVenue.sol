@@ -106,4 +106,17 @@ contract FaultyPerpVenue is IPerpVenue {
         if (queueOnly) return (false, 0);
         return inner.decreaseShort(size, maxFillPrice);
     }
+
+    function pendingOrder() external view returns (PendingOrder memory) {
+        return inner.pendingOrder();
+    }
+
+    function orderExecutionFee() external view returns (uint256) {
+        return inner.orderExecutionFee();
+    }
+
+    function cancelOrder() external returns (uint256 refund) {
+        refund = inner.cancelOrder();
+        if (refund != 0) _collateral.safeTransfer(msg.sender, refund);
+    }
 }

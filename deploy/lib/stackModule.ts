@@ -61,6 +61,12 @@ export interface StackInputs {
    * a keeper or guardian silently equal to the deployer would be a surprise).
    */
   roleDefaults?: { keeper: AccountRuntimeValue; guardian: AccountRuntimeValue; feeRecipient: AccountRuntimeValue };
+  /**
+   * Deploy the PerpMarket in delayed mode, with a DelayedOrders book configured by the parameter
+   * `perpOrders` (`minDelay`, `maxDelay` in seconds, `executionFee` in USDC units). Ignition
+   * cannot branch on a parameter's value, so the mode is the module's choice.
+   */
+  delayedOrders?: boolean;
 }
 
 /**
@@ -149,8 +155,17 @@ export function buildVenuesAndVault(m: IgnitionModuleBuilder, inputs: StackInput
     fee,
   ]);
 
+  // In delayed mode the book comes first: the market names it at construction, then it binds.
+  const orderBook = inputs.delayedOrders ? m.contract("DelayedOrders", [m.getParameter("perpOrders")]) : undefined;
   // The market also takes the spot token as collateral (the vault's SpotCollateral mode).
-  const perpMarket = m.contract("PerpMarket", [usdc, feedConfig, m.getParameter("perpParams"), weth]);
+  const perpMarket = m.contract("PerpMarket", [
+    usdc,
+    feedConfig,
+    m.getParameter("perpParams"),
+    weth,
+    orderBook ?? ZeroAddress,
+  ]);
+  const bindBook = orderBook === undefined ? [] : [m.call(orderBook, "bindMarket", [perpMarket])];
   const mintPerp = m.call(usdc, "mint", [deployer, perpPoolUsdc], { id: "USDC_mint_perpPool" });
   const approvePerp = m.call(usdc, "approve", [perpMarket, perpPoolUsdc], { id: "USDC_approve_perpMarket" });
   const fundPool = m.call(perpMarket, "fundPool", [perpPoolUsdc], { after: [mintPerp, approvePerp] });
@@ -178,7 +193,15 @@ export function buildVenuesAndVault(m: IgnitionModuleBuilder, inputs: StackInput
     m.getParameter<number>("performanceFeeBps"),
     feeRecipient,
   ]);
-  return { spotVenue, perpMarket, perpAdapter, vault, libraries, wiring: [fundPool, bind, setKeeper, setFees] };
+  return {
+    spotVenue,
+    perpMarket,
+    orderBook,
+    perpAdapter,
+    vault,
+    libraries,
+    wiring: [fundPool, bind, setKeeper, setFees, ...bindBook],
+  };
 }
 
 /** What the vault is wired to: deployed in the same module or given as addresses. */

@@ -54,9 +54,11 @@ export default buildModule("TestnetStack", (m) => {
     feed: m.getParameter<string>("ethUsdFeed"),
     sequencerUptimeFeed: m.getParameter<string>("sequencerUptimeFeed"),
     sequencerGracePeriod: m.getParameter<number>("sequencerGracePeriod"),
+    // Testnet markets fill orders at the next oracle round (IDelayedOrders).
+    delayedOrders: true,
   };
   const { planner, pool } = buildSeededPool(m, inputs);
-  const { spotVenue, perpMarket, perpAdapter, vault, wiring } = buildVenuesAndVault(m, inputs);
+  const { spotVenue, perpMarket, orderBook, perpAdapter, vault, wiring } = buildVenuesAndVault(m, inputs);
 
   const admin = m.getParameter<string>("admin");
   m.call(vault, "transferOwnership", [admin], { id: "Vault_proposeAdmin", after: wiring });
@@ -74,6 +76,7 @@ export default buildModule("TestnetStack", (m) => {
     pool,
     spotVenue,
     perpMarket,
+    ...(orderBook === undefined ? {} : { perpOrderBook: orderBook }),
     perpAdapter,
     vault,
   };

@@ -69,9 +69,18 @@ describe("Deployment preflight: the contracts decide every bound", function () {
       const p = raw.TestnetStack;
       const big = (v: number | string) => (typeof v === "string" ? BigInt(v.slice(0, -1)) : BigInt(v));
       const perpParams = Object.fromEntries(Object.entries(p.perpParams).map(([k, v]) => [k, big(v as never)]));
-      const checked = { ...p, perpParams, depositCap: big(p.depositCap) };
+      const perpOrders = { ...p.perpOrders, executionFee: big(p.perpOrders.executionFee) };
+      const checked = { ...p, perpParams, perpOrders, depositCap: big(p.depositCap) };
       expect(await preflightIssues(checked, "TestnetStack", bench), net).to.deep.equal([]);
     }
+  });
+
+  it("checks a delayed stack's order book against the book's own bounds", async function () {
+    const p = { ...committed(), perpOrders: { minDelay: 5, maxDelay: 2 * 86_400, executionFee: 101n * 10n ** 6n } };
+    expect(await preflightIssues(p, "TestnetStack", bench)).to.deep.equal([
+      "TestnetStack.perpOrders.maxDelay: 172800 is outside [6, 86400] (DelayedOrders: ParameterOutOfBounds)",
+      "TestnetStack.perpOrders.executionFee: 101000000 is outside [0, 100000000] (DelayedOrders: ParameterOutOfBounds)",
+    ]);
   });
 
   // For each field and each side: push the value far past the side, read the bound the contract

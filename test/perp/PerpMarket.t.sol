@@ -15,6 +15,8 @@ import {TestBase, Vm} from "../utils/Vm.sol";
 abstract contract PerpDeployer is TestBase {
     uint32 internal constant HEARTBEAT = 1 days;
     IERC20Metadata internal constant NO_BASE = IERC20Metadata(address(0));
+    /// @dev A synchronous market: no order book.
+    address internal constant NO_BOOK = address(0);
 
     function _params() internal pure returns (IPerpMarket.MarketParams memory) {
         return
@@ -62,7 +64,7 @@ contract PerpMarketHarness is PerpMarket {
         IERC20Metadata collateral_,
         OracleLib.Feed memory feed_,
         MarketParams memory params_
-    ) PerpMarket(collateral_, feed_, params_, IERC20Metadata(address(0))) {}
+    ) PerpMarket(collateral_, feed_, params_, IERC20Metadata(address(0)), address(0)) {}
 
     function toCollateralUp(uint256 baseAmount, uint256 priceWad) external view returns (uint256) {
         return PerpMath.toCollateralUp(baseAmount, priceWad, _quoteDivisor);
@@ -84,7 +86,7 @@ contract PerpMarketFuzzTest is PerpDeployer {
     function setUp() public {
         usdc = new TestERC20("USD Coin", "USDC", 6);
         feed = new MockV3Aggregator(8, 3_000e8);
-        market = new PerpMarket(usdc, _feed(feed), _params(), NO_BASE);
+        market = new PerpMarket(usdc, _feed(feed), _params(), NO_BASE, NO_BOOK);
         usdc.mint(address(this), 1e18);
         usdc.approve(address(market), type(uint256).max);
         market.fundPool(1e12);
@@ -180,7 +182,7 @@ contract PerpMarketFuzzTest is PerpDeployer {
     function testFuzz_shortfallBeyondPoolEquityIsRecorded(uint256 sizeSeed, uint256 gapPct) public {
         IPerpMarket.MarketParams memory p = _params();
         p.maxFundingRatePerDay = 0;
-        PerpMarket m = new PerpMarket(usdc, _feed(feed), p, NO_BASE);
+        PerpMarket m = new PerpMarket(usdc, _feed(feed), p, NO_BASE, NO_BOOK);
         usdc.approve(address(m), type(uint256).max);
         m.fundPool(1e6);
         int256 size = int256(bound(sizeSeed, 1e18, 100e18));
@@ -311,8 +313,8 @@ contract PerpMarketEdgeTest is PerpDeployer {
         // A small skew scale, so a prior skew puts a premium of up to 12.5% on the trader's fills.
         IPerpMarket.MarketParams memory p = _params();
         p.skewScale = 20_000;
-        market = new PerpMarket(usdc, _feed(feed), p, NO_BASE);
-        twin = new PerpMarket(usdc, _feed(feed), p, NO_BASE);
+        market = new PerpMarket(usdc, _feed(feed), p, NO_BASE, NO_BOOK);
+        twin = new PerpMarket(usdc, _feed(feed), p, NO_BASE, NO_BOOK);
         twin.setParameter("oracleEdgeWindow", 0);
         vm.warp(block.timestamp + twin.PARAMETER_DELAY());
         twin.applyParameter("oracleEdgeWindow");
@@ -786,7 +788,7 @@ contract PerpMarketInvariantTest is PerpDeployer {
         p.maxFundingRatePerDay = 1e16;
         p.maxLongOpenInterest = 150;
         p.maxShortOpenInterest = 150;
-        market = new PerpMarket(usdc, _feed(feed), p, weth);
+        market = new PerpMarket(usdc, _feed(feed), p, weth, NO_BOOK);
         handler = new PerpHandler(market, usdc, weth, feed);
         // A small pool, so deficits and bad debt are reachable.
         usdc.mint(address(this), 1_000e6);

@@ -108,13 +108,14 @@ describe("PerpMarket", function () {
         sequencerGracePeriod: 0,
       };
       await expect(
-        ethers.deployContract("PerpMarket", [ethers.ZeroAddress, feedArg, p, ethers.ZeroAddress]),
+        ethers.deployContract("PerpMarket", [ethers.ZeroAddress, feedArg, p, ethers.ZeroAddress, ethers.ZeroAddress]),
       ).to.be.revertedWithCustomError(market, "ZeroAddress");
       await expect(
         ethers.deployContract("PerpMarket", [
           await usdc.getAddress(),
           { ...feedArg, aggregator: ethers.ZeroAddress },
           p,
+          ethers.ZeroAddress,
           ethers.ZeroAddress,
         ]),
       ).to.be.revertedWithCustomError(market, "ZeroAddress");
@@ -129,7 +130,15 @@ describe("PerpMarket", function () {
         sequencerGracePeriod: 0,
       };
       const p = Object.values({ ...PERP_DEFAULT_PARAMS, maintenanceMarginBps: 1_000n });
-      await expect(ethers.deployContract("PerpMarket", [await usdc.getAddress(), feedArg, p, ethers.ZeroAddress]))
+      await expect(
+        ethers.deployContract("PerpMarket", [
+          await usdc.getAddress(),
+          feedArg,
+          p,
+          ethers.ZeroAddress,
+          ethers.ZeroAddress,
+        ]),
+      )
         .to.be.revertedWithCustomError(market, "ParameterOutOfBounds")
         .withArgs(name("maintenanceMarginBps"), 1_000n, 20n, 999n);
     });

@@ -5,7 +5,14 @@
  */
 import { expect } from "chai";
 import { network } from "hardhat";
-import { deployPerpMarket, PERP_DEFAULT_PARAMS, USDC, WAD } from "../../deploy/lib/stack/perp.js";
+import {
+  DELAYED_ORDERS_DEFAULTS,
+  deployPerpMarket,
+  PERP_DEFAULT_PARAMS,
+  USDC,
+  WAD,
+  type PerpFixtureOptions,
+} from "../../deploy/lib/stack/perp.js";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 
 const { ethers, networkHelpers } = await network.create();
@@ -15,8 +22,8 @@ const cents = (c: bigint) => c * 10n ** 6n;
 /** Caps of the local and testnet stacks (100k ETH a side). */
 const STACK_PARAMS = { ...PERP_DEFAULT_PARAMS, maxLongOpenInterest: 100_000n, maxShortOpenInterest: 100_000n };
 
-async function market(poolUsdc: bigint) {
-  const deployed = await deployPerpMarket(ethers, { params: STACK_PARAMS, poolFunding: poolUsdc });
+async function market(poolUsdc: bigint, options: Partial<PerpFixtureOptions> = {}) {
+  const deployed = await deployPerpMarket(ethers, { params: STACK_PARAMS, poolFunding: poolUsdc, ...options });
   const signers = await ethers.getSigners();
   const marketAddress = await deployed.market.getAddress();
   async function fund(trader: HardhatEthersSigner, amount: bigint) {
@@ -33,6 +40,14 @@ async function market(poolUsdc: bigint) {
 
 async function twentyMillionPool() {
   return market(20_000_000n * USDC);
+}
+/** The synchronous market as it was before the oracle-edge rule (window 0). */
+async function twentyMillionPoolNoEdgeRule() {
+  return market(20_000_000n * USDC, { oracleEdgeWindow: 0n });
+}
+/** The same market in delayed mode (the testnet parameter files' order book). */
+async function twentyMillionPoolDelayed() {
+  return market(20_000_000n * USDC, { delayedOrders: DELAYED_ORDERS_DEFAULTS });
 }
 async function twoMillionPool() {
   return market(2_000_000n * USDC);
@@ -51,6 +66,30 @@ async function openPair(wait = 0) {
   await m.market.connect(longLeg).modifyPosition(size, ethers.MaxUint256);
   await m.market.connect(shortLeg).modifyPosition(-size, 0);
   return { m, longLeg, shortLeg, deposit, size };
+}
+
+/**
+ * Ten ±0.5% feed updates, each traded ahead on a synchronous market by one trader with 5M of
+ * margin: 6,000 ETH in the update's direction, the update lands, the close right after it; the
+ * next front-run waits out the update's window, so it opens at the answer alone. Returns the gain.
+ */
+async function frontRunTenUpdates(m: Awaited<ReturnType<typeof market>>) {
+  const [, trader] = m.signers;
+  const deposit = 5_000_000n * USDC;
+  await m.fund(trader, deposit);
+  const size = 6_000n * WAD;
+  let answer = cents(300_000n);
+  for (let i = 0; i < 10; i++) {
+    // The trader sees the next round in the mempool and trades in its direction first.
+    const up = i % 2 === 0;
+    const next = up ? (answer * 10_050n) / 10_000n : (answer * 9_950n) / 10_000n;
+    await m.market.connect(trader).modifyPosition(up ? size : -size, up ? ethers.MaxUint256 : 0);
+    await m.feed.updateAnswer(next);
+    await m.market.connect(trader).modifyPosition(up ? -size : size, up ? 0 : ethers.MaxUint256);
+    answer = next;
+    await networkHelpers.time.increase(60);
+  }
+  return (await m.wealth(trader)) - deposit;
 }
 
 describe("PerpMarket attack scenarios", function () {
@@ -117,28 +156,65 @@ describe("PerpMarket attack scenarios", function () {
 
   it("trading ahead of ten ±0.5% feed updates with 6,000 ETH nets the trader nothing (was +721,758)", async function () {
     const m = await networkHelpers.loadFixture(twentyMillionPool);
-    const [, trader] = m.signers;
-    const deposit = 5_000_000n * USDC;
-    await m.fund(trader, deposit);
-    const size = 6_000n * WAD;
-    let answer = cents(300_000n);
-    for (let i = 0; i < 10; i++) {
-      // The trader sees the next round in the mempool and trades in its direction first.
-      const up = i % 2 === 0;
-      const next = up ? (answer * 10_050n) / 10_000n : (answer * 9_950n) / 10_000n;
-      await m.market.connect(trader).modifyPosition(up ? size : -size, up ? ethers.MaxUint256 : 0);
-      await m.feed.updateAnswer(next);
-      await m.market.connect(trader).modifyPosition(up ? -size : size, up ? 0 : ethers.MaxUint256);
-      answer = next;
-      // The next front-run waits out this update's window, so it opens at the answer alone.
-      await networkHelpers.time.increase(60);
-    }
-    const gained = (await m.wealth(trader)) - deposit;
+    const gained = await frontRunTenUpdates(m);
     // Each close lands within the update's oracle-edge window, so it fills at the worse of the new
     // and the previous answer (the pre-update one): the trader keeps only the fees and premiums it
     // paid (twenty taker fees of ~9k each).
     expect(gained < 0n, `trader ${gained}`).to.equal(true);
     expect(gained).to.be.closeTo(-180_000n * USDC, 10_000n * USDC);
+  });
+
+  it("without the oracle-edge rule the ten front-runs take +721,758 from the pool (the finding)", async function () {
+    const m = await networkHelpers.loadFixture(twentyMillionPoolNoEdgeRule);
+    const gained = await frontRunTenUpdates(m);
+    console.log(`      ten front-runs, synchronous market, no edge rule: ${ethers.formatUnits(gained, 6)} USDC`);
+    // Ten moves of ~15 USDC on 6,000 ETH (~900k) less twenty taker fees and the premiums.
+    expect(gained).to.be.closeTo(721_758n * USDC, 1_000n * USDC);
+  });
+
+  it("on a delayed market the same ten front-runs net nothing: each order fills at the round it ran ahead of", async function () {
+    const m = await networkHelpers.loadFixture(twentyMillionPoolDelayed);
+    const book = m.orderBook!;
+    const [, trader, executor] = m.signers;
+    const deposit = 5_000_000n * USDC;
+    const fees = 20n * DELAYED_ORDERS_DEFAULTS.executionFee;
+    await m.fund(trader, deposit);
+    await m.usdc.mint(trader.address, fees);
+    await m.usdc.connect(trader).approve(await book.getAddress(), fees);
+    const poolBefore = await m.market.poolBalance();
+    const size = 6_000n * WAD;
+    let answer = cents(300_000n);
+    async function execute() {
+      await networkHelpers.time.increase(DELAYED_ORDERS_DEFAULTS.minDelay);
+      await book.connect(executor).executeOrder(trader.address);
+    }
+    for (let i = 0; i < 10; i++) {
+      const up = i % 2 === 0;
+      const next = up ? (answer * 10_050n) / 10_000n : (answer * 9_950n) / 10_000n;
+      await networkHelpers.time.increase(60);
+      // The trader sees the round pending and orders in its direction first: the order fills at it.
+      await book.connect(trader).submitOrder(up ? size : -size, up ? ethers.MaxUint256 : 0);
+      await m.feed.updateAnswer(next);
+      await execute();
+      // The close fills at the next round, here a heartbeat round at the same answer (the
+      // attacker's best case: the next update would move against the position half the time).
+      await book.connect(trader).submitOrder(up ? -size : size, up ? 0 : ethers.MaxUint256);
+      await networkHelpers.time.increase(60);
+      await m.feed.updateAnswer(next);
+      await execute();
+      answer = next;
+    }
+    const gained = (await m.wealth(trader)) - deposit - fees;
+    const poolGain = (await m.market.poolBalance()) - poolBefore;
+    console.log(
+      `      ten front-runs, delayed market: ${ethers.formatUnits(gained, 6)} USDC (pool ${ethers.formatUnits(poolGain, 6)}, executor ${ethers.formatUnits(fees, 6)})`,
+    );
+    expect(gained <= 0n, `trader ${gained}`).to.equal(true);
+    // Twenty taker fees (~9k each) and the premiums are the loss, the execution fees on top.
+    expect(gained).to.be.closeTo(-180_000n * USDC, 10_000n * USDC);
+    // Nothing is created: the trader's loss is the pool's gain plus the executor's fees.
+    expect(-gained).to.equal(poolGain + fees);
+    expect(await m.usdc.balanceOf(executor.address)).to.equal(fees);
   });
 
   it("a front-run closed after the update's window gives up the update's move (was +72,171)", async function () {

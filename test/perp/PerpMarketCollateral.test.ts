@@ -92,11 +92,27 @@ describe("PerpMarket spot collateral", function () {
         sequencerGracePeriod: 0,
       };
       const p = Object.values(PERP_DEFAULT_PARAMS);
-      await expect(ethers.deployContract("PerpMarket", [await usdc.getAddress(), feedArg, p, await usdc.getAddress()]))
+      await expect(
+        ethers.deployContract("PerpMarket", [
+          await usdc.getAddress(),
+          feedArg,
+          p,
+          await usdc.getAddress(),
+          ethers.ZeroAddress,
+        ]),
+      )
         .to.be.revertedWithCustomError(market, "BaseTokenUnsupported")
         .withArgs(await usdc.getAddress(), 6);
       const wbtc = await ethers.deployContract("TestERC20", ["Wrapped BTC", "WBTC", 8]);
-      await expect(ethers.deployContract("PerpMarket", [await usdc.getAddress(), feedArg, p, await wbtc.getAddress()]))
+      await expect(
+        ethers.deployContract("PerpMarket", [
+          await usdc.getAddress(),
+          feedArg,
+          p,
+          await wbtc.getAddress(),
+          ethers.ZeroAddress,
+        ]),
+      )
         .to.be.revertedWithCustomError(market, "BaseTokenUnsupported")
         .withArgs(await wbtc.getAddress(), 8);
     });

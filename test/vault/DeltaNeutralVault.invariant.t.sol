@@ -79,7 +79,8 @@ abstract contract VaultStackBase is TestBase {
                 maxLongOpenInterest: 100_000,
                 maxShortOpenInterest: 100_000
             }),
-            weth
+            weth,
+            address(0)
         );
         usdc.mint(address(this), PERP_POOL_USDC);
         usdc.approve(address(m), PERP_POOL_USDC);

@@ -52,7 +52,8 @@ describe("DeltaNeutralVault: SpotCollateral hedge mode", function () {
         sequencerGracePeriod: 0,
       },
       DEFAULT_PERP_PARAMS,
-      ethers.ZeroAddress,
+      ethers.ZeroAddress, // no base collateral
+      ethers.ZeroAddress, // synchronous: no order book
     ]);
     const adapter = await ethers.deployContract("PerpMarketAdapter", [await plainMarket.getAddress()]);
     const refused = await deployVaultOn(connection, s, {

@@ -195,6 +195,7 @@ describe("DeltaNeutralVault: roles, pause, emergency unwind, parameters, automat
         },
         DEFAULT_PERP_PARAMS,
         ethers.ZeroAddress,
+        ethers.ZeroAddress,
       ]);
       const adapter = await ethers.deployContract("PerpMarketAdapter", [await otherMarket.getAddress()]);
       const factory = await vaultFactory(ethers, s.vaultLibraries);

@@ -278,6 +278,7 @@ describe("DeltaNeutralVault: second review findings", function () {
       },
       DEFAULT_PERP_PARAMS,
       ethers.ZeroAddress,
+      ethers.ZeroAddress,
     ]);
     await (await s.usdc.mint(s.admin.address, usdc(300_000))).wait();
     await (await s.usdc.approve(await market.getAddress(), usdc(300_000))).wait();
