@@ -20,4 +20,20 @@ library KnownFindings {
         (address sender, uint256 balance, uint256 needed) = abi.decode(args, (address, uint256, uint256));
         return sender == vault && needed == assets && balance < needed && needed - balance <= SMALL_WITHDRAW_SHORTFALL_UNITS;
     }
+
+    /// @notice Largest short, size units, that test_finding_dustShortAfterBankRunBlocksEveryRebalance
+    /// leaves behind a bank run: the vault's own spot dust threshold (1e12 wei).
+    uint256 internal constant DUST_SHORT = 1e12;
+
+    /// @notice A rebalance of a book whose short is dust cannot restore its MarginLow band
+    /// (test_finding_dustShortAfterBankRunBlocksEveryRebalance).
+    function isDustShortStuck(uint256 shortQty) internal pure returns (bool) {
+        return shortQty != 0 && shortQty <= DUST_SHORT;
+    }
+
+    /// @notice A SpotCollateral rebalance that started with spot held unposted and did not move the
+    /// short (test_finding_deltaRescueSellingForIdleLeavesSpotUnhedged).
+    function isUnhedgedDeltaRescue(uint256 heldBefore, int256 sizeBefore, int256 sizeAfter) internal pure returns (bool) {
+        return heldBefore > DUST_SHORT && sizeBefore == sizeAfter;
+    }
 }
