@@ -434,3 +434,35 @@ contract DeltaNeutralVaultScenarioTest is CashMarginMode {
         _requireFlag(handler.collateralLockedInsideHardBands());
     }
 }
+
+/// @notice A deterministic SpotCollateral sequence through the same handler: the hostile venue
+/// raises its haircut while the price rallies and falls back, the handler's per-call checks hold
+/// along the way, and NAV's conservation is asserted across every move.
+contract SpotCollateralScenarioTest is SpotCollateralMode {
+    address internal constant ALICE = address(0xA11CE); // the handler's actor 0
+    uint256 internal constant UP_15 = 3_000; // movePrice seed for +15%
+    uint256 internal constant DOWN_15 = 0; // -15%
+
+    /// @notice 100,000 USDC deployed; ETH +15% twice (a USDC debt); the venue raises its haircut
+    /// 10% -> 15% (lands after 2 days); the keeper re-bases; ETH falls back 15% twice (a profit);
+    /// Alice leaves in two steps. Every price and time move conserved NAV, nothing was flagged.
+    function test_haircutRaiseThroughARallyAndFall() public {
+        handler.deposit(0, 0, 100_000e6);
+        handler.rebalanceAsKeeper(false);
+        handler.movePrice(UP_15);
+        handler.movePrice(UP_15);
+        require(market.positionOf(address(adapter)).equity < 0, "setup: no USDC debt after the rally");
+        handler.raiseHaircut(499); // bound(499, 1, 500) = +500 bps
+        handler.warp(2 days - 1); // bound(2 days - 1, 1, 2 days) = 2 days: the change lands
+        require(market.collateralHaircutBps() == 1_500 && handler.haircutRaises() == 1, "haircut not raised");
+        handler.rebalanceAsKeeper(true);
+        handler.movePrice(DOWN_15);
+        handler.movePrice(DOWN_15);
+        handler.redeem(0, 1); // part of Alice's shares
+        handler.redeem(0, 0); // seed 0: the rest
+        require(vault.balanceOf(ALICE) == 0, "Alice could not leave");
+        require(handler.conservedMoves() >= 5, "NAV conservation not exercised");
+        string memory violation = handler.firstViolation();
+        require(bytes(violation).length == 0, violation);
+    }
+}
