@@ -18,7 +18,11 @@ library KnownFindings {
         bytes memory args = new bytes(96);
         for (uint256 i = 0; i < 96; i++) args[i] = err[i + 4];
         (address sender, uint256 balance, uint256 needed) = abi.decode(args, (address, uint256, uint256));
-        return sender == vault && needed == assets && balance < needed && needed - balance <= SMALL_WITHDRAW_SHORTFALL_UNITS;
+        return
+            sender == vault &&
+            needed == assets &&
+            balance < needed &&
+            needed - balance <= SMALL_WITHDRAW_SHORTFALL_UNITS;
     }
 
     /// @notice Largest short, size units, that test_finding_dustShortAfterBankRunBlocksEveryRebalance
@@ -33,7 +37,11 @@ library KnownFindings {
 
     /// @notice A SpotCollateral rebalance that started with spot held unposted and did not move the
     /// short (test_finding_deltaRescueSellingForIdleLeavesSpotUnhedged).
-    function isUnhedgedDeltaRescue(uint256 heldBefore, int256 sizeBefore, int256 sizeAfter) internal pure returns (bool) {
+    function isUnhedgedDeltaRescue(
+        uint256 heldBefore,
+        int256 sizeBefore,
+        int256 sizeAfter
+    ) internal pure returns (bool) {
         return heldBefore > DUST_SHORT && sizeBefore == sizeAfter;
     }
 }

@@ -692,10 +692,8 @@ contract VaultHandler is TestBase {
         NavTerms memory post = _navTerms();
         if (!pre.plain || !post.plain) return;
         conservedMoves++;
-        int256 expected = int256(pre.nav) +
-            (pre.delta * (post.answer - pre.answer)) /
-            1e20 +
-            (post.funding - pre.funding);
+        int256 expected =
+            int256(pre.nav) + (pre.delta * (post.answer - pre.answer)) / 1e20 + (post.funding - pre.funding);
         int256 diff = int256(post.nav) - expected;
         if (SignedMath.abs(diff) > NAV_ROUNDING_UNITS)
             _violate(navNotConserved = true, string.concat("NAV not conserved across a ", what), pre.nav, post.nav);
