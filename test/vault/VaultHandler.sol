@@ -474,11 +474,11 @@ contract VaultHandler is TestBase {
             if (_selector(err) == Pausable.EnforcedPause.selector)
                 _violate(pauseBlockedExit = true, "exit reverted with EnforcedPause", amount, 0);
             if (fromIdle) _violate(idleExitFailed = true, "idle-sized redeem reverted", amount, uint32(sel));
-            // The release loop frees a leaver's collateral in steps; inside its hard margin band a
-            // book must always let it out.
             if (!byShares && KnownFindings.isSmallWithdrawShortfall(err, address(vault), amount)) {
                 knownFindingExits++;
             } else if (sel == IDeltaNeutralVault.CollateralLocked.selector) {
+                // The release loop frees a leaver's collateral in steps; inside its hard margin
+                // band a book must always let it out.
                 if (c.insideHardBands)
                     _violate(collateralLockedInsideHardBands = true, "CollateralLocked inside hard bands", amount, 0);
             } else if (!_expectedExitRevert(sel)) {
