@@ -1,159 +1,19 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
-import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol";
 import {IDeltaNeutralVault} from "../../contracts/interfaces/IDeltaNeutralVault.sol";
-import {IPerpVenue} from "../../contracts/interfaces/IPerpVenue.sol";
-import {ISpotVenue} from "../../contracts/interfaces/ISpotVenue.sol";
-import {OracleLib} from "../../contracts/libraries/OracleLib.sol";
-import {PerpMarket} from "../../contracts/perp/PerpMarket.sol";
 import {IPerpMarket} from "../../contracts/interfaces/IPerpMarket.sol";
-import {PerpMarketAdapter} from "../../contracts/perp/PerpMarketAdapter.sol";
-import {OracleSpotVenue} from "../../contracts/test/OracleSpotVenue.sol";
-import {TestERC20} from "../../contracts/test/TestERC20.sol";
-import {DeltaNeutralVault} from "../../contracts/vault/DeltaNeutralVault.sol";
-import {TestBase} from "../utils/Vm.sol";
 import {VaultHandler} from "./VaultHandler.sol";
-
-/// @notice The vault stack of deploy/lib/stack/vaultStack.ts in Solidity: USDC, WETH, an 8-decimal
-/// feed at $3,000, the real PerpMarket (funded pool) and its adapter, the oracle-priced spot venue
-/// test double, the vault with the default bands and strategy, and the handler that holds the
-/// keeper, guardian and owner roles.
-abstract contract VaultStackBase is TestBase {
-    uint32 internal constant HEARTBEAT = 3_600;
-    uint256 internal constant PERP_POOL_USDC = 20_000_000e6;
-    uint256 internal constant VIRTUAL_SHARES = 1e6;
-
-    TestERC20 internal usdc;
-    TestERC20 internal weth;
-    MockV3Aggregator internal feed;
-    PerpMarket internal market;
-    PerpMarketAdapter internal adapter;
-    OracleSpotVenue internal venue;
-    DeltaNeutralVault internal vault;
-    VaultHandler internal handler;
-
-    function setUp() public {
-        // A realistic clock, so no time arithmetic starts near zero.
-        vm.warp(1_700_000_000);
-        usdc = new TestERC20("USD Coin", "USDC", 6);
-        weth = new TestERC20("Wrapped Ether", "WETH", 18);
-        feed = new MockV3Aggregator(8, 3_000e8);
-        OracleLib.Feed memory oracle = OracleLib.Feed({
-            aggregator: AggregatorV3Interface(address(feed)),
-            heartbeat: HEARTBEAT,
-            sequencerUptimeFeed: AggregatorV3Interface(address(0)),
-            sequencerGracePeriod: 0
-        });
-
-        market = _deployMarket(oracle);
-        feed.updateAnswer(3_000e8); // fresh again after the parameter delay
-        adapter = new PerpMarketAdapter(market);
-        // 5 bps, like the stack's Uniswap fee tier.
-        venue = new OracleSpotVenue(usdc, weth, AggregatorV3Interface(address(feed)), 5);
-
-        vault = _deployVault(oracle);
-        adapter.bindVault(address(vault));
-
-        handler = new VaultHandler(vault, market, adapter, usdc, weth, feed, venue);
-        vault.setKeeper(address(handler), true);
-        vault.setGuardian(address(handler), true);
-        vault.transferOwnership(address(handler));
-        handler.acceptVaultOwnership();
-    }
-
-    /// @dev The stack fixture's perp parameters (skew scale and caps in whole tokens, as
-    /// PerpMarket takes them), with the same funded pool.
-    function _deployMarket(OracleLib.Feed memory oracle) internal returns (PerpMarket m) {
-        m = new PerpMarket(
-            usdc,
-            oracle,
-            IPerpMarket.MarketParams({
-                takerFeeBps: 5,
-                initialMarginBps: 1_000,
-                maintenanceMarginBps: 500,
-                liquidationRewardBps: 100,
-                maxFundingRatePerDay: 1e15,
-                skewScale: 1_000_000,
-                maxLongOpenInterest: 100_000,
-                maxShortOpenInterest: 100_000
-            }),
-            weth,
-            address(0)
-        );
-        usdc.mint(address(this), PERP_POOL_USDC);
-        usdc.approve(address(m), PERP_POOL_USDC);
-        m.fundPool(PERP_POOL_USDC);
-        // As the stack fixture: compressed time puts rebalances seconds after feed updates; the
-        // change waits out the parameter delay, then the feed posts a fresh round.
-        m.setParameter("oracleEdgeWindow", 0);
-        vm.warp(block.timestamp + m.PARAMETER_DELAY());
-        m.applyParameter("oracleEdgeWindow");
-    }
-
-    /// @dev The stack fixture's default bands, strategy and deposit cap; this contract is the
-    /// admin until it hands ownership to the handler.
-    function _deployVault(OracleLib.Feed memory oracle) internal returns (DeltaNeutralVault) {
-        return
-            new DeltaNeutralVault(
-                DeltaNeutralVault.Config({
-                    asset: usdc,
-                    spotToken: weth,
-                    spotVenue: ISpotVenue(address(venue)),
-                    perpVenue: IPerpVenue(address(adapter)),
-                    feed: oracle,
-                    assetFeed: OracleLib.Feed(
-                        AggregatorV3Interface(address(0)),
-                        0,
-                        AggregatorV3Interface(address(0)),
-                        0
-                    ),
-                    admin: address(this),
-                    guardian: address(0),
-                    name: "Delta-Neutral ETH Vault",
-                    symbol: "dnETH",
-                    bands: IDeltaNeutralVault.Bands({
-                        deltaSoftBps: 100,
-                        deltaHardBps: 300,
-                        minMarginRatioSoftBps: 3_500,
-                        minMarginRatioHardBps: 2_000,
-                        maxMarginRatioSoftBps: 7_000,
-                        maxMarginRatioHardBps: 10_000,
-                        idleSoftBps: 500,
-                        idleHardBps: 2_000
-                    }),
-                    strategy: IDeltaNeutralVault.Strategy({
-                        targetLeverageBps: 20_000,
-                        idleBufferBps: 500,
-                        maxSlippageBps: 50,
-                        maxRebalanceCostBps: 50,
-                        minRebalanceInterval: 300,
-                        rebalanceTargetBps: 0
-                    }),
-                    depositCap: 100_000_000e6,
-                    hedgeMode: IDeltaNeutralVault.HedgeMode.CashMargin
-                })
-            );
-    }
-
-    /// @dev Invariants read the oracle: run them at the campaign's clock, not setUp's.
-    function _sync() internal {
-        vm.warp(handler.currentTime());
-    }
-
-    function _requireFlag(bool violated) internal view {
-        require(!violated, handler.firstViolation());
-    }
-}
+import {CashMarginMode, SpotCollateralMode, VaultStackBase} from "./VaultStack.sol";
 
 /// @notice Invariants of the delta-neutral vault on the real PerpMarket (through its adapter) and
 /// an oracle-priced spot venue test double, driven by `VaultHandler` (several depositors, a
 /// third-party redeemer, keeper and permissionless rebalances, guardian pause and unwind, fee
-/// switches, a perp trader and a liquidator, price and time moves, donations).
-/// Parameters are the TypeScript stack's defaults (deploy/lib/stack/vaultStack.ts).
+/// switches, a perp trader and a liquidator, price and time moves, donations), in either hedge
+/// mode (the concrete contracts at the end of the file). Parameters are the TypeScript stack's
+/// defaults for the mode (deploy/lib/stack/vaultStack.ts).
 /// @dev Each invariant_* function is its own fuzz campaign; they share one handler design.
-contract DeltaNeutralVaultInvariantTest is VaultStackBase {
+abstract contract DeltaNeutralVaultInvariants is VaultStackBase {
     struct FuzzSelector {
         address addr;
         bytes4[] selectors;
@@ -166,7 +26,8 @@ contract DeltaNeutralVaultInvariantTest is VaultStackBase {
 
     /// @notice Only the actions: not the ownership hook, not the ghost getters.
     function targetSelectors() public view returns (FuzzSelector[] memory selectors) {
-        bytes4[] memory actions = new bytes4[](19);
+        // The haircut only prices collateral: a CashMargin vault posts none.
+        bytes4[] memory actions = new bytes4[](_spotCollateral() ? 20 : 19);
         actions[0] = VaultHandler.deposit.selector;
         actions[1] = VaultHandler.mint.selector;
         actions[2] = VaultHandler.redeem.selector;
@@ -186,6 +47,7 @@ contract DeltaNeutralVaultInvariantTest is VaultStackBase {
         actions[16] = VaultHandler.setSpotOffset.selector;
         actions[17] = VaultHandler.probeRounding.selector;
         actions[18] = VaultHandler.exitEveryone.selector;
+        if (_spotCollateral()) actions[19] = VaultHandler.raiseHaircut.selector;
         selectors = new FuzzSelector[](1);
         selectors[0] = FuzzSelector({addr: address(handler), selectors: actions});
     }
@@ -204,25 +66,28 @@ contract DeltaNeutralVaultInvariantTest is VaultStackBase {
         require(sum == vault.totalSupply(), "sum of holder balances != totalSupply");
     }
 
-    /// @notice 2. totalAssets = idle + spot at the oracle price + max(perp equity, 0), recomputed
-    /// from the tokens, the feed and the market's own view of the adapter's account.
+    /// @notice 2. totalAssets = idle + spot held at the oracle price + max(perp cash equity +
+    /// posted collateral at the oracle price, 0), recomputed from the tokens, the feed and the
+    /// market's own view of the adapter's account (CashMargin posts no collateral).
     /// hardhat-config: invariant.depth = 64
     function invariant_totalAssetsMatchesIndependentBooks() public {
         _sync();
         (, int256 answer, , , ) = feed.latestRoundData();
         uint256 idle = usdc.balanceOf(address(vault));
+        IPerpMarket.PositionView memory p = market.positionOf(address(adapter));
         // WETH (18 dec) x answer (8 dec) -> USDC (6 dec): divide by 1e20, rounded down like the vault.
-        // Spot dust (<= 1e12 wei) with no short is valued at zero, so an all-idle vault never
-        // needs the oracle.
+        // Spot dust (<= 1e12 wei, held and posted) with no short is valued at zero, so an all-idle
+        // vault never needs the oracle.
         uint256 spotHeld = weth.balanceOf(address(vault));
-        bool dustOnly = spotHeld <= 1e12 && market.sizeOf(address(adapter)) == 0;
+        bool dustOnly = spotHeld + p.collateral <= 1e12 && p.size == 0;
         uint256 spotValue = dustOnly ? 0 : (spotHeld * uint256(answer)) / 1e20;
-        int256 equity = market.positionOf(address(adapter)).equity;
-        uint256 expected = idle + spotValue + (equity > 0 ? uint256(equity) : 0);
+        int256 account = p.equity + int256(dustOnly ? 0 : (p.collateral * uint256(answer)) / 1e20);
+        uint256 expected = idle + spotValue + (account > 0 ? uint256(account) : 0);
         require(vault.totalAssets() == expected, "totalAssets != idle + spot + perp equity");
         IDeltaNeutralVault.VaultState memory st = vault.vaultState();
         require(st.totalAssets == expected && st.idle == idle, "vaultState disagrees with the books");
-        require(st.spotQty == weth.balanceOf(address(vault)), "vaultState spotQty wrong");
+        require(st.spotQty == spotHeld + p.collateral, "vaultState spotQty wrong");
+        require(st.collateralQty == p.collateral, "vaultState collateralQty wrong");
         int256 size = market.sizeOf(address(adapter));
         require(size <= 0 && st.shortQty == uint256(-size), "vault holds a long or misreports its short");
     }
@@ -312,14 +177,20 @@ contract DeltaNeutralVaultInvariantTest is VaultStackBase {
         _requireFlag(handler.exitLoweredSharePrice());
     }
 
-    /// @notice 11. The perp market conserves collateral: its token balance is exactly the margins
-    /// of every account that ever traded (the vault's adapter and the trader) plus the pool.
+    /// @notice 11. The perp market conserves both its tokens: its USDC balance is exactly the signed
+    /// margins of every account that ever traded (the vault's adapter and the trader) plus the
+    /// pool; its WETH balance is exactly the collateral posted plus what the pool seized.
     /// hardhat-config: invariant.depth = 64
     function invariant_perpMarketConservesCollateral() public {
         _sync();
-        int256 margins =
-            int256(market.positionOf(address(adapter)).margin) + int256(market.positionOf(handler.TRADER()).margin);
-        require(int256(usdc.balanceOf(address(market))) == margins + market.poolBalance(), "market leaks collateral");
+        IPerpMarket.PositionView memory vaultAccount = market.positionOf(address(adapter));
+        IPerpMarket.PositionView memory trader = market.positionOf(handler.TRADER());
+        int256 margins = vaultAccount.signedMargin + trader.signedMargin;
+        require(int256(usdc.balanceOf(address(market))) == margins + market.poolBalance(), "market leaks USDC");
+        require(
+            weth.balanceOf(address(market)) == vaultAccount.collateral + trader.collateral + market.poolCollateral(),
+            "market leaks WETH"
+        );
     }
 
     /// @notice 12. An empty vault holds only dust: when the last share leaves, at most the virtual
@@ -380,12 +251,66 @@ contract DeltaNeutralVaultInvariantTest is VaultStackBase {
         _sync();
         _requireFlag(handler.exitRevertedUnexpectedly());
     }
+
+    /// @notice 18. No value is created or lost beyond measured terms: across every price move and
+    /// every time move (the handler's `movePrice`, `warp`), NAV changes by exactly the book's delta
+    /// (spot owned - short) times the price change plus the funding the short accrued, within 4
+    /// units of rounding; a hedged book is price-independent. (Flows are priced by invariants 3,
+    /// 10 and 14, rebalances' costs bounded by 8; fees mint shares and leave NAV alone.) Not
+    /// asserted while the account is worth nothing or the pool cuts claims: the venue's loss.
+    /// hardhat-config: invariant.depth = 64
+    function invariant_navMovesOnlyByDeltaAndFunding() public {
+        _sync();
+        _requireFlag(handler.navNotConserved());
+    }
+
+    /// @notice 19. The vault is never liquidated while its book is inside its hard margin band
+    /// (whose floor the bands keep above the venue's maintenance margin), and the venue never books
+    /// bad debt; the vault's own actions never leave its account's debt beyond its collateral at
+    /// the haircut (margin equity >= 0 after every rebalance, exit and emergency unwind).
+    /// hardhat-config: invariant.depth = 64
+    function invariant_neverLiquidatedInsideBandsNorBadDebt() public {
+        _sync();
+        _requireFlag(handler.liquidatedInsideHardBands());
+        _requireFlag(handler.debtUncoveredAfterVaultAction());
+        require(market.badDebt() == 0, "the venue booked bad debt");
+    }
+}
+
+/// @notice The invariants on a CashMargin vault (a USDC-margined short beside the spot held).
+contract DeltaNeutralVaultInvariantTest is DeltaNeutralVaultInvariants, CashMarginMode {}
+
+/// @notice The invariants on a SpotCollateral vault (the spot posted as the short's collateral, the
+/// USDC margin a debt after a rally), with the venue's hostile haircut raises among the actions;
+/// and the mode's own.
+contract SpotCollateralVaultInvariantTest is DeltaNeutralVaultInvariants, SpotCollateralMode {
+    /// @notice S1. Every actor can always redeem: an exit's release loop (collateral freed in
+    /// steps under the venue's initial-margin rule) never reverts with CollateralLocked while the
+    /// book is inside its hard margin band.
+    /// hardhat-config: invariant.depth = 64
+    function invariant_collateralNeverLockedInsideHardBands() public {
+        _sync();
+        _requireFlag(handler.collateralLockedInsideHardBands());
+    }
+
+    /// @notice S2. Right now, the vault's account's debt (cash equity below zero) is covered by its
+    /// collateral at the haircut whenever the account is not liquidatable, and its short never
+    /// exceeds the spot it owns beyond the pro-rata unwind's rounding (a few units).
+    /// hardhat-config: invariant.depth = 64
+    function invariant_debtCoveredAndShortBacked() public {
+        _sync();
+        IPerpMarket.PositionView memory p = market.positionOf(address(adapter));
+        if (!market.isLiquidatable(address(adapter)))
+            require(p.marginEquity >= 0, "debt beyond the collateral at the haircut");
+        uint256 owned = weth.balanceOf(address(vault)) + p.collateral;
+        require(p.size >= 0 || uint256(-p.size) <= owned + 2, "short exceeds the spot owned");
+    }
 }
 
 /// @notice Deterministic sequences through the same handler: regions of the state space the
 /// random campaign rarely reaches, and the reproductions of what it found. Every test ends by
 /// asserting the handler's ghost flags, so the per-call properties hold along the way too.
-contract DeltaNeutralVaultScenarioTest is VaultStackBase {
+contract DeltaNeutralVaultScenarioTest is CashMarginMode {
     address internal constant ALICE = address(0xA11CE); // the handler's actor 0
     uint256 internal constant UP_15 = 3_000; // movePrice seed for +15%
     uint256 internal constant UP_10 = 2_500; // +10%
@@ -503,5 +428,41 @@ contract DeltaNeutralVaultScenarioTest is VaultStackBase {
         _requireFlag(handler.emergencyUnwindIncomplete());
         _requireFlag(handler.rebalanceCouldNotRestore());
         _requireFlag(handler.exitRevertedUnexpectedly());
+        _requireFlag(handler.navNotConserved());
+        _requireFlag(handler.liquidatedInsideHardBands());
+        _requireFlag(handler.debtUncoveredAfterVaultAction());
+        _requireFlag(handler.collateralLockedInsideHardBands());
+    }
+}
+
+/// @notice A deterministic SpotCollateral sequence through the same handler: the hostile venue
+/// raises its haircut while the price rallies and falls back, the handler's per-call checks hold
+/// along the way, and NAV's conservation is asserted across every move.
+contract SpotCollateralScenarioTest is SpotCollateralMode {
+    address internal constant ALICE = address(0xA11CE); // the handler's actor 0
+    uint256 internal constant UP_15 = 3_000; // movePrice seed for +15%
+    uint256 internal constant DOWN_15 = 0; // -15%
+
+    /// @notice 100,000 USDC deployed; ETH +15% twice (a USDC debt); the venue raises its haircut
+    /// 10% -> 15% (lands after 2 days); the keeper re-bases; ETH falls back 15% twice (a profit);
+    /// Alice leaves in two steps. Every price and time move conserved NAV, nothing was flagged.
+    function test_haircutRaiseThroughARallyAndFall() public {
+        handler.deposit(0, 0, 100_000e6);
+        handler.rebalanceAsKeeper(false);
+        handler.movePrice(UP_15);
+        handler.movePrice(UP_15);
+        require(market.positionOf(address(adapter)).equity < 0, "setup: no USDC debt after the rally");
+        handler.raiseHaircut(499); // bound(499, 1, 500) = +500 bps
+        handler.warp(2 days - 1); // bound(2 days - 1, 1, 2 days) = 2 days: the change lands
+        require(market.collateralHaircutBps() == 1_500 && handler.haircutRaises() == 1, "haircut not raised");
+        handler.rebalanceAsKeeper(true);
+        handler.movePrice(DOWN_15);
+        handler.movePrice(DOWN_15);
+        handler.redeem(0, 1); // part of Alice's shares
+        handler.redeem(0, 0); // seed 0: the rest
+        require(vault.balanceOf(ALICE) == 0, "Alice could not leave");
+        require(handler.conservedMoves() >= 5, "NAV conservation not exercised");
+        string memory violation = handler.firstViolation();
+        require(bytes(violation).length == 0, violation);
     }
 }

@@ -6,15 +6,17 @@ import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IDeltaNeutralVault} from "../../contracts/interfaces/IDeltaNeutralVault.sol";
 import {Vm} from "../utils/Vm.sol";
-import {VaultStackBase} from "./DeltaNeutralVault.invariant.t.sol";
+import {VaultStackBase} from "./VaultStack.sol";
 
 /// @notice Every MUST of EIP-4626 (https://eips.ethereum.org/EIPS/eip-4626, "Specification" and
 /// "Security Considerations") as a fuzz property of the delta-neutral vault, written from the
 /// standard's text. Each property first builds a fuzzed world (`_build`): depositors of fuzzed
 /// sizes, and, depending on the scenario contract, a rebalance that deploys those deposits into
-/// spot and a perp short followed by a price move, an uncapped or a nearly full deposit cap, and
-/// fees accruing for 30 days without being minted. The scenario contracts live in
-/// ERC4626Properties.t.sol.
+/// spot and a perp short followed by a price move either way, an uncapped or a nearly full
+/// deposit cap, and fees accruing for 30 days without being minted. Every scenario runs in both
+/// hedge modes (`_hedgeMode`): CashMargin, and SpotCollateral, where the spot is posted as the
+/// short's collateral, so a rally leaves the USDC margin a debt and a fall a profit. The scenario
+/// contracts live in ERC4626Properties.t.sol.
 ///
 /// The rules, and the properties that check them:
 /// - views (`totalAssets`, `convertTo*`, `max*`) MUST NOT revert, a stale feed included ->
@@ -561,9 +563,9 @@ abstract contract ERC4626Properties is VaultStackBase {
     // ---------------------------------------------------------------------------------------
 
     /// @dev Two holders deposit fuzzed sizes; the scenario then deploys them (a rebalance anyone
-    /// may call, since a fresh deposit breaches the hard idle band), moves the price by up to
-    /// ±5% and adds a fuzzed idle deposit; lets time pass (30 days with fees on); and, capped,
-    /// sets the cap a fuzzed room above NAV so that maxDeposit binds.
+    /// may call, since a fresh deposit breaches the hard idle band), moves the price
+    /// (`_priceMoveBps`) and adds a fuzzed idle deposit; lets time pass (30 days with fees on);
+    /// and, capped, sets the cap a fuzzed room above NAV so that maxDeposit binds.
     function _build(uint256 world) internal {
         if (_uncapped()) {
             vm.prank(_admin());
@@ -578,7 +580,7 @@ abstract contract ERC4626Properties is VaultStackBase {
         if (_deploysPositions()) {
             vm.prank(CAROL);
             vault.rebalance();
-            _movePrice(int256(bound(_seed(world, 3), 0, 1_000)) - 500);
+            _movePrice(_priceMoveBps(_seed(world, 3)));
             _depositFor(BOB, bound(_seed(world, 4), 0, 50_000e6));
         }
         _elapse(_feesAccruing() ? FEE_PERIOD : bound(_seed(world, 5), 0, 1 hours));
@@ -587,6 +589,15 @@ abstract contract ERC4626Properties is VaultStackBase {
             vm.prank(_admin());
             vault.setDepositCap(cap);
         }
+    }
+
+    /// @dev The move after the rebalance, bps, either way. CashMargin: ±5% (a USDC-margined short
+    /// leaves its soft margin band at about +15%). SpotCollateral: -40%..+60%, which keeps the
+    /// book inside its soft bands (margin ratio = 0.9 - r / (1 + r) at a 10% haircut: 157% after
+    /// -40%, 52.5% after +60%) with the cash margin a debt after a rally and a profit after a fall.
+    function _priceMoveBps(uint256 seed) internal pure returns (int256) {
+        if (_spotCollateral()) return int256(bound(seed, 0, 10_000)) - 4_000;
+        return int256(bound(seed, 0, 1_000)) - 500;
     }
 
     function _seed(uint256 world, uint256 salt) internal pure returns (uint256) {

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
+import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol";
+import {IDeltaNeutralVault} from "../../contracts/interfaces/IDeltaNeutralVault.sol";
+import {IPerpVenue} from "../../contracts/interfaces/IPerpVenue.sol";
+import {ISpotVenue} from "../../contracts/interfaces/ISpotVenue.sol";
+import {OracleLib} from "../../contracts/libraries/OracleLib.sol";
+import {PerpMarket} from "../../contracts/perp/PerpMarket.sol";
+import {IPerpMarket} from "../../contracts/interfaces/IPerpMarket.sol";
+import {PerpMarketAdapter} from "../../contracts/perp/PerpMarketAdapter.sol";
+import {OracleSpotVenue} from "../../contracts/test/OracleSpotVenue.sol";
+import {TestERC20} from "../../contracts/test/TestERC20.sol";
+import {DeltaNeutralVault} from "../../contracts/vault/DeltaNeutralVault.sol";
+import {TestBase} from "../utils/Vm.sol";
+import {VaultHandler} from "./VaultHandler.sol";
+
+/// @notice The vault stack of deploy/lib/stack/vaultStack.ts in Solidity: USDC, WETH, an 8-decimal
+/// feed at $3,000, the real PerpMarket (funded pool, WETH accepted as collateral) and its adapter,
+/// the oracle-priced spot venue test double, the vault in the hedge mode the test contract names
+/// (`_hedgeMode`) with that mode's default bands and strategy, and the handler that holds the
+/// keeper, guardian and owner roles.
+abstract contract VaultStackBase is TestBase {
+    uint32 internal constant HEARTBEAT = 3_600;
+    uint256 internal constant PERP_POOL_USDC = 20_000_000e6;
+    uint256 internal constant VIRTUAL_SHARES = 1e6;
+
+    TestERC20 internal usdc;
+    TestERC20 internal weth;
+    MockV3Aggregator internal feed;
+    PerpMarket internal market;
+    PerpMarketAdapter internal adapter;
+    OracleSpotVenue internal venue;
+    DeltaNeutralVault internal vault;
+    VaultHandler internal handler;
+
+    /// @dev The hedge mode the vault is deployed in; each concrete test contract names its own.
+    function _hedgeMode() internal pure virtual returns (IDeltaNeutralVault.HedgeMode);
+
+    function setUp() public {
+        // A realistic clock, so no time arithmetic starts near zero.
+        vm.warp(1_700_000_000);
+        usdc = new TestERC20("USD Coin", "USDC", 6);
+        weth = new TestERC20("Wrapped Ether", "WETH", 18);
+        feed = new MockV3Aggregator(8, 3_000e8);
+        OracleLib.Feed memory oracle = OracleLib.Feed({
+            aggregator: AggregatorV3Interface(address(feed)),
+            heartbeat: HEARTBEAT,
+            sequencerUptimeFeed: AggregatorV3Interface(address(0)),
+            sequencerGracePeriod: 0
+        });
+
+        market = _deployMarket(oracle);
+        feed.updateAnswer(3_000e8); // fresh again after the parameter delay
+        adapter = new PerpMarketAdapter(market);
+        // 5 bps, like the stack's Uniswap fee tier.
+        venue = new OracleSpotVenue(usdc, weth, AggregatorV3Interface(address(feed)), 5);
+
+        vault = _deployVault(oracle);
+        adapter.bindVault(address(vault));
+
+        handler = new VaultHandler(vault, market, adapter, usdc, weth, feed, venue);
+        vault.setKeeper(address(handler), true);
+        vault.setGuardian(address(handler), true);
+        vault.transferOwnership(address(handler));
+        handler.acceptVaultOwnership();
+    }
+
+    function _spotCollateral() internal pure returns (bool) {
+        return _hedgeMode() == IDeltaNeutralVault.HedgeMode.SpotCollateral;
+    }
+
+    /// @dev The stack fixture's perp parameters (skew scale and caps in whole tokens, as
+    /// PerpMarket takes them), with the same funded pool and WETH as its base collateral (the
+    /// market's default 10% haircut).
+    function _deployMarket(OracleLib.Feed memory oracle) internal returns (PerpMarket m) {
+        m = new PerpMarket(
+            usdc,
+            oracle,
+            IPerpMarket.MarketParams({
+                takerFeeBps: 5,
+                initialMarginBps: 1_000,
+                maintenanceMarginBps: 500,
+                liquidationRewardBps: 100,
+                maxFundingRatePerDay: 1e15,
+                skewScale: 1_000_000,
+                maxLongOpenInterest: 100_000,
+                maxShortOpenInterest: 100_000
+            }),
+            weth,
+            address(0) // synchronous: no order book
+        );
+        usdc.mint(address(this), PERP_POOL_USDC);
+        usdc.approve(address(m), PERP_POOL_USDC);
+        m.fundPool(PERP_POOL_USDC);
+        // As the stack fixture: compressed time puts rebalances seconds after feed updates; the
+        // change waits out the parameter delay, then the feed posts a fresh round.
+        m.setParameter("oracleEdgeWindow", 0);
+        vm.warp(block.timestamp + m.PARAMETER_DELAY());
+        m.applyParameter("oracleEdgeWindow");
+    }
+
+    /// @dev The stack fixture's bands, strategy and deposit cap for the mode; this contract is the
+    /// admin until it hands ownership to the handler.
+    function _deployVault(OracleLib.Feed memory oracle) internal returns (DeltaNeutralVault) {
+        return
+            new DeltaNeutralVault(
+                DeltaNeutralVault.Config({
+                    asset: usdc,
+                    spotToken: weth,
+                    spotVenue: ISpotVenue(address(venue)),
+                    perpVenue: IPerpVenue(address(adapter)),
+                    feed: oracle,
+                    assetFeed: OracleLib.Feed(
+                        AggregatorV3Interface(address(0)),
+                        0,
+                        AggregatorV3Interface(address(0)),
+                        0
+                    ),
+                    admin: address(this),
+                    guardian: address(0),
+                    name: "Delta-Neutral ETH Vault",
+                    symbol: "dnETH",
+                    bands: _bands(),
+                    strategy: _strategy(),
+                    depositCap: 100_000_000e6,
+                    hedgeMode: _hedgeMode()
+                })
+            );
+    }
+
+    /// @dev DEFAULT_BANDS, or SPOT_COLLATERAL_BANDS (the margin bands are the mode's deployment
+    /// band: margin ratio = 1 / deployment - haircut).
+    function _bands() internal pure returns (IDeltaNeutralVault.Bands memory b) {
+        b = IDeltaNeutralVault.Bands({
+            deltaSoftBps: 100,
+            deltaHardBps: 300,
+            minMarginRatioSoftBps: 3_500,
+            minMarginRatioHardBps: 2_000,
+            maxMarginRatioSoftBps: 7_000,
+            maxMarginRatioHardBps: 10_000,
+            idleSoftBps: 500,
+            idleHardBps: 2_000
+        });
+        if (_spotCollateral()) {
+            b.minMarginRatioSoftBps = 3_750;
+            b.minMarginRatioHardBps = 2_500;
+            b.maxMarginRatioSoftBps = 18_000;
+            b.maxMarginRatioHardBps = 30_000;
+        }
+    }
+
+    /// @dev DEFAULT_STRATEGY (2x perp leverage), or SPOT_COLLATERAL_STRATEGY (hedged notional 1x
+    /// the deployable NAV).
+    function _strategy() internal pure returns (IDeltaNeutralVault.Strategy memory) {
+        return
+            IDeltaNeutralVault.Strategy({
+                targetLeverageBps: _spotCollateral() ? 10_000 : 20_000,
+                idleBufferBps: 500,
+                maxSlippageBps: 50,
+                maxRebalanceCostBps: 50,
+                minRebalanceInterval: 300,
+                rebalanceTargetBps: 0
+            });
+    }
+
+    /// @dev Invariants read the oracle: run them at the campaign's clock, not setUp's.
+    function _sync() internal {
+        vm.warp(handler.currentTime());
+    }
+
+    function _requireFlag(bool violated) internal view {
+        require(!violated, handler.firstViolation());
+    }
+}
+
+/// @notice Deploys the vault in CashMargin mode: a USDC-margined short beside the spot.
+abstract contract CashMarginMode is VaultStackBase {
+    function _hedgeMode() internal pure override returns (IDeltaNeutralVault.HedgeMode) {
+        return IDeltaNeutralVault.HedgeMode.CashMargin;
+    }
+}
+
+/// @notice Deploys the vault in SpotCollateral mode: the spot posted as the short's collateral.
+abstract contract SpotCollateralMode is VaultStackBase {
+    function _hedgeMode() internal pure override returns (IDeltaNeutralVault.HedgeMode) {
+        return IDeltaNeutralVault.HedgeMode.SpotCollateral;
+    }
+}
