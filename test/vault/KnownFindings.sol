@@ -34,14 +34,4 @@ library KnownFindings {
     function isDustShortStuck(uint256 shortQty) internal pure returns (bool) {
         return shortQty != 0 && shortQty <= DUST_SHORT;
     }
-
-    /// @notice A SpotCollateral rebalance that started with spot held unposted and did not move the
-    /// short (test_finding_deltaRescueSellingForIdleLeavesSpotUnhedged).
-    function isUnhedgedDeltaRescue(
-        uint256 heldBefore,
-        int256 sizeBefore,
-        int256 sizeAfter
-    ) internal pure returns (bool) {
-        return heldBefore > DUST_SHORT && sizeBefore == sizeAfter;
-    }
 }

@@ -104,29 +104,23 @@ contract SpotCollateralFindingsTest is SpotCollateralMode {
         _requireRebalanceReverts(address(handler), stuck);
     }
 
-    /// @notice FINDING (found by the SpotCollateral invariant campaign, invariants 4 and 7): spot
+    /// @notice Found by the SpotCollateral invariant campaign (invariants 4 and 7), fixed: spot
     /// held but not posted (here donated; the mode posts everything it buys) with idle below its
     /// target breaches the delta band (hard). The rescue posts the spot and sells some for idle,
-    /// which takes SpotCollateralTrading.carryOut's shrink branch: it never grows the short, so the
-    /// "successful" rescue leaves the book 95% unhedged (delta still a hard breach, short 0 beside
-    /// 2.85 WETH of collateral) until a second rebalance shorts it. The fixed vault hedges in the
-    /// same round (short = spot after every rebalance).
-    function test_finding_deltaRescueSellingForIdleLeavesSpotUnhedged() public {
+    /// which takes the shrink branch; it used to leave the posted spot unshorted (95% of NAV
+    /// unhedged, delta still a hard breach) until a second rebalance. A shrink now shorts the
+    /// posted spot the short does not cover: one round, short = spot.
+    function test_deltaRescueSellingForIdleHedgesInOneRound() public {
         // Alice deposits 1 USDC (idle); 3 WETH ($9,000) arrive in the vault: delta 99.98%.
         _depositFor(ALICE, 1e6);
         weth.mint(address(vault), 3e18);
         require(vault.vaultState().band == IDeltaNeutralVault.Band.Delta, "setup: delta breach");
-        // The delta rescue (anyone: hard tier) succeeds: idle 449.83 USDC, 2.8503 WETH posted, no short.
         vm.prank(ALICE);
         vault.rebalance();
         IDeltaNeutralVault.VaultState memory st = vault.vaultState();
-        require(st.collateralQty == 2_850_316_666_666_666_666 && st.idle == 449_825_475, "setup: the rescue changed");
-        require(st.shortQty == 0 && st.deltaBps == 9_500, "FIXED: the rescue hedged; turn this pin into the property");
-        require(st.band == IDeltaNeutralVault.Band.Delta && st.tier == IDeltaNeutralVault.Tier.Hard, "band");
-        // A second rebalance shorts the collateral: delta 0.
-        vm.prank(ALICE);
-        vault.rebalance();
-        require(vault.vaultState().shortQty == st.collateralQty, "second rebalance did not hedge");
+        require(st.collateralQty == 2_850_316_666_666_666_666 && st.idle == 449_825_475, "the rescue changed");
+        require(st.shortQty == st.collateralQty, "the rescue left posted spot unshorted");
+        require(st.band == IDeltaNeutralVault.Band.None, "a band is still breached");
     }
 
     function _depositFor(address who, uint256 assets) internal {

@@ -559,7 +559,6 @@ contract VaultHandler is TestBase {
         // rebalance then does only what needs no swap (margin moves, the short) and may leave the
         // other bands breached, or revert when that does not improve the breached band.
         bool spotFills = venue.feeBps() + venue.adverseBps() < vault.strategy().maxSlippageBps;
-        uint256 heldBefore = spotCollateral ? weth.balanceOf(address(vault)) : 0;
         int256 sizeBefore = market.sizeOf(address(adapter));
 
         bool ok = true;
@@ -588,10 +587,7 @@ contract VaultHandler is TestBase {
         if (wasPaused) _violate(actedWhilePaused = true, "rebalance succeeded while paused", 0, 0);
         if (!allowed) _violate(gateBypassed = true, "rebalance succeeded past its gate", uint8(tier), 0);
 
-        // The pinned finding's round leaves the delta band and the hedge as they were.
-        bool unhedged = KnownFindings.isUnhedgedDeltaRescue(heldBefore, sizeBefore, market.sizeOf(address(adapter)));
-        if (unhedged) knownFindingRebalances++;
-        _checkRebalancedBook(rescue && !unhedged, spotFills && !unhedged, !unhedged);
+        _checkRebalancedBook(rescue, spotFills, true);
         (uint256 navPost, uint256 supplyPost) = _books();
         if (navPost + maxLoss < navPre)
             _violate(rebalanceCostExceeded = true, "rebalance lost > cost bound", navPre, navPost);
