@@ -15,9 +15,9 @@ pragma solidity 0.8.28;
 /// `position()` or `payableEquity` (an executor normally earns it; a `cancelOrder` after expiry
 /// refunds it to the vault). The vault reverts with `VenueOrderPending` when a trade comes back
 /// unfilled and refuses to trade or unwind while an order is pending, so it never frees margin or
-/// prices a flow against a fill still to come. Such a venue fits behind this interface without
-/// changing the vault: its adapter submits the order in one rebalance, the venue's keeper executes
-/// it, and the vault's next rebalance sees the filled size (idle-only flows keep working meanwhile).
+/// prices a flow against a fill still to come. That revert also undoes the order just queued: the
+/// vault cannot hedge on such a venue until it settles a submitted order in a later transaction
+/// (the two-phase flow is still to be built).
 ///
 /// Spot collateral: a venue that also accepts the base token as collateral (`baseCollateralToken`
 /// non-zero) values it for its margin rules at its oracle price less `collateralHaircutBps`, and
