@@ -91,8 +91,8 @@ library SpotCollateralMath {
     /// 4. collateralOut: collateral withdrawn; it and sellHeld (spot held, which needs no
     ///    withdrawal) are sold, and the proceeds repay the margin debt (`repayment`).
     /// A grow (spot below its target): postQty (all spot held), then marginOut (cash equity
-    /// withdrawn, realising a fall's profit), then buyAssets (spent on spot, which is posted and
-    /// shorted: `hedge`). Otherwise only the held spot is posted and the short follows the spot.
+    /// withdrawn, realising a fall's profit) or, under a margin debt, marginIn (idle the buy does
+    /// not need repays it), then buyAssets (spent on spot, which is posted and shorted: `hedge`). Otherwise only the held spot is posted and the short follows the spot.
     /// heldBack: collateral the shrink wanted out but the rule held back this round. When none can
     /// leave at once (a book under the venue's initial margin), the vault buys all of it back
     /// first, which frees its initial margin, and then frees it in withdraw-sell-repay steps.
@@ -202,6 +202,11 @@ library SpotCollateralMath {
             uint256 idleExcess = b.idle > t.idle ? b.idle - t.idle : 0;
             if (need > idleExcess) r.marginOut = Math.min(need - idleExcess, withdrawableCash(b, p, need));
             r.buyAssets = Math.min(need, idleExcess + r.marginOut);
+            // Under a margin debt (after a rally) the target's cash equity is higher than the
+            // account's: the idle excess the buy leaves repays the debt instead of staying idle.
+            if (b.cashEquity < 0 && idleExcess > r.buyAssets) {
+                r.marginIn = Math.min(idleExcess - r.buyAssets, uint256(-b.cashEquity));
+            }
         }
     }
 

@@ -257,8 +257,14 @@ describe("keeper CLI against a real hardhat node process", function () {
       const run = new KeeperProcess(["run", "--config", config]);
       try {
         await run.waitFor("serving /metrics and /healthz");
-        const h = await healthzBecomes(port, 503);
-        expect(h.body.problems.join("\n")).to.match(/vault v0 unreadable: vaultState\(\) failed: OracleStalePrice\(/);
+        // /healthz is 503 before the first read too ("not been read yet"): wait for the vault's own problem.
+        const stale = /vault v0 unreadable: vaultState\(\) failed: OracleStalePrice\(/;
+        const h = await eventually(
+          () => healthz(port),
+          (r) => r.status === 503 && stale.test((r.body.problems ?? []).join("\n")),
+          10_000,
+        );
+        expect(h.body.problems.join("\n")).to.match(stale);
         const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
         expect(metrics).to.match(/keeper_vault_readable\{vault="v0"\} 0/);
         expect(metrics).to.match(/keeper_vault_read_failures_total\{vault="v0",error="OracleStalePrice"\} [1-9]/);
