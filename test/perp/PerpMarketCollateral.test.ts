@@ -3,6 +3,7 @@ import { network } from "hardhat";
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { deployPerpMarket, PERP_DEFAULT_PARAMS, USDC, WAD } from "../../deploy/lib/stack/perp.js";
 import type { PerpFixtureOptions } from "../../deploy/lib/stack/perp.js";
+import { withCollateralTraders } from "./collateralTraders.js";
 
 const { ethers, networkHelpers } = await network.create();
 
@@ -25,16 +26,7 @@ const base: Partial<PerpFixtureOptions> = {
 
 async function collateralFixture(options: Partial<PerpFixtureOptions> = {}) {
   const deployed = await deployPerpMarket(ethers, { ...base, spotCollateral: true, ...options });
-  const weth = deployed.weth!;
-  const [, alice, bob, carol, keeper] = await ethers.getSigners();
-  const marketAddress = await deployed.market.getAddress();
-  for (const trader of [alice, bob, carol]) {
-    await deployed.usdc.mint(trader.address, 1_000_000n * USDC);
-    await deployed.usdc.connect(trader).approve(marketAddress, ethers.MaxUint256);
-    await weth.mint(trader.address, 1_000n * WAD);
-    await weth.connect(trader).approve(marketAddress, ethers.MaxUint256);
-  }
-  return { ...deployed, weth, alice, bob, carol, keeper, marketAddress };
+  return withCollateralTraders(ethers, deployed);
 }
 const fixture = () => collateralFixture();
 const noBaseFixture = () => deployPerpMarket(ethers, base);

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { deployPerpMarket, PERP_DEFAULT_PARAMS, USDC, WAD } from "../../deploy/lib/stack/perp.js";
 import type { PerpFixtureOptions } from "../../deploy/lib/stack/perp.js";
+import { withCollateralTraders } from "./collateralTraders.js";
 
 const { ethers, networkHelpers } = await network.create();
 
@@ -24,16 +25,7 @@ async function seizedFixture(options: Partial<PerpFixtureOptions> = {}) {
     spotCollateral: true,
     ...options,
   });
-  const weth = deployed.weth!;
-  const [, alice, bob, carol, keeper] = await ethers.getSigners();
-  const marketAddress = await deployed.market.getAddress();
-  for (const trader of [alice, bob, carol]) {
-    await deployed.usdc.mint(trader.address, 1_000_000n * USDC);
-    await deployed.usdc.connect(trader).approve(marketAddress, ethers.MaxUint256);
-    await weth.mint(trader.address, 1_000n * WAD);
-    await weth.connect(trader).approve(marketAddress, ethers.MaxUint256);
-  }
-  return { ...deployed, weth, alice, bob, carol, keeper, marketAddress };
+  return withCollateralTraders(ethers, deployed);
 }
 type Fixture = Awaited<ReturnType<typeof seizedFixture>>;
 
