@@ -235,6 +235,17 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    orders: z
+      .object({
+        execute: field(
+          z.boolean().default(false),
+          "execute each vault's venue order once due (its delay over, the first feed round after its submission published): the order book's `executeOrder(venue)`, which pays the order's execution fee to the key; false: pending orders are reported only",
+          "KEEPER_EXECUTE_ORDERS",
+          asBool,
+        ),
+      })
+      .strict()
+      .default({}),
     metrics: z
       .object({
         enabled: field(

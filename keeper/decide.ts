@@ -10,7 +10,8 @@ export type SkipReason =
   | "oracle-edge"
   | "policy"
   | "standby"
-  | "gas-price-above-cap";
+  | "gas-price-above-cap"
+  | "order-pending";
 
 export type Decision =
   | {
@@ -52,6 +53,8 @@ export interface DecideInput {
   oracleAgeSeconds?: bigint;
   /** A soft breach waits until the feed's latest round is at least this old (0: no wait). */
   edgeWaitSeconds: bigint;
+  /** The vault's venue order still pending, described for the reason (undefined: none, or unread). */
+  pendingOrder?: string;
 }
 
 /** A chain timestamp (seconds) as ISO time, for operators' eyes. */
@@ -60,9 +63,18 @@ export const isoTime = (seconds: bigint): string =>
 
 const skip = (reason: SkipReason, detail: string): Decision => ({ action: "skip", reason, detail });
 
+/** EIP-1559 fees for a transaction sent now: `min(cap, 2·baseFee + tip)`, the tip within it. */
+export function feesFor(gas: GasInput): { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } {
+  const wanted = gas.baseFeePerGas * 2n + gas.priorityFeePerGas;
+  const maxFeePerGas = wanted < gas.maxFeePerGasCap ? wanted : gas.maxFeePerGasCap;
+  const maxPriorityFeePerGas = gas.priorityFeePerGas < maxFeePerGas ? gas.priorityFeePerGas : maxFeePerGas;
+  return { maxFeePerGas, maxPriorityFeePerGas };
+}
+
 /**
  * The keeper's whole decision, pure and bigint-only. It mirrors the vault's gate (paused, no
- * breach, KEEPER role and minimum interval at the soft tier, anyone at the hard tier), then the
+ * breach, a venue order still pending, KEEPER role and minimum interval at the soft tier, anyone
+ * at the hard tier), then the
  * venue's oracle-edge wait and the operator's policy (soft tier only), the standby delay and the gas-price cap. It can only be more
  * conservative than the chain: the simulation that follows is the chain's own word.
  */
@@ -72,6 +84,13 @@ export function decide(input: DecideInput): Decision {
   if (state.tier === Tier.None) return skip("within-bands", "every band holds");
 
   const what = `${bandName(state.band)} ${tierName(state.tier)}`;
+  // The vault refuses to trade while its venue holds an order (whatever the tier): it would only
+  // revert. The order's execution (or, once expired, the vault's cancel) frees it.
+  if (input.pendingOrder !== undefined)
+    return skip(
+      "order-pending",
+      `${what}: the venue's order is pending (${input.pendingOrder}); rebalance() reverts VenueOrderPending until it is executed or cancelled`,
+    );
   if (state.tier === Tier.Soft) {
     if (!input.isKeeper) return skip("needs-keeper-role", `${what}: soft breaches need the KEEPER role`);
     if (input.now < state.nextKeeperRebalanceAt)
@@ -104,15 +123,5 @@ export function decide(input: DecideInput): Decision {
   if (gas.baseFeePerGas > gas.maxFeePerGasCap)
     return skip("gas-price-above-cap", `${what}: base fee ${gas.baseFeePerGas} wei above cap ${gas.maxFeePerGasCap}`);
 
-  const wanted = gas.baseFeePerGas * 2n + gas.priorityFeePerGas;
-  const maxFeePerGas = wanted < gas.maxFeePerGasCap ? wanted : gas.maxFeePerGasCap;
-  const maxPriorityFeePerGas = gas.priorityFeePerGas < maxFeePerGas ? gas.priorityFeePerGas : maxFeePerGas;
-  return {
-    action: "rebalance",
-    band: state.band,
-    tier: state.tier,
-    reason: `${what} breached`,
-    maxFeePerGas,
-    maxPriorityFeePerGas,
-  };
+  return { action: "rebalance", band: state.band, tier: state.tier, reason: `${what} breached`, ...feesFor(gas) };
 }

@@ -1,11 +1,13 @@
-import { ZeroHash } from "ethers";
+import { ZeroAddress, ZeroHash } from "ethers";
 import type { KeeperConfig, VaultConfig } from "./config.js";
+import { UNEXECUTABLE_REVERTS, executeOrderCall, executionResult } from "./chain/order-book.js";
 import { type BlockInfo, type BlockRead, type VaultRead, VaultReader } from "./chain/reader.js";
 import type { RpcClient } from "./chain/rpc.js";
-import { type Outcome, TxSender } from "./chain/sender.js";
-import { type Decision, decide } from "./decide.js";
+import { type Fees, type Outcome, type TxCall, TxSender, rebalanceCall } from "./chain/sender.js";
+import { type Decision, type GasInput, decide } from "./decide.js";
 import { errorChain, type Logger } from "./ops/log.js";
 import type { Metrics } from "./ops/metrics.js";
+import { type OrderBook, type OrderView, decideOrder, describeOrder, orderKey, orderView } from "./orders.js";
 import { createPolicy, type Policy } from "./policies/index.js";
 import { type Bands, type Strategy, Tier, UINT256_MAX, type VaultState, bandName, tierName } from "./types.js";
 
@@ -40,6 +42,29 @@ interface VaultRuntime {
   oracleAgeSeconds?: bigint;
   /** Consecutive reverted simulations and the decoded error of the latest. */
   revertStreak?: { error: string; count: number };
+  /** The vault's perp venue (`perpVenue()`, read with the parameters; ZeroAddress: none). */
+  venue?: string;
+  /** The venue's order book: null when looked up and there is none the keeper can execute at. */
+  book?: OrderBook | null;
+  /** The venue's pending order at the latest block (undefined: none, or unread). */
+  order?: OrderView;
+  orderReadError?: string;
+  /** Block from which the current order has been executable (standby delay). */
+  executableSince?: bigint;
+  /** `orderKey` of an order a simulation found can never execute (it missed its round). */
+  unexecutableOrder?: string;
+  /** The order and phase last logged, so each change is logged once. */
+  orderLogged?: string;
+}
+
+/** One transaction the keeper may start at this block. */
+interface Candidate {
+  v: VaultRuntime;
+  action: "rebalance" | "execute-order";
+  call: TxCall;
+  fees: Fees;
+  /** Logged with the attempt. */
+  context: Record<string, unknown>;
 }
 
 export interface VaultStatus {
@@ -51,6 +76,10 @@ export interface VaultStatus {
   decision?: Decision;
   error?: string;
   oracleAgeSeconds?: bigint;
+  /** The venue's pending order, described ("short +12.5, 40s, executable"); undefined with none. */
+  order?: string;
+  /** Why the venue's order could not be read. */
+  orderError?: string;
 }
 
 /** What /healthz judges: when the chain last answered, the head's time, and unreadable vaults. */
@@ -96,7 +125,7 @@ export class Keeper {
   private stopping = false;
   private wake: (() => void) | undefined;
   /** Outcomes of sends started by this keeper, in order (for `once` and tests). */
-  readonly outcomes: { vault: string; block: bigint; outcome: Outcome }[] = [];
+  readonly outcomes: { vault: string; block: bigint; action: Candidate["action"]; outcome: Outcome }[] = [];
 
   constructor(private readonly deps: KeeperDeps) {
     this.now = deps.now ?? Date.now;
@@ -146,6 +175,8 @@ export class Keeper {
 
     const head = BigInt(await rpc.call<string>("eth_blockNumber"));
     const read = await this.read(head, true);
+    read.vaults.forEach((r, i) => this.applyParams(this.vaults[i], r));
+    await this.discoverOrderBooks(head);
     const sending = !this.deps.dryRun && !this.deps.observeOnly;
     read.vaults.forEach((r, i) => {
       const v = this.vaults[i];
@@ -153,7 +184,6 @@ export class Keeper {
         problems.push(`${v.config.name}: ${v.config.address} is not a delta-neutral vault (${r.error})`);
         return;
       }
-      this.applyParams(v, r);
       if (r.error) v.log.warn({ err: r.error }, "vault state unreadable at start-up (will keep trying)");
       if (sending && v.config.isKeeper && !r.keyIsKeeper)
         problems.push(
@@ -161,7 +191,15 @@ export class Keeper {
             `or set "isKeeper": false to act at the hard tier only)`,
         );
       v.log.info(
-        { policy: v.policy.describe(), keyIsKeeper: r.keyIsKeeper, feed: r.feed, oracleAgeSeconds: r.oracleAgeSeconds },
+        {
+          policy: v.policy.describe(),
+          keyIsKeeper: r.keyIsKeeper,
+          feed: r.feed,
+          oracleAgeSeconds: r.oracleAgeSeconds,
+          perpVenue: v.venue,
+          orderBook: v.book?.address ?? null,
+          executesOrders: v.book ? this.deps.config.orders.execute : false,
+        },
         "watching vault",
       );
     });
@@ -252,16 +290,48 @@ export class Keeper {
       v.prices = [];
       v.breachSince = undefined;
       v.revertStreak = undefined;
+      v.venue = undefined;
+      v.book = undefined;
+      v.order = undefined;
+      v.executableSince = undefined;
+      v.unexecutableOrder = undefined;
+      v.orderLogged = undefined;
     }
     this.deps.sender.forgetChain();
   }
 
   private read(blockNumber: bigint, withParams: boolean): Promise<BlockRead> {
+    const hasVenue = (v: VaultRuntime) => v.venue !== undefined && v.venue !== ZeroAddress;
     return this.reader.read(blockNumber, {
       withParams,
-      feeds: this.vaults.map((v) => v.feed),
+      // The order books' feeds after the vaults' own (usually the same feed, read once).
+      feeds: [...this.vaults.map((v) => v.feed), ...this.vaults.map((v) => v.book?.feed)],
+      venues: this.vaults.map((v) => (hasVenue(v) ? v.venue : undefined)),
       checkBlock: this.lastBlock !== undefined && this.lastBlock > 0n ? this.lastBlock - 1n : undefined,
     });
+  }
+
+  /**
+   * Looks up the order book behind every venue not looked up yet (at start-up, after a replaced
+   * chain): the venue and its book are immutable, so this runs once per vault. True if it ran.
+   */
+  private async discoverOrderBooks(blockNumber: bigint): Promise<boolean> {
+    const unknown = this.vaults.filter((v) => v.venue !== undefined && v.venue !== ZeroAddress && v.book === undefined);
+    if (unknown.length === 0) return false;
+    const books = await this.reader.readOrderBooks(
+      unknown.map((v) => v.venue as string),
+      blockNumber,
+    );
+    for (const v of unknown) {
+      v.book = books.get(v.venue as string) ?? null;
+      v.log.info(
+        { perpVenue: v.venue, orderBook: v.book?.address ?? null, minDelay: v.book?.minDelay, orderFeed: v.book?.feed },
+        v.book
+          ? "the venue's orders wait at a DelayedOrders book"
+          : "the venue has no order book this keeper executes at",
+      );
+    }
+    return true;
   }
 
   /** Evaluates every vault at `blockNumber` and starts at most one rebalance. */
@@ -274,6 +344,9 @@ export class Keeper {
       this.chainReplaced(`block ${(this.lastBlock ?? 1n) - 1n} now has another hash`);
       read = await this.read(blockNumber, true);
     }
+    // A venue seen for the first time: find its book, then read this block again with its order.
+    read.vaults.forEach((r, i) => this.applyParams(this.vaults[i], r));
+    if (await this.discoverOrderBooks(blockNumber)) read = await this.read(blockNumber, false);
     this.pollOk();
     this.lastBlock = blockNumber;
     this.lastParentHash = read.block.parentHash;
@@ -285,9 +358,17 @@ export class Keeper {
     metrics.keyBalance.set(Number(read.keyBalance));
     log.debug({ block: blockNumber, baseFee: read.block.baseFeePerGas }, "block");
 
-    read.vaults.forEach((r, i) => this.observe(this.vaults[i], r, blockNumber));
+    read.vaults.forEach((r, i) => {
+      this.observe(this.vaults[i], r, blockNumber);
+      this.observeOrder(this.vaults[i], r, read);
+    });
 
-    const candidates: { v: VaultRuntime; decision: Decision & { action: "rebalance" } }[] = [];
+    // Due orders first: each can execute only until the feed's next round, a rebalance waits a
+    // transaction longer (and a vault whose order is pending cannot rebalance anyway).
+    const orders = this.vaults
+      .map((v) => this.orderCandidate(v, read.block))
+      .filter((c): c is Candidate => c !== undefined);
+    const rebalances: Candidate[] = [];
     for (const v of this.vaults) {
       if (!v.state || !v.bands || !v.strategy) continue;
       metrics.evaluations.inc({ vault: v.config.name });
@@ -303,23 +384,33 @@ export class Keeper {
         v.log[level]({ block: blockNumber, reason: decision.reason, detail: decision.detail }, "no action");
         continue;
       }
-      candidates.push({ v, decision });
+      rebalances.push({
+        v,
+        action: "rebalance",
+        call: rebalanceCall(v.config.address),
+        fees: decision,
+        context: { band: bandName(decision.band), tier: tierName(decision.tier), reason: decision.reason },
+      });
     }
-    if (candidates.length === 0 || this.stopping || this.deps.observeOnly) return;
+    if (orders.length + rebalances.length === 0 || this.stopping || this.deps.observeOnly) return;
     if (this.deps.sender.busy || this.inFlight.size > 0) {
-      for (const { v, decision } of candidates)
-        v.log.info({ block: blockNumber, reason: decision.reason }, "breach seen; key busy, re-deciding next block");
+      for (const { v, action, context } of [...orders, ...rebalances])
+        v.log.info({ block: blockNumber, action, ...context }, "action due; key busy, re-deciding next block");
       return;
     }
     // Fair order: rotate the starting vault each block so none is starved by another.
-    const shift = Number(blockNumber % BigInt(candidates.length));
-    this.start([...candidates.slice(shift), ...candidates.slice(0, shift)], blockNumber);
+    const shift = Number(blockNumber % BigInt(Math.max(rebalances.length, 1)));
+    this.start([...orders, ...rebalances.slice(shift), ...rebalances.slice(0, shift)], blockNumber);
   }
 
   private applyParams(v: VaultRuntime, r: VaultRead): void {
     if (r.bands) v.bands = r.bands;
     if (r.strategy) v.strategy = r.strategy;
     if (r.feed) v.feed = r.feed;
+    if (r.perpVenue !== undefined && r.perpVenue !== v.venue) {
+      v.venue = r.perpVenue;
+      v.book = undefined; // looked up before the next read
+    }
     if (r.keyIsKeeper !== undefined) {
       if (v.keyIsKeeper === true && !r.keyIsKeeper && v.config.isKeeper)
         v.log.error({ key: this.deps.sender.address }, "the key lost the KEEPER role: acting at the hard tier only");
@@ -374,6 +465,100 @@ export class Keeper {
     metrics.pendingRebalanceBlocks.set({ vault }, v.breachSince === undefined ? -1 : Number(block - v.breachSince));
   }
 
+  private gasAt(block: BlockInfo): GasInput {
+    const { gas } = this.deps.config;
+    return {
+      baseFeePerGas: block.baseFeePerGas,
+      priorityFeePerGas: gas.priorityFeePerGas,
+      maxFeePerGasCap: gas.maxFeePerGas,
+    };
+  }
+
+  /**
+   * The venue's order at this block: its phase, its gauges, and one log line each time it
+   * appears, changes phase or goes. A venue without `pendingOrder()` data (none, or unread)
+   * leaves the vault's decisions to the simulation.
+   */
+  private observeOrder(v: VaultRuntime, r: VaultRead, read: BlockRead): void {
+    const { metrics } = this.deps;
+    const vault = v.config.name;
+    const now = read.block.timestamp;
+    if (r.orderError !== undefined) {
+      if (v.orderReadError === undefined)
+        v.log.error({ block: read.block.number, err: r.orderError }, "the venue's pending order is unreadable");
+      v.orderReadError = r.orderError;
+      v.order = undefined;
+      metrics.pendingOrder.remove({ vault });
+      for (const g of metrics.orderGauges) g.remove({ vault });
+      return;
+    }
+    v.orderReadError = undefined;
+    const order = r.order;
+    if (order === undefined) return; // no venue to read
+    if (!order.pending) {
+      if (v.order) v.log.info({ block: read.block.number }, "the venue's order left the book (executed or cancelled)");
+      v.order = undefined;
+      v.executableSince = undefined;
+      v.orderLogged = undefined;
+      metrics.pendingOrder.set({ vault }, 0);
+      for (const g of metrics.orderGauges) g.remove({ vault });
+      return;
+    }
+    const book = v.book ?? undefined;
+    const key = orderKey(order);
+    const feedAt = book === undefined ? undefined : read.feedUpdatedAt.get(book.feed);
+    const view = orderView(order, book, now, feedAt, v.unexecutableOrder === key);
+    v.order = view;
+    if (view.phase === "executable") v.executableSince ??= read.block.number;
+    else v.executableSince = undefined;
+    metrics.pendingOrder.set({ vault }, 1);
+    metrics.pendingOrderAge.set({ vault }, Number(view.ageSeconds));
+    metrics.pendingOrderMaxDelay.set({ vault }, Number(order.expiresAt - order.submittedAt));
+    if (v.orderLogged === `${key}:${view.phase}`) return;
+    v.orderLogged = `${key}:${view.phase}`;
+    const stuck = view.phase === "expired" || view.phase === "missed-round";
+    v.log[stuck ? "warn" : "info"](
+      {
+        block: read.block.number,
+        order: describeOrder(view, now),
+        phase: view.phase,
+        submittedAt: order.submittedAt,
+        executableAt: view.executableAt,
+        expiresAt: order.expiresAt,
+        executionFee: order.executionFee,
+        account: v.venue,
+        orderBook: book?.address,
+      },
+      view.phase === "expired"
+        ? "the venue's order expired unexecuted: only the vault can cancel it (the keeper cannot)"
+        : "the venue's pending order",
+    );
+  }
+
+  /** The book's `executeOrder(venue)` when the venue's order is due and this keeper executes orders. */
+  private orderCandidate(v: VaultRuntime, block: BlockInfo): Candidate | undefined {
+    if (!v.order || !v.book || !v.venue) return undefined;
+    const decision = decideOrder({
+      view: v.order,
+      execute: this.deps.config.orders.execute,
+      gas: this.gasAt(block),
+      blocksExecutable: v.executableSince === undefined ? 0n : block.number - v.executableSince,
+      standbyBlocks: BigInt(this.deps.config.instance.standbyBlocks),
+    });
+    if (decision.action === "wait") {
+      if (v.order.phase === "executable")
+        v.log.debug({ block: block.number, detail: decision.detail }, "venue order executable; not executing");
+      return undefined;
+    }
+    return {
+      v,
+      action: "execute-order",
+      call: executeOrderCall(v.book.address, v.venue),
+      fees: decision,
+      context: { order: describeOrder(v.order, block.timestamp), orderBook: v.book.address, account: v.venue },
+    };
+  }
+
   private decideFor(v: VaultRuntime, block: BlockInfo): Decision {
     const { config } = this.deps;
     return decide({
@@ -382,17 +567,14 @@ export class Keeper {
       strategy: v.strategy as Strategy,
       policy: v.policy,
       prices: v.prices,
-      gas: {
-        baseFeePerGas: block.baseFeePerGas,
-        priorityFeePerGas: config.gas.priorityFeePerGas,
-        maxFeePerGasCap: config.gas.maxFeePerGas,
-      },
+      gas: this.gasAt(block),
       now: block.timestamp,
       isKeeper: v.config.isKeeper && v.keyIsKeeper === true,
       blocksSinceBreach: v.breachSince === undefined ? 0n : block.number - v.breachSince,
       standbyBlocks: BigInt(config.instance.standbyBlocks),
       oracleAgeSeconds: v.oracleAgeSeconds,
       edgeWaitSeconds: BigInt(v.config.edgeWaitSeconds),
+      pendingOrder: v.order ? describeOrder(v.order, block.timestamp) : undefined,
     });
   }
 
@@ -401,23 +583,21 @@ export class Keeper {
    * reverts (or a dry run) moves on to the next; once a transaction went out, the rest wait for
    * the next block's fresh decision.
    */
-  private start(candidates: { v: VaultRuntime; decision: Decision & { action: "rebalance" } }[], block: bigint): void {
+  private start(candidates: Candidate[], block: bigint): void {
     const run: Promise<void> = (async (): Promise<void> => {
-      for (const { v, decision } of candidates) {
+      for (const c of candidates) {
         if (this.stopping) return;
+        const { v, action } = c;
         const log = v.log.child({ decisionBlock: block.toString() });
-        log.info(
-          { band: bandName(decision.band), tier: tierName(decision.tier), reason: decision.reason },
-          this.deps.dryRun ? "breach: simulating (dry run)" : "breach: rebalancing",
-        );
-        const outcome = await this.deps.sender
-          .execute(v.config.address, decision, log, this.deps.dryRun)
-          .catch((err): Outcome => {
-            log.error({ err: errorChain(err) }, "rebalance attempt failed");
-            return { status: "send-failed", error: errorChain(err) };
-          });
-        this.record(v, outcome);
-        this.outcomes.push({ vault: v.config.name, block, outcome });
+        const doing = action === "rebalance" ? "breach: rebalancing" : "venue order due: executing";
+        log.info(c.context, this.deps.dryRun ? `${doing} (dry run: simulating)` : doing);
+        const outcome = await this.deps.sender.execute(c.call, c.fees, log, this.deps.dryRun).catch((err): Outcome => {
+          log.error({ err: errorChain(err) }, `${c.call.label} attempt failed`);
+          return { status: "send-failed", error: errorChain(err) };
+        });
+        if (action === "rebalance") this.record(v, outcome);
+        else this.recordExecution(c, outcome, log);
+        this.outcomes.push({ vault: v.config.name, block, action, outcome });
         if (outcome.status !== "simulation-reverted" && outcome.status !== "simulated") return;
       }
     })().finally(() => {
@@ -460,6 +640,43 @@ export class Keeper {
         return;
       case "send-failed":
         m.rebalancesFailed.inc({ vault, reason: outcome.status });
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Counts an `executeOrder` attempt; an order the book can never execute is not tried again. */
+  private recordExecution(c: Candidate, outcome: Outcome, log: Logger): void {
+    const m = this.deps.metrics;
+    const { v } = c;
+    const vault = v.config.name;
+    switch (outcome.status) {
+      case "simulation-reverted":
+        m.orderSimulationReverts.inc({ vault, error: outcome.revert.name });
+        if (UNEXECUTABLE_REVERTS.has(outcome.revert.name) && v.order) {
+          v.unexecutableOrder = orderKey(v.order.order);
+          log.warn({ revert: outcome.revert.name }, "the venue's order can no longer execute; it waits for its expiry");
+        }
+        return;
+      case "mined": {
+        const done = executionResult(outcome.logs, c.call.to, v.venue as string, this.deps.sender.address);
+        m.ordersExecuted.inc({ vault, result: done.result });
+        m.orderFeesEarned.inc({ vault }, Number(done.feeEarned));
+        m.gasUsed.inc({ vault }, Number(outcome.gasUsed));
+        m.gasSpentGwei.inc({ vault }, Number(outcome.feeWei / 1_000_000_000n));
+        log.info({ ...done, hash: outcome.hash, blockNumber: outcome.blockNumber }, "venue order executed");
+        return;
+      }
+      case "reverted":
+        m.ordersExecuted.inc({ vault, result: "reverted" });
+        m.gasUsed.inc({ vault }, Number(outcome.gasUsed));
+        m.gasSpentGwei.inc({ vault }, Number(outcome.feeWei / 1_000_000_000n));
+        return;
+      case "nonce-taken":
+      case "timeout":
+      case "send-failed":
+        m.ordersExecuted.inc({ vault, result: outcome.status });
         return;
       default:
         return;
@@ -529,6 +746,8 @@ export class Keeper {
       decision: v.lastDecision,
       error: v.readError,
       oracleAgeSeconds: v.oracleAgeSeconds,
+      order: v.order && this.headTimestamp !== undefined ? describeOrder(v.order, this.headTimestamp) : undefined,
+      orderError: v.orderReadError,
     }));
   }
 }

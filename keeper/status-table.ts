@@ -39,6 +39,7 @@ export function formatStatusTable(rows: readonly VaultStatus[], block: bigint | 
     "oracle age",
     "keeper may act from",
     "paused",
+    "venue order",
     "decision",
   ];
   const body = rows.map((r) => {
@@ -60,6 +61,7 @@ export function formatStatusTable(rows: readonly VaultStatus[], block: bigint | 
       r.oracleAgeSeconds === undefined ? "?" : `${r.oracleAgeSeconds}s`,
       s ? formatTime(s.nextKeeperRebalanceAt, now) : "?",
       s ? String(s.paused) : "?",
+      r.orderError ? "unreadable" : (r.order ?? "-"),
       decisionText(r),
     ];
   });
@@ -75,10 +77,10 @@ export function formatStatusTable(rows: readonly VaultStatus[], block: bigint | 
   );
 }
 
-function outcomeText(o: Outcome): string {
+function outcomeText(o: Outcome, action: "rebalance" | "execute-order"): string {
   switch (o.status) {
     case "mined":
-      return `rebalanced in block ${o.blockNumber} (tx ${o.hash}, gas ${o.gasUsed})`;
+      return `${action === "rebalance" ? "rebalanced" : "executed the venue's order"} in block ${o.blockNumber} (tx ${o.hash}, gas ${o.gasUsed})`;
     case "reverted":
       return `FAILED: mined but reverted in block ${o.blockNumber} (tx ${o.hash})`;
     case "simulation-reverted":
@@ -99,11 +101,11 @@ function outcomeText(o: Outcome): string {
 /** What `once` decided and did, one line per vault. */
 export function formatOnceReport(
   rows: readonly VaultStatus[],
-  outcomes: readonly { vault: string; outcome: Outcome }[],
+  outcomes: readonly { vault: string; action: "rebalance" | "execute-order"; outcome: Outcome }[],
   block: bigint | undefined,
 ): string {
   const lines = rows.map((r) => {
-    const done = outcomes.filter((o) => o.vault === r.name).map((o) => outcomeText(o.outcome));
+    const done = outcomes.filter((o) => o.vault === r.name).map((o) => outcomeText(o.outcome, o.action));
     return `${r.name}: ${decisionText(r)}${r.decision?.action === "skip" ? `: ${r.decision.detail}` : ""}${
       done.length > 0 ? ` -> ${done.join("; ")}` : ""
     }`;

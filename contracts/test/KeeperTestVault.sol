@@ -6,9 +6,9 @@ import {IDeltaNeutralVault} from "../interfaces/IDeltaNeutralVault.sol";
 /// @title KeeperTestVault
 /// @notice TEST DOUBLE for the keeper's end-to-end tests, standing in for the real vault until it
 /// lands. It implements only the keeper-facing part of IDeltaNeutralVault (`vaultState`,
-/// `rebalance`, `bands`, `strategy`) with the same structs, errors and event, and the same gate:
-/// `WithinBands` when nothing is breached, the KEEPER role plus `minRebalanceInterval` at the soft
-/// tier, anyone at the hard tier, `EnforcedPause` when paused. Its book is a toy (no tokens move):
+/// `rebalance`, `bands`, `strategy`, `priceFeed`, `perpVenue`) with the same structs, errors and
+/// event, and the same gate: `WithinBands` when nothing is breached, the KEEPER role plus
+/// `minRebalanceInterval` at the soft tier, anyone at the hard tier, `EnforcedPause` when paused. Its book is a toy (no tokens move):
 /// spot and short quantities, perp margin with a short entry price, idle assets, all valued at a
 /// settable price. Every setter is open to anyone: never deploy it where value is real.
 contract KeeperTestVault {
@@ -37,6 +37,8 @@ contract KeeperTestVault {
     uint256 public partialStepsLeft;
     /// @notice No feed: the double's price is set directly (the keeper skips a feed without code).
     address public priceFeed;
+    /// @notice No perp venue: the double holds no venue account, so the keeper reads no order for it.
+    address public perpVenue;
 
     constructor(uint256 initialPrice, uint256 initialAssets, address keeper) {
         _bands = IDeltaNeutralVault.Bands({

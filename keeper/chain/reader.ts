@@ -1,6 +1,14 @@
-import { type FunctionFragment, type Result, ZeroHash, toBeHex } from "ethers";
+import { type FunctionFragment, type Interface, type Result, ZeroAddress, ZeroHash, getAddress, toBeHex } from "ethers";
+import type { OrderBook, VenueOrder } from "../orders.js";
 import type { Bands, Strategy, VaultState } from "../types.js";
-import { feedInterface, multicallInterface, vaultInterface } from "./abi.js";
+import {
+  adapterInterface,
+  feedInterface,
+  multicallInterface,
+  orderBookInterface,
+  vaultInterface,
+  venueInterface,
+} from "./abi.js";
 import { decodeRevert, describeRevert, revertDataOf } from "./revert.js";
 import {
   type Call3,
@@ -27,6 +35,12 @@ export interface VaultRead {
   keyIsKeeper?: boolean;
   /** The vault's Chainlink feed (read with the parameters). */
   feed?: string;
+  /** The vault's perp venue (read with the parameters; immutable in the vault). */
+  perpVenue?: string;
+  /** The venue's pending order (`IPerpVenue.pendingOrder()`), when the venue is known. */
+  order?: VenueOrder;
+  /** Why the venue's order could not be read at this block. */
+  orderError?: string;
   /** Seconds since the vault's feed last updated, at this block (when the feed is known). */
   oracleAgeSeconds?: bigint;
   /** Why this vault could not be read at this block (the others still were). */
@@ -42,6 +56,8 @@ export interface BlockRead {
   /** Hash of `checkBlock` as the chain now reports it (chain-replacement check); ZeroHash if none asked. */
   checkedHash: string;
   vaults: VaultRead[];
+  /** Each feed read's latest `updatedAt` (seconds), by address. */
+  feedUpdatedAt: Map<string, bigint>;
 }
 
 /** The read failed as a whole (no multicall contract, undecodable answer). */
@@ -88,6 +104,18 @@ export function toBands(s: Struct): Bands {
   };
 }
 
+export function toVenueOrder(s: Struct): VenueOrder {
+  return {
+    pending: Boolean(s.pending),
+    size: big(s.size),
+    increasesShort: Boolean(s.increasesShort),
+    submittedAt: big(s.submittedAt),
+    expiresAt: big(s.expiresAt),
+    acceptablePrice: big(s.acceptablePrice),
+    executionFee: big(s.executionFee),
+  };
+}
+
 export function toStrategy(s: Struct): Strategy {
   return {
     targetLeverageBps: big(s.targetLeverageBps),
@@ -109,7 +137,7 @@ class CallFailed extends Error {
   }
 }
 
-function decodeCall(iface: typeof vaultInterface, fn: string, r: Call3Result): Result {
+function decodeCall(iface: Interface, fn: string, r: Call3Result): Result {
   if (!r.success) {
     const revert = decodeRevert(r.returnData);
     throw new CallFailed(fn, revert.name, describeRevert(revert));
@@ -131,11 +159,21 @@ function vaultStateOf(r: Call3Result): Struct {
     return structOf(decodeCall(vaultInterface, "vaultState", r));
   return fastVaultState(r.returnData);
 }
+/** The venue's `pendingOrder()` is read at every block too. */
+const fastPendingOrder = staticStructDecoder(venueInterface.getFunction("pendingOrder") as FunctionFragment);
+function pendingOrderOf(r: Call3Result): Struct {
+  if (!fastPendingOrder || !r.success || r.returnData === "0x")
+    return structOf(decodeCall(venueInterface, "pendingOrder", r));
+  return fastPendingOrder(r.returnData);
+}
+/** A zero address answer means "none" (a test double's venue, a synchronous market's book). */
+const nonZero = (a: string): string | undefined => (a === ZeroAddress ? undefined : getAddress(a));
 
 /**
- * Reads every vault's `vaultState()` (plus `bands()`, `strategy()`, `priceFeed()` and the key's
- * KEEPER role when asked), each known feed's `latestRoundData()`, the block's time and base fee
- * and the key's gas balance at one block, through Multicall3's `aggregate3`: one `eth_call` per
+ * Reads every vault's `vaultState()` (plus `bands()`, `strategy()`, `priceFeed()`, `perpVenue()`
+ * and the key's KEEPER role when asked), each known venue's `pendingOrder()`, each known feed's
+ * `latestRoundData()`, the block's time and base fee and the key's gas balance at one block,
+ * through Multicall3's `aggregate3`: one `eth_call` per
  * `batchSize` sub-calls, all in one JSON-RPC batch (one HTTP request). A vault whose call fails is
  * reported on its own; the others are still read.
  */
@@ -150,7 +188,14 @@ export class VaultReader {
 
   async read(
     blockNumber: bigint,
-    opts: { withParams: boolean; feeds: readonly (string | undefined)[]; checkBlock?: bigint },
+    opts: {
+      withParams: boolean;
+      /** Per vault, in order: its feed, when known. Further entries (order books' feeds) are read too. */
+      feeds: readonly (string | undefined)[];
+      /** Per vault, in order: its perp venue, when known. */
+      venues?: readonly (string | undefined)[];
+      checkBlock?: bigint;
+    },
   ): Promise<BlockRead> {
     const mc = (fn: string, args: unknown[] = []): Call3 => ({
       target: this.multicall,
@@ -165,7 +210,7 @@ export class VaultReader {
       mc("getBlockHash", [opts.checkBlock ?? 0n]),
     ];
     const HEADER = calls.length;
-    const perVault = opts.withParams ? 5 : 1;
+    const perVault = opts.withParams ? 6 : 1;
     const at = (to: string, data: string): Call3 => ({ target: to, allowFailure: true, callData: data });
     for (const to of this.addresses) {
       calls.push(at(to, vaultInterface.encodeFunctionData("vaultState")));
@@ -174,8 +219,16 @@ export class VaultReader {
         calls.push(at(to, vaultInterface.encodeFunctionData("strategy")));
         calls.push(at(to, vaultInterface.encodeFunctionData("priceFeed")));
         calls.push(at(to, vaultInterface.encodeFunctionData("isKeeper", [this.key])));
+        calls.push(at(to, vaultInterface.encodeFunctionData("perpVenue")));
       }
     }
+    const ORDERS = calls.length;
+    const orderAt: (number | undefined)[] = this.addresses.map((_, i) => {
+      const venue = opts.venues?.[i];
+      if (venue === undefined) return undefined;
+      calls.push(at(venue, venueInterface.encodeFunctionData("pendingOrder")));
+      return calls.length - 1 - ORDERS;
+    });
     // Each distinct feed once, whatever the number of vaults on it.
     const feeds = [...new Set(opts.feeds.filter((f): f is string => f !== undefined))];
     const FEEDS = calls.length;
@@ -209,6 +262,7 @@ export class VaultReader {
           read.strategy = toStrategy(structOf(decodeCall(vaultInterface, "strategy", results[base + 2])));
           read.feed = String(decodeCall(vaultInterface, "priceFeed", results[base + 3])[0]);
           read.keyIsKeeper = Boolean(decodeCall(vaultInterface, "isKeeper", results[base + 4])[0]);
+          read.perpVenue = String(decodeCall(vaultInterface, "perpVenue", results[base + 5])[0]);
         }
         const known = feed === undefined ? undefined : updatedAt.get(feed);
         if (known !== undefined) read.oracleAgeSeconds = block.timestamp - known;
@@ -218,13 +272,64 @@ export class VaultReader {
         read.error = (err as Error).message;
         read.errorName = err instanceof CallFailed ? err.errorName : "Error";
       }
+      // The order is the venue's, read apart: a vault whose state reverts (a stale feed) still
+      // shows its order, and an order that cannot be read does not hide the vault.
+      const slot = orderAt[i];
+      if (slot !== undefined)
+        try {
+          read.order = toVenueOrder(pendingOrderOf(results[ORDERS + slot]));
+        } catch (err) {
+          read.orderError = (err as Error).message;
+        }
       return read;
     });
-    return { block, keyBalance, checkedHash, vaults };
+    return { block, keyBalance, checkedHash, vaults, feedUpdatedAt: updatedAt };
+  }
+
+  /**
+   * The DelayedOrders book behind each venue, with its minimum delay and feed, at `blockNumber`:
+   * two `aggregate3` reads (the venues' `orderBook()`, then the books' `minDelay()` and
+   * `aggregator()`), made once per venue (both are immutable). A venue without that getter (not a
+   * PerpMarketAdapter) or with a zero book (a synchronous market) maps to undefined.
+   */
+  async readOrderBooks(venues: readonly string[], blockNumber: bigint): Promise<Map<string, OrderBook | undefined>> {
+    const at = (to: string, iface: Interface, fn: string): Call3 => ({
+      target: to,
+      allowFailure: true,
+      callData: iface.encodeFunctionData(fn),
+    });
+    const named = await this.aggregate(
+      venues.map((v) => at(v, adapterInterface, "orderBook")),
+      blockNumber,
+    );
+    const bookOf = named.map((r) => {
+      try {
+        return nonZero(String(decodeCall(adapterInterface, "orderBook", r)[0]));
+      } catch {
+        return undefined;
+      }
+    });
+    const books = [...new Set(bookOf.filter((b): b is string => b !== undefined))];
+    const details = await this.aggregate(
+      books.flatMap((b) => [at(b, orderBookInterface, "minDelay"), at(b, orderBookInterface, "aggregator")]),
+      blockNumber,
+    );
+    const known = new Map<string, OrderBook>();
+    books.forEach((address, i) => {
+      try {
+        const minDelay = BigInt(decodeCall(orderBookInterface, "minDelay", details[2 * i])[0] as bigint);
+        const feed = getAddress(String(decodeCall(orderBookInterface, "aggregator", details[2 * i + 1])[0]));
+        known.set(address, { address, minDelay, feed });
+      } catch {
+        // Not a DelayedOrders book: the venue's orders are reported, not executed.
+      }
+    });
+    return new Map(venues.map((v, i) => [v, bookOf[i] === undefined ? undefined : known.get(bookOf[i] as string)]));
   }
 
   /** `aggregate3` in chunks of `batchSize` sub-calls, one JSON-RPC batch for all chunks. */
   private async aggregate(calls: Call3[], blockNumber: bigint): Promise<Call3Result[]> {
+    if (calls.length === 0) return [];
     const tag = toBeHex(blockNumber);
     const chunks: Call3[][] = [];
     for (let i = 0; i < calls.length; i += this.batchSize) chunks.push(calls.slice(i, i + this.batchSize));

@@ -16,11 +16,26 @@ export interface Fees {
   maxPriorityFeePerGas: bigint;
 }
 
+/** A log of a mined receipt, as the node returns it. */
+export interface ReceiptLog {
+  address: string;
+  topics: string[];
+  data: string;
+}
+
 export type Outcome =
   | { status: "busy"; detail: string }
   | { status: "simulation-reverted"; revert: DecodedRevert; normal: boolean }
   | { status: "simulated"; gasLimit: bigint }
-  | { status: "mined"; hash: string; blockNumber: bigint; gasUsed: bigint; feeWei: bigint; replacements: number }
+  | {
+      status: "mined";
+      hash: string;
+      blockNumber: bigint;
+      gasUsed: bigint;
+      feeWei: bigint;
+      replacements: number;
+      logs: ReceiptLog[];
+    }
   | { status: "reverted"; hash: string; blockNumber: bigint; gasUsed: bigint; feeWei: bigint; replacements: number }
   | { status: "nonce-taken"; nonce: number; detail: string }
   | { status: "timeout"; nonce: number; hashes: string[] }
@@ -36,15 +51,34 @@ export interface SenderOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const REBALANCE = vaultInterface.encodeFunctionData("rebalance");
+/** One transaction the keeper may send: where, what, and which reverts of its simulation are "not now". */
+export interface TxCall {
+  to: string;
+  data: string;
+  /** What it is, in log lines ("rebalance", "executeOrder"). */
+  label: string;
+  /** Reverts expected in normal operation: logged at info, not a fault. */
+  normalReverts: ReadonlySet<string>;
+}
+
 const BPS = 10_000n;
 
 /**
- * Reverts a keeper expects in normal operation, "not now" rather than a fault: the bands hold
- * (someone else acted, or the state moved back), the keeper interval has not passed, or new bands
- * or strategy are still settling (only rescues may trade meanwhile).
+ * Reverts a keeper expects of `rebalance()` in normal operation, "not now" rather than a fault: the
+ * bands hold (someone else acted, or the state moved back), the keeper interval has not passed, or
+ * new bands or strategy are still settling (only rescues may trade meanwhile).
  */
-const NORMAL_REVERTS = new Set(["WithinBands", "RebalanceTooSoon", "ParametersSettling"]);
+const NORMAL_REBALANCE_REVERTS = new Set(["WithinBands", "RebalanceTooSoon", "ParametersSettling"]);
+
+/** The vault's `rebalance()`. */
+export function rebalanceCall(vault: string): TxCall {
+  return {
+    to: vault,
+    data: vaultInterface.encodeFunctionData("rebalance"),
+    label: "rebalance",
+    normalReverts: NORMAL_REBALANCE_REVERTS,
+  };
+}
 
 const isNonceTooLow = (m: string) =>
   /nonce too low|nonce has already been used|nonce_expired|already been used/i.test(m);
@@ -61,12 +95,13 @@ interface Receipt {
   gasUsed: string;
   effectiveGasPrice?: string;
   transactionHash: string;
+  logs?: ReceiptLog[];
 }
 
 /**
  * Simulate → sign → send → wait → replace, one transaction at a time per key. A decision yields
  * at most one nonce: replacements re-sign that nonce with fees bumped by >= 12.5%, so whichever
- * version is mined, the vault is rebalanced once. If the nonce is consumed by another transaction
+ * version is mined, the call runs once (one rebalance, one order executed). If the nonce is consumed by another transaction
  * (another process using the key) the decision is abandoned, never re-sent under a new nonce.
  */
 export class TxSender {
@@ -101,12 +136,12 @@ export class TxSender {
   }
 
   /**
-   * Runs one decision for `vault`. Returns "busy" at once if another is in flight (the caller
-   * re-decides next block). With `dryRun` it stops after the simulation.
+   * Runs one decision: `call` with `fees`. Returns "busy" at once if another is in flight (the
+   * caller re-decides next block). With `dryRun` it stops after the simulation.
    */
-  async execute(vault: string, fees: Fees, log: Logger, dryRun: boolean): Promise<Outcome> {
+  async execute(call: TxCall, fees: Fees, log: Logger, dryRun: boolean): Promise<Outcome> {
     if (this.active) return { status: "busy", detail: "another transaction from this key is in flight" };
-    const run = this.executeUnlocked(vault, fees, log, dryRun);
+    const run = this.executeUnlocked(call, fees, log, dryRun);
     this.active = run;
     try {
       return await run;
@@ -115,7 +150,7 @@ export class TxSender {
     }
   }
 
-  private async executeUnlocked(vault: string, fees: Fees, log: Logger, dryRun: boolean): Promise<Outcome> {
+  private async executeUnlocked(tx: TxCall, fees: Fees, log: Logger, dryRun: boolean): Promise<Outcome> {
     const from = this.address;
     if (this.outstanding) {
       const latest = BigInt(await this.opts.rpc.call<string>("eth_getTransactionCount", [from, "latest"]));
@@ -129,7 +164,7 @@ export class TxSender {
     }
 
     // One batch: simulate, estimate gas, pending nonce.
-    const call = { from, to: vault, data: REBALANCE };
+    const call = { from, to: tx.to, data: tx.data };
     const [sim, estimate, pendingNonce] = await this.opts.rpc.batch<string>([
       { method: "eth_call", params: [call, "latest"] },
       { method: "eth_estimateGas", params: [call, "latest"] },
@@ -137,7 +172,7 @@ export class TxSender {
     ]);
     if (!sim.ok) {
       const revert = decodeRevert(revertDataOf(sim.error.data));
-      const normal = NORMAL_REVERTS.has(revert.name);
+      const normal = tx.normalReverts.has(revert.name);
       const line = { revert: describeRevert(revert), revertData: revert.data, declaredBy: revert.declaredBy };
       if (normal) log.info(line, "simulation: nothing to do (normal)");
       else log.warn(line, "simulation reverted; not sending");
@@ -149,22 +184,22 @@ export class TxSender {
       gasLimit = (BigInt(estimate.result) * this.opts.gas.gasLimitMultiplierBps) / BPS;
     }
     if (dryRun) {
-      log.info({ gasLimit, ...fees }, "dry run: simulation passed, would send rebalance()");
+      log.info({ gasLimit, ...fees }, `dry run: simulation passed, would send ${tx.label}()`);
       return { status: "simulated", gasLimit };
     }
     if (!pendingNonce.ok) return { status: "send-failed", error: errorChain(pendingNonce.error) };
     const nonce = Number(BigInt(pendingNonce.result));
-    return this.sendAndWait(vault, nonce, gasLimit, fees, log.child({ nonce }));
+    return this.sendAndWait(tx, nonce, gasLimit, fees, log.child({ nonce }));
   }
 
-  private async sign(vault: string, nonce: number, gasLimit: bigint, fees: Fees): Promise<string> {
+  private async sign(tx: TxCall, nonce: number, gasLimit: bigint, fees: Fees): Promise<string> {
     if (!this.opts.signer.sign) throw new Error("no signing key loaded (dry-run only)");
     return this.opts.signer.sign({
       type: 2,
       chainId: this.opts.chainId,
       nonce,
-      to: vault,
-      data: REBALANCE,
+      to: tx.to,
+      data: tx.data,
       value: 0n,
       gasLimit,
       maxFeePerGas: fees.maxFeePerGas,
@@ -190,16 +225,10 @@ export class TxSender {
     }
   }
 
-  private async sendAndWait(
-    vault: string,
-    nonce: number,
-    gasLimit: bigint,
-    initial: Fees,
-    log: Logger,
-  ): Promise<Outcome> {
+  private async sendAndWait(tx: TxCall, nonce: number, gasLimit: bigint, initial: Fees, log: Logger): Promise<Outcome> {
     const { gas } = this.opts;
     let fees = initial;
-    let raw = await this.sign(vault, nonce, gasLimit, fees);
+    let raw = await this.sign(tx, nonce, gasLimit, fees);
     const first = await this.broadcast(raw, log);
     if (first === "nonce-too-low" || first === "underpriced") {
       const detail = `nonce ${nonce} already used or pending from another sender (${first})`;
@@ -211,7 +240,7 @@ export class TxSender {
       return { status: "send-failed", error: errorChain(first) };
     }
     const hashes = [Transaction.from(raw).hash as string];
-    log.info({ hash: hashes[0], gasLimit, ...fees }, "rebalance sent");
+    log.info({ hash: hashes[0], gasLimit, ...fees }, `${tx.label} sent`);
 
     const deadline = this.now() + gas.receiptTimeoutMs;
     let lastSendBlock: bigint | undefined;
@@ -246,10 +275,10 @@ export class TxSender {
           replacements,
         };
         if (BigInt(receipt.status) === 1n) {
-          log.info(result, "rebalance mined");
-          return { status: "mined", ...result };
+          log.info(result, `${tx.label} mined`);
+          return { status: "mined", ...result, logs: receipt.logs ?? [] };
         }
-        log.error(result, "rebalance mined but reverted on chain");
+        log.error(result, `${tx.label} mined but reverted on chain`);
         return { status: "reverted", ...result };
       }
       const [blockItem, nonceItem] = items;
@@ -282,7 +311,7 @@ export class TxSender {
         log.warn({ cap: gas.maxFeePerGas, ...fees }, "transaction stuck but fee cap reached; waiting");
         continue;
       }
-      raw = await this.sign(vault, nonce, gasLimit, next);
+      raw = await this.sign(tx, nonce, gasLimit, next);
       const result = await this.broadcast(raw, log);
       if (result === "sent") {
         fees = next;

@@ -157,6 +157,41 @@ export class Metrics {
     "keeper_vault_pending_rebalance_blocks",
     "Blocks a breach has waited for its rebalance (-1 when every band holds)",
   );
+  readonly pendingOrder = vaultGauge(
+    this.registry,
+    "keeper_vault_pending_order",
+    "1 while the vault's perp venue holds a pending (delayed) order, 0 when none",
+  );
+  readonly pendingOrderAge = vaultGauge(
+    this.registry,
+    "keeper_vault_pending_order_age_seconds",
+    "Seconds since the venue's pending order was submitted, at the latest block (absent with none)",
+  );
+  readonly pendingOrderMaxDelay = vaultGauge(
+    this.registry,
+    "keeper_vault_pending_order_max_delay_seconds",
+    "Seconds after its submission at which the pending order expires (absent with none)",
+  );
+  readonly ordersExecuted = counter(
+    this.registry,
+    "keeper_orders_executed_total",
+    "executeOrder transactions for a vault's venue order, by result: filled, price-out-of-bounds and nothing-to-reduce (cancelled, fee still earned), reverted, nonce-taken, timeout, send-failed",
+    ["vault", "result"],
+  );
+  readonly orderFeesEarned = counter(
+    this.registry,
+    "keeper_order_fees_earned_total",
+    "Execution fees paid to the key by the order book, in the margin token's smallest units",
+    ["vault"],
+  );
+  readonly orderSimulationReverts = counter(
+    this.registry,
+    "keeper_order_simulation_reverts_total",
+    "executeOrder simulations that reverted, by decoded error (OrderTooEarly, NoPendingOrder are normal)",
+    ["vault", "error"],
+  );
+  /** The venue order's gauges, dropped while there is none or it cannot be read. */
+  readonly orderGauges = [this.pendingOrderAge, this.pendingOrderMaxDelay];
   /** Per-vault readings of vaultState(), dropped while the vault is unreadable. */
   readonly vaultStateGauges = [
     this.deltaBps,

@@ -53,6 +53,12 @@ describe("keeper operations", function () {
       expect(cfg.vaults[0].address).to.equal(VAULT);
     });
 
+    it("executes venue orders only when asked (orders.execute, KEEPER_EXECUTE_ORDERS)", function () {
+      expect(parseConfig(base, {}).orders.execute).to.equal(false);
+      expect(parseConfig({ ...base, orders: { execute: true } }, {}).orders.execute).to.equal(true);
+      expect(parseConfig(base, { KEEPER_EXECUTE_ORDERS: "true" }).orders.execute).to.equal(true);
+    });
+
     it("environment overrides win, per field", function () {
       const cfg = parseConfig(base, { KEEPER_RPC_URLS: "http://a:1, http://b:2", KEEPER_MAX_FEE_PER_GAS: "7" });
       expect(cfg.rpc.urls).to.deep.equal(["http://a:1", "http://b:2"]);
@@ -90,6 +96,24 @@ describe("keeper operations", function () {
         /vaults\.1: duplicate address/,
       ],
       ["vaults as malformed env JSON", base, { KEEPER_VAULTS: "[oops" }, /vaults \(from env KEEPER_VAULTS\)/],
+      [
+        "orders.execute as a word",
+        { ...base, orders: { execute: "yes" } },
+        {},
+        /orders\.execute: Expected boolean, received string/,
+      ],
+      [
+        "KEEPER_EXECUTE_ORDERS neither true nor false",
+        base,
+        { KEEPER_EXECUTE_ORDERS: "1" },
+        /orders\.execute \(from env KEEPER_EXECUTE_ORDERS\): Expected boolean, received string/,
+      ],
+      [
+        "an unknown orders field",
+        { ...base, orders: { exec: true } },
+        {},
+        /orders: Unrecognized key\(s\) in object: 'exec'/,
+      ],
     ];
     for (const [name, raw, env, pattern] of bad)
       it(`stops on ${name}, naming the field`, function () {

@@ -5,7 +5,7 @@ import { createApp, type App } from "../../../keeper/app.js";
 import { type KeeperConfig, parseConfig } from "../../../keeper/config.js";
 import { createLogger } from "../../../keeper/ops/log.js";
 import { RpcProxy } from "./rpc-proxy.js";
-import { deployVaultOn, deployVaultStack } from "../../../deploy/lib/stack/vaultStack.js";
+import { type VaultStack, deployVaultOn, deployVaultStack } from "../../../deploy/lib/stack/vaultStack.js";
 
 /**
  * THE PLUG-IN POINT for the end-to-end tests. Everything vault-specific goes through a
@@ -66,8 +66,7 @@ async function createStack(): Promise<KeeperVaultStack> {
  * and deployed at target. The feed is shared, so `movePrice` moves every vault's price (and an
  * arbitrageur trades the pool to it, as on a live chain).
  */
-async function createRealStack(): Promise<KeeperVaultStack> {
-  const base = await deployVaultStack(connection);
+async function createRealStack(base: VaultStack): Promise<KeeperVaultStack> {
   const [deployer] = await ethers.getSigners();
   const feedScale = 10n ** 10n; // 8-decimal answer -> WAD
   return {
@@ -99,8 +98,10 @@ async function createRealStack(): Promise<KeeperVaultStack> {
 
 /** The test double: per-vault prices and forced reverts, for the fault and operations tests. */
 export const stack = await createStack();
+/** The real stack's tokens, feed, Uniswap pool and synchronous market (other venues are added on them). */
+export const realBase = await deployVaultStack(connection);
 /** The real vault and venues, for the end-to-end tests. */
-export const realStack = await createRealStack();
+export const realStack = await createRealStack(realBase);
 /** Multicall3, through which the keeper batches its reads (at its canonical address on public chains). */
 export const multicall3 = await (await ethers.deployContract("Multicall3")).getAddress();
 export const proxy = new RpcProxy(connection.provider);

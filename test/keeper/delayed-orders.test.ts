@@ -1,0 +1,201 @@
+import { expect } from "chai";
+import { Wallet } from "ethers";
+import { VaultReader } from "../../keeper/chain/reader.js";
+import { formatStatusTable } from "../../keeper/status-table.js";
+import {
+  ORDER_PARAMS,
+  cancelVaultOrder,
+  deployDelayedVault,
+  refreshFeed,
+  submitVaultOrder,
+} from "./helpers/delayed.js";
+import { ethers, multicall3, networkHelpers, nonceOf, proxy, startKeeper, testConfig } from "./helpers/fixture.js";
+
+const WAD = 10n ** 18n;
+const SIZE = (5n * WAD) / 2n; // a 2.5 ETH short
+
+async function delayedFixture() {
+  const d = await deployDelayedVault();
+  const [keeper, second] = [0, 1].map(() => Wallet.createRandom() as unknown as Wallet);
+  for (const w of [keeper, second]) {
+    await networkHelpers.setBalance(w.address, 10n ** 20n);
+    await (await d.vault.setKeeper(w.address, true)).wait();
+  }
+  return { ...d, keeper, second };
+}
+
+/** One block later: the chain's time moves on by `seconds` (at least one). */
+async function after(seconds: number) {
+  await networkHelpers.time.increase(seconds);
+}
+
+describe("keeper and the venue's delayed orders (real vault, PerpMarket in delayed mode)", function () {
+  this.timeout(90_000);
+
+  it("reads the venue's pending order and its book in the batched read", async function () {
+    const d = await networkHelpers.loadFixture(delayedFixture);
+    const submittedAt = await submitVaultOrder(d, SIZE);
+    await after(3);
+    const k = startKeeper(testConfig([await d.vault.getAddress()]), d.keeper);
+    const reader = new VaultReader(k.rpc, multicall3, [await d.vault.getAddress()], d.keeper.address, 256);
+    const block = BigInt(await ethers.provider.getBlockNumber());
+    const withParams = await reader.read(block, { withParams: true, feeds: [] });
+    const venue = withParams.vaults[0].perpVenue as string;
+    expect(venue).to.equal(await d.adapter.getAddress());
+    const books = await reader.readOrderBooks([venue], block);
+    expect(books.get(venue)).to.deep.equal({
+      address: await d.book.getAddress(),
+      minDelay: ORDER_PARAMS.minDelay,
+      feed: await d.oracle.getAddress(),
+    });
+    const read = await reader.read(block, { withParams: false, feeds: [], venues: [venue] });
+    expect(read.vaults[0].order).to.deep.equal({
+      pending: true,
+      size: SIZE,
+      increasesShort: true,
+      submittedAt,
+      expiresAt: submittedAt + ORDER_PARAMS.maxDelay,
+      acceptablePrice: (await d.book.orderOf(venue)).acceptablePrice,
+      executionFee: ORDER_PARAMS.executionFee,
+    });
+
+    // The keeper: the same, as its age, phase and gauges; the rebalance waits and says why.
+    await k.keeper.init();
+    proxy.resetCounts();
+    await k.keeper.tick();
+    expect(proxy.httpRequests).to.equal(2); // eth_blockNumber, then one aggregate3 with the order in it
+    const [status] = k.keeper.status();
+    expect(status.order).to.equal("short +2.5, 3s, executable in 2s");
+    expect(status.decision).to.include({ action: "skip", reason: "order-pending" });
+    if (status.decision?.action === "skip") expect(status.decision.detail).to.match(/VenueOrderPending/);
+    const metrics = await k.metrics.registry.metrics();
+    expect(metrics).to.match(/keeper_vault_pending_order\{vault="v0"\} 1/);
+    expect(metrics).to.match(/keeper_vault_pending_order_age_seconds\{vault="v0"\} 3/);
+    expect(metrics).to.match(/keeper_vault_pending_order_max_delay_seconds\{vault="v0"\} 10800/);
+    const table = formatStatusTable(k.keeper.status(), k.keeper.lastBlockNumber, k.keeper.lastBlockTimestamp);
+    expect(table).to.match(/venue order/);
+    expect(table).to.match(/short \+2\.5, 3s, executable in 2s/);
+    expect(table).to.match(/skip \(order-pending\)/);
+  });
+
+  it("executes a due order once: not in its delay, not before the round, not twice; earns the fee", async function () {
+    const d = await networkHelpers.loadFixture(delayedFixture);
+    const k = startKeeper(testConfig([await d.vault.getAddress()], { orders: { execute: true } }), d.keeper);
+    await k.keeper.init();
+    await submitVaultOrder(d, SIZE);
+    await k.keeper.once(); // inside the minimum delay
+    expect(k.keeper.status()[0].order).to.match(/executable in \d+s$/);
+    await after(Number(ORDER_PARAMS.minDelay));
+    await k.keeper.once(); // delay over, but no round since the submission
+    expect(k.keeper.status()[0].order).to.match(/awaits the feed's next round$/);
+    expect(k.keeper.outcomes).to.have.length(0);
+    expect(await nonceOf(d.keeper.address)).to.equal(0);
+
+    await refreshFeed(); // the first round after the submission
+    await k.keeper.once();
+    expect(k.keeper.outcomes.map((o) => [o.action, o.outcome.status])).to.deep.equal([["execute-order", "mined"]]);
+    const executed = await d.book.queryFilter(d.book.filters.OrderExecuted());
+    expect(executed).to.have.length(1);
+    expect(executed[0].args.executor).to.equal(d.keeper.address);
+    expect(executed[0].args.account).to.equal(await d.adapter.getAddress());
+    expect(await d.usdc.balanceOf(d.keeper.address)).to.equal(ORDER_PARAMS.executionFee);
+    expect(-(await d.market.sizeOf(await d.adapter.getAddress()))).to.equal(SIZE);
+    expect(k.logs.find("venue order executed")[0]).to.include({ result: "filled" });
+
+    // Later blocks: the order is gone; nothing more is sent.
+    await networkHelpers.mine();
+    await k.keeper.once();
+    await networkHelpers.mine();
+    await k.keeper.once();
+    const executions = k.keeper.outcomes.filter((o) => o.action === "execute-order");
+    expect(executions).to.have.length(1);
+    // The order freed the vault to rebalance, which it cannot yet do on a delayed venue: its
+    // rebalance queues an order and reverts (the two-phase flow is the vault's, still to come).
+    for (const { outcome } of k.keeper.outcomes.filter((o) => o.action === "rebalance"))
+      expect(outcome.status === "simulation-reverted" && outcome.revert.name).to.equal("VenueOrderPending");
+    expect(await nonceOf(d.keeper.address)).to.equal(1);
+    expect(k.keeper.status()[0].order).to.equal(undefined);
+    const metrics = await k.metrics.registry.metrics();
+    expect(metrics).to.match(/keeper_orders_executed_total\{vault="v0",result="filled"\} 1/);
+    expect(metrics).to.match(/keeper_order_fees_earned_total\{vault="v0"\} 1000000/);
+    expect(metrics).to.match(/keeper_vault_pending_order\{vault="v0"\} 0/);
+    expect(metrics).not.to.match(/keeper_vault_pending_order_age_seconds\{/);
+  });
+
+  it("a stale view of an executed order: the second keeper stops at the simulation (NoPendingOrder)", async function () {
+    const d = await networkHelpers.loadFixture(delayedFixture);
+    const other = d.second;
+    const cfg = testConfig([await d.vault.getAddress()], { orders: { execute: true } });
+    const a = startKeeper(cfg, d.keeper);
+    const b = startKeeper(cfg, other);
+    await Promise.all([a.keeper.init(), b.keeper.init()]);
+    await submitVaultOrder(d, SIZE);
+    await after(Number(ORDER_PARAMS.minDelay));
+    await refreshFeed();
+    const block = BigInt(await ethers.provider.getBlockNumber());
+    await a.keeper.processBlock(block);
+    await a.keeper.settle();
+    await b.keeper.processBlock(block); // still sees the order
+    await b.keeper.settle();
+    expect(await d.book.queryFilter(d.book.filters.OrderExecuted())).to.have.length(1);
+    expect(b.keeper.outcomes.map((o) => o.outcome.status)).to.deep.equal(["simulation-reverted"]);
+    expect(b.logs.find("simulation: nothing to do (normal)")[0].revert).to.match(/^NoPendingOrder\(/);
+    expect(await nonceOf(other.address)).to.equal(0);
+  });
+
+  it("opt-in: with orders.execute off a due order is reported, not executed", async function () {
+    const d = await networkHelpers.loadFixture(delayedFixture);
+    const k = startKeeper(testConfig([await d.vault.getAddress()]), d.keeper);
+    await k.keeper.init();
+    await submitVaultOrder(d, SIZE);
+    await after(Number(ORDER_PARAMS.minDelay));
+    await refreshFeed();
+    await k.keeper.once();
+    expect(k.keeper.status()[0].order).to.match(/, executable$/);
+    expect(k.keeper.outcomes).to.have.length(0);
+    expect(await d.book.hasPendingOrder(await d.adapter.getAddress())).to.equal(true);
+  });
+
+  it("an expired order is reported, never executed; the vault's cancel clears it", async function () {
+    const d = await networkHelpers.loadFixture(delayedFixture);
+    const k = startKeeper(testConfig([await d.vault.getAddress()], { orders: { execute: true } }), d.keeper);
+    await k.keeper.init();
+    await submitVaultOrder(d, SIZE);
+    await after(Number(ORDER_PARAMS.maxDelay) + 60);
+    await refreshFeed(); // a round after the submission exists, but the order is past its expiry
+    await k.keeper.once();
+    expect(k.keeper.outcomes).to.have.length(0);
+    expect(await nonceOf(d.keeper.address)).to.equal(0);
+    expect(k.keeper.status()[0].order).to.match(/EXPIRED \d+s ago, only the vault can cancel it$/);
+    expect(k.logs.find(/order expired unexecuted/)).to.have.length(1);
+    const metrics = await k.metrics.registry.metrics();
+    const age = Number(/keeper_vault_pending_order_age_seconds\{vault="v0"\} (\d+)/.exec(metrics)?.[1]);
+    expect(age).to.be.greaterThan(Number(ORDER_PARAMS.maxDelay)); // the alert's condition
+
+    await cancelVaultOrder(d);
+    await k.keeper.once();
+    expect(k.keeper.status()[0].order).to.equal(undefined);
+    expect(await k.metrics.registry.metrics()).to.match(/keeper_vault_pending_order\{vault="v0"\} 0/);
+  });
+
+  it("an order that missed its round: one simulation finds it, then it is left to expire", async function () {
+    const d = await networkHelpers.loadFixture(delayedFixture);
+    const k = startKeeper(testConfig([await d.vault.getAddress()], { orders: { execute: true } }), d.keeper);
+    await k.keeper.init();
+    await submitVaultOrder(d, SIZE);
+    await after(Number(ORDER_PARAMS.minDelay));
+    await refreshFeed();
+    await refreshFeed(); // a second round: the first one passed unexecuted
+    await k.keeper.once();
+    expect(k.keeper.outcomes.map((o) => o.outcome.status)).to.deep.equal(["simulation-reverted"]);
+    expect(k.logs.find(/can no longer execute/)).to.have.length(1);
+    await networkHelpers.mine();
+    await k.keeper.once();
+    expect(k.keeper.outcomes).to.have.length(1); // not simulated again
+    expect(k.keeper.status()[0].order).to.match(/missed its round, expires in \d+s$/);
+    expect(await k.metrics.registry.metrics()).to.match(
+      /keeper_order_simulation_reverts_total\{vault="v0",error="LaterRoundThanFirst"\} 1/,
+    );
+    expect(await nonceOf(d.keeper.address)).to.equal(0);
+  });
+});
