@@ -1,13 +1,12 @@
-import { ZeroAddress, ZeroHash } from "ethers";
+import { ZeroHash } from "ethers";
 import type { KeeperConfig, VaultConfig } from "./config.js";
-import { UNEXECUTABLE_REVERTS, executeOrderCall, executionResult } from "./chain/order-book.js";
 import { type BlockInfo, type BlockRead, type VaultRead, VaultReader } from "./chain/reader.js";
 import type { RpcClient } from "./chain/rpc.js";
 import { type Fees, type Outcome, type TxCall, TxSender, rebalanceCall } from "./chain/sender.js";
 import { type Decision, type GasInput, decide } from "./decide.js";
 import { errorChain, type Logger } from "./ops/log.js";
 import type { Metrics } from "./ops/metrics.js";
-import { type OrderBook, type OrderView, decideOrder, describeOrder, orderKey, orderView } from "./orders.js";
+import { type OrderExecution, OrderWatch } from "./order-watch.js";
 import { createPolicy, type Policy } from "./policies/index.js";
 import { type Bands, type Strategy, Tier, UINT256_MAX, type VaultState, bandName, tierName } from "./types.js";
 
@@ -42,19 +41,8 @@ interface VaultRuntime {
   oracleAgeSeconds?: bigint;
   /** Consecutive reverted simulations and the decoded error of the latest. */
   revertStreak?: { error: string; count: number };
-  /** The vault's perp venue (`perpVenue()`, read with the parameters; ZeroAddress: none). */
-  venue?: string;
-  /** The venue's order book: null when looked up and there is none the keeper can execute at. */
-  book?: OrderBook | null;
-  /** The venue's pending order at the latest block (undefined: none, or unread). */
-  order?: OrderView;
-  orderReadError?: string;
-  /** Block from which the current order has been executable (standby delay). */
-  executableSince?: bigint;
-  /** `orderKey` of an order a simulation found can never execute (it missed its round). */
-  unexecutableOrder?: string;
-  /** The order and phase last logged, so each change is logged once. */
-  orderLogged?: string;
+  /** The vault's perp venue and its pending order. */
+  orders: OrderWatch;
 }
 
 /** One transaction the keeper may start at this block. */
@@ -65,6 +53,8 @@ interface Candidate {
   fees: Fees;
   /** Logged with the attempt. */
   context: Record<string, unknown>;
+  /** What an `execute-order` candidate executes. */
+  execution?: OrderExecution;
 }
 
 export interface VaultStatus {
@@ -104,9 +94,9 @@ export class StartupError extends Error {
 const isHash = (h: string) => h !== ZeroHash;
 
 /**
- * The per-block pipeline: on each new block, read every vault in one Multicall3 batch, decide
- * (pure), and hand at most one rebalance at a time to the sender (simulate → send → wait →
- * replace). Nothing is assumed to stick: every block is decided afresh from the chain, so a partial
+ * The per-block pipeline: on each new block, read every vault and its venue's order in one
+ * Multicall3 batch, decide (pure), and hand at most one transaction at a time to the sender (a due
+ * order's execution, else a rebalance: simulate → send → wait → replace). Nothing is assumed to stick: every block is decided afresh from the chain, so a partial
  * rebalance that leaves a band breached is simply acted on again at the next block.
  */
 export class Keeper {
@@ -130,12 +120,16 @@ export class Keeper {
   constructor(private readonly deps: KeeperDeps) {
     this.now = deps.now ?? Date.now;
     this.sleep = deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
-    this.vaults = deps.config.vaults.map((config) => ({
-      config,
-      policy: createPolicy(config.policy),
-      log: deps.log.child({ vault: config.name, address: config.address }),
-      prices: [],
-    }));
+    this.vaults = deps.config.vaults.map((config) => {
+      const log = deps.log.child({ vault: config.name, address: config.address });
+      return {
+        config,
+        policy: createPolicy(config.policy),
+        log,
+        prices: [],
+        orders: new OrderWatch(config.name, log, deps.metrics),
+      };
+    });
     this.reader = new VaultReader(
       deps.rpc,
       deps.config.multicall3,
@@ -196,9 +190,9 @@ export class Keeper {
           keyIsKeeper: r.keyIsKeeper,
           feed: r.feed,
           oracleAgeSeconds: r.oracleAgeSeconds,
-          perpVenue: v.venue,
-          orderBook: v.book?.address ?? null,
-          executesOrders: v.book ? this.deps.config.orders.execute : false,
+          perpVenue: v.orders.venue,
+          orderBook: v.orders.book?.address ?? null,
+          executesOrders: v.orders.book ? this.deps.config.orders.execute : false,
         },
         "watching vault",
       );
@@ -290,23 +284,17 @@ export class Keeper {
       v.prices = [];
       v.breachSince = undefined;
       v.revertStreak = undefined;
-      v.venue = undefined;
-      v.book = undefined;
-      v.order = undefined;
-      v.executableSince = undefined;
-      v.unexecutableOrder = undefined;
-      v.orderLogged = undefined;
+      v.orders = new OrderWatch(v.config.name, v.log, this.deps.metrics);
     }
     this.deps.sender.forgetChain();
   }
 
   private read(blockNumber: bigint, withParams: boolean): Promise<BlockRead> {
-    const hasVenue = (v: VaultRuntime) => v.venue !== undefined && v.venue !== ZeroAddress;
     return this.reader.read(blockNumber, {
       withParams,
       // The order books' feeds after the vaults' own (usually the same feed, read once).
-      feeds: [...this.vaults.map((v) => v.feed), ...this.vaults.map((v) => v.book?.feed)],
-      venues: this.vaults.map((v) => (hasVenue(v) ? v.venue : undefined)),
+      feeds: [...this.vaults.map((v) => v.feed), ...this.vaults.map((v) => v.orders.book?.feed)],
+      venues: this.vaults.map((v) => v.orders.readVenue),
       checkBlock: this.lastBlock !== undefined && this.lastBlock > 0n ? this.lastBlock - 1n : undefined,
     });
   }
@@ -316,25 +304,15 @@ export class Keeper {
    * chain): the venue and its book are immutable, so this runs once per vault. True if it ran.
    */
   private async discoverOrderBooks(blockNumber: bigint): Promise<boolean> {
-    const unknown = this.vaults.filter((v) => v.venue !== undefined && v.venue !== ZeroAddress && v.book === undefined);
+    const unknown = this.vaults.filter((v) => v.orders.needsBook).map((v) => v.orders);
     if (unknown.length === 0) return false;
-    const books = await this.reader.readOrderBooks(
-      unknown.map((v) => v.venue as string),
-      blockNumber,
-    );
-    for (const v of unknown) {
-      v.book = books.get(v.venue as string) ?? null;
-      v.log.info(
-        { perpVenue: v.venue, orderBook: v.book?.address ?? null, minDelay: v.book?.minDelay, orderFeed: v.book?.feed },
-        v.book
-          ? "the venue's orders wait at a DelayedOrders book"
-          : "the venue has no order book this keeper executes at",
-      );
-    }
+    const venues = unknown.map((o) => o.readVenue as string);
+    const books = await this.reader.readOrderBooks(venues, blockNumber);
+    unknown.forEach((o, i) => o.setBook(books.get(venues[i])));
     return true;
   }
 
-  /** Evaluates every vault at `blockNumber` and starts at most one rebalance. */
+  /** Evaluates every vault at `blockNumber` and starts at most one transaction (an order's execution or a rebalance). */
   async processBlock(blockNumber: bigint): Promise<void> {
     const { config, metrics, log } = this.deps;
     const withParams = () =>
@@ -360,14 +338,23 @@ export class Keeper {
 
     read.vaults.forEach((r, i) => {
       this.observe(this.vaults[i], r, blockNumber);
-      this.observeOrder(this.vaults[i], r, read);
+      this.vaults[i].orders.observe(r, read);
     });
 
     // Due orders first: each can execute only until the feed's next round, a rebalance waits a
     // transaction longer (and a vault whose order is pending cannot rebalance anyway).
-    const orders = this.vaults
-      .map((v) => this.orderCandidate(v, read.block))
-      .filter((c): c is Candidate => c !== undefined);
+    const orders: Candidate[] = [];
+    for (const v of this.vaults) {
+      const execution = v.orders.execution(read.block, {
+        execute: config.orders.execute,
+        gas: this.gasAt(read.block),
+        standbyBlocks: BigInt(config.instance.standbyBlocks),
+      });
+      if (execution) {
+        const { call, fees, context } = execution;
+        orders.push({ v, action: "execute-order", call, fees, context, execution });
+      }
+    }
     const rebalances: Candidate[] = [];
     for (const v of this.vaults) {
       if (!v.state || !v.bands || !v.strategy) continue;
@@ -407,10 +394,7 @@ export class Keeper {
     if (r.bands) v.bands = r.bands;
     if (r.strategy) v.strategy = r.strategy;
     if (r.feed) v.feed = r.feed;
-    if (r.perpVenue !== undefined && r.perpVenue !== v.venue) {
-      v.venue = r.perpVenue;
-      v.book = undefined; // looked up before the next read
-    }
+    if (r.perpVenue !== undefined) v.orders.setVenue(r.perpVenue);
     if (r.keyIsKeeper !== undefined) {
       if (v.keyIsKeeper === true && !r.keyIsKeeper && v.config.isKeeper)
         v.log.error({ key: this.deps.sender.address }, "the key lost the KEEPER role: acting at the hard tier only");
@@ -474,91 +458,6 @@ export class Keeper {
     };
   }
 
-  /**
-   * The venue's order at this block: its phase, its gauges, and one log line each time it
-   * appears, changes phase or goes. A venue without `pendingOrder()` data (none, or unread)
-   * leaves the vault's decisions to the simulation.
-   */
-  private observeOrder(v: VaultRuntime, r: VaultRead, read: BlockRead): void {
-    const { metrics } = this.deps;
-    const vault = v.config.name;
-    const now = read.block.timestamp;
-    if (r.orderError !== undefined) {
-      if (v.orderReadError === undefined)
-        v.log.error({ block: read.block.number, err: r.orderError }, "the venue's pending order is unreadable");
-      v.orderReadError = r.orderError;
-      v.order = undefined;
-      metrics.pendingOrder.remove({ vault });
-      for (const g of metrics.orderGauges) g.remove({ vault });
-      return;
-    }
-    v.orderReadError = undefined;
-    const order = r.order;
-    if (order === undefined) return; // no venue to read
-    if (!order.pending) {
-      if (v.order) v.log.info({ block: read.block.number }, "the venue's order left the book (executed or cancelled)");
-      v.order = undefined;
-      v.executableSince = undefined;
-      v.orderLogged = undefined;
-      metrics.pendingOrder.set({ vault }, 0);
-      for (const g of metrics.orderGauges) g.remove({ vault });
-      return;
-    }
-    const book = v.book ?? undefined;
-    const key = orderKey(order);
-    const feedAt = book === undefined ? undefined : read.feedUpdatedAt.get(book.feed);
-    const view = orderView(order, book, now, feedAt, v.unexecutableOrder === key);
-    v.order = view;
-    if (view.phase === "executable") v.executableSince ??= read.block.number;
-    else v.executableSince = undefined;
-    metrics.pendingOrder.set({ vault }, 1);
-    metrics.pendingOrderAge.set({ vault }, Number(view.ageSeconds));
-    metrics.pendingOrderMaxDelay.set({ vault }, Number(order.expiresAt - order.submittedAt));
-    if (v.orderLogged === `${key}:${view.phase}`) return;
-    v.orderLogged = `${key}:${view.phase}`;
-    const stuck = view.phase === "expired" || view.phase === "missed-round";
-    v.log[stuck ? "warn" : "info"](
-      {
-        block: read.block.number,
-        order: describeOrder(view, now),
-        phase: view.phase,
-        submittedAt: order.submittedAt,
-        executableAt: view.executableAt,
-        expiresAt: order.expiresAt,
-        executionFee: order.executionFee,
-        account: v.venue,
-        orderBook: book?.address,
-      },
-      view.phase === "expired"
-        ? "the venue's order expired unexecuted: only the vault can cancel it (the keeper cannot)"
-        : "the venue's pending order",
-    );
-  }
-
-  /** The book's `executeOrder(venue)` when the venue's order is due and this keeper executes orders. */
-  private orderCandidate(v: VaultRuntime, block: BlockInfo): Candidate | undefined {
-    if (!v.order || !v.book || !v.venue) return undefined;
-    const decision = decideOrder({
-      view: v.order,
-      execute: this.deps.config.orders.execute,
-      gas: this.gasAt(block),
-      blocksExecutable: v.executableSince === undefined ? 0n : block.number - v.executableSince,
-      standbyBlocks: BigInt(this.deps.config.instance.standbyBlocks),
-    });
-    if (decision.action === "wait") {
-      if (v.order.phase === "executable")
-        v.log.debug({ block: block.number, detail: decision.detail }, "venue order executable; not executing");
-      return undefined;
-    }
-    return {
-      v,
-      action: "execute-order",
-      call: executeOrderCall(v.book.address, v.venue),
-      fees: decision,
-      context: { order: describeOrder(v.order, block.timestamp), orderBook: v.book.address, account: v.venue },
-    };
-  }
-
   private decideFor(v: VaultRuntime, block: BlockInfo): Decision {
     const { config } = this.deps;
     return decide({
@@ -574,7 +473,7 @@ export class Keeper {
       standbyBlocks: BigInt(config.instance.standbyBlocks),
       oracleAgeSeconds: v.oracleAgeSeconds,
       edgeWaitSeconds: BigInt(v.config.edgeWaitSeconds),
-      pendingOrder: v.order ? describeOrder(v.order, block.timestamp) : undefined,
+      pendingOrder: v.orders.describe(block.timestamp),
     });
   }
 
@@ -595,8 +494,8 @@ export class Keeper {
           log.error({ err: errorChain(err) }, `${c.call.label} attempt failed`);
           return { status: "send-failed", error: errorChain(err) };
         });
-        if (action === "rebalance") this.record(v, outcome);
-        else this.recordExecution(c, outcome, log);
+        if (c.execution) v.orders.record(c.execution, outcome, this.deps.sender.address, log);
+        else this.record(v, outcome);
         this.outcomes.push({ vault: v.config.name, block, action, outcome });
         if (outcome.status !== "simulation-reverted" && outcome.status !== "simulated") return;
       }
@@ -646,44 +545,7 @@ export class Keeper {
     }
   }
 
-  /** Counts an `executeOrder` attempt; an order the book can never execute is not tried again. */
-  private recordExecution(c: Candidate, outcome: Outcome, log: Logger): void {
-    const m = this.deps.metrics;
-    const { v } = c;
-    const vault = v.config.name;
-    switch (outcome.status) {
-      case "simulation-reverted":
-        m.orderSimulationReverts.inc({ vault, error: outcome.revert.name });
-        if (UNEXECUTABLE_REVERTS.has(outcome.revert.name) && v.order) {
-          v.unexecutableOrder = orderKey(v.order.order);
-          log.warn({ revert: outcome.revert.name }, "the venue's order can no longer execute; it waits for its expiry");
-        }
-        return;
-      case "mined": {
-        const done = executionResult(outcome.logs, c.call.to, v.venue as string, this.deps.sender.address);
-        m.ordersExecuted.inc({ vault, result: done.result });
-        m.orderFeesEarned.inc({ vault }, Number(done.feeEarned));
-        m.gasUsed.inc({ vault }, Number(outcome.gasUsed));
-        m.gasSpentGwei.inc({ vault }, Number(outcome.feeWei / 1_000_000_000n));
-        log.info({ ...done, hash: outcome.hash, blockNumber: outcome.blockNumber }, "venue order executed");
-        return;
-      }
-      case "reverted":
-        m.ordersExecuted.inc({ vault, result: "reverted" });
-        m.gasUsed.inc({ vault }, Number(outcome.gasUsed));
-        m.gasSpentGwei.inc({ vault }, Number(outcome.feeWei / 1_000_000_000n));
-        return;
-      case "nonce-taken":
-      case "timeout":
-      case "send-failed":
-        m.ordersExecuted.inc({ vault, result: outcome.status });
-        return;
-      default:
-        return;
-    }
-  }
-
-  /** Waits for every started rebalance (simulation, send, receipt) to finish. */
+  /** Waits for every started transaction (simulation, send, receipt) to finish. */
   async settle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
@@ -746,8 +608,8 @@ export class Keeper {
       decision: v.lastDecision,
       error: v.readError,
       oracleAgeSeconds: v.oracleAgeSeconds,
-      order: v.order && this.headTimestamp !== undefined ? describeOrder(v.order, this.headTimestamp) : undefined,
-      orderError: v.orderReadError,
+      order: v.orders.describe(this.headTimestamp),
+      orderError: v.orders.readError,
     }));
   }
 }

@@ -1,0 +1,192 @@
+import { ZeroAddress } from "ethers";
+import { UNEXECUTABLE_REVERTS, executeOrderCall, executionResult } from "./chain/order-book.js";
+import type { BlockInfo, BlockRead, VaultRead } from "./chain/reader.js";
+import type { Fees, Outcome, TxCall } from "./chain/sender.js";
+import type { GasInput } from "./decide.js";
+import type { Logger } from "./ops/log.js";
+import type { Metrics } from "./ops/metrics.js";
+import { type OrderBook, type OrderView, decideOrder, describeOrder, orderKey, orderView } from "./orders.js";
+
+/** An `executeOrder` the keeper may send at this block. */
+export interface OrderExecution {
+  call: TxCall;
+  fees: Fees;
+  /** Logged with the attempt. */
+  context: Record<string, unknown>;
+  /** The order it executes (`orderKey`). */
+  orderKey: string;
+}
+
+/**
+ * One vault's venue order across blocks: the venue and its order book (looked up once: both are
+ * immutable), the order's phase at the latest block, its gauges and log lines, whether to execute
+ * it now, and what an execution did. The rules themselves are the pure ones of `orders.ts`.
+ */
+export class OrderWatch {
+  /** The vault's perp venue (`perpVenue()`; ZeroAddress: none, e.g. a test double). */
+  venue?: string;
+  /** The venue's order book; null when looked up and there is none the keeper can execute at. */
+  book?: OrderBook | null;
+  /** The venue's pending order at the latest block (undefined: none, or unread). */
+  view?: OrderView;
+  readError?: string;
+  /** Block from which the current order has been executable (the standby delay counts from it). */
+  private executableSince?: bigint;
+  /** `orderKey` of an order a simulation found can never execute (it missed its round). */
+  private unexecutable?: string;
+  /** The order and phase last logged, so each change is logged once. */
+  private logged?: string;
+
+  constructor(
+    private readonly vault: string,
+    private readonly log: Logger,
+    private readonly metrics: Metrics,
+  ) {}
+
+  /** The venue whose `pendingOrder()` is read each block (undefined: none known). */
+  get readVenue(): string | undefined {
+    return this.venue === undefined || this.venue === ZeroAddress ? undefined : this.venue;
+  }
+
+  /** True while the venue's book has not been looked up. */
+  get needsBook(): boolean {
+    return this.readVenue !== undefined && this.book === undefined;
+  }
+
+  /** The venue as the parameters read it; a new one is looked up again. */
+  setVenue(venue: string): void {
+    if (venue === this.venue) return;
+    this.venue = venue;
+    this.book = undefined;
+  }
+
+  setBook(book: OrderBook | undefined): void {
+    this.book = book ?? null;
+    this.log.info(
+      { perpVenue: this.venue, orderBook: book?.address ?? null, minDelay: book?.minDelay, orderFeed: book?.feed },
+      book ? "the venue's orders wait at a DelayedOrders book" : "the venue has no order book this keeper executes at",
+    );
+  }
+
+  /** The order at this block: its phase, its gauges, and one log line each time it appears, changes phase or goes. */
+  observe(r: VaultRead, read: BlockRead): void {
+    const { metrics, vault } = this;
+    const block = read.block.number;
+    const now = read.block.timestamp;
+    if (r.orderError !== undefined) {
+      if (this.readError === undefined)
+        this.log.error({ block, err: r.orderError }, "the venue's pending order is unreadable");
+      this.readError = r.orderError;
+      this.view = undefined;
+      metrics.pendingOrder.remove({ vault });
+      for (const g of metrics.orderGauges) g.remove({ vault });
+      return;
+    }
+    this.readError = undefined;
+    const order = r.order;
+    if (order === undefined) return; // no venue to read
+    if (!order.pending) {
+      if (this.view) this.log.info({ block }, "the venue's order left the book (executed or cancelled)");
+      this.view = undefined;
+      this.executableSince = undefined;
+      this.logged = undefined;
+      metrics.pendingOrder.set({ vault }, 0);
+      for (const g of metrics.orderGauges) g.remove({ vault });
+      return;
+    }
+    const book = this.book ?? undefined;
+    const key = orderKey(order);
+    const feedAt = book === undefined ? undefined : read.feedUpdatedAt.get(book.feed);
+    const view = orderView(order, book, now, feedAt, this.unexecutable === key);
+    this.view = view;
+    if (view.phase === "executable") this.executableSince ??= block;
+    else this.executableSince = undefined;
+    metrics.pendingOrder.set({ vault }, 1);
+    metrics.pendingOrderAge.set({ vault }, Number(view.ageSeconds));
+    metrics.pendingOrderMaxDelay.set({ vault }, Number(order.expiresAt - order.submittedAt));
+    if (this.logged === `${key}:${view.phase}`) return;
+    this.logged = `${key}:${view.phase}`;
+    const stuck = view.phase === "expired" || view.phase === "missed-round";
+    this.log[stuck ? "warn" : "info"](
+      {
+        block,
+        order: describeOrder(view, now),
+        phase: view.phase,
+        submittedAt: order.submittedAt,
+        executableAt: view.executableAt,
+        expiresAt: order.expiresAt,
+        executionFee: order.executionFee,
+        account: this.venue,
+        orderBook: book?.address,
+      },
+      view.phase === "expired"
+        ? "the venue's order expired unexecuted: only the vault can cancel it (the keeper cannot)"
+        : "the venue's pending order",
+    );
+  }
+
+  /** The order described at `now` ("short +12.5, 40s, executable"); undefined with none. */
+  describe(now: bigint | undefined): string | undefined {
+    return this.view && now !== undefined ? describeOrder(this.view, now) : undefined;
+  }
+
+  /** The book's `executeOrder(venue)` when the order is due and this keeper executes orders. */
+  execution(
+    block: BlockInfo,
+    opts: { execute: boolean; gas: GasInput; standbyBlocks: bigint },
+  ): OrderExecution | undefined {
+    const { view, book, venue } = this;
+    if (!view || !book || !venue) return undefined;
+    const decision = decideOrder({
+      view,
+      ...opts,
+      blocksExecutable: this.executableSince === undefined ? 0n : block.number - this.executableSince,
+    });
+    if (decision.action === "wait") {
+      if (view.phase === "executable")
+        this.log.debug({ block: block.number, detail: decision.detail }, "venue order executable; not executing");
+      return undefined;
+    }
+    return {
+      call: executeOrderCall(book.address, venue),
+      fees: decision,
+      context: { order: describeOrder(view, block.timestamp), orderBook: book.address, account: venue },
+      orderKey: orderKey(view.order),
+    };
+  }
+
+  /** Counts an `executeOrder` attempt; an order the book can never execute is not tried again. */
+  record(execution: OrderExecution, outcome: Outcome, executor: string, log: Logger): void {
+    const { metrics: m, vault } = this;
+    switch (outcome.status) {
+      case "simulation-reverted":
+        m.orderSimulationReverts.inc({ vault, error: outcome.revert.name });
+        if (UNEXECUTABLE_REVERTS.has(outcome.revert.name)) {
+          this.unexecutable = execution.orderKey;
+          log.warn({ revert: outcome.revert.name }, "the venue's order can no longer execute; it waits for its expiry");
+        }
+        return;
+      case "mined": {
+        const done = executionResult(outcome.logs, execution.call.to, this.venue as string, executor);
+        m.ordersExecuted.inc({ vault, result: done.result });
+        m.orderFeesEarned.inc({ vault }, Number(done.feeEarned));
+        m.gasUsed.inc({ vault }, Number(outcome.gasUsed));
+        m.gasSpentGwei.inc({ vault }, Number(outcome.feeWei / 1_000_000_000n));
+        log.info({ ...done, hash: outcome.hash, blockNumber: outcome.blockNumber }, "venue order executed");
+        return;
+      }
+      case "reverted":
+        m.ordersExecuted.inc({ vault, result: "reverted" });
+        m.gasUsed.inc({ vault }, Number(outcome.gasUsed));
+        m.gasSpentGwei.inc({ vault }, Number(outcome.feeWei / 1_000_000_000n));
+        return;
+      case "nonce-taken":
+      case "timeout":
+      case "send-failed":
+        m.ordersExecuted.inc({ vault, result: outcome.status });
+        return;
+      default:
+        return;
+    }
+  }
+}
