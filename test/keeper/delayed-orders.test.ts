@@ -122,6 +122,25 @@ describe("keeper and the venue's delayed orders (real vault, PerpMarket in delay
     expect(metrics).not.to.match(/keeper_vault_pending_order_age_seconds\{/);
   });
 
+  it("an order whose round fills outside its bound: executed all the same, the book cancels it and pays the fee", async function () {
+    const d = await networkHelpers.loadFixture(delayedFixture);
+    const k = startKeeper(testConfig([await d.vault.getAddress()], { orders: { execute: true } }), d.keeper);
+    await k.keeper.init();
+    await submitVaultOrder(d, SIZE); // a sell accepting at least 1% under the oracle
+    await after(Number(ORDER_PARAMS.minDelay));
+    await refreshFeed(-200n); // the round it waits for is 2% lower
+    await k.keeper.once();
+    expect(k.keeper.outcomes.map((o) => [o.action, o.outcome.status])).to.deep.equal([["execute-order", "mined"]]);
+    const [cancelled] = await d.book.queryFilter(d.book.filters.OrderCancelled());
+    expect(cancelled.args.reason).to.equal(1n); // PriceOutOfBounds
+    expect(cancelled.args.feeTo).to.equal(d.keeper.address);
+    expect(await d.market.sizeOf(await d.adapter.getAddress())).to.equal(0n);
+    expect(await d.usdc.balanceOf(d.keeper.address)).to.equal(ORDER_PARAMS.executionFee);
+    const metrics = await k.metrics.registry.metrics();
+    expect(metrics).to.match(/keeper_orders_executed_total\{vault="v0",result="price-out-of-bounds"\} 1/);
+    expect(metrics).to.match(/keeper_order_fees_earned_total\{vault="v0"\} 1000000/);
+  });
+
   it("a stale view of an executed order: the second keeper stops at the simulation (NoPendingOrder)", async function () {
     const d = await networkHelpers.loadFixture(delayedFixture);
     const other = d.second;

@@ -49,10 +49,13 @@ export async function deployDelayedVault() {
 }
 export type DelayedVault = Awaited<ReturnType<typeof deployDelayedVault>>;
 
-/** Publishes a new round at the feed's current answer (a round after any order submitted before). */
-export async function refreshFeed(): Promise<void> {
+/**
+ * Publishes a new round (a round after any order submitted before), at the feed's current answer
+ * moved by `bps` (signed).
+ */
+export async function refreshFeed(bps = 0n): Promise<void> {
   const [, answer] = await realBase.oracle.latestRoundData();
-  await (await realBase.oracle.updateAnswer(answer)).wait();
+  await (await realBase.oracle.updateAnswer((answer * (10_000n + bps)) / 10_000n)).wait();
 }
 
 /**
