@@ -162,6 +162,21 @@ describe("keeper and the venue's delayed orders (real vault, PerpMarket in delay
     expect(await nonceOf(other.address)).to.equal(0);
   });
 
+  it("dry run: simulates the execution, sends nothing", async function () {
+    const d = await networkHelpers.loadFixture(delayedFixture);
+    const cfg = testConfig([await d.vault.getAddress()], { orders: { execute: true } });
+    const k = startKeeper(cfg, d.keeper, { dryRun: true });
+    await k.keeper.init();
+    await submitVaultOrder(d, SIZE);
+    await after(Number(ORDER_PARAMS.minDelay));
+    await refreshFeed();
+    await k.keeper.once();
+    expect(k.keeper.outcomes.map((o) => [o.action, o.outcome.status])).to.deep.equal([["execute-order", "simulated"]]);
+    expect(k.logs.find("dry run: simulation passed, would send executeOrder()")).to.have.length(1);
+    expect(await nonceOf(d.keeper.address)).to.equal(0);
+    expect(await d.book.hasPendingOrder(await d.adapter.getAddress())).to.equal(true);
+  });
+
   it("opt-in: with orders.execute off a due order is reported, not executed", async function () {
     const d = await networkHelpers.loadFixture(delayedFixture);
     const k = startKeeper(testConfig([await d.vault.getAddress()]), d.keeper);
