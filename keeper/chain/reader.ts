@@ -173,9 +173,9 @@ const nonZero = (a: string): string | undefined => (a === ZeroAddress ? undefine
  * Reads every vault's `vaultState()` (plus `bands()`, `strategy()`, `priceFeed()`, `perpVenue()`
  * and the key's KEEPER role when asked), each known venue's `pendingOrder()`, each known feed's
  * `latestRoundData()`, the block's time and base fee and the key's gas balance at one block,
- * through Multicall3's `aggregate3`: one `eth_call` per
- * `batchSize` sub-calls, all in one JSON-RPC batch (one HTTP request). A vault whose call fails is
- * reported on its own; the others are still read.
+ * through Multicall3's `aggregate3`: one `eth_call` per `batchSize` sub-calls, all in one JSON-RPC
+ * batch (one HTTP request). A vault whose call fails is reported on its own; the others are still
+ * read.
  */
 export class VaultReader {
   constructor(
