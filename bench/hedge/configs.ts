@@ -90,11 +90,15 @@ export const HEDGE_CONFIGS: HedgeConfig[] = [
     // - the mode's bands, idle 15%..30%, slippage 50 bps (the default; a trade that would pass it
     //   is halved, so a re-base is cut into rounds an hour apart): 8.4, 141.1, 928.8, 34.1%. Kept.
     //   At 30 bps: 12.3, 151.8 (spot 54.9, but perp 96.8); idle 20%..35%: 8.1, 150.0, 884.4; a
-    //   75 bps cost bound: 9.2, 146.3, 953.9.
-    // The rally's rounds are nearly all of the cost (margin-low 136..139 bps/yr of it, idle 2..3,
-    // margin-high about 8): each sells about a third to a half of the collateral on the pool and
-    // buys the short back on the market, where the demo's long trader's fixed 5,000 ETH skews the
-    // fill against the vault when ETH is dear.
+    //   75 bps cost bound: 9.2, 146.3, 953.9; the soft floor at 31%: 9.4, 154.9, 981.6, 28.8%;
+    //   the region 30% toward the edge: 10.5, 141.7, 905.4.
+    // The rally's rounds are nearly all of the cost (margin-low 124..139 bps/yr of it, idle 2..14,
+    // margin-high 4..11): each sells about half the collateral on the pool and buys as much of the
+    // short back, some 8x NAV a year of each over this history (the taker fee alone is about 40
+    // bps/yr at 5 bps), at about 17 bps of NAV per unit traded on both venues together; and the
+    // demo's long trader (a fixed 5,000 ETH, 0.5% of the skew scale) makes every buy-back fill
+    // about 0.5% over the oracle, so the 50 bps bound halves some and the re-base ends short of the
+    // centre.
     vault: {
       hedgeMode: "spot-collateral",
       bands: { ...SPOT_COLLATERAL_BANDS, idleSoftBps: 1_500, idleHardBps: 3_000 },
