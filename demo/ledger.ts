@@ -36,6 +36,10 @@ export interface SegmentEvents {
   spotCost: bigint;
   /** Perp taker fees the vault paid. */
   perpFee: bigint;
+  /** The venue's charges on exposure grown just before a feed update (OracleEdgeCharged). */
+  perpEdgeCharge: bigint;
+  /** Profit the venue's pool could not pay in full: the unpaid part (ProfitReduced owed - paid). */
+  perpUnpaidProfit: bigint;
   /** Perp fills against the oracle: sizeDelta x (fill - oracle), asset units (+ = worse than oracle). */
   perpImpact: bigint;
   /** Liquidation rewards paid out of the vault's perp equity. */
@@ -52,12 +56,19 @@ export const NO_EVENTS: SegmentEvents = {
   settledFunding: 0n,
   spotCost: 0n,
   perpFee: 0n,
+  perpEdgeCharge: 0n,
+  perpUnpaidProfit: 0n,
   perpImpact: 0n,
   liquidationReward: 0n,
   flowAssets: 0n,
   flowShares: 0n,
   feeShares: 0n,
 };
+
+/** What the vault's perp trades of a segment cost, asset units (+ = cost): fee, charges, fill. */
+export function perpCost(ev: SegmentEvents): bigint {
+  return ev.perpFee + ev.perpEdgeCharge + ev.perpUnpaidProfit + ev.perpImpact;
+}
 
 /** Rebalances trade for the hedge; flows' unwinds trade for the leaver. */
 export type SegmentKind = "market" | "liquidation" | "flows" | "rebalance";
@@ -119,7 +130,7 @@ export function splitSegment(kind: SegmentKind, before: Checkpoint, after: Check
     ((before.spotQty - before.shortQty) * (after.priceWad - before.priceWad)) / VALUE_SCALE,
   );
   const spot = perShare(-ev.spotCost);
-  const perp = perShare(-(ev.perpFee + ev.perpImpact));
+  const perp = perShare(-perpCost(ev));
   if (kind === "flows") parts.flowTrading = spot + perp;
   else {
     parts.hedgeSpotTrading = spot;
@@ -142,6 +153,8 @@ export class Ledger {
   readonly parts: Parts = zeroParts();
   /** Asset units, signed (+ = the vault received), over the whole run. */
   readonly amounts = { funding: 0n, hedgeSpotCost: 0n, hedgePerpFeesAndImpact: 0n, flowTradingCost: 0n };
+  /** The rebalances' perp cost by what it is; the parts add up to `amounts.hedgePerpFeesAndImpact`. */
+  readonly hedgePerpParts = { takerFee: 0n, fill: 0n, edgeCharge: 0n, unpaidProfit: 0n };
   readonly start: Checkpoint;
   private last: Checkpoint;
 
@@ -159,11 +172,14 @@ export class Ledger {
     const parts = splitSegment(kind, this.last, next, ev);
     for (const k of Object.keys(parts) as (keyof Parts)[]) this.parts[k] += parts[k];
     this.amounts.funding += ev.settledFunding + next.accruedFunding - this.last.accruedFunding;
-    const tradeCost = ev.spotCost + ev.perpFee + ev.perpImpact;
-    if (kind === "flows") this.amounts.flowTradingCost += tradeCost;
+    if (kind === "flows") this.amounts.flowTradingCost += ev.spotCost + perpCost(ev);
     else {
       this.amounts.hedgeSpotCost += ev.spotCost;
-      this.amounts.hedgePerpFeesAndImpact += ev.perpFee + ev.perpImpact;
+      this.amounts.hedgePerpFeesAndImpact += perpCost(ev);
+      this.hedgePerpParts.takerFee += ev.perpFee;
+      this.hedgePerpParts.fill += ev.perpImpact;
+      this.hedgePerpParts.edgeCharge += ev.perpEdgeCharge;
+      this.hedgePerpParts.unpaidProfit += ev.perpUnpaidProfit;
     }
     this.last = next;
     return parts;

@@ -10,6 +10,8 @@ import type { SimulationResult } from "./simulate.js";
 export const HOURS_PER_YEAR = 24 * 365;
 export const BAND_NAMES = ["none", "delta", "margin-low", "margin-high", "idle"];
 export const TIER_NAMES = ["none", "soft", "hard"];
+/** Rounds for one band this close together (hours) are one re-base cut into steps. */
+export const REBASE_GAP_HOURS = 2;
 /** Fixed funding rate on hedged notional used to compare hedge modes whatever the run's funding. */
 export const REFERENCE_FUNDING_BPS_PER_YEAR = 1_000;
 
@@ -19,13 +21,27 @@ export interface RunMetrics {
   rebalances: number;
   rebalancesPerYear: number;
   byBand: Record<string, number>;
+  /**
+   * Re-bases a year: a band's breach and the rounds that cleared it, counted once. A round the
+   * venue's slippage bound cut short leaves the band breached and the next hour's round goes on;
+   * rounds for the same band at most REBASE_GAP_HOURS apart are one re-base.
+   */
+  rebasesPerYear: number;
   /** Time-averaged NAV, asset units (float). */
   avgNav: number;
   /** bps a year of the time-averaged NAV; + = cost. */
   spotTradingBpsYr: number;
   perpFeesAndImpactBpsYr: number;
+  /** The perp cost by what it is (bps/yr); the parts add up to `perpFeesAndImpactBpsYr`. */
+  perpPartsBpsYr: { takerFee: number; fill: number; edgeCharge: number; unpaidProfit: number };
   gasBpsYr: number;
   hedgeCostBpsYr: number;
+  /**
+   * The hedge cost by the band each rebalance was for (bps/yr, spot + perp + gas); the bands'
+   * figures add up to `hedgeCostBpsYr`. Idle rounds deploy depositors' cash (their entry charges
+   * pay for it) or raise cash for leavers; margin and delta rounds keep the hedge.
+   */
+  hedgeCostByBandBpsYr: Record<string, number>;
   /** bps a year of the time-averaged NAV; + = received. */
   fundingBpsYr: number;
   avgNotionalOverNav: number;
@@ -62,6 +78,17 @@ export function runMetrics(r: SimulationResult): RunMetrics {
   const ratios = r.samples.map((s) => s.marginRatioBps).filter(Number.isFinite);
   const byBand: Record<string, number> = {};
   for (const rb of r.rebalances) byBand[BAND_NAMES[rb.band]] = (byBand[BAND_NAMES[rb.band]] ?? 0) + 1;
+  let rebases = 0;
+  r.rebalances.forEach((rb, i) => {
+    const prev = r.rebalances[i - 1];
+    if (!prev || prev.band !== rb.band || rb.hour - prev.hour > REBASE_GAP_HOURS) rebases++;
+  });
+  const hedgeCostByBandBpsYr: Record<string, number> = {};
+  for (const rb of r.rebalances) {
+    const band = BAND_NAMES[rb.band];
+    hedgeCostByBandBpsYr[band] =
+      (hedgeCostByBandBpsYr[band] ?? 0) + bpsYr(rb.spotCost + rb.perpFeesAndImpact + rb.gasCostUsdc);
+  }
   const partsBps = { ...r.ledger.parts };
   for (const k of Object.keys(partsBps) as (keyof Parts)[]) partsBps[k] = r.ledger.bps(partsBps[k]);
   return {
@@ -70,11 +97,19 @@ export function runMetrics(r: SimulationResult): RunMetrics {
     rebalances: r.rebalances.length,
     rebalancesPerYear: r.rebalances.length / years,
     byBand,
+    rebasesPerYear: rebases / years,
     avgNav,
     spotTradingBpsYr: spot,
     perpFeesAndImpactBpsYr: perp,
+    perpPartsBpsYr: {
+      takerFee: bpsYr(r.ledger.hedgePerpParts.takerFee),
+      fill: bpsYr(r.ledger.hedgePerpParts.fill),
+      edgeCharge: bpsYr(r.ledger.hedgePerpParts.edgeCharge),
+      unpaidProfit: bpsYr(r.ledger.hedgePerpParts.unpaidProfit),
+    },
     gasBpsYr: bpsYr(gas),
     hedgeCostBpsYr: hedgeCost,
+    hedgeCostByBandBpsYr,
     fundingBpsYr,
     avgNotionalOverNav,
     netCarryBpsYr: fundingBpsYr - hedgeCost,

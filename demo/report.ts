@@ -61,7 +61,7 @@ export function renderReport(r: SimulationResult, meta: ReportMeta): string {
   }
   const shareReturn = Number(r.endShareValue) / Number(r.startShareValue) - 1;
   const priceReturn = last.price / (first.price || 1) - 1;
-  const { amounts } = r.ledger;
+  const { amounts, hedgePerpParts: perp } = r.ledger;
   const notional = r.samples.filter((s) => s.totalAssets > 0n).map((s) => s.deploymentBps / 10_000);
   const rows: [string, string][] = [
     ["hedge mode", meta.hedgeMode],
@@ -99,7 +99,7 @@ export function renderReport(r: SimulationResult, meta: ReportMeta): string {
     ],
     [
       "rebalance perp fees+impact",
-      `${usd(amounts.hedgePerpFeesAndImpact)} cost (${bpsYr(m.perpFeesAndImpactBpsYr)}): taker fee, fill vs the oracle, oracle-edge charges and unpaid profit, signed`,
+      `${usd(amounts.hedgePerpFeesAndImpact)} cost (${bpsYr(m.perpFeesAndImpactBpsYr)}), signed: taker fee ${usd(perp.takerFee)}, fill vs the oracle ${usd(perp.fill)}, oracle-edge charges ${usd(perp.edgeCharge)}, profit the market left unpaid ${usd(perp.unpaidProfit)}`,
     ],
     [
       "rebalance NAV change",

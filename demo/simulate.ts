@@ -33,7 +33,7 @@ import { toVaultState } from "../keeper/chain/reader.js";
 import { Tier, type VaultState } from "../keeper/types.js";
 import type { Eip1193 } from "./inProcessRpc.js";
 import type { KeeperDriver } from "./inProcessKeeper.js";
-import { Ledger, NO_EVENTS, type Checkpoint, type SegmentEvents } from "./ledger.js";
+import { Ledger, NO_EVENTS, perpCost, type Checkpoint, type SegmentEvents } from "./ledger.js";
 import { toFeedAnswer } from "./pricePath.js";
 
 export interface Sample {
@@ -314,11 +314,13 @@ export async function simulate(
           break;
         case "OracleEdgeCharged":
           // The venue's charge on exposure grown just before a feed update: a trading cost.
-          if (x.account.toLowerCase() === a.adapter.toLowerCase()) ev.perpFee += x.amount;
+          if (x.account.toLowerCase() === a.adapter.toLowerCase()) ev.perpEdgeCharge += x.amount;
           break;
         case "ProfitReduced":
           // A profit the venue's pool could not pay in full: the unpaid part is lost.
-          if (x.account.toLowerCase() === a.adapter.toLowerCase()) ev.perpFee += BigInt(x.owed) - BigInt(x.paid);
+          if (x.account.toLowerCase() === a.adapter.toLowerCase()) {
+            ev.perpUnpaidProfit += BigInt(x.owed) - BigInt(x.paid);
+          }
           break;
         // The one report of settled funding: trades, withdrawals and liquidations.
         case "FundingSettled":
@@ -475,7 +477,9 @@ export async function simulate(
       processed = head;
       reading = await read(priceWad);
       ledger.record("rebalance", reading.checkpoint, ev);
-      for (const r of rebalanced) {
+      // The segment's trades are read from its events together: the first rebalance of the
+      // segment carries their cost (there is one a segment unless the keeper acted twice).
+      for (const [i, r] of rebalanced.entries()) {
         const receipt = await chain.request<Receipt>("eth_getTransactionReceipt", [r.log.transactionHash]);
         const gasUsed = BigInt(receipt.gasUsed);
         rebalances.push({
@@ -483,9 +487,9 @@ export async function simulate(
           band: r.band,
           tier: r.tier,
           navChange: r.after - r.before,
-          spotCost: ev.spotCost,
-          perpFeesAndImpact: ev.perpFee + ev.perpImpact,
-          settledFunding: ev.settledFunding,
+          spotCost: i === 0 ? ev.spotCost : 0n,
+          perpFeesAndImpact: i === 0 ? perpCost(ev) : 0n,
+          settledFunding: i === 0 ? ev.settledFunding : 0n,
           gasUsed,
           gasCostUsdc: (gasUsed * BigInt(receipt.effectiveGasPrice ?? 0) * priceWad) / VALUE_SCALE,
         });

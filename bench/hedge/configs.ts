@@ -80,35 +80,30 @@ export const HEDGE_CONFIGS: HedgeConfig[] = [
     key: "c",
     name: "spot-collateral",
     description: "the spot posted as the short's collateral",
-    // Tried on the full 2017-2021 replay (one run each, (c) alone):
-    // - the mode's defaults (SPOT_COLLATERAL_BANDS 37.5%..180% soft, hedged notional about
-    //   2x..0.5x of NAV; 50 bps slippage): from hour 11,100 (2018-11-22) every Idle round reverted
-    //   BandStillBreached(Idle): the grow round's buy passes the 50 bps bound on the pool and is
-    //   halved, while all the short's profit was already withdrawn to idle (a vault finding,
-    //   test/vault/SpotCollateralGrowFinding.test.ts); it was still refused every hour when the run
-    //   was stopped, thousands of hours later, the idle cash undeployed.
-    // - slippage 100 bps, default bands: from hour 21,780 (2020-02-10) every Idle round reverted
-    //   BandWorsened(Delta): the shrink round's sale is halved, the short already bought back for
-    //   all of it (the same finding's second test); the run was stopped there.
-    // - slippage 100 bps, soft band 63%..126% (hedged notional about 1.3x..0.7x: each re-base at
-    //   most about a third of NAV, within what the pool fills at that bound): no stuck round;
-    //   21.2 rebalances a year (idle 43, margin-high 17, margin-low 21 over the run), hedge cost
-    //   190.9 bps/yr (spot 167.0), notional 0.958x, carry at 10% 766.7 bps/yr, min margin 63.0%.
-    // - the same with the idle band at 15%..30% (deposits deployed in batches): 13.1 a year (idle 6,
-    //   margin-high 19, margin-low 25), hedge cost 178.3 bps/yr (spot 152.8), notional 0.929x,
-    //   carry at 10% 750.2 bps/yr, min margin 63.0%. Kept: the fewest rebalances and the lowest
-    //   cost. Each re-base trades a large share of NAV on the pool at once, so its slippage, not
-    //   the number of rounds, is most of the cost; the hard bands are the mode's defaults.
+    // Tried on the full 2017-2021 replay (one run each, (c) alone; rebalances a year, hedge cost
+    // bps/yr, carry at 10% bps/yr, min margin):
+    // - soft band 63%..126% (hedged notional about 1.3x..0.7x), idle 15%..30%, slippage 100 bps:
+    //   13.1, 178.3, 750.2, 63.0% (kept until the halved-trade findings were fixed).
+    // - the mode's bands (37.5%..180%), idle 15%..30%, slippage 100 bps: 7.1, 178.1, 972.4, 26.5%:
+    //   a rally's re-base cost past the 50 bps bound (CostTooHigh for 2,316 hours in all) while
+    //   the margin ratio fell to 26.5%; with the region at 60% toward the edge: 11.3, 186.5.
+    // - the mode's bands, idle 15%..30%, slippage 50 bps (the default; a trade that would pass it
+    //   is halved, so a re-base is cut into rounds an hour apart): 8.4, 141.1, 928.8, 34.1%. Kept.
+    //   At 30 bps: 12.3, 151.8 (spot 54.9, but perp 96.8); idle 20%..35%: 8.1, 150.0, 884.4; a
+    //   75 bps cost bound: 9.2, 146.3, 953.9; the soft floor at 31%: 9.4, 154.9, 981.6, 28.8%;
+    //   the region 30% toward the edge: 10.5, 141.7, 905.4; slippage and cost bounds at 100 bps:
+    //   6.8, 193.1, 870.4 (bigger trades, more impact); both at 75 bps: 8.1, 193.3, 887.5.
+    // The rally's rounds are nearly all of the cost (margin-low 124..139 bps/yr of it, idle 2..14,
+    // margin-high 4..11): each sells about half the collateral on the pool and buys as much of the
+    // short back, some 8x NAV a year of each over this history (the taker fee alone is about 40
+    // bps/yr at 5 bps), at about 17 bps of NAV per unit traded on both venues together; and the
+    // demo's long trader (a fixed 5,000 ETH, 0.5% of the skew scale) makes every buy-back fill
+    // about 0.5% over the oracle, so the 50 bps bound halves some and the re-base ends short of the
+    // centre.
     vault: {
       hedgeMode: "spot-collateral",
-      bands: {
-        ...SPOT_COLLATERAL_BANDS,
-        minMarginRatioSoftBps: 6_300,
-        maxMarginRatioSoftBps: 12_600,
-        idleSoftBps: 1_500,
-        idleHardBps: 3_000,
-      },
-      strategy: { ...SPOT_COLLATERAL_STRATEGY, maxSlippageBps: 100 },
+      bands: { ...SPOT_COLLATERAL_BANDS, idleSoftBps: 1_500, idleHardBps: 3_000 },
+      strategy: SPOT_COLLATERAL_STRATEGY,
     },
     policy: { kind: "threshold" },
     goals: [

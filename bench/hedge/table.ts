@@ -3,7 +3,7 @@
  * printed beside the figure it is about, and the share-price decomposition with its residual.
  */
 import { PART_LABELS, type Parts } from "../../demo/ledger.js";
-import type { RunMetrics } from "../../demo/metrics.js";
+import { REBASE_GAP_HOURS, type RunMetrics } from "../../demo/metrics.js";
 import { HEDGE_CONFIGS, type HedgeConfig, type RowKey } from "./configs.js";
 import type { RunOutput } from "./run.js";
 
@@ -18,6 +18,14 @@ interface Row {
 
 const n = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : "n/a");
 
+/** The hedge cost by band; what no rebalance's segment carried (none expected) is shown apart. */
+function costByBand(m: RunMetrics): string {
+  const entries = Object.entries(m.hedgeCostByBandBpsYr);
+  const unattributed = m.hedgeCostBpsYr - entries.reduce((a, [, x]) => a + x, 0);
+  if (Math.abs(unattributed) >= 0.05) entries.push(["not in a rebalance", unattributed]);
+  return entries.map(([band, x]) => `${band} ${n(x)}`).join(", ") || "none";
+}
+
 const ROWS: Row[] = [
   {
     label: "rebalances a year (count, by band)",
@@ -29,10 +37,19 @@ const ROWS: Row[] = [
           .join(", ") || "none"
       })`,
   },
+  {
+    label: `  re-bases a year (a breach and its rounds, ${REBASE_GAP_HOURS} h or less apart)`,
+    value: (m) => n(m.rebasesPerYear),
+  },
   { label: "hedge cost, bps/yr of time-averaged NAV", key: "hedgeCostBpsYr", value: (m) => n(m.hedgeCostBpsYr) },
   { label: "  spot trading (pool fee, slippage vs oracle)", value: (m) => n(m.spotTradingBpsYr) },
   { label: "  perp fees and impact (fill vs oracle)", value: (m) => n(m.perpFeesAndImpactBpsYr) },
+  {
+    label: "    taker fee, fill vs oracle, oracle-edge charge, profit the market left unpaid",
+    value: ({ perpPartsBpsYr: p }) => [p.takerFee, p.fill, p.edgeCharge, p.unpaidProfit].map((x) => n(x)).join(", "),
+  },
   { label: "  gas (paid by the keeper, outside NAV)", value: (m) => n(m.gasBpsYr, 2) },
+  { label: "  by band: the rounds it was spent in", value: (m) => costByBand(m) },
   { label: "funding, bps/yr of time-averaged NAV", value: (m) => n(m.fundingBpsYr) },
   { label: "average hedged notional / NAV", value: (m) => n(m.avgNotionalOverNav, 3) },
   { label: "net carry at the run's funding, bps/yr", value: (m) => n(m.netCarryBpsYr) },

@@ -107,7 +107,33 @@ describe("hedge bench arithmetic: share-price decomposition on a hand-checked pa
     });
   });
 
-  it("run figures: a year of four samples, $1M NAV, $1,000 hedge cost, $5,000 funding, 0.6x notional", () => {
+  it("a rebalance's perp cost by what it is: $10 fee, $5 better fill, $3 edge charge, $7 unpaid profit: $15 (-0.15 bp)", () => {
+    const l = new Ledger(cp(A, S));
+    const ev = {
+      ...NO_EVENTS,
+      perpFee: 10n * E6,
+      perpImpact: -5n * E6,
+      perpEdgeCharge: 3n * E6,
+      perpUnpaidProfit: 7n * E6,
+    };
+    l.record("rebalance", cp(A - 15n * E6, S), ev);
+    close(l.bps(l.parts.hedgePerpFeesAndImpact), -0.15);
+    expect(Math.abs(l.bps(l.parts.residual))).to.be.below(1e-9);
+    expect(l.amounts.hedgePerpFeesAndImpact).to.equal(15n * E6);
+    expect(l.hedgePerpParts).to.deep.equal({
+      takerFee: 10n * E6,
+      fill: -5n * E6,
+      edgeCharge: 3n * E6,
+      unpaidProfit: 7n * E6,
+    });
+    // A leaver's unwind books the same costs to the flows, not to the hedge.
+    const f = new Ledger(cp(A, S));
+    f.record("flows", cp(A - 15n * E6, S), ev);
+    expect(f.amounts.flowTradingCost).to.equal(15n * E6);
+    expect(f.hedgePerpParts).to.deep.equal({ takerFee: 0n, fill: 0n, edgeCharge: 0n, unpaidProfit: 0n });
+  });
+
+  it("run figures: a year of four samples, $1M NAV, $1,000 hedge cost (by band too), $5,000 funding, 0.6x notional", () => {
     const sample = (hour: number, sharePrice: number, deltaBps = 1) => ({
       hour,
       price: 3_000,
@@ -132,8 +158,8 @@ describe("hedge bench arithmetic: share-price decomposition on a hand-checked pa
           band: 2,
           tier: 1,
           navChange: 0n,
-          spotCost: 0n,
-          perpFeesAndImpact: 0n,
+          spotCost: 700n * E6,
+          perpFeesAndImpact: 50n * E6,
           settledFunding: 0n,
           gasUsed: 1n,
           gasCostUsdc: 30n * E6,
@@ -144,7 +170,7 @@ describe("hedge bench arithmetic: share-price decomposition on a hand-checked pa
           tier: 1,
           navChange: 0n,
           spotCost: 0n,
-          perpFeesAndImpact: 0n,
+          perpFeesAndImpact: 200n * E6,
           settledFunding: 0n,
           gasUsed: 1n,
           gasCostUsdc: 20n * E6,
@@ -156,6 +182,7 @@ describe("hedge bench arithmetic: share-price decomposition on a hand-checked pa
     const m = runMetrics(r);
     close(m.years, 1);
     close(m.rebalancesPerYear, 2);
+    close(m.rebasesPerYear, 2); // two bands: two re-bases, although an hour apart
     close(m.spotTradingBpsYr, 7);
     close(m.perpFeesAndImpactBpsYr, 2.5);
     close(m.gasBpsYr, 0.5);
@@ -168,6 +195,45 @@ describe("hedge bench arithmetic: share-price decomposition on a hand-checked pa
     expect(m.maxAbsDeltaBps).to.equal(4);
     close(m.maxDrawdownPct, (1 - 0.9996 / 1.02) * 100);
     expect(m.byBand).to.deep.equal({ "margin-low": 1, "margin-high": 1 });
+    // Each band's rounds: $700 + $50 + $30 gas and $200 + $20 gas of $1M, adding up to the total.
+    close(m.hedgeCostByBandBpsYr["margin-low"], 7.8);
+    close(m.hedgeCostByBandBpsYr["margin-high"], 2.2);
+  });
+});
+
+describe("hedge bench re-bases: a breach and the rounds that cleared it count once", () => {
+  it("margin-low at hours 10, 11, 13 is one re-base; again at 20, then margin-high at 21 and 24: four", () => {
+    const round = (hour: number, band: number) => ({
+      hour,
+      band,
+      tier: 1,
+      navChange: 0n,
+      spotCost: 0n,
+      perpFeesAndImpact: 0n,
+      settledFunding: 0n,
+      gasUsed: 0n,
+      gasCostUsdc: 0n,
+    });
+    const sample = (hour: number) => ({
+      hour,
+      price: 3_000,
+      sharePrice: 1,
+      deltaBps: 0,
+      marginRatioBps: 5_000,
+      totalAssets: 1_000_000n * E6,
+      hedgedNotional: 0n,
+      deploymentBps: 0,
+      collateralQty: 0n,
+    });
+    const r = {
+      samples: [sample(0), sample(HOURS_PER_YEAR)],
+      rebalances: [round(10, 2), round(11, 2), round(13, 2), round(20, 2), round(21, 3), round(24, 3)],
+      liquidations: 0,
+      ledger: new Ledger(cp(1_000_000n * E6, 10n ** 18n)),
+    } as unknown as SimulationResult;
+    const m = runMetrics(r);
+    close(m.rebalancesPerYear, 6);
+    close(m.rebasesPerYear, 4);
   });
 });
 
