@@ -526,9 +526,9 @@ library VaultMath {
     }
 
     /// @notice Share of every position to unwind so that its worst-case proceeds cover
-    /// `shortfall`: selling f·spot yields at least f·spotValue·(1 - slip), and f·equity less the
-    /// short's worst buy-back cost (see `buyBackCostBps`) is withdrawn. WAD, rounded up; above
-    /// WAD when the positions cannot cover it.
+    /// `shortfall` and UNWIND_ROUNDING_UNITS: selling f·spot yields at least
+    /// f·spotValue·(1 - slip), and f·equity less the short's worst buy-back cost (see
+    /// `buyBackCostBps`) is withdrawn. WAD, rounded up; above WAD when the positions cannot cover it.
     function fractionForProceeds(
         Snapshot memory s,
         uint256 shortfall,
@@ -544,8 +544,8 @@ library VaultMath {
         if (worstProceedsOfAll == 0) return type(uint256).max;
         // Sized for the shortfall plus the legs' roundings, which the slippage margin of a tiny
         // unwind (a fraction of a unit) does not cover: a withdraw pays exactly what it asked.
-        // What the allowance raises beyond that stays in idle, with the stayers; the leaver pays
-        // only the extra fraction's trading cost.
+        // What the allowance raises beyond that stays in idle, still the vault's; the leaver pays
+        // the larger unwind's cost.
         return Math.mulDiv(shortfall + UNWIND_ROUNDING_UNITS, WAD, worstProceedsOfAll, Math.Rounding.Ceil);
     }
 
