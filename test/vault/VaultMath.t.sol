@@ -152,7 +152,10 @@ contract VaultMathFuzzTest is TestBase {
         if (f > WAD) return;
         uint256 worst = VaultMath.lessBps(spotValue, slippageBps) + equity;
         // With the roundings' allowance on top, which the unwind's legs may eat.
-        require((f * worst) / WAD + 1 >= shortfall + VaultMath.UNWIND_ROUNDING_UNITS, "fraction's worst proceeds fall short");
+        require(
+            (f * worst) / WAD + 1 >= shortfall + VaultMath.UNWIND_ROUNDING_UNITS,
+            "fraction's worst proceeds fall short"
+        );
     }
 
     /// @notice worstUnwindCost grows with the fraction and never exceeds the slippage on the

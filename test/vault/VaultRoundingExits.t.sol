@@ -70,7 +70,12 @@ abstract contract VaultRoundingExits is VaultStackBase {
     /// deployed by the rebalances anyone may call: a dust short has no margin band, so the first
     /// round sees the hard idle band and clears it (a residual book with bands of its own may take
     /// its rescue first, in a round before).
-    function testFuzz_bankRunThenDepositDeploys(uint256 world, uint256 stay, uint256 firstMove, uint256 secondMove) public {
+    function testFuzz_bankRunThenDepositDeploys(
+        uint256 world,
+        uint256 stay,
+        uint256 firstMove,
+        uint256 secondMove
+    ) public {
         _depositFor(ALICE, bound(_seed(world, 1), 1e6, 1_000_000e6));
         vm.prank(CAROL);
         vault.rebalance(); // anyone: a fresh deposit breaches the hard idle band
