@@ -5,8 +5,9 @@ import {IDeltaNeutralVault} from "../../contracts/interfaces/IDeltaNeutralVault.
 import {SpotCollateralMode} from "./VaultStack.sol";
 
 /// @notice Findings of the SpotCollateral property and invariant suites, minimised to concrete
-/// sequences. Each pins today's behaviour (so the suite stays green) and says what the fixed vault
-/// must do instead: when the vault is fixed the pin fails, and the test is turned into the property.
+/// sequences and kept as properties of the fixed vault. A new finding is first pinned here (its
+/// test asserts today's behaviour, so the suite stays green, and says what the fixed vault must do
+/// instead); when the vault is fixed the pin fails, and the test is turned into the property.
 contract SpotCollateralFindingsTest is SpotCollateralMode {
     address internal constant ALICE = address(0xA11CE);
     address internal constant BOB = address(0xB0B);
