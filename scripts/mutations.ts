@@ -199,9 +199,16 @@ export const MUTATIONS: Mutation[] = [
   {
     id: "VM-23",
     file: VM,
-    from: "Math.mulDiv(shortfall, WAD, worstProceedsOfAll, Math.Rounding.Ceil)",
-    to: "Math.mulDiv(shortfall, WAD, worstProceedsOfAll, Math.Rounding.Floor)",
+    from: "Math.mulDiv(shortfall + UNWIND_ROUNDING_UNITS, WAD, worstProceedsOfAll, Math.Rounding.Ceil)",
+    to: "Math.mulDiv(shortfall + UNWIND_ROUNDING_UNITS, WAD, worstProceedsOfAll, Math.Rounding.Floor)",
     why: "unwind fraction rounded down (proceeds fall short)",
+  },
+  {
+    id: "VM-23b",
+    file: VM,
+    from: "shortfall + UNWIND_ROUNDING_UNITS, WAD",
+    to: "shortfall, WAD",
+    why: "unwind sized without the roundings' allowance (a small withdraw cannot pay)",
   },
   {
     id: "VM-24",
@@ -377,9 +384,16 @@ export const MUTATIONS: Mutation[] = [
   {
     id: "VM-51",
     file: VM,
-    from: "if (s.shortQty == 0) return 0;",
+    from: "if (!hasMarginBand(s)) return 0;",
     to: "",
     why: "a book without a short reads as a margin breach",
+  },
+  {
+    id: "VM-51b",
+    file: VM,
+    from: "return s.shortNotional > DUST_SHORT_NOTIONAL_UNITS;",
+    to: "return s.shortNotional != 0;",
+    why: "a dust short has margin bands (a bank run's dust blocks every rebalance)",
   },
   {
     id: "VM-52",

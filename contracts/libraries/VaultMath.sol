@@ -13,8 +13,19 @@ import {OracleLib} from "./OracleLib.sol";
 library VaultMath {
     uint256 internal constant BPS = 10_000;
     uint256 internal constant WAD = OracleLib.WAD;
-    /// @notice Asset units of rounding an unwind may show on the books besides its trading cost.
+    /// @notice Asset units of rounding an unwind may show on the books besides its trading cost,
+    /// and the allowance its proceeds are sized with (`fractionForProceeds`): each leg rounds
+    /// against the leaver (the sale floored, the buy-back's loss and fee rounded up, the stayers'
+    /// share of the cash equity rounded in their favour).
     uint256 internal constant UNWIND_ROUNDING_UNITS = 4;
+    /// @notice Short notional, asset units, at or below which a short has no margin band: its
+    /// margin ratio is a ratio of a few units, which the unit roundings of the collateral's value,
+    /// its haircut and the venue's PnL move past any band (one unit of margin reads 0 or 10,000%),
+    /// and no round could trade it back inside. A bank run leaves such a short behind (the virtual
+    /// shares' cut, or a holder who stays with a few shares); as no short, the next deposit's round
+    /// simply deploys over it. Treating it as no short, rather than closing it with the last exit,
+    /// also covers the holder who stays. A short this small carries no risk a band could reduce.
+    uint256 internal constant DUST_SHORT_NOTIONAL_UNITS = 10_000;
     /// @notice Largest trade, in bps of NAV, a rebalance skips as too small to matter: a quarter
     /// of the narrowest soft band, capped at this so wide bands never skip a needed margin top-up.
     uint256 internal constant MAX_SKIP_BPS = 10;
@@ -288,7 +299,7 @@ library VaultMath {
     }
 
     /// @notice How far `band` is past its soft threshold in `s`, in bps (0 inside the band). The
-    /// margin bands only exist with a short open.
+    /// margin bands only exist with a short open (`hasMarginBand`).
     function breachBps(
         Snapshot memory s,
         IDeltaNeutralVault.Band band,
@@ -297,7 +308,7 @@ library VaultMath {
     ) internal pure returns (uint256) {
         if (band == IDeltaNeutralVault.Band.Delta) return _excess(SignedMath.abs(deltaBps(s)), b.deltaSoftBps);
         if (band == IDeltaNeutralVault.Band.Idle) return _excess(idleBps(s), idleBufferBps + b.idleSoftBps);
-        if (s.shortQty == 0) return 0;
+        if (!hasMarginBand(s)) return 0;
         uint256 ratio = marginRatioBps(s);
         if (band == IDeltaNeutralVault.Band.MarginLow) return _excess(b.minMarginRatioSoftBps, ratio);
         if (band == IDeltaNeutralVault.Band.MarginHigh) return _excess(ratio, b.maxMarginRatioSoftBps);
@@ -377,7 +388,7 @@ library VaultMath {
     ) private pure returns (bool) {
         if (band == IDeltaNeutralVault.Band.Delta) return SignedMath.abs(deltaBps(s)) > b.deltaHardBps;
         if (band == IDeltaNeutralVault.Band.Idle) return idleBps(s) > idleBufferBps + b.idleHardBps;
-        if (s.shortQty == 0) return false;
+        if (!hasMarginBand(s)) return false;
         if (band == IDeltaNeutralVault.Band.MarginLow) return marginRatioBps(s) < b.minMarginRatioHardBps;
         return marginRatioBps(s) > b.maxMarginRatioHardBps;
     }
@@ -401,10 +412,16 @@ library VaultMath {
         return s.spotQty >= s.shortQty ? int256(gapBps) : -int256(gapBps);
     }
 
+    /// @notice Whether the short is large enough to have margin bands (see
+    /// DUST_SHORT_NOTIONAL_UNITS).
+    function hasMarginBand(Snapshot memory s) internal pure returns (bool) {
+        return s.shortNotional > DUST_SHORT_NOTIONAL_UNITS;
+    }
+
     /// @notice The venue's margin equity (cash equity + collateral at its haircut) / short
-    /// notional in bps; type(uint256).max with no short.
+    /// notional in bps; type(uint256).max with no short or a dust short (`hasMarginBand`).
     function marginRatioBps(Snapshot memory s) internal pure returns (uint256) {
-        if (s.shortNotional == 0) return type(uint256).max;
+        if (!hasMarginBand(s)) return type(uint256).max;
         return Math.mulDiv(positivePart(s.perpEquity + int256(s.collateralMarginValue)), BPS, s.shortNotional);
     }
 
@@ -425,7 +442,7 @@ library VaultMath {
         uint256 ratio = marginRatioBps(s);
         uint256 idleRatio = idleBps(s);
         uint256 idleExcess = idleRatio > idleBufferBps ? idleRatio - idleBufferBps : 0;
-        bool hasShort = s.shortQty != 0;
+        bool hasShort = hasMarginBand(s);
 
         // Hard tier first, in priority order.
         if (hasShort && ratio < b.minMarginRatioHardBps)
@@ -509,9 +526,9 @@ library VaultMath {
     }
 
     /// @notice Share of every position to unwind so that its worst-case proceeds cover
-    /// `shortfall`: selling f·spot yields at least f·spotValue·(1 - slip), and f·equity less the
-    /// short's worst buy-back cost (see `buyBackCostBps`) is withdrawn. WAD, rounded up; above
-    /// WAD when the positions cannot cover it.
+    /// `shortfall` and UNWIND_ROUNDING_UNITS: selling f·spot yields at least
+    /// f·spotValue·(1 - slip), and f·equity less the short's worst buy-back cost (see
+    /// `buyBackCostBps`) is withdrawn. WAD, rounded up; above WAD when the positions cannot cover it.
     function fractionForProceeds(
         Snapshot memory s,
         uint256 shortfall,
@@ -525,7 +542,11 @@ library VaultMath {
         uint256 costs = buyBackCost + s.collateralValue;
         uint256 worstProceedsOfAll = gross > costs ? gross - costs : 0;
         if (worstProceedsOfAll == 0) return type(uint256).max;
-        return Math.mulDiv(shortfall, WAD, worstProceedsOfAll, Math.Rounding.Ceil);
+        // Sized for the shortfall plus the legs' roundings, which the slippage margin of a tiny
+        // unwind (a fraction of a unit) does not cover: a withdraw pays exactly what it asked.
+        // What the allowance raises beyond that stays in idle, still the vault's; the leaver pays
+        // the larger unwind's cost.
+        return Math.mulDiv(shortfall + UNWIND_ROUNDING_UNITS, WAD, worstProceedsOfAll, Math.Rounding.Ceil);
     }
 
     /// @notice Share of every position whose value is `value`. WAD, rounded up, at most WAD.

@@ -192,8 +192,8 @@ contract VaultMathBoundariesTest is TestBase {
 
     function test_marginRatioBps_roundsDownAndIsMaxWithoutShort() public pure {
         VaultMath.Snapshot memory s;
-        s.shortNotional = 3;
-        s.perpEquity = 1;
+        s.shortNotional = 30_003;
+        s.perpEquity = 10_001; // 3,333.33 bps
         require(s.marginRatioBps() == 3_333, "margin ratio not rounded down");
         s.perpEquity = -5;
         require(s.marginRatioBps() == 0, "negative equity is not a zero ratio");
@@ -261,15 +261,15 @@ contract VaultMathBoundariesTest is TestBase {
 
     /// @notice Buy-back cost ceil(1,000,001 * 200 / 10,000) = 20,001 (2 x 50 bps slippage plus the
     /// 100 bps premium allowance); spot proceeds floor(1,000,001 * 0.995) = 995,000; plus equity
-    /// 500,000; worst proceeds 1,474,999. A shortfall of 1,000 needs ceil(1e21 / 1,474,999) =
-    /// 677,966,561,333,262 (floor: ...261).
+    /// 500,000; worst proceeds 1,474,999. A shortfall of 1,000 is sized with the 4 units of the
+    /// roundings' allowance: ceil(1,004e18 / 1,474,999) = 680,678,427,578,595 (floor: ...594).
     function test_fractionForProceeds_pinnedRoundings() public pure {
         VaultMath.Snapshot memory s = _unwindBooks();
-        require(s.fractionForProceeds(1_000, 50) == 677_966_561_333_262, "fraction for proceeds not pinned");
+        require(s.fractionForProceeds(1_000, 50) == 680_678_427_578_595, "fraction for proceeds not pinned");
         require(s.fractionForProceeds(0, 50) == 0, "no shortfall needs a fraction");
-        // Exactly what the positions yield: the whole book, WAD.
-        require(s.fractionForProceeds(1_474_999, 50) == WAD, "covering every proceed is not WAD");
-        require(s.fractionForProceeds(1_475_000, 50) > WAD, "one unit more than the book must exceed WAD");
+        // What the positions yield less the allowance: the whole book, WAD.
+        require(s.fractionForProceeds(1_474_995, 50) == WAD, "covering every proceed is not WAD");
+        require(s.fractionForProceeds(1_474_996, 50) > WAD, "one unit more than the book must exceed WAD");
     }
 
     /// @notice Proceeds that the buy-back cost eats whole leave nothing to unwind for.
@@ -278,8 +278,10 @@ contract VaultMathBoundariesTest is TestBase {
         s.shortNotional = 100;
         s.perpEquity = 2; // buy-back cost ceil(100 * 200 / 10,000) = 2: gross == cost
         require(s.fractionForProceeds(1, 50) == type(uint256).max, "gross == cost must be unreachable");
-        s.perpEquity = 3; // one unit of proceeds left
-        require(s.fractionForProceeds(1, 50) == WAD, "one unit of proceeds covers one unit");
+        s.perpEquity = 7; // five units of proceeds left: one unit and its allowance
+        require(s.fractionForProceeds(1, 50) == WAD, "five units of proceeds do not cover one unit");
+        s.perpEquity = 6;
+        require(s.fractionForProceeds(1, 50) > WAD, "one unit is covered without its allowance");
     }
 
     /// @notice The buy-back's worst cost is the fill bound (slippage + the premium allowance) plus
@@ -498,8 +500,26 @@ contract VaultMathBoundariesTest is TestBase {
         require(_books(_equityAt(7_001), 0, 0).breachBps(HIGH, b, BUFFER_BPS) == 1, "high margin past soft");
         VaultMath.Snapshot memory noShort = _books(0, 0, 0);
         noShort.shortQty = 0;
+        noShort.shortNotional = 0;
         require(noShort.breachBps(LOW, b, BUFFER_BPS) == 0, "a book without a short has a low-margin breach");
         require(noShort.breachBps(HIGH, b, BUFFER_BPS) == 0, "a book without a short has a high-margin breach");
+    }
+
+    /// @notice A short of notional at most DUST_SHORT_NOTIONAL_UNITS has no margin band: at zero
+    /// equity (a 0 ratio) it breaches no band and classifies by the rest of the book; one unit
+    /// more and the same book is a hard low-margin breach.
+    function test_dustShort_hasNoMarginBandUpToTheThreshold() public pure {
+        IDeltaNeutralVault.Bands memory b = _bands();
+        VaultMath.Snapshot memory dust = _books(0, 0, _idleAt(1_000));
+        dust.shortNotional = VaultMath.DUST_SHORT_NOTIONAL_UNITS;
+        require(!dust.hasMarginBand(), "a dust short has a margin band");
+        require(dust.marginRatioBps() == type(uint256).max, "a dust short reads a margin ratio");
+        require(dust.breachBps(LOW, b, BUFFER_BPS) == 0, "a dust short has a low-margin breach");
+        _expect(dust, NONE, NO_TIER, "a dust short is classified by its margin");
+        dust.shortNotional = VaultMath.DUST_SHORT_NOTIONAL_UNITS + 1;
+        require(dust.hasMarginBand() && dust.marginRatioBps() == 0, "a short above dust has no ratio");
+        require(dust.breachBps(LOW, b, BUFFER_BPS) == 3_500, "a short above dust has no low-margin breach");
+        _expect(dust, LOW, HARD, "a short above dust is not classified by its margin");
     }
 
     /// @dev External, so a revert inside the library reaches try/catch; returns the error selector.

@@ -1,26 +1,25 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {IDeltaNeutralVault} from "../../contracts/interfaces/IDeltaNeutralVault.sol";
 import {SpotCollateralMode} from "./VaultStack.sol";
 
 /// @notice Findings of the SpotCollateral property and invariant suites, minimised to concrete
-/// sequences. Each pins today's behaviour (so the suite stays green) and says what the fixed vault
-/// must do instead: when the vault is fixed the pin fails, and the test is turned into the property.
+/// sequences and kept as properties of the fixed vault. A new finding is first pinned here (its
+/// test asserts today's behaviour, so the suite stays green, and says what the fixed vault must do
+/// instead); when the vault is fixed the pin fails, and the test is turned into the property.
 contract SpotCollateralFindingsTest is SpotCollateralMode {
     address internal constant ALICE = address(0xA11CE);
     address internal constant BOB = address(0xB0B);
 
-    /// @notice FINDING (found by SpotCollateralPreviews' previewWithdraw fuzz test): with no idle
-    /// left, a small `withdraw` reverts with the USDC's ERC20InsufficientBalance, although it is
-    /// far below maxWithdraw. The unwind's proceeds fall a couple of units short of `assets`:
-    /// `fractionForProceeds` sizes the unwind from the worst-case prices with no allowance for the
-    /// trades' roundings (ceil'd short buy-back and fee, floored sale, the debt's share repaid in
-    /// the stayers' favour), and for a tiny fraction the slippage margin (45 bps of a few units)
-    /// is below one unit. `redeem` clips to what idle holds; `withdraw` must pay exactly `assets`.
-    /// The fixed vault pays withdraw(9) (or maxWithdraw excludes the amounts it cannot pay).
-    function test_finding_smallWithdrawRevertsWhenIdleIsEmpty() public {
+    /// @notice Found by SpotCollateralPreviews' previewWithdraw fuzz test, fixed: with no idle left,
+    /// a small `withdraw` reverted with the USDC's ERC20InsufficientBalance, far below maxWithdraw.
+    /// The unwind's proceeds fell a couple of units short of `assets`: `fractionForProceeds` sized
+    /// the unwind from the worst-case prices with no allowance for the trades' roundings (ceil'd
+    /// short buy-back and fee, floored sale, the debt's share repaid in the stayers' favour), and
+    /// for a tiny fraction the slippage margin (45 bps of a few units) is below one unit. The
+    /// unwind is now sized for `assets` plus VaultMath.UNWIND_ROUNDING_UNITS: withdraw(9) pays 9.
+    function test_smallWithdrawWithIdleEmptyPaysExactly() public {
         // Alice deposits 100,000 USDC; anyone deploys it (hard idle band): idle 5,000 USDC,
         // 31.6508 WETH bought and posted, short 31.6508 ETH, margin ratio 89.94%.
         _depositFor(ALICE, 100_000e6);
@@ -37,40 +36,23 @@ contract SpotCollateralFindingsTest is SpotCollateralMode {
         require(st.idle == 0 && st.marginRatioBps == 5_140, "setup: the rescue's book changed");
         require(vault.maxWithdraw(ALICE) > 90_000e6, "setup: maxWithdraw");
 
-        // withdraw(9 units = $0.000009): the unwind raises 7 units, the payout of 9 reverts.
-        vm.prank(ALICE);
-        try vault.withdraw(9, ALICE, ALICE) {
-            revert("FIXED: withdraw(9) now pays; turn this pin into the property");
-        } catch (bytes memory err) {
-            bytes memory expected = abi.encodeWithSelector(
-                IERC20Errors.ERC20InsufficientBalance.selector,
-                address(vault),
-                7,
-                9
-            );
-            require(keccak256(err) == keccak256(expected), "withdraw(9) reverted otherwise");
-        }
-        // The same at 50 units (48 raised); from about 1,000 units up the slippage margin covers it.
-        vm.prank(ALICE);
-        try vault.withdraw(50, ALICE, ALICE) {
-            revert("FIXED: withdraw(50) now pays");
-        } catch (bytes memory err) {
-            require(bytes4(err) == IERC20Errors.ERC20InsufficientBalance.selector, "withdraw(50) reverted otherwise");
-        }
-        vm.prank(ALICE);
-        vault.withdraw(1_000, ALICE, ALICE);
+        // withdraw(9 units = $0.000009) used to raise 7 units and revert; 50 raised 48. Each now
+        // pays exactly, burns no more than its preview, and leaves the share price where it was.
+        _requireWithdrawPaysExactly(9);
+        _requireWithdrawPaysExactly(50);
+        _requireWithdrawPaysExactly(1_000);
+        require(usdc.balanceOf(ALICE) == 1_059, "Alice was not paid 9 + 50 + 1,000 units");
     }
 
-    /// @notice FINDING (found by the SpotCollateral invariant campaign, invariant 16): after the
-    /// last holder leaves, the pro-rata unwind leaves a dust short beside dust collateral (about
-    /// 3.3e8 wei each: the release loop keeps the last units posted). A price rise then reads the
-    /// dust account's margin ratio as 0 (1 unit of margin, the collateral's value at the haircut
-    /// floored to 0, a loss of a fraction of a unit), a hard MarginLow breach that no round can
-    /// restore: every rebalance reverts BandStillBreached(MarginLow, 0, 0, 9999), so a new
-    /// depositor's money can never be deployed (only the guardian's emergency unwind clears it).
-    /// The fixed vault treats a dust short as no short (or closes it with the last exit), and the
-    /// rebalance deploys Bob's deposit.
-    function test_finding_dustShortAfterBankRunBlocksEveryRebalance() public {
+    /// @notice Found by the SpotCollateral invariant campaign (invariant 16), fixed: after the last
+    /// holder leaves, the pro-rata unwind leaves a dust short beside dust collateral (about 3.3e8
+    /// wei each: the virtual shares' cut). A price rise read the dust account's margin ratio as 0
+    /// (1 unit of margin, the collateral's value at the haircut floored to 0, a loss of a fraction
+    /// of a unit), a hard MarginLow breach that no round could restore: every rebalance reverted
+    /// BandStillBreached(MarginLow, 0, 0, 9999), so a new depositor's money was never deployed. A
+    /// short of notional at most VaultMath.DUST_SHORT_NOTIONAL_UNITS now has no margin band: the
+    /// round sees Bob's deposit (hard idle band) and deploys it over the dust.
+    function test_dustShortAfterBankRunDoesNotBlockTheNextDeposit() public {
         // Alice deposits 1 USDC, anyone deploys it: collateral = short = 3.16508e14 wei.
         _depositFor(ALICE, 1e6);
         vm.prank(ALICE);
@@ -83,25 +65,20 @@ contract SpotCollateralFindingsTest is SpotCollateralMode {
         vm.prank(ALICE);
         vault.redeem(shares, ALICE, ALICE);
         require(vault.totalSupply() == 0 && market.sizeOf(address(adapter)) == -333_500_869, "setup: dust");
-        // ETH rises to 3,055.59204 (+11.7%): the dust account's margin ratio reads 0.
+        // ETH rises to 3,055.59204 (+11.7%): the dust short (notional 1 unit) reports no ratio.
         feed.updateAnswer(3_055.59204e8);
-        require(vault.vaultState().marginRatioBps == 0, "setup: margin ratio");
-        // Bob deposits 100,000 USDC: idle 99.99% of NAV, yet the band reported is MarginLow (hard).
+        require(vault.vaultState().marginRatioBps == type(uint256).max, "a dust short reported a margin ratio");
+        // Bob deposits 100,000 USDC: idle 99.99% of NAV, the hard idle band.
         _depositFor(BOB, 100_000e6);
         IDeltaNeutralVault.VaultState memory st = vault.vaultState();
-        require(st.band == IDeltaNeutralVault.Band.MarginLow && st.tier == IDeltaNeutralVault.Tier.Hard, "setup: band");
-        bytes memory stuck = abi.encodeWithSelector(
-            IDeltaNeutralVault.BandStillBreached.selector,
-            IDeltaNeutralVault.Band.MarginLow,
-            int256(0),
-            uint256(0),
-            uint256(9_999)
-        );
-        // Anyone (hard tier), now and a day later (the keeper too): the same revert.
-        _requireRebalanceReverts(BOB, stuck);
-        vm.warp(block.timestamp + 1 days);
-        feed.updateAnswer(3_055.59204e8);
-        _requireRebalanceReverts(address(handler), stuck);
+        require(st.band == IDeltaNeutralVault.Band.Idle && st.tier == IDeltaNeutralVault.Tier.Hard, "band");
+        // Anyone (hard tier) deploys it in one round: 5% idle kept, the rest posted and shorted.
+        vm.prank(BOB);
+        vault.rebalance();
+        st = vault.vaultState();
+        require(st.band == IDeltaNeutralVault.Band.None, "a band is still breached");
+        require(st.idleBps == 500 && st.shortQty == st.collateralQty, "Bob's deposit was not deployed");
+        require(st.collateralQty > 31e18, "the short does not hedge the deposit");
     }
 
     /// @notice Found by the SpotCollateral invariant campaign (invariants 4 and 7), fixed: spot
@@ -123,20 +100,28 @@ contract SpotCollateralFindingsTest is SpotCollateralMode {
         require(st.band == IDeltaNeutralVault.Band.None, "a band is still breached");
     }
 
+    /// @dev Alice withdraws `assets` with idle empty: paid exactly, no more shares burned than
+    /// previewWithdraw, the assets per share of the stayers (here the virtual shares) unmoved.
+    function _requireWithdrawPaysExactly(uint256 assets) internal {
+        uint256 paidBefore = usdc.balanceOf(ALICE);
+        uint256 preview = vault.previewWithdraw(assets);
+        uint256 nav = vault.totalAssets();
+        uint256 supply = vault.totalSupply();
+        vm.prank(ALICE);
+        uint256 burned = vault.withdraw(assets, ALICE, ALICE);
+        require(usdc.balanceOf(ALICE) - paidBefore == assets, "withdraw did not pay exactly assets");
+        require(burned <= preview, "withdraw burned more than previewWithdraw");
+        require(
+            (vault.totalAssets() + 1) * (supply + VIRTUAL_SHARES) >= (nav + 1) * (vault.totalSupply() + VIRTUAL_SHARES),
+            "the withdraw lowered the share price"
+        );
+    }
+
     function _depositFor(address who, uint256 assets) internal {
         usdc.mint(who, assets);
         vm.startPrank(who);
         usdc.approve(address(vault), assets);
         vault.deposit(assets, who);
         vm.stopPrank();
-    }
-
-    function _requireRebalanceReverts(address caller, bytes memory expected) internal {
-        vm.prank(caller);
-        try vault.rebalance() {
-            revert("FIXED: the rebalance went through; turn this pin into the property");
-        } catch (bytes memory err) {
-            require(keccak256(err) == keccak256(expected), "rebalance reverted otherwise");
-        }
     }
 }

@@ -16,7 +16,6 @@ import {OracleSpotVenue} from "../../contracts/test/OracleSpotVenue.sol";
 import {TestERC20} from "../../contracts/test/TestERC20.sol";
 import {DeltaNeutralVault} from "../../contracts/vault/DeltaNeutralVault.sol";
 import {TestBase} from "../utils/Vm.sol";
-import {KnownFindings} from "./KnownFindings.sol";
 
 /// @notice Drives the vault stack for the invariant suite: several depositors, a third-party
 /// redeemer, a long trader and a liquidator on the perp market, price and time moves, keeper and
@@ -118,10 +117,6 @@ contract VaultHandler is TestBase {
     uint256 public liquidationsOfVault;
     uint256 public haircutRaises;
     uint256 public conservedMoves;
-    /// @notice Exits and rebalances that hit a pinned finding (KnownFindings), tallied instead of
-    /// flagged.
-    uint256 public knownFindingExits;
-    uint256 public knownFindingRebalances;
 
     constructor(
         DeltaNeutralVault vault_,
@@ -474,9 +469,7 @@ contract VaultHandler is TestBase {
             if (_selector(err) == Pausable.EnforcedPause.selector)
                 _violate(pauseBlockedExit = true, "exit reverted with EnforcedPause", amount, 0);
             if (fromIdle) _violate(idleExitFailed = true, "idle-sized redeem reverted", amount, uint32(sel));
-            if (!byShares && KnownFindings.isSmallWithdrawShortfall(err, address(vault), amount)) {
-                knownFindingExits++;
-            } else if (sel == IDeltaNeutralVault.CollateralLocked.selector) {
+            if (sel == IDeltaNeutralVault.CollateralLocked.selector) {
                 // The release loop frees a leaver's collateral in steps; inside its hard margin
                 // band a book must always let it out.
                 if (c.insideHardBands)
@@ -559,7 +552,6 @@ contract VaultHandler is TestBase {
         // rebalance then does only what needs no swap (margin moves, the short) and may leave the
         // other bands breached, or revert when that does not improve the breached band.
         bool spotFills = venue.feeBps() + venue.adverseBps() < vault.strategy().maxSlippageBps;
-        int256 sizeBefore = market.sizeOf(address(adapter));
 
         bool ok = true;
         bytes memory err;
@@ -573,10 +565,8 @@ contract VaultHandler is TestBase {
             bytes4 sel = _selector(err);
             // With real money in the vault and venues inside the slippage bound, a rebalance the
             // gate allowed must restore the bands (liveness of the hard tier).
-            if (sel == IDeltaNeutralVault.BandStillBreached.selector && navPre >= MIN_LIVE_NAV && spotFills) {
-                if (KnownFindings.isDustShortStuck(uint256(-sizeBefore))) knownFindingRebalances++;
-                else _violate(rebalanceCouldNotRestore = true, "rebalance could not restore the bands", navPre, 0);
-            }
+            if (sel == IDeltaNeutralVault.BandStillBreached.selector && navPre >= MIN_LIVE_NAV && spotFills)
+                _violate(rebalanceCouldNotRestore = true, "rebalance could not restore the bands", navPre, 0);
             if (!_seenRebalance[sel]) {
                 _seenRebalance[sel] = true;
                 rebalanceRevertSelectors.push(sel);
