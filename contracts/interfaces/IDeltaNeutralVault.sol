@@ -115,7 +115,8 @@ interface IDeltaNeutralVault is IERC4626 {
         uint256 shortQty;
         /// Perp equity: margin + unrealised PnL + accrued funding (0 if negative).
         uint256 perpEquity;
-        /// Perp equity / short notional in bps; type(uint256).max with no short.
+        /// Perp equity / short notional in bps; type(uint256).max with no short or a dust one
+        /// (VaultMath.DUST_SHORT_NOTIONAL_UNITS).
         uint256 marginRatioBps;
         /// (spotQty - shortQty) * price / totalAssets in bps, signed.
         int256 deltaBps;

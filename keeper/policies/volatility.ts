@@ -1,3 +1,4 @@
+import { MaxUint256 } from "ethers";
 import { Band, type Bands, type Strategy, type VaultState } from "../types.js";
 import type { Policy } from "./policy.js";
 
@@ -59,11 +60,13 @@ function toward(soft: bigint, hard: bigint, w: bigint): bigint {
 /** The bands a widened soft tier would breach at this state, the most urgent first. */
 export function widenedSoftBreach(state: VaultState, bands: Bands, strategy: Strategy, w: bigint): Band {
   const absDelta = state.deltaBps < 0n ? -state.deltaBps : state.deltaBps;
-  const hasShort = state.shortQty !== 0n;
+  // The vault reports the largest ratio when the short has no margin band (none, or dust: see
+  // VaultMath.DUST_SHORT_NOTIONAL_UNITS); its own classify skips the margin bands then.
+  const hasMarginBand = state.marginRatioBps !== MaxUint256;
   const idleExcess = state.idleBps > strategy.idleBufferBps ? state.idleBps - strategy.idleBufferBps : 0n;
   if (state.marginRatioBps < toward(bands.minMarginRatioSoftBps, bands.minMarginRatioHardBps, w)) return Band.MarginLow;
   if (absDelta > toward(bands.deltaSoftBps, bands.deltaHardBps, w)) return Band.Delta;
-  if (hasShort && state.marginRatioBps > toward(bands.maxMarginRatioSoftBps, bands.maxMarginRatioHardBps, w))
+  if (hasMarginBand && state.marginRatioBps > toward(bands.maxMarginRatioSoftBps, bands.maxMarginRatioHardBps, w))
     return Band.MarginHigh;
   if (idleExcess > toward(bands.idleSoftBps, bands.idleHardBps, w)) return Band.Idle;
   return Band.None;

@@ -40,6 +40,12 @@ describe("keeper policies at their thresholds", function () {
       Band.None,
       Band.None,
     ],
+    [
+      "a dust short (the vault reports the largest ratio: no margin band) is no margin-high breach either",
+      { shortQty: 3n * 10n ** 8n, marginRatioBps: UINT256_MAX },
+      Band.None,
+      Band.None,
+    ],
     ["idle excess exactly at the soft band (200 + 500)", { idleBps: 700n }, Band.None, Band.None],
     ["idle excess one above the soft band", { idleBps: 701n }, Band.Idle, Band.None],
     ["idle excess exactly at the widened band (200 + 750)", { idleBps: 950n }, Band.Idle, Band.None],
