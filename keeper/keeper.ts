@@ -122,6 +122,7 @@ export class Keeper {
     this.sleep = deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.vaults = deps.config.vaults.map((config) => {
       const log = deps.log.child({ vault: config.name, address: config.address });
+      deps.metrics.watchFailures(config.name);
       return {
         config,
         policy: createPolicy(config.policy),

@@ -12,6 +12,8 @@ const gauge = <L extends string = never>(
   help: string,
   labelNames: readonly L[] = [],
 ) => new Gauge<L>({ name, help, labelNames, registers: [registry] });
+/** How a transaction the keeper started can fail (the sender's outcomes; `reverted`: mined with status 0). */
+export const SEND_FAILURES = ["reverted", "nonce-taken", "timeout", "send-failed"] as const;
 const vaultGauge = (registry: Registry, name: string, help: string) => gauge(registry, name, help, ["vault"]);
 
 /**
@@ -190,6 +192,17 @@ export class Metrics {
     "executeOrder simulations that reverted, by decoded error (OrderTooEarly, NoPendingOrder are normal)",
     ["vault", "error"],
   );
+  /**
+   * Each vault's failure series that an alert watches with `increase()`, at 0 from the start:
+   * `increase()` cannot see a series born at 1 (no sample before it), so without the zeros each
+   * first failure of a kind would raise no alert.
+   */
+  watchFailures(vault: string): void {
+    for (const failure of SEND_FAILURES) {
+      this.rebalancesFailed.inc({ vault, reason: failure }, 0);
+      this.ordersExecuted.inc({ vault, result: failure }, 0);
+    }
+  }
   /** The venue order's gauges, dropped while there is none or it cannot be read. */
   readonly orderGauges = [this.pendingOrderAge, this.pendingOrderMaxDelay];
   /** Per-vault readings of vaultState(), dropped while the vault is unreadable. */

@@ -78,6 +78,17 @@ describe("keeper and the venue's delayed orders (real vault, PerpMarket in delay
     expect(table).to.match(/skip \(order-pending\)/);
   });
 
+  it("the failure counters the alerts watch with increase() start at 0: a vault's first failure is an increase", async function () {
+    // Prometheus' increase() cannot see a series born at 1 (no sample before it): without the
+    // zeros, KeeperOrderExecutionFailed and KeeperRebalanceFailed would miss each first failure.
+    const k = startKeeper(testConfig([Wallet.createRandom().address]), Wallet.createRandom() as unknown as Wallet);
+    const metrics = await k.metrics.registry.metrics();
+    for (const failure of ["reverted", "nonce-taken", "timeout", "send-failed"]) {
+      expect(metrics).to.include(`keeper_orders_executed_total{vault="v0",result="${failure}"} 0`);
+      expect(metrics).to.include(`keeper_rebalances_failed_total{vault="v0",reason="${failure}"} 0`);
+    }
+  });
+
   it("executes a due order once: not in its delay, not before the round, not twice; earns the fee", async function () {
     const d = await networkHelpers.loadFixture(delayedFixture);
     const k = startKeeper(testConfig([await d.vault.getAddress()], { orders: { execute: true } }), d.keeper);
