@@ -234,9 +234,7 @@ describe("hedge bench re-bases: a breach and the rounds that cleared it count on
     }) as unknown as SimulationResult;
 
   it("margin-low at hours 10, 11, 13 is one re-base; again at 20, then margin-high at 21 and 24: four", () => {
-    const m = runMetrics(
-      yearOf([round(10, 2), round(11, 2), round(13, 2), round(20, 2), round(21, 3), round(24, 3)]),
-    );
+    const m = runMetrics(yearOf([round(10, 2), round(11, 2), round(13, 2), round(20, 2), round(21, 3), round(24, 3)]));
     close(m.rebalancesPerYear, 6);
     close(m.rebasesPerYear, 4);
   });
