@@ -495,7 +495,14 @@ export class Keeper {
           log.error({ err: errorChain(err) }, `${c.call.label} attempt failed`);
           return { status: "send-failed", error: errorChain(err) };
         });
-        if (c.execution) v.orders.record(c.execution, outcome, this.deps.sender.address, log);
+        if (c.execution)
+          v.orders.record(
+            c.execution,
+            outcome,
+            this.deps.sender.address,
+            log,
+            await this.lostRace(c.execution, outcome),
+          );
         else this.record(v, outcome);
         this.outcomes.push({ vault: v.config.name, block, action, outcome });
         if (outcome.status !== "simulation-reverted" && outcome.status !== "simulated") return;
@@ -504,6 +511,18 @@ export class Keeper {
       this.inFlight.delete(run);
     });
     this.inFlight.add(run);
+  }
+
+  /**
+   * Whether a mined-but-reverted `executeOrder` lost the race to another executor: the book no
+   * longer holds the order after the block that mined it. Unknown (false) if that cannot be read.
+   */
+  private async lostRace(execution: OrderExecution, outcome: Outcome): Promise<boolean> {
+    if (outcome.status !== "reverted") return false;
+    return this.reader
+      .hasPendingOrder(execution.book, execution.account, outcome.blockNumber)
+      .then((pending) => !pending)
+      .catch(() => false);
   }
 
   private record(v: VaultRuntime, outcome: Outcome): void {

@@ -15,6 +15,9 @@ export interface OrderExecution {
   context: Record<string, unknown>;
   /** The order it executes (`orderKey`). */
   orderKey: string;
+  /** The book and the account (the venue) whose order it executes. */
+  book: string;
+  account: string;
 }
 
 /**
@@ -152,11 +155,17 @@ export class OrderWatch {
       fees: decision,
       context: { order: describeOrder(view, block.timestamp), orderBook: book.address, account: venue },
       orderKey: orderKey(view.order),
+      book: book.address,
+      account: venue,
     };
   }
 
-  /** Counts an `executeOrder` attempt; an order the book can never execute is not tried again. */
-  record(execution: OrderExecution, outcome: Outcome, executor: string, log: Logger): void {
+  /**
+   * Counts an `executeOrder` attempt; an order the book can never execute is not tried again.
+   * `lostRace`: the transaction reverted because another executor took the order first (the book
+   * no longer held it after that block): gas spent, but the vault's order was executed, no fault.
+   */
+  record(execution: OrderExecution, outcome: Outcome, executor: string, log: Logger, lostRace = false): void {
     const { metrics: m, vault } = this;
     switch (outcome.status) {
       case "simulation-reverted":
@@ -176,7 +185,12 @@ export class OrderWatch {
         return;
       }
       case "reverted":
-        m.ordersExecuted.inc({ vault, result: "reverted" });
+        m.ordersExecuted.inc({ vault, result: lostRace ? "lost-race" : "reverted" });
+        if (lostRace)
+          log.info(
+            { hash: outcome.hash, blockNumber: outcome.blockNumber, gasUsed: outcome.gasUsed },
+            "another executor took the venue's order first; this executeOrder reverted (gas spent, no fault)",
+          );
         m.gasUsed.inc({ vault }, Number(outcome.gasUsed));
         m.gasSpentGwei.inc({ vault }, Number(outcome.feeWei / 1_000_000_000n));
         return;

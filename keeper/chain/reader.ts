@@ -327,6 +327,13 @@ export class VaultReader {
     return new Map(venues.map((v, i) => [v, bookOf[i] === undefined ? undefined : known.get(bookOf[i] as string)]));
   }
 
+  /** Whether `book` still holds an order of `account` after block `blockNumber` (`hasPendingOrder`). */
+  async hasPendingOrder(book: string, account: string, blockNumber: bigint): Promise<boolean> {
+    const data = orderBookInterface.encodeFunctionData("hasPendingOrder", [account]);
+    const answer = await this.rpc.call<string>("eth_call", [{ to: book, data }, toBeHex(blockNumber)]);
+    return Boolean(orderBookInterface.decodeFunctionResult("hasPendingOrder", answer)[0]);
+  }
+
   /** `aggregate3` in chunks of `batchSize` sub-calls, one JSON-RPC batch for all chunks. */
   private async aggregate(calls: Call3[], blockNumber: bigint): Promise<Call3Result[]> {
     if (calls.length === 0) return [];

@@ -177,7 +177,7 @@ export class Metrics {
   readonly ordersExecuted = counter(
     this.registry,
     "keeper_orders_executed_total",
-    "executeOrder transactions for a vault's venue order, by result: filled, price-out-of-bounds and nothing-to-reduce (cancelled, fee still earned), reverted, nonce-taken, timeout, send-failed",
+    "executeOrder transactions for a vault's venue order, by result: filled, price-out-of-bounds and nothing-to-reduce (cancelled, fee still earned), lost-race (reverted: another executor took the order first), reverted, nonce-taken, timeout, send-failed",
     ["vault", "result"],
   );
   readonly orderFeesEarned = counter(

@@ -173,6 +173,41 @@ describe("keeper and the venue's delayed orders (real vault, PerpMarket in delay
     expect(await nonceOf(other.address)).to.equal(0);
   });
 
+  it("front-run by another executor in the same block: the reverted execution is a lost race, not a failure", async function () {
+    const d = await networkHelpers.loadFixture(delayedFixture);
+    const k = startKeeper(testConfig([await d.vault.getAddress()], { orders: { execute: true } }), d.keeper);
+    await k.keeper.init();
+    await submitVaultOrder(d, SIZE);
+    await after(Number(ORDER_PARAMS.minDelay));
+    await refreshFeed();
+    const venue = await d.adapter.getAddress();
+    await ethers.provider.send("evm_setAutomine", [false]);
+    try {
+      await k.keeper.processBlock(BigInt(await ethers.provider.getBlockNumber()));
+      while ((await ethers.provider.getTransactionCount(d.keeper.address, "pending")) === 0)
+        await new Promise((r) => setTimeout(r, 10));
+      // The competitor sees the keeper's transaction and outbids it: 100 gwei of tip against 1.
+      const gwei = 10n ** 9n;
+      const competitor = d.second.connect(ethers.provider);
+      await d.book.connect(competitor).executeOrder(venue, {
+        gasLimit: 500_000n, // an estimate would run after the keeper's pending transaction
+        maxPriorityFeePerGas: 100n * gwei,
+        maxFeePerGas: 600n * gwei,
+      });
+      await ethers.provider.send("evm_mine", []);
+    } finally {
+      await ethers.provider.send("evm_setAutomine", [true]);
+    }
+    await k.keeper.settle();
+    const [executed] = await d.book.queryFilter(d.book.filters.OrderExecuted());
+    expect(executed.args.executor).to.equal(d.second.address);
+    expect(k.keeper.outcomes.map((o) => [o.action, o.outcome.status])).to.deep.equal([["execute-order", "reverted"]]);
+    const metrics = await k.metrics.registry.metrics();
+    expect(metrics).to.include('keeper_orders_executed_total{vault="v0",result="lost-race"} 1');
+    expect(metrics).to.include('keeper_orders_executed_total{vault="v0",result="reverted"} 0'); // no alert
+    expect(k.logs.find(/another executor took the venue's order first/)).to.have.length(1);
+  });
+
   it("dry run: simulates the execution, sends nothing", async function () {
     const d = await networkHelpers.loadFixture(delayedFixture);
     const cfg = testConfig([await d.vault.getAddress()], { orders: { execute: true } });
