@@ -35,8 +35,15 @@ export class OrderWatch {
   readError?: string;
   /** Block from which the current order has been executable (the standby delay counts from it). */
   private executableSince?: bigint;
-  /** `orderKey` of an order a simulation found can never execute (it missed its round). */
+  /** `orderKey` of an order found never to execute again (a simulation said so, or it missed its round). */
   private unexecutable?: string;
+  /**
+   * The first feed round after the order's submission this keeper saw (with the order's key).
+   * The order may execute only at that round: once the feed moves to another, it missed it, which
+   * a keeper that does not execute (or has not yet simulated) would otherwise report as executable.
+   * A keeper started after two rounds takes the latest for the first; its simulation corrects it.
+   */
+  private firstRound?: { key: string; roundId: bigint };
   /** The order and phase last logged, so each change is logged once. */
   private logged?: string;
 
@@ -99,8 +106,12 @@ export class OrderWatch {
     }
     const book = this.book ?? undefined;
     const key = orderKey(order);
-    const feedAt = book === undefined ? undefined : read.feedUpdatedAt.get(book.feed);
-    const view = orderView(order, book, now, feedAt, this.unexecutable === key);
+    const round = book === undefined ? undefined : read.feedRounds.get(book.feed);
+    if (round !== undefined && round.updatedAt > order.submittedAt) {
+      if (this.firstRound?.key !== key) this.firstRound = { key, roundId: round.roundId };
+      else if (this.firstRound.roundId !== round.roundId) this.unexecutable = key;
+    }
+    const view = orderView(order, book, now, round?.updatedAt, this.unexecutable === key);
     this.view = view;
     if (view.phase === "executable") this.executableSince ??= block;
     else this.executableSince = undefined;

@@ -236,6 +236,29 @@ describe("keeper and the venue's delayed orders (real vault, PerpMarket in delay
     expect(await d.book.hasPendingOrder(await d.adapter.getAddress())).to.equal(true);
   });
 
+  it("with orders.execute off, an order whose round passed unexecuted reads as missed, not executable", async function () {
+    const d = await networkHelpers.loadFixture(delayedFixture);
+    const k = startKeeper(testConfig([await d.vault.getAddress()]), d.keeper);
+    await k.keeper.init();
+    await submitVaultOrder(d, SIZE);
+    await after(Number(ORDER_PARAMS.minDelay));
+    await refreshFeed(); // its round: nobody executes it
+    await k.keeper.once();
+    expect(k.keeper.status()[0].order).to.match(/, executable$/);
+    await refreshFeed(); // the next round: the book now refuses it (LaterRoundThanFirst)
+    await k.keeper.once();
+    await expect(d.book.executeOrder.staticCall(await d.adapter.getAddress())).to.be.revertedWithCustomError(
+      d.book,
+      "LaterRoundThanFirst",
+    );
+    expect(k.keeper.status()[0].order).to.match(/missed its round, expires in \d+s$/);
+    expect(k.logs.find("the venue's pending order").map((l) => l.phase)).to.deep.equal([
+      "executable",
+      "missed-round",
+    ]);
+    expect(k.keeper.outcomes).to.have.length(0); // nothing simulated or sent
+  });
+
   it("an expired order is reported, never executed; the vault's cancel clears it", async function () {
     const d = await networkHelpers.loadFixture(delayedFixture);
     const k = startKeeper(testConfig([await d.vault.getAddress()], { orders: { execute: true } }), d.keeper);
