@@ -118,9 +118,10 @@ export class OrderWatch {
     metrics.pendingOrder.set({ vault }, 1);
     metrics.pendingOrderAge.set({ vault }, Number(view.ageSeconds));
     metrics.pendingOrderMaxDelay.set({ vault }, Number(order.expiresAt - order.submittedAt));
+    const stuck = view.phase === "expired" || view.phase === "missed-round";
+    metrics.pendingOrderUnexecutable.set({ vault }, stuck ? 1 : 0);
     if (this.logged === `${key}:${view.phase}`) return;
     this.logged = `${key}:${view.phase}`;
-    const stuck = view.phase === "expired" || view.phase === "missed-round";
     this.log[stuck ? "warn" : "info"](
       {
         block,

@@ -174,6 +174,11 @@ export class Metrics {
     "keeper_vault_pending_order_max_delay_seconds",
     "Seconds after its submission at which the pending order expires (absent with none)",
   );
+  readonly pendingOrderUnexecutable = vaultGauge(
+    this.registry,
+    "keeper_vault_pending_order_unexecutable",
+    "1 while the venue's pending order can no longer execute (it missed its feed round, or expired): the vault cannot rebalance until it expires and the vault cancels it; 0 while it may (absent with none)",
+  );
   readonly ordersExecuted = counter(
     this.registry,
     "keeper_orders_executed_total",
@@ -204,7 +209,7 @@ export class Metrics {
     }
   }
   /** The venue order's gauges, dropped while there is none or it cannot be read. */
-  readonly orderGauges = [this.pendingOrderAge, this.pendingOrderMaxDelay];
+  readonly orderGauges = [this.pendingOrderAge, this.pendingOrderMaxDelay, this.pendingOrderUnexecutable];
   /** Per-vault readings of vaultState(), dropped while the vault is unreadable. */
   readonly vaultStateGauges = [
     this.deltaBps,

@@ -245,6 +245,7 @@ describe("keeper and the venue's delayed orders (real vault, PerpMarket in delay
     await refreshFeed(); // its round: nobody executes it
     await k.keeper.once();
     expect(k.keeper.status()[0].order).to.match(/, executable$/);
+    expect(await k.metrics.registry.metrics()).to.include('keeper_vault_pending_order_unexecutable{vault="v0"} 0');
     await refreshFeed(); // the next round: the book now refuses it (LaterRoundThanFirst)
     await k.keeper.once();
     await expect(d.book.executeOrder.staticCall(await d.adapter.getAddress())).to.be.revertedWithCustomError(
@@ -252,11 +253,10 @@ describe("keeper and the venue's delayed orders (real vault, PerpMarket in delay
       "LaterRoundThanFirst",
     );
     expect(k.keeper.status()[0].order).to.match(/missed its round, expires in \d+s$/);
-    expect(k.logs.find("the venue's pending order").map((l) => l.phase)).to.deep.equal([
-      "executable",
-      "missed-round",
-    ]);
+    expect(k.logs.find("the venue's pending order").map((l) => l.phase)).to.deep.equal(["executable", "missed-round"]);
     expect(k.keeper.outcomes).to.have.length(0); // nothing simulated or sent
+    // The vault cannot rebalance until the order expires: KeeperVenueOrderMissedRound says so.
+    expect(await k.metrics.registry.metrics()).to.include('keeper_vault_pending_order_unexecutable{vault="v0"} 1');
   });
 
   it("an expired order is reported, never executed; the vault's cancel clears it", async function () {
