@@ -108,8 +108,11 @@ export class OrderWatch {
     const key = orderKey(order);
     const round = book === undefined ? undefined : read.feedRounds.get(book.feed);
     if (round !== undefined && round.updatedAt > order.submittedAt) {
-      if (this.firstRound?.key !== key) this.firstRound = { key, roundId: round.roundId };
-      else if (this.firstRound.roundId !== round.roundId) this.unexecutable = key;
+      // Round ids only grow (a proxy's phase is in their high bits): a lower one is a replaced
+      // block's answer, taken as the first again rather than as a later round.
+      if (this.firstRound?.key !== key || round.roundId < this.firstRound.roundId)
+        this.firstRound = { key, roundId: round.roundId };
+      else if (round.roundId > this.firstRound.roundId) this.unexecutable = key;
     }
     const view = orderView(order, book, now, round?.updatedAt, this.unexecutable === key);
     this.view = view;

@@ -29,6 +29,19 @@ async function after(seconds: number) {
   await networkHelpers.time.increase(seconds);
 }
 
+/**
+ * A keeper on the delayed vault (executing orders when `execute`), started before the vault queues
+ * its 2.5 ETH short; returns once the order's minimum delay is over, its round not yet published.
+ */
+async function orderPastItsDelay(execute: boolean) {
+  const d = await networkHelpers.loadFixture(delayedFixture);
+  const k = startKeeper(testConfig([await d.vault.getAddress()], { orders: { execute } }), d.keeper);
+  await k.keeper.init();
+  await submitVaultOrder(d, SIZE);
+  await after(Number(ORDER_PARAMS.minDelay));
+  return { d, k };
+}
+
 describe("keeper and the venue's delayed orders (real vault, PerpMarket in delayed mode)", function () {
   this.timeout(90_000);
 
@@ -134,11 +147,7 @@ describe("keeper and the venue's delayed orders (real vault, PerpMarket in delay
   });
 
   it("an order whose round fills outside its bound: executed all the same, the book cancels it and pays the fee", async function () {
-    const d = await networkHelpers.loadFixture(delayedFixture);
-    const k = startKeeper(testConfig([await d.vault.getAddress()], { orders: { execute: true } }), d.keeper);
-    await k.keeper.init();
-    await submitVaultOrder(d, SIZE); // a sell accepting at least 1% under the oracle
-    await after(Number(ORDER_PARAMS.minDelay));
+    const { d, k } = await orderPastItsDelay(true); // a sell accepting at least 1% under the oracle
     await refreshFeed(-200n); // the round it waits for is 2% lower
     await k.keeper.once();
     expect(k.keeper.outcomes.map((o) => [o.action, o.outcome.status])).to.deep.equal([["execute-order", "mined"]]);
@@ -174,11 +183,7 @@ describe("keeper and the venue's delayed orders (real vault, PerpMarket in delay
   });
 
   it("front-run by another executor in the same block: the reverted execution is a lost race, not a failure", async function () {
-    const d = await networkHelpers.loadFixture(delayedFixture);
-    const k = startKeeper(testConfig([await d.vault.getAddress()], { orders: { execute: true } }), d.keeper);
-    await k.keeper.init();
-    await submitVaultOrder(d, SIZE);
-    await after(Number(ORDER_PARAMS.minDelay));
+    const { d, k } = await orderPastItsDelay(true);
     await refreshFeed();
     const venue = await d.adapter.getAddress();
     await ethers.provider.send("evm_setAutomine", [false]);
@@ -224,11 +229,7 @@ describe("keeper and the venue's delayed orders (real vault, PerpMarket in delay
   });
 
   it("opt-in: with orders.execute off a due order is reported, not executed", async function () {
-    const d = await networkHelpers.loadFixture(delayedFixture);
-    const k = startKeeper(testConfig([await d.vault.getAddress()]), d.keeper);
-    await k.keeper.init();
-    await submitVaultOrder(d, SIZE);
-    await after(Number(ORDER_PARAMS.minDelay));
+    const { d, k } = await orderPastItsDelay(false);
     await refreshFeed();
     await k.keeper.once();
     expect(k.keeper.status()[0].order).to.match(/, executable$/);
@@ -237,11 +238,7 @@ describe("keeper and the venue's delayed orders (real vault, PerpMarket in delay
   });
 
   it("with orders.execute off, an order whose round passed unexecuted reads as missed, not executable", async function () {
-    const d = await networkHelpers.loadFixture(delayedFixture);
-    const k = startKeeper(testConfig([await d.vault.getAddress()]), d.keeper);
-    await k.keeper.init();
-    await submitVaultOrder(d, SIZE);
-    await after(Number(ORDER_PARAMS.minDelay));
+    const { d, k } = await orderPastItsDelay(false);
     await refreshFeed(); // its round: nobody executes it
     await k.keeper.once();
     expect(k.keeper.status()[0].order).to.match(/, executable$/);
@@ -282,11 +279,7 @@ describe("keeper and the venue's delayed orders (real vault, PerpMarket in delay
   });
 
   it("an order that missed its round: one simulation finds it, then it is left to expire", async function () {
-    const d = await networkHelpers.loadFixture(delayedFixture);
-    const k = startKeeper(testConfig([await d.vault.getAddress()], { orders: { execute: true } }), d.keeper);
-    await k.keeper.init();
-    await submitVaultOrder(d, SIZE);
-    await after(Number(ORDER_PARAMS.minDelay));
+    const { d, k } = await orderPastItsDelay(true);
     await refreshFeed();
     await refreshFeed(); // a second round: the first one passed unexecuted
     await k.keeper.once();
