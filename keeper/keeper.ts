@@ -520,7 +520,7 @@ export class Keeper {
   private async lostRace(execution: OrderExecution, outcome: Outcome): Promise<boolean> {
     if (outcome.status !== "reverted") return false;
     return this.reader
-      .hasPendingOrder(execution.book, execution.account, outcome.blockNumber)
+      .hasPendingOrder(execution.call.to, execution.account, outcome.blockNumber)
       .then((pending) => !pending)
       .catch(() => false);
   }

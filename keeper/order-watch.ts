@@ -15,8 +15,7 @@ export interface OrderExecution {
   context: Record<string, unknown>;
   /** The order it executes (`orderKey`). */
   orderKey: string;
-  /** The book and the account (the venue) whose order it executes. */
-  book: string;
+  /** The account (the venue) whose order it executes at the book (`call.to`). */
   account: string;
 }
 
@@ -170,7 +169,6 @@ export class OrderWatch {
       fees: decision,
       context: { order: describeOrder(view, block.timestamp), orderBook: book.address, account: venue },
       orderKey: orderKey(view.order),
-      book: book.address,
       account: venue,
     };
   }
