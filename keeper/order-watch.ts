@@ -43,6 +43,12 @@ export class OrderWatch {
    * A keeper started after two rounds takes the latest for the first; its simulation corrects it.
    */
   private firstRound?: { key: string; roundId: bigint };
+  /**
+   * The current order's simulations in a row that reverted with an unexpected error (the market
+   * refused its fill: margin, open-interest cap, oracle): it is tried again each block while its
+   * round lasts, and the status and `keeper_order_simulation_reverts_consecutive` say why it waits.
+   */
+  private refused?: { key: string; error: string; count: number };
   /** The order and phase last logged, so each change is logged once. */
   private logged?: string;
 
@@ -89,6 +95,7 @@ export class OrderWatch {
       this.view = undefined;
       metrics.pendingOrder.remove({ vault });
       for (const g of metrics.orderGauges) g.remove({ vault });
+      this.endRefusal();
       return;
     }
     this.readError = undefined;
@@ -101,6 +108,7 @@ export class OrderWatch {
       this.logged = undefined;
       metrics.pendingOrder.set({ vault }, 0);
       for (const g of metrics.orderGauges) g.remove({ vault });
+      this.endRefusal();
       return;
     }
     const book = this.book ?? undefined;
@@ -122,6 +130,7 @@ export class OrderWatch {
     metrics.pendingOrderMaxDelay.set({ vault }, Number(order.expiresAt - order.submittedAt));
     const stuck = view.phase === "expired" || view.phase === "missed-round";
     metrics.pendingOrderUnexecutable.set({ vault }, stuck ? 1 : 0);
+    if (stuck || this.refused?.key !== key) this.endRefusal();
     if (this.logged === `${key}:${view.phase}`) return;
     this.logged = `${key}:${view.phase}`;
     this.log[stuck ? "warn" : "info"](
@@ -144,7 +153,10 @@ export class OrderWatch {
 
   /** The order described at `now` ("short +12.5, 40s, executable"); undefined with none. */
   describe(now: bigint | undefined): string | undefined {
-    return this.view && now !== undefined ? describeOrder(this.view, now) : undefined;
+    if (!this.view || now === undefined) return undefined;
+    const { refused } = this;
+    const why = refused ? `, but executeOrder reverts ${refused.error} (${refused.count} in a row)` : "";
+    return describeOrder(this.view, now) + why;
   }
 
   /** The book's `executeOrder(venue)` when the order is due and this keeper executes orders. */
@@ -173,6 +185,18 @@ export class OrderWatch {
     };
   }
 
+  private refusedAgain(key: string, error: string): void {
+    const count = this.refused?.key === key && this.refused.error === error ? this.refused.count + 1 : 1;
+    this.endRefusal();
+    this.refused = { key, error, count };
+    this.metrics.orderConsecutiveReverts.set({ vault: this.vault, error }, count);
+  }
+
+  private endRefusal(): void {
+    if (this.refused) this.metrics.orderConsecutiveReverts.remove({ vault: this.vault, error: this.refused.error });
+    this.refused = undefined;
+  }
+
   /**
    * Counts an `executeOrder` attempt; an order the book can never execute is not tried again.
    * `lostRace`: the transaction reverted because another executor took the order first (the book
@@ -185,10 +209,12 @@ export class OrderWatch {
         m.orderSimulationReverts.inc({ vault, error: outcome.revert.name });
         if (UNEXECUTABLE_REVERTS.has(outcome.revert.name)) {
           this.unexecutable = execution.orderKey;
+          this.endRefusal();
           log.warn({ revert: outcome.revert.name }, "the venue's order can no longer execute; it waits for its expiry");
-        }
+        } else if (!outcome.normal) this.refusedAgain(execution.orderKey, outcome.revert.name);
         return;
       case "mined": {
+        this.endRefusal();
         const done = executionResult(outcome.logs, execution.call.to, this.venue as string, executor);
         m.ordersExecuted.inc({ vault, result: done.result });
         m.orderFeesEarned.inc({ vault }, Number(done.feeEarned));

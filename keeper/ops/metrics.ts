@@ -197,6 +197,12 @@ export class Metrics {
     "executeOrder simulations that reverted, by decoded error (OrderTooEarly, NoPendingOrder are normal)",
     ["vault", "error"],
   );
+  readonly orderConsecutiveReverts = gauge(
+    this.registry,
+    "keeper_order_simulation_reverts_consecutive",
+    "executeOrder simulations of the current venue order in a row that reverted with an error the book does not expect in normal operation (its fill refused), by decoded error; absent once it executes, can no longer, or goes",
+    ["vault", "error"],
+  );
   /**
    * Each vault's failure series that an alert watches with `increase()`, at 0 from the start:
    * `increase()` cannot see a series born at 1 (no sample before it), so without the zeros each

@@ -213,6 +213,33 @@ describe("keeper and the venue's delayed orders (real vault, PerpMarket in delay
     expect(k.logs.find(/another executor took the venue's order first/)).to.have.length(1);
   });
 
+  it("an order the book refuses at its round (its fill lacks margin): status, streak gauge and alert say so", async function () {
+    const d = await networkHelpers.loadFixture(delayedFixture);
+    const k = startKeeper(testConfig([await d.vault.getAddress()], { orders: { execute: true } }), d.keeper);
+    await k.keeper.init();
+    await submitVaultOrder(d, 25n * WAD, 10n * 10n ** 6n); // a 25 ETH short on $10 of margin
+    await after(Number(ORDER_PARAMS.minDelay));
+    await refreshFeed(); // its round
+    for (let i = 0; i < 3; i++) {
+      await k.keeper.once();
+      await networkHelpers.mine();
+    }
+    expect(
+      k.keeper.outcomes.map((o) => o.outcome.status === "simulation-reverted" && o.outcome.revert.name),
+    ).to.deep.equal(["InsufficientMargin", "InsufficientMargin", "InsufficientMargin"]);
+    expect(k.keeper.status()[0].order).to.match(
+      /, executable, but executeOrder reverts InsufficientMargin \(3 in a row\)$/,
+    );
+    const metrics = await k.metrics.registry.metrics();
+    expect(metrics).to.include('keeper_order_simulation_reverts_consecutive{vault="v0",error="InsufficientMargin"} 3');
+
+    // The next round: it missed its round; the streak ends with the order's chance.
+    await refreshFeed();
+    await k.keeper.once();
+    expect(k.keeper.status()[0].order).to.match(/missed its round, expires in \d+s$/);
+    expect(await k.metrics.registry.metrics()).not.to.include("keeper_order_simulation_reverts_consecutive{");
+  });
+
   it("dry run: simulates the execution, sends nothing", async function () {
     const d = await networkHelpers.loadFixture(delayedFixture);
     const cfg = testConfig([await d.vault.getAddress()], { orders: { execute: true } });
