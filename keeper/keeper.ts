@@ -284,7 +284,11 @@ export class Keeper {
       v.state = undefined;
       v.prices = [];
       v.breachSince = undefined;
+      // A streak of the old chain's would otherwise stay on /metrics (and its alert) for good.
+      if (v.revertStreak)
+        this.deps.metrics.consecutiveReverts.remove({ vault: v.config.name, error: v.revertStreak.error });
       v.revertStreak = undefined;
+      v.orders.forget();
       v.orders = new OrderWatch(v.config.name, v.log, this.deps.metrics);
     }
     this.deps.sender.forgetChain();

@@ -185,6 +185,11 @@ export class OrderWatch {
     };
   }
 
+  /** The chain it watched is gone: drop what only this watch would ever clear from /metrics. */
+  forget(): void {
+    this.endRefusal();
+  }
+
   private refusedAgain(key: string, error: string): void {
     const count = this.refused?.key === key && this.refused.error === error ? this.refused.count + 1 : 1;
     this.endRefusal();

@@ -240,6 +240,48 @@ describe("keeper and the venue's delayed orders (real vault, PerpMarket in delay
     expect(await k.metrics.registry.metrics()).not.to.include("keeper_order_simulation_reverts_consecutive{");
   });
 
+  it("a chain replaced while the book refused the order: the streak gauge goes with the old chain", async function () {
+    const d = await networkHelpers.loadFixture(delayedFixture);
+    const k = startKeeper(testConfig([await d.vault.getAddress()], { orders: { execute: true } }), d.keeper);
+    await k.keeper.init();
+    const beforeTheOrder = await networkHelpers.takeSnapshot();
+    await submitVaultOrder(d, 25n * WAD, 10n * 10n ** 6n);
+    await after(Number(ORDER_PARAMS.minDelay));
+    await refreshFeed();
+    for (let i = 0; i < 3; i++) {
+      await k.keeper.once();
+      await networkHelpers.mine();
+    }
+    const streak = 'keeper_order_simulation_reverts_consecutive{vault="v0",error="InsufficientMargin"} 3';
+    expect(await k.metrics.registry.metrics()).to.include(streak);
+    await beforeTheOrder.restore(); // the node went back: no order on this chain
+    await k.keeper.once();
+    expect(k.logs.find(/chain replaced/)).to.have.length(1);
+    expect(k.keeper.status()[0].order).to.equal(undefined);
+    expect(await k.metrics.registry.metrics()).not.to.include("keeper_order_simulation_reverts_consecutive{");
+  });
+
+  it("a chain replaced during a rebalance revert streak: its gauge goes with the old chain too", async function () {
+    const d = await networkHelpers.loadFixture(delayedFixture);
+    const k = startKeeper(testConfig([await d.vault.getAddress()]), d.keeper);
+    await k.keeper.init();
+    const before = await networkHelpers.takeSnapshot();
+    // The deposit's idle breach: each rebalance reverts VenueOrderPending (it cannot hedge on this venue yet).
+    for (let i = 0; i < 3; i++) {
+      await networkHelpers.mine();
+      await k.keeper.once();
+    }
+    const streak = 'keeper_simulation_reverts_consecutive{vault="v0",error="VenueOrderPending"} 3';
+    expect(await k.metrics.registry.metrics()).to.include(streak);
+    await before.restore();
+    const guardian = (await ethers.getSigners())[4]; // the stack's guardian
+    await (await d.vault.connect(guardian).pause()).wait(); // the new chain: a paused vault, nothing simulated
+    await k.keeper.once();
+    expect(k.logs.find(/chain replaced/)).to.have.length(1);
+    expect(k.keeper.status()[0].decision).to.include({ action: "skip", reason: "paused" });
+    expect(await k.metrics.registry.metrics()).not.to.include("keeper_simulation_reverts_consecutive{");
+  });
+
   it("dry run: simulates the execution, sends nothing", async function () {
     const d = await networkHelpers.loadFixture(delayedFixture);
     const cfg = testConfig([await d.vault.getAddress()], { orders: { execute: true } });
