@@ -115,7 +115,14 @@ export class Keeper {
   private stopping = false;
   private wake: (() => void) | undefined;
   /** Outcomes of sends started by this keeper, in order (for `once` and tests). */
-  readonly outcomes: { vault: string; block: bigint; action: Candidate["action"]; outcome: Outcome }[] = [];
+  readonly outcomes: {
+    vault: string;
+    block: bigint;
+    action: Candidate["action"];
+    outcome: Outcome;
+    /** A reverted `executeOrder` that another executor beat to the order. */
+    lostRace?: boolean;
+  }[] = [];
 
   constructor(private readonly deps: KeeperDeps) {
     this.now = deps.now ?? Date.now;
@@ -499,16 +506,10 @@ export class Keeper {
           log.error({ err: errorChain(err) }, `${c.call.label} attempt failed`);
           return { status: "send-failed", error: errorChain(err) };
         });
-        if (c.execution)
-          v.orders.record(
-            c.execution,
-            outcome,
-            this.deps.sender.address,
-            log,
-            await this.lostRace(c.execution, outcome),
-          );
+        const lostRace = c.execution !== undefined && (await this.lostRace(c.execution, outcome));
+        if (c.execution) v.orders.record(c.execution, outcome, this.deps.sender.address, log, lostRace);
         else this.record(v, outcome);
-        this.outcomes.push({ vault: v.config.name, block, action, outcome });
+        this.outcomes.push({ vault: v.config.name, block, action, outcome, lostRace });
         if (outcome.status !== "simulation-reverted" && outcome.status !== "simulated") return;
       }
     })().finally(() => {

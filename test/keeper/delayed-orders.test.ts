@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { Wallet } from "ethers";
 import { VaultReader } from "../../keeper/chain/reader.js";
-import { formatStatusTable } from "../../keeper/status-table.js";
+import { formatOnceReport, formatStatusTable } from "../../keeper/status-table.js";
 import {
   ORDER_PARAMS,
   cancelVaultOrder,
@@ -211,6 +211,9 @@ describe("keeper and the venue's delayed orders (real vault, PerpMarket in delay
     expect(metrics).to.include('keeper_orders_executed_total{vault="v0",result="lost-race"} 1');
     expect(metrics).to.include('keeper_orders_executed_total{vault="v0",result="reverted"} 0'); // no alert
     expect(k.logs.find(/another executor took the venue's order first/)).to.have.length(1);
+    const once = formatOnceReport(k.keeper.status(), k.keeper.outcomes, k.keeper.lastBlockNumber);
+    expect(once).to.match(/-> lost the race: another executor took the order first; mined but reverted in block/);
+    expect(once).not.to.match(/FAILED/);
   });
 
   it("an order the book refuses at its round (its fill lacks margin): status, streak gauge and alert say so", async function () {
