@@ -243,6 +243,9 @@ export class OrderWatch {
       case "send-failed":
         m.ordersExecuted.inc({ vault, result: outcome.status });
         return;
+      case "simulated": // a dry run's simulation passed: the book no longer refuses it
+        this.endRefusal();
+        return;
       default:
         return;
     }
