@@ -24,7 +24,8 @@ export interface RunMetrics {
   /**
    * Re-bases a year: a band's breach and the rounds that cleared it, counted once. A round the
    * venue's slippage bound cut short leaves the band breached and the next hour's round goes on;
-   * rounds for the same band at most REBASE_GAP_HOURS apart are one re-base.
+   * rounds for the same band at most REBASE_GAP_HOURS apart are one re-base, whatever other bands'
+   * rounds come between them.
    */
   rebasesPerYear: number;
   /** Time-averaged NAV, asset units (float). */
@@ -38,7 +39,8 @@ export interface RunMetrics {
   hedgeCostBpsYr: number;
   /**
    * The hedge cost by the band each rebalance was for (bps/yr, spot + perp + gas); the bands'
-   * figures add up to `hedgeCostBpsYr`. Idle rounds deploy depositors' cash (their entry charges
+   * figures add up to `hedgeCostBpsYr` less what no rebalance's segment carried (a liquidation's
+   * fill, a keeper transaction that emitted no `Rebalanced`), which the bench table shows apart. Idle rounds deploy depositors' cash (their entry charges
    * pay for it) or raise cash for leavers; margin and delta rounds keep the hedge.
    */
   hedgeCostByBandBpsYr: Record<string, number>;
@@ -78,11 +80,14 @@ export function runMetrics(r: SimulationResult): RunMetrics {
   const ratios = r.samples.map((s) => s.marginRatioBps).filter(Number.isFinite);
   const byBand: Record<string, number> = {};
   for (const rb of r.rebalances) byBand[BAND_NAMES[rb.band]] = (byBand[BAND_NAMES[rb.band]] ?? 0) + 1;
+  // Each band's own last round: another band's round between two steps does not split a re-base.
   let rebases = 0;
-  r.rebalances.forEach((rb, i) => {
-    const prev = r.rebalances[i - 1];
-    if (!prev || prev.band !== rb.band || rb.hour - prev.hour > REBASE_GAP_HOURS) rebases++;
-  });
+  const lastRoundOf = new Map<number, number>();
+  for (const rb of r.rebalances) {
+    const last = lastRoundOf.get(rb.band);
+    if (last === undefined || rb.hour - last > REBASE_GAP_HOURS) rebases++;
+    lastRoundOf.set(rb.band, rb.hour);
+  }
   const hedgeCostByBandBpsYr: Record<string, number> = {};
   for (const rb of r.rebalances) {
     const band = BAND_NAMES[rb.band];

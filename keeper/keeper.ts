@@ -115,13 +115,21 @@ export class Keeper {
   private stopping = false;
   private wake: (() => void) | undefined;
   /** Outcomes of sends started by this keeper, in order (for `once` and tests). */
-  readonly outcomes: { vault: string; block: bigint; action: Candidate["action"]; outcome: Outcome }[] = [];
+  readonly outcomes: {
+    vault: string;
+    block: bigint;
+    action: Candidate["action"];
+    outcome: Outcome;
+    /** A reverted `executeOrder` that another executor beat to the order. */
+    lostRace?: boolean;
+  }[] = [];
 
   constructor(private readonly deps: KeeperDeps) {
     this.now = deps.now ?? Date.now;
     this.sleep = deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.vaults = deps.config.vaults.map((config) => {
       const log = deps.log.child({ vault: config.name, address: config.address });
+      deps.metrics.watchFailures(config.name);
       return {
         config,
         policy: createPolicy(config.policy),
@@ -283,7 +291,11 @@ export class Keeper {
       v.state = undefined;
       v.prices = [];
       v.breachSince = undefined;
+      // A streak of the old chain's would otherwise stay on /metrics (and its alert) for good.
+      if (v.revertStreak)
+        this.deps.metrics.consecutiveReverts.remove({ vault: v.config.name, error: v.revertStreak.error });
       v.revertStreak = undefined;
+      v.orders.forget();
       v.orders = new OrderWatch(v.config.name, v.log, this.deps.metrics);
     }
     this.deps.sender.forgetChain();
@@ -494,15 +506,28 @@ export class Keeper {
           log.error({ err: errorChain(err) }, `${c.call.label} attempt failed`);
           return { status: "send-failed", error: errorChain(err) };
         });
-        if (c.execution) v.orders.record(c.execution, outcome, this.deps.sender.address, log);
+        const lostRace = c.execution !== undefined && (await this.lostRace(c.execution, outcome));
+        if (c.execution) v.orders.record(c.execution, outcome, this.deps.sender.address, log, lostRace);
         else this.record(v, outcome);
-        this.outcomes.push({ vault: v.config.name, block, action, outcome });
+        this.outcomes.push({ vault: v.config.name, block, action, outcome, lostRace });
         if (outcome.status !== "simulation-reverted" && outcome.status !== "simulated") return;
       }
     })().finally(() => {
       this.inFlight.delete(run);
     });
     this.inFlight.add(run);
+  }
+
+  /**
+   * Whether a mined-but-reverted `executeOrder` lost the race to another executor: the book no
+   * longer holds the order after the block that mined it. Unknown (false) if that cannot be read.
+   */
+  private async lostRace(execution: OrderExecution, outcome: Outcome): Promise<boolean> {
+    if (outcome.status !== "reverted") return false;
+    return this.reader
+      .hasPendingOrder(execution.call.to, execution.account, outcome.blockNumber)
+      .then((pending) => !pending)
+      .catch(() => false);
   }
 
   private record(v: VaultRuntime, outcome: Outcome): void {

@@ -15,6 +15,8 @@ export interface OrderExecution {
   context: Record<string, unknown>;
   /** The order it executes (`orderKey`). */
   orderKey: string;
+  /** The account (the venue) whose order it executes at the book (`call.to`). */
+  account: string;
 }
 
 /**
@@ -32,8 +34,21 @@ export class OrderWatch {
   readError?: string;
   /** Block from which the current order has been executable (the standby delay counts from it). */
   private executableSince?: bigint;
-  /** `orderKey` of an order a simulation found can never execute (it missed its round). */
+  /** `orderKey` of an order found never to execute again (a simulation said so, or it missed its round). */
   private unexecutable?: string;
+  /**
+   * The first feed round after the order's submission this keeper saw (with the order's key).
+   * The order may execute only at that round: once the feed moves to another, it missed it, which
+   * a keeper that does not execute (or has not yet simulated) would otherwise report as executable.
+   * A keeper started after two rounds takes the latest for the first; its simulation corrects it.
+   */
+  private firstRound?: { key: string; roundId: bigint };
+  /**
+   * The current order's simulations in a row that reverted with an unexpected error (the market
+   * refused its fill: margin, open-interest cap, oracle): it is tried again each block while its
+   * round lasts, and the status and `keeper_order_simulation_reverts_consecutive` say why it waits.
+   */
+  private refused?: { key: string; error: string; count: number };
   /** The order and phase last logged, so each change is logged once. */
   private logged?: string;
 
@@ -80,6 +95,7 @@ export class OrderWatch {
       this.view = undefined;
       metrics.pendingOrder.remove({ vault });
       for (const g of metrics.orderGauges) g.remove({ vault });
+      this.endRefusal();
       return;
     }
     this.readError = undefined;
@@ -92,21 +108,31 @@ export class OrderWatch {
       this.logged = undefined;
       metrics.pendingOrder.set({ vault }, 0);
       for (const g of metrics.orderGauges) g.remove({ vault });
+      this.endRefusal();
       return;
     }
     const book = this.book ?? undefined;
     const key = orderKey(order);
-    const feedAt = book === undefined ? undefined : read.feedUpdatedAt.get(book.feed);
-    const view = orderView(order, book, now, feedAt, this.unexecutable === key);
+    const round = book === undefined ? undefined : read.feedRounds.get(book.feed);
+    if (round !== undefined && round.updatedAt > order.submittedAt) {
+      // Round ids only grow (a proxy's phase is in their high bits): a lower one is a replaced
+      // block's answer, taken as the first again rather than as a later round.
+      if (this.firstRound?.key !== key || round.roundId < this.firstRound.roundId)
+        this.firstRound = { key, roundId: round.roundId };
+      else if (round.roundId > this.firstRound.roundId) this.unexecutable = key;
+    }
+    const view = orderView(order, book, now, round?.updatedAt, this.unexecutable === key);
     this.view = view;
     if (view.phase === "executable") this.executableSince ??= block;
     else this.executableSince = undefined;
     metrics.pendingOrder.set({ vault }, 1);
     metrics.pendingOrderAge.set({ vault }, Number(view.ageSeconds));
     metrics.pendingOrderMaxDelay.set({ vault }, Number(order.expiresAt - order.submittedAt));
+    const stuck = view.phase === "expired" || view.phase === "missed-round";
+    metrics.pendingOrderUnexecutable.set({ vault }, stuck ? 1 : 0);
+    if (stuck || this.refused?.key !== key) this.endRefusal();
     if (this.logged === `${key}:${view.phase}`) return;
     this.logged = `${key}:${view.phase}`;
-    const stuck = view.phase === "expired" || view.phase === "missed-round";
     this.log[stuck ? "warn" : "info"](
       {
         block,
@@ -127,7 +153,10 @@ export class OrderWatch {
 
   /** The order described at `now` ("short +12.5, 40s, executable"); undefined with none. */
   describe(now: bigint | undefined): string | undefined {
-    return this.view && now !== undefined ? describeOrder(this.view, now) : undefined;
+    if (!this.view || now === undefined) return undefined;
+    const { refused } = this;
+    const why = refused ? `, but executeOrder reverts ${refused.error} (${refused.count} in a row)` : "";
+    return describeOrder(this.view, now) + why;
   }
 
   /** The book's `executeOrder(venue)` when the order is due and this keeper executes orders. */
@@ -152,21 +181,45 @@ export class OrderWatch {
       fees: decision,
       context: { order: describeOrder(view, block.timestamp), orderBook: book.address, account: venue },
       orderKey: orderKey(view.order),
+      account: venue,
     };
   }
 
-  /** Counts an `executeOrder` attempt; an order the book can never execute is not tried again. */
-  record(execution: OrderExecution, outcome: Outcome, executor: string, log: Logger): void {
+  /** The chain it watched is gone: drop what only this watch would ever clear from /metrics. */
+  forget(): void {
+    this.endRefusal();
+  }
+
+  private refusedAgain(key: string, error: string): void {
+    const count = this.refused?.key === key && this.refused.error === error ? this.refused.count + 1 : 1;
+    this.endRefusal();
+    this.refused = { key, error, count };
+    this.metrics.orderConsecutiveReverts.set({ vault: this.vault, error }, count);
+  }
+
+  private endRefusal(): void {
+    if (this.refused) this.metrics.orderConsecutiveReverts.remove({ vault: this.vault, error: this.refused.error });
+    this.refused = undefined;
+  }
+
+  /**
+   * Counts an `executeOrder` attempt; an order the book can never execute is not tried again.
+   * `lostRace`: the transaction reverted because another executor took the order first (the book
+   * no longer held it after that block): gas spent, but the vault's order was executed, no fault.
+   */
+  record(execution: OrderExecution, outcome: Outcome, executor: string, log: Logger, lostRace = false): void {
     const { metrics: m, vault } = this;
     switch (outcome.status) {
       case "simulation-reverted":
         m.orderSimulationReverts.inc({ vault, error: outcome.revert.name });
         if (UNEXECUTABLE_REVERTS.has(outcome.revert.name)) {
           this.unexecutable = execution.orderKey;
+          this.endRefusal();
           log.warn({ revert: outcome.revert.name }, "the venue's order can no longer execute; it waits for its expiry");
-        }
+        } else if (!outcome.normal) this.refusedAgain(execution.orderKey, outcome.revert.name);
         return;
       case "mined": {
+        this.endRefusal();
         const done = executionResult(outcome.logs, execution.call.to, this.venue as string, executor);
         m.ordersExecuted.inc({ vault, result: done.result });
         m.orderFeesEarned.inc({ vault }, Number(done.feeEarned));
@@ -176,7 +229,12 @@ export class OrderWatch {
         return;
       }
       case "reverted":
-        m.ordersExecuted.inc({ vault, result: "reverted" });
+        m.ordersExecuted.inc({ vault, result: lostRace ? "lost-race" : "reverted" });
+        if (lostRace)
+          log.info(
+            { hash: outcome.hash, blockNumber: outcome.blockNumber, gasUsed: outcome.gasUsed },
+            "another executor took the venue's order first; this executeOrder reverted (gas spent, no fault)",
+          );
         m.gasUsed.inc({ vault }, Number(outcome.gasUsed));
         m.gasSpentGwei.inc({ vault }, Number(outcome.feeWei / 1_000_000_000n));
         return;
@@ -184,6 +242,9 @@ export class OrderWatch {
       case "timeout":
       case "send-failed":
         m.ordersExecuted.inc({ vault, result: outcome.status });
+        return;
+      case "simulated": // a dry run's simulation passed: the book no longer refuses it
+        this.endRefusal();
         return;
       default:
         return;

@@ -56,8 +56,9 @@ export const orderKey = (o: VenueOrder): string => `${o.submittedAt}:${o.increas
 
 /**
  * The phase of `order` at block time `now`, given the book it waits at, the time the book's feed
- * last published (`feedUpdatedAt`, when read) and whether a simulation already found that its
- * round was missed. Pure: the chain's word is the simulation that precedes every execution.
+ * last published (`feedUpdatedAt`, when read) and whether its round was found missed (the feed
+ * moved past it, or a simulation said so). Pure: the chain's word is the simulation that precedes
+ * every execution.
  */
 export function orderView(
   order: VenueOrder,

@@ -77,11 +77,13 @@ export function formatStatusTable(rows: readonly VaultStatus[], block: bigint | 
   );
 }
 
-function outcomeText(o: Outcome, action: "rebalance" | "execute-order"): string {
+function outcomeText(o: Outcome, action: "rebalance" | "execute-order", lostRace: boolean): string {
   switch (o.status) {
     case "mined":
       return `${action === "rebalance" ? "rebalanced" : "executed the venue's order"} in block ${o.blockNumber} (tx ${o.hash}, gas ${o.gasUsed})`;
     case "reverted":
+      if (lostRace)
+        return `lost the race: another executor took the order first; mined but reverted in block ${o.blockNumber} (tx ${o.hash}, gas ${o.gasUsed})`;
       return `FAILED: mined but reverted in block ${o.blockNumber} (tx ${o.hash})`;
     case "simulation-reverted":
       return `${o.normal ? "nothing to do" : "NOT SENT"}: simulation reverted ${o.revert.name}(${o.revert.args.join(", ")})`;
@@ -101,11 +103,13 @@ function outcomeText(o: Outcome, action: "rebalance" | "execute-order"): string 
 /** What `once` decided and did, one line per vault. */
 export function formatOnceReport(
   rows: readonly VaultStatus[],
-  outcomes: readonly { vault: string; action: "rebalance" | "execute-order"; outcome: Outcome }[],
+  outcomes: readonly { vault: string; action: "rebalance" | "execute-order"; outcome: Outcome; lostRace?: boolean }[],
   block: bigint | undefined,
 ): string {
   const lines = rows.map((r) => {
-    const done = outcomes.filter((o) => o.vault === r.name).map((o) => outcomeText(o.outcome, o.action));
+    const done = outcomes
+      .filter((o) => o.vault === r.name)
+      .map((o) => outcomeText(o.outcome, o.action, o.lostRace === true));
     return `${r.name}: ${decisionText(r)}${r.decision?.action === "skip" ? `: ${r.decision.detail}` : ""}${
       done.length > 0 ? ` -> ${done.join("; ")}` : ""
     }`;

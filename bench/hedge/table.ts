@@ -49,7 +49,7 @@ const ROWS: Row[] = [
     value: ({ perpPartsBpsYr: p }) => [p.takerFee, p.fill, p.edgeCharge, p.unpaidProfit].map((x) => n(x)).join(", "),
   },
   { label: "  gas (paid by the keeper, outside NAV)", value: (m) => n(m.gasBpsYr, 2) },
-  { label: "  by band: the rounds it was spent in", value: (m) => costByBand(m) },
+  { label: "  the same cost by band (the rounds it was spent in)", value: (m) => costByBand(m) },
   { label: "funding, bps/yr of time-averaged NAV", value: (m) => n(m.fundingBpsYr) },
   { label: "average hedged notional / NAV", value: (m) => n(m.avgNotionalOverNav, 3) },
   { label: "net carry at the run's funding, bps/yr", value: (m) => n(m.netCarryBpsYr) },

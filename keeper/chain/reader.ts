@@ -56,8 +56,14 @@ export interface BlockRead {
   /** Hash of `checkBlock` as the chain now reports it (chain-replacement check); ZeroHash if none asked. */
   checkedHash: string;
   vaults: VaultRead[];
-  /** Each feed read's latest `updatedAt` (seconds), by address. */
-  feedUpdatedAt: Map<string, bigint>;
+  /** Each feed read's latest round, by address: its `updatedAt` (seconds) and `roundId`. */
+  feedRounds: Map<string, FeedRound>;
+}
+
+/** A feed's latest round as `latestRoundData()` reports it. */
+export interface FeedRound {
+  roundId: bigint;
+  updatedAt: bigint;
 }
 
 /** The read failed as a whole (no multicall contract, undecodable answer). */
@@ -245,11 +251,12 @@ export class VaultReader {
     const keyBalance = BigInt(header(3, "getEthBalance"));
     const checkedHash = opts.checkBlock === undefined ? ZeroHash : String(header(4, "getBlockHash"));
 
-    const updatedAt = new Map<string, bigint>();
+    const feedRounds = new Map<string, FeedRound>();
     feeds.forEach((f, i) => {
       const r = results[FEEDS + i];
-      if (r.success && r.returnData.length > 2)
-        updatedAt.set(f, BigInt(feedInterface.decodeFunctionResult("latestRoundData", r.returnData).updatedAt));
+      if (!r.success || r.returnData.length <= 2) return;
+      const round = feedInterface.decodeFunctionResult("latestRoundData", r.returnData);
+      feedRounds.set(f, { roundId: BigInt(round.roundId), updatedAt: BigInt(round.updatedAt) });
     });
 
     const vaults = this.addresses.map((_, i): VaultRead => {
@@ -264,8 +271,8 @@ export class VaultReader {
           read.keyIsKeeper = Boolean(decodeCall(vaultInterface, "isKeeper", results[base + 4])[0]);
           read.perpVenue = String(decodeCall(vaultInterface, "perpVenue", results[base + 5])[0]);
         }
-        const known = feed === undefined ? undefined : updatedAt.get(feed);
-        if (known !== undefined) read.oracleAgeSeconds = block.timestamp - known;
+        const known = feed === undefined ? undefined : feedRounds.get(feed);
+        if (known !== undefined) read.oracleAgeSeconds = block.timestamp - known.updatedAt;
         read.state = toVaultState(vaultStateOf(results[base]));
       } catch (err) {
         read.state = undefined;
@@ -283,7 +290,7 @@ export class VaultReader {
         }
       return read;
     });
-    return { block, keyBalance, checkedHash, vaults, feedUpdatedAt: updatedAt };
+    return { block, keyBalance, checkedHash, vaults, feedRounds };
   }
 
   /**
@@ -325,6 +332,13 @@ export class VaultReader {
       }
     });
     return new Map(venues.map((v, i) => [v, bookOf[i] === undefined ? undefined : known.get(bookOf[i] as string)]));
+  }
+
+  /** Whether `book` still holds an order of `account` after block `blockNumber` (`hasPendingOrder`). */
+  async hasPendingOrder(book: string, account: string, blockNumber: bigint): Promise<boolean> {
+    const data = orderBookInterface.encodeFunctionData("hasPendingOrder", [account]);
+    const answer = await this.rpc.call<string>("eth_call", [{ to: book, data }, toBeHex(blockNumber)]);
+    return Boolean(orderBookInterface.decodeFunctionResult("hasPendingOrder", answer)[0]);
   }
 
   /** `aggregate3` in chunks of `batchSize` sub-calls, one JSON-RPC batch for all chunks. */

@@ -12,6 +12,8 @@ const gauge = <L extends string = never>(
   help: string,
   labelNames: readonly L[] = [],
 ) => new Gauge<L>({ name, help, labelNames, registers: [registry] });
+/** How a transaction the keeper started can fail (the sender's outcomes; `reverted`: mined with status 0). */
+export const SEND_FAILURES = ["reverted", "nonce-taken", "timeout", "send-failed"] as const;
 const vaultGauge = (registry: Registry, name: string, help: string) => gauge(registry, name, help, ["vault"]);
 
 /**
@@ -172,10 +174,15 @@ export class Metrics {
     "keeper_vault_pending_order_max_delay_seconds",
     "Seconds after its submission at which the pending order expires (absent with none)",
   );
+  readonly pendingOrderUnexecutable = vaultGauge(
+    this.registry,
+    "keeper_vault_pending_order_unexecutable",
+    "1 while the venue's pending order can no longer execute (it missed its feed round, or expired): the vault cannot rebalance until it expires and the vault cancels it; 0 while it may (absent with none)",
+  );
   readonly ordersExecuted = counter(
     this.registry,
     "keeper_orders_executed_total",
-    "executeOrder transactions for a vault's venue order, by result: filled, price-out-of-bounds and nothing-to-reduce (cancelled, fee still earned), reverted, nonce-taken, timeout, send-failed",
+    "executeOrder transactions for a vault's venue order, by result: filled, price-out-of-bounds and nothing-to-reduce (cancelled, fee still earned), lost-race (reverted: another executor took the order first), reverted, nonce-taken, timeout, send-failed",
     ["vault", "result"],
   );
   readonly orderFeesEarned = counter(
@@ -190,8 +197,25 @@ export class Metrics {
     "executeOrder simulations that reverted, by decoded error (OrderTooEarly, NoPendingOrder are normal)",
     ["vault", "error"],
   );
+  readonly orderConsecutiveReverts = gauge(
+    this.registry,
+    "keeper_order_simulation_reverts_consecutive",
+    "executeOrder simulations of the current venue order in a row that reverted with an error the book does not expect in normal operation (its fill refused), by decoded error; absent once it executes, can no longer, or goes",
+    ["vault", "error"],
+  );
+  /**
+   * Each vault's failure series that an alert watches with `increase()`, at 0 from the start:
+   * `increase()` cannot see a series born at 1 (no sample before it), so without the zeros each
+   * first failure of a kind would raise no alert.
+   */
+  watchFailures(vault: string): void {
+    for (const failure of SEND_FAILURES) {
+      this.rebalancesFailed.inc({ vault, reason: failure }, 0);
+      this.ordersExecuted.inc({ vault, result: failure }, 0);
+    }
+  }
   /** The venue order's gauges, dropped while there is none or it cannot be read. */
-  readonly orderGauges = [this.pendingOrderAge, this.pendingOrderMaxDelay];
+  readonly orderGauges = [this.pendingOrderAge, this.pendingOrderMaxDelay, this.pendingOrderUnexecutable];
   /** Per-vault readings of vaultState(), dropped while the vault is unreadable. */
   readonly vaultStateGauges = [
     this.deltaBps,

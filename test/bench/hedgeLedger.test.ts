@@ -202,38 +202,47 @@ describe("hedge bench arithmetic: share-price decomposition on a hand-checked pa
 });
 
 describe("hedge bench re-bases: a breach and the rounds that cleared it count once", () => {
-  it("margin-low at hours 10, 11, 13 is one re-base; again at 20, then margin-high at 21 and 24: four", () => {
-    const round = (hour: number, band: number) => ({
-      hour,
-      band,
-      tier: 1,
-      navChange: 0n,
-      spotCost: 0n,
-      perpFeesAndImpact: 0n,
-      settledFunding: 0n,
-      gasUsed: 0n,
-      gasCostUsdc: 0n,
-    });
-    const sample = (hour: number) => ({
-      hour,
-      price: 3_000,
-      sharePrice: 1,
-      deltaBps: 0,
-      marginRatioBps: 5_000,
-      totalAssets: 1_000_000n * E6,
-      hedgedNotional: 0n,
-      deploymentBps: 0,
-      collateralQty: 0n,
-    });
-    const r = {
+  const round = (hour: number, band: number) => ({
+    hour,
+    band,
+    tier: 1,
+    navChange: 0n,
+    spotCost: 0n,
+    perpFeesAndImpact: 0n,
+    settledFunding: 0n,
+    gasUsed: 0n,
+    gasCostUsdc: 0n,
+  });
+  const sample = (hour: number) => ({
+    hour,
+    price: 3_000,
+    sharePrice: 1,
+    deltaBps: 0,
+    marginRatioBps: 5_000,
+    totalAssets: 1_000_000n * E6,
+    hedgedNotional: 0n,
+    deploymentBps: 0,
+    collateralQty: 0n,
+  });
+  /** A year of $1M NAV with these rounds (band numbers as `BAND_NAMES`: 2 margin-low, 3 margin-high, 4 idle). */
+  const yearOf = (rebalances: ReturnType<typeof round>[]) =>
+    ({
       samples: [sample(0), sample(HOURS_PER_YEAR)],
-      rebalances: [round(10, 2), round(11, 2), round(13, 2), round(20, 2), round(21, 3), round(24, 3)],
+      rebalances,
       liquidations: 0,
       ledger: new Ledger(cp(1_000_000n * E6, 10n ** 18n)),
-    } as unknown as SimulationResult;
-    const m = runMetrics(r);
+    }) as unknown as SimulationResult;
+
+  it("margin-low at hours 10, 11, 13 is one re-base; again at 20, then margin-high at 21 and 24: four", () => {
+    const m = runMetrics(yearOf([round(10, 2), round(11, 2), round(13, 2), round(20, 2), round(21, 3), round(24, 3)]));
     close(m.rebalancesPerYear, 6);
     close(m.rebasesPerYear, 4);
+  });
+
+  it("another band's round between a re-base's steps does not split it: margin-low 10, idle 11, margin-low 12: two", () => {
+    const m = runMetrics(yearOf([round(10, 2), round(11, 4), round(12, 2)]));
+    close(m.rebalancesPerYear, 3);
+    close(m.rebasesPerYear, 2);
   });
 });
 

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { Wallet } from "ethers";
 import { VaultReader } from "../../keeper/chain/reader.js";
-import { formatStatusTable } from "../../keeper/status-table.js";
+import { formatOnceReport, formatStatusTable } from "../../keeper/status-table.js";
 import {
   ORDER_PARAMS,
   cancelVaultOrder,
@@ -27,6 +27,19 @@ async function delayedFixture() {
 /** One block later: the chain's time moves on by `seconds` (at least one). */
 async function after(seconds: number) {
   await networkHelpers.time.increase(seconds);
+}
+
+/**
+ * A keeper on the delayed vault (executing orders when `execute`), started before the vault queues
+ * its 2.5 ETH short; returns once the order's minimum delay is over, its round not yet published.
+ */
+async function orderPastItsDelay(execute: boolean) {
+  const d = await networkHelpers.loadFixture(delayedFixture);
+  const k = startKeeper(testConfig([await d.vault.getAddress()], { orders: { execute } }), d.keeper);
+  await k.keeper.init();
+  await submitVaultOrder(d, SIZE);
+  await after(Number(ORDER_PARAMS.minDelay));
+  return { d, k };
 }
 
 describe("keeper and the venue's delayed orders (real vault, PerpMarket in delayed mode)", function () {
@@ -78,6 +91,17 @@ describe("keeper and the venue's delayed orders (real vault, PerpMarket in delay
     expect(table).to.match(/skip \(order-pending\)/);
   });
 
+  it("the failure counters the alerts watch with increase() start at 0: a vault's first failure is an increase", async function () {
+    // Prometheus' increase() cannot see a series born at 1 (no sample before it): without the
+    // zeros, KeeperOrderExecutionFailed and KeeperRebalanceFailed would miss each first failure.
+    const k = startKeeper(testConfig([Wallet.createRandom().address]), Wallet.createRandom() as unknown as Wallet);
+    const metrics = await k.metrics.registry.metrics();
+    for (const failure of ["reverted", "nonce-taken", "timeout", "send-failed"]) {
+      expect(metrics).to.include(`keeper_orders_executed_total{vault="v0",result="${failure}"} 0`);
+      expect(metrics).to.include(`keeper_rebalances_failed_total{vault="v0",reason="${failure}"} 0`);
+    }
+  });
+
   it("executes a due order once: not in its delay, not before the round, not twice; earns the fee", async function () {
     const d = await networkHelpers.loadFixture(delayedFixture);
     const k = startKeeper(testConfig([await d.vault.getAddress()], { orders: { execute: true } }), d.keeper);
@@ -123,11 +147,7 @@ describe("keeper and the venue's delayed orders (real vault, PerpMarket in delay
   });
 
   it("an order whose round fills outside its bound: executed all the same, the book cancels it and pays the fee", async function () {
-    const d = await networkHelpers.loadFixture(delayedFixture);
-    const k = startKeeper(testConfig([await d.vault.getAddress()], { orders: { execute: true } }), d.keeper);
-    await k.keeper.init();
-    await submitVaultOrder(d, SIZE); // a sell accepting at least 1% under the oracle
-    await after(Number(ORDER_PARAMS.minDelay));
+    const { d, k } = await orderPastItsDelay(true); // a sell accepting at least 1% under the oracle
     await refreshFeed(-200n); // the round it waits for is 2% lower
     await k.keeper.once();
     expect(k.keeper.outcomes.map((o) => [o.action, o.outcome.status])).to.deep.equal([["execute-order", "mined"]]);
@@ -162,6 +182,109 @@ describe("keeper and the venue's delayed orders (real vault, PerpMarket in delay
     expect(await nonceOf(other.address)).to.equal(0);
   });
 
+  it("front-run by another executor in the same block: the reverted execution is a lost race, not a failure", async function () {
+    const { d, k } = await orderPastItsDelay(true);
+    await refreshFeed();
+    const venue = await d.adapter.getAddress();
+    await ethers.provider.send("evm_setAutomine", [false]);
+    try {
+      await k.keeper.processBlock(BigInt(await ethers.provider.getBlockNumber()));
+      while ((await ethers.provider.getTransactionCount(d.keeper.address, "pending")) === 0)
+        await new Promise((r) => setTimeout(r, 10));
+      // The competitor sees the keeper's transaction and outbids it: 100 gwei of tip against 1.
+      const gwei = 10n ** 9n;
+      const competitor = d.second.connect(ethers.provider);
+      await d.book.connect(competitor).executeOrder(venue, {
+        gasLimit: 500_000n, // an estimate would run after the keeper's pending transaction
+        maxPriorityFeePerGas: 100n * gwei,
+        maxFeePerGas: 600n * gwei,
+      });
+      await ethers.provider.send("evm_mine", []);
+    } finally {
+      await ethers.provider.send("evm_setAutomine", [true]);
+    }
+    await k.keeper.settle();
+    const [executed] = await d.book.queryFilter(d.book.filters.OrderExecuted());
+    expect(executed.args.executor).to.equal(d.second.address);
+    expect(k.keeper.outcomes.map((o) => [o.action, o.outcome.status])).to.deep.equal([["execute-order", "reverted"]]);
+    const metrics = await k.metrics.registry.metrics();
+    expect(metrics).to.include('keeper_orders_executed_total{vault="v0",result="lost-race"} 1');
+    expect(metrics).to.include('keeper_orders_executed_total{vault="v0",result="reverted"} 0'); // no alert
+    expect(k.logs.find(/another executor took the venue's order first/)).to.have.length(1);
+    const once = formatOnceReport(k.keeper.status(), k.keeper.outcomes, k.keeper.lastBlockNumber);
+    expect(once).to.match(/-> lost the race: another executor took the order first; mined but reverted in block/);
+    expect(once).not.to.match(/FAILED/);
+  });
+
+  it("an order the book refuses at its round (its fill lacks margin): status, streak gauge and alert say so", async function () {
+    const d = await networkHelpers.loadFixture(delayedFixture);
+    const k = startKeeper(testConfig([await d.vault.getAddress()], { orders: { execute: true } }), d.keeper);
+    await k.keeper.init();
+    await submitVaultOrder(d, 25n * WAD, 10n * 10n ** 6n); // a 25 ETH short on $10 of margin
+    await after(Number(ORDER_PARAMS.minDelay));
+    await refreshFeed(); // its round
+    for (let i = 0; i < 3; i++) {
+      await k.keeper.once();
+      await networkHelpers.mine();
+    }
+    expect(
+      k.keeper.outcomes.map((o) => o.outcome.status === "simulation-reverted" && o.outcome.revert.name),
+    ).to.deep.equal(["InsufficientMargin", "InsufficientMargin", "InsufficientMargin"]);
+    expect(k.keeper.status()[0].order).to.match(
+      /, executable, but executeOrder reverts InsufficientMargin \(3 in a row\)$/,
+    );
+    const metrics = await k.metrics.registry.metrics();
+    expect(metrics).to.include('keeper_order_simulation_reverts_consecutive{vault="v0",error="InsufficientMargin"} 3');
+
+    // The next round: it missed its round; the streak ends with the order's chance.
+    await refreshFeed();
+    await k.keeper.once();
+    expect(k.keeper.status()[0].order).to.match(/missed its round, expires in \d+s$/);
+    expect(await k.metrics.registry.metrics()).not.to.include("keeper_order_simulation_reverts_consecutive{");
+  });
+
+  it("a chain replaced while the book refused the order: the streak gauge goes with the old chain", async function () {
+    const d = await networkHelpers.loadFixture(delayedFixture);
+    const k = startKeeper(testConfig([await d.vault.getAddress()], { orders: { execute: true } }), d.keeper);
+    await k.keeper.init();
+    const beforeTheOrder = await networkHelpers.takeSnapshot();
+    await submitVaultOrder(d, 25n * WAD, 10n * 10n ** 6n);
+    await after(Number(ORDER_PARAMS.minDelay));
+    await refreshFeed();
+    for (let i = 0; i < 3; i++) {
+      await k.keeper.once();
+      await networkHelpers.mine();
+    }
+    const streak = 'keeper_order_simulation_reverts_consecutive{vault="v0",error="InsufficientMargin"} 3';
+    expect(await k.metrics.registry.metrics()).to.include(streak);
+    await beforeTheOrder.restore(); // the node went back: no order on this chain
+    await k.keeper.once();
+    expect(k.logs.find(/chain replaced/)).to.have.length(1);
+    expect(k.keeper.status()[0].order).to.equal(undefined);
+    expect(await k.metrics.registry.metrics()).not.to.include("keeper_order_simulation_reverts_consecutive{");
+  });
+
+  it("a chain replaced during a rebalance revert streak: its gauge goes with the old chain too", async function () {
+    const d = await networkHelpers.loadFixture(delayedFixture);
+    const k = startKeeper(testConfig([await d.vault.getAddress()]), d.keeper);
+    await k.keeper.init();
+    const before = await networkHelpers.takeSnapshot();
+    // The deposit's idle breach: each rebalance reverts VenueOrderPending (it cannot hedge on this venue yet).
+    for (let i = 0; i < 3; i++) {
+      await networkHelpers.mine();
+      await k.keeper.once();
+    }
+    const streak = 'keeper_simulation_reverts_consecutive{vault="v0",error="VenueOrderPending"} 3';
+    expect(await k.metrics.registry.metrics()).to.include(streak);
+    await before.restore();
+    const guardian = (await ethers.getSigners())[4]; // the stack's guardian
+    await (await d.vault.connect(guardian).pause()).wait(); // the new chain: a paused vault, nothing simulated
+    await k.keeper.once();
+    expect(k.logs.find(/chain replaced/)).to.have.length(1);
+    expect(k.keeper.status()[0].decision).to.include({ action: "skip", reason: "paused" });
+    expect(await k.metrics.registry.metrics()).not.to.include("keeper_simulation_reverts_consecutive{");
+  });
+
   it("dry run: simulates the execution, sends nothing", async function () {
     const d = await networkHelpers.loadFixture(delayedFixture);
     const cfg = testConfig([await d.vault.getAddress()], { orders: { execute: true } });
@@ -178,16 +301,31 @@ describe("keeper and the venue's delayed orders (real vault, PerpMarket in delay
   });
 
   it("opt-in: with orders.execute off a due order is reported, not executed", async function () {
-    const d = await networkHelpers.loadFixture(delayedFixture);
-    const k = startKeeper(testConfig([await d.vault.getAddress()]), d.keeper);
-    await k.keeper.init();
-    await submitVaultOrder(d, SIZE);
-    await after(Number(ORDER_PARAMS.minDelay));
+    const { d, k } = await orderPastItsDelay(false);
     await refreshFeed();
     await k.keeper.once();
     expect(k.keeper.status()[0].order).to.match(/, executable$/);
     expect(k.keeper.outcomes).to.have.length(0);
     expect(await d.book.hasPendingOrder(await d.adapter.getAddress())).to.equal(true);
+  });
+
+  it("with orders.execute off, an order whose round passed unexecuted reads as missed, not executable", async function () {
+    const { d, k } = await orderPastItsDelay(false);
+    await refreshFeed(); // its round: nobody executes it
+    await k.keeper.once();
+    expect(k.keeper.status()[0].order).to.match(/, executable$/);
+    expect(await k.metrics.registry.metrics()).to.include('keeper_vault_pending_order_unexecutable{vault="v0"} 0');
+    await refreshFeed(); // the next round: the book now refuses it (LaterRoundThanFirst)
+    await k.keeper.once();
+    await expect(d.book.executeOrder.staticCall(await d.adapter.getAddress())).to.be.revertedWithCustomError(
+      d.book,
+      "LaterRoundThanFirst",
+    );
+    expect(k.keeper.status()[0].order).to.match(/missed its round, expires in \d+s$/);
+    expect(k.logs.find("the venue's pending order").map((l) => l.phase)).to.deep.equal(["executable", "missed-round"]);
+    expect(k.keeper.outcomes).to.have.length(0); // nothing simulated or sent
+    // The vault cannot rebalance until the order expires: KeeperVenueOrderMissedRound says so.
+    expect(await k.metrics.registry.metrics()).to.include('keeper_vault_pending_order_unexecutable{vault="v0"} 1');
   });
 
   it("an expired order is reported, never executed; the vault's cancel clears it", async function () {
@@ -213,11 +351,7 @@ describe("keeper and the venue's delayed orders (real vault, PerpMarket in delay
   });
 
   it("an order that missed its round: one simulation finds it, then it is left to expire", async function () {
-    const d = await networkHelpers.loadFixture(delayedFixture);
-    const k = startKeeper(testConfig([await d.vault.getAddress()], { orders: { execute: true } }), d.keeper);
-    await k.keeper.init();
-    await submitVaultOrder(d, SIZE);
-    await after(Number(ORDER_PARAMS.minDelay));
+    const { d, k } = await orderPastItsDelay(true);
     await refreshFeed();
     await refreshFeed(); // a second round: the first one passed unexecuted
     await k.keeper.once();

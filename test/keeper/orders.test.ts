@@ -8,6 +8,10 @@ import {
   describeOrder,
   orderView,
 } from "../../keeper/orders.js";
+import type { BlockRead } from "../../keeper/chain/reader.js";
+import { createLogger } from "../../keeper/ops/log.js";
+import { Metrics } from "../../keeper/ops/metrics.js";
+import { OrderWatch } from "../../keeper/order-watch.js";
 import { thresholdPolicy } from "../../keeper/policies/threshold.js";
 import { formatStatusTable } from "../../keeper/status-table.js";
 import { Band, Tier } from "../../keeper/types.js";
@@ -148,6 +152,26 @@ describe("keeper venue orders (pure)", function () {
         reason: "paused",
       });
     });
+  });
+
+  it("OrderWatch: the feed moving past the first round after the submission marks the order missed; a lower round id does not", function () {
+    const watch = new OrderWatch("v0", createLogger("silent"), new Metrics());
+    watch.setVenue("0x0000000000000000000000000000000000000a0a");
+    watch.setBook(BOOK);
+    const at = (block: bigint, roundId: bigint, updatedAt: bigint) => {
+      const read = {
+        block: { number: block, timestamp: 1_010n + block, baseFeePerGas: 0n, parentHash: "0x" },
+        feedRounds: new Map([[BOOK.feed, { roundId, updatedAt }]]),
+      } as unknown as BlockRead;
+      watch.observe({ order: ORDER }, read);
+      return watch.view?.phase;
+    };
+    expect(at(1n, 7n, 990n)).to.equal("awaiting-round"); // the round before the submission
+    expect(at(2n, 8n, 1_008n)).to.equal("executable"); // its round
+    expect(at(3n, 7n, 1_001n)).to.equal("executable"); // a replaced block's lower round: taken as the first again
+    expect(at(4n, 7n, 1_001n)).to.equal("executable");
+    expect(at(5n, 8n, 1_008n)).to.equal("missed-round"); // a later round than the first
+    expect(at(6n, 8n, 1_008n)).to.equal("missed-round");
   });
 
   it("status table: a venue order column, '-' with none, 'unreadable' when its read failed", function () {
