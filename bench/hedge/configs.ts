@@ -92,7 +92,8 @@ export const HEDGE_CONFIGS: HedgeConfig[] = [
     //   At 30 bps: 12.3, 151.8 (spot 54.9, but perp 96.8); idle 20%..35%: 8.1, 150.0, 884.4; a
     //   75 bps cost bound: 9.2, 146.3, 953.9; the soft floor at 31%: 9.4, 154.9, 981.6, 28.8%;
     //   the region 30% toward the edge: 10.5, 141.7, 905.4; slippage and cost bounds at 100 bps:
-    //   6.8, 193.1, 870.4 (bigger trades, more impact); both at 75 bps: 8.1, 193.3, 887.5.
+    //   6.8, 193.1, 870.4 (bigger trades, more impact); both at 75 bps: 8.1, 193.3, 887.5; the idle
+    //   buffer at 2%: 9.4, 159.0, 928.2, and with idle 20%..35%: 8.4, 154.5, 958.4.
     // The rally's rounds are nearly all of the cost (margin-low 124..139 bps/yr of it, idle 2..14,
     // margin-high 4..11): each sells about half the collateral on the pool and buys as much of the
     // short back, some 8x NAV a year of each over this history (the taker fee alone is about 40
