@@ -38,12 +38,27 @@ abstract contract VaultStackBase is TestBase {
     /// @dev The hedge mode the vault is deployed in; each concrete test contract names its own.
     function _hedgeMode() internal pure virtual returns (IDeltaNeutralVault.HedgeMode);
 
+    /// @dev The asset's decimals (the stack's USDC has 6); a test may deploy an 18-decimal one.
+    function _assetDecimals() internal pure virtual returns (uint8) {
+        return 6;
+    }
+
+    /// @dev The feed's price at set-up, 8 decimals.
+    function _initialPrice() internal pure virtual returns (int256) {
+        return 3_000e8;
+    }
+
+    /// @dev `amount` of 6-decimal units in the asset's own units.
+    function _units(uint256 amount) internal pure returns (uint256) {
+        return (amount * 10 ** _assetDecimals()) / 1e6;
+    }
+
     function setUp() public {
         // A realistic clock, so no time arithmetic starts near zero.
         vm.warp(1_700_000_000);
-        usdc = new TestERC20("USD Coin", "USDC", 6);
+        usdc = new TestERC20("USD Coin", "USDC", _assetDecimals());
         weth = new TestERC20("Wrapped Ether", "WETH", 18);
-        feed = new MockV3Aggregator(8, 3_000e8);
+        feed = new MockV3Aggregator(8, _initialPrice());
         OracleLib.Feed memory oracle = OracleLib.Feed({
             aggregator: AggregatorV3Interface(address(feed)),
             heartbeat: HEARTBEAT,
@@ -52,7 +67,7 @@ abstract contract VaultStackBase is TestBase {
         });
 
         market = _deployMarket(oracle);
-        feed.updateAnswer(3_000e8); // fresh again after the parameter delay
+        feed.updateAnswer(_initialPrice()); // fresh again after the parameter delay
         adapter = new PerpMarketAdapter(market);
         // 5 bps, like the stack's Uniswap fee tier.
         venue = new OracleSpotVenue(usdc, weth, AggregatorV3Interface(address(feed)), 5);
@@ -91,9 +106,9 @@ abstract contract VaultStackBase is TestBase {
             weth,
             address(0) // synchronous: no order book
         );
-        usdc.mint(address(this), PERP_POOL_USDC);
-        usdc.approve(address(m), PERP_POOL_USDC);
-        m.fundPool(PERP_POOL_USDC);
+        usdc.mint(address(this), _units(PERP_POOL_USDC));
+        usdc.approve(address(m), _units(PERP_POOL_USDC));
+        m.fundPool(_units(PERP_POOL_USDC));
         // As the stack fixture: compressed time puts rebalances seconds after feed updates; the
         // change waits out the parameter delay, then the feed posts a fresh round.
         m.setParameter("oracleEdgeWindow", 0);
@@ -124,7 +139,7 @@ abstract contract VaultStackBase is TestBase {
                     symbol: "dnETH",
                     bands: _bands(),
                     strategy: _strategy(),
-                    depositCap: 100_000_000e6,
+                    depositCap: _units(100_000_000e6),
                     hedgeMode: _hedgeMode()
                 })
             );
