@@ -614,19 +614,6 @@ abstract contract ERC4626Properties is VaultStackBase {
         vault.pause();
     }
 
-    function _depositFor(address who, uint256 assets) internal {
-        if (assets == 0) return;
-        _fund(who, assets);
-        vm.prank(who);
-        vault.deposit(assets, who);
-    }
-
-    function _fund(address who, uint256 assets) internal {
-        usdc.mint(who, assets);
-        vm.prank(who);
-        usdc.approve(address(vault), assets);
-    }
-
     function _movePrice(int256 stepBps) internal {
         (, int256 answer, , , ) = feed.latestRoundData();
         feed.updateAnswer((answer * (int256(BPS) + stepBps)) / int256(BPS));

@@ -116,12 +116,4 @@ contract SpotCollateralFindingsTest is SpotCollateralMode {
             "the withdraw lowered the share price"
         );
     }
-
-    function _depositFor(address who, uint256 assets) internal {
-        usdc.mint(who, assets);
-        vm.startPrank(who);
-        usdc.approve(address(vault), assets);
-        vault.deposit(assets, who);
-        vm.stopPrank();
-    }
 }

@@ -95,18 +95,6 @@ contract SpotCollateralPreviewsTest is SpotCollateralMode {
         return uint256(keccak256(abi.encode(world, salt)));
     }
 
-    function _depositFor(address who, uint256 assets) internal {
-        _fund(who, assets);
-        vm.prank(who);
-        vault.deposit(assets, who);
-    }
-
-    function _fund(address who, uint256 assets) internal {
-        usdc.mint(who, assets);
-        vm.prank(who);
-        usdc.approve(address(vault), assets);
-    }
-
     /// @dev Time passes, then the feed publishes `answer` (0: the same answer again).
     function _elapse(uint256 seconds_, int256 answer) internal {
         vm.warp(block.timestamp + seconds_);

@@ -63,14 +63,6 @@ abstract contract VaultDustDecimals is VaultStackBase {
         vm.warp(block.timestamp + 60);
         feed.updateAnswer((answer * (int256(BPS) + stepBps)) / int256(BPS));
     }
-
-    function _depositFor(address who, uint256 assets) internal {
-        usdc.mint(who, assets);
-        vm.startPrank(who);
-        usdc.approve(address(vault), assets);
-        vault.deposit(assets, who);
-        vm.stopPrank();
-    }
 }
 
 contract CashMarginDustDecimalsTest is VaultDustDecimals, CashMarginMode {

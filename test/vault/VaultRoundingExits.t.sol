@@ -162,14 +162,6 @@ abstract contract VaultRoundingExits is VaultStackBase {
     function _seed(uint256 world, uint256 salt) internal pure returns (uint256) {
         return uint256(keccak256(abi.encode(world, salt)));
     }
-
-    function _depositFor(address who, uint256 assets) internal {
-        usdc.mint(who, assets);
-        vm.startPrank(who);
-        usdc.approve(address(vault), assets);
-        vault.deposit(assets, who);
-        vm.stopPrank();
-    }
 }
 
 contract CashMarginRoundingExitsTest is VaultRoundingExits, CashMarginMode {}

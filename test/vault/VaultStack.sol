@@ -188,6 +188,21 @@ abstract contract VaultStackBase is TestBase {
     function _requireFlag(bool violated) internal view {
         require(!violated, handler.firstViolation());
     }
+
+    /// @dev `who` is minted `assets` of the asset and deposits them (nothing for 0).
+    function _depositFor(address who, uint256 assets) internal {
+        if (assets == 0) return;
+        _fund(who, assets);
+        vm.prank(who);
+        vault.deposit(assets, who);
+    }
+
+    /// @dev `who` is minted `assets` of the asset and approves the vault for them.
+    function _fund(address who, uint256 assets) internal {
+        usdc.mint(who, assets);
+        vm.prank(who);
+        usdc.approve(address(vault), assets);
+    }
 }
 
 /// @notice Deploys the vault in CashMargin mode: a USDC-margined short beside the spot.
