@@ -48,7 +48,8 @@ abstract contract VaultRoundingEdges is VaultStackBase {
             vault.redeem(bobShares, BOB, BOB);
         }
         if (emptyIdle) {
-            uint256 idle = usdc.balanceOf(address(vault));
+            // All of idle, or all Alice may take where a small Alice holds less than idle.
+            uint256 idle = Math.min(usdc.balanceOf(address(vault)), vault.maxWithdraw(ALICE));
             vm.prank(ALICE);
             vault.withdraw(idle, CAROL, ALICE);
         }
