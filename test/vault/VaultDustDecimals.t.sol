@@ -2,7 +2,6 @@
 pragma solidity 0.8.28;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 import {IDeltaNeutralVault} from "../../contracts/interfaces/IDeltaNeutralVault.sol";
 import {CashMarginMode, SpotCollateralMode, VaultStackBase} from "./VaultStack.sol";
 
@@ -33,15 +32,7 @@ abstract contract VaultDustDecimals is VaultStackBase {
         _movePrice(move, 5_000, 10_000);
 
         _depositFor(CAROL, 100_000e18);
-        IDeltaNeutralVault.VaultState memory st = vault.vaultState();
-        for (uint256 round; round < 3 && st.tier == IDeltaNeutralVault.Tier.Hard; ++round) {
-            vm.prank(CAROL);
-            vault.rebalance();
-            st = vault.vaultState();
-        }
-        require(st.idleBps <= _strategy().idleBufferBps + _bands().idleSoftBps, "the deposit was not deployed");
-        require(st.tier != IDeltaNeutralVault.Tier.Hard, "a hard band is still breached");
-        require(SignedMath.abs(st.deltaBps) <= _bands().deltaSoftBps, "the deployed book is not hedged");
+        _requireDepositDeployedBy(CAROL);
     }
 
     /// @dev The first steps of `_bankRunThenDepositDeploys`, expecting its redeem to revert.

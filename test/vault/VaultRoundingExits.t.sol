@@ -2,7 +2,6 @@
 pragma solidity 0.8.28;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 import {IDeltaNeutralVault} from "../../contracts/interfaces/IDeltaNeutralVault.sol";
 import {CashMarginMode, SpotCollateralMode, VaultStackBase} from "./VaultStack.sol";
 
@@ -89,15 +88,7 @@ abstract contract VaultRoundingExits is VaultStackBase {
         _depositFor(CAROL, 100_000e6);
         // A residual book large enough to have bands may need its own rescue first (a rescue
         // only rescues); a dust one is no position, and the first round deploys.
-        IDeltaNeutralVault.VaultState memory st = vault.vaultState();
-        for (uint256 round; round < 3 && st.tier == IDeltaNeutralVault.Tier.Hard; ++round) {
-            vm.prank(CAROL);
-            vault.rebalance();
-            st = vault.vaultState();
-        }
-        require(st.idleBps <= _strategy().idleBufferBps + _bands().idleSoftBps, "the deposit was not deployed");
-        require(st.tier != IDeltaNeutralVault.Tier.Hard, "a hard band is still breached");
-        require(SignedMath.abs(st.deltaBps) <= _bands().deltaSoftBps, "the deployed book is not hedged");
+        _requireDepositDeployedBy(CAROL);
     }
 
     /// @dev Alice (100,000 USDC, or a fuzzed 10,000..2,000,000) and Bob (50,000) deposit, anyone

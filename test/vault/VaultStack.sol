@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol";
+import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 import {IDeltaNeutralVault} from "../../contracts/interfaces/IDeltaNeutralVault.sol";
 import {IPerpVenue} from "../../contracts/interfaces/IPerpVenue.sol";
 import {ISpotVenue} from "../../contracts/interfaces/ISpotVenue.sol";
@@ -187,6 +188,20 @@ abstract contract VaultStackBase is TestBase {
 
     function _requireFlag(bool violated) internal view {
         require(!violated, handler.firstViolation());
+    }
+
+    /// @dev Rounds by `caller` (at most 3, while a hard band is breached) deploy a deposit: idle
+    /// ends inside its soft band, no hard band is left and the book is hedged.
+    function _requireDepositDeployedBy(address caller) internal {
+        IDeltaNeutralVault.VaultState memory st = vault.vaultState();
+        for (uint256 round; round < 3 && st.tier == IDeltaNeutralVault.Tier.Hard; ++round) {
+            vm.prank(caller);
+            vault.rebalance();
+            st = vault.vaultState();
+        }
+        require(st.idleBps <= _strategy().idleBufferBps + _bands().idleSoftBps, "the deposit was not deployed");
+        require(st.tier != IDeltaNeutralVault.Tier.Hard, "a hard band is still breached");
+        require(SignedMath.abs(st.deltaBps) <= _bands().deltaSoftBps, "the deployed book is not hedged");
     }
 
     /// @dev `who` is minted `assets` of the asset and deposits them (nothing for 0).
