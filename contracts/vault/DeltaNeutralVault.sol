@@ -20,6 +20,7 @@ import {ISpotVenue} from "../interfaces/ISpotVenue.sol";
 import {OracleLib} from "../libraries/OracleLib.sol";
 import {VaultMath} from "../libraries/VaultMath.sol";
 import {SpotCollateralTrading} from "./SpotCollateralTrading.sol";
+import {VaultBands} from "./VaultBands.sol";
 import {VaultParams} from "./VaultParams.sol";
 import {VaultTrading} from "./VaultTrading.sol";
 
@@ -357,9 +358,9 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         _accrueFees(before);
         Strategy memory strat = _strategy;
         Bands memory b = _bands;
-        (band, tier, ) = _gate(before, b, strat, _msgSender(), isKeeper[_msgSender()], true);
+        (band, tier, ) = VaultBands.gate(before, b, strat, _gateInput(_msgSender(), isKeeper[_msgSender()], true));
         _lastRebalanceAt = uint64(block.timestamp);
-        // While new parameters settle only a rescue runs (see _gate), within the slippage floor:
+        // While new parameters settle only a rescue runs (see VaultBands.gate), within the slippage floor:
         // the admin cannot route a repositioning through a rescue it made up, at a wide bound.
         if (_settling()) strat.maxSlippageBps = uint16(Math.min(strat.maxSlippageBps, VaultParams.MIN_SLIPPAGE_BPS));
 
@@ -387,7 +388,12 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
 
     /// @inheritdoc IDeltaNeutralVault
     function checkUpkeep(bytes calldata) external view returns (bool upkeepNeeded, bytes memory performData) {
-        (Band band, Tier tier, bool allowedForKeeper) = _gate(_snapshot(), _bands, _strategy, address(0), true, false);
+        (Band band, Tier tier, bool allowedForKeeper) = VaultBands.gate(
+            _snapshot(),
+            _bands,
+            _strategy,
+            _gateInput(address(0), true, false)
+        );
         return (allowedForKeeper, abi.encode(band, tier));
     }
 
@@ -400,30 +406,14 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
 
     /// @inheritdoc IDeltaNeutralVault
     function rebalanceGate(address caller) external view returns (Band band, Tier tier, bool allowed) {
-        return _gate(_snapshot(), _bands, _strategy, caller, isKeeper[caller], false);
+        return VaultBands.gate(_snapshot(), _bands, _strategy, _gateInput(caller, isKeeper[caller], false));
     }
 
     /// @inheritdoc IDeltaNeutralVault
     function vaultState() external view returns (VaultState memory state) {
         VaultMath.Snapshot memory s = _viewSnapshot();
-        (state.band, state.tier) = _classify(s, _bands, _strategy.idleBufferBps);
-        state.totalAssets = s.totalAssets;
-        state.totalSupply = totalSupply();
-        state.sharePrice = _toAssets(s, 10 ** decimals(), Math.Rounding.Floor);
-        state.price = s.price;
-        state.spotQty = s.spotQty;
-        state.shortQty = s.shortQty;
-        state.perpEquity = s.equityOrZero();
-        state.marginRatioBps = s.marginRatioBps();
-        state.deltaBps = s.deltaBps();
-        state.idle = s.idle;
-        state.idleBps = s.idleBps();
-        state.secondsSinceRebalance = block.timestamp - _lastRebalanceAt;
-        state.nextKeeperRebalanceAt = uint256(_lastRebalanceAt) + _strategy.minRebalanceInterval;
-        state.paused = paused();
-        state.parametersSettledAt = _settledAt();
-        state.collateralQty = s.collateralQty;
-        if (s.totalAssets != 0) state.deploymentBps = s.shortNotional.mulDiv(VaultMath.BPS, s.totalAssets);
+        uint256 sharePrice = _toAssets(s, 10 ** decimals(), Math.Rounding.Floor);
+        return VaultBands.state(s, _bands, _strategy, _gateInput(address(0), false, false), sharePrice);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -808,39 +798,22 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         else emit GuardianSet(account, enabled);
     }
 
-    /// @dev The one rebalance gate (rebalance, checkUpkeep, rebalanceGate): the breached band and
-    /// tier, and whether `caller` may act now. With `enforce` it reverts with the reason instead
-    /// of returning false.
-    function _gate(
-        VaultMath.Snapshot memory s,
-        Bands memory b,
-        Strategy memory strat,
+    /// @dev What the rebalance gate and the state report read from storage.
+    function _gateInput(
         address caller,
         bool callerIsKeeper,
         bool enforce
-    ) internal view returns (Band band, Tier tier, bool allowed) {
-        (band, tier) = _classify(s, b, strat.idleBufferBps);
-        if (tier == Tier.None) {
-            if (enforce) revert WithinBands(s.deltaBps(), s.marginRatioBps(), s.idleBps());
-            return (band, tier, false);
-        }
-        // Paused or impaired: `rebalance` itself reverts (EnforcedPause, VenueImpaired).
-        if (paused() || s.venueImpaired) return (band, tier, false);
-        if (!VaultMath.isRescue(band) && _settling()) {
-            if (enforce) revert ParametersSettling(_settledAt());
-            return (band, tier, false);
-        }
-        if (tier == Tier.Hard) return (band, tier, true);
-        if (!callerIsKeeper) {
-            if (enforce) revert RebalanceNotAllowed(caller, band, tier);
-            return (band, tier, false);
-        }
-        uint256 next = uint256(_lastRebalanceAt) + strat.minRebalanceInterval;
-        if (block.timestamp < next) {
-            if (enforce) revert RebalanceTooSoon(next);
-            return (band, tier, false);
-        }
-        return (band, tier, true);
+    ) internal view returns (VaultBands.GateInput memory) {
+        return
+            VaultBands.GateInput({
+                supply: totalSupply(),
+                paused: paused(),
+                lastRebalanceAt: _lastRebalanceAt,
+                settledAt: _settledAt(),
+                caller: caller,
+                callerIsKeeper: callerIsKeeper,
+                enforce: enforce
+            });
     }
 
     /// @dev Bands or strategy changed less than VaultParams.PARAMS_SETTLE_DELAY ago.
@@ -850,17 +823,6 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
 
     function _settledAt() internal view returns (uint256) {
         return _paramsChangedAt + VaultParams.PARAMS_SETTLE_DELAY;
-    }
-
-    /// @dev Bands of the books; a vault without shares has nobody to manage for, so dust donated
-    /// to it is never a breach (it could not be traded anyway).
-    function _classify(
-        VaultMath.Snapshot memory s,
-        Bands memory b,
-        uint256 idleBufferBps
-    ) internal view returns (Band, Tier) {
-        if (totalSupply() == 0) return (Band.None, Tier.None);
-        return s.classify(b, idleBufferBps);
     }
 
     /// @dev Mints the management and performance fees owed as shares and brings `s.supply` up

@@ -233,6 +233,7 @@ export function buildVault(m: IgnitionModuleBuilder, inputs: VaultInputs) {
   const vaultParams = m.library("VaultParams");
   const vaultTrading = m.library("VaultTrading", { libraries: { VaultMath: vaultMath } });
   const spotCollateralTrading = m.library("SpotCollateralTrading");
+  const vaultBands = m.library("VaultBands");
   const assetFeed =
     inputs.assetFeed === undefined
       ? NO_ASSET_FEED
@@ -269,10 +270,11 @@ export function buildVault(m: IgnitionModuleBuilder, inputs: VaultInputs) {
         VaultParams: vaultParams,
         VaultTrading: vaultTrading,
         SpotCollateralTrading: spotCollateralTrading,
+        VaultBands: vaultBands,
       },
     },
   );
-  return { vault, libraries: { vaultMath, vaultParams, vaultTrading, spotCollateralTrading } };
+  return { vault, libraries: { vaultMath, vaultParams, vaultTrading, spotCollateralTrading, vaultBands } };
 }
 
 /** The zero address, for feeds a network does not have (no sequencer on a local chain or L1). */

@@ -1,9 +1,10 @@
 /**
- * The vault calls four libraries through DELEGATECALL rather than inlining them: `VaultMath`'s
+ * The vault calls five libraries through DELEGATECALL rather than inlining them: `VaultMath`'s
  * public functions (the rebalance plan, band classification, fee maths), `VaultParams` (the hard
  * bounds of every admin setting), `VaultTrading` (how the plan, an exit's unwind and the
- * emergency close are carried out on the venues) and `SpotCollateralTrading` (the same three in
- * the SpotCollateral hedge mode). Inlined, they would push the vault past the
+ * emergency close are carried out on the venues), `SpotCollateralTrading` (the same three in
+ * the SpotCollateral hedge mode) and `VaultBands` (the rebalance gate and the `vaultState`
+ * report). Inlined, they would push the vault past the
  * 24,576-byte code limit (EIP-170). Every deployment of the vault deploys them first and links
  * them; `VaultTrading` itself links `VaultMath`.
  */
@@ -30,6 +31,7 @@ export type VaultLibraries = {
   VaultParams: string;
   VaultTrading: string;
   SpotCollateralTrading: string;
+  VaultBands: string;
 };
 
 export async function deployVaultLibraries(ethers: HardhatEthers): Promise<VaultLibraries> {
@@ -43,7 +45,8 @@ export async function deployVaultLibraries(ethers: HardhatEthers): Promise<Vault
   const VaultParams = await address("VaultParams");
   const VaultTrading = await address("VaultTrading", { VaultMath });
   const SpotCollateralTrading = await address("SpotCollateralTrading");
-  return { VaultMath, VaultParams, VaultTrading, SpotCollateralTrading };
+  const VaultBands = await address("VaultBands");
+  return { VaultMath, VaultParams, VaultTrading, SpotCollateralTrading, VaultBands };
 }
 
 /** The vault's contract factory, linked to `libraries` (deployed afresh when not given). */

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+import {IDeltaNeutralVault} from "../interfaces/IDeltaNeutralVault.sol";
+import {VaultMath} from "../libraries/VaultMath.sol";
+
+/// @title VaultBands
+/// @notice Where the vault's books stand against its bands: the breached band and tier, the one
+/// rebalance gate (who may act on a breach, and when) and the `vaultState` report built on them.
+/// @dev A linked library (public functions, run by DELEGATECALL) only because of the vault's
+/// 24,576-byte code limit (EIP-170): the classification and the report are the vault's own
+/// logic, moved out whole so that each call passes the books once. It holds no state; the vault
+/// passes what it reads from its storage.
+library VaultBands {
+    using Math for uint256;
+    using VaultMath for VaultMath.Snapshot;
+
+    /// @notice What the gate reads from the vault besides the books and the parameters.
+    /// @param supply The shares minted (totalSupply()): a vault without shares is never in breach.
+    /// @param paused Whether the vault is paused.
+    /// @param lastRebalanceAt When the last rebalance ran.
+    /// @param settledAt When the last change of bands or strategy has settled.
+    /// @param caller Who asks to rebalance.
+    /// @param callerIsKeeper Whether `caller` holds the keeper role.
+    /// @param enforce Revert with the reason instead of returning `allowed` false.
+    struct GateInput {
+        uint256 supply;
+        bool paused;
+        uint256 lastRebalanceAt;
+        uint256 settledAt;
+        address caller;
+        bool callerIsKeeper;
+        bool enforce;
+    }
+
+    /// @notice The rebalance gate (rebalance, checkUpkeep, rebalanceGate): the breached band and
+    /// tier of the books `s`, and whether `g.caller` may act now.
+    function gate(
+        VaultMath.Snapshot memory s,
+        IDeltaNeutralVault.Bands memory b,
+        IDeltaNeutralVault.Strategy memory strat,
+        GateInput memory g
+    ) public view returns (IDeltaNeutralVault.Band band, IDeltaNeutralVault.Tier tier, bool allowed) {
+        (band, tier) = classify(s, b, strat.idleBufferBps, g.supply);
+        if (tier == IDeltaNeutralVault.Tier.None) {
+            if (g.enforce) revert IDeltaNeutralVault.WithinBands(s.deltaBps(), s.marginRatioBps(), s.idleBps());
+            return (band, tier, false);
+        }
+        // Paused or impaired: `rebalance` itself reverts (EnforcedPause, VenueImpaired).
+        if (g.paused || s.venueImpaired) return (band, tier, false);
+        if (!VaultMath.isRescue(band) && block.timestamp < g.settledAt) {
+            if (g.enforce) revert IDeltaNeutralVault.ParametersSettling(g.settledAt);
+            return (band, tier, false);
+        }
+        if (tier == IDeltaNeutralVault.Tier.Hard) return (band, tier, true);
+        if (!g.callerIsKeeper) {
+            if (g.enforce) revert IDeltaNeutralVault.RebalanceNotAllowed(g.caller, band, tier);
+            return (band, tier, false);
+        }
+        uint256 next = g.lastRebalanceAt + strat.minRebalanceInterval;
+        if (block.timestamp < next) {
+            if (g.enforce) revert IDeltaNeutralVault.RebalanceTooSoon(next);
+            return (band, tier, false);
+        }
+        return (band, tier, true);
+    }
+
+    /// @notice The `vaultState` report of the books `s` (see IDeltaNeutralVault.VaultState).
+    /// @param g As for `gate`; `caller`, `callerIsKeeper` and `enforce` are unused.
+    /// @param sharePrice The value of one whole share, rounded down.
+    function state(
+        VaultMath.Snapshot memory s,
+        IDeltaNeutralVault.Bands memory b,
+        IDeltaNeutralVault.Strategy memory strat,
+        GateInput memory g,
+        uint256 sharePrice
+    ) public view returns (IDeltaNeutralVault.VaultState memory st) {
+        (st.band, st.tier) = classify(s, b, strat.idleBufferBps, g.supply);
+        st.totalAssets = s.totalAssets;
+        st.totalSupply = g.supply;
+        st.sharePrice = sharePrice;
+        st.price = s.price;
+        st.spotQty = s.spotQty;
+        st.shortQty = s.shortQty;
+        st.perpEquity = s.equityOrZero();
+        st.marginRatioBps = s.marginRatioBps();
+        st.deltaBps = s.deltaBps();
+        st.idle = s.idle;
+        st.idleBps = s.idleBps();
+        st.secondsSinceRebalance = block.timestamp - g.lastRebalanceAt;
+        st.nextKeeperRebalanceAt = g.lastRebalanceAt + strat.minRebalanceInterval;
+        st.paused = g.paused;
+        st.parametersSettledAt = g.settledAt;
+        st.collateralQty = s.collateralQty;
+        if (s.totalAssets != 0) st.deploymentBps = s.shortNotional.mulDiv(VaultMath.BPS, s.totalAssets);
+    }
+
+    /// @notice Bands of the books; a vault without shares (`supply` 0) has nobody to manage for,
+    /// so dust donated to it is never a breach (it could not be traded anyway).
+    function classify(
+        VaultMath.Snapshot memory s,
+        IDeltaNeutralVault.Bands memory b,
+        uint256 idleBufferBps,
+        uint256 supply
+    ) internal pure returns (IDeltaNeutralVault.Band, IDeltaNeutralVault.Tier) {
+        if (supply == 0) return (IDeltaNeutralVault.Band.None, IDeltaNeutralVault.Tier.None);
+        return s.classify(b, idleBufferBps);
+    }
+}
