@@ -369,11 +369,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         else VaultTrading.carryOut(_venues(), before, strat, b, band);
 
         VaultMath.Snapshot memory after_ = _snapshot();
-        VaultMath.checkProgress(before, after_, band, b, strat.idleBufferBps);
-        uint256 maxLoss = before.totalAssets.mulDiv(strat.maxRebalanceCostBps, VaultMath.BPS);
-        if (after_.totalAssets + maxLoss < before.totalAssets) {
-            revert CostTooHigh(before.totalAssets, after_.totalAssets, maxLoss);
-        }
+        VaultBands.checkOutcome(before, after_, band, b, strat);
         emit Rebalanced(
             _msgSender(),
             band,

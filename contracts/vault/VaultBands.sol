@@ -8,7 +8,8 @@ import {VaultMath} from "../libraries/VaultMath.sol";
 
 /// @title VaultBands
 /// @notice Where the vault's books stand against its bands: the breached band and tier, the one
-/// rebalance gate (who may act on a breach, and when) and the `vaultState` report built on them.
+/// rebalance gate (who may act on a breach, and when), the check that a rebalance made progress
+/// at a bounded cost, and the `vaultState` report built on them.
 /// @dev A linked library (public functions, run by DELEGATECALL) only because of the vault's
 /// 24,576-byte code limit (EIP-170): the classification and the report are the vault's own
 /// logic, moved out whole so that each call passes the books once. It holds no state; the vault
@@ -65,6 +66,23 @@ library VaultBands {
             return (band, tier, false);
         }
         return (band, tier, true);
+    }
+
+    /// @notice The post-trade check of a rebalance of `band`: the band improved without another
+    /// one worsening past its hard threshold (VaultMath.checkProgress), and the books lost at most
+    /// `strat.maxRebalanceCostBps` of `before.totalAssets`.
+    function checkOutcome(
+        VaultMath.Snapshot memory before,
+        VaultMath.Snapshot memory after_,
+        IDeltaNeutralVault.Band band,
+        IDeltaNeutralVault.Bands memory b,
+        IDeltaNeutralVault.Strategy memory strat
+    ) public pure {
+        VaultMath.checkProgress(before, after_, band, b, strat.idleBufferBps);
+        uint256 maxLoss = before.totalAssets.mulDiv(strat.maxRebalanceCostBps, VaultMath.BPS);
+        if (after_.totalAssets + maxLoss < before.totalAssets) {
+            revert IDeltaNeutralVault.CostTooHigh(before.totalAssets, after_.totalAssets, maxLoss);
+        }
     }
 
     /// @notice The `vaultState` report of the books `s` (see IDeltaNeutralVault.VaultState).
