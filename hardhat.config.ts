@@ -47,6 +47,11 @@ export default defineConfig({
         path: solcPath,
         settings: { evmVersion: "cancun", viaIR: true, optimizer: { enabled: true, runs: 200 } },
       },
+      "contracts/vault/VaultBands.sol": {
+        version: SOLC_VERSION,
+        path: solcPath,
+        settings: { evmVersion: "cancun", viaIR: true, optimizer: { enabled: true, runs: 200 } },
+      },
       "contracts/perp/PerpMarket.sol": {
         version: SOLC_VERSION,
         path: solcPath,
