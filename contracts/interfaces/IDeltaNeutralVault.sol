@@ -36,6 +36,15 @@ import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 /// costs: a depositor its deployment (an entry charge, in `previewDeposit`/`previewMint`), a leaver
 /// its unwind; each flow has an ERC-5143-style overload with a bound.
 ///
+/// Two phases on a venue that fills orders later (`IPerpVenue.fillsLater`, e.g. a PerpMarket in
+/// delayed mode): a rebalance or an emergency close whose perp order the venue only queued stops
+/// after submitting it and records a `PendingRound`; once the venue has filled, cancelled or let
+/// the order expire, anyone calls `settleRound`, which takes back an expired order, finishes what
+/// the round does after its perp trade, and clears the round. While a round is pending nothing
+/// else trades: deposits go to idle, withdrawals are paid from idle (on such a venue a withdrawal
+/// is always paid from idle only: an unwind cannot fill in the leaver's transaction), and shares
+/// move freely (nothing is held for a request).
+///
 /// Roles: the admin (owner, two-step transfer) sets parameters within hard bounds and grants the
 /// other roles; the guardian pauses (stops deposits and rebalances, never withdrawals) and can unwind
 /// everything to idle assets, after which only the admin may unpause, a day later; keepers
@@ -152,7 +161,28 @@ interface IDeltaNeutralVault is IERC4626 {
         uint64 lastAccruedAt;
     }
 
-    /// @notice A rebalance restored the targets.
+    /// @notice A round whose perp order an asynchronous venue queued: what `settleRound` needs.
+    /// `submittedAt` is 0 while none is pending.
+    /// @param band The band the round was for (Band.None for an emergency close).
+    /// @param increasesShort The order grows the short (a decrease or a close otherwise).
+    /// @param emergencyClose The round is the guardian's `emergencyUnwind`.
+    /// @param totalAssetsBefore NAV before the round's first phase.
+    /// @param shortTarget The short once the order fills in full.
+    /// @param marginTarget CashMargin: the perp equity the round keeps once the order fills (the
+    /// rest is withdrawn at settlement); unused in SpotCollateral mode.
+    struct PendingRound {
+        uint64 submittedAt;
+        Band band;
+        Tier tier;
+        bool increasesShort;
+        bool emergencyClose;
+        uint256 totalAssetsBefore;
+        uint256 shortTarget;
+        uint256 marginTarget;
+    }
+
+    /// @notice A rebalance restored the targets (on an asynchronous venue, emitted when its
+    /// round settles, `totalAssetsBefore` from before its first phase).
     event Rebalanced(
         address indexed caller,
         Band band,
@@ -162,6 +192,26 @@ interface IDeltaNeutralVault is IERC4626 {
         uint256 spotQty,
         uint256 shortQty,
         uint256 perpEquity
+    );
+    /// @notice A rebalance or an emergency close submitted its perp order and awaits `settleRound`.
+    event RoundSubmitted(
+        address indexed caller,
+        Band band,
+        Tier tier,
+        bool emergencyClose,
+        uint256 totalAssetsBefore,
+        uint256 totalAssetsAfterSubmit,
+        uint256 shortTarget
+    );
+    /// @notice A pending round was settled. `orderFilled`: the short reached its target (false when
+    /// the venue cancelled the order, it expired, or a liquidation moved the short meanwhile).
+    /// `expiredOrderCancelled`: the settlement took back an expired order (fee refunded).
+    event RoundSettled(
+        address indexed caller,
+        bool orderFilled,
+        bool expiredOrderCancelled,
+        uint256 totalAssetsBefore,
+        uint256 totalAssetsAfter
     );
     /// @notice A withdrawal was paid partly by unwinding positions pro rata.
     event Unwound(address indexed owner, uint256 spotSold, uint256 shortReduced, uint256 marginFreed, uint256 cost);
@@ -197,8 +247,16 @@ interface IDeltaNeutralVault is IERC4626 {
     error CostTooHigh(uint256 totalAssetsBefore, uint256 totalAssetsAfter, uint256 maxLoss);
     /// @notice A spot swap delivered less than the oracle-bounded minimum.
     error SpotOutputTooLow(uint256 received, uint256 minimum);
-    /// @notice The perp venue has an order waiting for execution; trading must wait.
+    /// @notice The perp venue has an order waiting for execution, or a round awaits
+    /// `settleRound`; trading must wait.
     error VenueOrderPending();
+    /// @notice `settleRound` without a pending round.
+    error NoPendingRound();
+    /// @notice `settleRound` while the round's order still awaits execution (until `expiresAt`).
+    error RoundOrderPending(uint256 expiresAt);
+    /// @notice A withdrawal beyond idle on a venue that fills orders later: an unwind cannot fill in
+    /// the leaver's transaction, so exits are paid from `idle` only (rebalances refill it).
+    error ExitBeyondIdle(uint256 assets, uint256 idle);
     /// @notice The perp venue can pay only `payableEquity` of the account's `equity` (e.g. its
     /// pool is in deficit): the vault counts what it can pay, takes no deposits, trades nothing
     /// and pays exits from idle only, at that value, until the venue can pay again.
@@ -265,7 +323,25 @@ interface IDeltaNeutralVault is IERC4626 {
     /// breached band would not improve, `BandWorsened` when another band would end past its hard
     /// threshold worse than before, `CostTooHigh` past the bounded cost and `VenueImpaired`
     /// while the perp venue cannot pay.
+    /// On a venue that fills orders later the round may stop after submitting its perp order
+    /// (`RoundSubmitted`): the post-trade progress check then has nothing to check yet, so only
+    /// the first phase's cost is bounded here, and the order's own price bound (the same slippage
+    /// setting) bounds its fill; `settleRound` finishes it.
     function rebalance() external returns (Band band, Tier tier);
+
+    /// @notice Anyone: finishes the pending round once its order left the venue's book (filled, or
+    /// cancelled by the venue) or expired (then taken back here, its fee refunded to the vault).
+    /// A filled rebalance frees what it planned to (CashMargin: margin above its target;
+    /// SpotCollateral shrink: the collateral the short no longer needs, sold to repay the margin
+    /// debt); an emergency close frees everything. An order that did not fill leaves the books as
+    /// they are, consistent and fully valued: the next rebalance starts from them. Never reverts
+    /// on the round's cost or progress (a pending round must always have an exit); works while
+    /// paused. Reverts `NoPendingRound`, or `RoundOrderPending` before the order can be settled.
+    /// @return orderFilled Whether the short reached the round's target.
+    function settleRound() external returns (bool orderFilled);
+
+    /// @notice The round awaiting `settleRound` (`submittedAt` 0 when none).
+    function pendingRound() external view returns (PendingRound memory);
 
     /// @notice Chainlink Automation: whether `performUpkeep` would rebalance now, for the
     /// Automation forwarder (which must hold the KEEPER role to act at the soft tier).
@@ -292,7 +368,8 @@ interface IDeltaNeutralVault is IERC4626 {
 
     /// @notice Guardian: sell all spot, close the short and withdraw all margin to idle assets.
     /// Pauses the vault until the admin unpauses (see `unpause`). Trades stay bounded by the
-    /// oracle price and the slippage setting.
+    /// oracle price and the slippage setting. On a venue that fills orders later it submits the
+    /// close and `settleRound` frees the rest; reverts `VenueOrderPending` while a round is pending.
     function emergencyUnwind() external;
 
     /// @notice Admin: grant or revoke the guardian role.

@@ -13,11 +13,9 @@ pragma solidity 0.8.28;
 /// checked by the venue at execution. An execution fee (`orderExecutionFee`) is pulled from the
 /// vault like margin when the order is queued and escrowed at the venue; it is not counted in
 /// `position()` or `payableEquity` (an executor normally earns it; a `cancelOrder` after expiry
-/// refunds it to the vault). The vault reverts with `VenueOrderPending` when a trade comes back
-/// unfilled and refuses to trade or unwind while an order is pending, so it never frees margin or
-/// prices a flow against a fill still to come. That revert also undoes the order just queued: the
-/// vault cannot hedge on such a venue until it settles a submitted order in a later transaction
-/// (the two-phase flow is still to be built).
+/// refunds it to the vault). `fillsLater` says which kind a venue is, fixed for its life. The vault
+/// runs a rebalance on such a venue in two phases (IDeltaNeutralVault.settleRound): it never frees
+/// margin or prices a flow against a fill still to come, and pays withdrawals from idle only.
 ///
 /// Spot collateral: a venue that also accepts the base token as collateral (`baseCollateralToken`
 /// non-zero) values it for its margin rules at its oracle price less `collateralHaircutBps`, and
@@ -134,6 +132,10 @@ interface IPerpVenue {
     /// @notice The order queued by the last `increaseShort`/`decreaseShort` that returned
     /// `filled == false`, while it is pending (all zero otherwise, and always on a synchronous venue).
     function pendingOrder() external view returns (PendingOrder memory);
+
+    /// @notice True when `increaseShort`/`decreaseShort` queue orders that fill in a later
+    /// transaction; fixed for the venue's life.
+    function fillsLater() external view returns (bool);
 
     /// @notice Collateral-token units that queuing an order pulls from the vault (0 on a
     /// synchronous venue).

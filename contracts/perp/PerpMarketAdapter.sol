@@ -190,6 +190,11 @@ contract PerpMarketAdapter is IPerpVenue {
     }
 
     /// @inheritdoc IPerpVenue
+    function fillsLater() external view returns (bool) {
+        return address(orderBook) != address(0);
+    }
+
+    /// @inheritdoc IPerpVenue
     function orderExecutionFee() external view returns (uint256) {
         return address(orderBook) == address(0) ? 0 : orderBook.executionFee();
     }

@@ -111,6 +111,10 @@ contract FaultyPerpVenue is IPerpVenue {
         return inner.pendingOrder();
     }
 
+    function fillsLater() external view returns (bool) {
+        return queueOnly || inner.fillsLater();
+    }
+
     function orderExecutionFee() external view returns (uint256) {
         return inner.orderExecutionFee();
     }

@@ -85,6 +85,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     uint256 private immutable SIZE_PER_SPOT_UNIT;
     /// @inheritdoc IDeltaNeutralVault
     HedgeMode public immutable hedgeMode;
+    /// @notice The perp venue queues orders that fill later (IPerpVenue.fillsLater, read once).
+    bool private immutable FILLS_LATER;
 
     Bands private _bands;
     Strategy private _strategy;
@@ -95,6 +97,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     /// @dev When bands or strategy last changed (see VaultParams.PARAMS_SETTLE_DELAY).
     uint64 private _paramsChangedAt;
     uint256 private _depositCap;
+    /// @notice The round awaiting `settleRound` (submittedAt 0 when none).
+    PendingRound private _round;
     /// @inheritdoc IDeltaNeutralVault
     uint256 public highWaterMark;
     /// @inheritdoc IDeltaNeutralVault
@@ -126,6 +130,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         if (spotDecimals > 18) revert OracleLib.DecimalsTooLarge(spotDecimals);
         if (ASSET_DECIMALS > 18) revert OracleLib.DecimalsTooLarge(ASSET_DECIMALS);
         SIZE_PER_SPOT_UNIT = 10 ** (18 - spotDecimals);
+        FILLS_LATER = config.perpVenue.fillsLater();
 
         SPOT = config.spotToken;
         SPOT_VENUE = config.spotVenue;
@@ -306,19 +311,18 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         VaultMath.Snapshot memory s = _viewSnapshot();
         uint256 assets = _previewRedeem(s, balanceOf(owner));
         if (assets <= s.idle) return assets;
-        // A venue that cannot pay blocks every unwind: only idle is payable.
-        if (s.venueImpaired) return s.idle;
+        if (_idleOnly(s)) return s.idle;
         uint256 slack = 2 * VaultMath.UNWIND_ROUNDING_UNITS;
         return assets > s.idle + slack ? assets - slack : s.idle;
     }
 
     /// @inheritdoc ERC4626
-    /// @dev All the owner's shares, but only what idle pays while the venue cannot pay.
+    /// @dev All the owner's shares, but only what idle pays when exits are paid from idle only.
     function maxRedeem(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
         uint256 shares = balanceOf(owner);
         if (shares == 0 || !_booksReadable()) return 0;
         VaultMath.Snapshot memory s = _viewSnapshot();
-        if (!s.venueImpaired) return shares;
+        if (!_idleOnly(s)) return shares;
         return Math.min(shares, _toShares(s, s.idle, Math.Rounding.Floor));
     }
 
@@ -353,7 +357,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     /// @inheritdoc IDeltaNeutralVault
     function rebalance() public nonReentrant whenNotPaused returns (Band band, Tier tier) {
         VaultMath.Snapshot memory before = _snapshot();
-        if (before.venueOrderPending) revert VenueOrderPending();
+        if (before.venueOrderPending || _round.submittedAt != 0) revert VenueOrderPending();
         _checkVenuePays(before);
         _accrueFees(before);
         Strategy memory strat = _strategy;
@@ -365,10 +369,17 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         if (_settling()) strat.maxSlippageBps = uint16(Math.min(strat.maxSlippageBps, VaultParams.MIN_SLIPPAGE_BPS));
 
         if (before.price == 0) (before.price, before.perpPrice) = _prices();
-        if (hedgeMode == HedgeMode.SpotCollateral) SpotCollateralTrading.carryOut(_venues(), before, strat, b, band);
-        else VaultTrading.carryOut(_venues(), before, strat, b, band);
+        VaultTrading.Queued memory q = hedgeMode == HedgeMode.SpotCollateral
+            ? SpotCollateralTrading.carryOut(_venues(), before, strat, b, band)
+            : VaultTrading.carryOut(_venues(), before, strat, b, band);
 
         VaultMath.Snapshot memory after_ = _snapshot();
+        if (q.queued) {
+            // Only the first phase can be checked now; the order's price bound bounds its fill.
+            VaultBands.checkCost(before.totalAssets, after_.totalAssets, strat);
+            VaultTrading.submitRound(_round, band, tier, false, before.totalAssets, after_.totalAssets, q);
+            return (band, tier);
+        }
         VaultBands.checkOutcome(before, after_, band, b, strat);
         emit Rebalanced(
             _msgSender(),
@@ -383,7 +394,29 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     }
 
     /// @inheritdoc IDeltaNeutralVault
+    function settleRound() public nonReentrant returns (bool orderFilled) {
+        bool expiredOrderCancelled = VaultTrading.openSettlement(_round, PERP_VENUE);
+        VaultMath.Snapshot memory s = _snapshot();
+        if (s.price == 0) (s.price, s.perpPrice) = _prices();
+        orderFilled = s.shortQty == _round.shortTarget;
+        // A venue that cannot pay frees nothing: the round ends, and exits are paid from idle.
+        if (!s.venueImpaired) {
+            if (hedgeMode == HedgeMode.SpotCollateral) {
+                SpotCollateralTrading.settle(_venues(), s, _strategy, _bands, _round, orderFilled);
+            } else VaultTrading.settle(_venues(), _round, orderFilled);
+        }
+        VaultTrading.closeSettlement(_round, orderFilled, expiredOrderCancelled, _snapshot());
+    }
+
+    /// @inheritdoc IDeltaNeutralVault
+    function pendingRound() external view returns (PendingRound memory) {
+        return _round;
+    }
+
+    /// @inheritdoc IDeltaNeutralVault
+    /// @dev While a round is pending, upkeep is needed once it can be settled.
     function checkUpkeep(bytes calldata) external view returns (bool upkeepNeeded, bytes memory performData) {
+        if (_round.submittedAt != 0) return (VaultTrading.roundSettleable(_round, PERP_VENUE), "");
         (Band band, Tier tier, bool allowedForKeeper) = VaultBands.gate(
             _snapshot(),
             _bands,
@@ -397,7 +430,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     /// @dev `performData` is ignored: the gate is re-checked from live state, so a stale or forged
     /// payload cannot force a trade.
     function performUpkeep(bytes calldata) external {
-        rebalance();
+        if (_round.submittedAt != 0) settleRound();
+        else rebalance();
     }
 
     /// @inheritdoc IDeltaNeutralVault
@@ -442,14 +476,16 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     function emergencyUnwind() external nonReentrant onlyGuardian {
         if (!paused()) _pause();
         VaultMath.Snapshot memory s = _snapshot();
-        if (s.venueOrderPending) revert VenueOrderPending();
-        if (hedgeMode == HedgeMode.SpotCollateral)
-            SpotCollateralTrading.closeAll(_venues(), s, _strategy.maxSlippageBps);
-        else VaultTrading.closeAll(_venues(), s, _strategy.maxSlippageBps);
+        if (s.venueOrderPending || _round.submittedAt != 0) revert VenueOrderPending();
+        VaultTrading.Queued memory q = hedgeMode == HedgeMode.SpotCollateral
+            ? SpotCollateralTrading.closeAll(_venues(), s, _strategy.maxSlippageBps)
+            : VaultTrading.closeAll(_venues(), s, _strategy.maxSlippageBps);
         // Only an unwind of positions starts the redeploy delay: re-running it on an idle book
         // would let the guardian postpone the admin's redeploy forever.
         if (s.shortQty != 0 || s.spotQty > SPOT_DUST) _unwoundAt = uint64(block.timestamp);
-        emit EmergencyUnwound(_msgSender(), _snapshot().totalAssets);
+        uint256 navAfter = _snapshot().totalAssets;
+        if (q.queued) VaultTrading.submitRound(_round, Band.None, Tier.None, true, s.totalAssets, navAfter, q);
+        emit EmergencyUnwound(_msgSender(), navAfter);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -773,7 +809,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     /// @return cost What the books lost, at the oracle price (the leaver pays it).
     function _unwind(VaultMath.Snapshot memory s, address owner, uint256 fractionWad) internal returns (uint256 cost) {
         if (fractionWad == 0) return 0;
-        if (s.venueOrderPending) revert VenueOrderPending();
+        if (s.venueOrderPending || _round.submittedAt != 0) revert VenueOrderPending();
+        if (FILLS_LATER) revert ExitBeyondIdle(s.idle + 1, s.idle);
         _checkVenuePays(s);
         uint256 slippage = _strategy.maxSlippageBps;
         (uint256 spotUnits, uint256 shortReduce, uint256 marginOut) = hedgeMode == HedgeMode.SpotCollateral
@@ -784,6 +821,13 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         uint256 worstCost = s.worstUnwindCost(fractionWad, slippage);
         if (cost > worstCost) revert CostTooHigh(s.totalAssets, navAfter, worstCost);
         emit Unwound(owner, spotUnits, shortReduce, marginOut, cost);
+    }
+
+    /// @dev Exits are paid from idle only: the venue cannot pay (every unwind is blocked), a round
+    /// is pending, or the venue fills orders later (an unwind cannot fill in the leaver's
+    /// transaction).
+    function _idleOnly(VaultMath.Snapshot memory s) internal view returns (bool) {
+        return s.venueImpaired || s.venueOrderPending || FILLS_LATER || _round.submittedAt != 0;
     }
 
     function _setRole(mapping(address => bool) storage role, address account, bool enabled, bool keeper) internal {

@@ -28,31 +28,23 @@ library SpotCollateralTrading {
     /// no-trade region of VaultMath.planInput). A shrink buys back the short before any collateral
     /// leaves, sells what it withdraws and repays the margin debt from the proceeds; it grows the
     /// short only over posted spot it does not cover yet. A grow withdraws cash equity, buys spot,
-    /// posts everything held and shorts it.
+    /// posts everything held and shorts it. On a venue that only queues the order the round stops
+    /// there (`q.queued`); a shrink's withdraw-sell-repay then runs at settlement (`settle`).
     function carryOut(
         VaultTrading.Venues memory v,
         VaultMath.Snapshot memory s,
         IDeltaNeutralVault.Strategy memory strat,
         IDeltaNeutralVault.Bands memory b,
         IDeltaNeutralVault.Band band
-    ) public {
-        VaultMath.PlanInput memory pi = VaultMath.planInput(strat, b, band, v.assetDecimals, s.haircutBps);
-        SpotCollateralMath.Input memory p = SpotCollateralMath.Input(
-            pi.idleBufferBps,
-            pi.leverageBps,
-            pi.slippageBps,
-            pi.narrowestBandBps / 4,
-            v.assetDecimals,
-            pi.rescueOnly
-        );
+    ) public returns (VaultTrading.Queued memory q) {
+        SpotCollateralMath.Input memory p = _input(v, s, strat, b, band);
         SpotCollateralMath.Books memory books = SpotCollateralMath.booksOf(s, v.perpVenue.initialMarginBps());
         SpotCollateralMath.Plan memory r = SpotCollateralMath.plan(books, p);
 
         if (r.marginIn != 0) v.perpVenue.depositMargin(r.marginIn);
         _post(v, r.postQty);
         if (r.shortDecrease != 0 || r.collateralOut != 0 || r.sellHeld != 0 || r.heldBack != 0) {
-            _shrink(v, s, books, p, r);
-            return;
+            return _shrink(v, s, books, p, r);
         }
         if (r.marginOut != 0) v.perpVenue.withdrawMargin(r.marginOut, address(this));
         if (r.buyAssets != 0) {
@@ -72,10 +64,70 @@ library SpotCollateralTrading {
             s.shortQty
         );
         if (increase != 0) {
-            _increaseShort(v, increase, s.perpPrice, p.slippageBps);
-        } else if (decrease != 0) {
-            VaultTrading.decreaseShort(v, decrease, s.perpPrice, p.slippageBps);
+            q = _increaseShort(v, s.perpPrice, s.shortQty, increase, p.slippageBps);
+        } else if (decrease != 0 && !VaultTrading.decreaseShort(v, decrease, s.perpPrice, p.slippageBps)) {
+            q = VaultTrading.Queued(true, false, s.shortQty - decrease, 0);
         }
+    }
+
+    /// @notice The second phase of a round whose order left the venue's book (see
+    /// IDeltaNeutralVault.settleRound), on the books `s` now. After a filled shrink or close the
+    /// collateral the short no longer covers (all of it with no short left) is withdrawn and sold
+    /// with the spot held, and the proceeds repay the margin debt: toward the round's targets for
+    /// a rebalance, all of it for a close, which then withdraws the margin left. What the pool
+    /// would not take within its bound is posted back (a rebalance) or held (a close). A grow, or
+    /// an order that did not fill, only posts the spot held: its short stays as it is, for the
+    /// next round.
+    function settle(
+        VaultTrading.Venues memory v,
+        VaultMath.Snapshot memory s,
+        IDeltaNeutralVault.Strategy memory strat,
+        IDeltaNeutralVault.Bands memory b,
+        IDeltaNeutralVault.PendingRound storage round,
+        bool filled
+    ) public {
+        if (filled && !round.increasesShort) {
+            Release memory release = Release(0, 0, false);
+            if (!round.emergencyClose) {
+                SpotCollateralMath.Books memory books = SpotCollateralMath.booksOf(s, v.perpVenue.initialMarginBps());
+                SpotCollateralMath.Targets memory t = SpotCollateralMath.targets(books, _input(v, s, strat, b, round.band));
+                release = Release(t.cashEquity, Math.min(s.idle, t.idle), false);
+            }
+            uint256 slippage = strat.maxSlippageBps;
+            VaultTrading.trade(v, true, (s.spotQty - s.collateralQty) / v.sizePerSpotUnit, s.price, slippage, true);
+            _repay(v, release);
+            if (s.collateralQty > s.shortQty) {
+                _freeCollateral(v, s, (s.collateralQty - s.shortQty) / v.sizePerSpotUnit, slippage, release);
+            }
+            if (round.emergencyClose) {
+                uint256 margin = v.perpVenue.position().margin;
+                if (margin != 0) {
+                    try v.perpVenue.withdrawMargin(margin, address(this)) {} catch {} // solhint-disable-line no-empty-blocks
+                }
+                return;
+            }
+        }
+        _post(v, v.spot.balanceOf(address(this)) * v.sizePerSpotUnit);
+    }
+
+    /// @notice The round's planning input (VaultMath.planInput in this mode's terms).
+    function _input(
+        VaultTrading.Venues memory v,
+        VaultMath.Snapshot memory s,
+        IDeltaNeutralVault.Strategy memory strat,
+        IDeltaNeutralVault.Bands memory b,
+        IDeltaNeutralVault.Band band
+    ) private pure returns (SpotCollateralMath.Input memory) {
+        VaultMath.PlanInput memory pi = VaultMath.planInput(strat, b, band, v.assetDecimals, s.haircutBps);
+        return
+            SpotCollateralMath.Input(
+                pi.idleBufferBps,
+                pi.leverageBps,
+                pi.slippageBps,
+                pi.narrowestBandBps / 4,
+                v.assetDecimals,
+                pi.rescueOnly
+            );
     }
 
     /// @notice The shrink of a round (see `carryOut`): buy back, withdraw, sell, repay; under the
@@ -87,11 +139,13 @@ library SpotCollateralTrading {
         SpotCollateralMath.Books memory books,
         SpotCollateralMath.Input memory p,
         SpotCollateralMath.Plan memory r
-    ) private {
+    ) private returns (VaultTrading.Queued memory q) {
         // Nothing can leave at once: buy back what the rule held back too, then free it in steps.
         uint256 inSteps = r.collateralOut == 0 ? r.heldBack : 0;
         uint256 decrease = r.shortDecrease + inSteps;
-        if (decrease != 0) VaultTrading.decreaseShort(v, decrease, s.perpPrice, p.slippageBps);
+        if (decrease != 0 && !VaultTrading.decreaseShort(v, decrease, s.perpPrice, p.slippageBps)) {
+            return VaultTrading.Queued(true, false, s.shortQty - decrease, 0);
+        }
         if (r.collateralOut != 0) v.perpVenue.withdrawCollateral(r.collateralOut / v.sizePerSpotUnit, address(this));
         VaultTrading.trade(v, true, (r.collateralOut + r.sellHeld) / v.sizePerSpotUnit, s.price, p.slippageBps, true);
         SpotCollateralMath.Targets memory t = SpotCollateralMath.targets(books, p);
@@ -101,7 +155,7 @@ library SpotCollateralTrading {
             // What stays locked (the steps ran out of room) is left to the post-trade check.
             _freeCollateral(v, s, inSteps / v.sizePerSpotUnit, p.slippageBps, release);
             _post(v, v.spot.balanceOf(address(this)) * v.sizePerSpotUnit);
-            return;
+            return q;
         }
         // What the sale could not sell within its bound goes back as collateral, and posted spot
         // beyond the short (that, a donation, or spot a deposit bought) is shorted: the round then
@@ -110,7 +164,8 @@ library SpotCollateralTrading {
         _post(v, v.spot.balanceOf(address(this)) * v.sizePerSpotUnit);
         IPerpVenue.Position memory position = v.perpVenue.position();
         if (position.collateral > position.shortSize) {
-            _increaseShort(v, position.collateral - position.shortSize, s.perpPrice, p.slippageBps);
+            uint256 size = position.collateral - position.shortSize;
+            q = _increaseShort(v, s.perpPrice, position.shortSize, size, p.slippageBps);
         }
     }
 
@@ -136,8 +191,18 @@ library SpotCollateralTrading {
     /// @notice Closes the short, frees and sells all the collateral and spot, repays any debt and
     /// withdraws the margin left (the guardian's emergency unwind). As in VaultTrading.closeAll, a
     /// venue that refuses to pay the margin out does not stop the close.
-    function closeAll(VaultTrading.Venues memory v, VaultMath.Snapshot memory s, uint256 slippageBps) public {
+    /// On a venue that only queues the buy-back the rest runs at settlement (`settle`).
+    function closeAll(
+        VaultTrading.Venues memory v,
+        VaultMath.Snapshot memory s,
+        uint256 slippageBps
+    ) public returns (VaultTrading.Queued memory q) {
         // An unpriced book holds no short and only dust of spot (left alone, too small to swap).
+        if (s.price != 0 && s.shortQty != 0 && !VaultTrading.decreaseShort(v, s.shortQty, s.perpPrice, slippageBps)) {
+            return VaultTrading.Queued(true, false, 0, 0);
+        }
+        // Bought back already: the release frees and sells the collateral.
+        s.shortQty = 0;
         if (s.price != 0) _release(v, s, VaultMath.WAD, slippageBps, 0);
         uint256 margin = v.perpVenue.position().margin;
         if (margin != 0) {
@@ -163,7 +228,7 @@ library SpotCollateralTrading {
         uint256 owed = _share(collateralUnits, fractionWad);
         spotUnits = heldSold + owed;
         shortReduce = _share(s.shortQty, fractionWad);
-        if (shortReduce != 0) VaultTrading.decreaseShort(v, shortReduce, s.perpPrice, slippageBps);
+        if (shortReduce != 0) VaultTrading.decreaseShortNow(v, shortReduce, s.perpPrice, slippageBps);
         _freeCollateral(v, s, owed, slippageBps, Release(stayersCash, 0, true));
         VaultTrading.trade(v, true, heldSold, s.price, slippageBps, false);
     }
@@ -263,15 +328,16 @@ library SpotCollateralTrading {
     }
 
     /// @notice Grows the short by `size`, the fill bounded by the venue's index less the slippage
-    /// setting; an order only queued by an asynchronous venue reverts the whole flow.
+    /// setting; an order only queued by an asynchronous venue ends the round (`q.queued`).
     function _increaseShort(
         VaultTrading.Venues memory v,
-        uint256 size,
         uint256 perpPrice,
+        uint256 shortNow,
+        uint256 size,
         uint256 slippageBps
-    ) private {
+    ) private returns (VaultTrading.Queued memory q) {
         (bool filled, ) = v.perpVenue.increaseShort(size, VaultMath.lessBps(perpPrice, slippageBps));
-        if (!filled) revert IDeltaNeutralVault.VenueOrderPending();
+        if (!filled) q = VaultTrading.Queued(true, true, shortNow + size, 0);
     }
 
     /// @notice Posts `qty` (size units) of held spot as collateral.

@@ -79,10 +79,13 @@ library VaultBands {
         IDeltaNeutralVault.Strategy memory strat
     ) public pure {
         VaultMath.checkProgress(before, after_, band, b, strat.idleBufferBps);
-        uint256 maxLoss = before.totalAssets.mulDiv(strat.maxRebalanceCostBps, VaultMath.BPS);
-        if (after_.totalAssets + maxLoss < before.totalAssets) {
-            revert IDeltaNeutralVault.CostTooHigh(before.totalAssets, after_.totalAssets, maxLoss);
-        }
+        checkCost(before.totalAssets, after_.totalAssets, strat);
+    }
+
+    /// @notice The books lost at most `strat.maxRebalanceCostBps` of `navBefore`.
+    function checkCost(uint256 navBefore, uint256 navAfter, IDeltaNeutralVault.Strategy memory strat) public pure {
+        uint256 maxLoss = navBefore.mulDiv(strat.maxRebalanceCostBps, VaultMath.BPS);
+        if (navAfter + maxLoss < navBefore) revert IDeltaNeutralVault.CostTooHigh(navBefore, navAfter, maxLoss);
     }
 
     /// @notice The `vaultState` report of the books `s` (see IDeltaNeutralVault.VaultState).

@@ -34,18 +34,28 @@ library VaultTrading {
         uint8 assetDecimals;
     }
 
+    /// @notice A perp order an asynchronous venue only queued: the round stops after submitting it,
+    /// and the vault records what its settlement needs (IDeltaNeutralVault.PendingRound).
+    struct Queued {
+        bool queued;
+        bool increasesShort;
+        uint256 shortTarget;
+        uint256 marginTarget;
+    }
+
     /// @notice Carries out the plan of a rebalance of `band` (VaultMath.planInput, planSpot, then
     /// planHedge from the spot actually held). Each step keeps within the venue's margin rules:
     /// margin is freed only beyond what the target short needs, added before the short grows, and
     /// the last excess freed only after it shrinks. The spot trade may fill in part (see `trade`);
-    /// the short then follows what filled.
+    /// the short then follows what filled. On a venue that only queues the order the round stops
+    /// there (`q.queued`): the margin above the target is freed at settlement (`settle`).
     function carryOut(
         Venues memory v,
         VaultMath.Snapshot memory s,
         IDeltaNeutralVault.Strategy memory strat,
         IDeltaNeutralVault.Bands memory b,
         IDeltaNeutralVault.Band band
-    ) public {
+    ) public returns (Queued memory q) {
         VaultMath.PlanInput memory p = VaultMath.planInput(strat, b, band, v.assetDecimals, s.haircutBps);
         VaultMath.SpotPlan memory spot = VaultMath.planSpot(s, p);
         if (spot.marginOut != 0) v.perpVenue.withdrawMargin(spot.marginOut, address(this));
@@ -68,17 +78,115 @@ library VaultTrading {
                 hedge.shortIncrease,
                 VaultMath.lessBps(s.perpPrice, p.slippageBps)
             );
-            // An asynchronous venue that only queued the order: nothing may be priced on it yet.
-            if (!filled) revert IDeltaNeutralVault.VenueOrderPending();
+            if (!filled) return Queued(true, true, s.shortQty + hedge.shortIncrease, hedge.marginTarget);
         } else if (hedge.shortDecrease != 0) {
-            decreaseShort(v, hedge.shortDecrease, s.perpPrice, p.slippageBps);
-        }
-        if (equity > hedge.marginTarget) {
-            uint256 equityNow = VaultMath.positivePart(v.perpVenue.equity());
-            if (equityNow > hedge.marginTarget) {
-                v.perpVenue.withdrawMargin(equityNow - hedge.marginTarget, address(this));
+            if (!decreaseShort(v, hedge.shortDecrease, s.perpPrice, p.slippageBps)) {
+                return Queued(true, false, s.shortQty - hedge.shortDecrease, hedge.marginTarget);
             }
         }
+        if (equity > hedge.marginTarget) freeMarginAbove(v, hedge.marginTarget);
+    }
+
+    /// @notice The second phase of a round whose order left the venue's book (see
+    /// IDeltaNeutralVault.settleRound): a filled rebalance frees the margin above its target, a
+    /// filled close all the margin. An order that did not fill frees nothing: the margin stays
+    /// with the short that is still open.
+    function settle(Venues memory v, IDeltaNeutralVault.PendingRound storage round, bool filled) public {
+        if (!filled) return;
+        if (round.emergencyClose) _withdrawAllMargin(v);
+        else freeMarginAbove(v, round.marginTarget);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Two-phase rounds (IDeltaNeutralVault.settleRound). The vault's PendingRound is read and
+    // written here, through a storage pointer, to keep its packing out of the vault's code.
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice Records the round whose order the venue queued.
+    function submitRound(
+        IDeltaNeutralVault.PendingRound storage round,
+        IDeltaNeutralVault.Band band,
+        IDeltaNeutralVault.Tier tier,
+        bool emergencyClose,
+        uint256 navBefore,
+        uint256 navAfter,
+        Queued memory q
+    ) public {
+        round.submittedAt = uint64(block.timestamp);
+        round.band = band;
+        round.tier = tier;
+        round.increasesShort = q.increasesShort;
+        round.emergencyClose = emergencyClose;
+        round.totalAssetsBefore = navBefore;
+        round.shortTarget = q.shortTarget;
+        round.marginTarget = q.marginTarget;
+        emit IDeltaNeutralVault.RoundSubmitted(msg.sender, band, tier, emergencyClose, navBefore, navAfter, q.shortTarget);
+    }
+
+    /// @notice Whether the pending round can be settled now: its order left the venue's book, or
+    /// expired there. False with no round pending.
+    function roundSettleable(
+        IDeltaNeutralVault.PendingRound storage round,
+        IPerpVenue venue
+    ) public view returns (bool) {
+        if (round.submittedAt == 0) return false;
+        IPerpVenue.PendingOrder memory order = venue.pendingOrder();
+        return !order.pending || block.timestamp >= order.expiresAt;
+    }
+
+    /// @notice Opens the settlement of the pending round: takes back its order when it expired
+    /// (the fee is refunded to the vault). Reverts NoPendingRound, or RoundOrderPending while the
+    /// order may still execute.
+    /// @return expiredOrderCancelled Whether an expired order was taken back.
+    function openSettlement(
+        IDeltaNeutralVault.PendingRound storage round,
+        IPerpVenue venue
+    ) public returns (bool expiredOrderCancelled) {
+        if (round.submittedAt == 0) revert IDeltaNeutralVault.NoPendingRound();
+        IPerpVenue.PendingOrder memory order = venue.pendingOrder();
+        if (!order.pending) return false;
+        if (block.timestamp < order.expiresAt) revert IDeltaNeutralVault.RoundOrderPending(order.expiresAt);
+        venue.cancelOrder();
+        return true;
+    }
+
+    /// @notice Closes the settlement: reports it (and, for a filled rebalance, the Rebalanced the
+    /// round stands for, priced from before its first phase) on the books `after_`, and clears the
+    /// round.
+    function closeSettlement(
+        IDeltaNeutralVault.PendingRound storage round,
+        bool orderFilled,
+        bool expiredOrderCancelled,
+        VaultMath.Snapshot memory after_
+    ) public {
+        uint256 navBefore = round.totalAssetsBefore;
+        emit IDeltaNeutralVault.RoundSettled(
+            msg.sender,
+            orderFilled,
+            expiredOrderCancelled,
+            navBefore,
+            after_.totalAssets
+        );
+        if (orderFilled && !round.emergencyClose) {
+            emit IDeltaNeutralVault.Rebalanced(
+                msg.sender,
+                round.band,
+                round.tier,
+                navBefore,
+                after_.totalAssets,
+                after_.spotQty,
+                after_.shortQty,
+                VaultMath.equityOrZero(after_)
+            );
+        }
+        delete round.submittedAt;
+        delete round.band;
+        delete round.tier;
+        delete round.increasesShort;
+        delete round.emergencyClose;
+        delete round.totalAssetsBefore;
+        delete round.shortTarget;
+        delete round.marginTarget;
     }
 
     /// @notice Sells `fractionWad` of the spot, buys back the same share of the short and frees
@@ -104,7 +212,7 @@ library VaultTrading {
             Math.Rounding.Ceil
         );
         trade(v, true, spotUnits, s.price, slippageBps, false);
-        if (shortReduce != 0) decreaseShort(v, shortReduce, s.perpPrice, slippageBps);
+        if (shortReduce != 0) decreaseShortNow(v, shortReduce, s.perpPrice, slippageBps);
         uint256 equityNow = VaultMath.positivePart(v.perpVenue.equity());
         marginOut = equityNow > stayersEquity ? equityNow - stayersEquity : 0;
         if (marginOut != 0) v.perpVenue.withdrawMargin(marginOut, address(this));
@@ -112,12 +220,30 @@ library VaultTrading {
 
     /// @notice Sells all spot, closes the short and withdraws all margin (the guardian's
     /// emergency unwind). Spot dust without a short is left alone (unpriced, too small to swap).
-    function closeAll(Venues memory v, VaultMath.Snapshot memory s, uint256 slippageBps) public {
+    /// On a venue that only queues the close, the margin is withdrawn at settlement.
+    function closeAll(
+        Venues memory v,
+        VaultMath.Snapshot memory s,
+        uint256 slippageBps
+    ) public returns (Queued memory q) {
         if (s.price != 0) trade(v, true, s.spotQty / v.sizePerSpotUnit, s.price, slippageBps, false);
-        if (s.shortQty != 0) decreaseShort(v, s.shortQty, s.perpPrice, slippageBps);
+        if (s.shortQty != 0 && !decreaseShort(v, s.shortQty, s.perpPrice, slippageBps)) {
+            return Queued(true, false, 0, 0);
+        }
+        _withdrawAllMargin(v);
+    }
+
+    /// @notice Withdraws the equity above `target` (positive part) from the venue.
+    function freeMarginAbove(Venues memory v, uint256 target) internal {
+        uint256 equityNow = VaultMath.positivePart(v.perpVenue.equity());
+        if (equityNow > target) v.perpVenue.withdrawMargin(equityNow - target, address(this));
+    }
+
+    /// @notice Withdraws all the settled margin. A venue that refuses to pay margin out (e.g. its
+    /// pool in deficit) must not stop the guardian from closing the positions: the margin stays
+    /// claimable on the venue.
+    function _withdrawAllMargin(Venues memory v) internal {
         uint256 margin = v.perpVenue.position().margin;
-        // A venue that refuses to pay margin out (e.g. its pool in deficit) must not stop the
-        // guardian from closing the positions: the margin stays claimable on the venue.
         if (margin != 0) {
             try v.perpVenue.withdrawMargin(margin, address(this)) {} catch {} // solhint-disable-line no-empty-blocks
         }
@@ -158,12 +284,22 @@ library VaultTrading {
     }
 
     /// @notice Buys back part of the short, a risk-reducing trade, with the fill bounded by the
-    /// oracle price plus the slippage setting and the premium allowance
-    /// (VaultMath.buyBackBound); an order only queued by an asynchronous venue reverts the whole
-    /// flow, so no margin is freed against a buy-back still to come.
-    function decreaseShort(Venues memory v, uint256 size, uint256 price, uint256 slippageBps) internal {
-        (bool filled, ) = v.perpVenue.decreaseShort(size, VaultMath.buyBackBound(price, slippageBps));
-        if (!filled) revert IDeltaNeutralVault.VenueOrderPending();
+    /// oracle price plus the slippage setting and the premium allowance (VaultMath.buyBackBound).
+    /// @return filled False when an asynchronous venue only queued the order: the caller stops
+    /// the round there or reverts, so no margin is freed against a buy-back still to come.
+    function decreaseShort(
+        Venues memory v,
+        uint256 size,
+        uint256 price,
+        uint256 slippageBps
+    ) internal returns (bool filled) {
+        (filled, ) = v.perpVenue.decreaseShort(size, VaultMath.buyBackBound(price, slippageBps));
+    }
+
+    /// @notice `decreaseShort` for a flow that must fill now (a leaver's unwind): an order only
+    /// queued reverts the whole flow (which takes the order back).
+    function decreaseShortNow(Venues memory v, uint256 size, uint256 price, uint256 slippageBps) internal {
+        if (!decreaseShort(v, size, price, slippageBps)) revert IDeltaNeutralVault.VenueOrderPending();
     }
 
     function _selector(bytes memory reason) private pure returns (bytes4 selector) {
