@@ -256,7 +256,7 @@ interface IDeltaNeutralVault is IERC4626 {
     error RoundOrderPending(uint256 expiresAt);
     /// @notice A withdrawal beyond idle on a venue that fills orders later: an unwind cannot fill in
     /// the leaver's transaction, so exits are paid from `idle` only (rebalances refill it).
-    error ExitBeyondIdle(uint256 assets, uint256 idle);
+    error ExitBeyondIdle(uint256 idle);
     /// @notice The perp venue can pay only `payableEquity` of the account's `equity` (e.g. its
     /// pool is in deficit): the vault counts what it can pay, takes no deposits, trades nothing
     /// and pays exits from idle only, at that value, until the venue can pay again.

@@ -640,6 +640,10 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         if (s.shortQty != 0 || p.margin != 0 || p.collateral != 0) _valueAtWhatVenuePays(s, p.payableEquity);
         s.totalAssets = s.idle + s.spotValue + s.equityOrZero();
         s.supply = totalSupply();
+        // On a venue that fills later each round pays the venue's execution fee from idle: NAV
+        // counts it, but no flow or plan spends it (exits are paid from the rest), so a round can
+        // always be submitted, also the one that refills idle after leavers emptied it.
+        if (FILLS_LATER) s.idle -= Math.min(s.idle, PERP_VENUE.orderExecutionFee());
     }
 
     /// @dev A venue that can pay less than the account's equity is valued at what it can pay
@@ -810,7 +814,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     function _unwind(VaultMath.Snapshot memory s, address owner, uint256 fractionWad) internal returns (uint256 cost) {
         if (fractionWad == 0) return 0;
         if (s.venueOrderPending || _round.submittedAt != 0) revert VenueOrderPending();
-        if (FILLS_LATER) revert ExitBeyondIdle(s.idle + 1, s.idle);
+        if (FILLS_LATER) revert ExitBeyondIdle(s.idle);
         _checkVenuePays(s);
         uint256 slippage = _strategy.maxSlippageBps;
         (uint256 spotUnits, uint256 shortReduce, uint256 marginOut) = hedgeMode == HedgeMode.SpotCollateral
@@ -852,7 +856,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
                 settledAt: _settledAt(),
                 caller: caller,
                 callerIsKeeper: callerIsKeeper,
-                enforce: enforce
+                enforce: enforce,
+                idleLowBreaches: FILLS_LATER
             });
     }
 

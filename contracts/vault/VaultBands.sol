@@ -26,6 +26,8 @@ library VaultBands {
     /// @param caller Who asks to rebalance.
     /// @param callerIsKeeper Whether `caller` holds the keeper role.
     /// @param enforce Revert with the reason instead of returning `allowed` false.
+    /// @param idleLowBreaches The venue fills orders later, so exits are paid from idle only:
+    /// idle under half its buffer is an idle breach (see `classify`).
     struct GateInput {
         uint256 supply;
         bool paused;
@@ -34,6 +36,7 @@ library VaultBands {
         address caller;
         bool callerIsKeeper;
         bool enforce;
+        bool idleLowBreaches;
     }
 
     /// @notice The rebalance gate (rebalance, checkUpkeep, rebalanceGate): the breached band and
@@ -44,7 +47,7 @@ library VaultBands {
         IDeltaNeutralVault.Strategy memory strat,
         GateInput memory g
     ) public view returns (IDeltaNeutralVault.Band band, IDeltaNeutralVault.Tier tier, bool allowed) {
-        (band, tier) = classify(s, b, strat.idleBufferBps, g.supply);
+        (band, tier) = classify(s, b, strat.idleBufferBps, g);
         if (tier == IDeltaNeutralVault.Tier.None) {
             if (g.enforce) revert IDeltaNeutralVault.WithinBands(s.deltaBps(), s.marginRatioBps(), s.idleBps());
             return (band, tier, false);
@@ -98,7 +101,7 @@ library VaultBands {
         GateInput memory g,
         uint256 sharePrice
     ) public view returns (IDeltaNeutralVault.VaultState memory st) {
-        (st.band, st.tier) = classify(s, b, strat.idleBufferBps, g.supply);
+        (st.band, st.tier) = classify(s, b, strat.idleBufferBps, g);
         st.totalAssets = s.totalAssets;
         st.totalSupply = g.supply;
         st.sharePrice = sharePrice;
@@ -119,14 +122,20 @@ library VaultBands {
     }
 
     /// @notice Bands of the books; a vault without shares (`supply` 0) has nobody to manage for,
-    /// so dust donated to it is never a breach (it could not be traded anyway).
+    /// so dust donated to it is never a breach (it could not be traded anyway). Where exits are
+    /// paid from idle only (`g.idleLowBreaches`), a hedged book whose idle fell under half its
+    /// buffer (leavers took it) is an idle breach at the soft tier: its round refills idle from the
+    /// hedge, so that the next leavers can be paid.
     function classify(
         VaultMath.Snapshot memory s,
         IDeltaNeutralVault.Bands memory b,
         uint256 idleBufferBps,
-        uint256 supply
-    ) internal pure returns (IDeltaNeutralVault.Band, IDeltaNeutralVault.Tier) {
-        if (supply == 0) return (IDeltaNeutralVault.Band.None, IDeltaNeutralVault.Tier.None);
-        return s.classify(b, idleBufferBps);
+        GateInput memory g
+    ) internal pure returns (IDeltaNeutralVault.Band band, IDeltaNeutralVault.Tier tier) {
+        if (g.supply == 0) return (IDeltaNeutralVault.Band.None, IDeltaNeutralVault.Tier.None);
+        (band, tier) = s.classify(b, idleBufferBps);
+        if (tier == IDeltaNeutralVault.Tier.None && g.idleLowBreaches && s.shortQty != 0) {
+            if (2 * s.idleBps() < idleBufferBps) return (IDeltaNeutralVault.Band.Idle, IDeltaNeutralVault.Tier.Soft);
+        }
     }
 }

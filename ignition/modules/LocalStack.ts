@@ -17,54 +17,64 @@ import UniswapV3Module from "./UniswapV3.js";
  * `sequencerGracePeriod` (an L2 sequencer check for the market and the vault), `assetFeed` and
  * `assetHeartbeat` (the asset's own USD feed). The tests, the demo and the benches deploy their
  * stack through this module too (deploy/lib/stack/vaultStack.ts).
+ *
+ * `LocalDelayedStackModule` is the same stack with the PerpMarket in delayed mode (orders fill at
+ * the next oracle round, IDelayedOrders), its book configured by the parameter `perpOrders`.
  */
-export default buildModule("LocalStack", (m) => {
-  const { usdc, weth } = m.useModule(TestTokensModule);
-  const { factory, router, quoter, positionManager } = m.useModule(UniswapV3Module);
-  const oracle = m.contract("MockV3Aggregator", [8, m.getParameter<bigint>("oracleAnswer")]);
+export default localStack("LocalStack", false);
+export const LocalDelayedStackModule = localStack("LocalDelayedStack", true);
 
-  const inputs = {
-    usdc,
-    weth,
-    factory,
-    router,
-    quoter,
-    positionManager,
-    feed: oracle,
-    // None on a local chain unless the parameters name them (e.g. a test's uptime-feed double).
-    sequencerUptimeFeed: m.getParameter("sequencerUptimeFeed", NO_FEED),
-    sequencerGracePeriod: m.getParameter("sequencerGracePeriod", 0),
-    assetFeed: m.getParameter("assetFeed", NO_FEED),
-    assetHeartbeat: m.getParameter("assetHeartbeat", 0),
-    roleDefaults: { keeper: m.getAccount(3), guardian: m.getAccount(4), feeRecipient: m.getAccount(0) },
-  };
-  const { planner, pool } = buildSeededPool(m, inputs);
-  const { spotVenue, perpMarket, perpAdapter, vault, libraries, wiring } = buildVenuesAndVault(m, inputs);
-  // A local account's key is at hand, so the two-step handover completes in the deployment.
-  const marketOwner = m.getAccount(1);
-  const propose = m.call(perpMarket, "transferOwnership", [marketOwner], {
-    id: "PerpMarket_proposeOwner",
-    after: wiring,
+function localStack(id: string, delayedOrders: boolean) {
+  return buildModule(id, (m) => {
+    const { usdc, weth } = m.useModule(TestTokensModule);
+    const { factory, router, quoter, positionManager } = m.useModule(UniswapV3Module);
+    const oracle = m.contract("MockV3Aggregator", [8, m.getParameter<bigint>("oracleAnswer")]);
+
+    const inputs = {
+      usdc,
+      weth,
+      factory,
+      router,
+      quoter,
+      positionManager,
+      feed: oracle,
+      // None on a local chain unless the parameters name them (e.g. a test's uptime-feed double).
+      sequencerUptimeFeed: m.getParameter("sequencerUptimeFeed", NO_FEED),
+      sequencerGracePeriod: m.getParameter("sequencerGracePeriod", 0),
+      assetFeed: m.getParameter("assetFeed", NO_FEED),
+      assetHeartbeat: m.getParameter("assetHeartbeat", 0),
+      roleDefaults: { keeper: m.getAccount(3), guardian: m.getAccount(4), feeRecipient: m.getAccount(0) },
+      delayedOrders,
+    };
+    const { planner, pool } = buildSeededPool(m, inputs);
+    const { spotVenue, perpMarket, orderBook, perpAdapter, vault, libraries, wiring } = buildVenuesAndVault(m, inputs);
+    // A local account's key is at hand, so the two-step handover completes in the deployment.
+    const marketOwner = m.getAccount(1);
+    const propose = m.call(perpMarket, "transferOwnership", [marketOwner], {
+      id: "PerpMarket_proposeOwner",
+      after: wiring,
+    });
+    m.call(perpMarket, "acceptOwnership", [], { id: "PerpMarket_acceptOwner", from: marketOwner, after: [propose] });
+    // The keeper batches its reads through Multicall3 (canonical address on public chains).
+    const multicall3 = m.contract("Multicall3");
+
+    return {
+      usdc,
+      weth,
+      oracle,
+      factory,
+      router,
+      quoter,
+      positionManager,
+      planner,
+      pool,
+      spotVenue,
+      perpMarket,
+      perpAdapter,
+      vault,
+      ...libraries,
+      multicall3,
+      ...(orderBook ? { orderBook } : {}),
+    };
   });
-  m.call(perpMarket, "acceptOwnership", [], { id: "PerpMarket_acceptOwner", from: marketOwner, after: [propose] });
-  // The keeper batches its reads through Multicall3 (canonical address on public chains).
-  const multicall3 = m.contract("Multicall3");
-
-  return {
-    usdc,
-    weth,
-    oracle,
-    factory,
-    router,
-    quoter,
-    positionManager,
-    planner,
-    pool,
-    spotVenue,
-    perpMarket,
-    perpAdapter,
-    vault,
-    ...libraries,
-    multicall3,
-  };
-});
+}

@@ -1,3 +1,4 @@
+import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { expect } from "chai";
 import { network } from "hardhat";
 import {
@@ -147,12 +148,26 @@ describe("DeltaNeutralVault: edges and faulty venues", function () {
       ).wait();
     });
 
-    it("an order the venue only queued (not filled) reverts the flow instead of freeing margin early", async function () {
+    it("an order the venue only queued (not filled) ends the rebalance at its first phase, freeing no margin", async function () {
       const s = await networkHelpers.loadFixture(fixture);
       const { faulty, vault } = await faultyPerpVault(s);
       const alice = await depositInto(s, vault, usdc(100_000));
       await (await faulty.setQueueOnly(true)).wait();
+      await expect(vault.rebalance()).to.emit(vault, "RoundSubmitted");
+      const queued = await vault.vaultState();
+      expect(queued.shortQty).to.equal(0n);
+      expect(queued.spotQty).to.be.greaterThan(0n); // the first phase bought the spot
+      expect((await vault.pendingRound()).submittedAt).to.be.greaterThan(0n);
+      // Nothing else trades until the round settles; the order never filled, so nothing is freed.
       await expect(vault.rebalance()).to.be.revertedWithCustomError(vault, "VenueOrderPending");
+      const marginBefore = (await faulty.position()).margin;
+      await expect(vault.settleRound())
+        .to.emit(vault, "RoundSettled")
+        .withArgs((await ethers.getSigners())[0].address, false, false, anyValue, anyValue)
+        .and.not.to.emit(vault, "Rebalanced");
+      expect((await faulty.position()).margin).to.equal(marginBefore);
+      expect((await vault.pendingRound()).submittedAt).to.equal(0n);
+      await expect(vault.settleRound()).to.be.revertedWithCustomError(vault, "NoPendingRound");
       await (await faulty.setQueueOnly(false)).wait();
       await (await vault.rebalance()).wait();
       await (await faulty.setQueueOnly(true)).wait();
