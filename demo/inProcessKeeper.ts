@@ -25,6 +25,8 @@ export interface InProcessKeeperOptions {
   vault: string;
   wallet: Wallet;
   policy: Record<string, unknown>;
+  /** Execute the vault's due venue orders (a delayed market), earning their fees. */
+  executeOrders?: boolean;
 }
 
 /** Receipts are there as soon as the automining chain answers: no need to wait between polls. */
@@ -40,6 +42,7 @@ export async function startInProcessKeeper(o: InProcessKeeperOptions): Promise<K
       gas: { maxFeePerGas: "100 gwei", priorityFeePerGas: "1 gwei", replaceAfterBlocks: 2, receiptTimeoutMs: 20_000 },
       loop: { pollIntervalMs: 10 },
       metrics: { enabled: false },
+      orders: { execute: o.executeOrders ?? false },
       log: { level: "warn" },
       vaults: [{ name: "demo", address: o.vault, policy: o.policy }],
     },

@@ -42,6 +42,8 @@ export interface SegmentEvents {
   perpUnpaidProfit: bigint;
   /** Perp fills against the oracle: sizeDelta x (fill - oracle), asset units (+ = worse than oracle). */
   perpImpact: bigint;
+  /** Execution fees the vault's orders paid at a delayed market's book, less fees refunded on expiry. */
+  perpOrderFee: bigint;
   /** Liquidation rewards paid out of the vault's perp equity. */
   liquidationReward: bigint;
   /** Assets paid in by depositors (+) and out to leavers (-). */
@@ -59,15 +61,16 @@ export const NO_EVENTS: SegmentEvents = {
   perpEdgeCharge: 0n,
   perpUnpaidProfit: 0n,
   perpImpact: 0n,
+  perpOrderFee: 0n,
   liquidationReward: 0n,
   flowAssets: 0n,
   flowShares: 0n,
   feeShares: 0n,
 };
 
-/** What the vault's perp trades of a segment cost, asset units (+ = cost): fee, charges, fill. */
+/** What the vault's perp trades of a segment cost, asset units (+ = cost): fees, charges, fill. */
 export function perpCost(ev: SegmentEvents): bigint {
-  return ev.perpFee + ev.perpEdgeCharge + ev.perpUnpaidProfit + ev.perpImpact;
+  return ev.perpFee + ev.perpEdgeCharge + ev.perpUnpaidProfit + ev.perpImpact + ev.perpOrderFee;
 }
 
 /** Rebalances trade for the hedge; flows' unwinds trade for the leaver. */
@@ -154,7 +157,7 @@ export class Ledger {
   /** Asset units, signed (+ = the vault received), over the whole run. */
   readonly amounts = { funding: 0n, hedgeSpotCost: 0n, hedgePerpFeesAndImpact: 0n, flowTradingCost: 0n };
   /** The rebalances' perp cost by what it is; the parts add up to `amounts.hedgePerpFeesAndImpact`. */
-  readonly hedgePerpParts = { takerFee: 0n, fill: 0n, edgeCharge: 0n, unpaidProfit: 0n };
+  readonly hedgePerpParts = { takerFee: 0n, fill: 0n, edgeCharge: 0n, unpaidProfit: 0n, orderFee: 0n };
   readonly start: Checkpoint;
   private last: Checkpoint;
 
@@ -180,6 +183,7 @@ export class Ledger {
       this.hedgePerpParts.fill += ev.perpImpact;
       this.hedgePerpParts.edgeCharge += ev.perpEdgeCharge;
       this.hedgePerpParts.unpaidProfit += ev.perpUnpaidProfit;
+      this.hedgePerpParts.orderFee += ev.perpOrderFee;
     }
     this.last = next;
     return parts;

@@ -14,7 +14,7 @@ import { DEFAULT_PATH, REPLAYS, replayFile, replayPath, syntheticPath } from "./
 import { renderReport } from "./report.js";
 import { startInProcessKeeper } from "./inProcessKeeper.js";
 import { deployDemoStack, seedDemo, simulate } from "./simulate.js";
-import { HEDGE_MODE_NAMES, type HedgeModeName } from "../deploy/lib/stack/vaultStack.js";
+import { HEDGE_MODE_NAMES, VENUE_MODES, type HedgeModeName, type VenueMode } from "../deploy/lib/stack/vaultStack.js";
 
 const POLICIES = ["threshold", "time", "volatility"] as const;
 const MODES = Object.keys(HEDGE_MODE_NAMES) as HedgeModeName[];
@@ -23,11 +23,18 @@ const MODE_DESCRIPTIONS: Record<HedgeModeName, string> = {
   "cash-margin": "cash-margin (spot bought with USDC; a USDC-margined short of the same size)",
   "spot-collateral": "spot-collateral (the spot posted at the venue as the short's collateral; the short equals it)",
 };
+/** How each venue mode fills, as the report names it. */
+const VENUE_DESCRIPTIONS: Record<VenueMode, string> = {
+  sync: "sync (PerpMarket fills each trade at once)",
+  delayed: "delayed (PerpMarket fills each order at the first oracle round after it; the keeper executes and settles)",
+};
 const HELP = `npm run demo -- [options]
 
   --seed <n>         seed of the synthetic price path (default ${DEFAULT_PATH.seed})
   --hours <n>        hours to simulate (default ${DEFAULT_PATH.hours}; a replay: its first n hours, default all)
   --mode <name>      hedge mode: ${MODES.join(", ")} (default cash-margin)
+  --venue <mode>     perp venue: ${VENUE_MODES.join(", ")} (default sync; delayed: orders fill at the next
+                     oracle round, each rebalance in two phases, the keeper executing and settling)
   --policy <name>    keeper policy: ${POLICIES.join(", ")} (default threshold)
   --replay <name>    replay real ETH history instead: ${Object.keys(REPLAYS).join(", ")}, or a CSV path (unix,close)
   --out <dir>        where the chart goes (default reports/)
@@ -68,6 +75,7 @@ async function main() {
         seed: { type: "string" },
         hours: { type: "string" },
         mode: { type: "string", default: "cash-margin" },
+        venue: { type: "string", default: "sync" },
         policy: { type: "string", default: "threshold" },
         replay: { type: "string" },
         out: { type: "string", default: "reports" },
@@ -87,6 +95,9 @@ async function main() {
   if (!MODES.includes(args.mode as HedgeModeName))
     fail(`--mode must be one of ${MODES.join(", ")}, got "${args.mode}"`);
   const hedgeMode = args.mode as HedgeModeName;
+  if (!VENUE_MODES.includes(args.venue as VenueMode))
+    fail(`--venue must be one of ${VENUE_MODES.join(", ")}, got "${args.venue}"`);
+  const venue = args.venue as VenueMode;
   const seed = positiveInt("seed", args.seed, DEFAULT_PATH.seed, 2 ** 31);
 
   let prices: number[];
@@ -117,7 +128,7 @@ async function main() {
 
   const connection = await network.create();
   const { ethers, networkHelpers } = connection;
-  const stack = await deployDemoStack(connection, { hedgeMode });
+  const stack = await deployDemoStack(connection, { hedgeMode, venue });
   const deposited = await seedDemo(stack, 5, 200_000n * 10n ** 6n);
 
   // The keeper runs as an operator would: its own key, the KEEPER role, JSON-RPC to the chain.
@@ -132,6 +143,7 @@ async function main() {
     vault: await stack.vault.getAddress(),
     wallet: keeperWallet,
     policy,
+    executeOrders: venue === "delayed",
   });
 
   // Deposits sit idle (a hard idle breach): the keeper deploys them in hour 0.
@@ -147,7 +159,7 @@ async function main() {
   mkdirSync(outDir, { recursive: true });
   const chartFile = resolve(
     outDir,
-    `demo-${hedgeMode}-${args.replay ? args.replay.replace(/[^A-Za-z0-9_-]/g, "_") : `seed-${seed}`}.svg`,
+    `demo-${hedgeMode}${venue === "delayed" ? "-delayed" : ""}-${args.replay ? args.replay.replace(/[^A-Za-z0-9_-]/g, "_") : `seed-${seed}`}.svg`,
   );
   writeFileSync(
     chartFile,
@@ -167,6 +179,7 @@ async function main() {
   console.log(
     renderReport(result, {
       hedgeMode: MODE_DESCRIPTIONS[hedgeMode],
+      venue: VENUE_DESCRIPTIONS[venue],
       path,
       unix,
       hours: total,

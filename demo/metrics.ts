@@ -34,7 +34,7 @@ export interface RunMetrics {
   spotTradingBpsYr: number;
   perpFeesAndImpactBpsYr: number;
   /** The perp cost by what it is (bps/yr); the parts add up to `perpFeesAndImpactBpsYr`. */
-  perpPartsBpsYr: { takerFee: number; fill: number; edgeCharge: number; unpaidProfit: number };
+  perpPartsBpsYr: { takerFee: number; fill: number; edgeCharge: number; unpaidProfit: number; orderFee: number };
   gasBpsYr: number;
   hedgeCostBpsYr: number;
   /**
@@ -56,6 +56,20 @@ export interface RunMetrics {
   /** Share-price change over the run and its parts, bps of the starting share price. */
   shareChangeBps: number;
   partsBps: Parts;
+  /** The vault's orders on a delayed market (zeros on a synchronous one). */
+  orders: {
+    submitted: number;
+    executed: number;
+    cancelledOutOfBounds: number;
+    expired: number;
+    meanWaitSeconds: number;
+    maxWaitSeconds: number;
+    /** The price move on the book's gap while rounds were pending, bps/yr of the share price (+ = gain). */
+    delayBpsYr: number;
+  };
+  /** Redeems cut to what the vault could pay then (maxRedeem), and redeems that failed. */
+  redeemsCapped: number;
+  redeemFailures: number;
 }
 
 export function runMetrics(r: SimulationResult): RunMetrics {
@@ -111,6 +125,7 @@ export function runMetrics(r: SimulationResult): RunMetrics {
       fill: bpsYr(r.ledger.hedgePerpParts.fill),
       edgeCharge: bpsYr(r.ledger.hedgePerpParts.edgeCharge),
       unpaidProfit: bpsYr(r.ledger.hedgePerpParts.unpaidProfit),
+      orderFee: bpsYr(r.ledger.hedgePerpParts.orderFee),
     },
     gasBpsYr: bpsYr(gas),
     hedgeCostBpsYr: hedgeCost,
@@ -124,6 +139,17 @@ export function runMetrics(r: SimulationResult): RunMetrics {
     maxAbsDeltaBps: Math.max(...r.samples.map((s) => Math.abs(s.deltaBps))),
     maxDrawdownPct: maxDrawdown * 100,
     shareChangeBps: r.ledger.bps(r.ledger.change),
+    orders: {
+      submitted: r.orders.submitted,
+      executed: r.orders.executed,
+      cancelledOutOfBounds: r.orders.cancelledOutOfBounds,
+      expired: r.orders.expired,
+      meanWaitSeconds: r.orders.executed ? r.orders.waitSecondsTotal / r.orders.executed : 0,
+      maxWaitSeconds: r.orders.waitSecondsMax,
+      delayBpsYr: r.ledger.bps(r.orders.delayPriceMove) / years,
+    },
+    redeemsCapped: r.flows.redeemsCapped,
+    redeemFailures: r.flows.redeemFailures,
     partsBps,
   };
 }

@@ -9,6 +9,8 @@ const bpsYr = (x: number) => `${x.toFixed(1)} bps/yr`;
 export interface ReportMeta {
   /** The hedge mode run, named and described. */
   hedgeMode: string;
+  /** How the perp venue fills, as the report names it. */
+  venue: string;
   /** Where the price path came from. */
   path: string;
   /** Each hour's time, unix seconds (the replay's dates, or the chain's for a synthetic path). */
@@ -65,12 +67,13 @@ export function renderReport(r: SimulationResult, meta: ReportMeta): string {
   const notional = r.samples.filter((s) => s.totalAssets > 0n).map((s) => s.deploymentBps / 10_000);
   const rows: [string, string][] = [
     ["hedge mode", meta.hedgeMode],
+    ["perp venue", meta.venue],
     ...pathLines(r, meta),
     ["keeper policy", meta.policy],
     ["deposited at start", usd(r.depositedUsdc)],
     [
       "flows while open",
-      `${r.flows.deposits} deposits of $100k, ${r.flows.redeems} redeems of 25% (${r.flows.redeemFailures} failed)`,
+      `${r.flows.deposits} deposits of $100k, ${r.flows.redeems} redeems of 25% (${r.flows.redeemsCapped} cut to what the vault could pay then, ${r.flows.redeemFailures} failed)`,
     ],
     ["spot price", `${first.price.toFixed(2)} -> ${last.price.toFixed(2)} (${pct(priceReturn)})`],
     [
@@ -99,8 +102,24 @@ export function renderReport(r: SimulationResult, meta: ReportMeta): string {
     ],
     [
       "rebalance perp fees+impact",
-      `${usd(amounts.hedgePerpFeesAndImpact)} cost (${bpsYr(m.perpFeesAndImpactBpsYr)}), signed: taker fee ${usd(perp.takerFee)}, fill vs the oracle ${usd(perp.fill)}, oracle-edge charges ${usd(perp.edgeCharge)}, profit the market left unpaid ${usd(perp.unpaidProfit)}`,
+      `${usd(amounts.hedgePerpFeesAndImpact)} cost (${bpsYr(m.perpFeesAndImpactBpsYr)}), signed: taker fee ${usd(perp.takerFee)}, fill vs the oracle ${usd(perp.fill)}, oracle-edge charges ${usd(perp.edgeCharge)}, profit the market left unpaid ${usd(perp.unpaidProfit)}, order execution fees ${usd(perp.orderFee)}`,
     ],
+    ...(r.orders.submitted > 0
+      ? ([
+          [
+            "venue orders",
+            `${r.orders.submitted} submitted, ${r.orders.executed} executed, ${r.orders.cancelledOutOfBounds} cancelled out of their price bound, ${r.orders.expired} expired`,
+          ],
+          [
+            "order wait",
+            `mean ${m.orders.meanWaitSeconds.toFixed(0)} s, max ${m.orders.maxWaitSeconds} s from submission to fill`,
+          ],
+          [
+            "delay",
+            `${bpsYr(m.orders.delayBpsYr)} (+ = gain): the price move on the unhedged gap while rounds were pending (in the price-move part below)`,
+          ],
+        ] as [string, string][])
+      : []),
     [
       "rebalance NAV change",
       `${usd(navChange)} (totalAssets after - before: the two costs above; settling funding moves none)`,

@@ -33,7 +33,7 @@ import { toVaultState } from "../keeper/chain/reader.js";
 import { Tier, type VaultState } from "../keeper/types.js";
 import type { Eip1193 } from "./inProcessRpc.js";
 import type { KeeperDriver } from "./inProcessKeeper.js";
-import { Ledger, NO_EVENTS, perpCost, type Checkpoint, type SegmentEvents } from "./ledger.js";
+import { Ledger, NO_EVENTS, perpCost, type Checkpoint, type SegmentEvents, type SegmentKind } from "./ledger.js";
 import { toFeedAnswer } from "./pricePath.js";
 
 export interface Sample {
@@ -77,7 +77,8 @@ export interface SimulationResult {
   rebalances: RebalanceRecord[];
   liquidations: number;
   /** Depositors entering and leaving while positions are open. */
-  flows: { deposits: number; redeems: number; redeemFailures: number };
+  /** `redeemsCapped`: redeems cut to what the vault could pay then (maxRedeem). */
+  flows: { deposits: number; redeems: number; redeemFailures: number; redeemsCapped: number };
   ledger: Ledger;
   depositedUsdc: bigint;
   startShareValue: bigint;
@@ -87,6 +88,23 @@ export interface SimulationResult {
   profile: PhaseTimes;
   /** Block time of hour 0, unix seconds (hour h is h x 3,600 s later). */
   startTime: number;
+  /** The vault's venue orders on a delayed market (all zero on a synchronous one). */
+  orders: OrderStats;
+}
+
+/** How the vault's orders fared on a delayed market, and what waiting for them cost. */
+export interface OrderStats {
+  submitted: number;
+  executed: number;
+  /** Cancelled by the book at execution: the fill was outside the order's price bound. */
+  cancelledOutOfBounds: number;
+  /** Expired without an execution and taken back by the vault's settle (fee refunded). */
+  expired: number;
+  /** Seconds from submission to execution, summed and at most, over the executed orders. */
+  waitSecondsTotal: number;
+  waitSecondsMax: number;
+  /** Share-price change from the price moving on the book's gap while a round was pending. */
+  delayPriceMove: number;
 }
 
 /** Perp market of the demo: funding strong enough to show in a month (see the README). */
@@ -129,7 +147,18 @@ export async function seedDemo(s: VaultStack, depositors: number, eachUsdc: bigi
   await (await s.usdc.mint(trader.address, margin)).wait();
   await (await s.usdc.connect(trader).approve(market, margin)).wait();
   await (await s.market.connect(trader).depositMargin(margin)).wait();
-  await (await s.market.connect(trader).modifyPosition(DEMO_LONG_SIZE, 2n ** 255n - 1n)).wait();
+  if (s.orderBook) {
+    // A delayed market takes orders at its book: the long fills at the next feed round.
+    const fee = await s.orderBook.executionFee();
+    await (await s.usdc.mint(trader.address, fee)).wait();
+    await (await s.usdc.connect(trader).approve(await s.orderBook.getAddress(), fee)).wait();
+    await (await s.orderBook.connect(trader).submitOrder(DEMO_LONG_SIZE, 2n ** 255n - 1n)).wait();
+    const provider = s.admin.provider as unknown as { send(method: string, params: unknown[]): Promise<unknown> };
+    await provider.send("evm_increaseTime", [Number(await s.orderBook.minDelay())]);
+    const [, answer] = await s.oracle.latestRoundData();
+    await (await s.oracle.updateAnswer(answer)).wait();
+    await (await s.orderBook.connect(trader).executeOrder(trader.address)).wait();
+  } else await (await s.market.connect(trader).modifyPosition(DEMO_LONG_SIZE, 2n ** 255n - 1n)).wait();
   return total;
 }
 
@@ -201,6 +230,7 @@ export async function simulate(
     oracle: s.addresses.oracle,
     usdc: s.addresses.usdc,
     weth: s.addresses.weth,
+    book: s.orderBook ? await s.orderBook.getAddress() : undefined,
   };
   const vaultIface = s.vault.interface as unknown as Interface;
   const marketIface = s.market.interface as unknown as Interface;
@@ -210,6 +240,7 @@ export async function simulate(
   const routerIface = s.uniswap.router.interface;
   const tokenIface = s.usdc.interface as unknown as Interface;
   const oracleIface = s.oracle.interface as unknown as Interface;
+  const bookIface = s.orderBook?.interface as unknown as Interface | undefined;
   const liquidator = s.users[s.users.length - 1].address;
   const arbitrageur = s.admin.address;
   const [token0, token1] = sortTokens(s.pair.base, s.pair.quote);
@@ -267,19 +298,60 @@ export async function simulate(
   /** Sorts the logs of blocks (from, to] into the ledger's event totals. */
   const eventsOf = async (from: bigint, to: bigint, priceWad: bigint) => {
     const logs = await chain.request<Log[]>("eth_getLogs", [
-      { fromBlock: `0x${from.toString(16)}`, toBlock: `0x${to.toString(16)}`, address: [a.vault, a.market, a.venue] },
+      {
+        fromBlock: `0x${from.toString(16)}`,
+        toBlock: `0x${to.toString(16)}`,
+        address: [a.vault, a.market, a.venue, ...(a.book ? [a.book] : [])],
+      },
     ]);
     const ev: SegmentEvents = { ...NO_EVENTS };
     const rebalanced: { log: Log; band: number; tier: number; before: bigint; after: bigint }[] = [];
     let liquidations = 0;
+    let submittedRound = false;
+    const isVaultAccount = (account: string) => account.toLowerCase() === a.adapter.toLowerCase();
     for (const log of logs) {
       const address = log.address.toLowerCase();
       const iface =
-        address === a.vault.toLowerCase() ? vaultIface : address === a.market.toLowerCase() ? marketIface : venueIface;
+        address === a.vault.toLowerCase()
+          ? vaultIface
+          : address === a.market.toLowerCase()
+            ? marketIface
+            : address === a.book?.toLowerCase()
+              ? bookIface!
+              : venueIface;
       const parsed = iface.parseLog(log);
       if (!parsed) continue;
       const x = parsed.args;
       switch (parsed.name) {
+        case "RoundSubmitted":
+          submittedRound = true;
+          roundPending = true;
+          break;
+        case "RoundSettled":
+          roundPending = false;
+          break;
+        case "OrderSubmitted":
+          if (!isVaultAccount(x.account)) break;
+          ev.perpOrderFee += x.executionFee;
+          orders.submitted++;
+          orderSubmittedAt = await blockTime(log.blockNumber);
+          break;
+        case "OrderExecuted": {
+          if (!isVaultAccount(x.account)) break;
+          orders.executed++;
+          const wait = (await blockTime(log.blockNumber)) - orderSubmittedAt;
+          orders.waitSecondsTotal += wait;
+          orders.waitSecondsMax = Math.max(orders.waitSecondsMax, wait);
+          break;
+        }
+        case "OrderCancelled":
+          if (!isVaultAccount(x.account)) break;
+          // Expired: the fee comes back to the vault. Out of bounds: the executor keeps it.
+          if (Number(x.reason) === 0) {
+            orders.expired++;
+            ev.perpOrderFee -= x.executionFee;
+          } else orders.cancelledOutOfBounds++;
+          break;
         case "Deposit":
           ev.flowAssets += x.assets;
           ev.flowShares += x.shares;
@@ -339,12 +411,33 @@ export async function simulate(
           break;
       }
     }
-    return { ev, rebalanced, liquidations };
+    return { ev, rebalanced, liquidations, submittedRound };
   };
+
+  const orders: OrderStats = {
+    submitted: 0,
+    executed: 0,
+    cancelledOutOfBounds: 0,
+    expired: 0,
+    waitSecondsTotal: 0,
+    waitSecondsMax: 0,
+    delayPriceMove: 0,
+  };
+  let orderSubmittedAt = 0;
+  let roundPending = false;
+  const blockTime = async (blockNumber: number | string) =>
+    Number(
+      (
+        await chain.request<{ timestamp: string }>("eth_getBlockByNumber", [
+          `0x${BigInt(blockNumber).toString(16)}`,
+          false,
+        ])
+      ).timestamp,
+    );
 
   const samples: Sample[] = [];
   const rebalances: RebalanceRecord[] = [];
-  const flows = { deposits: 0, redeems: 0, redeemFailures: 0 };
+  const flows = { deposits: 0, redeems: 0, redeemFailures: 0, redeemsCapped: 0 };
   const arbitrage = { swaps: 0, skippedHours: 0 };
   const profile: PhaseTimes = { feed: 0, read: 0, liquidator: 0, arbitrage: 0, flows: 0, keeper: 0, events: 0 };
   let liquidations = 0;
@@ -360,6 +453,13 @@ export async function simulate(
   // The share price before any trade is the baseline (deposits are idle until hour 0's rebalance).
   const startShareValue = reading.state.sharePrice;
   const ledger = new Ledger(reading.checkpoint);
+  /** Books a segment; one that began with a round pending adds its price move on the gap to the delay. */
+  const book = (kind: SegmentKind, next: Checkpoint, ev?: SegmentEvents, pendingBefore = roundPending) => {
+    const parts = ledger.record(kind, next, ev);
+    if (pendingBefore) orders.delayPriceMove += parts.priceOnDelta;
+  };
+  // Costs of a round's first phase, carried to the Rebalanced its settle emits.
+  let firstPhase = { spotCost: 0n, perpCost: 0n, settledFunding: 0n };
   const startTime = BigInt(
     (await chain.request<{ timestamp: string }>("eth_getBlockByNumber", ["latest", false])).timestamp,
   );
@@ -418,18 +518,19 @@ export async function simulate(
     processed = await chain.head();
     lap("feed");
     reading = await read(priceWad);
-    ledger.record("market", reading.checkpoint);
+    book("market", reading.checkpoint);
     lap("read");
 
     // A liquidator watches the vault's perp account every hour.
     if (reading.liquidatable) {
       await chain.send(liquidator, a.market, marketIface.encodeFunctionData("liquidate", [a.adapter]));
       const head = await chain.head();
+      const pendingBefore = roundPending;
       const { ev, liquidations: n } = await eventsOf(processed + 1n, head, priceWad);
       liquidations += n;
       processed = head;
       reading = await read(priceWad);
-      ledger.record("liquidation", reading.checkpoint, ev);
+      book("liquidation", reading.checkpoint, ev, pendingBefore);
       lap("liquidator");
     }
 
@@ -444,9 +545,13 @@ export async function simulate(
       } else {
         const user = s.users[(hour / FLOW_CYCLE_HOURS) % 5].address;
         const balance = BigInt(await chain.call(a.vault, vaultIface.encodeFunctionData("balanceOf", [user])));
-        if (balance / 4n > 0n) {
+        // A wallet asks for what the vault can pay now (on a delayed venue, exits are paid from idle).
+        const max = BigInt(await chain.call(a.vault, vaultIface.encodeFunctionData("maxRedeem", [user])));
+        const shares = balance / 4n < max ? balance / 4n : max;
+        if (shares < balance / 4n) flows.redeemsCapped++;
+        if (shares > 0n) {
           try {
-            const redeem = vaultIface.encodeFunctionData("redeem(uint256,address,address)", [balance / 4n, user, user]);
+            const redeem = vaultIface.encodeFunctionData("redeem(uint256,address,address)", [shares, user, user]);
             await chain.send(user, a.vault, redeem);
             flows.redeems++;
           } catch {
@@ -456,10 +561,11 @@ export async function simulate(
       }
       const head = await chain.head();
       if (head > processed) {
+        const pendingBefore = roundPending;
         const { ev } = await eventsOf(processed + 1n, head, priceWad);
         processed = head;
         reading = await read(priceWad);
-        ledger.record("flows", reading.checkpoint, ev);
+        book("flows", reading.checkpoint, ev, pendingBefore);
       }
       lap("flows");
     }
@@ -469,16 +575,29 @@ export async function simulate(
     else arbitrage.skippedHours++;
     lap("arbitrage");
     await keeper.step();
+    // On a delayed market the keeper executes the vault's due order, settles its round and may
+    // start the next: it gets a block for each while it acts (at most three an hour).
+    for (let extra = 0; a.book && extra < 2; extra++) {
+      const before = await chain.head();
+      await keeper.step();
+      if ((await chain.head()) === before) break;
+    }
     lap("keeper");
 
     const head = await chain.head();
     if (head > processed) {
-      const { ev, rebalanced } = await eventsOf(processed + 1n, head, priceWad);
+      const pendingBefore = roundPending;
+      const { ev, rebalanced, submittedRound } = await eventsOf(processed + 1n, head, priceWad);
       processed = head;
       reading = await read(priceWad);
-      ledger.record("rebalance", reading.checkpoint, ev);
+      book("rebalance", reading.checkpoint, ev, pendingBefore);
+      if (submittedRound && rebalanced.length === 0) {
+        // A round's first phase: its costs go with the Rebalanced its settle emits.
+        firstPhase = { spotCost: ev.spotCost, perpCost: perpCost(ev), settledFunding: ev.settledFunding };
+      }
       // The segment's trades are read from its events together: the first rebalance of the
-      // segment carries their cost (there is one a segment unless the keeper acted twice).
+      // segment carries their cost (there is one a segment unless the keeper acted twice), with
+      // the first phase's of a round settled here.
       for (const [i, r] of rebalanced.entries()) {
         const receipt = await chain.request<Receipt>("eth_getTransactionReceipt", [r.log.transactionHash]);
         const gasUsed = BigInt(receipt.gasUsed);
@@ -487,13 +606,14 @@ export async function simulate(
           band: r.band,
           tier: r.tier,
           navChange: r.after - r.before,
-          spotCost: i === 0 ? ev.spotCost : 0n,
-          perpFeesAndImpact: i === 0 ? perpCost(ev) : 0n,
-          settledFunding: i === 0 ? ev.settledFunding : 0n,
+          spotCost: i === 0 ? ev.spotCost + firstPhase.spotCost : 0n,
+          perpFeesAndImpact: i === 0 ? perpCost(ev) + firstPhase.perpCost : 0n,
+          settledFunding: i === 0 ? ev.settledFunding + firstPhase.settledFunding : 0n,
           gasUsed,
           gasCostUsdc: (gasUsed * BigInt(receipt.effectiveGasPrice ?? 0) * priceWad) / VALUE_SCALE,
         });
       }
+      if (rebalanced.length > 0) firstPhase = { spotCost: 0n, perpCost: 0n, settledFunding: 0n };
       lap("events");
     }
 
@@ -524,6 +644,7 @@ export async function simulate(
     arbitrage,
     profile,
     startTime: Number(startTime),
+    orders,
   };
 }
 

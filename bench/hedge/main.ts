@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { DEFAULT_PATH, REPLAYS, replayFile, replayPath } from "../../demo/pricePath.js";
 import { DEMO_PERP_PARAMS } from "../../demo/simulate.js";
+import { VENUE_MODES, type VenueMode } from "../../deploy/lib/stack/vaultStack.js";
 import { HEDGE_CONFIGS, configByName, type HedgeConfig } from "./configs.js";
 import type { RunOutput, RunRequest } from "./run.js";
 import { renderBenchChart } from "./chart.js";
@@ -26,6 +27,8 @@ const HELP = `npm run bench:hedge -- [options]
   --hours <n>         replay only the window's first n hours (default: all of it)
   --configs <list>    comma-separated configurations (default all: ${HEDGE_CONFIGS.map((c) => c.name).join(", ")})
   --parallel <n>      runs at a time, one process each (default 2)
+  --venue <mode>      how the perp market fills: ${VENUE_MODES.join(", ")} (default sync; delayed: at the next
+                      oracle round, each rebalance in two phases, the keeper executing and settling)
   --out <dir>         where the markdown table and the SVG chart go (default reports/)
   -h, --help          this help
 `;
@@ -64,6 +67,7 @@ async function main() {
         configs: { type: "string" },
         hours: { type: "string" },
         parallel: { type: "string", default: "2" },
+        venue: { type: "string", default: "sync" },
         out: { type: "string", default: "reports" },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -97,13 +101,17 @@ async function main() {
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 8)
     fail(`--parallel must be 1 to 8, got "${args.parallel}"`);
 
+  if (!VENUE_MODES.includes(args.venue as VenueMode))
+    fail(`--venue must be one of ${VENUE_MODES.join(", ")}, got "${args.venue}"`);
+  const venue = args.venue as VenueMode;
+
   const runnable = configs.filter((c) => !c.unavailable);
   const outputs = new Map<string, RunOutput>();
   const began = performance.now();
   const queue = [...runnable];
   const workers = Array.from({ length: Math.min(parallel, queue.length) }, async () => {
     for (let c = queue.shift(); c; c = queue.shift()) {
-      const out = await runInChild({ config: c.name, prices: replay.prices });
+      const out = await runInChild({ config: c.name, prices: replay.prices, venue });
       outputs.set(c.name, out);
       console.error(`bench:hedge: ${c.name} done in ${out.wallSeconds.toFixed(1)} s`);
     }
@@ -114,10 +122,12 @@ async function main() {
   const maintenanceBps = Number(DEMO_PERP_PARAMS.maintenanceMarginBps);
   const first = new Date(replay.unix[0] * 1000).toISOString().slice(0, 10);
   const last = new Date(replay.unix[replay.unix.length - 1] * 1000).toISOString().slice(0, 10);
-  const title = `Hedge bench: ${args.replay}, ${first} to ${last}, ${replay.hours} hours`;
+  const delayed = venue === "delayed";
+  const title = `Hedge bench: ${args.replay}, ${first} to ${last}, ${replay.hours} hours${delayed ? ", delayed orders" : ""}`;
+  const fileStem = `hedge-bench-${args.replay!.replace(/[^A-Za-z0-9_-]/g, "_")}${delayed ? "-delayed" : ""}`;
   const outDir = resolve(args.out!);
   mkdirSync(outDir, { recursive: true });
-  const chartFile = resolve(outDir, `hedge-bench-${args.replay!.replace(/[^A-Za-z0-9_-]/g, "_")}.svg`);
+  const chartFile = resolve(outDir, `${fileStem}.svg`);
   const ran = configs.filter((c) => outputs.has(c.name)).map((c) => outputs.get(c.name)!);
   writeFileSync(chartFile, renderBenchChart(title, ran, replay.unix));
   const md = [
@@ -126,6 +136,15 @@ async function main() {
     `Real ETH/USDT hourly closes (demo/data/README.md), rescaled to start at $${DEFAULT_PATH.startPrice}, replayed`,
     "through the real contracts (vault, PerpMarket, Uniswap V3) and the real keeper with the demo's",
     "depositors, long trader, arbitrageur and liquidator. Costs are signed (a negative cost is a gain).",
+    ...(delayed
+      ? [
+          "",
+          "Delayed orders: the market fills each order at the first oracle round after it (IDelayedOrders),",
+          "so a rebalance submits in one hour and the keeper executes and settles it after the next hour's",
+          "feed update. The path is hourly: the hour's wait is the worst case of a feed that publishes more",
+          "often, and the price move on the unhedged gap meanwhile is reported as the delay.",
+        ]
+      : []),
     "",
     renderTable(configs, outputs, maintenanceBps),
     "",
@@ -138,7 +157,7 @@ async function main() {
     `Chart: ${relative(process.cwd(), chartFile) || chartFile}`,
     "",
   ].join("\n");
-  const mdFile = resolve(outDir, `hedge-bench-${args.replay!.replace(/[^A-Za-z0-9_-]/g, "_")}.md`);
+  const mdFile = resolve(outDir, `${fileStem}.md`);
   writeFileSync(mdFile, md);
   console.log(md);
   console.log(`Written: ${relative(process.cwd(), mdFile) || mdFile}`);

@@ -11,6 +11,7 @@ import { startInProcessKeeper } from "../../demo/inProcessKeeper.js";
 import { deployDemoStack, floorRate, seedDemo, simulate, type PhaseTimes } from "../../demo/simulate.js";
 import { configByName } from "./configs.js";
 import { marginBandsPct, type MarginBandsPct } from "../../demo/chart.js";
+import type { VenueMode } from "../../deploy/lib/stack/vaultStack.js";
 
 /** Hours of the floor measurement: long enough for a stable rate, short beside a replay. */
 const FLOOR_HOURS = 2_000;
@@ -22,6 +23,8 @@ export interface RunRequest {
   prices: number[];
   /** Hours of the floor measurement (default FLOOR_HOURS). */
   floorHours?: number;
+  /** How the perp venue fills (default sync). */
+  venue?: VenueMode;
 }
 
 export interface ChartPoint {
@@ -51,7 +54,7 @@ export async function runOne(req: RunRequest): Promise<RunOutput> {
   if (config.unavailable) throw new Error(`${config.name}: ${config.unavailable}`);
   const connection = await network.create();
   const { ethers, networkHelpers } = connection;
-  const stack = await deployDemoStack(connection, config.vault);
+  const stack = await deployDemoStack(connection, { ...config.vault, venue: req.venue ?? "sync" });
   const deposited = await seedDemo(stack, 5, 200_000n * 10n ** 6n);
   const floor = await floorRate(connection.provider, stack, req.prices[0], req.floorHours ?? FLOOR_HOURS);
 
@@ -66,6 +69,7 @@ export async function runOne(req: RunRequest): Promise<RunOutput> {
     vault: await stack.vault.getAddress(),
     wallet: keeperWallet,
     policy: config.policy,
+    executeOrders: stack.orderBook !== undefined,
   });
   const bands = marginBandsPct(await stack.vault.bands());
   const began = performance.now();

@@ -45,8 +45,9 @@ const ROWS: Row[] = [
   { label: "  spot trading (pool fee, slippage vs oracle)", value: (m) => n(m.spotTradingBpsYr) },
   { label: "  perp fees and impact (fill vs oracle)", value: (m) => n(m.perpFeesAndImpactBpsYr) },
   {
-    label: "    taker fee, fill vs oracle, oracle-edge charge, profit the market left unpaid",
-    value: ({ perpPartsBpsYr: p }) => [p.takerFee, p.fill, p.edgeCharge, p.unpaidProfit].map((x) => n(x)).join(", "),
+    label: "    taker fee, fill vs oracle, oracle-edge charge, profit the market left unpaid, order execution fees",
+    value: ({ perpPartsBpsYr: p }) =>
+      [p.takerFee, p.fill, p.edgeCharge, p.unpaidProfit, p.orderFee].map((x) => n(x)).join(", "),
   },
   { label: "  gas (paid by the keeper, outside NAV)", value: (m) => n(m.gasBpsYr, 2) },
   { label: "  the same cost by band (the rounds it was spent in)", value: (m) => costByBand(m) },
@@ -64,6 +65,22 @@ const ROWS: Row[] = [
     value: (m, _o, mm) => `${n(m.minMarginRatioBps / mm, 2)} (${n(m.minMarginRatioBps / 100)}%)`,
   },
   { label: "liquidations", key: "liquidations", value: (m) => `${m.liquidations}` },
+  {
+    label: "venue orders: submitted, executed, cancelled out of bounds, expired",
+    value: ({ orders: o }) => `${o.submitted}, ${o.executed}, ${o.cancelledOutOfBounds}, ${o.expired}`,
+  },
+  {
+    label: "  wait from submission to fill, mean and max, s",
+    value: ({ orders: o }) => `${n(o.meanWaitSeconds, 0)}, ${n(o.maxWaitSeconds, 0)}`,
+  },
+  {
+    label: "  delay: price move on the unhedged gap while rounds were pending, bps/yr (+ = gain)",
+    value: (m) => n(m.orders.delayBpsYr, 2),
+  },
+  {
+    label: "redeems cut to what the vault could pay then, failed",
+    value: (m) => `${m.redeemsCapped}, ${m.redeemFailures}`,
+  },
   { label: "max abs delta, bps of NAV", value: (m) => `${m.maxAbsDeltaBps}` },
   { label: "max drawdown of the share price", value: (m) => `${n(m.maxDrawdownPct, 3)}%` },
   { label: "share price change, bps", value: (m) => n(m.shareChangeBps, 2) },
