@@ -369,9 +369,10 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         if (_settling()) strat.maxSlippageBps = uint16(Math.min(strat.maxSlippageBps, VaultParams.MIN_SLIPPAGE_BPS));
 
         if (before.price == 0) (before.price, before.perpPrice) = _prices();
-        VaultTrading.Queued memory q = hedgeMode == HedgeMode.SpotCollateral
-            ? SpotCollateralTrading.carryOut(_venues(), before, strat, b, band)
-            : VaultTrading.carryOut(_venues(), before, strat, b, band);
+        VaultTrading.Queued memory q =
+            hedgeMode == HedgeMode.SpotCollateral
+                ? SpotCollateralTrading.carryOut(_venues(), before, strat, b, band)
+                : VaultTrading.carryOut(_venues(), before, strat, b, band);
 
         VaultMath.Snapshot memory after_ = _snapshot();
         if (q.queued) {
@@ -477,9 +478,10 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         if (!paused()) _pause();
         VaultMath.Snapshot memory s = _snapshot();
         if (s.venueOrderPending || _round.submittedAt != 0) revert VenueOrderPending();
-        VaultTrading.Queued memory q = hedgeMode == HedgeMode.SpotCollateral
-            ? SpotCollateralTrading.closeAll(_venues(), s, _strategy.maxSlippageBps)
-            : VaultTrading.closeAll(_venues(), s, _strategy.maxSlippageBps);
+        VaultTrading.Queued memory q =
+            hedgeMode == HedgeMode.SpotCollateral
+                ? SpotCollateralTrading.closeAll(_venues(), s, _strategy.maxSlippageBps)
+                : VaultTrading.closeAll(_venues(), s, _strategy.maxSlippageBps);
         // Only an unwind of positions starts the redeploy delay: re-running it on an idle book
         // would let the guardian postpone the admin's redeploy forever.
         if (s.shortQty != 0 || s.spotQty > SPOT_DUST) _unwoundAt = uint64(block.timestamp);

@@ -90,7 +90,10 @@ library SpotCollateralTrading {
             Release memory release = Release(0, 0, false);
             if (!round.emergencyClose) {
                 SpotCollateralMath.Books memory books = SpotCollateralMath.booksOf(s, v.perpVenue.initialMarginBps());
-                SpotCollateralMath.Targets memory t = SpotCollateralMath.targets(books, _input(v, s, strat, b, round.band));
+                SpotCollateralMath.Targets memory t = SpotCollateralMath.targets(
+                    books,
+                    _input(v, s, strat, b, round.band)
+                );
                 release = Release(t.cashEquity, Math.min(s.idle, t.idle), false);
             }
             uint256 slippage = strat.maxSlippageBps;

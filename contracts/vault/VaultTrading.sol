@@ -120,7 +120,15 @@ library VaultTrading {
         round.totalAssetsBefore = navBefore;
         round.shortTarget = q.shortTarget;
         round.marginTarget = q.marginTarget;
-        emit IDeltaNeutralVault.RoundSubmitted(msg.sender, band, tier, emergencyClose, navBefore, navAfter, q.shortTarget);
+        emit IDeltaNeutralVault.RoundSubmitted(
+            msg.sender,
+            band,
+            tier,
+            emergencyClose,
+            navBefore,
+            navAfter,
+            q.shortTarget
+        );
     }
 
     /// @notice Whether the pending round can be settled now: its order left the venue's book, or
