@@ -404,7 +404,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         if (!s.venueImpaired) {
             if (hedgeMode == HedgeMode.SpotCollateral) {
                 SpotCollateralTrading.settle(_venues(), s, _strategy, _bands, _round, orderFilled);
-            } else VaultTrading.settle(_venues(), _round, orderFilled);
+            } else VaultTrading.settle(_venues(), s, _strategy.maxSlippageBps, _round, orderFilled);
         }
         VaultTrading.closeSettlement(_round, orderFilled, expiredOrderCancelled, _snapshot());
     }

@@ -88,13 +88,29 @@ library VaultTrading {
     }
 
     /// @notice The second phase of a round whose order left the venue's book (see
-    /// IDeltaNeutralVault.settleRound): a filled rebalance frees the margin above its target, a
-    /// filled close all the margin. An order that did not fill frees nothing: the margin stays
-    /// with the short that is still open.
-    function settle(Venues memory v, IDeltaNeutralVault.PendingRound storage round, bool filled) public {
+    /// IDeltaNeutralVault.settleRound), on the books `s` now: a filled rebalance frees the margin
+    /// above its target, a filled close sells the spot (what the pool takes within the bound) and
+    /// withdraws all the margin. An order that did not fill frees nothing: the margin stays with
+    /// the short that is still open. A withdrawal the venue refuses (its margin rule at a price
+    /// that moved since the plan) leaves the margin for the next round: a settle never sticks.
+    function settle(
+        Venues memory v,
+        VaultMath.Snapshot memory s,
+        uint256 slippageBps,
+        IDeltaNeutralVault.PendingRound storage round,
+        bool filled
+    ) public {
         if (!filled) return;
-        if (round.emergencyClose) _withdrawAllMargin(v);
-        else freeMarginAbove(v, round.marginTarget);
+        if (round.emergencyClose) {
+            trade(v, true, s.spotQty / v.sizePerSpotUnit, s.price, slippageBps, true);
+            _withdrawAllMargin(v);
+            return;
+        }
+        uint256 equityNow = VaultMath.positivePart(v.perpVenue.equity());
+        if (equityNow > round.marginTarget) {
+            // solhint-disable-next-line no-empty-blocks
+            try v.perpVenue.withdrawMargin(equityNow - round.marginTarget, address(this)) {} catch {}
+        }
     }
 
     // ---------------------------------------------------------------------------------------
@@ -226,18 +242,19 @@ library VaultTrading {
         if (marginOut != 0) v.perpVenue.withdrawMargin(marginOut, address(this));
     }
 
-    /// @notice Sells all spot, closes the short and withdraws all margin (the guardian's
-    /// emergency unwind). Spot dust without a short is left alone (unpriced, too small to swap).
-    /// On a venue that only queues the close, the margin is withdrawn at settlement.
+    /// @notice Closes the short, sells all spot and withdraws all margin (the guardian's emergency
+    /// unwind). Spot dust without a short is left alone (unpriced, too small to swap). On a venue
+    /// that only queues the close, the spot stays held, hedged by the short until it fills, and is
+    /// sold at settlement with the margin withdrawn.
     function closeAll(
         Venues memory v,
         VaultMath.Snapshot memory s,
         uint256 slippageBps
     ) public returns (Queued memory q) {
-        if (s.price != 0) trade(v, true, s.spotQty / v.sizePerSpotUnit, s.price, slippageBps, false);
         if (s.shortQty != 0 && !decreaseShort(v, s.shortQty, s.perpPrice, slippageBps)) {
             return Queued(true, false, 0, 0);
         }
+        if (s.price != 0) trade(v, true, s.spotQty / v.sizePerSpotUnit, s.price, slippageBps, false);
         _withdrawAllMargin(v);
     }
 

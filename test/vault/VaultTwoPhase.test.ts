@@ -239,6 +239,10 @@ for (const mode of Object.keys(fixtures) as HedgeModeName[]) {
         .to.emit(s.vault, "RoundSubmitted")
         .withArgs(s.guardian.address, Band.None, 0n, true, anyValue, anyValue, 0n);
       expect(await s.vault.paused()).to.equal(true);
+      // Until the close fills, the spot stays held and hedged: the wait carries no delta.
+      const waiting = await s.vault.vaultState();
+      expect(waiting.shortQty).to.be.greaterThan(0n);
+      expect(waiting.deltaBps < 0n ? -waiting.deltaBps : waiting.deltaBps).to.be.lessThan(10n);
       await roundAfterOrder(s);
       await executeAsStranger(s);
       // Settles while paused, by anyone.
