@@ -642,10 +642,13 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         if (s.shortQty != 0 || p.margin != 0 || p.collateral != 0) _valueAtWhatVenuePays(s, p.payableEquity);
         s.totalAssets = s.idle + s.spotValue + s.equityOrZero();
         s.supply = totalSupply();
-        // On a venue that fills later each round pays the venue's execution fee from idle: NAV
-        // counts it, but no flow or plan spends it (exits are paid from the rest), so a round can
-        // always be submitted, also the one that refills idle after leavers emptied it.
-        if (FILLS_LATER) s.idle -= Math.min(s.idle, PERP_VENUE.orderExecutionFee());
+        // On a venue that fills later each round pays the venue's execution fee from idle: while a
+        // short is open or ordered, NAV counts it but no flow or plan spends it (exits are paid
+        // from the rest), so the round that refills idle after leavers emptied it can always be
+        // submitted. A book with neither needs no refill: its last holder takes everything.
+        if (FILLS_LATER && (s.shortQty != 0 || s.venueOrderPending)) {
+            s.idle -= Math.min(s.idle, PERP_VENUE.orderExecutionFee());
+        }
     }
 
     /// @dev A venue that can pay less than the account's equity is valued at what it can pay
