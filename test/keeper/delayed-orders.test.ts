@@ -59,6 +59,7 @@ describe("keeper and the venue's delayed orders (real vault, PerpMarket in delay
     expect(books.get(venue)).to.deep.equal({
       address: await d.book.getAddress(),
       minDelay: ORDER_PARAMS.minDelay,
+      maxDelay: ORDER_PARAMS.maxDelay,
       feed: await d.oracle.getAddress(),
     });
     const read = await reader.read(block, { withParams: false, feeds: [], venues: [venue] });
@@ -338,7 +339,7 @@ describe("keeper and the venue's delayed orders (real vault, PerpMarket in delay
     await k.keeper.once();
     expect(k.keeper.outcomes).to.have.length(0);
     expect(await nonceOf(d.keeper.address)).to.equal(0);
-    expect(k.keeper.status()[0].order).to.match(/EXPIRED \d+s ago, only the vault can cancel it$/);
+    expect(k.keeper.status()[0].order).to.match(/EXPIRED \d+s ago, the vault's settleRound\(\) takes it back$/);
     expect(k.logs.find(/order expired unexecuted/)).to.have.length(1);
     const metrics = await k.metrics.registry.metrics();
     const age = Number(/keeper_vault_pending_order_age_seconds\{vault="v0"\} (\d+)/.exec(metrics)?.[1]);

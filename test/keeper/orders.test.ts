@@ -19,7 +19,12 @@ import { BANDS, CALM_STATE, STRATEGY, WAD } from "./helpers/states.js";
 
 const GWEI = 1_000_000_000n;
 const GAS = { baseFeePerGas: 10n * GWEI, priorityFeePerGas: 1n * GWEI, maxFeePerGasCap: 100n * GWEI };
-const BOOK: OrderBook = { address: "0x0000000000000000000000000000000000000b00", minDelay: 5n, feed: "0xfeed" };
+const BOOK: OrderBook = {
+  address: "0x0000000000000000000000000000000000000b00",
+  minDelay: 5n,
+  maxDelay: 10_800n,
+  feed: "0xfeed",
+};
 // Submitted at 1,000; executable from 1,005; expires at 11,800 (the testnet book: 5 s, 3 h).
 const ORDER: VenueOrder = {
   pending: true,
