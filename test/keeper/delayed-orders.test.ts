@@ -80,6 +80,8 @@ describe("keeper and the venue's delayed orders (real vault, PerpMarket in delay
     expect(proxy.httpRequests).to.equal(2); // eth_blockNumber, then one aggregate3 with the order in it
     const [status] = k.keeper.status();
     expect(status.order).to.equal("short +2.5, 3s, executable in 2s");
+    expect(read.vaults[0].round?.submittedAt).to.equal(0n); // a raw order: the vault holds no round
+    expect(status.round).to.equal("none");
     expect(status.decision).to.include({ action: "skip", reason: "order-pending" });
     if (status.decision?.action === "skip") expect(status.decision.detail).to.match(/VenueOrderPending/);
     const metrics = await k.metrics.registry.metrics();

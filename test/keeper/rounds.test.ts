@@ -212,4 +212,27 @@ describe("keeper and the vault's two-phase rounds (real vault, PerpMarket in del
     expect(metrics).to.include('keeper_rounds_settled_total{vault="v0",result="failed"} 0'); // no alert
     expect(k.logs.find(/another account settled the round first/)).to.have.length(1);
   });
+
+  it("the guardian's emergency close on a paused vault: the keeper executes its order and settles it (no role, while paused)", async function () {
+    const { d, k } = await pendingRound({ orders: { execute: true } });
+    await executeAsStranger(d);
+    await (await d.vault.connect(d.second.connect(ethers.provider)).settleRound()).wait(); // the book is hedged
+    const guardian = (await ethers.getSigners())[4]; // the stack's guardian
+    await (await d.vault.connect(guardian).emergencyUnwind()).wait(); // pauses, submits the close
+    expect((await d.vault.pendingRound()).emergencyClose).to.equal(true);
+    await networkHelpers.time.increase(Number(ORDER_PARAMS.minDelay));
+    await refreshFeed();
+    await k.keeper.once();
+    expect(k.keeper.status()[0].round).to.match(/^pending \d+s, emergency close, decrease, awaiting fill$/);
+    expect(k.keeper.status()[0].decision).to.include({ action: "skip", reason: "paused" });
+    await networkHelpers.mine();
+    await k.keeper.once();
+    expect(actions(k)).to.deep.equal([
+      ["execute-order", "mined"],
+      ["settle-round", "mined"],
+    ]);
+    expect((await d.vault.pendingRound()).submittedAt).to.equal(0n);
+    expect(await d.market.sizeOf(await d.adapter.getAddress())).to.equal(0n);
+    expect((await d.vault.vaultState()).paused).to.equal(true);
+  });
 });
