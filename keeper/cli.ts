@@ -135,11 +135,13 @@ async function execute(command: Command, config: KeeperConfig, dryRun: boolean, 
   if (command === "once") {
     await app.keeper.once();
     process.stdout.write(`${formatOnceReport(app.keeper.status(), app.keeper.outcomes, app.keeper.lastBlockNumber)}\n`);
-    // A simulation that reverts for an abnormal reason (not WithinBands/RebalanceTooSoon) needs an operator too.
+    // A simulation that reverts for an abnormal reason (not WithinBands/RebalanceTooSoon) needs an
+    // operator too; a lost race (another account executed the order or settled the round) does not.
     const failed = app.keeper.outcomes.some(
-      ({ outcome: o }) =>
-        ["reverted", "timeout", "send-failed", "nonce-taken"].includes(o.status) ||
-        (o.status === "simulation-reverted" && !o.normal),
+      ({ outcome: o, lostRace }) =>
+        !lostRace &&
+        (["reverted", "timeout", "send-failed", "nonce-taken"].includes(o.status) ||
+          (o.status === "simulation-reverted" && !o.normal)),
     );
     return failed || app.keeper.health().unreadable.length > 0 ? EXIT.attention : EXIT.ok;
   }

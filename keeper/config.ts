@@ -239,7 +239,7 @@ export const configSchema = z
       .object({
         execute: field(
           z.boolean().default(false),
-          "execute each vault's venue order once due (its delay over, the first feed round after its submission published): the order book's `executeOrder(venue)`, which pays the order's execution fee to the key; false: pending orders are reported only",
+          "execute each vault's venue order once due (its delay over, the first feed round after its submission published): the order book's `executeOrder(venue)`, which pays the order's execution fee to the key; false: pending orders are reported only (any executor may run them). Either way the keeper settles each vault's round once its order is gone or expired (`settleRound()`)",
           "KEEPER_EXECUTE_ORDERS",
           asBool,
         ),

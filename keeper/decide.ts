@@ -11,7 +11,8 @@ export type SkipReason =
   | "policy"
   | "standby"
   | "gas-price-above-cap"
-  | "order-pending";
+  | "order-pending"
+  | "round-pending";
 
 export type Decision =
   | {
@@ -55,6 +56,8 @@ export interface DecideInput {
   edgeWaitSeconds: bigint;
   /** The vault's venue order still pending, described for the reason (undefined: none, or unread). */
   pendingOrder?: string;
+  /** The vault's two-phase round awaiting `settleRound()`, described (undefined: none, or unread). */
+  pendingRound?: string;
 }
 
 /** A chain timestamp (seconds) as ISO time, for operators' eyes. */
@@ -72,8 +75,8 @@ export function feesFor(gas: GasInput): { maxFeePerGas: bigint; maxPriorityFeePe
 }
 
 /**
- * The keeper's whole decision, pure and bigint-only. It mirrors the vault's gate (paused, no
- * breach, a venue order still pending, KEEPER role and minimum interval at the soft tier, anyone
+ * The keeper's whole decision, pure and bigint-only. It mirrors the vault's gate (paused, a
+ * round awaiting settlement, no breach, a venue order still pending, KEEPER role and minimum interval at the soft tier, anyone
  * at the hard tier), then the
  * venue's oracle-edge wait and the operator's policy (soft tier only), the standby delay and the gas-price cap. It can only be more
  * conservative than the chain: the simulation that follows is the chain's own word.
@@ -81,6 +84,13 @@ export function feesFor(gas: GasInput): { maxFeePerGas: bigint; maxPriorityFeePe
 export function decide(input: DecideInput): Decision {
   const { state, gas } = input;
   if (state.paused) return skip("paused", "vault is paused");
+  // A pending round is finished by settleRound() (sent apart, by anyone), never by a rebalance:
+  // the vault refuses one until then, whatever the bands say.
+  if (input.pendingRound !== undefined)
+    return skip(
+      "round-pending",
+      `the vault's round is pending (${input.pendingRound}); rebalance() reverts VenueOrderPending until it is settled`,
+    );
   if (state.tier === Tier.None) return skip("within-bands", "every band holds");
 
   const what = `${bandName(state.band)} ${tierName(state.tier)}`;

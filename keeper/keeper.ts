@@ -7,6 +7,7 @@ import { type Decision, type GasInput, decide } from "./decide.js";
 import { errorChain, type Logger } from "./ops/log.js";
 import type { Metrics } from "./ops/metrics.js";
 import { type OrderExecution, OrderWatch } from "./order-watch.js";
+import { type RoundSettlement, RoundWatch } from "./round-watch.js";
 import { createPolicy, type Policy } from "./policies/index.js";
 import { type Bands, type Strategy, Tier, UINT256_MAX, type VaultState, bandName, tierName } from "./types.js";
 
@@ -43,19 +44,26 @@ interface VaultRuntime {
   revertStreak?: { error: string; count: number };
   /** The vault's perp venue and its pending order. */
   orders: OrderWatch;
+  /** The vault's two-phase round awaiting `settleRound()`. */
+  round: RoundWatch;
 }
 
 /** One transaction the keeper may start at this block. */
 interface Candidate {
   v: VaultRuntime;
-  action: "rebalance" | "execute-order";
+  action: KeeperAction;
   call: TxCall;
   fees: Fees;
   /** Logged with the attempt. */
   context: Record<string, unknown>;
   /** What an `execute-order` candidate executes. */
   execution?: OrderExecution;
+  /** What a `settle-round` candidate settles. */
+  settlement?: RoundSettlement;
 }
+
+/** The transactions the keeper sends: a due venue order's execution, a round's settlement, a rebalance. */
+export type KeeperAction = "rebalance" | "execute-order" | "settle-round";
 
 export interface VaultStatus {
   name: string;
@@ -70,6 +78,13 @@ export interface VaultStatus {
   order?: string;
   /** Why the venue's order could not be read. */
   orderError?: string;
+  /**
+   * The vault's two-phase round ("pending 40s, Idle Soft, increase, awaiting fill", or "none");
+   * undefined when not read (no known venue).
+   */
+  round?: string;
+  /** Why the vault's pending round could not be read. */
+  roundError?: string;
 }
 
 /** What /healthz judges: when the chain last answered, the head's time, and unreadable vaults. */
@@ -96,7 +111,8 @@ const isHash = (h: string) => h !== ZeroHash;
 /**
  * The per-block pipeline: on each new block, read every vault and its venue's order in one
  * Multicall3 batch, decide (pure), and hand at most one transaction at a time to the sender (a due
- * order's execution, else a rebalance: simulate → send → wait → replace). Nothing is assumed to stick: every block is decided afresh from the chain, so a partial
+ * order's execution, else a settleable round's settlement, else a rebalance: simulate → send →
+ * wait → replace). Nothing is assumed to stick: every block is decided afresh from the chain, so a partial
  * rebalance that leaves a band breached is simply acted on again at the next block.
  */
 export class Keeper {
@@ -120,7 +136,7 @@ export class Keeper {
     block: bigint;
     action: Candidate["action"];
     outcome: Outcome;
-    /** A reverted `executeOrder` that another executor beat to the order. */
+    /** A reverted `executeOrder` or `settleRound` that another account beat to it. */
     lostRace?: boolean;
   }[] = [];
 
@@ -136,6 +152,7 @@ export class Keeper {
         log,
         prices: [],
         orders: new OrderWatch(config.name, log, deps.metrics),
+        round: new RoundWatch(config.name, config.address, log, deps.metrics),
       };
     });
     this.reader = new VaultReader(
@@ -297,6 +314,7 @@ export class Keeper {
       v.revertStreak = undefined;
       v.orders.forget();
       v.orders = new OrderWatch(v.config.name, v.log, this.deps.metrics);
+      v.round = new RoundWatch(v.config.name, v.config.address, v.log, this.deps.metrics);
     }
     this.deps.sender.forgetChain();
   }
@@ -351,11 +369,12 @@ export class Keeper {
     read.vaults.forEach((r, i) => {
       this.observe(this.vaults[i], r, blockNumber);
       this.vaults[i].orders.observe(r, read);
+      this.vaults[i].round.observe(r, read.block, this.vaults[i].orders.book ?? undefined);
     });
 
     // Due orders first: each can execute only until the feed's next round, a rebalance waits a
     // transaction longer (and a vault whose order is pending cannot rebalance anyway).
-    const orders: Candidate[] = [];
+    const upkeep: Candidate[] = [];
     for (const v of this.vaults) {
       const execution = v.orders.execution(read.block, {
         execute: config.orders.execute,
@@ -364,7 +383,20 @@ export class Keeper {
       });
       if (execution) {
         const { call, fees, context } = execution;
-        orders.push({ v, action: "execute-order", call, fees, context, execution });
+        upkeep.push({ v, action: "execute-order", call, fees, context, execution });
+      }
+    }
+    // Then settleable rounds: settling needs no role, and until it is done the vault cannot
+    // rebalance. A round whose order this keeper just executed settles at a later block: each
+    // block is decided afresh from the chain, which then shows the order gone.
+    for (const v of this.vaults) {
+      const settlement = v.round.settlement(read.block, {
+        gas: this.gasAt(read.block),
+        standbyBlocks: BigInt(config.instance.standbyBlocks),
+      });
+      if (settlement) {
+        const { call, fees, context } = settlement;
+        upkeep.push({ v, action: "settle-round", call, fees, context, settlement });
       }
     }
     const rebalances: Candidate[] = [];
@@ -391,15 +423,15 @@ export class Keeper {
         context: { band: bandName(decision.band), tier: tierName(decision.tier), reason: decision.reason },
       });
     }
-    if (orders.length + rebalances.length === 0 || this.stopping || this.deps.observeOnly) return;
+    if (upkeep.length + rebalances.length === 0 || this.stopping || this.deps.observeOnly) return;
     if (this.deps.sender.busy || this.inFlight.size > 0) {
-      for (const { v, action, context } of [...orders, ...rebalances])
+      for (const { v, action, context } of [...upkeep, ...rebalances])
         v.log.info({ block: blockNumber, action, ...context }, "action due; key busy, re-deciding next block");
       return;
     }
     // Fair order: rotate the starting vault each block so none is starved by another.
     const shift = Number(blockNumber % BigInt(Math.max(rebalances.length, 1)));
-    this.start([...orders, ...rebalances.slice(shift), ...rebalances.slice(0, shift)], blockNumber);
+    this.start([...upkeep, ...rebalances.slice(shift), ...rebalances.slice(0, shift)], blockNumber);
   }
 
   private applyParams(v: VaultRuntime, r: VaultRead): void {
@@ -486,6 +518,7 @@ export class Keeper {
       oracleAgeSeconds: v.oracleAgeSeconds,
       edgeWaitSeconds: BigInt(v.config.edgeWaitSeconds),
       pendingOrder: v.orders.describe(block.timestamp),
+      pendingRound: v.round.view ? v.round.describe(block.timestamp) : undefined,
     });
   }
 
@@ -500,14 +533,22 @@ export class Keeper {
         if (this.stopping) return;
         const { v, action } = c;
         const log = v.log.child({ decisionBlock: block.toString() });
-        const doing = action === "rebalance" ? "breach: rebalancing" : "venue order due: executing";
+        const doing = {
+          rebalance: "breach: rebalancing",
+          "execute-order": "venue order due: executing",
+          "settle-round": "vault round settleable: settling",
+        }[action];
         log.info(c.context, this.deps.dryRun ? `${doing} (dry run: simulating)` : doing);
         const outcome = await this.deps.sender.execute(c.call, c.fees, log, this.deps.dryRun).catch((err): Outcome => {
           log.error({ err: errorChain(err) }, `${c.call.label} attempt failed`);
           return { status: "send-failed", error: errorChain(err) };
         });
-        const lostRace = c.execution !== undefined && (await this.lostRace(c.execution, outcome));
+        const lostRace =
+          c.execution !== undefined
+            ? await this.lostRace(c.execution, outcome)
+            : c.settlement !== undefined && (await this.lostSettleRace(v, c.settlement, outcome));
         if (c.execution) v.orders.record(c.execution, outcome, this.deps.sender.address, log, lostRace);
+        else if (c.settlement) v.round.record(outcome, log, lostRace);
         else this.record(v, outcome);
         this.outcomes.push({ vault: v.config.name, block, action, outcome, lostRace });
         if (outcome.status !== "simulation-reverted" && outcome.status !== "simulated") return;
@@ -527,6 +568,19 @@ export class Keeper {
     return this.reader
       .hasPendingOrder(execution.call.to, execution.account, outcome.blockNumber)
       .then((pending) => !pending)
+      .catch(() => false);
+  }
+
+  /**
+   * Whether a `settleRound` lost the race to another account: it reverted `NoPendingRound` in its
+   * simulation, or it was mined reverted and the vault no longer held that round after its block.
+   */
+  private async lostSettleRace(v: VaultRuntime, settlement: RoundSettlement, outcome: Outcome): Promise<boolean> {
+    if (outcome.status === "simulation-reverted") return outcome.revert.name === "NoPendingRound";
+    if (outcome.status !== "reverted") return false;
+    return this.reader
+      .roundSubmittedAt(v.config.address, outcome.blockNumber)
+      .then((submittedAt) => submittedAt !== settlement.submittedAt)
       .catch(() => false);
   }
 
@@ -635,6 +689,8 @@ export class Keeper {
       oracleAgeSeconds: v.oracleAgeSeconds,
       order: v.orders.describe(this.headTimestamp),
       orderError: v.orders.readError,
+      round: v.round.describe(this.headTimestamp),
+      roundError: v.round.readError,
     }));
   }
 }

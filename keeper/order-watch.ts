@@ -146,7 +146,7 @@ export class OrderWatch {
         orderBook: book?.address,
       },
       view.phase === "expired"
-        ? "the venue's order expired unexecuted: only the vault can cancel it (the keeper cannot)"
+        ? "the venue's order expired unexecuted: the vault's settleRound() takes it back"
         : "the venue's pending order",
     );
   }

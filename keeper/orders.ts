@@ -21,6 +21,8 @@ export interface OrderBook {
   address: string;
   /** Seconds after submission before an order may execute. */
   minDelay: bigint;
+  /** Seconds after submission at which an order expires. */
+  maxDelay: bigint;
   /** The feed whose first round after a submission prices the order (`DelayedOrders.aggregator()`). */
   feed: string;
 }
@@ -38,7 +40,7 @@ export type OrderPhase =
   | "executable"
   /** A second round came before anyone executed it: it can no longer execute and waits to expire. */
   | "missed-round"
-  /** Past `expiresAt`: only its owner (the vault, through its venue) can cancel it. */
+  /** Past `expiresAt`: only its owner can cancel it (the vault's `settleRound()`, called by anyone, does). */
   | "expired"
   /** A venue without a DelayedOrders book the keeper knows: reported, never executed here. */
   | "no-book";
@@ -88,7 +90,7 @@ export function describeOrder(view: OrderView, now: bigint): string {
     "awaiting-round": "awaits the feed's next round",
     executable: "executable",
     "missed-round": `missed its round, expires in ${left}s`,
-    expired: `EXPIRED ${now - order.expiresAt}s ago, only the vault can cancel it`,
+    expired: `EXPIRED ${now - order.expiresAt}s ago, the vault's settleRound() takes it back`,
     "no-book": `expires in ${left}s`,
   };
   return `${size}, ${view.ageSeconds}s, ${phase[view.phase]}`;

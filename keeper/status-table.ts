@@ -1,6 +1,6 @@
 import type { Outcome } from "./chain/sender.js";
 import { isoTime } from "./decide.js";
-import type { VaultStatus } from "./keeper.js";
+import type { KeeperAction, VaultStatus } from "./keeper.js";
 import { UINT256_MAX, bandName, tierName } from "./types.js";
 
 const ratio = (v: bigint) => (v === UINT256_MAX ? "none" : v.toString());
@@ -40,6 +40,7 @@ export function formatStatusTable(rows: readonly VaultStatus[], block: bigint | 
     "keeper may act from",
     "paused",
     "venue order",
+    "vault round",
     "decision",
   ];
   const body = rows.map((r) => {
@@ -62,6 +63,7 @@ export function formatStatusTable(rows: readonly VaultStatus[], block: bigint | 
       s ? formatTime(s.nextKeeperRebalanceAt, now) : "?",
       s ? String(s.paused) : "?",
       r.orderError ? "unreadable" : (r.order ?? "-"),
+      r.roundError ? "unreadable" : (r.round ?? "-"),
       decisionText(r),
     ];
   });
@@ -77,15 +79,27 @@ export function formatStatusTable(rows: readonly VaultStatus[], block: bigint | 
   );
 }
 
-function outcomeText(o: Outcome, action: "rebalance" | "execute-order", lostRace: boolean): string {
+const DONE: Record<KeeperAction, string> = {
+  rebalance: "rebalanced",
+  "execute-order": "executed the venue's order",
+  "settle-round": "settled the vault's round",
+};
+const LOST: Record<KeeperAction, string> = {
+  rebalance: "another keeper rebalanced first",
+  "execute-order": "another executor took the order first",
+  "settle-round": "another account settled the round first",
+};
+
+function outcomeText(o: Outcome, action: KeeperAction, lostRace: boolean): string {
   switch (o.status) {
     case "mined":
-      return `${action === "rebalance" ? "rebalanced" : "executed the venue's order"} in block ${o.blockNumber} (tx ${o.hash}, gas ${o.gasUsed})`;
+      return `${DONE[action]} in block ${o.blockNumber} (tx ${o.hash}, gas ${o.gasUsed})`;
     case "reverted":
       if (lostRace)
-        return `lost the race: another executor took the order first; mined but reverted in block ${o.blockNumber} (tx ${o.hash}, gas ${o.gasUsed})`;
+        return `lost the race: ${LOST[action]}; mined but reverted in block ${o.blockNumber} (tx ${o.hash}, gas ${o.gasUsed})`;
       return `FAILED: mined but reverted in block ${o.blockNumber} (tx ${o.hash})`;
     case "simulation-reverted":
+      if (lostRace) return `lost the race: ${LOST[action]}; simulation reverted ${o.revert.name}, nothing sent`;
       return `${o.normal ? "nothing to do" : "NOT SENT"}: simulation reverted ${o.revert.name}(${o.revert.args.join(", ")})`;
     case "simulated":
       return `dry run: simulation passed, would send with gas limit ${o.gasLimit}`;
@@ -103,7 +117,7 @@ function outcomeText(o: Outcome, action: "rebalance" | "execute-order", lostRace
 /** What `once` decided and did, one line per vault. */
 export function formatOnceReport(
   rows: readonly VaultStatus[],
-  outcomes: readonly { vault: string; action: "rebalance" | "execute-order"; outcome: Outcome; lostRace?: boolean }[],
+  outcomes: readonly { vault: string; action: KeeperAction; outcome: Outcome; lostRace?: boolean }[],
   block: bigint | undefined,
 ): string {
   const lines = rows.map((r) => {

@@ -59,3 +59,18 @@ export function bandName(band: number): string {
 export function tierName(tier: number): string {
   return TIER_NAMES[tier] ?? `Unknown(${tier})`;
 }
+
+/**
+ * The vault's two-phase round (`pendingRound()`): a rebalance or emergency close on a venue that
+ * fills later submitted its perp order and awaits `settleRound()`. `submittedAt` 0: none pending.
+ */
+export interface PendingRound {
+  submittedAt: bigint;
+  band: Band;
+  tier: Tier;
+  increasesShort: boolean;
+  emergencyClose: boolean;
+  totalAssetsBefore: bigint;
+  shortTarget: bigint;
+  marginTarget: bigint;
+}

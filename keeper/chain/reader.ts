@@ -1,6 +1,6 @@
 import { type FunctionFragment, type Interface, type Result, ZeroAddress, ZeroHash, getAddress, toBeHex } from "ethers";
 import type { OrderBook, VenueOrder } from "../orders.js";
-import type { Bands, Strategy, VaultState } from "../types.js";
+import type { Bands, PendingRound, Strategy, VaultState } from "../types.js";
 import {
   adapterInterface,
   feedInterface,
@@ -41,6 +41,10 @@ export interface VaultRead {
   order?: VenueOrder;
   /** Why the venue's order could not be read at this block. */
   orderError?: string;
+  /** The vault's two-phase round (`pendingRound()`), read with the venue's order. */
+  round?: PendingRound;
+  /** Why `pendingRound()` could not be read at this block. */
+  roundError?: string;
   /** Seconds since the vault's feed last updated, at this block (when the feed is known). */
   oracleAgeSeconds?: bigint;
   /** Why this vault could not be read at this block (the others still were). */
@@ -122,6 +126,19 @@ export function toVenueOrder(s: Struct): VenueOrder {
   };
 }
 
+export function toPendingRound(s: Struct): PendingRound {
+  return {
+    submittedAt: big(s.submittedAt),
+    band: Number(s.band) as PendingRound["band"],
+    tier: Number(s.tier) as PendingRound["tier"],
+    increasesShort: Boolean(s.increasesShort),
+    emergencyClose: Boolean(s.emergencyClose),
+    totalAssetsBefore: big(s.totalAssetsBefore),
+    shortTarget: big(s.shortTarget),
+    marginTarget: big(s.marginTarget),
+  };
+}
+
 export function toStrategy(s: Struct): Strategy {
   return {
     targetLeverageBps: big(s.targetLeverageBps),
@@ -172,12 +189,19 @@ function pendingOrderOf(r: Call3Result): Struct {
     return structOf(decodeCall(venueInterface, "pendingOrder", r));
   return fastPendingOrder(r.returnData);
 }
+const fastPendingRound = staticStructDecoder(vaultInterface.getFunction("pendingRound") as FunctionFragment);
+function pendingRoundOf(r: Call3Result): Struct {
+  if (!fastPendingRound || !r.success || r.returnData === "0x")
+    return structOf(decodeCall(vaultInterface, "pendingRound", r));
+  return fastPendingRound(r.returnData);
+}
 /** A zero address answer means "none" (a test double's venue, a synchronous market's book). */
 const nonZero = (a: string): string | undefined => (a === ZeroAddress ? undefined : getAddress(a));
 
 /**
  * Reads every vault's `vaultState()` (plus `bands()`, `strategy()`, `priceFeed()`, `perpVenue()`
- * and the key's KEEPER role when asked), each known venue's `pendingOrder()`, each known feed's
+ * and the key's KEEPER role when asked), each known venue's `pendingOrder()` with its vault's
+ * `pendingRound()` (a vault without a known venue has no round to settle), each known feed's
  * `latestRoundData()`, the block's time and base fee and the key's gas balance at one block,
  * through Multicall3's `aggregate3`: one `eth_call` per `batchSize` sub-calls, all in one JSON-RPC
  * batch (one HTTP request). A vault whose call fails is reported on its own; the others are still
@@ -233,7 +257,8 @@ export class VaultReader {
       const venue = opts.venues?.[i];
       if (venue === undefined) return undefined;
       calls.push(at(venue, venueInterface.encodeFunctionData("pendingOrder")));
-      return calls.length - 1 - ORDERS;
+      calls.push(at(this.addresses[i], vaultInterface.encodeFunctionData("pendingRound")));
+      return calls.length - 2 - ORDERS;
     });
     // Each distinct feed once, whatever the number of vaults on it.
     const feeds = [...new Set(opts.feeds.filter((f): f is string => f !== undefined))];
@@ -288,6 +313,12 @@ export class VaultReader {
         } catch (err) {
           read.orderError = (err as Error).message;
         }
+      if (slot !== undefined)
+        try {
+          read.round = toPendingRound(pendingRoundOf(results[ORDERS + slot + 1]));
+        } catch (err) {
+          read.roundError = (err as Error).message;
+        }
       return read;
     });
     return { block, keyBalance, checkedHash, vaults, feedRounds };
@@ -295,7 +326,7 @@ export class VaultReader {
 
   /**
    * The DelayedOrders book behind each venue, with its minimum delay and feed, at `blockNumber`:
-   * two `aggregate3` reads (the venues' `orderBook()`, then the books' `minDelay()` and
+   * two `aggregate3` reads (the venues' `orderBook()`, then the books' `minDelay()`, `maxDelay()` and
    * `aggregator()`), made once per venue (both are immutable). A venue without that getter (not a
    * PerpMarketAdapter) or with a zero book (a synchronous market) maps to undefined.
    */
@@ -318,15 +349,20 @@ export class VaultReader {
     });
     const books = [...new Set(bookOf.filter((b): b is string => b !== undefined))];
     const details = await this.aggregate(
-      books.flatMap((b) => [at(b, orderBookInterface, "minDelay"), at(b, orderBookInterface, "aggregator")]),
+      books.flatMap((b) => [
+        at(b, orderBookInterface, "minDelay"),
+        at(b, orderBookInterface, "aggregator"),
+        at(b, orderBookInterface, "maxDelay"),
+      ]),
       blockNumber,
     );
     const known = new Map<string, OrderBook>();
     books.forEach((address, i) => {
       try {
-        const minDelay = BigInt(decodeCall(orderBookInterface, "minDelay", details[2 * i])[0] as bigint);
-        const feed = getAddress(String(decodeCall(orderBookInterface, "aggregator", details[2 * i + 1])[0]));
-        known.set(address, { address, minDelay, feed });
+        const minDelay = BigInt(decodeCall(orderBookInterface, "minDelay", details[3 * i])[0] as bigint);
+        const feed = getAddress(String(decodeCall(orderBookInterface, "aggregator", details[3 * i + 1])[0]));
+        const maxDelay = BigInt(decodeCall(orderBookInterface, "maxDelay", details[3 * i + 2])[0] as bigint);
+        known.set(address, { address, minDelay, maxDelay, feed });
       } catch {
         // Not a DelayedOrders book: the venue's orders are reported, not executed.
       }
@@ -339,6 +375,13 @@ export class VaultReader {
     const data = orderBookInterface.encodeFunctionData("hasPendingOrder", [account]);
     const answer = await this.rpc.call<string>("eth_call", [{ to: book, data }, toBeHex(blockNumber)]);
     return Boolean(orderBookInterface.decodeFunctionResult("hasPendingOrder", answer)[0]);
+  }
+
+  /** The vault's `submittedAt` of its pending round after block `blockNumber` (0: none). */
+  async roundSubmittedAt(vault: string, blockNumber: bigint): Promise<bigint> {
+    const data = vaultInterface.encodeFunctionData("pendingRound");
+    const answer = await this.rpc.call<string>("eth_call", [{ to: vault, data }, toBeHex(blockNumber)]);
+    return toPendingRound(structOf(vaultInterface.decodeFunctionResult("pendingRound", answer))).submittedAt;
   }
 
   /** `aggregate3` in chunks of `batchSize` sub-calls, one JSON-RPC batch for all chunks. */

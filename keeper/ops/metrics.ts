@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { SETTLE_RESULTS } from "../chain/round.js";
 
 const counter = <L extends string = never>(
   registry: Registry,
@@ -203,6 +204,32 @@ export class Metrics {
     "executeOrder simulations of the current venue order in a row that reverted with an error the book does not expect in normal operation (its fill refused), by decoded error; absent once it executes, can no longer, or goes",
     ["vault", "error"],
   );
+  readonly roundPending = vaultGauge(
+    this.registry,
+    "keeper_vault_round_pending",
+    "1 while the vault's two-phase round awaits settleRound() (no rebalance until it is settled), 0 when none (absent at a vault without a known perp venue)",
+  );
+  readonly roundAge = vaultGauge(
+    this.registry,
+    "keeper_vault_round_age_seconds",
+    "Seconds since the vault's pending round was submitted, at the latest block (absent with none)",
+  );
+  readonly roundMaxDelay = vaultGauge(
+    this.registry,
+    "keeper_vault_round_max_delay_seconds",
+    "Seconds after its submission at which the pending round's venue order expires: from then on anyone may settle it (absent with none, or unknown)",
+  );
+  readonly roundSettleable = vaultGauge(
+    this.registry,
+    "keeper_vault_round_settleable",
+    "1 while the pending round may be settled (its order left the book or expired), 0 while it awaits its fill (absent with none)",
+  );
+  readonly roundsSettled = counter(
+    this.registry,
+    "keeper_rounds_settled_total",
+    "settleRound() attempts by this keeper, by result: filled, not-filled (the order left the book without reaching the target), expired-cancelled (the vault took back its expired order, fee refunded), lost-race (another account settled first), failed (reverted unexpectedly, nonce-taken, timeout, send-failed)",
+    ["vault", "result"],
+  );
   /**
    * Each vault's failure series that an alert watches with `increase()`, at 0 from the start:
    * `increase()` cannot see a series born at 1 (no sample before it), so without the zeros each
@@ -213,9 +240,12 @@ export class Metrics {
       this.rebalancesFailed.inc({ vault, reason: failure }, 0);
       this.ordersExecuted.inc({ vault, result: failure }, 0);
     }
+    for (const result of SETTLE_RESULTS) this.roundsSettled.inc({ vault, result }, 0);
   }
   /** The venue order's gauges, dropped while there is none or it cannot be read. */
   readonly orderGauges = [this.pendingOrderAge, this.pendingOrderMaxDelay, this.pendingOrderUnexecutable];
+  /** The pending round's gauges, dropped while there is none or it cannot be read. */
+  readonly roundGauges = [this.roundAge, this.roundMaxDelay, this.roundSettleable];
   /** Per-vault readings of vaultState(), dropped while the vault is unreadable. */
   readonly vaultStateGauges = [
     this.deltaBps,

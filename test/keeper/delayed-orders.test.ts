@@ -59,6 +59,7 @@ describe("keeper and the venue's delayed orders (real vault, PerpMarket in delay
     expect(books.get(venue)).to.deep.equal({
       address: await d.book.getAddress(),
       minDelay: ORDER_PARAMS.minDelay,
+      maxDelay: ORDER_PARAMS.maxDelay,
       feed: await d.oracle.getAddress(),
     });
     const read = await reader.read(block, { withParams: false, feeds: [], venues: [venue] });
@@ -79,6 +80,8 @@ describe("keeper and the venue's delayed orders (real vault, PerpMarket in delay
     expect(proxy.httpRequests).to.equal(2); // eth_blockNumber, then one aggregate3 with the order in it
     const [status] = k.keeper.status();
     expect(status.order).to.equal("short +2.5, 3s, executable in 2s");
+    expect(read.vaults[0].round?.submittedAt).to.equal(0n); // a raw order: the vault holds no round
+    expect(status.round).to.equal("none");
     expect(status.decision).to.include({ action: "skip", reason: "order-pending" });
     if (status.decision?.action === "skip") expect(status.decision.detail).to.match(/VenueOrderPending/);
     const metrics = await k.metrics.registry.metrics();
@@ -126,24 +129,26 @@ describe("keeper and the venue's delayed orders (real vault, PerpMarket in delay
     expect(-(await d.market.sizeOf(await d.adapter.getAddress()))).to.equal(SIZE);
     expect(k.logs.find("venue order executed")[0]).to.include({ result: "filled" });
 
-    // Later blocks: the order is gone; nothing more is sent.
-    await networkHelpers.mine();
-    await k.keeper.once();
-    await networkHelpers.mine();
-    await k.keeper.once();
-    const executions = k.keeper.outcomes.filter((o) => o.action === "execute-order");
-    expect(executions).to.have.length(1);
-    // The order freed the vault to rebalance, which it cannot yet do on a delayed venue: its
-    // rebalance queues an order and reverts (the two-phase flow is the vault's, still to come).
-    for (const { outcome } of k.keeper.outcomes.filter((o) => o.action === "rebalance"))
-      expect(outcome.status === "simulation-reverted" && outcome.revert.name).to.equal("VenueOrderPending");
-    expect(await nonceOf(d.keeper.address)).to.equal(1);
-    expect(k.keeper.status()[0].order).to.equal(undefined);
-    const metrics = await k.metrics.registry.metrics();
+    let metrics = await k.metrics.registry.metrics();
     expect(metrics).to.match(/keeper_orders_executed_total\{vault="v0",result="filled"\} 1/);
     expect(metrics).to.match(/keeper_order_fees_earned_total\{vault="v0"\} 1000000/);
+
+    // The next block: the order is gone; the vault, free again, holds no round: the keeper's
+    // rebalance (the deposit's idle breach) runs the vault's first phase, which queues its own order.
+    await networkHelpers.mine();
+    await k.keeper.once();
+    expect(k.keeper.outcomes.map((o) => [o.action, o.outcome.status]).slice(1)).to.deep.equal([["rebalance", "mined"]]);
+    metrics = await k.metrics.registry.metrics();
     expect(metrics).to.match(/keeper_vault_pending_order\{vault="v0"\} 0/);
     expect(metrics).not.to.match(/keeper_vault_pending_order_age_seconds\{/);
+    // Later blocks: the new order waits its delay; the executed one is never tried again.
+    await networkHelpers.mine();
+    await k.keeper.once();
+    expect(k.keeper.outcomes.filter((o) => o.action === "execute-order")).to.have.length(1);
+    expect(k.keeper.outcomes).to.have.length(2);
+    expect(await nonceOf(d.keeper.address)).to.equal(2);
+    expect(k.keeper.status()[0].order).to.match(/executable in \d+s$/);
+    expect(k.keeper.status()[0].round).to.match(/^pending \d+s, .*, awaiting fill$/);
   });
 
   it("an order whose round fills outside its bound: executed all the same, the book cancels it and pays the fee", async function () {
@@ -269,12 +274,18 @@ describe("keeper and the venue's delayed orders (real vault, PerpMarket in delay
     const k = startKeeper(testConfig([await d.vault.getAddress()]), d.keeper);
     await k.keeper.init();
     const before = await networkHelpers.takeSnapshot();
-    // The deposit's idle breach: each rebalance reverts VenueOrderPending (it cannot hedge on this venue yet).
+    // The deposit's idle breach, with the feed 5% under the pool: the first phase cannot buy its spot
+    // within the oracle bound, so each rebalance simulation reverts.
+    await refreshFeed(-500n);
     for (let i = 0; i < 3; i++) {
       await networkHelpers.mine();
       await k.keeper.once();
     }
-    const streak = 'keeper_simulation_reverts_consecutive{vault="v0",error="VenueOrderPending"} 3';
+    const error = /keeper_simulation_reverts_consecutive\{vault="v0",error="(\w+)"\} 3/.exec(
+      await k.metrics.registry.metrics(),
+    )?.[1];
+    expect(error).to.be.a("string");
+    const streak = `keeper_simulation_reverts_consecutive{vault="v0",error="${error}"} 3`;
     expect(await k.metrics.registry.metrics()).to.include(streak);
     await before.restore();
     const guardian = (await ethers.getSigners())[4]; // the stack's guardian
@@ -338,7 +349,7 @@ describe("keeper and the venue's delayed orders (real vault, PerpMarket in delay
     await k.keeper.once();
     expect(k.keeper.outcomes).to.have.length(0);
     expect(await nonceOf(d.keeper.address)).to.equal(0);
-    expect(k.keeper.status()[0].order).to.match(/EXPIRED \d+s ago, only the vault can cancel it$/);
+    expect(k.keeper.status()[0].order).to.match(/EXPIRED \d+s ago, the vault's settleRound\(\) takes it back$/);
     expect(k.logs.find(/order expired unexecuted/)).to.have.length(1);
     const metrics = await k.metrics.registry.metrics();
     const age = Number(/keeper_vault_pending_order_age_seconds\{vault="v0"\} (\d+)/.exec(metrics)?.[1]);

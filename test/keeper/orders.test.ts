@@ -19,7 +19,12 @@ import { BANDS, CALM_STATE, STRATEGY, WAD } from "./helpers/states.js";
 
 const GWEI = 1_000_000_000n;
 const GAS = { baseFeePerGas: 10n * GWEI, priorityFeePerGas: 1n * GWEI, maxFeePerGasCap: 100n * GWEI };
-const BOOK: OrderBook = { address: "0x0000000000000000000000000000000000000b00", minDelay: 5n, feed: "0xfeed" };
+const BOOK: OrderBook = {
+  address: "0x0000000000000000000000000000000000000b00",
+  minDelay: 5n,
+  maxDelay: 10_800n,
+  feed: "0xfeed",
+};
 // Submitted at 1,000; executable from 1,005; expires at 11,800 (the testnet book: 5 s, 3 h).
 const ORDER: VenueOrder = {
   pending: true,
@@ -79,7 +84,9 @@ describe("keeper venue orders (pure)", function () {
       expect(at(1_040n, 990n)).to.equal("short +12.5, 40s, awaits the feed's next round");
       expect(at(1_040n, 1_020n)).to.equal("short +12.5, 40s, executable");
       expect(at(1_040n, 1_020n, true)).to.equal("short +12.5, 40s, missed its round, expires in 10760s");
-      expect(at(11_900n, 1_020n)).to.equal("short +12.5, 10900s, EXPIRED 100s ago, only the vault can cancel it");
+      expect(at(11_900n, 1_020n)).to.equal(
+        "short +12.5, 10900s, EXPIRED 100s ago, the vault's settleRound() takes it back",
+      );
       expect(at(1_040n, 1_020n, false, { ...ORDER, increasesShort: false, size: 3n * WAD })).to.equal(
         "short -3, 40s, executable",
       );
@@ -187,7 +194,7 @@ describe("keeper venue orders (pure)", function () {
     const lines = table.split("\n");
     expect(lines[1]).to.match(/venue order/);
     expect(lines[3]).to.include("short +12.5, 40s, executable");
-    expect(lines[4]).to.match(/\s-\s+-$/);
+    expect(lines[4]).to.match(/\s-\s+-\s+-$/); // no venue order, no round read, no decision
     expect(lines[5]).to.match(/unreadable/);
   });
 });

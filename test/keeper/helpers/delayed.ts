@@ -3,11 +3,14 @@
  * with the testnet parameters (5 s minimum delay, 3 h expiry, 1 USDC fee), a market on the real
  * stack's USDC, WETH and feed, its PerpMarketAdapter, and a vault on the stack's Uniswap venue.
  *
- * The vault cannot submit orders yet (its two-phase flow is still to be built: a rebalance on this
- * venue reverts `VenueOrderPending`), so `submitVaultOrder` makes, as the vault, the two calls its
- * submit phase will make: margin into the venue and `increaseShort`, which queues the order at the
- * book for the vault's venue account (the adapter). That is the account the keeper watches.
+ * The vault runs two-phase rounds on this venue: its `rebalance()` (by the keeper under test, or
+ * `submitVaultRound`) submits the order and `settleRound()` finishes it. The order-execution tests
+ * that need an order of a given size or margin (one the book refuses, say) queue it raw with
+ * `submitVaultOrder`, as the vault: margin into the venue and `increaseShort`, which queues the
+ * order at the book for the vault's venue account (the adapter). That is the account the keeper
+ * watches; the vault itself then holds no round.
  */
+import type { Wallet } from "ethers";
 import { DELAYED_ORDERS_DEFAULTS } from "../../../deploy/lib/stack/perp.js";
 import { DEFAULT_PERP_PARAMS, HEARTBEAT, PERP_POOL_USDC, deployVaultOn } from "../../../deploy/lib/stack/vaultStack.js";
 import { connection, ethers, networkHelpers, realBase } from "./fixture.js";
@@ -82,4 +85,13 @@ export async function cancelVaultOrder(d: DelayedVault): Promise<void> {
   const asVault = await ethers.getSigner(vaultAddress);
   await (await d.adapter.connect(asVault).cancelOrder()).wait();
   await networkHelpers.stopImpersonatingAccount(vaultAddress);
+}
+
+/**
+ * The vault's real first phase: `rebalance()` by `keeper` (holding the KEEPER role) on the
+ * deposit's idle breach, which submits the perp order and leaves a pending round. Returns it.
+ */
+export async function submitVaultRound(d: DelayedVault, keeper: Wallet) {
+  await (await d.vault.connect(keeper.connect(ethers.provider)).rebalance()).wait();
+  return d.vault.pendingRound();
 }
