@@ -47,8 +47,8 @@ library VaultTrading {
     /// planHedge from the spot actually held). Each step keeps within the venue's margin rules:
     /// margin is freed only beyond what the target short needs, added before the short grows, and
     /// the last excess freed only after it shrinks. The spot trade may fill in part (see `trade`);
-    /// the short then follows what filled. On a venue that only queues the order the round stops
-    /// there (`q.queued`): the margin above the target is freed at settlement (`settle`).
+    /// the short then follows what filled. On a venue that fills later the perp leg goes first
+    /// (`_submitHedgeFirst`) and the spot follows the fill at settlement.
     function carryOut(
         Venues memory v,
         VaultMath.Snapshot memory s,
@@ -58,6 +58,10 @@ library VaultTrading {
     ) public returns (Queued memory q) {
         VaultMath.PlanInput memory p = VaultMath.planInput(strat, b, band, v.assetDecimals, s.haircutBps);
         VaultMath.SpotPlan memory spot = VaultMath.planSpot(s, p);
+        if (v.perpVenue.fillsLater()) {
+            q = _submitHedgeFirst(v, s, p, spot);
+            if (q.queued) return q;
+        }
         if (spot.marginOut != 0) v.perpVenue.withdrawMargin(spot.marginOut, address(this));
         if (spot.marginIn != 0) v.perpVenue.depositMargin(spot.marginIn);
         if (spot.buyAssets != 0) trade(v, false, spot.buyAssets, s.price, p.slippageBps, true);
@@ -87,9 +91,81 @@ library VaultTrading {
         if (equity > hedge.marginTarget) freeMarginAbove(v, hedge.marginTarget);
     }
 
+    /// @notice The first phase on a venue that fills later: the plan's margin moves and the perp
+    /// order for the spot the plan would hold, with no spot traded yet, so the book stays hedged
+    /// while the order waits (a spot trade first would leave it open to the price for the whole
+    /// delay). Settlement trades the spot to the short that filled. A plan that moves no short
+    /// changes nothing here (`q.queued` false): it runs as on a synchronous venue.
+    function _submitHedgeFirst(
+        Venues memory v,
+        VaultMath.Snapshot memory s,
+        VaultMath.PlanInput memory p,
+        VaultMath.SpotPlan memory spot
+    ) private returns (Queued memory q) {
+        VaultMath.HedgePlan memory hedge = _hedgeFirstPlan(v, s, p, spot);
+        // Sizes below a spot unit cannot be traded back at settlement: nothing to hedge first.
+        if (hedge.shortIncrease < v.sizePerSpotUnit && hedge.shortDecrease < v.sizePerSpotUnit) return q;
+        if (spot.marginOut != 0) v.perpVenue.withdrawMargin(spot.marginOut, address(this));
+        if (spot.marginIn + hedge.marginIn != 0) v.perpVenue.depositMargin(spot.marginIn + hedge.marginIn);
+        // Queued whatever the venue answers: one that filled at once is settled in the next call.
+        if (hedge.shortIncrease != 0) {
+            v.perpVenue.increaseShort(hedge.shortIncrease, VaultMath.lessBps(s.perpPrice, p.slippageBps));
+            return Queued(true, true, s.shortQty + hedge.shortIncrease, hedge.marginTarget);
+        }
+        decreaseShort(v, hedge.shortDecrease, s.perpPrice, p.slippageBps);
+        return Queued(true, false, s.shortQty - hedge.shortDecrease, hedge.marginTarget);
+    }
+
+    /// @notice The hedge for the spot the plan's trade would leave, as the pool would fill it now
+    /// within the bound (halved as `trade` would): the short is ordered for the spot settlement
+    /// can actually buy or sell.
+    function _hedgeFirstPlan(
+        Venues memory v,
+        VaultMath.Snapshot memory s,
+        VaultMath.PlanInput memory p,
+        VaultMath.SpotPlan memory spot
+    ) private returns (VaultMath.HedgePlan memory) {
+        (uint256 spend, uint256 bought) = _fillable(v, false, spot.buyAssets, s.price, p.slippageBps);
+        (uint256 sold, ) = _fillable(v, true, spot.sellQty / v.sizePerSpotUnit, s.price, p.slippageBps);
+        return
+            VaultMath.planHedge(
+                s.spotQty + bought * v.sizePerSpotUnit - sold * v.sizePerSpotUnit,
+                s.shortQty,
+                VaultMath.equityOrZero(s) - spot.marginOut + spot.marginIn,
+                // Idle as the books count it (less a venue's execution-fee reserve).
+                s.idle + spot.marginOut - spot.marginIn - spend,
+                s.perpPrice,
+                p
+            );
+    }
+
+    /// @notice The part of `amountIn` the pool fills now within the oracle bound (the venue's
+    /// quote), halved up to MAX_HALVINGS times as `trade` would, and what it would deliver; zero
+    /// when even the smallest part does not fit.
+    function _fillable(
+        Venues memory v,
+        bool sell,
+        uint256 amountIn,
+        uint256 price,
+        uint256 slippageBps
+    ) private returns (uint256 amount, uint256 out) {
+        (address tokenIn, address tokenOut) = sell
+            ? (address(v.spot), address(v.asset))
+            : (address(v.asset), address(v.spot));
+        for (uint256 attempt; amountIn != 0 && attempt <= MAX_HALVINGS; ++attempt) {
+            uint256 fairOut =
+                sell
+                    ? OracleLib.baseToQuoteDown(amountIn * v.sizePerSpotUnit, price, 18, v.assetDecimals)
+                    : OracleLib.quoteToBaseDown(amountIn, price, 18, v.assetDecimals) / v.sizePerSpotUnit;
+            uint256 quoted = v.spotVenue.quoteExactIn(tokenIn, tokenOut, amountIn);
+            if (quoted >= VaultMath.lessBps(fairOut, slippageBps)) return (amountIn, quoted);
+            amountIn /= 2;
+        }
+    }
+
     /// @notice The second phase of a round whose order left the venue's book (see
-    /// IDeltaNeutralVault.settleRound), on the books `s` now: a filled rebalance frees the margin
-    /// above its target, a filled close sells the spot (what the pool takes within the bound) and
+    /// IDeltaNeutralVault.settleRound), on the books `s` now: a filled rebalance trades the spot
+    /// to the short that filled and brings the margin to its target, a filled close sells the spot (what the pool takes within the bound) and
     /// withdraws all the margin. An order that did not fill frees nothing: the margin stays with
     /// the short that is still open. A withdrawal the venue refuses (its margin rule at a price
     /// that moved since the plan) leaves the margin for the next round: a settle never sticks.
@@ -106,10 +182,25 @@ library VaultTrading {
             _withdrawAllMargin(v);
             return;
         }
+        // The spot follows the short that filled (what the pool takes within the bound), paid
+        // from idle as the books count it (the venue's execution-fee reserve stays).
+        uint256 reserve = v.asset.balanceOf(address(this)) - s.idle;
+        if (s.shortQty > s.spotQty) {
+            uint256 cost = OracleLib.baseToQuoteUp(s.shortQty - s.spotQty, s.price, 18, v.assetDecimals);
+            trade(v, false, Math.min(cost, s.idle), s.price, slippageBps, true);
+        } else if (s.spotQty > s.shortQty) {
+            trade(v, true, (s.spotQty - s.shortQty) / v.sizePerSpotUnit, s.price, slippageBps, true);
+        }
+        // Then the margin goes to its target: the excess freed, a shortfall (a rescue's sale
+        // arrives only now) topped up from idle.
         uint256 equityNow = VaultMath.positivePart(v.perpVenue.equity());
-        if (equityNow > round.marginTarget) {
+        uint256 target = round.marginTarget;
+        if (equityNow > target) {
             // solhint-disable-next-line no-empty-blocks
-            try v.perpVenue.withdrawMargin(equityNow - round.marginTarget, address(this)) {} catch {}
+            try v.perpVenue.withdrawMargin(equityNow - target, address(this)) {} catch {}
+        } else if (equityNow < target) {
+            uint256 topUp = Math.min(target - equityNow, v.asset.balanceOf(address(this)) - reserve);
+            if (topUp != 0) v.perpVenue.depositMargin(topUp);
         }
     }
 

@@ -156,7 +156,10 @@ describe("DeltaNeutralVault: edges and faulty venues", function () {
       await expect(vault.rebalance()).to.emit(vault, "RoundSubmitted");
       const queued = await vault.vaultState();
       expect(queued.shortQty).to.equal(0n);
-      expect(queued.spotQty).to.be.greaterThan(0n); // the first phase bought the spot
+      // The venue says it fills later: the perp leg goes first, the spot waits for the fill.
+      expect(await faulty.fillsLater()).to.equal(true);
+      expect(queued.spotQty).to.equal(0n);
+      expect((await faulty.position()).margin).to.be.greaterThan(0n);
       expect((await vault.pendingRound()).submittedAt).to.be.greaterThan(0n);
       // Nothing else trades until the round settles; the order never filled, so nothing is freed.
       await expect(vault.rebalance()).to.be.revertedWithCustomError(vault, "VenueOrderPending");

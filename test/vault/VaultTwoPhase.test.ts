@@ -76,7 +76,16 @@ for (const mode of Object.keys(fixtures) as HedgeModeName[]) {
       expect(order.size).to.equal(round.shortTarget);
       const state = await s.vault.vaultState();
       expect(state.shortQty).to.equal(0n);
-      expect(state.spotQty).to.be.greaterThan(0n); // the first phase bought the spot
+      if (mode === "cash-margin") {
+        // The perp leg goes first: no spot is bought until the short fills, so the book carries
+        // no delta while the order waits; the margin for the short is posted.
+        expect(state.spotQty).to.equal(0n);
+        expect((await s.perpVenue.position()).margin).to.be.greaterThan(0n);
+      } else {
+        // The short needs the spot posted as its collateral first.
+        expect(state.collateralQty).to.be.greaterThan(0n);
+        expect(state.spotQty).to.equal(state.collateralQty);
+      }
       // Only the execution fee and the spot trade's cost left NAV.
       expect(navBefore - state.totalAssets).to.be.greaterThanOrEqual(FEE);
       expect(navBefore - state.totalAssets).to.be.lessThan((navBefore * 50n) / 10_000n);
@@ -131,9 +140,10 @@ for (const mode of Object.keys(fixtures) as HedgeModeName[]) {
       expect(after.shortQty).to.equal(0n);
       expect(after.spotQty).to.equal(before.spotQty);
       expect((await s.perpVenue.position()).margin).to.equal(margin);
-      // The spot bought in the first phase is unhedged: the delta band is breached, and a new
-      // round hedges it (at the feed's new price, the pool moved to it).
-      expect(after.band).to.equal(Band.Delta);
+      // Cash margin: no spot was bought, the deposit is still idle. Spot collateral: the spot
+      // posted in the first phase is unhedged, a delta breach. Either way a new round follows (at
+      // the feed's new price, the pool moved to it).
+      expect(after.band).to.equal(mode === "cash-margin" ? Band.Idle : Band.Delta);
       await movePrice(s, 0n);
       await expect(s.vault.rebalance()).to.emit(s.vault, "RoundSubmitted");
     });
