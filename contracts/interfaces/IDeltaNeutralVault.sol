@@ -369,7 +369,8 @@ interface IDeltaNeutralVault is IERC4626 {
     /// @notice Guardian: sell all spot, close the short and withdraw all margin to idle assets.
     /// Pauses the vault until the admin unpauses (see `unpause`). Trades stay bounded by the
     /// oracle price and the slippage setting. On a venue that fills orders later it submits the
-    /// close and `settleRound` frees the rest; reverts `VenueOrderPending` while a round is pending.
+    /// close and `settleRound` frees the rest; while a round is pending it only pauses (settle the
+    /// round, then call it again).
     function emergencyUnwind() external;
 
     /// @notice Admin: grant or revoke the guardian role.

@@ -360,13 +360,10 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         if (before.venueOrderPending || _round.submittedAt != 0) revert VenueOrderPending();
         _checkVenuePays(before);
         _accrueFees(before);
-        Strategy memory strat = _strategy;
+        Strategy memory strat = _tradingStrategy();
         Bands memory b = _bands;
         (band, tier, ) = VaultBands.gate(before, b, strat, _gateInput(_msgSender(), isKeeper[_msgSender()], true));
         _lastRebalanceAt = uint64(block.timestamp);
-        // While new parameters settle only a rescue runs (see VaultBands.gate), within the slippage floor:
-        // the admin cannot route a repositioning through a rescue it made up, at a wide bound.
-        if (_settling()) strat.maxSlippageBps = uint16(Math.min(strat.maxSlippageBps, VaultParams.MIN_SLIPPAGE_BPS));
 
         if (before.price == 0) (before.price, before.perpPrice) = _prices();
         VaultTrading.Queued memory q =
@@ -402,9 +399,10 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         orderFilled = s.shortQty == _round.shortTarget;
         // A venue that cannot pay frees nothing: the round ends, and exits are paid from idle.
         if (!s.venueImpaired) {
+            Strategy memory strat = _tradingStrategy();
             if (hedgeMode == HedgeMode.SpotCollateral) {
-                SpotCollateralTrading.settle(_venues(), s, _strategy, _bands, _round, orderFilled);
-            } else VaultTrading.settle(_venues(), s, _strategy.maxSlippageBps, _round, orderFilled);
+                SpotCollateralTrading.settle(_venues(), s, strat, _bands, _round, orderFilled);
+            } else VaultTrading.settle(_venues(), s, strat.maxSlippageBps, _round, orderFilled);
         }
         VaultTrading.closeSettlement(_round, orderFilled, expiredOrderCancelled, _snapshot());
     }
@@ -477,7 +475,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     function emergencyUnwind() external nonReentrant onlyGuardian {
         if (!paused()) _pause();
         VaultMath.Snapshot memory s = _snapshot();
-        if (s.venueOrderPending || _round.submittedAt != 0) revert VenueOrderPending();
+        // A pending round settles first (settleRound); the pause stays meanwhile.
+        if (s.venueOrderPending || _round.submittedAt != 0) return;
         VaultTrading.Queued memory q =
             hedgeMode == HedgeMode.SpotCollateral
                 ? SpotCollateralTrading.closeAll(_venues(), s, _strategy.maxSlippageBps)
@@ -864,6 +863,14 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
                 enforce: enforce,
                 idleLowBreaches: FILLS_LATER
             });
+    }
+
+    /// @dev The strategy a trade runs under. While new parameters settle only a rescue runs (see
+    /// VaultBands.gate), and every trade, a settlement's too, stays within the slippage floor:
+    /// the admin cannot route a trade through a bound it has just widened.
+    function _tradingStrategy() internal view returns (Strategy memory strat) {
+        strat = _strategy;
+        if (_settling()) strat.maxSlippageBps = uint16(Math.min(strat.maxSlippageBps, VaultParams.MIN_SLIPPAGE_BPS));
     }
 
     /// @dev Bands or strategy changed less than VaultParams.PARAMS_SETTLE_DELAY ago.

@@ -124,8 +124,8 @@ library VaultBands {
     /// @notice Bands of the books; a vault without shares (`supply` 0) has nobody to manage for,
     /// so dust donated to it is never a breach (it could not be traded anyway). Where exits are
     /// paid from idle only (`g.idleLowBreaches`), a hedged book whose idle fell under half its
-    /// buffer (leavers took it) is an idle breach at the soft tier: its round refills idle from the
-    /// hedge, so that the next leavers can be paid.
+    /// buffer (leavers took it) is an idle breach, soft, and hard under a quarter of it: its round
+    /// refills idle from the hedge, so that the next leavers can be paid.
     function classify(
         VaultMath.Snapshot memory s,
         IDeltaNeutralVault.Bands memory b,
@@ -135,7 +135,10 @@ library VaultBands {
         if (g.supply == 0) return (IDeltaNeutralVault.Band.None, IDeltaNeutralVault.Tier.None);
         (band, tier) = s.classify(b, idleBufferBps);
         if (tier == IDeltaNeutralVault.Tier.None && g.idleLowBreaches && s.shortQty != 0) {
-            if (2 * s.idleBps() < idleBufferBps) return (IDeltaNeutralVault.Band.Idle, IDeltaNeutralVault.Tier.Soft);
+            // Under a quarter of the buffer it is hard: anyone may refill it, keepers or not.
+            uint256 idleBps = s.idleBps();
+            if (4 * idleBps < idleBufferBps) return (IDeltaNeutralVault.Band.Idle, IDeltaNeutralVault.Tier.Hard);
+            if (2 * idleBps < idleBufferBps) return (IDeltaNeutralVault.Band.Idle, IDeltaNeutralVault.Tier.Soft);
         }
     }
 }

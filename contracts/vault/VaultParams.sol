@@ -14,6 +14,8 @@ library VaultParams {
     uint256 internal constant MIN_LEVERAGE_BPS = 10_000; // 1x
     uint256 internal constant MAX_LEVERAGE_BPS = 50_000; // 5x
     uint256 internal constant MAX_IDLE_BUFFER_BPS = 3_000;
+    /// @notice The smallest idle buffer on a venue that fills orders later (exits are paid from idle).
+    uint256 internal constant MIN_IDLE_BUFFER_FILLS_LATER_BPS = 200;
     /// @notice Floor on the slippage bound, which also bounds every exit's unwind: the admin may
     /// not tighten it until exits freeze. 30 bps is what the deep ETH/USDC pools fill a sizeable
     /// trade within: the 0.05% fee tier leaves 25 bps for price impact (pools of the 0.30% tier
@@ -86,6 +88,10 @@ library VaultParams {
         uint256 haircutBps = spotCollateral ? venue.collateralHaircutBps() : 0;
         _check("deltaSoftBps", b.deltaSoftBps, MIN_DELTA_BAND_BPS, MAX_DELTA_BAND_BPS);
         _check("deltaHardBps", b.deltaHardBps, uint256(b.deltaSoftBps) + 1, MAX_DELTA_BAND_BPS);
+        // Where orders fill later every exit is paid from idle, and idle is refilled toward the
+        // buffer: a buffer too small to refill would leave exits shut.
+        if (venue.fillsLater())
+            _check("idleBufferBps", s.idleBufferBps, MIN_IDLE_BUFFER_FILLS_LATER_BPS, MAX_IDLE_BUFFER_BPS);
         uint256 targetRatio = VaultMath.centreMarginRatioBps(s.targetLeverageBps, haircutBps);
         _check(
             "minMarginRatioHardBps",
