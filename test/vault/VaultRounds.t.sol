@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IDeltaNeutralVault} from "../../contracts/interfaces/IDeltaNeutralVault.sol";
+import {RoundHandler} from "./RoundHandler.sol";
+import {VaultStackBase} from "./VaultStack.sol";
+
+/// @notice A single two-phase round on a delayed PerpMarket, fuzzed: a random deposit, a random
+/// price move and delay between the phases, the order executed (inside or outside its price bound)
+/// or left to expire; then every holder's exit. Driven through `RoundHandler`, so each step's NAV
+/// is explained and the round's cost bounded (see the handler); every ghost flag must stay clear.
+abstract contract VaultRoundFuzz is VaultStackBase {
+    RoundHandler internal rounds;
+    address internal constant ALICE = address(0xA11CE); // the handler's actor 0
+    address internal constant BOB = address(0xB0B); // actor 1
+
+    function _delayedVenue() internal pure override returns (bool) {
+        return true;
+    }
+
+    function setUp() public override {
+        super.setUp();
+        rounds = new RoundHandler(vault, market, adapter, orderBook, usdc, weth, feed);
+        vm.prank(address(handler)); // the stack's handler owns the vault
+        vault.setKeeper(address(rounds), true);
+        vm.prank(address(handler));
+        vault.setGuardian(address(rounds), true);
+    }
+
+    /// @notice One round: submitted, the price moved, executed after a delay or never; settled.
+    /// NAV is conserved across every step within the handler's bounds, and the round leaves
+    /// nothing pending.
+    function testFuzz_singleRoundConservesValue(
+        uint256 assets,
+        uint256 moveSeed,
+        uint256 delaySeed,
+        uint256 fillMoveSeed,
+        bool executed
+    ) public {
+        assets = bound(assets, 10_000e6, 1_000_000e6); // a round needs a book worth hedging
+        rounds.deposit(0, assets);
+        rounds.deposit(1, assets / 3);
+        rounds.rebalanceAsKeeper(false);
+        require(rounds.submits() == 1, "setup: no round submitted");
+        rounds.settle(); // too early: must revert RoundOrderPending (a flag otherwise)
+        if (executed) {
+            rounds.execute(delaySeed, fillMoveSeed, delaySeed % 2 == 0);
+        } else {
+            rounds.movePrice(moveSeed); // a later round: the order can no longer fill
+            rounds.warp(delaySeed); // up to 4 h: maybe past expiry, maybe not
+        }
+        rounds.settle();
+        rounds.warp(3 hours); // now surely past expiry
+        rounds.settle();
+        require(vault.pendingRound().submittedAt == 0, "the round is still pending");
+        require(rounds.settles() == 1, "settled other than once");
+        _requireClean();
+    }
+
+    /// @notice Two holders (100,000 and 30,000 USDC), a filled round, ETH -5%; two keeper idle
+    /// rounds let some value out each, then the guardian's close settles and both leave in full.
+    function test_everyHolderLeavesAfterTheGuardiansClose() public {
+        _deployTwoHolders();
+        (bool ok, uint256 keeperRounds, string memory why) = rounds.drain(2, true);
+        require(ok, why);
+        require(keeperRounds == 2, "the keeper's rounds did not run");
+        _requireClean();
+    }
+
+    /// @notice FINDING (fails on the current vault): after the guardian's close on a delayed venue
+    /// settles, nothing is deployed and the vault holds only USDC, yet every exit is still paid
+    /// from idle less the execution fee (DeltaNeutralVault._snapshot reserves it on a venue that
+    /// fills later). The last holder can never redeem its last shares, worth the reserve: with
+    /// 100,000 USDC in, 991,808,977,969 shares (1.000000 USDC) stay, maxRedeem is 991,807 and the
+    /// vault keeps 1,000,001 units with a non-zero supply forever (paused, nothing left to pay).
+    function test_lastHolderKeepsTheFeeReserve() public {
+        rounds.deposit(0, 100_000e6);
+        rounds.rebalanceAsKeeper(false);
+        rounds.execute(0, 100, false);
+        rounds.settle();
+        rounds.drain(0, true); // the guardian's close, executed and settled; Alice redeems her max
+        require(vault.pendingRound().submittedAt == 0 && market.sizeOf(address(adapter)) == 0, "setup: not closed");
+        require(vault.balanceOf(ALICE) == 0, "the last holder cannot take the fee reserve");
+    }
+
+    /// @notice KNOWN LIMITATION, pinned (reported): on a venue that fills later every exit is paid
+    /// from idle only, and the keeper's idle-breach round refills idle to the buffer only (5% of
+    /// NAV). Holders who all want out therefore leave geometrically: after 8 rounds (8 x 300 s
+    /// intervals, 8 execution fees) about 0.95^8 = 66% of the NAV is still locked, and a full exit
+    /// never completes without the guardian's emergency close. Measured here: 117,229 USDC after
+    /// the first round's exits, then about -5% a round. Fails once idle rounds free what leavers
+    /// ask for: update this pin then.
+    function test_fullExitThroughIdleRoundsIsGeometric() public {
+        _deployTwoHolders();
+        (bool ok, , ) = rounds.drain(8, false);
+        uint256 left = vault.totalAssets();
+        require(!ok, "everyone left through idle rounds: update this pin (and the report)");
+        // 130,000 USDC in; after 8 rounds of ~5% each more than 60% is still in the vault.
+        require(left > 78_000e6, "idle rounds freed more than 5% each: update this pin");
+        _requireClean();
+    }
+
+    function _deployTwoHolders() internal {
+        rounds.deposit(0, 100_000e6);
+        rounds.deposit(1, 30_000e6);
+        rounds.rebalanceAsKeeper(false);
+        rounds.execute(0, 100, false); // move seed 100: the round at the same price
+        rounds.settle();
+        require(rounds.fills() == 1, "setup: not filled");
+        rounds.movePrice(300); // bound(300, 0, 1600) - 800 = -5%
+    }
+
+    function _requireClean() internal view {
+        string memory violation = rounds.firstViolation();
+        require(bytes(violation).length == 0, violation);
+    }
+}
+
+contract VaultRoundCashMarginFuzzTest is VaultRoundFuzz {
+    function _hedgeMode() internal pure override returns (IDeltaNeutralVault.HedgeMode) {
+        return IDeltaNeutralVault.HedgeMode.CashMargin;
+    }
+}
+
+contract VaultRoundSpotCollateralFuzzTest is VaultRoundFuzz {
+    function _hedgeMode() internal pure override returns (IDeltaNeutralVault.HedgeMode) {
+        return IDeltaNeutralVault.HedgeMode.SpotCollateral;
+    }
+}
