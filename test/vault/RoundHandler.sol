@@ -13,6 +13,7 @@ import {PerpMarketAdapter} from "../../contracts/perp/PerpMarketAdapter.sol";
 import {TestERC20} from "../../contracts/test/TestERC20.sol";
 import {DeltaNeutralVault} from "../../contracts/vault/DeltaNeutralVault.sol";
 import {TestBase} from "../utils/Vm.sol";
+import {RoundExitProbe} from "./RoundExitProbe.sol";
 
 /// @notice Drives a vault on a delayed PerpMarket through its two-phase rounds: depositors and
 /// leavers (up to max*), share transfers, a keeper and anyone rebalancing, an executor that fills
@@ -24,7 +25,7 @@ import {TestBase} from "../utils/Vm.sol";
 /// (within NAV_ROUNDING_UNITS); what a round's steps (submit, fill, settle) change beyond that is
 /// its cost, summed in `roundCost` and bounded at settlement. Violations are ghost flags (a failed
 /// `require` in a handler would count as a mere revert), asserted by the invariant contract.
-/// @dev The handler is a keeper and a guardian of the vault (the guardian only in the exit probe). Time only moves forward through `currentTime`.
+/// @dev The handler is a keeper of the vault. Time only moves forward through `currentTime`.
 contract RoundHandler is TestBase {
     using Math for uint256;
 
@@ -41,8 +42,6 @@ contract RoundHandler is TestBase {
     /// @notice Units a round may lose beyond its bound: the rounding of each of its valuations.
     uint256 internal constant ROUND_ROUNDING_UNITS = 4;
     int256 internal constant MAX_TRADER_SIZE = 300e18;
-    /// @notice Keeper rounds the eventual-exit probe runs before the guardian's close.
-    uint256 internal constant KEEPER_ROUNDS = 2;
     /// @notice The executor's move seed for a round at the same price (`_executeOrder`).
     uint256 internal constant NO_MOVE = 100;
 
@@ -60,6 +59,8 @@ contract RoundHandler is TestBase {
     address public constant TRADER = address(0x7EADE);
 
     uint256 public currentTime;
+    /// @notice Runs the eventual-exit probe (set once by the test).
+    RoundExitProbe public exitProbe;
 
     // ---- ghost ledgers ----
     /// @notice USDC each actor was minted, paid into the vault and received from it.
@@ -119,6 +120,11 @@ contract RoundHandler is TestBase {
         usdc_.approve(address(book_), type(uint256).max);
         market_.depositMargin(1_000_000e6);
         vm.stopPrank();
+    }
+
+    function setExitProbe(RoundExitProbe probe_) external {
+        require(address(exitProbe) == address(0), "probe already set");
+        exitProbe = probe_;
     }
 
     modifier synced() {
@@ -221,12 +227,12 @@ contract RoundHandler is TestBase {
         if (_pending()) {
             pendingFlows++;
             try vault.rebalance() {
-                _violate(rebalanceWhilePending = true, "rebalance went through while a round was pending", 0, 0);
+                _violate(rebalanceWhilePending = true, "rebalance went through while pending", 0, 0);
             } catch (bytes memory err) {
                 if (bytes4(err) != IDeltaNeutralVault.VenueOrderPending.selector)
                     _violate(
                         rebalanceWhilePending = true,
-                        "rebalance while pending: wrong error",
+                        "rebalance while pending: not VenueOrderPending",
                         uint32(bytes4(err)),
                         0
                     );
@@ -298,97 +304,13 @@ contract RoundHandler is TestBase {
     // Eventually withdrawable: probed on a copy of the state
     // ---------------------------------------------------------------------------------------
 
-    /// @notice On a snapshot (the state is restored after): the executor and settlers finish the
-    /// pending round; the keeper's idle rounds run `KEEPER_ROUNDS` times, each holder redeeming
-    /// all it may in between, and each round must let some value out; then the guardian's
-    /// emergency close runs and settles, and every holder must redeem its whole balance.
-    /// @dev Keeper rounds alone refill idle to the buffer only (5% of NAV a round), so a full exit
-    /// needs the close: see VaultRounds.t.sol, test_fullExitThroughIdleRoundsIsGeometric. The
-    /// probe is a handler step so the fuzzer reaches it from arbitrary states.
+    /// @notice The eventual-exit probe (RoundExitProbe) runs on a copy of this state, restored
+    /// after: a handler step, so the fuzzer reaches it from arbitrary states.
     function probeEventualExit() external synced {
+        if (address(exitProbe) == address(0)) return;
         drainProbes++;
-        uint256 snapshot = vm.snapshotState();
-        (bool ok, uint256 keeperRounds, string memory why) = _drain(KEEPER_ROUNDS, true);
-        vm.revertToState(snapshot);
-        if (!ok) _violate(neverWithdrawable = true, why, keeperRounds, 0);
-    }
-
-    /// @notice Runs the drain for real (the deterministic tests call it): settles what is pending,
-    /// then up to `maxRounds` keeper rounds with every holder redeeming its maxRedeem around them,
-    /// then (`close`) the guardian's emergency close. Returns whether every holder's balance
-    /// reached zero and how many keeper rounds ran.
-    function drain(uint256 maxRounds, bool close) external synced returns (bool ok, uint256 n, string memory why) {
-        return _drain(maxRounds, close);
-    }
-
-    function _drain(uint256 maxRounds, bool close) internal returns (bool ok, uint256 n, string memory why) {
-        if (!_finishRound()) return (false, 0, "pending round could not be finished");
-        for (n = 0; n < maxRounds; n++) {
-            if (!_redeemAll()) return (false, n, "redeem within maxRedeem reverted in drain");
-            if (_holdersLeft() == 0) return (true, n, "");
-            // The keeper waits out the interval; the idle breach's round refills idle.
-            _publishAt(Math.max(vault.vaultState().nextKeeperRebalanceAt, currentTime + 1), _answer());
-            (, , bool allowed) = vault.rebalanceGate(address(this));
-            if (!allowed) return (false, n, "no round allowed while holders cannot leave");
-            try vault.rebalance() {} catch {
-                return (false, n, "the keeper's idle round reverted");
-            }
-            if (!_finishRound()) return (false, n, "idle round could not be finished");
-            if (_redeemable() == 0) return (false, n, "an idle round freed nothing to redeem");
-        }
-        if (!_redeemAll()) return (false, n, "redeem within maxRedeem reverted in drain");
-        if (_holdersLeft() == 0 || !close) return (_holdersLeft() == 0, n, "holders left after the keeper's rounds");
-        try vault.emergencyUnwind() {} catch {
-            return (false, n, "the guardian's close reverted");
-        }
-        if (!_finishRound()) return (false, n, "the close could not be finished");
-        if (!_redeemAll()) return (false, n, "redeem within maxRedeem reverted after the close");
-        // The execution fee stays reserved in idle even with no position left, so the last holder
-        // keeps shares worth it (a finding: VaultRounds.t.sol, test_lastHolderKeepsTheFeeReserve).
-        if (_valueLeft() > book.executionFee() + 1) return (false, n, "holders left value after the close");
-        return (true, n, "");
-    }
-
-    function _valueLeft() internal view returns (uint256 assets) {
-        for (uint256 i; i < _actors.length; i++) assets += vault.previewRedeem(vault.balanceOf(_actors[i]));
-    }
-
-    function _redeemable() internal view returns (uint256 shares) {
-        for (uint256 i; i < _actors.length; i++) shares += vault.maxRedeem(_actors[i]);
-    }
-
-    /// @dev Executes the vault's pending order when it still can fill, else lets it expire; settles.
-    function _finishRound() internal returns (bool) {
-        if (!_pending()) return true;
-        if (book.hasPendingOrder(address(adapter))) {
-            _executeOrder(address(adapter), 0, NO_MOVE);
-            if (book.hasPendingOrder(address(adapter))) {
-                (, uint256 expiresAt) = book.orderWindow(address(adapter));
-                _publishAt(Math.max(expiresAt, currentTime + 1), _answer());
-            }
-        }
-        vm.prank(SETTLER);
-        try vault.settleRound() {
-            return true;
-        } catch {
-            return false;
-        }
-    }
-
-    function _redeemAll() internal returns (bool) {
-        for (uint256 i; i < _actors.length; i++) {
-            uint256 max = vault.maxRedeem(_actors[i]);
-            if (max == 0) continue;
-            vm.prank(_actors[i]);
-            try vault.redeem(max, _actors[i], _actors[i]) {} catch {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    function _holdersLeft() internal view returns (uint256 left) {
-        for (uint256 i; i < _actors.length; i++) if (vault.balanceOf(_actors[i]) != 0) left++;
+        (bool ok, string memory why) = exitProbe.probe(currentTime);
+        if (!ok) _violate(neverWithdrawable = true, why, 0, 0);
     }
 
     // ---------------------------------------------------------------------------------------

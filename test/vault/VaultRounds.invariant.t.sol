@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {IDeltaNeutralVault} from "../../contracts/interfaces/IDeltaNeutralVault.sol";
 import {RoundHandler} from "./RoundHandler.sol";
-import {VaultStackBase} from "./VaultStack.sol";
+import {VaultRoundStack} from "./VaultRoundStack.sol";
 
 /// @notice Invariants of the vault's two-phase rounds on a PerpMarket in delayed mode (a
 /// DelayedOrders book: an order fills at the first oracle round from 5 s after it, expires after
@@ -12,25 +12,13 @@ import {VaultStackBase} from "./VaultStack.sol";
 /// order with a trader's orders, or never, settlers, price and time moves. Both hedge modes (the
 /// concrete contracts at the end of the file). The spot venue prices at the oracle, so a price
 /// move is a feed update.
-abstract contract VaultRoundsInvariants is VaultStackBase {
+abstract contract VaultRoundsInvariants is VaultRoundStack {
+    /// @notice R1 failed: the settle's revert data.
+    error ExpiredRoundNotSettled(bytes reason);
+
     struct FuzzSelector {
         address addr;
         bytes4[] selectors;
-    }
-
-    RoundHandler internal rounds;
-
-    function _delayedVenue() internal pure override returns (bool) {
-        return true;
-    }
-
-    function setUp() public override {
-        super.setUp();
-        rounds = new RoundHandler(vault, market, adapter, orderBook, usdc, weth, feed);
-        vm.prank(address(handler)); // the stack's handler owns the vault
-        vault.setKeeper(address(rounds), true);
-        vm.prank(address(handler));
-        vault.setGuardian(address(rounds), true);
     }
 
     function targetContracts() public view returns (address[] memory targets) {
@@ -88,11 +76,14 @@ abstract contract VaultRoundsInvariants is VaultStackBase {
         feed.updateAnswer(answer);
         vm.prank(address(0xBEEF));
         bool settled;
+        bytes memory reason;
         try vault.settleRound() {
             settled = vault.pendingRound().submittedAt == 0;
-        } catch {}
+        } catch (bytes memory err) {
+            reason = err;
+        }
         vm.revertToState(snapshot);
-        require(settled, "an expired round could not be settled");
+        if (!settled) revert ExpiredRoundNotSettled(reason);
     }
 
     /// @notice R2. While a round is pending, nobody may take more than idle (less the fee kept for
