@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IDeltaNeutralVault} from "../../contracts/interfaces/IDeltaNeutralVault.sol";
 import {RoundHandler} from "./RoundHandler.sol";
 import {VaultRoundStack} from "./VaultRoundStack.sol";
@@ -71,7 +72,7 @@ abstract contract VaultRoundsInvariants is VaultRoundStack {
         IDeltaNeutralVault.PendingRound memory round = vault.pendingRound();
         if (round.submittedAt == 0) return;
         uint256 snapshot = vm.snapshotState();
-        vm.warp(uint256(round.submittedAt) + orderBook.maxDelay() + 1);
+        vm.warp(Math.max(block.timestamp, uint256(round.submittedAt) + orderBook.maxDelay()));
         (, int256 answer, , , ) = feed.latestRoundData();
         feed.updateAnswer(answer);
         vm.prank(address(0xBEEF));
