@@ -150,3 +150,41 @@ contract VaultRoundSpotCollateralScenarioTest is VaultRoundStack {
         require(bytes(violation).length == 0, violation);
     }
 }
+
+/// @notice What the SpotCollateral round campaign found (invariant R5 and R4).
+contract VaultRoundSpotCollateralFindingTest is VaultRoundStack {
+    address internal constant CAROL = address(0xCA401); // the handler's actor 2
+
+    function _hedgeMode() internal pure override returns (IDeltaNeutralVault.HedgeMode) {
+        return IDeltaNeutralVault.HedgeMode.SpotCollateral;
+    }
+
+    /// @dev The campaign's sequence: Carol deposits 576,878 USDC, the keeper's round is filled,
+    /// ETH falls 6.31% (the short's profit is cash margin at the venue), the round is settled and
+    /// Carol redeems all idle pays (28,856 USDC): idle is 1 unit plus the 1 USDC fee reserve, an
+    /// idle breach (Band.Idle, Tier.Soft). Then one keeper idle round, executed and settled.
+    function _idleRoundAfterADrop() internal {
+        rounds.deposit(58625, 10572756449770625818089493097343088446499304353701212380126309931963677229851);
+        rounds.rebalanceAsKeeper(false);
+        rounds.execute(1710629475897590410820151882, 2430544256397821326243136319227659876392290684234461855395, false);
+        rounds.movePrice(222708); // 222708 % 1601 - 800 = -631 bps
+        vm.warp(rounds.currentTime());
+        exitProbe.drain(0, false); // settle, Carol redeems her maxRedeem
+        require(usdc.balanceOf(address(vault)) == 1_000_001, "setup: idle is not the fee reserve + 1");
+        exitProbe.drain(1, false); // one keeper idle round, executed and settled
+    }
+
+    /// @notice FINDING (fails on the current vault): the idle-breach round of a SpotCollateral vault
+    /// on a delayed venue, after a price drop, does not refill idle: it withdraws the short's cash
+    /// profit and spends it and the 1 USDC execution-fee reserve on more spot (182.67 -> 185.12
+    /// ETH, the short grown to match once filled), leaving the vault 1 unit of USDC. Every later
+    /// keeper round goes through and changes nothing but -337 units of NAV, so Carol's 550,755 USDC
+    /// are withdrawable by no one (maxRedeem 0), and the guardian's emergencyUnwind reverts
+    /// ERC20InsufficientBalance(vault, 1, 1000000): the venue's execution fee cannot be paid. A
+    /// donation of 1 USDC unblocks the close (not the keeper's rounds).
+    function test_idleRoundRefillsIdle() public {
+        _idleRoundAfterADrop();
+        require(usdc.balanceOf(address(vault)) >= orderBook.executionFee(), "the idle round spent the fee reserve");
+        require(vault.maxRedeem(CAROL) != 0, "the idle round freed nothing to redeem");
+    }
+}
