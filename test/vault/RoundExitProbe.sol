@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {DelayedOrders} from "../../contracts/perp/DelayedOrders.sol";
 import {DeltaNeutralVault} from "../../contracts/vault/DeltaNeutralVault.sol";
@@ -21,6 +22,10 @@ contract RoundExitProbe is TestBase {
     uint256 public constant KEEPER_ROUNDS = 2;
     address internal constant EXECUTOR = address(0xE1EC);
     address internal constant SETTLER = address(0x5E771E);
+    /// @notice The drain's outcome when a keeper round spent idle down to less than the execution
+    /// fee and freed nothing (a SpotCollateral finding: VaultRounds.t.sol,
+    /// VaultRoundSpotCollateralFindingTest).
+    string public constant FEE_RESERVE_SPENT = "drain: idle round spent the fee reserve";
 
     DeltaNeutralVault internal immutable _vault;
     DelayedOrders internal immutable _book;
@@ -61,7 +66,10 @@ contract RoundExitProbe is TestBase {
                 return (false, n, "drain: idle round reverted");
             }
             if (!_finishRound()) return (false, n, "drain: round not finished");
-            if (_redeemable() == 0) return (false, n, "drain: round freed nothing");
+            if (_redeemable() == 0) {
+                bool reserveSpent = IERC20(_vault.asset()).balanceOf(address(_vault)) < _book.executionFee();
+                return (false, n, reserveSpent ? FEE_RESERVE_SPENT : "drain: round freed nothing");
+            }
         }
         if (!_redeemAll()) return (false, n, "drain: redeem reverted");
         if (_allOut() || !close) return (_allOut(), n, "drain: holders left");
