@@ -5,7 +5,6 @@ import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/tests/MockV3Aggreg
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 import {IDeltaNeutralVault} from "../../contracts/interfaces/IDeltaNeutralVault.sol";
-import {IDelayedOrders} from "../../contracts/interfaces/IDelayedOrders.sol";
 import {IPerpMarket} from "../../contracts/interfaces/IPerpMarket.sol";
 import {DelayedOrders} from "../../contracts/perp/DelayedOrders.sol";
 import {PerpMarket} from "../../contracts/perp/PerpMarket.sol";
