@@ -21,6 +21,7 @@ interface Vm {
     function getRecordedLogs() external returns (Log[] memory logs);
     function snapshotState() external returns (uint256 snapshotId);
     function revertToState(uint256 snapshotId) external returns (bool success);
+    function toString(uint256 value) external pure returns (string memory);
 }
 
 /// @notice Base for Solidity tests: the cheatcode handle and a `bound` that maps fuzz inputs into

@@ -8,6 +8,8 @@ import {IDeltaNeutralVault} from "../../contracts/interfaces/IDeltaNeutralVault.
 import {IPerpVenue} from "../../contracts/interfaces/IPerpVenue.sol";
 import {ISpotVenue} from "../../contracts/interfaces/ISpotVenue.sol";
 import {OracleLib} from "../../contracts/libraries/OracleLib.sol";
+import {DelayedOrders} from "../../contracts/perp/DelayedOrders.sol";
+import {IDelayedOrders} from "../../contracts/interfaces/IDelayedOrders.sol";
 import {PerpMarket} from "../../contracts/perp/PerpMarket.sol";
 import {IPerpMarket} from "../../contracts/interfaces/IPerpMarket.sol";
 import {PerpMarketAdapter} from "../../contracts/perp/PerpMarketAdapter.sol";
@@ -21,7 +23,8 @@ import {VaultHandler} from "./VaultHandler.sol";
 /// feed at $3,000, the real PerpMarket (funded pool, WETH accepted as collateral) and its adapter,
 /// the oracle-priced spot venue test double, the vault in the hedge mode the test contract names
 /// (`_hedgeMode`) with that mode's default bands and strategy, and the handler that holds the
-/// keeper, guardian and owner roles.
+/// keeper, guardian and owner roles. A test contract may put the market in delayed mode
+/// (`_delayedVenue`): it then fills orders at the next oracle round through `orderBook`.
 abstract contract VaultStackBase is TestBase {
     uint32 internal constant HEARTBEAT = 3_600;
     uint256 internal constant PERP_POOL_USDC = 20_000_000e6;
@@ -35,6 +38,8 @@ abstract contract VaultStackBase is TestBase {
     OracleSpotVenue internal venue;
     DeltaNeutralVault internal vault;
     VaultHandler internal handler;
+    /// @notice The market's DelayedOrders book (zero on a synchronous market).
+    DelayedOrders internal orderBook;
 
     /// @dev The hedge mode the vault is deployed in; each concrete test contract names its own.
     function _hedgeMode() internal pure virtual returns (IDeltaNeutralVault.HedgeMode);
@@ -42,6 +47,13 @@ abstract contract VaultStackBase is TestBase {
     /// @dev The asset's decimals (the stack's USDC has 6); a test may deploy an 18-decimal one.
     function _assetDecimals() internal pure virtual returns (uint8) {
         return 6;
+    }
+
+    /// @dev The perp market fills at once (the default), or later, at the first oracle round after
+    /// the order, through a DelayedOrders book with the stack's DELAYED_ORDERS_DEFAULTS
+    /// (deploy/lib/stack/perp.ts: 5 s minimum delay, 3 h expiry, a 1 USDC execution fee).
+    function _delayedVenue() internal pure virtual returns (bool) {
+        return false;
     }
 
     /// @dev The feed's price at set-up, 8 decimals.
@@ -54,7 +66,7 @@ abstract contract VaultStackBase is TestBase {
         return (amount * 10 ** _assetDecimals()) / 1e6;
     }
 
-    function setUp() public {
+    function setUp() public virtual {
         // A realistic clock, so no time arithmetic starts near zero.
         vm.warp(1_700_000_000);
         usdc = new TestERC20("USD Coin", "USDC", _assetDecimals());
@@ -91,6 +103,11 @@ abstract contract VaultStackBase is TestBase {
     /// PerpMarket takes them), with the same funded pool and WETH as its base collateral (the
     /// market's default 10% haircut).
     function _deployMarket(OracleLib.Feed memory oracle) internal returns (PerpMarket m) {
+        if (_delayedVenue()) {
+            orderBook = new DelayedOrders(
+                IDelayedOrders.Params({minDelay: 5, maxDelay: 3 hours, executionFee: _units(1e6)})
+            );
+        }
         m = new PerpMarket(
             usdc,
             oracle,
@@ -105,8 +122,9 @@ abstract contract VaultStackBase is TestBase {
                 maxShortOpenInterest: 100_000
             }),
             weth,
-            address(0) // synchronous: no order book
+            address(orderBook) // zero: synchronous
         );
+        if (_delayedVenue()) orderBook.bindMarket(m);
         usdc.mint(address(this), _units(PERP_POOL_USDC));
         usdc.approve(address(m), _units(PERP_POOL_USDC));
         m.fundPool(_units(PERP_POOL_USDC));

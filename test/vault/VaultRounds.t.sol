@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+import {IDeltaNeutralVault} from "../../contracts/interfaces/IDeltaNeutralVault.sol";
+import {VaultRoundStack} from "./VaultRoundStack.sol";
+
+/// @notice A single two-phase round on a delayed PerpMarket, fuzzed: a random deposit, a random
+/// price move and delay between the phases, the order executed (inside or outside its price bound)
+/// or left to expire; then every holder's exit. Driven through `RoundHandler`, so each step's NAV
+/// is explained and the round's cost bounded (see the handler); every ghost flag must stay clear.
+abstract contract VaultRoundFuzz is VaultRoundStack {
+    address internal constant ALICE = address(0xA11CE); // the handler's actor 0
+    address internal constant BOB = address(0xB0B); // actor 1
+
+    /// @notice One round: submitted, the price moved, executed after a delay or never; settled.
+    /// NAV is conserved across every step within the handler's bounds, and the round leaves
+    /// nothing pending.
+    function testFuzz_singleRoundConservesValue(
+        uint256 assets,
+        uint256 moveSeed,
+        uint256 delaySeed,
+        uint256 fillMoveSeed,
+        bool executed
+    ) public {
+        assets = bound(assets, 10_000e6, 1_000_000e6); // a round needs a book worth hedging
+        rounds.deposit(0, assets);
+        rounds.deposit(1, assets / 3);
+        rounds.rebalanceAsKeeper(false);
+        require(rounds.submits() == 1, "setup: no round submitted");
+        rounds.settle(); // too early: must revert RoundOrderPending (a flag otherwise)
+        if (executed) {
+            rounds.execute(delaySeed, fillMoveSeed, delaySeed % 2 == 0);
+        } else {
+            rounds.movePrice(moveSeed); // a later round: the order can no longer fill
+            rounds.warp(delaySeed); // up to 4 h: maybe past expiry, maybe not
+        }
+        rounds.settle();
+        rounds.warp(3 hours); // now surely past expiry
+        rounds.settle();
+        require(vault.pendingRound().submittedAt == 0, "the round is still pending");
+        require(rounds.settles() == 1, "settled other than once");
+        _requireClean();
+    }
+
+    /// @notice Two holders (100,000 and 30,000 USDC), a filled round, ETH -5%; two keeper idle
+    /// rounds let some value out each, then the guardian's close settles and both leave in full.
+    function test_everyHolderLeavesAfterTheGuardiansClose() public {
+        _deployTwoHolders();
+        (bool ok, uint256 keeperRounds, string memory why) = _drain(2, true);
+        require(ok, why);
+        require(keeperRounds == 2, "the keeper's rounds did not run");
+        _requireClean();
+    }
+
+    /// @notice FINDING, pinned (reported; the vault is the lead's): after the guardian's close on a delayed venue
+    /// settles, nothing is deployed and the vault holds only USDC, yet every exit is still paid
+    /// from idle less the execution fee (DeltaNeutralVault._snapshot reserves it on a venue that
+    /// fills later). The last holder can never redeem its last shares, worth the reserve: with
+    /// 100,000 USDC in, 991,808,977,969 shares (1.000000 USDC) stay, maxRedeem is 991,807 and the
+    /// vault keeps 1,000,001 units with a non-zero supply forever (paused, nothing left to pay).
+    function test_lastHolderKeepsTheFeeReserve() public {
+        rounds.deposit(0, 100_000e6);
+        rounds.rebalanceAsKeeper(false);
+        rounds.execute(0, 100, false);
+        rounds.settle();
+        _drain(0, true); // the guardian's close, executed and settled; Alice redeems her max
+        require(vault.pendingRound().submittedAt == 0 && market.sizeOf(address(adapter)) == 0, "setup: not closed");
+        // What a fixed vault would do: require(vault.balanceOf(ALICE) == 0). The pin asserts today's
+        // behaviour so the suite stays green; it fails once the reserve is released: update it then.
+        uint256 stuck = vault.previewRedeem(vault.balanceOf(ALICE));
+        require(stuck != 0, "the last holder took the fee reserve: the finding is fixed, update this pin");
+        require(stuck <= orderBook.executionFee(), "more than the fee reserve stuck");
+        require(vault.maxRedeem(ALICE) <= 1e6, "the remaining shares are redeemable");
+    }
+
+    /// @notice KNOWN LIMITATION, pinned (reported): on a venue that fills later every exit is paid
+    /// from idle only, and the keeper's idle-breach round refills idle to the buffer only (5% of
+    /// NAV). Holders who all want out therefore leave geometrically: after 8 rounds (8 x 300 s
+    /// intervals, 8 execution fees) about 0.95^8 = 66% of the NAV is still locked, and a full exit
+    /// never completes without the guardian's emergency close. Measured on the same deposits
+    /// without the price move: 117,229 USDC left after the first exits, 111,369 after one idle
+    /// round, 26,501 after 30: about -5% a round. Fails once idle rounds free what leavers
+    /// ask for: update this pin then.
+    function test_fullExitThroughIdleRoundsIsGeometric() public {
+        _deployTwoHolders();
+        (bool ok, , ) = _drain(8, false);
+        uint256 left = vault.totalAssets();
+        require(!ok, "everyone left through idle rounds: update this pin (and the report)");
+        // 130,000 USDC in; after 8 rounds of ~5% each more than 60% is still in the vault.
+        require(left > 78_000e6, "idle rounds freed more than 5% each: update this pin");
+        _requireClean();
+    }
+
+    function _deployTwoHolders() internal {
+        rounds.deposit(0, 100_000e6);
+        rounds.deposit(1, 30_000e6);
+        rounds.rebalanceAsKeeper(false);
+        rounds.execute(0, 100, false); // move seed 100: the round at the same price
+        rounds.settle();
+        require(rounds.fills() == 1, "setup: not filled");
+        rounds.movePrice(300); // bound(300, 0, 1600) - 800 = -5%
+    }
+
+    function _drain(uint256 keeperRounds, bool close) internal returns (bool, uint256, string memory) {
+        vm.warp(rounds.currentTime());
+        return exitProbe.drain(keeperRounds, close);
+    }
+
+    function _requireClean() internal view {
+        string memory violation = rounds.firstViolation();
+        require(bytes(violation).length == 0, violation);
+    }
+}
+
+contract VaultRoundCashMarginFuzzTest is VaultRoundFuzz {
+    function _hedgeMode() internal pure override returns (IDeltaNeutralVault.HedgeMode) {
+        return IDeltaNeutralVault.HedgeMode.CashMargin;
+    }
+}
+
+contract VaultRoundSpotCollateralFuzzTest is VaultRoundFuzz {
+    function _hedgeMode() internal pure override returns (IDeltaNeutralVault.HedgeMode) {
+        return IDeltaNeutralVault.HedgeMode.SpotCollateral;
+    }
+}
+
+/// @notice A sequence the SpotCollateral round campaign reached (a failure of the suite's own
+/// expiry warp, which moved the clock backwards), kept as a regression: the vault's order missed
+/// its first round while 4 h passed, the trader queued one, the executor ran both; past expiry
+/// anyone settles and nothing stays pending.
+contract VaultRoundSpotCollateralScenarioTest is VaultRoundStack {
+    function _hedgeMode() internal pure override returns (IDeltaNeutralVault.HedgeMode) {
+        return IDeltaNeutralVault.HedgeMode.SpotCollateral;
+    }
+
+    function test_missedOrderExpiresAndSettles() public {
+        rounds.mint(
+            73096144341361562783695616815466383094301065345791366652507949313389497964578,
+            350087868235068216635140044209040420681274624280158289073884710077022
+        );
+        rounds.rebalanceAsKeeper(false);
+        require(rounds.submits() == 1, "setup: no round submitted");
+        rounds.warp(1579324476263865778291148389794615130982998446707577901482);
+        rounds.traderSubmit(48340024672573442808301994171957773206785301425700356358270);
+        rounds.execute(24278, 19908, true);
+        require(vault.pendingRound().submittedAt != 0, "setup: settled already");
+        rounds.settle(); // 4 h after it, past the 3 h expiry: the settle takes the order back
+        require(vault.pendingRound().submittedAt == 0, "still pending");
+        require(rounds.expirySettles() == 1, "not settled by expiry");
+        string memory violation = rounds.firstViolation();
+        require(bytes(violation).length == 0, violation);
+    }
+}
+
+/// @notice What the SpotCollateral round campaign found (invariant R5 and R4).
+contract VaultRoundSpotCollateralFindingTest is VaultRoundStack, IERC20Errors {
+    address internal constant CAROL = address(0xCA401); // the handler's actor 2
+
+    function _hedgeMode() internal pure override returns (IDeltaNeutralVault.HedgeMode) {
+        return IDeltaNeutralVault.HedgeMode.SpotCollateral;
+    }
+
+    /// @dev The campaign's sequence: Carol deposits 576,878 USDC, the keeper's round is filled,
+    /// ETH falls 6.31% (the short's profit is cash margin at the venue), the round is settled and
+    /// Carol redeems all idle pays (28,856 USDC): idle is 1 unit plus the 1 USDC fee reserve, an
+    /// idle breach (Band.Idle, Tier.Soft). Then one keeper idle round, executed and settled.
+    function _idleRoundAfterADrop() internal {
+        rounds.deposit(58625, 10572756449770625818089493097343088446499304353701212380126309931963677229851);
+        rounds.rebalanceAsKeeper(false);
+        rounds.execute(1710629475897590410820151882, 2430544256397821326243136319227659876392290684234461855395, false);
+        rounds.movePrice(222708); // 222708 % 1601 - 800 = -631 bps
+        vm.warp(rounds.currentTime());
+        exitProbe.drain(0, false); // settle, Carol redeems her maxRedeem
+        require(usdc.balanceOf(address(vault)) == 1_000_001, "setup: idle is not the fee reserve + 1");
+        exitProbe.drain(1, false); // one keeper idle round, executed and settled
+    }
+
+    /// @notice FINDING, pinned (reported; the vault is the lead's): the idle-breach round of a
+    /// SpotCollateral vault on a delayed venue, after a price drop, does not refill idle: it spends
+    /// the short's cash profit and the 1 USDC execution-fee reserve on more spot (182.67 -> 185.12
+    /// ETH, the short grown to match once filled), leaving the vault 1 unit of USDC. Every later
+    /// keeper round goes through and changes nothing but -337 units of NAV, so Carol's 550,755
+    /// USDC are withdrawable by no one (maxRedeem 0), and the guardian's emergencyUnwind reverts
+    /// ERC20InsufficientBalance(vault, 1, 1000000): the venue's execution fee cannot be paid. A
+    /// donation of 1 USDC unblocks the close (not the keeper's rounds). What a fixed vault would
+    /// do: usdc.balanceOf(vault) >= executionFee and maxRedeem(Carol) > 0 after the idle round;
+    /// this pin asserts today's behaviour so the suite stays green, and fails once it is fixed.
+    function test_idleRoundSpendsTheFeeReserve() public {
+        _idleRoundAfterADrop();
+        require(usdc.balanceOf(address(vault)) == 1, "the fee reserve survived: fixed? update this pin");
+        require(vault.maxRedeem(CAROL) == 0, "the idle round freed value: fixed? update this pin");
+        require(vault.totalAssets() > 550_000e6, "setup: the value is not in the vault");
+        // More keeper rounds free nothing.
+        (bool out, , ) = exitProbe.drain(2, false);
+        require(!out && vault.maxRedeem(CAROL) == 0, "later rounds freed value: update this pin");
+        // The guardian's close cannot pay the venue's execution fee.
+        vm.prank(address(exitProbe));
+        vm.expectRevert(abi.encodeWithSelector(ERC20InsufficientBalance.selector, address(vault), 1, 1e6));
+        vault.emergencyUnwind();
+        // A donation of the fee unblocks it, and Carol leaves (but for the reserve: the other pin).
+        usdc.mint(address(this), 1e6);
+        usdc.transfer(address(vault), 1e6);
+        (out, , ) = exitProbe.drain(0, true);
+        require(out, "the close did not let Carol out");
+    }
+}
