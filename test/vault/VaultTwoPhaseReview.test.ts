@@ -242,6 +242,35 @@ async function openLongDelayed(s: VaultStack, trader: VaultStack["users"][number
   await (await s.orderBook!.connect(s.users[9]).executeOrder(trader.address)).wait();
 }
 
+describe("DeltaNeutralVault two-phase rounds: an order that misses its round (cash-margin, delayed venue)", function () {
+  it("KNOWN FINDING: an order nobody executes before the feed's second round can never fill, and the vault waits out maxDelay with the round's spot unhedged", async function () {
+    // The book fills an order only at the first feed round after it (LaterRoundThanFirst
+    // otherwise). On a fast feed (a deviation-triggered round every few minutes in a volatile
+    // market) an executor that misses one round leaves the order dead for the rest of the book's
+    // maxDelay (3 h here): rebalance and the guardian's close revert VenueOrderPending, and the
+    // first phase's spot (~47.5% of NAV) stays unhedged. Fix (vault side, smallest): let
+    // settleRound take the order back once it can no longer fill (the book's `orderWindow` and
+    // the feed's latest round), e.g. a venue `cancelStaleOrder` beside the expiry cancel.
+    const s = await networkHelpers.loadFixture(cashMargin);
+    await depositor(s, 0, usdc(100_000));
+    await (await s.vault.connect(s.keeper).rebalance()).wait();
+    await roundAfterOrder(s);
+    await newRound(s); // a second round before anyone executed
+    await expect(s.orderBook!.executeOrder(await s.perpVenue.getAddress())).to.be.revertedWithCustomError(
+      s.orderBook!,
+      "LaterRoundThanFirst",
+    );
+    const order = await s.perpVenue.pendingOrder();
+    const state = await s.vault.vaultState();
+    expect(state.deltaBps).to.be.greaterThan(4_000n);
+    await expect(s.vault.settleRound())
+      .to.be.revertedWithCustomError(s.vault, "RoundOrderPending")
+      .withArgs(order.expiresAt);
+    const latest = await connection.ethers.provider.getBlock("latest");
+    expect(order.expiresAt - BigInt(latest!.timestamp)).to.be.greaterThan(10_000n); // ~3 h to go
+  });
+});
+
 describe("DeltaNeutralVault two-phase rounds: a deposit between the phases (cash-margin, delayed venue)", function () {
   it("KNOWN FINDING: a deposit made while a round is pending shares the skew premium its fill books, and leaves from idle with it", async function () {
     // Another trader holds 20,000 ETH long (skew premium 2% at the market's 1,000,000 skew scale).
