@@ -194,9 +194,7 @@ describe("DeltaNeutralVault two-phase rounds: hostile review (cash-margin, delay
     // Bob leaves with all of idle before the feed drops 1%.
     const bobMax = await s.vault.maxWithdraw(bob.address);
     expect(bobMax).to.be.greaterThan(usdc(5_000));
-    await (
-      await s.vault.connect(bob)["withdraw(uint256,address,address)"](bobMax, bob.address, bob.address)
-    ).wait();
+    await (await s.vault.connect(bob)["withdraw(uint256,address,address)"](bobMax, bob.address, bob.address)).wait();
     const navLeft = await s.vault.totalAssets();
     await roundAfterOrder(s, -100n);
     await execute(s); // the fill is 1% under the order's reference: cancelled (bound 50 bps)
@@ -297,7 +295,9 @@ describe("DeltaNeutralVault two-phase rounds: a deposit between the phases (cash
     const gain = (await s.vault.totalAssets()) - navBeforeFill;
     const paid = await s.vault.previewRedeem(shares);
     expect(paid).to.be.lessThanOrEqual(await s.vault.maxWithdraw(mallory.address));
-    await (await s.vault.connect(mallory)["redeem(uint256,address,address)"](shares, mallory.address, mallory.address)).wait();
+    await (
+      await s.vault.connect(mallory)["redeem(uint256,address,address)"](shares, mallory.address, mallory.address)
+    ).wait();
     const profit = (await s.usdc.balanceOf(mallory.address)) - usdc(1_000_000);
     // The fill's premium on ~47,500 of short notional at ~2%: a gain of several hundred.
     expect(gain).to.be.greaterThan(usdc(500));
