@@ -349,3 +349,48 @@ describe("DeltaNeutralVault two-phase rounds: hostile review (spot-collateral, d
     console.log(`      freed ${freedValue} sold at a loss of ${loss} (units of 1e-6 USDC)`);
   });
 });
+
+/** Moves the feed and the pool to the current price moved by `bps`. */
+async function movePrice(s: VaultStack, bps: bigint) {
+  await s.setPrice(((await oraclePriceWad(s)) * (10_000n + bps)) / 10_000n);
+}
+
+describe("DeltaNeutralVault two-phase rounds: a liquidation between the phases (cash-margin, delayed venue)", function () {
+  it("checked: a liquidation before an increase order fills leaves the order unfillable (margin), and the round settles at expiry with nothing freed", async function () {
+    // A hedged vault takes a second deposit and submits the round that deploys it (an increase of
+    // the short, its margin added in the first phase). The feed doubles before the fill: the old
+    // short is liquidated; the increase then fails the venue's initial margin at execution
+    // (the book bubbles the refusal) and can only expire. The settle takes it back and reports
+    // it unfilled; the books are in a hard delta breach that anyone's next round hedges. Sound,
+    // but the vault waits out the book's maxDelay (3 h) holding unhedged spot (see the missed
+    // round above). (`orderFilled = shortQty == shortTarget` would misreport an increase that
+    // filled from zero after a liquidation; in cash-margin mode the liquidation leaves too little
+    // margin for that fill.)
+    const s = await networkHelpers.loadFixture(cashMargin);
+    await hedged(s);
+    await depositor(s, 1, usdc(100_000));
+    await (await s.vault.connect(s.keeper).rebalance()).wait();
+    const round = await s.vault.pendingRound();
+    const order = await s.perpVenue.pendingOrder();
+    expect(round.increasesShort).to.equal(true);
+    expect(round.shortTarget).to.equal((await s.perpVenue.position()).shortSize + order.size);
+
+    await networkHelpers.time.increase(Number(DELAYED_ORDERS_DEFAULTS.minDelay));
+    await movePrice(s, 10_000n); // x2: past the old short's maintenance margin
+    const adapter = await s.perpVenue.getAddress();
+    expect(await s.market.isLiquidatable(adapter)).to.equal(true);
+    await (await s.market.connect(s.users[7]).liquidate(adapter)).wait();
+    expect((await s.perpVenue.position()).shortSize).to.equal(0n);
+    await expect(s.orderBook!.connect(s.users[9]).executeOrder(adapter)).to.revert(connection.ethers);
+
+    await networkHelpers.time.increaseTo(order.expiresAt);
+    await newRound(s);
+    await expect(s.vault.settleRound())
+      .to.emit(s.vault, "RoundSettled")
+      .withArgs(s.admin.address, false, true, round.totalAssetsBefore, (v: bigint) => v > 0n)
+      .and.not.to.emit(s.vault, "Rebalanced");
+    const state = await s.vault.vaultState();
+    expect([state.band, state.tier]).to.deep.equal([Band.Delta, Tier.Hard]);
+    await expect(s.vault.connect(s.users[6]).rebalance()).to.emit(s.vault, "RoundSubmitted");
+  });
+});
