@@ -394,3 +394,31 @@ describe("DeltaNeutralVault two-phase rounds: a liquidation between the phases (
     await expect(s.vault.connect(s.users[6]).rebalance()).to.emit(s.vault, "RoundSubmitted");
   });
 });
+
+describe("DeltaNeutralVault two-phase rounds: the admin's idle buffer on a venue that fills later (cash-margin)", function () {
+  it("KNOWN FINDING: an idle buffer of 0 (allowed by checkStrategy) turns every exit off: idle under half of 0 is never a breach", async function () {
+    // On a venue that fills later exits are paid from idle only, and idle is refilled only by the
+    // idle-low breach, `2 * idleBps < idleBufferBps`. With the buffer at 0 that never holds: once
+    // leavers (or the admin's own holder account) take idle, no round, by a keeper or anyone,
+    // refills it, and every other holder's maxWithdraw is 0 for good. The change waits the 1-day
+    // settling delay, but the holders can only race for the idle there is meanwhile. Fix
+    // (smallest): on such a venue require `idleBufferBps` above a floor (VaultParams.checkStrategy
+    // with the venue's fillsLater), or let the breach fire on an empty idle whatever the buffer.
+    const s = await networkHelpers.loadFixture(cashMargin);
+    const alice = await hedged(s);
+    const bob = await depositor(s, 1, usdc(10_000)); // kept in idle until Alice takes it
+    await (await s.vault.connect(s.admin).setStrategy(await strategyWith(s, { idleBufferBps: 0 }))).wait();
+    await networkHelpers.time.increase(86_400 + 1);
+    await newRound(s);
+    const idle = (await s.vault.vaultState()).idle;
+    await (
+      await s.vault.connect(alice)["withdraw(uint256,address,address)"](idle, alice.address, alice.address)
+    ).wait();
+    const drained = await s.vault.vaultState();
+    expect([drained.band, drained.tier]).to.deep.equal([Band.None, Tier.None]);
+    await expect(s.vault.connect(s.keeper).rebalance()).to.be.revertedWithCustomError(s.vault, "WithinBands");
+    const bobAssets = await s.vault.convertToAssets(await s.vault.balanceOf(bob.address));
+    expect(bobAssets).to.be.greaterThan(usdc(9_800));
+    expect(await s.vault.maxWithdraw(bob.address)).to.be.lessThan(usdc(1));
+  });
+});
