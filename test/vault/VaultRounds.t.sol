@@ -53,25 +53,19 @@ abstract contract VaultRoundFuzz is VaultRoundStack {
         _requireClean();
     }
 
-    /// @notice FINDING, pinned (reported; the vault is the lead's): after the guardian's close on a delayed venue
-    /// settles, nothing is deployed and the vault holds only USDC, yet every exit is still paid
-    /// from idle less the execution fee (DeltaNeutralVault._snapshot reserves it on a venue that
-    /// fills later). The last holder can never redeem its last shares, worth the reserve: with
-    /// 100,000 USDC in, 991,808,977,969 shares (1.000000 USDC) stay, maxRedeem is 991,807 and the
-    /// vault keeps 1,000,001 units with a non-zero supply forever (paused, nothing left to pay).
-    function test_lastHolderKeepsTheFeeReserve() public {
+    /// @notice FIXED (found by this suite): after the guardian's close on a delayed venue settled,
+    /// nothing was deployed, yet every exit was still paid from idle less the execution fee: with
+    /// 100,000 USDC in, 991,808,977,969 shares (1.000000 USDC) stayed with the last holder for good
+    /// (maxRedeem 991,807). The fee is now reserved only while a short is open or ordered.
+    function test_lastHolderTakesEverythingOnceClosed() public {
         rounds.deposit(0, 100_000e6);
         rounds.rebalanceAsKeeper(false);
         rounds.execute(0, 100, false);
         rounds.settle();
         _drain(0, true); // the guardian's close, executed and settled; Alice redeems her max
         require(vault.pendingRound().submittedAt == 0 && market.sizeOf(address(adapter)) == 0, "setup: not closed");
-        // What a fixed vault would do: require(vault.balanceOf(ALICE) == 0). The pin asserts today's
-        // behaviour so the suite stays green; it fails once the reserve is released: update it then.
-        uint256 stuck = vault.previewRedeem(vault.balanceOf(ALICE));
-        require(stuck != 0, "the last holder took the fee reserve: the finding is fixed, update this pin");
-        require(stuck <= orderBook.executionFee(), "more than the fee reserve stuck");
-        require(vault.maxRedeem(ALICE) <= 1e6, "the remaining shares are redeemable");
+        require(vault.balanceOf(ALICE) == 0, "the last holder kept shares");
+        require(usdc.balanceOf(address(vault)) <= 1, "more than rounding left in the vault");
     }
 
     /// @notice KNOWN LIMITATION, pinned (reported): on a venue that fills later every exit is paid
