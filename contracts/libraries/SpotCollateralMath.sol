@@ -74,6 +74,8 @@ library SpotCollateralMath {
     /// @param deploymentBps Target hedged notional / deployable NAV (10_000: all of it).
     /// @param toleranceBps Trades smaller than this share of NAV are skipped.
     /// @param rescueOnly Only risk comes off (a MarginLow or Delta rebalance): nothing is grown.
+    /// @param refillIdle An Idle round: a grow brings idle up to its target before it buys (the
+    /// idle-low breach of a venue that fills later, where exits are paid from idle).
     struct Input {
         uint256 idleBufferBps;
         uint256 deploymentBps;
@@ -81,6 +83,7 @@ library SpotCollateralMath {
         uint256 toleranceBps;
         uint8 assetDecimals;
         bool rescueOnly;
+        bool refillIdle;
     }
 
     /// @notice One round, in the order the vault carries it out. A shrink (spot above its target):
@@ -200,8 +203,13 @@ library SpotCollateralMath {
             if (p.rescueOnly || t.shortQty <= spot + toleranceQty) return r;
             uint256 need = OracleLib.baseToQuoteUp(t.shortQty - spot, b.price, 18, p.assetDecimals);
             uint256 idleExcess = b.idle > t.idle ? b.idle - t.idle : 0;
-            if (need > idleExcess) r.marginOut = Math.min(need - idleExcess, withdrawableCash(b, p, need));
-            r.buyAssets = Math.min(need, idleExcess + r.marginOut);
+            // An Idle round under its target takes what idle lacks from the cash equity first.
+            uint256 idleDeficit = p.refillIdle && b.idle < t.idle ? t.idle - b.idle : 0;
+            if (need + idleDeficit > idleExcess) {
+                r.marginOut = Math.min(need + idleDeficit - idleExcess, withdrawableCash(b, p, need));
+            }
+            uint256 available = idleExcess + r.marginOut;
+            r.buyAssets = Math.min(need, available > idleDeficit ? available - idleDeficit : 0);
             // Under a margin debt (after a rally) the target's cash equity is higher than the
             // account's: the idle excess the buy leaves repays the debt instead of staying idle.
             if (b.cashEquity < 0 && idleExcess > r.buyAssets) {

@@ -642,11 +642,12 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         s.totalAssets = s.idle + s.spotValue + s.equityOrZero();
         s.supply = totalSupply();
         // On a venue that fills later each round pays the venue's execution fee from idle: while a
-        // short is open or ordered, NAV counts it but no flow or plan spends it (exits are paid
-        // from the rest), so the round that refills idle after leavers emptied it can always be
-        // submitted. A book with neither needs no refill: its last holder takes everything.
-        if (FILLS_LATER && (s.shortQty != 0 || s.venueOrderPending)) {
-            s.idle -= Math.min(s.idle, PERP_VENUE.orderExecutionFee());
+        // position is open or ordered, NAV counts two fees (the next round's and the one after,
+        // which refills idle if the next spent it) but no flow or plan spends them (exits are paid
+        // from the rest), so a round can always be submitted. An all-idle book needs no round: its
+        // last holder takes everything.
+        if (FILLS_LATER && (s.shortQty != 0 || s.venueOrderPending || s.spotQty > SPOT_DUST)) {
+            s.idle -= Math.min(s.idle, 2 * PERP_VENUE.orderExecutionFee());
         }
     }
 

@@ -129,7 +129,8 @@ library SpotCollateralTrading {
                 pi.slippageBps,
                 pi.narrowestBandBps / 4,
                 v.assetDecimals,
-                pi.rescueOnly
+                pi.rescueOnly,
+                band == IDeltaNeutralVault.Band.Idle
             );
     }
 

@@ -166,7 +166,7 @@ library VaultTrading {
     /// @notice The second phase of a round whose order left the venue's book (see
     /// IDeltaNeutralVault.settleRound), on the books `s` now: a filled rebalance trades the spot
     /// to the short that filled and brings the margin to its target, a filled close sells the spot (what the pool takes within the bound) and
-    /// withdraws all the margin. An order that did not fill frees nothing: the margin stays with
+    /// withdraws all the margin. An order that did not fill frees nothing (but margin posted for a short that never opened): the margin stays with
     /// the short that is still open. A withdrawal the venue refuses (its margin rule at a price
     /// that moved since the plan) leaves the margin for the next round: a settle never sticks.
     function settle(
@@ -176,7 +176,11 @@ library VaultTrading {
         IDeltaNeutralVault.PendingRound storage round,
         bool filled
     ) public {
-        if (!filled) return;
+        if (!filled) {
+            // Margin posted for a short that never opened has nothing to back: back to idle.
+            if (s.shortQty == 0) _withdrawAllMargin(v);
+            return;
+        }
         if (round.emergencyClose) {
             trade(v, true, s.spotQty / v.sizePerSpotUnit, s.price, slippageBps, true);
             _withdrawAllMargin(v);

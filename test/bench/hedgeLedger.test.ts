@@ -3,6 +3,20 @@ import { Ledger, NO_EVENTS, splitSegment, sharePrice, type Checkpoint } from "..
 import { HOURS_PER_YEAR, runMetrics } from "../../demo/metrics.js";
 import type { SimulationResult } from "../../demo/simulate.js";
 
+/** A synchronous venue's run: no venue orders, no flows (the fields the figures below ignore). */
+const SYNC_RUN = {
+  orders: {
+    submitted: 0,
+    executed: 0,
+    cancelledOutOfBounds: 0,
+    expired: 0,
+    waitSecondsTotal: 0,
+    waitSecondsMax: 0,
+    delayPriceMove: 0,
+  },
+  flows: { deposits: 0, redeems: 0, redeemFailures: 0, redeemsCapped: 0 },
+};
+
 const E6 = 10n ** 6n;
 const E18 = 10n ** 18n;
 /** A checkpoint whose exact share price is (assets + 1) / (supply + 1e6) = `a1` / `s1`. */
@@ -125,12 +139,13 @@ describe("hedge bench arithmetic: share-price decomposition on a hand-checked pa
       fill: -5n * E6,
       edgeCharge: 3n * E6,
       unpaidProfit: 7n * E6,
+      orderFee: 0n,
     });
     // A leaver's unwind books the same costs to the flows, not to the hedge.
     const f = new Ledger(cp(A, S));
     f.record("flows", cp(A - 15n * E6, S), ev);
     expect(f.amounts.flowTradingCost).to.equal(15n * E6);
-    expect(f.hedgePerpParts).to.deep.equal({ takerFee: 0n, fill: 0n, edgeCharge: 0n, unpaidProfit: 0n });
+    expect(f.hedgePerpParts).to.deep.equal({ takerFee: 0n, fill: 0n, edgeCharge: 0n, unpaidProfit: 0n, orderFee: 0n });
   });
 
   it("run figures: a year of four samples, $1M NAV, $1,000 hedge cost (by band too), $5,000 funding, 0.6x notional", () => {
@@ -177,6 +192,7 @@ describe("hedge bench arithmetic: share-price decomposition on a hand-checked pa
         },
       ],
       liquidations: 0,
+      ...SYNC_RUN,
       ledger,
     } as unknown as SimulationResult;
     const m = runMetrics(r);
@@ -230,6 +246,7 @@ describe("hedge bench re-bases: a breach and the rounds that cleared it count on
       samples: [sample(0), sample(HOURS_PER_YEAR)],
       rebalances,
       liquidations: 0,
+      ...SYNC_RUN,
       ledger: new Ledger(cp(1_000_000n * E6, 10n ** 18n)),
     }) as unknown as SimulationResult;
 
@@ -344,6 +361,7 @@ describe("hedge bench arithmetic in SpotCollateral mode: the posted spot is the 
       samples: [sample(0, 9_500, 9_000), sample(HOURS_PER_YEAR, 11_400, 3_750)],
       rebalances: [],
       liquidations: 0,
+      ...SYNC_RUN,
       ledger,
     } as unknown as SimulationResult;
     const m = runMetrics(r);

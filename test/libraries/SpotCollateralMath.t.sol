@@ -411,7 +411,8 @@ contract SpotCollateralMathTest is TestBase {
                 slippageBps: 50,
                 toleranceBps: 10,
                 assetDecimals: 6,
-                rescueOnly: false
+                rescueOnly: false,
+                refillIdle: false
             });
     }
 

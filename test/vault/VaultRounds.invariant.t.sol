@@ -97,7 +97,12 @@ abstract contract VaultRoundsInvariants is VaultRoundStack {
         _requireRoundFlag(rounds.exitBeyondIdleWhilePending());
         if (vault.pendingRound().submittedAt == 0) return;
         uint256 balance = usdc.balanceOf(address(vault));
-        uint256 fee = orderBook.executionFee();
+        // The vault keeps two fees while a position is open or ordered (its rule, restated here).
+        bool positions =
+            market.sizeOf(address(adapter)) != 0 ||
+                orderBook.hasPendingOrder(address(adapter)) ||
+                vault.vaultState().spotQty > 1e12;
+        uint256 fee = positions ? 2 * orderBook.executionFee() : 0;
         uint256 idle = balance > fee ? balance - fee : 0;
         address[] memory actors = rounds.actors();
         for (uint256 i; i < actors.length; i++) {
@@ -145,9 +150,9 @@ abstract contract VaultRoundsInvariants is VaultRoundStack {
         require(orderBook.totalEscrow() == escrow, "totalEscrow != the orders' fees");
         if (vault.pendingRound().submittedAt == 0) {
             (bool needed, ) = vault.checkUpkeep("");
-            // Not asserted in SpotCollateral mode: its idle round may spend the reserve (a pinned
-            // finding: VaultRounds.t.sol, VaultRoundSpotCollateralFindingTest).
-            if (needed && !_spotCollateral())
+            // The vault keeps the fee while a position is open (an all-idle book needs no order).
+            bool positions = market.sizeOf(address(adapter)) != 0 || vault.vaultState().spotQty > 1e12;
+            if (needed && positions)
                 require(usdc.balanceOf(address(vault)) >= orderBook.executionFee(), "no fee for the round");
         }
     }
