@@ -138,7 +138,8 @@ for (const mode of Object.keys(fixtures) as HedgeModeName[]) {
       const after = await s.vault.vaultState();
       expect(after.shortQty).to.equal(0n);
       expect(after.spotQty).to.equal(before.spotQty);
-      expect((await s.perpVenue.position()).margin).to.equal(margin);
+      // Cash margin: the margin posted for a short that never opened returns to idle.
+      expect((await s.perpVenue.position()).margin).to.equal(mode === "cash-margin" ? 0n : margin);
       // Cash margin: no spot was bought, the deposit is still idle. Spot collateral: the spot
       // posted in the first phase is unhedged, a delta breach. Either way a new round follows (at
       // the feed's new price, the pool moved to it).
@@ -147,7 +148,7 @@ for (const mode of Object.keys(fixtures) as HedgeModeName[]) {
       await expect(s.vault.rebalance()).to.emit(s.vault, "RoundSubmitted");
     });
 
-    it("expired: the settle takes the order back, the fee returns to the vault and nothing else moves", async function () {
+    it("expired: the settle takes the order back, the fee returns to the vault (and margin no short needs)", async function () {
       const { s } = await submitted();
       const order = await s.perpVenue.pendingOrder();
       await networkHelpers.time.increaseTo(order.expiresAt - 3n);
@@ -157,14 +158,18 @@ for (const mode of Object.keys(fixtures) as HedgeModeName[]) {
       const vaultAddress = await s.vault.getAddress();
       const balanceBefore = await s.usdc.balanceOf(vaultAddress);
       const before = await s.vault.vaultState();
+      const marginBefore = (await s.perpVenue.position()).margin;
       expect((await s.vault.checkUpkeep("0x")).upkeepNeeded).to.equal(false); // a second early
       await expect(s.vault.settleRound())
         .to.emit(s.vault, "RoundSettled")
         .withArgs(anyValue, false, true, anyValue, anyValue);
       const after = await s.vault.vaultState();
-      expect((await s.usdc.balanceOf(vaultAddress)) - balanceBefore).to.equal(FEE);
-      // With no short open or ordered, the fee reserve is spendable again: idle is all of it.
-      expect(after.idle).to.equal(balanceBefore + FEE);
+      // Cash margin: the margin posted for the short that never opened comes back too.
+      const marginBack = mode === "cash-margin" ? marginBefore : 0n;
+      expect((await s.usdc.balanceOf(vaultAddress)) - balanceBefore).to.equal(FEE + marginBack);
+      // With no position left (cash margin) nothing is reserved; posted spot keeps two fees back.
+      const balanceAfter = await s.usdc.balanceOf(vaultAddress);
+      expect(after.idle).to.equal(mode === "cash-margin" ? balanceAfter : balanceAfter - 2n * FEE);
       expect(after.totalAssets - before.totalAssets).to.equal(FEE);
       expect(after.shortQty).to.equal(0n);
       expect((await s.perpVenue.pendingOrder()).pending).to.equal(false);
