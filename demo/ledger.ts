@@ -68,6 +68,32 @@ export const NO_EVENTS: SegmentEvents = {
   feeShares: 0n,
 };
 
+/** How the vault's orders fared on a delayed market, and what waiting for them cost. */
+export interface OrderStats {
+  submitted: number;
+  executed: number;
+  /** Cancelled by the book at execution: the fill was outside the order's price bound. */
+  cancelledOutOfBounds: number;
+  /** Expired without an execution and taken back by the vault's settle (fee refunded). */
+  expired: number;
+  /** Seconds from submission to execution, summed and at most, over the executed orders. */
+  waitSecondsTotal: number;
+  waitSecondsMax: number;
+  /** Share-price change from the price moving on the book's gap while a round was pending. */
+  delayPriceMove: number;
+}
+
+/** A run without venue orders (a synchronous venue), and the start of every run's count. */
+export const NO_ORDERS: OrderStats = {
+  submitted: 0,
+  executed: 0,
+  cancelledOutOfBounds: 0,
+  expired: 0,
+  waitSecondsTotal: 0,
+  waitSecondsMax: 0,
+  delayPriceMove: 0,
+};
+
 /** What the vault's perp trades of a segment cost, asset units (+ = cost): fees, charges, fill. */
 export function perpCost(ev: SegmentEvents): bigint {
   return ev.perpFee + ev.perpEdgeCharge + ev.perpUnpaidProfit + ev.perpImpact + ev.perpOrderFee;

@@ -33,7 +33,18 @@ import { toVaultState } from "../keeper/chain/reader.js";
 import { Tier, type VaultState } from "../keeper/types.js";
 import type { Eip1193 } from "./inProcessRpc.js";
 import type { KeeperDriver } from "./inProcessKeeper.js";
-import { Ledger, NO_EVENTS, perpCost, type Checkpoint, type SegmentEvents, type SegmentKind } from "./ledger.js";
+import {
+  Ledger,
+  NO_EVENTS,
+  NO_ORDERS,
+  perpCost,
+  type Checkpoint,
+  type OrderStats,
+  type SegmentEvents,
+  type SegmentKind,
+} from "./ledger.js";
+
+export type { OrderStats };
 import { toFeedAnswer } from "./pricePath.js";
 
 export interface Sample {
@@ -90,21 +101,6 @@ export interface SimulationResult {
   startTime: number;
   /** The vault's venue orders on a delayed market (all zero on a synchronous one). */
   orders: OrderStats;
-}
-
-/** How the vault's orders fared on a delayed market, and what waiting for them cost. */
-export interface OrderStats {
-  submitted: number;
-  executed: number;
-  /** Cancelled by the book at execution: the fill was outside the order's price bound. */
-  cancelledOutOfBounds: number;
-  /** Expired without an execution and taken back by the vault's settle (fee refunded). */
-  expired: number;
-  /** Seconds from submission to execution, summed and at most, over the executed orders. */
-  waitSecondsTotal: number;
-  waitSecondsMax: number;
-  /** Share-price change from the price moving on the book's gap while a round was pending. */
-  delayPriceMove: number;
 }
 
 /** Perp market of the demo: funding strong enough to show in a month (see the README). */
@@ -414,15 +410,7 @@ export async function simulate(
     return { ev, rebalanced, liquidations, submittedRound };
   };
 
-  const orders: OrderStats = {
-    submitted: 0,
-    executed: 0,
-    cancelledOutOfBounds: 0,
-    expired: 0,
-    waitSecondsTotal: 0,
-    waitSecondsMax: 0,
-    delayPriceMove: 0,
-  };
+  const orders: OrderStats = { ...NO_ORDERS };
   let orderSubmittedAt = 0;
   let roundPending = false;
   const blockTime = async (blockNumber: number | string) =>

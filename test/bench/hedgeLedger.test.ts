@@ -1,19 +1,11 @@
 import { expect } from "chai";
-import { Ledger, NO_EVENTS, splitSegment, sharePrice, type Checkpoint } from "../../demo/ledger.js";
+import { Ledger, NO_EVENTS, NO_ORDERS, splitSegment, sharePrice, type Checkpoint } from "../../demo/ledger.js";
 import { HOURS_PER_YEAR, runMetrics } from "../../demo/metrics.js";
 import type { SimulationResult } from "../../demo/simulate.js";
 
 /** A synchronous venue's run: no venue orders, no flows (the fields the figures below ignore). */
 const SYNC_RUN = {
-  orders: {
-    submitted: 0,
-    executed: 0,
-    cancelledOutOfBounds: 0,
-    expired: 0,
-    waitSecondsTotal: 0,
-    waitSecondsMax: 0,
-    delayPriceMove: 0,
-  },
+  orders: NO_ORDERS,
   flows: { deposits: 0, redeems: 0, redeemFailures: 0, redeemsCapped: 0 },
 };
 
