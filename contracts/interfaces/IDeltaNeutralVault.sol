@@ -325,8 +325,10 @@ interface IDeltaNeutralVault is IERC4626 {
     /// while the perp venue cannot pay.
     /// On a venue that fills orders later the round may stop after submitting its perp order
     /// (`RoundSubmitted`): the post-trade progress check then has nothing to check yet, so only
-    /// the first phase's cost is bounded here, and the order's own price bound (the same slippage
-    /// setting) bounds its fill; `settleRound` finishes it.
+    /// the first phase's cost is bounded here (less the execution fee of an order that reduces
+    /// the short: the venue's fixed price of an order, which no bound in bps covers on a small
+    /// vault whose leavers need the round), and the order's
+    /// own price bound (the same slippage setting) bounds its fill; `settleRound` finishes it.
     function rebalance() external returns (Band band, Tier tier);
 
     /// @notice Anyone: finishes the pending round once its order left the venue's book (filled, or

@@ -373,9 +373,18 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
 
         VaultMath.Snapshot memory after_ = _snapshot();
         if (q.queued) {
-            // Only the first phase can be checked now; the order's price bound bounds its fill.
-            VaultBands.checkCost(before.totalAssets, after_.totalAssets, strat);
-            VaultTrading.submitRound(_round, band, tier, false, before.totalAssets, after_.totalAssets, q);
+            // Only the first phase's cost can be checked now (submitRound); the order's price
+            // bound bounds its fill.
+            VaultTrading.submitRound(
+                _round,
+                PERP_VENUE,
+                band,
+                tier,
+                strat.maxRebalanceCostBps,
+                before.totalAssets,
+                after_.totalAssets,
+                q
+            );
             return (band, tier);
         }
         VaultBands.checkOutcome(before, after_, band, b, strat);
@@ -485,7 +494,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         // would let the guardian postpone the admin's redeploy forever.
         if (s.shortQty != 0 || s.spotQty > SPOT_DUST) _unwoundAt = uint64(block.timestamp);
         uint256 navAfter = _snapshot().totalAssets;
-        if (q.queued) VaultTrading.submitRound(_round, Band.None, Tier.None, true, s.totalAssets, navAfter, q);
+        if (q.queued) VaultTrading.submitRound(_round, PERP_VENUE, Band.None, Tier.None, 0, s.totalAssets, navAfter, q);
         emit EmergencyUnwound(_msgSender(), navAfter);
     }
 
@@ -644,9 +653,9 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         // On a venue that fills later each round pays the venue's execution fee from idle: while a
         // position is open or ordered, NAV counts two fees (the next round's and the one after,
         // which refills idle if the next spent it) but no flow or plan spends them (exits are paid
-        // from the rest), so a round can always be submitted. An all-idle book needs no round: its
-        // last holder takes everything.
-        if (FILLS_LATER && (s.shortQty != 0 || s.venueOrderPending || s.spotQty > SPOT_DUST)) {
+        // from the rest), so a round can always be submitted. A book that is idle but for dust
+        // needs no round: its last holder takes everything.
+        if (FILLS_LATER && (s.shortQty > SPOT_DUST || s.venueOrderPending || s.spotQty > SPOT_DUST)) {
             s.idle -= Math.min(s.idle, 2 * PERP_VENUE.orderExecutionFee());
         }
     }

@@ -82,12 +82,12 @@ library VaultBands {
         IDeltaNeutralVault.Strategy memory strat
     ) public pure {
         VaultMath.checkProgress(before, after_, band, b, strat.idleBufferBps);
-        checkCost(before.totalAssets, after_.totalAssets, strat);
+        checkCost(before.totalAssets, after_.totalAssets, strat.maxRebalanceCostBps);
     }
 
-    /// @notice The books lost at most `strat.maxRebalanceCostBps` of `navBefore`.
-    function checkCost(uint256 navBefore, uint256 navAfter, IDeltaNeutralVault.Strategy memory strat) public pure {
-        uint256 maxLoss = navBefore.mulDiv(strat.maxRebalanceCostBps, VaultMath.BPS);
+    /// @notice The books lost at most `maxCostBps` of `navBefore` (the rebalance cost bound).
+    function checkCost(uint256 navBefore, uint256 navAfter, uint256 maxCostBps) internal pure {
+        uint256 maxLoss = navBefore.mulDiv(maxCostBps, VaultMath.BPS);
         if (navAfter + maxLoss < navBefore) revert IDeltaNeutralVault.CostTooHigh(navBefore, navAfter, maxLoss);
     }
 

@@ -9,6 +9,7 @@ import {IPerpVenue} from "../interfaces/IPerpVenue.sol";
 import {ISpotVenue} from "../interfaces/ISpotVenue.sol";
 import {OracleLib} from "../libraries/OracleLib.sol";
 import {VaultMath} from "../libraries/VaultMath.sol";
+import {VaultBands} from "./VaultBands.sol";
 
 /// @title VaultTrading
 /// @notice How the vault trades: it carries out VaultMath's rebalance plan, a leaver's pro-rata
@@ -213,16 +214,30 @@ library VaultTrading {
     // written here, through a storage pointer, to keep its packing out of the vault's code.
     // ---------------------------------------------------------------------------------------
 
-    /// @notice Records the round whose order the venue queued.
+    /// @notice Records the round whose order `perpVenue` queued, after checking its first phase's
+    /// cost: what the books lost is at most `maxCostBps` of `navBefore` (the order's own price
+    /// bound bounds the rest), not counting the order's execution fee when the order reduces the
+    /// short. The fee is the venue's fixed price of an order (paid to whoever executes it,
+    /// refunded on expiry), not a trading loss the bound scales: counted in, it exceeds the bound
+    /// of a vault under fee / bound (200 USDC at a 1 USDC fee and 50 bps), which then could never
+    /// free value for its leavers again. A round that grows the short still pays it within the
+    /// bound, so a vault too small to pay for its hedge stays in idle.
+    /// @param band The breached band; `None` for the guardian's close, which has no cost bound.
     function submitRound(
         IDeltaNeutralVault.PendingRound storage round,
+        IPerpVenue perpVenue,
         IDeltaNeutralVault.Band band,
         IDeltaNeutralVault.Tier tier,
-        bool emergencyClose,
+        uint256 maxCostBps,
         uint256 navBefore,
         uint256 navAfter,
         Queued memory q
     ) public {
+        bool emergencyClose = band == IDeltaNeutralVault.Band.None;
+        if (!emergencyClose) {
+            uint256 feeOutsideBound = q.increasesShort ? 0 : perpVenue.orderExecutionFee();
+            VaultBands.checkCost(navBefore, navAfter + feeOutsideBound, maxCostBps);
+        }
         round.submittedAt = uint64(block.timestamp);
         round.band = band;
         round.tier = tier;
