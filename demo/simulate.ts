@@ -558,8 +558,11 @@ export async function simulate(
       lap("flows");
     }
 
-    // The keeper can only trade when a band is breached (the vault reverts WithinBands otherwise).
-    if (reading.state.tier !== Tier.None) await bringPoolToOracle(priceWad);
+    // The keeper trades on the pool when a band is breached (the vault reverts WithinBands
+    // otherwise) or when it settles a pending round, whose second phase trades the spot: a book
+    // back inside its bands while the order waited must not meet a pool left at the hour the round
+    // was submitted (its fill against the oracle would book that hour's price move as spot trading).
+    if (reading.state.tier !== Tier.None || roundPending) await bringPoolToOracle(priceWad);
     else arbitrage.skippedHours++;
     lap("arbitrage");
     await keeper.step();
