@@ -64,8 +64,12 @@ export interface RunMetrics {
     expired: number;
     meanWaitSeconds: number;
     maxWaitSeconds: number;
-    /** The price move on the book's gap while rounds were pending, bps/yr of the share price (+ = gain). */
-    delayBpsYr: number;
+    /**
+     * The price move on the net delta of the segments that began with a round pending, bps of the
+     * starting share price over the run (+ = gain): the part of `partsBps.priceOnDelta` that fell
+     * while orders waited (the rest is delta the books held between rounds).
+     */
+    delayBps: number;
   };
   /** Redeems cut to what the vault could pay then (maxRedeem), and redeems that failed. */
   redeemsCapped: number;
@@ -146,7 +150,7 @@ export function runMetrics(r: SimulationResult): RunMetrics {
       expired: r.orders.expired,
       meanWaitSeconds: r.orders.executed ? r.orders.waitSecondsTotal / r.orders.executed : 0,
       maxWaitSeconds: r.orders.waitSecondsMax,
-      delayBpsYr: r.ledger.bps(r.orders.delayPriceMove) / years,
+      delayBps: r.ledger.bps(r.orders.delayPriceMove),
     },
     redeemsCapped: r.flows.redeemsCapped,
     redeemFailures: r.flows.redeemFailures,

@@ -116,7 +116,7 @@ export function renderReport(r: SimulationResult, meta: ReportMeta): string {
           ],
           [
             "delay",
-            `${bpsYr(m.orders.delayBpsYr)} (+ = gain): the price move on the unhedged gap while rounds were pending (in the price-move part below)`,
+            `${m.orders.delayBps.toFixed(3)} bps of the starting share price (+ = gain): the price move on the net delta while rounds were pending, of the ${m.partsBps.priceOnDelta.toFixed(3)} bps the price-move part below books over the run`,
           ],
         ] as [string, string][])
       : []),

@@ -74,8 +74,9 @@ const ROWS: Row[] = [
     value: ({ orders: o }) => `${n(o.meanWaitSeconds, 0)}, ${n(o.maxWaitSeconds, 0)}`,
   },
   {
-    label: "  delay: price move on the unhedged gap while rounds were pending, bps/yr (+ = gain)",
-    value: (m) => n(m.orders.delayBpsYr, 2),
+    label:
+      "  delay: price move on the net delta while rounds were pending, bps of the starting share price over the run (+ = gain), of the decomposition's price move on the net delta",
+    value: (m) => `${n(m.orders.delayBps, 2)} of ${n(m.partsBps.priceOnDelta, 2)}`,
   },
   {
     label: "redeems cut to what the vault could pay then, failed",

@@ -209,6 +209,43 @@ describe("hedge bench arithmetic: share-price decomposition on a hand-checked pa
   });
 });
 
+describe("hedge bench on a delayed venue: the delay is the part of the price move on the net delta that fell while rounds waited", () => {
+  const A = 1_000_000n * E6;
+  const S = 10n ** 18n;
+
+  it("two years: -$300 on 1 ETH while a round waited, +$200 on it between rounds: the delay is -3 of the -1 bp on the net delta, over the run (not a year)", () => {
+    const ledger = new Ledger(cp(A, S, { spotQty: 101n * E18 }));
+    // A round is pending through the hour's feed update: $3,000 -> $2,700 on 1 ETH of delta.
+    const pending = ledger.record("market", cp(A - 300n * E6, S, { spotQty: 101n * E18, priceWad: 2_700n * E18 }));
+    // Later, no round pending: $2,700 -> $2,900 on the same delta.
+    ledger.record("market", cp(A - 100n * E6, S, { spotQty: 101n * E18, priceWad: 2_900n * E18 }));
+    const sample = (hour: number) => ({
+      hour,
+      price: 3_000,
+      sharePrice: 1,
+      deltaBps: 1,
+      marginRatioBps: 5_000,
+      totalAssets: A,
+      hedgedNotional: 0n,
+      deploymentBps: 0,
+      collateralQty: 0n,
+    });
+    const r = {
+      samples: [sample(0), sample(2 * HOURS_PER_YEAR)],
+      rebalances: [],
+      liquidations: 0,
+      orders: { ...NO_ORDERS, submitted: 1, executed: 1, delayPriceMove: pending.priceOnDelta },
+      flows: SYNC_RUN.flows,
+      ledger,
+    } as unknown as SimulationResult;
+    const m = runMetrics(r);
+    close(m.years, 2);
+    close(m.orders.delayBps, -3);
+    close(m.partsBps.priceOnDelta, -1);
+    expect(Math.abs(m.partsBps.residual)).to.be.below(1e-9);
+  });
+});
+
 describe("hedge bench re-bases: a breach and the rounds that cleared it count once", () => {
   const round = (hour: number, band: number) => ({
     hour,
