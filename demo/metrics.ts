@@ -34,7 +34,12 @@ export interface RunMetrics {
   spotTradingBpsYr: number;
   perpFeesAndImpactBpsYr: number;
   /** The perp cost by what it is (bps/yr); the parts add up to `perpFeesAndImpactBpsYr`. */
-  perpPartsBpsYr: { takerFee: number; fill: number; edgeCharge: number; unpaidProfit: number; orderFee: number };
+  perpPartsBpsYr: { takerFee: number; fill: number; edgeCharge: number; orderFee: number };
+  /**
+   * What the market's pool shortfall took (bps/yr, + = lost): the open profit it would not pay and
+   * the cut a trade made final. Outside the hedge cost: holding the claim loses it too.
+   */
+  perpShortfallBpsYr: number;
   gasBpsYr: number;
   hedgeCostBpsYr: number;
   /**
@@ -128,9 +133,9 @@ export function runMetrics(r: SimulationResult): RunMetrics {
       takerFee: bpsYr(r.ledger.hedgePerpParts.takerFee),
       fill: bpsYr(r.ledger.hedgePerpParts.fill),
       edgeCharge: bpsYr(r.ledger.hedgePerpParts.edgeCharge),
-      unpaidProfit: bpsYr(r.ledger.hedgePerpParts.unpaidProfit),
       orderFee: bpsYr(r.ledger.hedgePerpParts.orderFee),
     },
+    perpShortfallBpsYr: bpsYr(r.ledger.amounts.perpShortfall),
     gasBpsYr: bpsYr(gas),
     hedgeCostBpsYr: hedgeCost,
     hedgeCostByBandBpsYr,

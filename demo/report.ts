@@ -102,7 +102,11 @@ export function renderReport(r: SimulationResult, meta: ReportMeta): string {
     ],
     [
       "rebalance perp fees+impact",
-      `${usd(amounts.hedgePerpFeesAndImpact)} cost (${bpsYr(m.perpFeesAndImpactBpsYr)}), signed: taker fee ${usd(perp.takerFee)}, fill vs the oracle ${usd(perp.fill)}, oracle-edge charges ${usd(perp.edgeCharge)}, profit the market left unpaid ${usd(perp.unpaidProfit)}, order execution fees ${usd(perp.orderFee)}`,
+      `${usd(amounts.hedgePerpFeesAndImpact)} cost (${bpsYr(m.perpFeesAndImpactBpsYr)}), signed: taker fee ${usd(perp.takerFee)}, fill vs the oracle ${usd(perp.fill)}, oracle-edge charges ${usd(perp.edgeCharge)}, order execution fees ${usd(perp.orderFee)}`,
+    ],
+    [
+      "perp profit unpaid",
+      `${usd(amounts.perpShortfall)} lost (${bpsYr(m.perpShortfallBpsYr)}): the open profit the market's pool would not pay (the NAV counts what it would) and the cut trades made final, outside the hedge cost`,
     ],
     ...(r.orders.submitted > 0
       ? ([

@@ -38,7 +38,9 @@ import {
   NO_EVENTS,
   NO_ORDERS,
   perpCost,
+  perpShortfall,
   type Checkpoint,
+  type PerpAccount,
   type OrderStats,
   type SegmentEvents,
   type SegmentKind,
@@ -287,6 +289,7 @@ export async function simulate(
         shortQty: state.shortQty,
         accruedFunding: BigInt(position.accruedFunding),
         priceWad,
+        perpShortfall: perpShortfall(position as PerpAccount, priceWad),
       },
     };
   };
