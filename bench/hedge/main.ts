@@ -150,8 +150,8 @@ async function main() {
           "short first and trades the spot at settlement, so it waits with the delta it had before the round;",
           "SpotCollateral buys (or keeps) the spot before its short fills, so it waits long the difference and",
           "gains as ETH rises and loses as it falls. The rest of the decomposition's price move on the net",
-          "delta is delta held between rounds (a settle's spot trade the pool's bound cut short, an order",
-          "cancelled out of its price bound).",
+          "delta is delta the books held between rounds, inside the delta band (what a settle's spot trade",
+          "left, the pool's bound cutting it short).",
         ]
       : []),
     "",
