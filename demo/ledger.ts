@@ -45,6 +45,8 @@ export interface PerpAccount {
   collateral: bigint;
 }
 
+const ceilDiv = (a: bigint, b: bigint) => (a + b - 1n) / b;
+
 /**
  * The part of the perp account's face value the vault's NAV does not count (asset units): the
  * market values an open profit at what its pool would pay now (PerpMarket.positionOf: a share
@@ -52,8 +54,6 @@ export interface PerpAccount {
  * the venue cannot pay in full at its payableEquity. The face PnL of the short, size x (entry -
  * oracle), rounds as the market's does: a gain down, a loss up.
  */
-const ceilDiv = (a: bigint, b: bigint) => (a + b - 1n) / b;
-
 export function perpShortfall(p: PerpAccount, priceWad: bigint): bigint {
   const face =
     p.entryPrice >= priceWad
@@ -78,8 +78,9 @@ export interface SegmentEvents {
   perpEdgeCharge: bigint;
   /**
    * Profit the venue's pool could not pay in full at a trade: the unpaid part (ProfitReduced owed -
-   * paid). Not a trading cost: the NAV had valued that claim at what the pool would pay
-   * (`Checkpoint.perpShortfall`), and the trade only makes the cut final.
+   * paid), booked with the pool's shortfall, not as a trading cost: the NAV already values an open
+   * profit at what the pool would pay (`Checkpoint.perpShortfall`), and the trade makes the cut
+   * final (on funding too, which the open claim nets against the position's PnL).
    */
   perpUnpaidProfit: bigint;
   /** Perp fills against the oracle: sizeDelta x (fill - oracle), asset units (+ = worse than oracle). */

@@ -161,6 +161,11 @@ describe("hedge bench arithmetic: share-price decomposition on a hand-checked pa
       collateral: 0n,
     };
     expect(perpShortfall(account, 2_900n * E18)).to.equal(5_000n * E6);
+    // A venue that can pay $152,000 of the $155,000 account: the vault counts $152,000.
+    expect(perpShortfall({ ...account, payableEquity: 152_000n * E6 }, 2_900n * E18)).to.equal(8_000n * E6);
+    // At a loss nothing is cut: the -$10,000.000001 face is all counted.
+    const loss = { ...account, unrealizedPnl: -10_000_000_001n, payableEquity: 139_999_999_999n };
+    expect(perpShortfall(loss, 3_100n * E18 + 10n ** 10n)).to.equal(0n);
     // The vault holds 101 ETH of spot: -$100 on its 1 ETH of delta, -$5,000 of the cut.
     const before = cp(A, S, { spotQty: 101n * E18 });
     const fell = cp(A - 100n * E6 - 5_000n * E6, S, {
