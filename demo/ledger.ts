@@ -26,6 +26,44 @@ export interface Checkpoint {
   accruedFunding: bigint;
   /** Oracle price, WAD. */
   priceWad: bigint;
+  /**
+   * What the vault's NAV leaves out of its perp account because the market's pool cannot pay it
+   * all now (asset units, >= 0; `perpShortfall`): between trades it moves with the price.
+   */
+  perpShortfall: bigint;
+}
+
+/** The vault's perp account as its venue reports it (IPerpVenue.position), the fields priced here. */
+export interface PerpAccount {
+  shortSize: bigint;
+  entryPrice: bigint;
+  margin: bigint;
+  marginDebt: bigint;
+  unrealizedPnl: bigint;
+  accruedFunding: bigint;
+  payableEquity: bigint;
+  collateral: bigint;
+}
+
+const ceilDiv = (a: bigint, b: bigint) => (a + b - 1n) / b;
+
+/**
+ * The part of the perp account's face value the vault's NAV does not count (asset units): the
+ * market values an open profit at what its pool would pay now (PerpMarket.positionOf: a share
+ * cash / open claims of it once open claims exceed the pool's cash), and the vault values an account
+ * the venue cannot pay in full at its payableEquity. The face PnL of the short, size x (entry -
+ * oracle), rounds as the market's does: a gain down, a loss up.
+ */
+export function perpShortfall(p: PerpAccount, priceWad: bigint): bigint {
+  const face =
+    p.entryPrice >= priceWad
+      ? (p.shortSize * (p.entryPrice - priceWad)) / VALUE_SCALE
+      : -ceilDiv(p.shortSize * (priceWad - p.entryPrice), VALUE_SCALE);
+  const openProfitCut = face - p.unrealizedPnl;
+  const account =
+    p.margin - p.marginDebt + p.unrealizedPnl + p.accruedFunding + (p.collateral * priceWad) / VALUE_SCALE;
+  const unpayable = account > p.payableEquity ? account - p.payableEquity : 0n;
+  return openProfitCut + unpayable;
 }
 
 /** What happened between two checkpoints, read from the events of its blocks. */
@@ -38,7 +76,12 @@ export interface SegmentEvents {
   perpFee: bigint;
   /** The venue's charges on exposure grown just before a feed update (OracleEdgeCharged). */
   perpEdgeCharge: bigint;
-  /** Profit the venue's pool could not pay in full: the unpaid part (ProfitReduced owed - paid). */
+  /**
+   * Profit the venue's pool could not pay in full at a trade: the unpaid part (ProfitReduced owed -
+   * paid), booked with the pool's shortfall, not as a trading cost: the NAV already values an open
+   * profit at what the pool would pay (`Checkpoint.perpShortfall`), and the trade makes the cut
+   * final (on funding too, which the open claim nets against the position's PnL).
+   */
   perpUnpaidProfit: bigint;
   /** Perp fills against the oracle: sizeDelta x (fill - oracle), asset units (+ = worse than oracle). */
   perpImpact: bigint;
@@ -96,7 +139,15 @@ export const NO_ORDERS: OrderStats = {
 
 /** What the vault's perp trades of a segment cost, asset units (+ = cost): fees, charges, fill. */
 export function perpCost(ev: SegmentEvents): bigint {
-  return ev.perpFee + ev.perpEdgeCharge + ev.perpUnpaidProfit + ev.perpImpact + ev.perpOrderFee;
+  return ev.perpFee + ev.perpEdgeCharge + ev.perpImpact + ev.perpOrderFee;
+}
+
+/**
+ * What the market's pool shortfall took from the vault in a segment, asset units (+ = lost): the
+ * change of the open profit it would not pay, plus the part a trade made final (ProfitReduced).
+ */
+export function shortfallLoss(before: Checkpoint, after: Checkpoint, ev: SegmentEvents): bigint {
+  return after.perpShortfall - before.perpShortfall + ev.perpUnpaidProfit;
 }
 
 /** Rebalances trade for the hedge; flows' unwinds trade for the leaver. */
@@ -112,6 +163,7 @@ export interface Parts {
   flowCharges: number;
   fees: number;
   liquidations: number;
+  perpShortfall: number;
   residual: number;
 }
 
@@ -124,6 +176,7 @@ export const PART_LABELS: Record<keyof Parts, string> = {
   flowCharges: "flows: entry and exit charges",
   fees: "management and performance fees",
   liquidations: "liquidation rewards",
+  perpShortfall: "perp profit the market's pool could not pay (open, valued at what it pays, and cut at trades)",
   residual: "residual (not explained by the parts)",
 };
 
@@ -136,6 +189,7 @@ const zeroParts = (): Parts => ({
   flowCharges: 0,
   fees: 0,
   liquidations: 0,
+  perpShortfall: 0,
   residual: 0,
 });
 
@@ -168,6 +222,7 @@ export function splitSegment(kind: SegmentKind, before: Checkpoint, after: Check
   parts.flowCharges = perShare(Number(ev.flowAssets) - Number(ev.flowShares) * p0);
   parts.fees = perShare(-Number(ev.feeShares) * p0);
   parts.liquidations = perShare(-ev.liquidationReward);
+  parts.perpShortfall = perShare(-shortfallLoss(before, after, ev));
   const explained = sumParts(parts);
   parts.residual = sharePrice(after) - p0 - explained;
   return parts;
@@ -181,9 +236,16 @@ export function sumParts(p: Parts): number {
 export class Ledger {
   readonly parts: Parts = zeroParts();
   /** Asset units, signed (+ = the vault received), over the whole run. */
-  readonly amounts = { funding: 0n, hedgeSpotCost: 0n, hedgePerpFeesAndImpact: 0n, flowTradingCost: 0n };
+  readonly amounts = {
+    funding: 0n,
+    hedgeSpotCost: 0n,
+    hedgePerpFeesAndImpact: 0n,
+    flowTradingCost: 0n,
+    /** What the market's pool shortfall took (+ = lost), whatever the segment. */
+    perpShortfall: 0n,
+  };
   /** The rebalances' perp cost by what it is; the parts add up to `amounts.hedgePerpFeesAndImpact`. */
-  readonly hedgePerpParts = { takerFee: 0n, fill: 0n, edgeCharge: 0n, unpaidProfit: 0n, orderFee: 0n };
+  readonly hedgePerpParts = { takerFee: 0n, fill: 0n, edgeCharge: 0n, orderFee: 0n };
   readonly start: Checkpoint;
   private last: Checkpoint;
 
@@ -201,6 +263,7 @@ export class Ledger {
     const parts = splitSegment(kind, this.last, next, ev);
     for (const k of Object.keys(parts) as (keyof Parts)[]) this.parts[k] += parts[k];
     this.amounts.funding += ev.settledFunding + next.accruedFunding - this.last.accruedFunding;
+    this.amounts.perpShortfall += shortfallLoss(this.last, next, ev);
     if (kind === "flows") this.amounts.flowTradingCost += ev.spotCost + perpCost(ev);
     else {
       this.amounts.hedgeSpotCost += ev.spotCost;
@@ -208,7 +271,6 @@ export class Ledger {
       this.hedgePerpParts.takerFee += ev.perpFee;
       this.hedgePerpParts.fill += ev.perpImpact;
       this.hedgePerpParts.edgeCharge += ev.perpEdgeCharge;
-      this.hedgePerpParts.unpaidProfit += ev.perpUnpaidProfit;
       this.hedgePerpParts.orderFee += ev.perpOrderFee;
     }
     this.last = next;

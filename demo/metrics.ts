@@ -34,7 +34,12 @@ export interface RunMetrics {
   spotTradingBpsYr: number;
   perpFeesAndImpactBpsYr: number;
   /** The perp cost by what it is (bps/yr); the parts add up to `perpFeesAndImpactBpsYr`. */
-  perpPartsBpsYr: { takerFee: number; fill: number; edgeCharge: number; unpaidProfit: number; orderFee: number };
+  perpPartsBpsYr: { takerFee: number; fill: number; edgeCharge: number; orderFee: number };
+  /**
+   * What the market's pool shortfall took (bps/yr, + = lost): the open profit it would not pay and
+   * the cut a trade made final. Outside the hedge cost: holding the claim loses it too.
+   */
+  perpShortfallBpsYr: number;
   gasBpsYr: number;
   hedgeCostBpsYr: number;
   /**
@@ -64,8 +69,12 @@ export interface RunMetrics {
     expired: number;
     meanWaitSeconds: number;
     maxWaitSeconds: number;
-    /** The price move on the book's gap while rounds were pending, bps/yr of the share price (+ = gain). */
-    delayBpsYr: number;
+    /**
+     * The price move on the net delta of the segments that began with a round pending, bps of the
+     * starting share price over the run (+ = gain): the part of `partsBps.priceOnDelta` that fell
+     * while orders waited (the rest is delta the books held between rounds).
+     */
+    delayBps: number;
   };
   /** Redeems cut to what the vault could pay then (maxRedeem), and redeems that failed. */
   redeemsCapped: number;
@@ -124,9 +133,9 @@ export function runMetrics(r: SimulationResult): RunMetrics {
       takerFee: bpsYr(r.ledger.hedgePerpParts.takerFee),
       fill: bpsYr(r.ledger.hedgePerpParts.fill),
       edgeCharge: bpsYr(r.ledger.hedgePerpParts.edgeCharge),
-      unpaidProfit: bpsYr(r.ledger.hedgePerpParts.unpaidProfit),
       orderFee: bpsYr(r.ledger.hedgePerpParts.orderFee),
     },
+    perpShortfallBpsYr: bpsYr(r.ledger.amounts.perpShortfall),
     gasBpsYr: bpsYr(gas),
     hedgeCostBpsYr: hedgeCost,
     hedgeCostByBandBpsYr,
@@ -146,7 +155,7 @@ export function runMetrics(r: SimulationResult): RunMetrics {
       expired: r.orders.expired,
       meanWaitSeconds: r.orders.executed ? r.orders.waitSecondsTotal / r.orders.executed : 0,
       maxWaitSeconds: r.orders.waitSecondsMax,
-      delayBpsYr: r.ledger.bps(r.orders.delayPriceMove) / years,
+      delayBps: r.ledger.bps(r.orders.delayPriceMove),
     },
     redeemsCapped: r.flows.redeemsCapped,
     redeemFailures: r.flows.redeemFailures,

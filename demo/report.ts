@@ -102,7 +102,11 @@ export function renderReport(r: SimulationResult, meta: ReportMeta): string {
     ],
     [
       "rebalance perp fees+impact",
-      `${usd(amounts.hedgePerpFeesAndImpact)} cost (${bpsYr(m.perpFeesAndImpactBpsYr)}), signed: taker fee ${usd(perp.takerFee)}, fill vs the oracle ${usd(perp.fill)}, oracle-edge charges ${usd(perp.edgeCharge)}, profit the market left unpaid ${usd(perp.unpaidProfit)}, order execution fees ${usd(perp.orderFee)}`,
+      `${usd(amounts.hedgePerpFeesAndImpact)} cost (${bpsYr(m.perpFeesAndImpactBpsYr)}), signed: taker fee ${usd(perp.takerFee)}, fill vs the oracle ${usd(perp.fill)}, oracle-edge charges ${usd(perp.edgeCharge)}, order execution fees ${usd(perp.orderFee)}`,
+    ],
+    [
+      "perp profit unpaid",
+      `${usd(amounts.perpShortfall)} lost (${bpsYr(m.perpShortfallBpsYr)}): the open profit the market's pool would not pay (the NAV counts what it would) and the cut trades made final, outside the hedge cost`,
     ],
     ...(r.orders.submitted > 0
       ? ([
@@ -116,7 +120,7 @@ export function renderReport(r: SimulationResult, meta: ReportMeta): string {
           ],
           [
             "delay",
-            `${bpsYr(m.orders.delayBpsYr)} (+ = gain): the price move on the unhedged gap while rounds were pending (in the price-move part below)`,
+            `${m.orders.delayBps.toFixed(3)} bps of the starting share price (+ = gain): the price move on the net delta while rounds were pending, of the ${m.partsBps.priceOnDelta.toFixed(3)} bps the price-move part below books over the run`,
           ],
         ] as [string, string][])
       : []),

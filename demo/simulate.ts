@@ -38,7 +38,9 @@ import {
   NO_EVENTS,
   NO_ORDERS,
   perpCost,
+  perpShortfall,
   type Checkpoint,
+  type PerpAccount,
   type OrderStats,
   type SegmentEvents,
   type SegmentKind,
@@ -287,6 +289,7 @@ export async function simulate(
         shortQty: state.shortQty,
         accruedFunding: BigInt(position.accruedFunding),
         priceWad,
+        perpShortfall: perpShortfall(position as PerpAccount, priceWad),
       },
     };
   };
@@ -558,8 +561,11 @@ export async function simulate(
       lap("flows");
     }
 
-    // The keeper can only trade when a band is breached (the vault reverts WithinBands otherwise).
-    if (reading.state.tier !== Tier.None) await bringPoolToOracle(priceWad);
+    // The keeper trades on the pool when a band is breached (the vault reverts WithinBands
+    // otherwise) or when it settles a pending round, whose second phase trades the spot: a book
+    // back inside its bands while the order waited must not meet a pool left at the hour the round
+    // was submitted (its fill against the oracle would book that hour's price move as spot trading).
+    if (reading.state.tier !== Tier.None || roundPending) await bringPoolToOracle(priceWad);
     else arbitrage.skippedHours++;
     lap("arbitrage");
     await keeper.step();

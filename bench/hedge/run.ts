@@ -43,7 +43,8 @@ export interface RunOutput {
   floorHoursPerSecond: number;
   profile: PhaseTimes;
   arbitrage: { swaps: number; skippedHours: number };
-  rebalanceHours: { hour: number; band: number }[];
+  /** Each rebalance's hour, band and spot cost against the oracle (USDC, signed: + = cost). */
+  rebalanceHours: { hour: number; band: number; spotCostUsdc: number }[];
   /** The vault's margin bands as it reports them (bands()), percent. */
   marginBandsPct: MarginBandsPct;
   chart: ChartPoint[];
@@ -85,7 +86,11 @@ export async function runOne(req: RunRequest): Promise<RunOutput> {
     floorHoursPerSecond: floor,
     profile: result.profile,
     arbitrage: result.arbitrage,
-    rebalanceHours: result.rebalances.map((r) => ({ hour: r.hour, band: r.band })),
+    rebalanceHours: result.rebalances.map((r) => ({
+      hour: r.hour,
+      band: r.band,
+      spotCostUsdc: Number(r.spotCost) / 10 ** 6,
+    })),
     marginBandsPct: bands,
     chart: result.samples
       .filter((s, i) => i % step === 0 || i === result.samples.length - 1)

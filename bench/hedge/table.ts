@@ -45,13 +45,17 @@ const ROWS: Row[] = [
   { label: "  spot trading (pool fee, slippage vs oracle)", value: (m) => n(m.spotTradingBpsYr) },
   { label: "  perp fees and impact (fill vs oracle)", value: (m) => n(m.perpFeesAndImpactBpsYr) },
   {
-    label: "    taker fee, fill vs oracle, oracle-edge charge, profit the market left unpaid, order execution fees",
-    value: ({ perpPartsBpsYr: p }) =>
-      [p.takerFee, p.fill, p.edgeCharge, p.unpaidProfit, p.orderFee].map((x) => n(x)).join(", "),
+    label: "    taker fee, fill vs oracle, oracle-edge charge, order execution fees",
+    value: ({ perpPartsBpsYr: p }) => [p.takerFee, p.fill, p.edgeCharge, p.orderFee].map((x) => n(x)).join(", "),
   },
   { label: "  gas (paid by the keeper, outside NAV)", value: (m) => n(m.gasBpsYr, 2) },
   { label: "  the same cost by band (the rounds it was spent in)", value: (m) => costByBand(m) },
   { label: "funding, bps/yr of time-averaged NAV", value: (m) => n(m.fundingBpsYr) },
+  {
+    label:
+      "perp profit the market's pool could not pay (open, valued at what it pays, and cut at trades), bps/yr (+ = lost; outside the hedge cost)",
+    value: (m) => n(m.perpShortfallBpsYr),
+  },
   { label: "average hedged notional / NAV", value: (m) => n(m.avgNotionalOverNav, 3) },
   { label: "net carry at the run's funding, bps/yr", value: (m) => n(m.netCarryBpsYr) },
   {
@@ -74,8 +78,9 @@ const ROWS: Row[] = [
     value: ({ orders: o }) => `${n(o.meanWaitSeconds, 0)}, ${n(o.maxWaitSeconds, 0)}`,
   },
   {
-    label: "  delay: price move on the unhedged gap while rounds were pending, bps/yr (+ = gain)",
-    value: (m) => n(m.orders.delayBpsYr, 2),
+    label:
+      "  delay: price move on the net delta while rounds were pending, bps of the starting share price over the run (+ = gain), of the decomposition's price move on the net delta",
+    value: (m) => `${n(m.orders.delayBps, 2)} of ${n(m.partsBps.priceOnDelta, 2)}`,
   },
   {
     label: "redeems cut to what the vault could pay then, failed",

@@ -1,5 +1,13 @@
 import { expect } from "chai";
-import { Ledger, NO_EVENTS, NO_ORDERS, splitSegment, sharePrice, type Checkpoint } from "../../demo/ledger.js";
+import {
+  Ledger,
+  NO_EVENTS,
+  NO_ORDERS,
+  perpShortfall,
+  splitSegment,
+  sharePrice,
+  type Checkpoint,
+} from "../../demo/ledger.js";
 import { HOURS_PER_YEAR, runMetrics } from "../../demo/metrics.js";
 import type { SimulationResult } from "../../demo/simulate.js";
 
@@ -20,6 +28,7 @@ function cp(a1: bigint, s1: bigint, over: Partial<Checkpoint> = {}): Checkpoint 
     shortQty: 100n * E18,
     accruedFunding: 0n,
     priceWad: 3_000n * E18,
+    perpShortfall: 0n,
     ...over,
   };
 }
@@ -110,10 +119,11 @@ describe("hedge bench arithmetic: share-price decomposition on a hand-checked pa
       hedgeSpotCost: 50n * E6,
       hedgePerpFeesAndImpact: 10n * E6,
       flowTradingCost: 0n,
+      perpShortfall: 0n,
     });
   });
 
-  it("a rebalance's perp cost by what it is: $10 fee, $5 better fill, $3 edge charge, $7 unpaid profit: $15 (-0.15 bp)", () => {
+  it("a rebalance's perp cost by what it is: $10 fee, $5 better fill, $3 edge charge: $8 (-0.08 bp); the $7 profit the pool did not pay is its shortfall, not a cost of the trade", () => {
     const l = new Ledger(cp(A, S));
     const ev = {
       ...NO_EVENTS,
@@ -123,21 +133,66 @@ describe("hedge bench arithmetic: share-price decomposition on a hand-checked pa
       perpUnpaidProfit: 7n * E6,
     };
     l.record("rebalance", cp(A - 15n * E6, S), ev);
-    close(l.bps(l.parts.hedgePerpFeesAndImpact), -0.15);
+    close(l.bps(l.parts.hedgePerpFeesAndImpact), -0.08);
+    close(l.bps(l.parts.perpShortfall), -0.07);
     expect(Math.abs(l.bps(l.parts.residual))).to.be.below(1e-9);
-    expect(l.amounts.hedgePerpFeesAndImpact).to.equal(15n * E6);
-    expect(l.hedgePerpParts).to.deep.equal({
-      takerFee: 10n * E6,
-      fill: -5n * E6,
-      edgeCharge: 3n * E6,
-      unpaidProfit: 7n * E6,
-      orderFee: 0n,
-    });
+    expect(l.amounts.hedgePerpFeesAndImpact).to.equal(8n * E6);
+    expect(l.amounts.perpShortfall).to.equal(7n * E6);
+    expect(l.hedgePerpParts).to.deep.equal({ takerFee: 10n * E6, fill: -5n * E6, edgeCharge: 3n * E6, orderFee: 0n });
     // A leaver's unwind books the same costs to the flows, not to the hedge.
     const f = new Ledger(cp(A, S));
     f.record("flows", cp(A - 15n * E6, S), ev);
-    expect(f.amounts.flowTradingCost).to.equal(15n * E6);
-    expect(f.hedgePerpParts).to.deep.equal({ takerFee: 0n, fill: 0n, edgeCharge: 0n, unpaidProfit: 0n, orderFee: 0n });
+    expect(f.amounts.flowTradingCost).to.equal(8n * E6);
+    expect(f.amounts.perpShortfall).to.equal(7n * E6);
+    expect(f.hedgePerpParts).to.deep.equal({ takerFee: 0n, fill: 0n, edgeCharge: 0n, orderFee: 0n });
+  });
+
+  it("a pool short of cash: the open profit's cut moves the NAV between trades, and the trade that makes it final costs nothing more", () => {
+    // 100 ETH short from $3,000; the oracle falls to $2,900: a $10,000 face profit. Open claims are
+    // twice the pool's cash, so the market values it at $5,000 (positionOf) and the NAV with it.
+    const account = {
+      shortSize: 100n * E18,
+      entryPrice: 3_000n * E18,
+      margin: 150_000n * E6,
+      marginDebt: 0n,
+      unrealizedPnl: 5_000n * E6,
+      accruedFunding: 0n,
+      payableEquity: 155_000n * E6,
+      collateral: 0n,
+    };
+    expect(perpShortfall(account, 2_900n * E18)).to.equal(5_000n * E6);
+    // A venue that can pay $152,000 of the $155,000 account: the vault counts $152,000.
+    expect(perpShortfall({ ...account, payableEquity: 152_000n * E6 }, 2_900n * E18)).to.equal(8_000n * E6);
+    // At a loss nothing is cut: the -$10,000.000001 face is all counted.
+    const loss = { ...account, unrealizedPnl: -10_000_000_001n, payableEquity: 139_999_999_999n };
+    expect(perpShortfall(loss, 3_100n * E18 + 10n ** 10n)).to.equal(0n);
+    // The vault holds 101 ETH of spot: -$100 on its 1 ETH of delta, -$5,000 of the cut.
+    const before = cp(A, S, { spotQty: 101n * E18 });
+    const fell = cp(A - 100n * E6 - 5_000n * E6, S, {
+      spotQty: 101n * E18,
+      priceWad: 2_900n * E18,
+      perpShortfall: 5_000n * E6,
+    });
+    const l = new Ledger(before);
+    const market = l.record("market", fell);
+    close(l.bps(market.priceOnDelta), -1);
+    close(l.bps(market.perpShortfall), -50);
+    expect(Math.abs(l.bps(market.residual))).to.be.below(1e-9);
+    // A round buys back half the short at the oracle ($10 fee) and sells 50 ETH at it: the pool pays
+    // $2,500 of the $5,000 realised (ProfitReduced 5,000 owed, 2,500 paid); the open cut on the
+    // rest is $2,500. NAV moves by the fee alone.
+    const traded = cp(A - 100n * E6 - 5_000n * E6 - 10n * E6, S, {
+      spotQty: 51n * E18,
+      shortQty: 50n * E18,
+      priceWad: 2_900n * E18,
+      perpShortfall: 2_500n * E6,
+    });
+    const round = l.record("rebalance", traded, { ...NO_EVENTS, perpFee: 10n * E6, perpUnpaidProfit: 2_500n * E6 });
+    close(l.bps(round.hedgePerpFeesAndImpact), -0.1);
+    expect(round.perpShortfall).to.equal(0); // the cut was already in the NAV
+    expect(Math.abs(l.bps(round.residual))).to.be.below(1e-9);
+    expect(l.amounts.perpShortfall).to.equal(5_000n * E6);
+    expect(l.amounts.hedgePerpFeesAndImpact).to.equal(10n * E6);
   });
 
   it("run figures: a year of four samples, $1M NAV, $1,000 hedge cost (by band too), $5,000 funding, 0.6x notional", () => {
@@ -206,6 +261,43 @@ describe("hedge bench arithmetic: share-price decomposition on a hand-checked pa
     // Each band's rounds: $700 + $50 + $30 gas and $200 + $20 gas of $1M, adding up to the total.
     close(m.hedgeCostByBandBpsYr["margin-low"], 7.8);
     close(m.hedgeCostByBandBpsYr["margin-high"], 2.2);
+  });
+});
+
+describe("hedge bench on a delayed venue: the delay is the part of the price move on the net delta that fell while rounds waited", () => {
+  const A = 1_000_000n * E6;
+  const S = 10n ** 18n;
+
+  it("two years: -$300 on 1 ETH while a round waited, +$200 on it between rounds: the delay is -3 of the -1 bp on the net delta, over the run (not a year)", () => {
+    const ledger = new Ledger(cp(A, S, { spotQty: 101n * E18 }));
+    // A round is pending through the hour's feed update: $3,000 -> $2,700 on 1 ETH of delta.
+    const pending = ledger.record("market", cp(A - 300n * E6, S, { spotQty: 101n * E18, priceWad: 2_700n * E18 }));
+    // Later, no round pending: $2,700 -> $2,900 on the same delta.
+    ledger.record("market", cp(A - 100n * E6, S, { spotQty: 101n * E18, priceWad: 2_900n * E18 }));
+    const sample = (hour: number) => ({
+      hour,
+      price: 3_000,
+      sharePrice: 1,
+      deltaBps: 1,
+      marginRatioBps: 5_000,
+      totalAssets: A,
+      hedgedNotional: 0n,
+      deploymentBps: 0,
+      collateralQty: 0n,
+    });
+    const r = {
+      samples: [sample(0), sample(2 * HOURS_PER_YEAR)],
+      rebalances: [],
+      liquidations: 0,
+      orders: { ...NO_ORDERS, submitted: 1, executed: 1, delayPriceMove: pending.priceOnDelta },
+      flows: SYNC_RUN.flows,
+      ledger,
+    } as unknown as SimulationResult;
+    const m = runMetrics(r);
+    close(m.years, 2);
+    close(m.orders.delayBps, -3);
+    close(m.partsBps.priceOnDelta, -1);
+    expect(Math.abs(m.partsBps.residual)).to.be.below(1e-9);
   });
 });
 
@@ -328,6 +420,7 @@ describe("hedge bench arithmetic in SpotCollateral mode: the posted spot is the 
       hedgeSpotCost: 180n * E6,
       hedgePerpFeesAndImpact: 180n * E6,
       flowTradingCost: 0n,
+      perpShortfall: 0n,
     });
   });
 

@@ -95,3 +95,62 @@ describe("hedge bench: a seven-hour path through the real contracts and keeper, 
     expect(withBaseline).to.match(/goal >= 1\.8x \(a\): (met|missed)/);
   });
 });
+
+describe("hedge bench on a delayed venue: a round settled after the book came back inside its bands", () => {
+  // (b) deploys at hour 0 (filled and settled at hour 1). The +11.7% rally at hour 3 takes the
+  // margin ratio to 34.3%, under (b)'s 36% soft floor: the round tops the margin up from idle and
+  // orders the smaller short. At hour 4 the price is back at $3,250: the books wait inside every
+  // band (margin 44.8%, idle 4.4%), so no band asks for the pool, and the settle sells the 1.94 ETH
+  // the short no longer covers on it. Brought to the oracle, the pool pays $6,316.73 for it: $3.20
+  // under the oracle's $6,319.93, its 5 bps fee and a little slippage. Left at hour 3's $3,350, it
+  // would pay about $190 over the oracle, and the hour's move would be booked as a spot-trading gain.
+  const prices = [3_000, 3_000, 3_000, 3_350, 3_250, 3_250, 3_250];
+  let out: RunOutput;
+
+  before(async function () {
+    this.timeout(400_000);
+    out = await runOne({ config: "cash-no-trade-region", prices, floorHours: 10, venue: "delayed" });
+  });
+
+  it("the margin-low round fills an hour later and settles; the figures reconcile", () => {
+    expect(out.rebalanceHours.map((r) => [r.hour, r.band])).to.deep.equal([
+      [1, 4], // the deposits' idle round, settled
+      [4, 2], // margin-low, settled
+    ]);
+    const m = out.metrics;
+    expect(m.orders.executed).to.equal(2);
+    expect(Math.abs(m.partsBps.residual)).to.be.below(0.01);
+  });
+
+  it("the settle sells its spot on a pool brought to the oracle: a cost of its 5 bps fee and slippage, not the hour's move", () => {
+    const settled = out.rebalanceHours.find((r) => r.hour === 4)!;
+    expect(settled.spotCostUsdc).to.be.within(3.16, 3.3); // 5 bps of $6,317 is $3.16
+    expect(out.metrics.spotTradingBpsYr).to.be.above(0);
+    expect(out.metrics.partsBps.hedgeSpotTrading).to.be.below(0);
+  });
+});
+
+describe("hedge bench on a delayed venue: two buy-backs cancelled out of their price bound in a row", () => {
+  // OPEN FINDING in the vault (contracts/vault, the lead's): (a) deploys at hour 0. The +11.7% at
+  // hour 3 breaches the margin-low band; the round puts its idle into margin and orders the
+  // buy-back, bound 50 bps over $3,350. At hour 4 ($3,420) it would fill about 0.5% over the oracle
+  // (the long trader's skew premium): out of bounds, cancelled, the executor keeps the fee. The
+  // keeper settles and submits again, paying the reserve's second fee; at hour 5 ($3,490) that order
+  // is cancelled too. The vault then holds no USDC at all, and every later round reverts in its
+  // first phase, ERC20InsufficientBalance(vault, 0, 1 USDC) (the execution fee), with the band
+  // still breached, until a deposit brings cash: in the 2017-2021 history (a) waited so from hour
+  // 472 to 540 (the next deposit). Run it with `it` instead of `it.skip` to see it fail.
+  const prices = [3_000, 3_000, 3_000, 3_350, 3_420, 3_490, 3_490, 3_490, 3_490];
+  let out: RunOutput;
+
+  before(async function () {
+    this.timeout(400_000);
+    out = await runOne({ config: "cash-recentre", prices, floorHours: 10, venue: "delayed" });
+  });
+
+  it.skip("a round still goes through after them: the vault keeps the fee for the next order", () => {
+    expect(out.metrics.orders.cancelledOutOfBounds).to.equal(2);
+    expect(out.metrics.orders.submitted).to.be.above(3);
+    expect(out.rebalanceHours.map((r) => r.band)).to.include(2); // the margin-low round, settled
+  });
+});
