@@ -77,7 +77,8 @@ library SpotCollateralTrading {
     /// a rebalance, all of it for a close, which then withdraws the margin left. What the pool
     /// would not take within its bound is posted back (a rebalance) or held (a close). A grow, or
     /// an order that did not fill, only posts the spot held: its short stays as it is, for the
-    /// next round.
+    /// next round. Last (but after a close), the fee reserve is refilled from the margin
+    /// (VaultTrading.keepFeeReserve).
     function settle(
         VaultTrading.Venues memory v,
         VaultMath.Snapshot memory s,
@@ -102,15 +103,10 @@ library SpotCollateralTrading {
             if (s.collateralQty > s.shortQty) {
                 _freeCollateral(v, s, (s.collateralQty - s.shortQty) / v.sizePerSpotUnit, slippage, release);
             }
-            if (round.emergencyClose) {
-                uint256 margin = v.perpVenue.position().margin;
-                if (margin != 0) {
-                    try v.perpVenue.withdrawMargin(margin, address(this)) {} catch {} // solhint-disable-line no-empty-blocks
-                }
-                return;
-            }
+            if (round.emergencyClose) return VaultTrading._withdrawAllMargin(v);
         }
         _post(v, v.spot.balanceOf(address(this)) * v.sizePerSpotUnit);
+        VaultTrading.keepFeeReserve(v);
     }
 
     /// @notice The round's planning input (VaultMath.planInput in this mode's terms).
@@ -208,10 +204,7 @@ library SpotCollateralTrading {
         // Bought back already: the release frees and sells the collateral.
         s.shortQty = 0;
         if (s.price != 0) _release(v, s, VaultMath.WAD, slippageBps, 0);
-        uint256 margin = v.perpVenue.position().margin;
-        if (margin != 0) {
-            try v.perpVenue.withdrawMargin(margin, address(this)) {} catch {} // solhint-disable-line no-empty-blocks
-        }
+        VaultTrading._withdrawAllMargin(v);
     }
 
     /// @notice The pro-rata trades of an unwind, with the debt repaid down to `stayersCash` as the

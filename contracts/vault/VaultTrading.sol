@@ -170,6 +170,7 @@ library VaultTrading {
     /// withdraws all the margin. An order that did not fill frees nothing (but margin posted for a short that never opened): the margin stays with
     /// the short that is still open. A withdrawal the venue refuses (its margin rule at a price
     /// that moved since the plan) leaves the margin for the next round: a settle never sticks.
+    /// Last, the fee reserve is refilled from the margin (`keepFeeReserve`).
     function settle(
         Venues memory v,
         VaultMath.Snapshot memory s,
@@ -177,6 +178,30 @@ library VaultTrading {
         IDeltaNeutralVault.PendingRound storage round,
         bool filled
     ) public {
+        _settleBooks(v, s, slippageBps, round, filled);
+        keepFeeReserve(v);
+    }
+
+    /// @notice Keeps the two execution fees the vault reserves for its next rounds (see
+    /// DeltaNeutralVault._snapshot) in cash, taking what is missing from the margin if the venue
+    /// lets it go. An order the venue cancels (outside its price bound) pays its fee to the
+    /// executor and frees nothing, so two in a row used to leave the vault no cash for the next
+    /// order while its band stayed breached: every round reverted until a deposit came.
+    function keepFeeReserve(Venues memory v) internal {
+        uint256 reserve = 2 * v.perpVenue.orderExecutionFee();
+        uint256 cash = v.asset.balanceOf(address(this));
+        if (cash < reserve) {
+            try v.perpVenue.withdrawMargin(reserve - cash, address(this)) {} catch {} // solhint-disable-line no-empty-blocks
+        }
+    }
+
+    function _settleBooks(
+        Venues memory v,
+        VaultMath.Snapshot memory s,
+        uint256 slippageBps,
+        IDeltaNeutralVault.PendingRound storage round,
+        bool filled
+    ) private {
         if (!filled) {
             // Margin posted for a short that never opened has nothing to back: back to idle.
             if (s.shortQty == 0) _withdrawAllMargin(v);

@@ -388,6 +388,9 @@ describe("Depositor app in headless Chromium", function () {
 
   it("with a stale oracle: says the vault cannot price its positions and what still works", async function () {
     const [, answer] = await local.stack.oracle.latestRoundData();
+    // The notice counts from the feed's last update, and the chain's clock follows the wall
+    // clock: refreshed here, the hour below is the whole of it however long the tests before took.
+    await (await local.stack.oracle.updateAnswer(answer)).wait();
     await connection.networkHelpers.time.increase(3_601);
     await caughtUp();
     await waitForText(
