@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IDeltaNeutralVault} from "../../contracts/interfaces/IDeltaNeutralVault.sol";
 import {ERC4626Properties} from "./ERC4626Properties.sol";
 import {CashMarginMode, SpotCollateralMode} from "./VaultStack.sol";
 
@@ -83,6 +84,31 @@ abstract contract PositionsFeeAccruing is ERC4626Properties {
     }
 }
 
+/// @notice With positions, on a perp market that fills orders later (a DelayedOrders book): the
+/// rebalance's round is executed at the next oracle round and settled before the price move, and
+/// every exit is paid from idle only.
+abstract contract DelayedPositionsCapped is PositionsCapped {
+    function _delayedVenue() internal pure override returns (bool) {
+        return true;
+    }
+}
+
+/// @notice As DelayedPositionsCapped, with the maximum fees owed for 30 days.
+abstract contract DelayedPositionsFeeAccruing is PositionsFeeAccruing {
+    function _delayedVenue() internal pure override returns (bool) {
+        return true;
+    }
+}
+
+/// @notice As DelayedPositionsCapped, but the round is still pending at the venue (its order never
+/// executed): the book holds what the round's first phase left (CashMargin: the margin posted;
+/// SpotCollateral: the spot bought and posted).
+abstract contract DelayedRoundPending is DelayedPositionsCapped {
+    function _roundLeftPending() internal pure override returns (bool) {
+        return true;
+    }
+}
+
 contract ERC4626IdleCappedTest is IdleCapped, CashMarginMode {}
 
 contract ERC4626IdleUncappedTest is IdleUncapped, CashMarginMode {}
@@ -102,3 +128,43 @@ contract ERC4626SpotCollateralPositionsCappedTest is PositionsCapped, SpotCollat
 contract ERC4626SpotCollateralPositionsUncappedTest is PositionsUncapped, SpotCollateralMode {}
 
 contract ERC4626SpotCollateralPositionsFeeAccruingTest is PositionsFeeAccruing, SpotCollateralMode {}
+
+// The same properties on a venue that fills later, in both hedge modes: the positions scenarios
+// (an idle-only book never reaches the venue). Each names its mode itself: a mode mixin beside a
+// scenario that overrides `_delayedVenue` would be two paths to one base function.
+
+contract ERC4626DelayedPositionsCappedTest is DelayedPositionsCapped {
+    function _hedgeMode() internal pure override returns (IDeltaNeutralVault.HedgeMode) {
+        return IDeltaNeutralVault.HedgeMode.CashMargin;
+    }
+}
+
+contract ERC4626DelayedPositionsFeeAccruingTest is DelayedPositionsFeeAccruing {
+    function _hedgeMode() internal pure override returns (IDeltaNeutralVault.HedgeMode) {
+        return IDeltaNeutralVault.HedgeMode.CashMargin;
+    }
+}
+
+contract ERC4626DelayedRoundPendingTest is DelayedRoundPending {
+    function _hedgeMode() internal pure override returns (IDeltaNeutralVault.HedgeMode) {
+        return IDeltaNeutralVault.HedgeMode.CashMargin;
+    }
+}
+
+contract ERC4626SpotCollateralDelayedPositionsCappedTest is DelayedPositionsCapped {
+    function _hedgeMode() internal pure override returns (IDeltaNeutralVault.HedgeMode) {
+        return IDeltaNeutralVault.HedgeMode.SpotCollateral;
+    }
+}
+
+contract ERC4626SpotCollateralDelayedPositionsFeeAccruingTest is DelayedPositionsFeeAccruing {
+    function _hedgeMode() internal pure override returns (IDeltaNeutralVault.HedgeMode) {
+        return IDeltaNeutralVault.HedgeMode.SpotCollateral;
+    }
+}
+
+contract ERC4626SpotCollateralDelayedRoundPendingTest is DelayedRoundPending {
+    function _hedgeMode() internal pure override returns (IDeltaNeutralVault.HedgeMode) {
+        return IDeltaNeutralVault.HedgeMode.SpotCollateral;
+    }
+}
