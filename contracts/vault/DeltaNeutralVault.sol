@@ -656,7 +656,7 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         // from the rest), so a round can always be submitted. A book that is idle but for dust
         // needs no round: its last holder takes everything.
         if (FILLS_LATER && (s.shortQty > SPOT_DUST || s.venueOrderPending || s.spotQty > SPOT_DUST)) {
-            s.idle -= Math.min(s.idle, 2 * PERP_VENUE.orderExecutionFee());
+            s.idle -= Math.min(s.idle, VaultTrading.FEE_RESERVE_ORDERS * PERP_VENUE.orderExecutionFee());
         }
     }
 

@@ -182,13 +182,18 @@ library VaultTrading {
         keepFeeReserve(v);
     }
 
+    /// @notice How many orders' execution fees a vault on a venue that fills later keeps in cash
+    /// while a position is open or ordered (the next round's and the one after, which refills
+    /// idle if the next spent it; DeltaNeutralVault._snapshot keeps them out of idle).
+    uint256 internal constant FEE_RESERVE_ORDERS = 2;
+
     /// @notice Keeps the two execution fees the vault reserves for its next rounds (see
     /// DeltaNeutralVault._snapshot) in cash, taking what is missing from the margin if the venue
     /// lets it go. An order the venue cancels (outside its price bound) pays its fee to the
     /// executor and frees nothing, so two in a row used to leave the vault no cash for the next
     /// order while its band stayed breached: every round reverted until a deposit came.
     function keepFeeReserve(Venues memory v) internal {
-        uint256 reserve = 2 * v.perpVenue.orderExecutionFee();
+        uint256 reserve = FEE_RESERVE_ORDERS * v.perpVenue.orderExecutionFee();
         uint256 cash = v.asset.balanceOf(address(this));
         if (cash < reserve) {
             try v.perpVenue.withdrawMargin(reserve - cash, address(this)) {} catch {} // solhint-disable-line no-empty-blocks
