@@ -26,6 +26,11 @@ library VaultMath {
     /// simply deploys over it. Treating it as no short, rather than closing it with the last exit,
     /// also covers the holder who stays. A short this small carries no risk a band could reduce.
     uint256 internal constant DUST_SHORT_NOTIONAL_UNITS = 10_000;
+    /// @notice Spot or short below this (size units, 1e-6 of a token) is dust: spot held with no
+    /// short is valued at zero rather than make an all-idle vault depend on the oracle (a donation
+    /// of one wei would otherwise do that), and on a venue that fills later a position this small
+    /// neither keeps the execution-fee reserve nor makes a low idle a breach.
+    uint256 internal constant SPOT_DUST = 1e12;
     /// @notice Largest trade, in bps of NAV, a rebalance skips as too small to matter: a quarter
     /// of the narrowest soft band, capped at this so wide bands never skip a needed margin top-up.
     uint256 internal constant MAX_SKIP_BPS = 10;

@@ -37,10 +37,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     /// @notice Virtual shares: 10^6 share units per asset unit at start. Makes a first-depositor
     /// donation attack cost the attacker ~10^6 times what it could steal (OpenZeppelin ERC4626).
     uint8 private constant DECIMALS_OFFSET = 6;
-    /// @notice Spot held below this (size units, 1e-6 of a token) with no short is dust: it is
-    /// valued at zero rather than make an all-idle vault depend on the oracle (a donation of one
-    /// wei would otherwise do that).
-    uint256 private constant SPOT_DUST = 1e12;
+    /// @notice Spot or short below this is dust (VaultMath.SPOT_DUST).
+    uint256 private constant SPOT_DUST = VaultMath.SPOT_DUST;
 
     /// @notice Everything the constructor needs.
     struct Config {

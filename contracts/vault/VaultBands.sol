@@ -134,7 +134,10 @@ library VaultBands {
     ) internal pure returns (IDeltaNeutralVault.Band band, IDeltaNeutralVault.Tier tier) {
         if (g.supply == 0) return (IDeltaNeutralVault.Band.None, IDeltaNeutralVault.Tier.None);
         (band, tier) = s.classify(b, idleBufferBps);
-        if (tier == IDeltaNeutralVault.Tier.None && g.idleLowBreaches && s.shortQty != 0) {
+        // Only a short a round can free value from: above dust (which keeps the execution-fee
+        // reserve such a round pays from) and with a margin band.
+        bool freeable = s.shortQty > VaultMath.SPOT_DUST && s.hasMarginBand();
+        if (tier == IDeltaNeutralVault.Tier.None && g.idleLowBreaches && freeable) {
             // Under a quarter of the buffer it is hard: anyone may refill it, keepers or not.
             uint256 idleBps = s.idleBps();
             if (4 * idleBps < idleBufferBps) return (IDeltaNeutralVault.Band.Idle, IDeltaNeutralVault.Tier.Hard);

@@ -106,6 +106,12 @@ library VaultTrading {
         VaultMath.HedgePlan memory hedge = _hedgeFirstPlan(v, s, p, spot);
         // Sizes below a spot unit cannot be traded back at settlement: nothing to hedge first.
         if (hedge.shortIncrease < v.sizePerSpotUnit && hedge.shortDecrease < v.sizePerSpotUnit) return q;
+        // A plan that sells spot and grows the short (spot left unhedged, as after a liquidation)
+        // needs the sale's cash as the new short's margin: ordered first, the short would find
+        // only idle posted and fail the venue's initial margin at every fill. Selling first only
+        // lowers the unhedged long, so it runs spot first, as on a synchronous venue (which
+        // queues the short after the sale).
+        if (spot.sellQty != 0 && hedge.shortIncrease != 0) return q;
         if (spot.marginOut != 0) v.perpVenue.withdrawMargin(spot.marginOut, address(this));
         if (spot.marginIn + hedge.marginIn != 0) v.perpVenue.depositMargin(spot.marginIn + hedge.marginIn);
         // Queued whatever the venue answers: one that filled at once is settled in the next call.

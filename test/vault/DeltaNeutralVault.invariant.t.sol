@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IDeltaNeutralVault} from "../../contracts/interfaces/IDeltaNeutralVault.sol";
 import {IPerpMarket} from "../../contracts/interfaces/IPerpMarket.sol";
 import {VaultHandler} from "./VaultHandler.sol";
@@ -26,8 +27,10 @@ abstract contract DeltaNeutralVaultInvariants is VaultStackBase {
 
     /// @notice Only the actions: not the ownership hook, not the ghost getters.
     function targetSelectors() public view returns (FuzzSelector[] memory selectors) {
-        // The haircut only prices collateral: a CashMargin vault posts none.
-        bytes4[] memory actions = new bytes4[](_spotCollateral() ? 20 : 19);
+        // The haircut only prices collateral: a CashMargin vault posts none. A round is left
+        // pending (and finished later) only on a market that fills later.
+        uint256 count = 19 + (_spotCollateral() ? 1 : 0) + (_delayedVenue() ? 2 : 0);
+        bytes4[] memory actions = new bytes4[](count);
         actions[0] = VaultHandler.deposit.selector;
         actions[1] = VaultHandler.mint.selector;
         actions[2] = VaultHandler.redeem.selector;
@@ -48,6 +51,10 @@ abstract contract DeltaNeutralVaultInvariants is VaultStackBase {
         actions[17] = VaultHandler.probeRounding.selector;
         actions[18] = VaultHandler.exitEveryone.selector;
         if (_spotCollateral()) actions[19] = VaultHandler.raiseHaircut.selector;
+        if (_delayedVenue()) {
+            actions[count - 2] = VaultHandler.rebalanceLeavingRoundPending.selector;
+            actions[count - 1] = VaultHandler.finishRound.selector;
+        }
         selectors = new FuzzSelector[](1);
         selectors[0] = FuzzSelector({addr: address(handler), selectors: actions});
     }
@@ -85,11 +92,23 @@ abstract contract DeltaNeutralVaultInvariants is VaultStackBase {
         uint256 expected = idle + spotValue + (account > 0 ? uint256(account) : 0);
         require(vault.totalAssets() == expected, "totalAssets != idle + spot + perp equity");
         IDeltaNeutralVault.VaultState memory st = vault.vaultState();
-        require(st.totalAssets == expected && st.idle == idle, "vaultState disagrees with the books");
+        require(st.totalAssets == expected && st.idle == idle - _feeReserve(idle, p), "vaultState disagrees with the books");
         require(st.spotQty == spotHeld + p.collateral, "vaultState spotQty wrong");
         require(st.collateralQty == p.collateral, "vaultState collateralQty wrong");
         int256 size = market.sizeOf(address(adapter));
         require(size <= 0 && st.shortQty == uint256(-size), "vault holds a long or misreports its short");
+    }
+
+    /// @dev On a market that fills later, the cash the vault keeps out of the idle it reports (NAV
+    /// still counts it): two orders' execution fees while a position is open or ordered (a short or
+    /// spot above dust, or an order at the book), at most the cash there is.
+    function _feeReserve(uint256 cash, IPerpMarket.PositionView memory p) internal view returns (uint256) {
+        if (!_delayedVenue()) return 0;
+        bool positioned =
+            p.size < -1e12 ||
+                weth.balanceOf(address(vault)) + p.collateral > 1e12 ||
+                orderBook.hasPendingOrder(address(adapter));
+        return positioned ? Math.min(cash, 2 * orderBook.executionFee()) : 0;
     }
 
     /// @notice 3. Nobody takes value from anyone else: each owner's total withdrawn is at most the
@@ -307,10 +326,67 @@ contract SpotCollateralVaultInvariantTest is DeltaNeutralVaultInvariants, SpotCo
     }
 }
 
+/// @notice On a market in delayed mode (a DelayedOrders book: the first oracle round from 5 s
+/// after the order, expiry after 3 h, a 1 USDC execution fee): every rebalance and emergency
+/// unwind is then a two-phase round, exits are paid from idle, and rounds may wait at the book
+/// while everything else happens. Adds the rounds' own invariant. (Each concrete contract puts
+/// the market in delayed mode itself: Solidity asks the most derived contract to settle an
+/// override that two bases make.)
+abstract contract DelayedVenueInvariants is VaultStackBase {
+    /// @notice D1. No round is stuck: a round whose order filled, was cancelled by the book or
+    /// expired always settles, and leaves nothing pending.
+    /// hardhat-config: invariant.depth = 64
+    function invariant_everyRoundSettles() public {
+        _sync();
+        _requireFlag(handler.roundStuck());
+    }
+}
+
+/// @notice The invariants on a CashMargin vault whose market fills orders later.
+contract DelayedCashMarginVaultInvariantTest is DeltaNeutralVaultInvariantTest, DelayedVenueInvariants {
+    function _delayedVenue() internal pure override returns (bool) {
+        return true;
+    }
+}
+
+/// @notice The invariants, the mode's own included, on a SpotCollateral vault whose market fills
+/// orders later.
+contract DelayedSpotCollateralVaultInvariantTest is SpotCollateralVaultInvariantTest, DelayedVenueInvariants {
+    function _delayedVenue() internal pure override returns (bool) {
+        return true;
+    }
+}
+
+/// @notice Every ghost flag of the handler at once, for the deterministic sequences below.
+abstract contract HandlerFlags is VaultStackBase {
+    function _requireAllFlags() internal view {
+        _requireFlag(handler.bandsBreachedAfterRebalance());
+        _requireFlag(handler.liquidatableAfterRebalance());
+        _requireFlag(handler.shortNotSpotAfterRebalance());
+        _requireFlag(handler.rebalanceCostExceeded());
+        _requireFlag(handler.pauseBlockedExit());
+        _requireFlag(handler.idleExitFailed());
+        _requireFlag(handler.exitLoweredSharePrice());
+        _requireFlag(handler.previewNotConservative());
+        _requireFlag(handler.roundingFavouredCaller());
+        _requireFlag(handler.residualTooLarge());
+        _requireFlag(handler.gateBypassed());
+        _requireFlag(handler.actedWhilePaused());
+        _requireFlag(handler.emergencyUnwindIncomplete());
+        _requireFlag(handler.rebalanceCouldNotRestore());
+        _requireFlag(handler.exitRevertedUnexpectedly());
+        _requireFlag(handler.navNotConserved());
+        _requireFlag(handler.liquidatedInsideHardBands());
+        _requireFlag(handler.debtUncoveredAfterVaultAction());
+        _requireFlag(handler.collateralLockedInsideHardBands());
+        _requireFlag(handler.roundStuck());
+    }
+}
+
 /// @notice Deterministic sequences through the same handler: regions of the state space the
 /// random campaign rarely reaches, and the reproductions of what it found. Every test ends by
 /// asserting the handler's ghost flags, so the per-call properties hold along the way too.
-contract DeltaNeutralVaultScenarioTest is CashMarginMode {
+contract DeltaNeutralVaultScenarioTest is CashMarginMode, HandlerFlags {
     address internal constant ALICE = address(0xA11CE); // the handler's actor 0
     uint256 internal constant UP_15 = 3_000; // movePrice seed for +15%
     uint256 internal constant UP_10 = 2_500; // +10%
@@ -411,28 +487,6 @@ contract DeltaNeutralVaultScenarioTest is CashMarginMode {
         require(vault.totalSupply() == 0, "not everyone could leave");
         _requireAllFlags();
     }
-
-    function _requireAllFlags() internal view {
-        _requireFlag(handler.bandsBreachedAfterRebalance());
-        _requireFlag(handler.liquidatableAfterRebalance());
-        _requireFlag(handler.shortNotSpotAfterRebalance());
-        _requireFlag(handler.rebalanceCostExceeded());
-        _requireFlag(handler.pauseBlockedExit());
-        _requireFlag(handler.idleExitFailed());
-        _requireFlag(handler.exitLoweredSharePrice());
-        _requireFlag(handler.previewNotConservative());
-        _requireFlag(handler.roundingFavouredCaller());
-        _requireFlag(handler.residualTooLarge());
-        _requireFlag(handler.gateBypassed());
-        _requireFlag(handler.actedWhilePaused());
-        _requireFlag(handler.emergencyUnwindIncomplete());
-        _requireFlag(handler.rebalanceCouldNotRestore());
-        _requireFlag(handler.exitRevertedUnexpectedly());
-        _requireFlag(handler.navNotConserved());
-        _requireFlag(handler.liquidatedInsideHardBands());
-        _requireFlag(handler.debtUncoveredAfterVaultAction());
-        _requireFlag(handler.collateralLockedInsideHardBands());
-    }
 }
 
 /// @notice A deterministic SpotCollateral sequence through the same handler: the hostile venue
@@ -464,5 +518,69 @@ contract SpotCollateralScenarioTest is SpotCollateralMode {
         require(handler.conservedMoves() >= 5, "NAV conservation not exercised");
         string memory violation = handler.firstViolation();
         require(bytes(violation).length == 0, violation);
+    }
+}
+
+/// @notice Deterministic sequences through the handler on a CashMargin vault whose market fills
+/// orders later: the two-phase paths the campaign above takes, shown to be taken.
+contract DelayedVaultScenarioTest is CashMarginMode, HandlerFlags {
+    address internal constant ALICE = address(0xA11CE); // the handler's actor 0
+    uint256 internal constant UP_5 = 2_000; // movePrice seed for +5%
+    uint256 internal constant UP_15 = 3_000; // +15%
+
+    function _delayedVenue() internal pure override returns (bool) {
+        return true;
+    }
+
+    /// @notice A rebalance is a round the handler fills and settles; a second round waits at the
+    /// book through a price move and exits (one beyond idle, refused as such; one from idle, paid),
+    /// then expires and settles; the guardian's close is a round that ends flat.
+    function test_roundsFilledLeftPendingAndExpired() public {
+        handler.deposit(0, 0, 100_000e6);
+        handler.rebalanceAsKeeper(false);
+        require(handler.rebalances() == 1 && handler.roundsFilled() == 1 && handler.roundsSettled() == 1, "round 1");
+        require(market.sizeOf(address(adapter)) < 0 && vault.pendingRound().submittedAt == 0, "not hedged");
+
+        handler.deposit(1, 1, 60_000e6); // idle 38% of NAV: past the hard idle band
+        handler.rebalanceLeavingRoundPending(0, true);
+        require(handler.roundsLeftPending() == 1 && vault.pendingRound().submittedAt != 0, "round 2 not pending");
+        handler.movePrice(UP_5);
+        uint256 reverts = handler.exitReverts();
+        handler.redeem(0, 0); // Alice's whole balance: beyond idle
+        require(handler.exitReverts() == reverts + 1 && vault.balanceOf(ALICE) != 0, "exit beyond idle paid");
+        uint256 bobShares = vault.balanceOf(address(0xB0B));
+        handler.redeemFromIdle(1, 1e12);
+        require(vault.balanceOf(address(0xB0B)) < bobShares, "exit from idle refused while pending");
+
+        handler.finishRound(false); // left to expire
+        require(handler.roundsNotFilled() == 1 && handler.roundsSettled() == 2, "round 2 did not expire and settle");
+        require(vault.pendingRound().submittedAt == 0, "round 2 still pending");
+
+        handler.emergencyUnwind();
+        require(handler.roundsSettled() == 3 && market.sizeOf(address(adapter)) == 0, "the close did not end flat");
+        _requireAllFlags();
+    }
+
+    /// @notice The short is liquidated while the round that would have rescued it waits at the book
+    /// (the rally went on, so its order missed its round): the round still settles (expired), and
+    /// anyone restores the book. FIXED (found by this test): the restoring round ordered the short
+    /// first with only idle posted as its margin (2,648 USDC for a 62,642 USDC short), so every
+    /// fill reverted InsufficientMargin at the venue and the spot stayed unhedged; a round that
+    /// sells spot to grow the short now sells first (VaultTrading._submitHedgeFirst).
+    function test_liquidatedWhileItsRescueWaits() public {
+        handler.deposit(0, 0, 100_000e6);
+        handler.rebalanceAsKeeper(false);
+        handler.movePrice(UP_15);
+        handler.movePrice(UP_15);
+        handler.rebalanceLeavingRoundPending(0, true);
+        require(vault.pendingRound().submittedAt != 0, "setup: no rescue round pending");
+        for (uint256 i; i < 6 && !market.isLiquidatable(address(adapter)); i++) handler.movePrice(UP_15);
+        handler.liquidate(true);
+        require(handler.liquidationsOfVault() == 1 && market.sizeOf(address(adapter)) == 0, "setup: not liquidated");
+        handler.finishRound(true);
+        require(handler.roundsNotFilled() == 1 && vault.pendingRound().submittedAt == 0, "the round did not settle");
+        handler.rebalanceAsAnyone(0);
+        require(handler.roundsFilled() == 2 && market.sizeOf(address(adapter)) < 0, "the book was not restored");
+        _requireAllFlags();
     }
 }

@@ -7,6 +7,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 import {IDeltaNeutralVault} from "../../contracts/interfaces/IDeltaNeutralVault.sol";
 import {ISpotVenue} from "../../contracts/interfaces/ISpotVenue.sol";
+import {DelayedOrders} from "../../contracts/perp/DelayedOrders.sol";
 import {PerpMarket} from "../../contracts/perp/PerpMarket.sol";
 import {IPerpMarket} from "../../contracts/interfaces/IPerpMarket.sol";
 import {PerpMarketAdapter} from "../../contracts/perp/PerpMarketAdapter.sol";
@@ -21,7 +22,11 @@ import {TestBase} from "../utils/Vm.sol";
 /// redeemer, a long trader and a liquidator on the perp market, price and time moves, keeper and
 /// permissionless rebalances, the guardian's pause and unwind, fee switches, donations, and (for a
 /// SpotCollateral vault) the venue raising its collateral haircut. Every input is bounded into a
-/// meaningful range, so few calls are wasted. The vault may be in either hedge mode.
+/// meaningful range, so few calls are wasted. The vault may be in either hedge mode, on a market
+/// that fills at once or later (`orderBook` set): on the latter every rebalance and emergency
+/// unwind is a two-phase round the handler completes as an executor and a settler would, the
+/// trader's orders go through the book too, and a round may also be left pending while the other
+/// actions run (`rebalanceLeavingRoundPending`, `finishRound`).
 ///
 /// Properties that are only observable around a single call (right after a rebalance, across an
 /// exit) are checked here and recorded as ghost flags, because a failed `require` inside a handler
@@ -63,6 +68,11 @@ contract VaultHandler is TestBase {
     address public constant TRADER = address(0x7EADE);
     address public constant LIQUIDATOR = address(0x11D);
     address public constant FEE_RECIPIENT = address(0xFEE);
+    /// @notice Fills the book's orders on a market that fills later (and earns their fees).
+    address public constant EXECUTOR = address(0xE1EC);
+
+    /// @notice The market's order book when it fills orders later (zero: it fills at once).
+    DelayedOrders public orderBook;
 
     /// @notice The fuzz campaign's clock (only moves forward).
     uint256 public currentTime;
@@ -99,6 +109,7 @@ contract VaultHandler is TestBase {
     bool public collateralLockedInsideHardBands;
     bool public debtUncoveredAfterVaultAction;
     bool public liquidatedInsideHardBands;
+    bool public roundStuck;
     string public firstViolation;
     /// @notice Every distinct revert selector seen from exits and rebalances (for triage).
     bytes4[] public exitRevertSelectors;
@@ -117,6 +128,12 @@ contract VaultHandler is TestBase {
     uint256 public liquidationsOfVault;
     uint256 public haircutRaises;
     uint256 public conservedMoves;
+    /// @notice Two-phase rounds (a market that fills later): filled, cancelled by the book or
+    /// expired, settled, and left pending for the other actions.
+    uint256 public roundsFilled;
+    uint256 public roundsNotFilled;
+    uint256 public roundsSettled;
+    uint256 public roundsLeftPending;
 
     constructor(
         DeltaNeutralVault vault_,
@@ -145,6 +162,15 @@ contract VaultHandler is TestBase {
     /// @notice Completes the two-step ownership transfer the test started (not a fuzz target).
     function acceptVaultOwnership() external {
         vault.acceptOwnership();
+    }
+
+    /// @notice Names the market's order book when it fills later (set once by the test, not a fuzz
+    /// target); the trader approves it for its orders' execution fees.
+    function setOrderBook(DelayedOrders book_) external {
+        require(address(orderBook) == address(0) && address(book_) != address(0), "order book already set");
+        orderBook = book_;
+        vm.prank(TRADER);
+        usdc.approve(address(book_), type(uint256).max);
     }
 
     modifier synced() {
@@ -257,6 +283,8 @@ contract VaultHandler is TestBase {
         uint256 balance = vault.balanceOf(actor);
         uint256 idleShares = vault.convertToShares(usdc.balanceOf(address(vault)));
         uint256 cap = Math.min(balance, idleShares);
+        // On a market that fills later the vault keeps two orders' fees out of idle: maxRedeem.
+        if (_fillsLater()) cap = Math.min(cap, vault.maxRedeem(actor));
         if (cap == 0) return;
         _exit(actor, actor, bound(shares, 1, cap), true, true);
     }
@@ -286,9 +314,42 @@ contract VaultHandler is TestBase {
         else vault.pause();
     }
 
+    /// @notice On a market that fills later: the keeper or anyone rebalances and the round's order
+    /// is left at the book, for the other actions to meet (deposits and exits while it waits, price
+    /// and time moves, a liquidation); `finishRound` ends it.
+    function rebalanceLeavingRoundPending(uint256 actorSeed, bool asKeeper) external synced {
+        if (!_fillsLater()) return;
+        _accrue();
+        address caller = asKeeper ? address(this) : _actor(actorSeed);
+        vm.prank(caller);
+        try vault.rebalance() {
+            if (_roundPending()) roundsLeftPending++;
+        } catch {}
+    }
+
+    /// @notice On a market that fills later: the executor fills the vault's order at the first
+    /// feed round after its minimum delay (`fill`; an order a later round already passed can only
+    /// expire), or the order is left to expire; then anyone settles. A round whose order filled,
+    /// was cancelled by the book or expired always settles.
+    function finishRound(bool fill) external synced {
+        if (!_fillsLater() || !_roundPending()) return;
+        _completeRound(fill);
+        _checkDebtCovered("a round's settlement");
+    }
+
     function emergencyUnwind() external synced {
+        bool roundWasPending = _roundPending();
         try vault.emergencyUnwind() {
-            if (
+            // During a round the guardian's close only pauses; its own close is a round to finish.
+            if (roundWasPending) return;
+            if (_roundPending() && !_completeRound(true)) return;
+            // A close's settlement sells the spot within the slippage bound or keeps it (it never
+            // reverts); with the spot market beyond the bound only the short must be closed.
+            bool spotFills = venue.feeBps() + venue.adverseBps() < vault.strategy().maxSlippageBps;
+            if (_fillsLater() && !spotFills) {
+                if (market.sizeOf(address(adapter)) != 0)
+                    _violate(emergencyUnwindIncomplete = true, "emergencyUnwind left the short open", 0, 0);
+            } else if (
                 weth.balanceOf(address(vault)) > 1e12 || // dust without a short is left alone
                 market.sizeOf(address(adapter)) != 0 ||
                 _perp().margin != 0 ||
@@ -370,8 +431,19 @@ contract VaultHandler is TestBase {
             market.depositMargin(topUp);
             vm.stopPrank();
         }
+        uint256 acceptablePrice = delta > 0 ? type(uint256).max : 0;
+        if (!_fillsLater()) {
+            vm.prank(TRADER);
+            try market.modifyPosition(delta, acceptablePrice) {} catch {}
+            return;
+        }
+        // Through the book: submitted, then filled at the first feed round after its minimum delay.
+        if (orderBook.hasPendingOrder(TRADER)) return;
         vm.prank(TRADER);
-        try market.modifyPosition(delta, delta > 0 ? type(uint256).max : 0) {} catch {}
+        try orderBook.submitOrder(delta, acceptablePrice) {} catch {
+            return;
+        }
+        _executeAtNextRound(TRADER);
     }
 
     /// @notice A liquidation bot: the trader or, with keepers down, the vault's own short.
@@ -437,6 +509,7 @@ contract VaultHandler is TestBase {
         uint256 preview;
         uint256 slack;
         uint256 idlePre;
+        bool beyondMax;
     }
 
     /// @dev One redeem (`byShares`) or withdraw by `caller` of `owner`'s position, with every
@@ -453,6 +526,7 @@ contract VaultHandler is TestBase {
         // the leaver's proceeds lack it, so the last exit may leave that much behind too.
         c.slack = _premiumSlack() + (spotCollateral ? 2 * SpotCollateralMath.RULE_CUSHION_UNITS : 0);
         c.insideHardBands = _insideHardMarginBand();
+        c.beyondMax = amount > (byShares ? vault.maxRedeem(owner) : vault.maxWithdraw(owner));
         exits++;
         if (c.wasPaused) pausedExits++;
         if (fromIdle) idleExits++;
@@ -469,7 +543,12 @@ contract VaultHandler is TestBase {
             if (_selector(err) == Pausable.EnforcedPause.selector)
                 _violate(pauseBlockedExit = true, "exit reverted with EnforcedPause", amount, 0);
             if (fromIdle) _violate(idleExitFailed = true, "idle-sized redeem reverted", amount, uint32(sel));
-            if (sel == IDeltaNeutralVault.CollateralLocked.selector) {
+            if (sel == IDeltaNeutralVault.ExitBeyondIdle.selector || sel == IDeltaNeutralVault.VenueOrderPending.selector) {
+                // A market that fills later pays exits from idle (beyond it: VenueOrderPending
+                // while a round is pending, ExitBeyondIdle otherwise): only past the max exit.
+                if (!c.beyondMax)
+                    _violate(exitRevertedUnexpectedly = true, "ExitBeyondIdle within the max exit", amount, 0);
+            } else if (sel == IDeltaNeutralVault.CollateralLocked.selector) {
                 // The release loop frees a leaver's collateral in steps; inside its hard margin
                 // band a book must always let it out.
                 if (c.insideHardBands)
@@ -560,6 +639,16 @@ contract VaultHandler is TestBase {
             ok = false;
             err = reason;
         }
+        // On a market that fills later the round ends at its settlement, and its cost has three
+        // bounds (README, two-phase rounds): the first phase's is maxRebalanceCostBps, the execution
+        // fee aside; the perp fill's is the order's price bound (the same slippage setting) plus
+        // the venue's taker fee; a settlement's trade is within the slippage bound, on a leg the
+        // first phase did not trade.
+        bool roundFilled = true;
+        if (ok && _roundPending()) {
+            maxLoss += orderBook.executionFee() + _fillCostBound(orderBook.orderOf(address(adapter)).sizeDelta);
+            roundFilled = _completeRound(true);
+        }
         if (!ok) {
             rebalanceReverts++;
             bytes4 sel = _selector(err);
@@ -577,7 +666,10 @@ contract VaultHandler is TestBase {
         if (wasPaused) _violate(actedWhilePaused = true, "rebalance succeeded while paused", 0, 0);
         if (!allowed) _violate(gateBypassed = true, "rebalance succeeded past its gate", uint8(tier), 0);
 
-        _checkRebalancedBook(rescue, spotFills, true);
+        // A round whose order the book cancelled (its fill outside the bound) frees or deploys
+        // nothing: it is measured by its cost only. A filled one's spot follows the short's fill
+        // at settlement, so the short equals the spot only within the delta band (`checkBands`).
+        if (roundFilled) _checkRebalancedBook(rescue, spotFills, !_fillsLater());
         (uint256 navPost, uint256 supplyPost) = _books();
         if (navPost + maxLoss < navPre)
             _violate(rebalanceCostExceeded = true, "rebalance lost > cost bound", navPre, navPost);
@@ -601,6 +693,78 @@ contract VaultHandler is TestBase {
         if (size > 0 || (uint256(-size) != spotQty && checkHedge))
             _violate(shortNotSpotAfterRebalance = true, "short != spot after rebalance", uint256(-size), spotQty);
         _checkDebtCovered("rebalance");
+    }
+
+    /// @dev Ends the round the vault has pending, as its executor and any settler would: its order
+    /// fills at the first feed round after the minimum delay, at the same price (`fill`, unless a
+    /// later round already passed it), or expires; then anyone settles, which must succeed.
+    /// Returns whether the order filled (false: cancelled by the book, expired, or no round).
+    function _completeRound(bool fill) internal returns (bool filled) {
+        if (!_roundPending()) return false;
+        address account = address(adapter);
+        if (orderBook.hasPendingOrder(account)) {
+            if (fill) filled = _executeAtNextRound(account);
+            if (orderBook.hasPendingOrder(account)) {
+                (, uint256 expiresAt) = orderBook.orderWindow(account);
+                _passTimeTo(expiresAt, true);
+            }
+        } else {
+            filled = true; // nothing left at the book: the round's order is in the books already
+        }
+        if (filled) roundsFilled++;
+        else roundsNotFilled++;
+        try vault.settleRound() {
+            roundsSettled++;
+        } catch (bytes memory err) {
+            _violate(roundStuck = true, "settleRound reverted after its order left the book", uint32(_selector(err)), 0);
+            return false;
+        }
+        if (_roundPending()) _violate(roundStuck = true, "a round is still pending after its settlement", 0, 0);
+    }
+
+    /// @dev The executor fills `account`'s order at the feed's first round after its minimum delay
+    /// (published at the same price if none came yet); an order a later round already passed cannot
+    /// fill. Returns whether it filled (false: not executable, or cancelled by the book).
+    function _executeAtNextRound(address account) internal returns (bool filled) {
+        (uint256 executableAt, uint256 expiresAt) = orderBook.orderWindow(account);
+        (, , , uint256 updatedAt, ) = feed.latestRoundData();
+        if (currentTime >= expiresAt) return false;
+        // The first round after the order fills it: publish one if none came yet, else wait for
+        // the minimum delay without another round.
+        bool roundCame = updatedAt > orderBook.orderOf(account).submittedAt;
+        if (!roundCame || currentTime < executableAt) _passTimeTo(executableAt, !roundCame);
+        vm.prank(EXECUTOR);
+        try orderBook.executeOrder(account) returns (bool done, uint256) {
+            return done;
+        } catch {
+            return false;
+        }
+    }
+
+    /// @dev The clock moves to `time` (at least a second on) and, with `publish`, the feed publishes
+    /// a round at the same price: NAV moves by the funding accrued alone (`_checkConserved`).
+    function _passTimeTo(uint256 time, bool publish) internal {
+        NavTerms memory pre = _navTerms();
+        currentTime = Math.max(time, currentTime + 1);
+        vm.warp(currentTime);
+        if (publish) feed.updateAnswer(_answer());
+        _checkConserved(pre, "round's wait");
+    }
+
+    /// @dev The most a perp order of `sizeDelta` may cost against the oracle: its acceptable price
+    /// (maxSlippageBps off the oracle) and the venue's taker fee on its notional, plus a unit.
+    function _fillCostBound(int256 sizeDelta) internal view returns (uint256) {
+        uint256 notional = SignedMath.abs(sizeDelta).mulDiv(uint256(_answer()), 1e20, Math.Rounding.Ceil);
+        uint256 bps = vault.strategy().maxSlippageBps + market.marketParams().takerFeeBps;
+        return notional.mulDiv(bps, BPS, Math.Rounding.Ceil) + 1;
+    }
+
+    function _fillsLater() internal view returns (bool) {
+        return address(orderBook) != address(0);
+    }
+
+    function _roundPending() internal view returns (bool) {
+        return vault.pendingRound().submittedAt != 0;
     }
 
     /// @dev Accrues fees first so that every measured flow sees a settled supply (fees dilute all

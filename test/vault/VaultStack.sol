@@ -93,6 +93,7 @@ abstract contract VaultStackBase is TestBase {
         vault.setGuardian(address(handler), true);
         vault.transferOwnership(address(handler));
         handler.acceptVaultOwnership();
+        if (_delayedVenue()) handler.setOrderBook(orderBook);
     }
 
     function _spotCollateral() internal pure returns (bool) {
