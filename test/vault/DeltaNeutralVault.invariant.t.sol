@@ -92,7 +92,10 @@ abstract contract DeltaNeutralVaultInvariants is VaultStackBase {
         uint256 expected = idle + spotValue + (account > 0 ? uint256(account) : 0);
         require(vault.totalAssets() == expected, "totalAssets != idle + spot + perp equity");
         IDeltaNeutralVault.VaultState memory st = vault.vaultState();
-        require(st.totalAssets == expected && st.idle == idle - _feeReserve(idle, p), "vaultState disagrees with the books");
+        require(
+            st.totalAssets == expected && st.idle == idle - _feeReserve(idle, p),
+            "vaultState disagrees with the books"
+        );
         require(st.spotQty == spotHeld + p.collateral, "vaultState spotQty wrong");
         require(st.collateralQty == p.collateral, "vaultState collateralQty wrong");
         int256 size = market.sizeOf(address(adapter));

@@ -17,11 +17,10 @@ contract VaultBandsIdleTest is TestBase {
 
     /// @dev A book of `NAV` with 1 USDC idle (10 bps, under a quarter of the 5% buffer) and a short
     /// of `shortQty` worth `notional`, matched by the spot, its margin at half the notional.
-    function _classify(uint256 shortQty, uint256 notional)
-        internal
-        pure
-        returns (IDeltaNeutralVault.Band band, IDeltaNeutralVault.Tier tier)
-    {
+    function _classify(
+        uint256 shortQty,
+        uint256 notional
+    ) internal pure returns (IDeltaNeutralVault.Band band, IDeltaNeutralVault.Tier tier) {
         VaultMath.Snapshot memory s;
         s.price = 3_000e6;
         s.idle = 1e6;
@@ -58,8 +57,10 @@ contract VaultBandsIdleTest is TestBase {
     }
 
     function test_shortAboveDustMakesLowIdleAHardBreach() public pure {
-        (IDeltaNeutralVault.Band band, IDeltaNeutralVault.Tier tier) =
-            _classify(VaultMath.SPOT_DUST + 1, VaultMath.DUST_SHORT_NOTIONAL_UNITS + 1);
+        (IDeltaNeutralVault.Band band, IDeltaNeutralVault.Tier tier) = _classify(
+            VaultMath.SPOT_DUST + 1,
+            VaultMath.DUST_SHORT_NOTIONAL_UNITS + 1
+        );
         require(band == IDeltaNeutralVault.Band.Idle && tier == IDeltaNeutralVault.Tier.Hard, "no hard idle breach");
     }
 }

@@ -543,7 +543,10 @@ contract VaultHandler is TestBase {
             if (_selector(err) == Pausable.EnforcedPause.selector)
                 _violate(pauseBlockedExit = true, "exit reverted with EnforcedPause", amount, 0);
             if (fromIdle) _violate(idleExitFailed = true, "idle-sized redeem reverted", amount, uint32(sel));
-            if (sel == IDeltaNeutralVault.ExitBeyondIdle.selector || sel == IDeltaNeutralVault.VenueOrderPending.selector) {
+            if (
+                sel == IDeltaNeutralVault.ExitBeyondIdle.selector ||
+                sel == IDeltaNeutralVault.VenueOrderPending.selector
+            ) {
                 // A market that fills later pays exits from idle (beyond it: VenueOrderPending
                 // while a round is pending, ExitBeyondIdle otherwise): only past the max exit.
                 if (!c.beyondMax)
@@ -716,7 +719,12 @@ contract VaultHandler is TestBase {
         try vault.settleRound() {
             roundsSettled++;
         } catch (bytes memory err) {
-            _violate(roundStuck = true, "settleRound reverted after its order left the book", uint32(_selector(err)), 0);
+            _violate(
+                roundStuck = true,
+                "settleRound reverted after its order left the book",
+                uint32(_selector(err)),
+                0
+            );
             return false;
         }
         if (_roundPending()) _violate(roundStuck = true, "a round is still pending after its settlement", 0, 0);
