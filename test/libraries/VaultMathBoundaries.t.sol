@@ -346,7 +346,8 @@ contract VaultMathBoundariesTest is TestBase {
                 slippageBps: 50,
                 narrowestBandBps: 40,
                 assetDecimals: 6,
-                rescueOnly: false
+                rescueOnly: false,
+                feeReserve: 0
             });
     }
 
@@ -467,6 +468,20 @@ contract VaultMathBoundariesTest is TestBase {
         require(VaultMath.planSpot(s, _planInput()).sellQty == 5, "sell not capped at spot held");
     }
 
+    /// @notice On a venue that fills later the books keep an execution-fee reserve out of idle,
+    /// which totalAssets counts. Books on target whose whole buffer (50,000 USDC of 1,000,000) is
+    /// that reserve are split less it, 950,000: spot 601,666.666666 of 633,333.333333, so the
+    /// round sells the excess (31,666.666667 USDC at $3,000, rounded up) to refill idle. Counted
+    /// in, the reserve stood in for the buffer and the round freed nothing (VaultRounds.t.sol,
+    /// VaultRoundCashMarginFindingTest).
+    function test_planSpot_splitsTheBooksLessTheFeeReserve() public pure {
+        VaultMath.PlanInput memory p = _planInput();
+        p.feeReserve = PLAN_NAV - SPOT_TARGET - MARGIN_TARGET;
+        VaultMath.SpotPlan memory plan = VaultMath.planSpot(_planBooks(0), p);
+        require(plan.sellQty == 10_555_555_555_666_666_667, "the reserve stood in for the buffer");
+        require(plan.buyAssets == 0 && plan.marginIn == 0 && plan.marginOut == 0, "the sale moved margin or bought");
+    }
+
     /// @notice One wei of spot at $3,000 is 3e-15 USDC: its notional and margin round up to 1.
     function test_planHedge_roundsUpAndFollowsTheSpotHeld() public pure {
         VaultMath.PlanInput memory p = _planInput();
@@ -555,6 +570,19 @@ contract VaultMathBoundariesTest is TestBase {
         require(_progress(before, _books(CALM_EQUITY, _gapAt(100), 0), DELTA) == 0, "a cleared band refused");
         VaultMath.Snapshot memory calm = _books(CALM_EQUITY, 0, 0);
         require(_progress(calm, calm, DELTA) == 0, "calm books refused");
+    }
+
+    /// @notice Idle under half the 5% buffer (a breach where exits are paid from idle only) must
+    /// rise: a round that frees none is refused, a bps more passes, half the buffer clears it.
+    /// Idle above its band must come down, as before.
+    function test_checkProgress_idleUnderHalfTheBufferMustRise() public view {
+        VaultMath.Snapshot memory before = _books(CALM_EQUITY, 0, _idleAt(100));
+        require(_progress(before, _books(CALM_EQUITY, 0, _idleAt(100)), IDLE) == STILL, "freeing nothing passed");
+        require(_progress(before, _books(CALM_EQUITY, 0, _idleAt(101)), IDLE) == 0, "a bps of idle refused");
+        require(_progress(before, _books(CALM_EQUITY, 0, _idleAt(250)), IDLE) == 0, "half the buffer refused");
+        before = _books(CALM_EQUITY, 0, _idleAt(1_200));
+        require(_progress(before, _books(CALM_EQUITY, 0, _idleAt(1_200)), IDLE) == STILL, "excess idle kept");
+        require(_progress(before, _books(CALM_EQUITY, 0, _idleAt(500)), IDLE) == 0, "excess idle deployed, refused");
     }
 
     /// @notice While delta improves, another band may worsen up to its hard threshold, not past.
