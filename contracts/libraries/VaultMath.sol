@@ -16,8 +16,11 @@ library VaultMath {
     /// @notice Asset units of rounding an unwind may show on the books besides its trading cost,
     /// and the allowance its proceeds are sized with (`fractionForProceeds`): each leg rounds
     /// against the leaver (the sale floored, the buy-back's loss and fee rounded up, the stayers'
-    /// share of the cash equity rounded in their favour).
-    uint256 internal constant UNWIND_ROUNDING_UNITS = 4;
+    /// share of the cash equity rounded in their favour, idle a unit short of value less cost).
+    /// A SpotCollateral unwind has more legs (the collateral withdrawn at its haircut, the debt
+    /// repaid): in books of some 30 units its last holder lost 6 and then 12 to them (found by the
+    /// vault's handler invariants), so 12.
+    uint256 internal constant UNWIND_ROUNDING_UNITS = 12;
     /// @notice Short notional, asset units, at or below which a short has no margin band: its
     /// margin ratio is a ratio of a few units, which the unit roundings of the collateral's value,
     /// its haircut and the venue's PnL move past any band (one unit of margin reads 0 or 10,000%),

@@ -261,15 +261,15 @@ contract VaultMathBoundariesTest is TestBase {
 
     /// @notice Buy-back cost ceil(1,000,001 * 200 / 10,000) = 20,001 (2 x 50 bps slippage plus the
     /// 100 bps premium allowance); spot proceeds floor(1,000,001 * 0.995) = 995,000; plus equity
-    /// 500,000; worst proceeds 1,474,999. A shortfall of 1,000 is sized with the 4 units of the
-    /// roundings' allowance: ceil(1,004e18 / 1,474,999) = 680,678,427,578,595 (floor: ...594).
+    /// 500,000; worst proceeds 1,474,999. A shortfall of 1,000 is sized with the 12 units of the
+    /// roundings' allowance: ceil(1,012e18 / 1,474,999) = 686,102,160,069,262.
     function test_fractionForProceeds_pinnedRoundings() public pure {
         VaultMath.Snapshot memory s = _unwindBooks();
-        require(s.fractionForProceeds(1_000, 50) == 680_678_427_578_595, "fraction for proceeds not pinned");
+        require(s.fractionForProceeds(1_000, 50) == 686_102_160_069_262, "fraction for proceeds not pinned");
         require(s.fractionForProceeds(0, 50) == 0, "no shortfall needs a fraction");
         // What the positions yield less the allowance: the whole book, WAD.
-        require(s.fractionForProceeds(1_474_995, 50) == WAD, "covering every proceed is not WAD");
-        require(s.fractionForProceeds(1_474_996, 50) > WAD, "one unit more than the book must exceed WAD");
+        require(s.fractionForProceeds(1_474_987, 50) == WAD, "covering every proceed is not WAD");
+        require(s.fractionForProceeds(1_474_988, 50) > WAD, "one unit more than the book must exceed WAD");
     }
 
     /// @notice Proceeds that the buy-back cost eats whole leave nothing to unwind for.
@@ -278,9 +278,9 @@ contract VaultMathBoundariesTest is TestBase {
         s.shortNotional = 100;
         s.perpEquity = 2; // buy-back cost ceil(100 * 200 / 10,000) = 2: gross == cost
         require(s.fractionForProceeds(1, 50) == type(uint256).max, "gross == cost must be unreachable");
-        s.perpEquity = 7; // five units of proceeds left: one unit and its allowance
-        require(s.fractionForProceeds(1, 50) == WAD, "five units of proceeds do not cover one unit");
-        s.perpEquity = 6;
+        s.perpEquity = 15; // thirteen units of proceeds left: one unit and its allowance
+        require(s.fractionForProceeds(1, 50) == WAD, "thirteen units of proceeds do not cover one unit");
+        s.perpEquity = 14;
         require(s.fractionForProceeds(1, 50) > WAD, "one unit is covered without its allowance");
     }
 
@@ -306,13 +306,13 @@ contract VaultMathBoundariesTest is TestBase {
     }
 
     /// @notice At worst 1,000,001 * 50 (spot) + 1,000,001 * 200 (short) = 250,000,250 bps-units;
-    /// for f = 0.333... that is ceil(8,333.3416...) = 8,334 (floor 8,333), plus the 4 units of
-    /// rounding allowance: 8,338.
+    /// for f = 0.333... that is ceil(8,333.3416...) = 8,334 (floor 8,333), plus the 12 units of
+    /// rounding allowance: 8,346.
     function test_worstUnwindCost_pinnedRoundingsAndAllowance() public pure {
         VaultMath.Snapshot memory s = _unwindBooks();
-        require(s.worstUnwindCost(333_333_333_333_333_333, 50) == 8_338, "worst unwind cost not pinned");
+        require(s.worstUnwindCost(333_333_333_333_333_333, 50) == 8_346, "worst unwind cost not pinned");
         require(s.worstUnwindCost(0, 50) == 0, "no unwind has a cost");
-        require(s.worstUnwindCost(1, 0) == 4 + 1, "the rounding allowance is not 4 units (+1 round-up)");
+        require(s.worstUnwindCost(1, 0) == 12 + 1, "the rounding allowance is not 12 units (+1 round-up)");
     }
 
     /// @notice Spot share (0.95 x 2/3) = 0.6333... rounded up to ...334, times 3 x 50 bps, rounded

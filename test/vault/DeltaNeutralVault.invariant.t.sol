@@ -604,7 +604,10 @@ contract DelayedVaultScenarioTest is CashMarginMode, HandlerFlags {
         for (uint256 i; i < 6 && !market.isLiquidatable(address(adapter)); i++) handler.movePrice(UP_15);
         handler.liquidate(true);
         handler.finishRound(true);
-        require(market.sizeOf(address(adapter)) == 0 && vault.pendingRound().submittedAt == 0, "setup: no clean liquidation");
+        require(
+            market.sizeOf(address(adapter)) == 0 && vault.pendingRound().submittedAt == 0,
+            "setup: no clean liquidation"
+        );
         handler.setSpotOffset(60);
         uint256 spotBefore = weth.balanceOf(address(vault));
         handler.rebalanceAsAnyone(0);
