@@ -200,11 +200,16 @@ library SpotCollateralMath {
             if (b.shortQty > stays) r.shortDecrease = b.shortQty - stays;
         } else {
             r.postQty = b.spotHeld;
-            if (p.rescueOnly || t.shortQty <= spot + toleranceQty) return r;
-            uint256 need = OracleLib.baseToQuoteUp(t.shortQty - spot, b.price, 18, p.assetDecimals);
-            uint256 idleExcess = b.idle > t.idle ? b.idle - t.idle : 0;
             // An Idle round under its target takes what idle lacks from the cash equity first.
             uint256 idleDeficit = p.refillIdle && b.idle < t.idle ? t.idle - b.idle : 0;
+            if (p.rescueOnly || t.shortQty <= spot + toleranceQty) {
+                // The spot on target: after a fall the buffer is in the cash equity (the short's
+                // profit), and an Idle round withdraws it.
+                if (idleDeficit != 0) r.marginOut = Math.min(idleDeficit, withdrawableCash(b, p, 0));
+                return r;
+            }
+            uint256 need = OracleLib.baseToQuoteUp(t.shortQty - spot, b.price, 18, p.assetDecimals);
+            uint256 idleExcess = b.idle > t.idle ? b.idle - t.idle : 0;
             if (need + idleDeficit > idleExcess) {
                 r.marginOut = Math.min(need + idleDeficit - idleExcess, withdrawableCash(b, p, need));
             }

@@ -16,8 +16,11 @@ library VaultMath {
     /// @notice Asset units of rounding an unwind may show on the books besides its trading cost,
     /// and the allowance its proceeds are sized with (`fractionForProceeds`): each leg rounds
     /// against the leaver (the sale floored, the buy-back's loss and fee rounded up, the stayers'
-    /// share of the cash equity rounded in their favour).
-    uint256 internal constant UNWIND_ROUNDING_UNITS = 4;
+    /// share of the cash equity rounded in their favour, idle a unit short of value less cost).
+    /// A SpotCollateral unwind has more legs (the collateral withdrawn at its haircut, the debt
+    /// repaid): in books of some 30 units its last holder lost 6 and then 12 to them (found by the
+    /// vault's handler invariants), so 12.
+    uint256 internal constant UNWIND_ROUNDING_UNITS = 12;
     /// @notice Short notional, asset units, at or below which a short has no margin band: its
     /// margin ratio is a ratio of a few units, which the unit roundings of the collateral's value,
     /// its haircut and the venue's PnL move past any band (one unit of margin reads 0 or 10,000%),
@@ -152,6 +155,10 @@ library VaultMath {
         /// past its bound; the rescue must not share a transaction with it. A later rebalance
         /// (band Idle) deploys.
         bool rescueOnly;
+        /// Cash the books count but keep out of idle (a venue's execution-fee reserve,
+        /// DeltaNeutralVault._snapshot): the plan splits the books less it. Counted in, it would
+        /// stand in for the buffer, and a small book's idle round would free nothing.
+        uint256 feeReserve;
     }
 
     /// @notice The plan's inputs for a rebalance of `band`, with the no-trade region applied
@@ -174,7 +181,8 @@ library VaultMath {
             s.maxSlippageBps,
             narrowestBandBps(b),
             assetDecimals,
-            isRescue(band)
+            isRescue(band),
+            0
         );
         if (band == IDeltaNeutralVault.Band.MarginLow && _centreUnderFloor(s, b, haircutBps)) {
             p.leverageBps = (BPS * BPS) / (regionMarginRatioBps(s, b, band, haircutBps) + haircutBps);
@@ -251,7 +259,7 @@ library VaultMath {
     function planSpot(Snapshot memory s, PlanInput memory p) public pure returns (SpotPlan memory plan) {
         // Trades smaller than a quarter of the narrowest band would not move any band.
         uint256 tolerance = Math.mulDiv(s.totalAssets, p.narrowestBandBps, 4 * BPS);
-        uint256 spotTarget = targetSpotValue(s.totalAssets, p.idleBufferBps, p.leverageBps);
+        uint256 spotTarget = targetSpotValue(s.totalAssets - p.feeReserve, p.idleBufferBps, p.leverageBps);
         uint256 equity = equityOrZero(s);
         // The short held keeps its margin until it shrinks (the hedge frees the rest after).
         uint256 heldMargin = targetMargin(s.shortNotional, p.leverageBps);
@@ -331,8 +339,8 @@ library VaultMath {
         IDeltaNeutralVault.Bands memory b,
         uint256 idleBufferBps
     ) internal pure {
-        uint256 left = breachBps(after_, band, b, idleBufferBps);
-        if (left != 0 && left >= breachBps(before, band, b, idleBufferBps)) {
+        uint256 left = _distanceBps(after_, band, b, idleBufferBps);
+        if (left != 0 && left >= _distanceBps(before, band, b, idleBufferBps)) {
             revert IDeltaNeutralVault.BandStillBreached(
                 band,
                 deltaBps(after_),
@@ -379,6 +387,21 @@ library VaultMath {
             uint256 postFee = Math.mulDiv(f.oneShare, f.nav + 1, f.supply + feeShares + f.virtualShares);
             if (postFee > f.highWaterMark) newHighWaterMark = postFee;
         }
+    }
+
+    /// @dev How far the books are from `band`, the measure a rebalance of it must lower: its
+    /// breach, and for Idle also how far idle is under half its buffer, a breach where exits are
+    /// paid from idle only (VaultBands.classify), so that such a round must free some idle. (At
+    /// most one of the two sides is non-zero.)
+    function _distanceBps(
+        Snapshot memory s,
+        IDeltaNeutralVault.Band band,
+        IDeltaNeutralVault.Bands memory b,
+        uint256 idleBufferBps
+    ) private pure returns (uint256) {
+        uint256 breach = breachBps(s, band, b, idleBufferBps);
+        if (band != IDeltaNeutralVault.Band.Idle) return breach;
+        return breach + _excess(idleBufferBps, 2 * idleBps(s));
     }
 
     function _excess(uint256 value, uint256 threshold) private pure returns (uint256) {

@@ -135,13 +135,23 @@ library VaultBands {
         if (g.supply == 0) return (IDeltaNeutralVault.Band.None, IDeltaNeutralVault.Tier.None);
         (band, tier) = s.classify(b, idleBufferBps);
         // Only a short a round can free value from: above dust (which keeps the execution-fee
-        // reserve such a round pays from) and with a margin band.
-        bool freeable = s.shortQty > VaultMath.SPOT_DUST && s.hasMarginBand();
+        // reserve such a round pays from) and with a margin band, in a book worth its rounds.
+        bool freeable = s.shortQty > VaultMath.SPOT_DUST && s.hasMarginBand() && _worthIdleRounds(s, idleBufferBps);
         if (tier == IDeltaNeutralVault.Tier.None && g.idleLowBreaches && freeable) {
             // Under a quarter of the buffer it is hard: anyone may refill it, keepers or not.
             uint256 idleBps = s.idleBps();
             if (4 * idleBps < idleBufferBps) return (IDeltaNeutralVault.Band.Idle, IDeltaNeutralVault.Tier.Hard);
             if (2 * idleBps < idleBufferBps) return (IDeltaNeutralVault.Band.Idle, IDeltaNeutralVault.Tier.Soft);
         }
+    }
+
+    /// @dev The idle buffer of the books less the execution-fee reserve (two fees: the cash they
+    /// count beyond idle, DeltaNeutralVault._snapshot) is worth more than that reserve, so an idle
+    /// round frees more than twice the one fee it pays. In a smaller book such rounds would spend
+    /// more of its holders' value on fees than they let out (30 USDC paid 3 fees of 1 USDC to free
+    /// 1): the guardian's close is its exit.
+    function _worthIdleRounds(VaultMath.Snapshot memory s, uint256 idleBufferBps) private pure returns (bool) {
+        uint256 reserve = s.totalAssets - s.idle - s.spotValue - s.equityOrZero();
+        return (s.totalAssets - reserve).mulDiv(idleBufferBps, VaultMath.BPS) > reserve;
     }
 }

@@ -58,6 +58,7 @@ library VaultTrading {
         IDeltaNeutralVault.Band band
     ) public returns (Queued memory q) {
         VaultMath.PlanInput memory p = VaultMath.planInput(strat, b, band, v.assetDecimals, s.haircutBps);
+        p.feeReserve = v.asset.balanceOf(address(this)) - s.idle;
         VaultMath.SpotPlan memory spot = VaultMath.planSpot(s, p);
         if (v.perpVenue.fillsLater()) {
             q = _submitHedgeFirst(v, s, p, spot);
@@ -73,10 +74,11 @@ library VaultTrading {
             v.spot.balanceOf(address(this)) * v.sizePerSpotUnit,
             s.shortQty,
             equity,
-            v.asset.balanceOf(address(this)),
+            _cashForPlans(v),
             s.perpPrice,
             p
         );
+        if (v.perpVenue.fillsLater()) _capToMargin(v, hedge, equity, s.shortQty, s.perpPrice, p.leverageBps);
         if (hedge.marginIn != 0) v.perpVenue.depositMargin(hedge.marginIn);
         if (hedge.shortIncrease != 0) {
             (bool filled, ) = v.perpVenue.increaseShort(
@@ -104,6 +106,12 @@ library VaultTrading {
         VaultMath.SpotPlan memory spot
     ) private returns (Queued memory q) {
         VaultMath.HedgePlan memory hedge = _hedgeFirstPlan(v, s, p, spot);
+        uint256 planned = hedge.shortIncrease;
+        uint256 equity = VaultMath.equityOrZero(s) - spot.marginOut + spot.marginIn;
+        _capToMargin(v, hedge, equity, s.shortQty, s.perpPrice, p.leverageBps);
+        // No spot is bought for a short the margin cannot carry (the synchronous path below would
+        // buy it before the short, and leave it unhedged).
+        if (hedge.shortIncrease < planned) spot.buyAssets = 0;
         // Sizes below a spot unit cannot be traded back at settlement: nothing to hedge first.
         if (hedge.shortIncrease < v.sizePerSpotUnit && hedge.shortDecrease < v.sizePerSpotUnit) return q;
         // A plan that sells spot and grows the short (spot left unhedged, as after a liquidation)
@@ -121,6 +129,37 @@ library VaultTrading {
         }
         decreaseShort(v, hedge.shortDecrease, s.perpPrice, p.slippageBps);
         return Queued(true, false, s.shortQty - hedge.shortDecrease, hedge.marginTarget);
+    }
+
+    /// @notice The cash a plan may spend: on a venue that fills later, all but the execution-fee
+    /// reserve (FEE_RESERVE_ORDERS), which pays for this round's order and the next.
+    function _cashForPlans(Venues memory v) private view returns (uint256 cash) {
+        cash = v.asset.balanceOf(address(this));
+        if (v.perpVenue.fillsLater()) cash -= Math.min(cash, FEE_RESERVE_ORDERS * v.perpVenue.orderExecutionFee());
+    }
+
+    /// @notice When the round cannot post the margin its short needs (`equity` and the plan's
+    /// top-up under `hedge.marginTarget`), caps the short `hedge` grows to what that margin
+    /// carries at the target leverage, which the bands keep above the venue's initial margin
+    /// (VaultParams.checkBands). On a venue that fills later a short the margin cannot carry is
+    /// refused at its fill, round after round (each paying an execution fee), as when a
+    /// liquidation left the spot unhedged and the spot market is too far off the oracle to sell
+    /// it: the capped short hedges what it can, and the next round grows it further. A round that
+    /// posts its target margin is never capped.
+    function _capToMargin(
+        Venues memory v,
+        VaultMath.HedgePlan memory hedge,
+        uint256 equity,
+        uint256 shortQty,
+        uint256 perpPrice,
+        uint256 leverageBps
+    ) private pure {
+        uint256 margin = equity + hedge.marginIn;
+        if (hedge.shortIncrease == 0 || margin >= hedge.marginTarget) return;
+        uint256 carried = Math.mulDiv(margin, leverageBps, VaultMath.BPS);
+        uint256 maxShort = OracleLib.quoteToBaseDown(carried, perpPrice, 18, v.assetDecimals);
+        if (shortQty + hedge.shortIncrease > maxShort)
+            hedge.shortIncrease = maxShort > shortQty ? maxShort - shortQty : 0;
     }
 
     /// @notice The hedge for the spot the plan's trade would leave, as the pool would fill it now

@@ -82,6 +82,25 @@ contract SpotCollateralMathTest is TestBase {
         require(r.buyAssets + r.marginOut == 0, "a rescue grew the book");
     }
 
+    /// @notice -5% after leavers took the whole buffer: the spot (31.67 ETH) is on its target,
+    /// and the buffer's $4,750 sits in the cash equity as the short's profit. An Idle round
+    /// withdraws that profit (all $4,749.999999 of it, one unit under the rounded-up target); it
+    /// used to plan nothing, and idle stayed empty. A round for another band leaves it there.
+    function test_idleRound_spotOnTarget_withdrawsTheProfit() public pure {
+        M.Books memory b = _moved(NAV0, 2_850e18, 1_000, 1_000);
+        b.idle = 0;
+        M.Input memory p = _input();
+        p.refillIdle = true;
+        M.Plan memory r = M.plan(b, p);
+        require(b.cashEquity == 4_749_999_999 && r.marginOut == uint256(b.cashEquity), "the profit not withdrawn");
+        require(r.buyAssets + r.marginIn + r.collateralOut + r.shortDecrease + r.sellHeld == 0, "it traded");
+        (M.Books memory a, string memory refused) = _carryOutWorst(b, p, r);
+        require(bytes(refused).length == 0, refused);
+        require(a.idle == 4_749_999_999 && a.shortQty == a.collateral, "idle not refilled, or the hedge moved");
+        p.refillIdle = false;
+        require(M.plan(b, p).marginOut == 0, "a round for another band withdrew the buffer");
+    }
+
     // ---------------------------------------------------------------------------------------
     // Fuzz
     // ---------------------------------------------------------------------------------------
@@ -91,8 +110,8 @@ contract SpotCollateralMathTest is TestBase {
     /// off the oracle: the venue accepts every step of the round at the worst fills; the round
     /// leaves no delta (short = spot held and posted; a shrink may leave a spot excess it could not
     /// sell, never more than there was); it never deploys past the target nor sells
-    /// below it (rounding favours the vault); a shrink never lowers the margin ratio nor raises
-    /// deployment, and a grow adds spot.
+    /// below it (rounding favours the vault); a shrink never raises deployment, nor lowers the
+    /// margin ratio when it buys the short back, and a grow adds spot.
     function testFuzz_round_venueAcceptsAndDeltaStaysFlat(
         uint256 nav,
         uint256 moveBps,
@@ -129,7 +148,10 @@ contract SpotCollateralMathTest is TestBase {
         }
         if (r.collateralOut != 0) {
             require(a.spotHeld + a.collateral >= t.shortQty, "sold below the target");
-            require(_ratioBps(a) >= ratioBefore, "a shrink lowered the margin ratio");
+            // Collateral the short did not cover (a delta gap) leaves without a buy-back, and the
+            // margin equity it carried with it: then the ratio may fall, as far as the venue's rule
+            // lets it (checked above). Found at a +2% move with 0.0004 ETH uncovered: 8,083 to 8,080.
+            if (r.shortDecrease != 0) require(_ratioBps(a) >= ratioBefore, "a shrink lowered the margin ratio");
             require(_deploymentBps(a) <= deployedBefore, "a shrink raised deployment");
         }
         if (r.buyAssets != 0) {

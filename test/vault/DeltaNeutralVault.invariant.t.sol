@@ -586,4 +586,36 @@ contract DelayedVaultScenarioTest is CashMarginMode, HandlerFlags {
         require(handler.roundsFilled() == 2 && market.sizeOf(address(adapter)) < 0, "the book was not restored");
         _requireAllFlags();
     }
+
+    /// @notice As above, but the spot market is 60 bps off the oracle when the book is restored,
+    /// past the 50 bps slippage bound, so the round's sale sells nothing. FIXED (found by a hostile
+    /// review): the round took the whole unhedged spot for its short and all the cash for its
+    /// margin, the two-fee execution reserve included, and reverted (it could not pay its own
+    /// order's fee); the short it ordered was more than the margin could carry. The plan now
+    /// leaves the reserve, and the short is capped at what its margin carries at twice the
+    /// venue's initial margin: the round fills, the short hedges part of the spot, and the
+    /// reserve is still there.
+    function test_liquidatedBookRehedgesWhileTheSpotMarketIsOff() public {
+        handler.deposit(0, 0, 100_000e6);
+        handler.rebalanceAsKeeper(false);
+        handler.movePrice(UP_15);
+        handler.movePrice(UP_15);
+        handler.rebalanceLeavingRoundPending(0, true);
+        for (uint256 i; i < 6 && !market.isLiquidatable(address(adapter)); i++) handler.movePrice(UP_15);
+        handler.liquidate(true);
+        handler.finishRound(true);
+        require(
+            market.sizeOf(address(adapter)) == 0 && vault.pendingRound().submittedAt == 0,
+            "setup: no clean liquidation"
+        );
+        handler.setSpotOffset(60);
+        uint256 spotBefore = weth.balanceOf(address(vault));
+        handler.rebalanceAsAnyone(0);
+        require(handler.rebalanceReverts() == 0 && handler.roundsFilled() == 2, "the restoring round did not fill");
+        int256 short_ = market.sizeOf(address(adapter));
+        require(short_ < 0 && uint256(-short_) < spotBefore, "the short is not a part of the unsold spot");
+        require(weth.balanceOf(address(vault)) == spotBefore, "spot sold past the bound");
+        require(usdc.balanceOf(address(vault)) >= 2 * orderBook.executionFee(), "the fee reserve was spent");
+        _requireAllFlags();
+    }
 }

@@ -47,7 +47,8 @@ describe("DeltaNeutralVault: edges and faulty venues", function () {
     expect(await s.vault.maxRedeem(alice.address)).to.equal(shares);
     const maxWithdraw = await s.vault.maxWithdraw(alice.address);
     const fullRedeem = await s.vault.previewRedeem(shares);
-    expect(maxWithdraw <= fullRedeem && maxWithdraw + 8n >= fullRedeem).to.equal(true);
+    // maxWithdraw keeps back 2 x VaultMath.UNWIND_ROUNDING_UNITS (12) of a full redeem.
+    expect(maxWithdraw <= fullRedeem && maxWithdraw + 24n >= fullRedeem).to.equal(true);
   });
 
   it("the constructor rejects zero addresses and tokens with more than 18 decimals", async function () {
@@ -80,7 +81,7 @@ describe("DeltaNeutralVault: edges and faulty venues", function () {
     // maxWithdraw is the worst case of a full redeem, so a little more may still fit; twice does not.
     await expect(s.vault.connect(alice)["withdraw(uint256,address,address)"](max * 2n, alice.address, alice.address))
       .to.be.revertedWithCustomError(s.vault, "ERC4626ExceededMaxWithdraw")
-      .withArgs(alice.address, max * 2n, (reported: bigint) => reported >= max - 10n && reported <= max + 10n);
+      .withArgs(alice.address, max * 2n, (reported: bigint) => reported >= max && reported <= max + 24n);
     // The maximum itself goes through, with the unwind.
     await expect(
       s.vault.connect(alice)["withdraw(uint256,address,address)"](max, alice.address, alice.address),

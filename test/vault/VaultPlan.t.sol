@@ -21,7 +21,8 @@ contract VaultPlanFuzzTest is TestBase {
                 slippageBps: 50,
                 narrowestBandBps: 40,
                 assetDecimals: 6,
-                rescueOnly: false
+                rescueOnly: false,
+                feeReserve: 0
             });
     }
 

@@ -56,6 +56,11 @@ abstract contract VaultStackBase is TestBase {
         return false;
     }
 
+    /// @dev The market's initial margin, bps (the stack fixture's 10%).
+    function _initialMarginBps() internal pure virtual returns (uint256) {
+        return 1_000;
+    }
+
     /// @dev The feed's price at set-up, 8 decimals.
     function _initialPrice() internal pure virtual returns (int256) {
         return 3_000e8;
@@ -114,7 +119,7 @@ abstract contract VaultStackBase is TestBase {
             oracle,
             IPerpMarket.MarketParams({
                 takerFeeBps: 5,
-                initialMarginBps: 1_000,
+                initialMarginBps: _initialMarginBps(),
                 maintenanceMarginBps: 500,
                 liquidationRewardBps: 100,
                 maxFundingRatePerDay: 1e15,
@@ -167,7 +172,7 @@ abstract contract VaultStackBase is TestBase {
 
     /// @dev DEFAULT_BANDS, or SPOT_COLLATERAL_BANDS (the margin bands are the mode's deployment
     /// band: margin ratio = 1 / deployment - haircut).
-    function _bands() internal pure returns (IDeltaNeutralVault.Bands memory b) {
+    function _bands() internal pure virtual returns (IDeltaNeutralVault.Bands memory b) {
         b = IDeltaNeutralVault.Bands({
             deltaSoftBps: 100,
             deltaHardBps: 300,
@@ -188,7 +193,7 @@ abstract contract VaultStackBase is TestBase {
 
     /// @dev DEFAULT_STRATEGY (2x perp leverage), or SPOT_COLLATERAL_STRATEGY (hedged notional 1x
     /// the deployable NAV).
-    function _strategy() internal pure returns (IDeltaNeutralVault.Strategy memory) {
+    function _strategy() internal pure virtual returns (IDeltaNeutralVault.Strategy memory) {
         return
             IDeltaNeutralVault.Strategy({
                 targetLeverageBps: _spotCollateral() ? 10_000 : 20_000,
