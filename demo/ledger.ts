@@ -72,6 +72,10 @@ export interface SegmentEvents {
   settledFunding: bigint;
   /** Spot fills of the vault against the oracle: value given minus value received, asset units. */
   spotCost: bigint;
+  /** The vault's spot swaps at the oracle price (the side priced in spot), asset units. */
+  spotVolume: bigint;
+  /** The vault's perp fills at the oracle price, |sizeDelta| x oracle, asset units. */
+  perpVolume: bigint;
   /** Perp taker fees the vault paid. */
   perpFee: bigint;
   /** The venue's charges on exposure grown just before a feed update (OracleEdgeCharged). */
@@ -100,6 +104,8 @@ export interface SegmentEvents {
 export const NO_EVENTS: SegmentEvents = {
   settledFunding: 0n,
   spotCost: 0n,
+  spotVolume: 0n,
+  perpVolume: 0n,
   perpFee: 0n,
   perpEdgeCharge: 0n,
   perpUnpaidProfit: 0n,
@@ -244,6 +250,8 @@ export class Ledger {
     /** What the market's pool shortfall took (+ = lost), whatever the segment. */
     perpShortfall: 0n,
   };
+  /** What the rebalances traded, at the oracle price, asset units: the costs' denominators. */
+  readonly hedgeVolume = { spot: 0n, perp: 0n };
   /** The rebalances' perp cost by what it is; the parts add up to `amounts.hedgePerpFeesAndImpact`. */
   readonly hedgePerpParts = { takerFee: 0n, fill: 0n, edgeCharge: 0n, orderFee: 0n };
   readonly start: Checkpoint;
@@ -268,6 +276,8 @@ export class Ledger {
     else {
       this.amounts.hedgeSpotCost += ev.spotCost;
       this.amounts.hedgePerpFeesAndImpact += perpCost(ev);
+      this.hedgeVolume.spot += ev.spotVolume;
+      this.hedgeVolume.perp += ev.perpVolume;
       this.hedgePerpParts.takerFee += ev.perpFee;
       this.hedgePerpParts.fill += ev.perpImpact;
       this.hedgePerpParts.edgeCharge += ev.perpEdgeCharge;

@@ -14,6 +14,8 @@ export const TIER_NAMES = ["none", "soft", "hard"];
 export const REBASE_GAP_HOURS = 2;
 /** Fixed funding rate on hedged notional used to compare hedge modes whatever the run's funding. */
 export const REFERENCE_FUNDING_BPS_PER_YEAR = 1_000;
+/** Cost per unit traded of the plain model the hedge modes were first sized with, bps a leg. */
+export const REFERENCE_COST_PER_LEG_BPS = 10;
 
 export interface RunMetrics {
   hours: number;
@@ -41,6 +43,15 @@ export interface RunMetrics {
    */
   perpShortfallBpsYr: number;
   gasBpsYr: number;
+  /**
+   * What the rebalances traded a year on each venue, at the oracle price, as a multiple of the
+   * time-averaged NAV, and what each unit traded cost there (bps of the volume, signed): the
+   * hedge cost is volume x cost per unit, so these say which of the two a configuration lowers.
+   */
+  volumeOverNavYr: { spot: number; perp: number };
+  costPerVolumeBps: { spot: number; perp: number };
+  /** The same volume at a plain model's 10 bps a leg (REFERENCE_COST_PER_LEG_BPS), bps/yr of NAV. */
+  volumeAtReferenceCostBpsYr: number;
   hedgeCostBpsYr: number;
   /**
    * The hedge cost by the band each rebalance was for (bps/yr, spot + perp + gas); the bands'
@@ -90,6 +101,8 @@ export function runMetrics(r: SimulationResult): RunMetrics {
   const spot = bpsYr(r.ledger.amounts.hedgeSpotCost);
   const perp = bpsYr(r.ledger.amounts.hedgePerpFeesAndImpact);
   const hedgeCost = spot + perp + bpsYr(gas);
+  const volume = r.ledger.hedgeVolume;
+  const perUnitBps = (cost: bigint, traded: bigint) => (traded > 0n ? (Number(cost) / Number(traded)) * 10_000 : 0);
   // Hedged notional / NAV as the vault reports it (vaultState().deploymentBps), hours with a NAV.
   const notional = r.samples.filter((s) => s.totalAssets > 0n);
   const avgNotionalOverNav = notional.reduce((a, s) => a + s.deploymentBps / 10_000, 0) / Math.max(notional.length, 1);
@@ -137,6 +150,12 @@ export function runMetrics(r: SimulationResult): RunMetrics {
     },
     perpShortfallBpsYr: bpsYr(r.ledger.amounts.perpShortfall),
     gasBpsYr: bpsYr(gas),
+    volumeOverNavYr: { spot: bpsYr(volume.spot) / 10_000, perp: bpsYr(volume.perp) / 10_000 },
+    costPerVolumeBps: {
+      spot: perUnitBps(r.ledger.amounts.hedgeSpotCost, volume.spot),
+      perp: perUnitBps(r.ledger.amounts.hedgePerpFeesAndImpact, volume.perp),
+    },
+    volumeAtReferenceCostBpsYr: (bpsYr(volume.spot + volume.perp) * REFERENCE_COST_PER_LEG_BPS) / 10_000,
     hedgeCostBpsYr: hedgeCost,
     hedgeCostByBandBpsYr,
     fundingBpsYr,

@@ -373,15 +373,18 @@ export async function simulate(
           break;
         case "Swapped":
           if (x.recipient.toLowerCase() !== a.vault.toLowerCase()) break;
-          ev.spotCost +=
-            x.tokenIn.toLowerCase() === a.usdc.toLowerCase()
-              ? x.amountIn - (x.amountOut * priceWad) / VALUE_SCALE
-              : (x.amountIn * priceWad) / VALUE_SCALE - x.amountOut;
+          {
+            const buy = x.tokenIn.toLowerCase() === a.usdc.toLowerCase();
+            const spotValue = ((buy ? x.amountOut : x.amountIn) * priceWad) / VALUE_SCALE;
+            ev.spotCost += buy ? x.amountIn - spotValue : spotValue - x.amountOut;
+            ev.spotVolume += spotValue;
+          }
           break;
         case "PositionModified":
           if (x.account.toLowerCase() !== a.adapter.toLowerCase()) break;
           ev.perpFee += x.fee;
           ev.perpImpact += (x.sizeDelta * (BigInt(x.fillPrice) - priceWad)) / VALUE_SCALE;
+          ev.perpVolume += ((x.sizeDelta < 0n ? -x.sizeDelta : x.sizeDelta) * priceWad) / VALUE_SCALE;
           break;
         case "OracleEdgeCharged":
           // The venue's charge on exposure grown just before a feed update: a trading cost.

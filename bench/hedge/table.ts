@@ -3,7 +3,7 @@
  * printed beside the figure it is about, and the share-price decomposition with its residual.
  */
 import { PART_LABELS, type Parts } from "../../demo/ledger.js";
-import { REBASE_GAP_HOURS, type RunMetrics } from "../../demo/metrics.js";
+import { REBASE_GAP_HOURS, REFERENCE_COST_PER_LEG_BPS, type RunMetrics } from "../../demo/metrics.js";
 import { HEDGE_CONFIGS, type HedgeConfig, type RowKey } from "./configs.js";
 import type { RunOutput } from "./run.js";
 
@@ -49,6 +49,18 @@ const ROWS: Row[] = [
     value: ({ perpPartsBpsYr: p }) => [p.takerFee, p.fill, p.edgeCharge, p.orderFee].map((x) => n(x)).join(", "),
   },
   { label: "  gas (paid by the keeper, outside NAV)", value: (m) => n(m.gasBpsYr, 2) },
+  {
+    label: "  traded a year at the oracle price, x time-averaged NAV: spot, perp",
+    value: ({ volumeOverNavYr: v }) => `${n(v.spot, 2)}, ${n(v.perp, 2)}`,
+  },
+  {
+    label: "  cost per unit traded, bps of the volume: spot, perp",
+    value: ({ costPerVolumeBps: c }) => `${n(c.spot)}, ${n(c.perp)}`,
+  },
+  {
+    label: `  the same volume at ${REFERENCE_COST_PER_LEG_BPS} bps a leg (a plain model's cost), bps/yr`,
+    value: (m) => n(m.volumeAtReferenceCostBpsYr),
+  },
   { label: "  the same cost by band (the rounds it was spent in)", value: (m) => costByBand(m) },
   { label: "funding, bps/yr of time-averaged NAV", value: (m) => n(m.fundingBpsYr) },
   {

@@ -27,6 +27,9 @@ contract OracleSpotVenue is ISpotVenue {
     uint256 public immutable feeBps;
     /// @notice Extra output withheld on every swap, bps (a price worse than the oracle).
     uint256 public adverseBps;
+    /// @notice Spot tokens (18-decimal units) a swap trades for each further bps withheld (a pool's
+    /// depth: a large swap fills worse than a small one); zero for none.
+    uint256 public spotPerImpactBps;
 
     /// @notice Fee plus offset would take the whole output.
     error OffsetTooLarge(uint256 feeBps, uint256 adverseBps);
@@ -48,6 +51,12 @@ contract OracleSpotVenue is ISpotVenue {
         if (feeBps + adverseBps_ >= BPS) revert OffsetTooLarge(feeBps, adverseBps_);
         adverseBps = adverseBps_;
         emit AdverseOffsetSet(adverseBps_);
+    }
+
+    /// @notice Sets the depth (test control): each `spotPerImpactBps_` of spot a swap trades
+    /// withholds one bps more of its output.
+    function setDepth(uint256 spotPerImpactBps_) external {
+        spotPerImpactBps = spotPerImpactBps_;
     }
 
     /// @inheritdoc ISpotVenue
@@ -87,6 +96,8 @@ contract OracleSpotVenue is ISpotVenue {
         } else {
             revert UnsupportedPair(tokenIn, tokenOut);
         }
-        return Math.mulDiv(gross, BPS - feeBps - adverseBps, BPS);
+        uint256 withheld = feeBps + adverseBps;
+        if (spotPerImpactBps != 0) withheld += (tokenIn == address(spot) ? amountIn : gross) / spotPerImpactBps;
+        return withheld >= BPS ? 0 : Math.mulDiv(gross, BPS - withheld, BPS);
     }
 }

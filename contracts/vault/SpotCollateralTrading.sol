@@ -130,7 +130,8 @@ library SpotCollateralTrading {
             );
     }
 
-    /// @notice The shrink of a round (see `carryOut`): buy back, withdraw, sell, repay; under the
+    /// @notice The shrink of a round (see `carryOut`): on a synchronous venue cut to the sale the
+    /// pool takes now (`_toSellable`), then buy back, withdraw, sell, repay; under the
     /// venue's initial margin (nothing can leave at once), buy back what was held back and free it
     /// in steps.
     function _shrink(
@@ -142,6 +143,8 @@ library SpotCollateralTrading {
     ) private returns (VaultTrading.Queued memory q) {
         // Nothing can leave at once: buy back what the rule held back too, then free it in steps.
         uint256 inSteps = r.collateralOut == 0 ? r.heldBack : 0;
+        // A venue that fills later sells at settlement, on the pool as it is then: cut nothing now.
+        if (inSteps == 0 && !v.perpVenue.fillsLater()) _toSellable(v, s, r, p.slippageBps);
         uint256 decrease = r.shortDecrease + inSteps;
         if (decrease != 0 && !VaultTrading.decreaseShort(v, decrease, s.perpPrice, p.slippageBps)) {
             return VaultTrading.Queued(true, false, s.shortQty - decrease, 0);
@@ -167,6 +170,29 @@ library SpotCollateralTrading {
             uint256 size = position.collateral - position.shortSize;
             q = _increaseShort(v, s.perpPrice, position.shortSize, size, p.slippageBps);
         }
+    }
+
+    /// @notice Cuts a shrink's sale to what the pool takes now within the bound (VaultTrading
+    /// .fillable, halved as the sale would be), and its buy-back with it: the short comes down only
+    /// by the spot the round sells. Uncut, spot the sale could not sell went back as collateral
+    /// and was shorted again: two taker fees and two fills off the index for no change. Collateral
+    /// stays posted before held spot does (held spot left unsold is posted after the sale).
+    function _toSellable(
+        VaultTrading.Venues memory v,
+        VaultMath.Snapshot memory s,
+        SpotCollateralMath.Plan memory r,
+        uint256 slippageBps
+    ) private {
+        uint256 unit = v.sizePerSpotUnit;
+        uint256 sale = (r.collateralOut + r.sellHeld) / unit;
+        if (sale == 0) return;
+        (uint256 sellable, ) = VaultTrading.fillable(v, true, sale, s.price, slippageBps);
+        if (sellable == sale) return;
+        uint256 unsold = (sale - sellable) * unit;
+        uint256 collateralKept = Math.min(unsold, r.collateralOut);
+        r.collateralOut -= collateralKept;
+        r.sellHeld -= unsold - collateralKept;
+        r.shortDecrease -= Math.min(unsold, r.shortDecrease);
     }
 
     /// @notice Unwinds `fractionWad` of every position: buys back that share of the short, frees

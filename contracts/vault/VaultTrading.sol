@@ -61,7 +61,7 @@ library VaultTrading {
         p.feeReserve = v.asset.balanceOf(address(this)) - s.idle;
         VaultMath.SpotPlan memory spot = VaultMath.planSpot(s, p);
         if (v.perpVenue.fillsLater()) {
-            q = _submitHedgeFirst(v, s, p, spot);
+            q = _submitHedgeFirst(v, s, p, spot, _capLeverageBps(b, p));
             if (q.queued) return q;
         }
         if (spot.marginOut != 0) v.perpVenue.withdrawMargin(spot.marginOut, address(this));
@@ -78,7 +78,7 @@ library VaultTrading {
             s.perpPrice,
             p
         );
-        if (v.perpVenue.fillsLater()) _capToMargin(v, hedge, equity, s.shortQty, s.perpPrice, p.leverageBps);
+        if (v.perpVenue.fillsLater()) _capToMargin(v, hedge, equity, s.shortQty, s.perpPrice, _capLeverageBps(b, p));
         if (hedge.marginIn != 0) v.perpVenue.depositMargin(hedge.marginIn);
         if (hedge.shortIncrease != 0) {
             (bool filled, ) = v.perpVenue.increaseShort(
@@ -103,12 +103,13 @@ library VaultTrading {
         Venues memory v,
         VaultMath.Snapshot memory s,
         VaultMath.PlanInput memory p,
-        VaultMath.SpotPlan memory spot
+        VaultMath.SpotPlan memory spot,
+        uint256 capLeverageBps
     ) private returns (Queued memory q) {
         VaultMath.HedgePlan memory hedge = _hedgeFirstPlan(v, s, p, spot);
         uint256 planned = hedge.shortIncrease;
         uint256 equity = VaultMath.equityOrZero(s) - spot.marginOut + spot.marginIn;
-        _capToMargin(v, hedge, equity, s.shortQty, s.perpPrice, p.leverageBps);
+        _capToMargin(v, hedge, equity, s.shortQty, s.perpPrice, capLeverageBps);
         // No spot is bought for a short the margin cannot carry (the synchronous path below would
         // buy it before the short, and leave it unhedged).
         if (hedge.shortIncrease < planned) spot.buyAssets = 0;
@@ -138,14 +139,29 @@ library VaultTrading {
         if (v.perpVenue.fillsLater()) cash -= Math.min(cash, FEE_RESERVE_ORDERS * v.perpVenue.orderExecutionFee());
     }
 
+    /// @notice The leverage `_capToMargin` caps a short at: the one that leaves the margin ratio
+    /// on the soft floor after the fill's worst cost (VaultMath.buyBackCostBps), or the target
+    /// leverage where that is higher. Capped at the target leverage, a rescue that cannot sell
+    /// its unhedged spot hedged less than the margin safely carries (a 2x target leaves a third
+    /// of a 2.8x margin's short unordered); without the fill's cost it ended just under the floor,
+    /// a MarginLow breach made by the round itself.
+    function _capLeverageBps(
+        IDeltaNeutralVault.Bands memory b,
+        VaultMath.PlanInput memory p
+    ) private pure returns (uint256) {
+        uint256 floorLeverageBps =
+            (VaultMath.BPS * VaultMath.BPS) / (b.minMarginRatioSoftBps + VaultMath.buyBackCostBps(p.slippageBps));
+        return Math.max(p.leverageBps, floorLeverageBps);
+    }
+
     /// @notice When the round cannot post the margin its short needs (`equity` and the plan's
     /// top-up under `hedge.marginTarget`), caps the short `hedge` grows to what that margin
-    /// carries at the target leverage, which the bands keep above the venue's initial margin
-    /// (VaultParams.checkBands). On a venue that fills later a short the margin cannot carry is
-    /// refused at its fill, round after round (each paying an execution fee), as when a
-    /// liquidation left the spot unhedged and the spot market is too far off the oracle to sell
-    /// it: the capped short hedges what it can, and the next round grows it further. A round that
-    /// posts its target margin is never capped.
+    /// carries at `leverageBps` (`_capLeverageBps`), which the bands keep above the venue's
+    /// initial margin (VaultParams.checkBands). On a venue that fills later a short the margin
+    /// cannot carry is refused at its fill, round after round (each paying an execution fee), as
+    /// when a liquidation left the spot unhedged and the spot market is too far off the oracle to
+    /// sell it: the capped short hedges what it can, and the next round grows it further. A round
+    /// that posts its target margin is never capped.
     function _capToMargin(
         Venues memory v,
         VaultMath.HedgePlan memory hedge,
@@ -171,8 +187,8 @@ library VaultTrading {
         VaultMath.PlanInput memory p,
         VaultMath.SpotPlan memory spot
     ) private returns (VaultMath.HedgePlan memory) {
-        (uint256 spend, uint256 bought) = _fillable(v, false, spot.buyAssets, s.price, p.slippageBps);
-        (uint256 sold, ) = _fillable(v, true, spot.sellQty / v.sizePerSpotUnit, s.price, p.slippageBps);
+        (uint256 spend, uint256 bought) = fillable(v, false, spot.buyAssets, s.price, p.slippageBps);
+        (uint256 sold, ) = fillable(v, true, spot.sellQty / v.sizePerSpotUnit, s.price, p.slippageBps);
         return
             VaultMath.planHedge(
                 s.spotQty + bought * v.sizePerSpotUnit - sold * v.sizePerSpotUnit,
@@ -188,13 +204,13 @@ library VaultTrading {
     /// @notice The part of `amountIn` the pool fills now within the oracle bound (the venue's
     /// quote), halved up to MAX_HALVINGS times as `trade` would, and what it would deliver; zero
     /// when even the smallest part does not fit.
-    function _fillable(
+    function fillable(
         Venues memory v,
         bool sell,
         uint256 amountIn,
         uint256 price,
         uint256 slippageBps
-    ) private returns (uint256 amount, uint256 out) {
+    ) internal returns (uint256 amount, uint256 out) {
         (address tokenIn, address tokenOut) = sell
             ? (address(v.spot), address(v.asset))
             : (address(v.asset), address(v.spot));

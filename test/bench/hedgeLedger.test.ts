@@ -212,6 +212,9 @@ describe("hedge bench arithmetic: share-price decomposition on a hand-checked pa
     ledger.amounts.funding = 5_000n * E6;
     ledger.amounts.hedgeSpotCost = 700n * E6;
     ledger.amounts.hedgePerpFeesAndImpact = 250n * E6;
+    // $2M of spot and $1M of perp traded: 2x and 1x NAV a year, at 3.5 and 2.5 bps a unit.
+    ledger.hedgeVolume.spot = 2_000_000n * E6;
+    ledger.hedgeVolume.perp = 1_000_000n * E6;
     const r = {
       samples: [sample(0, 1), sample(step, 1.02), sample(2 * step, 0.9996, -4), sample(3 * step, 1.03)],
       rebalances: [
@@ -261,6 +264,23 @@ describe("hedge bench arithmetic: share-price decomposition on a hand-checked pa
     // Each band's rounds: $700 + $50 + $30 gas and $200 + $20 gas of $1M, adding up to the total.
     close(m.hedgeCostByBandBpsYr["margin-low"], 7.8);
     close(m.hedgeCostByBandBpsYr["margin-high"], 2.2);
+    close(m.volumeOverNavYr.spot, 2);
+    close(m.volumeOverNavYr.perp, 1);
+    close(m.costPerVolumeBps.spot, 3.5);
+    close(m.costPerVolumeBps.perp, 2.5);
+    // Volume x cost per unit is the venue's part of the hedge cost: 2 x 3.5 = 7, 1 x 2.5 = 2.5.
+    close(m.volumeOverNavYr.spot * m.costPerVolumeBps.spot, m.spotTradingBpsYr);
+    close(m.volumeOverNavYr.perp * m.costPerVolumeBps.perp, m.perpFeesAndImpactBpsYr);
+    close(m.volumeAtReferenceCostBpsYr, 30); // $3M at 10 bps of $1M
+  });
+
+  it("volume: a rebalance's trades count toward the hedge's volume, a leaver's unwind's do not", () => {
+    const ledger = new Ledger(cp(A, S));
+    const trades = { ...NO_EVENTS, spotCost: 50n * E6, spotVolume: 100_000n * E6, perpVolume: 90_000n * E6 };
+    ledger.record("rebalance", cp(A - 50n * E6 + 1n, S), trades);
+    ledger.record("flows", cp(A - 100n * E6 + 1n, S), trades);
+    expect(ledger.hedgeVolume).to.deep.equal({ spot: 100_000n * E6, perp: 90_000n * E6 });
+    expect(ledger.amounts.flowTradingCost).to.equal(50n * E6);
   });
 });
 

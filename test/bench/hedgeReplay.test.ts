@@ -75,6 +75,13 @@ describe("hedge bench: a seven-hour path through the real contracts and keeper, 
     const byBand = Object.values(m.hedgeCostByBandBpsYr).reduce((a, x) => a + x, 0);
     expect(Math.abs(byBand - m.hedgeCostBpsYr)).to.be.below(1e-9 * Math.abs(m.hedgeCostBpsYr) + 1e-9);
     expect(spot.marginBandsPct).to.deep.equal({ minSoft: 37.5, minHard: 25, maxSoft: 180, maxHard: 300 });
+    // Volume x cost per unit is each venue's part of the hedge cost.
+    const { volumeOverNavYr: v, costPerVolumeBps: c } = m;
+    expect(Math.abs(v.spot * c.spot - m.spotTradingBpsYr)).to.be.below(1e-9 * m.spotTradingBpsYr);
+    expect(Math.abs(v.perp * c.perp - m.perpFeesAndImpactBpsYr)).to.be.below(1e-9 * Math.abs(m.perpFeesAndImpactBpsYr));
+    // The short follows the spot, and a shrink buys back only what its sale sells (the halved
+    // rally round's re-base too: uncut, it bought back the unsold half and shorted it again).
+    expect(v.perp / v.spot).to.be.within(0.99, 1.01);
   });
 
   it("prints every configuration, a run's goals measured against (a) only when (a) ran", () => {

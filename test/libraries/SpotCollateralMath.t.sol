@@ -110,8 +110,9 @@ contract SpotCollateralMathTest is TestBase {
     /// off the oracle: the venue accepts every step of the round at the worst fills; the round
     /// leaves no delta (short = spot held and posted; a shrink may leave a spot excess it could not
     /// sell, never more than there was); it never deploys past the target nor sells
-    /// below it (rounding favours the vault); a shrink never raises deployment, nor lowers the
-    /// margin ratio when it buys the short back, and a grow adds spot.
+    /// below it (rounding favours the vault); a shrink that buys the short back never raises
+    /// deployment nor lowers the margin ratio, one that does not leaves the short, and a grow adds
+    /// spot.
     function testFuzz_round_venueAcceptsAndDeltaStaysFlat(
         uint256 nav,
         uint256 moveBps,
@@ -151,8 +152,15 @@ contract SpotCollateralMathTest is TestBase {
             // Collateral the short did not cover (a delta gap) leaves without a buy-back, and the
             // margin equity it carried with it: then the ratio may fall, as far as the venue's rule
             // lets it (checked above). Found at a +2% move with 0.0004 ETH uncovered: 8,083 to 8,080.
-            if (r.shortDecrease != 0) require(_ratioBps(a) >= ratioBefore, "a shrink lowered the margin ratio");
-            require(_deploymentBps(a) <= deployedBefore, "a shrink raised deployment");
+            if (r.shortDecrease != 0) {
+                require(_ratioBps(a) >= ratioBefore, "a shrink lowered the margin ratio");
+                require(_deploymentBps(a) <= deployedBefore, "a shrink raised deployment");
+            } else {
+                // A sale of only the uncovered collateral leaves the short as it was, and NAV less
+                // the sale's cost: deployment (notional / NAV) may rise by that. Found on a $1,019
+                // book with 0.7% of its spot uncovered at a 1.3% bound: 9,597 to 9,598.
+                require(a.shortQty == b.shortQty, "a sale moved the short");
+            }
         }
         if (r.buyAssets != 0) {
             require(a.collateral <= t.shortQty, "bought past the target");

@@ -31,7 +31,9 @@ const { time } = networkHelpers;
  * Fixed: a round follows what its spot trade filled, as the CashMargin round sizes the short from
  * the spot received. A partly filled buy returns the unspent withdrawn margin to the venue; a
  * partly filled sale re-posts the unsold spot and the short covers it. Each test failed before
- * (BandStillBreached(Idle, ...), BandWorsened(Delta, ...)).
+ * (BandStillBreached(Idle, ...), BandWorsened(Delta, ...)). Since, a synchronous round cuts the
+ * sale to what the pool takes before the buy-back (SpotCollateralTrading._toSellable), so the
+ * short is not bought back and shorted again for the unsold part.
  */
 const shallowFixture = vaultStackFixture(connection, {
   hedgeMode: "spot-collateral",
@@ -85,8 +87,8 @@ describe("DeltaNeutralVault SpotCollateral findings: a round whose spot trade th
     const before = await s.vault.vaultState();
     expect(before.band).to.equal(Band.Idle);
 
-    // The round shrinks the book by about 135 ETH ($800k): the short is bought back for all of it
-    // and the collateral withdrawn, but the sale at full size passes the 50 bps bound and is halved.
+    // The round shrinks the book by about 135 ETH ($800k), but the sale at full size passes the
+    // 50 bps bound: the round is cut to what the pool takes, and buys back only that much short.
     await (await s.vault.connect(s.keeper).rebalance()).wait();
     const after = await s.vault.vaultState();
     expect(after.deltaBps <= 100n && after.deltaBps >= -100n, `delta ${after.deltaBps} bps`).to.equal(true);
