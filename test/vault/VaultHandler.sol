@@ -111,6 +111,9 @@ contract VaultHandler is TestBase {
     bool public liquidatedInsideHardBands;
     bool public roundStuck;
     string public firstViolation;
+    /// @dev The vault account's margin equity when the current action began (or at its last
+    /// debt check): what `_checkDebtCovered` compares a vault action's result with.
+    int256 private _marginEquityBefore;
     /// @notice Every distinct revert selector seen from exits and rebalances (for triage).
     bytes4[] public exitRevertSelectors;
     bytes4[] public rebalanceRevertSelectors;
@@ -175,6 +178,7 @@ contract VaultHandler is TestBase {
 
     modifier synced() {
         vm.warp(currentTime);
+        _marginEquityBefore = _perp().marginEquity;
         _;
     }
 
@@ -804,17 +808,20 @@ contract VaultHandler is TestBase {
     }
 
     /// @dev After the vault's own action, its cash equity (a debt under a rallied short) plus the
-    /// collateral at the venue's haircut is not negative: the vault never leaves a debt its
-    /// collateral does not cover.
+    /// collateral at the venue's haircut is not negative, or no lower than before the action: the
+    /// vault never leaves a debt its collateral does not cover, nor deepens one the market made
+    /// (the dust short a bank run leaves can go a unit under water as the price rises; an exit
+    /// paid from idle does not touch it).
     function _checkDebtCovered(string memory after_) internal {
         int256 marginEquity = _perp().marginEquity;
-        if (marginEquity < 0)
+        if (marginEquity < 0 && marginEquity < _marginEquityBefore)
             _violate(
                 debtUncoveredAfterVaultAction = true,
                 string.concat("debt beyond the collateral at the haircut after ", after_),
                 uint256(-marginEquity),
-                0
+                uint256(-SignedMath.min(_marginEquityBefore, 0))
             );
+        _marginEquityBefore = marginEquity;
     }
 
     /// @notice What NAV consists of that a move may change: NAV itself, the book's delta (spot owned
