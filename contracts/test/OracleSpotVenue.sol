@@ -30,9 +30,13 @@ contract OracleSpotVenue is ISpotVenue {
     /// @notice Spot tokens (18-decimal units) a swap trades for each further bps withheld (a pool's
     /// depth: a large swap fills worse than a small one); zero for none.
     uint256 public spotPerImpactBps;
+    /// @notice Every quote reverts (QuoteUnavailable) while swaps still fill: a quoter misconfigured or down.
+    bool public quotesRevert;
 
     /// @notice Fee plus offset would take the whole output.
     error OffsetTooLarge(uint256 feeBps, uint256 adverseBps);
+    /// @notice Quotes are switched off (`setQuotesRevert`).
+    error QuoteUnavailable();
     /// @notice The feed answered zero or a negative price.
     error BadPrice(int256 answer);
 
@@ -59,6 +63,11 @@ contract OracleSpotVenue is ISpotVenue {
         spotPerImpactBps = spotPerImpactBps_;
     }
 
+    /// @notice Makes every quote revert, or answer again (test control).
+    function setQuotesRevert(bool quotesRevert_) external {
+        quotesRevert = quotesRevert_;
+    }
+
     /// @inheritdoc ISpotVenue
     function swapExactIn(
         address tokenIn,
@@ -76,6 +85,7 @@ contract OracleSpotVenue is ISpotVenue {
 
     /// @inheritdoc ISpotVenue
     function quoteExactIn(address tokenIn, address tokenOut, uint256 amountIn) external view returns (uint256) {
+        if (quotesRevert) revert QuoteUnavailable();
         return _quote(tokenIn, tokenOut, amountIn);
     }
 

@@ -61,7 +61,7 @@ library VaultTrading {
         p.feeReserve = v.asset.balanceOf(address(this)) - s.idle;
         VaultMath.SpotPlan memory spot = VaultMath.planSpot(s, p);
         if (v.perpVenue.fillsLater()) {
-            q = _submitHedgeFirst(v, s, p, spot, _capLeverageBps(b, p));
+            q = _submitHedgeFirst(v, s, p, spot, _capLeverageBps(b, strat, p.slippageBps));
             if (q.queued) return q;
         }
         if (spot.marginOut != 0) v.perpVenue.withdrawMargin(spot.marginOut, address(this));
@@ -78,7 +78,8 @@ library VaultTrading {
             s.perpPrice,
             p
         );
-        if (v.perpVenue.fillsLater()) _capToMargin(v, hedge, equity, s.shortQty, s.perpPrice, _capLeverageBps(b, p));
+        if (v.perpVenue.fillsLater())
+            _capToMargin(v, hedge, equity, s.shortQty, s.perpPrice, _capLeverageBps(b, strat, p.slippageBps));
         if (hedge.marginIn != 0) v.perpVenue.depositMargin(hedge.marginIn);
         if (hedge.shortIncrease != 0) {
             (bool filled, ) = v.perpVenue.increaseShort(
@@ -140,18 +141,21 @@ library VaultTrading {
     }
 
     /// @notice The leverage `_capToMargin` caps a short at: the one that leaves the margin ratio
-    /// on the soft floor after the fill's worst cost (VaultMath.buyBackCostBps), or the target
-    /// leverage where that is higher. Capped at the target leverage, a rescue that cannot sell
-    /// its unhedged spot hedged less than the margin safely carries (a 2x target leaves a third
-    /// of a 2.8x margin's short unordered); without the fill's cost it ended just under the floor,
-    /// a MarginLow breach made by the round itself.
+    /// half the target's clearance (VaultMath.TARGET_CLEARANCE_BPS) above the soft floor after the
+    /// fill's worst cost (VaultMath.buyBackCostBps), or the strategy's target leverage where that
+    /// is higher. Capped at the target leverage (2x on the default bands), a rescue that cannot
+    /// sell its unhedged spot ordered a fifth less short than its margin safely carries (2.53x);
+    /// capped on the floor itself (2.70x), a rally of 2.5% while the order waited breached the
+    /// floor again, and on bands set close to the venue's initial margin one of about 1.3% failed
+    /// the fill (InsufficientMargin) while the order blocked rounds until it expired.
     function _capLeverageBps(
         IDeltaNeutralVault.Bands memory b,
-        VaultMath.PlanInput memory p
+        IDeltaNeutralVault.Strategy memory strat,
+        uint256 slippageBps
     ) private pure returns (uint256) {
-        uint256 floorLeverageBps =
-            (VaultMath.BPS * VaultMath.BPS) / (b.minMarginRatioSoftBps + VaultMath.buyBackCostBps(p.slippageBps));
-        return Math.max(p.leverageBps, floorLeverageBps);
+        uint256 floorRatioBps =
+            b.minMarginRatioSoftBps + VaultMath.buyBackCostBps(slippageBps) + VaultMath.TARGET_CLEARANCE_BPS / 2;
+        return Math.max(strat.targetLeverageBps, (VaultMath.BPS * VaultMath.BPS) / floorRatioBps);
     }
 
     /// @notice When the round cannot post the margin its short needs (`equity` and the plan's
@@ -203,7 +207,9 @@ library VaultTrading {
 
     /// @notice The part of `amountIn` the pool fills now within the oracle bound (the venue's
     /// quote), halved up to MAX_HALVINGS times as `trade` would, and what it would deliver; zero
-    /// when even the smallest part does not fit.
+    /// when even the smallest part does not fit. A venue whose quote reverts (a quoter misconfigured
+    /// or down) is taken to fill all of it at the bound: the trade itself still halves what the
+    /// pool refuses, so a failed quote costs a plan its cut, never the round.
     function fillable(
         Venues memory v,
         bool sell,
@@ -219,8 +225,12 @@ library VaultTrading {
                 sell
                     ? OracleLib.baseToQuoteDown(amountIn * v.sizePerSpotUnit, price, 18, v.assetDecimals)
                     : OracleLib.quoteToBaseDown(amountIn, price, 18, v.assetDecimals) / v.sizePerSpotUnit;
-            uint256 quoted = v.spotVenue.quoteExactIn(tokenIn, tokenOut, amountIn);
-            if (quoted >= VaultMath.lessBps(fairOut, slippageBps)) return (amountIn, quoted);
+            uint256 minOut = VaultMath.lessBps(fairOut, slippageBps);
+            try v.spotVenue.quoteExactIn(tokenIn, tokenOut, amountIn) returns (uint256 quoted) {
+                if (quoted >= minOut) return (amountIn, quoted);
+            } catch {
+                return (amountIn, minOut);
+            }
             amountIn /= 2;
         }
     }

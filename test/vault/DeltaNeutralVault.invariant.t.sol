@@ -613,9 +613,9 @@ contract DelayedVaultScenarioTest is CashMarginMode, HandlerFlags {
     /// review): the round took the whole unhedged spot for its short and all the cash for its
     /// margin, the two-fee execution reserve included, and reverted (it could not pay its own
     /// order's fee); the short it ordered was more than the margin could carry. The plan now
-    /// leaves the reserve, and the short is capped at what its margin carries on the soft margin
-    /// floor after the fill's worst cost (VaultTrading._capLeverageBps): the round fills, the
-    /// short hedges part of the spot, and the reserve is still there.
+    /// leaves the reserve, and the short is capped at what its margin carries above the soft
+    /// margin floor after the fill's worst cost (VaultTrading._capLeverageBps): the round fills,
+    /// the short hedges part of the spot, and the reserve is still there.
     function test_liquidatedBookRehedgesWhileTheSpotMarketIsOff() public {
         handler.deposit(0, 0, 100_000e6);
         handler.rebalanceAsKeeper(false);

@@ -20,14 +20,7 @@ contract SpotCollateralFindingsTest is SpotCollateralMode {
     /// for a tiny fraction the slippage margin (45 bps of a few units) is below one unit. The
     /// unwind is now sized for `assets` plus VaultMath.UNWIND_ROUNDING_UNITS: withdraw(9) pays 9.
     function test_smallWithdrawWithIdleEmptyPaysExactly() public {
-        // Alice deposits 100,000 USDC; anyone deploys it (hard idle band): idle 5,000 USDC,
-        // 31.6508 WETH bought and posted, short 31.6508 ETH, margin ratio 89.94%.
-        _depositFor(ALICE, 100_000e6);
-        vm.prank(ALICE);
-        vault.rebalance();
-        // ETH rallies 3,000 -> 7,224 (+140.8%): margin ratio 31.50%, under the soft floor (37.5%).
-        vm.warp(block.timestamp + 600);
-        feed.updateAnswer(7_224e8);
+        _deployAndRally(ALICE);
         // The keeper's margin rescue re-bases the book: it repays the USDC debt from idle and the
         // collateral it sells. Collateral 22.5054 WETH = short, margin ratio 51.40%, idle 0.
         vm.prank(address(handler));

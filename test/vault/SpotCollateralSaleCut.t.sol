@@ -16,11 +16,7 @@ contract SpotCollateralSaleCutTest is SpotCollateralMode {
     address internal constant ALICE = address(0xA11CE);
 
     function test_aHalvedSaleBuysBackOnlyWhatItSells() public {
-        _depositFor(ALICE, 100_000e6);
-        vm.prank(ALICE);
-        vault.rebalance();
-        vm.warp(block.timestamp + 600);
-        feed.updateAnswer(7_224e8); // margin ratio 31.50%, under the 37.5% soft floor
+        _deployAndRally(ALICE); // margin ratio 31.50%, under the 37.5% soft floor
         // Each 0.13 ETH a swap trades withholds one more bps: 9.15 ETH at 5 + 70 bps, half at 40.
         venue.setDepth(0.13e18);
         IDeltaNeutralVault.VaultState memory before = vault.vaultState();
@@ -42,6 +38,20 @@ contract SpotCollateralSaleCutTest is SpotCollateralMode {
         // over the index (the long skew's premium); uncut it paid a second fee and fill on 4.58 ETH.
         uint256 saleValue = (sold * 7_224e6) / 1e18;
         require(before.totalAssets - st.totalAssets <= (saleValue * 60) / 10_000, "the round cost more than one trade");
+    }
+
+    /// @notice The sale cut asks the pool's quote first (VaultTrading.fillable). A quote that
+    /// reverts (a quoter misconfigured or down) leaves the sale uncut: the rescue still runs, and
+    /// ends where it does with quotes (SpotCollateralFindings: 51.40%, short = spot, idle 0).
+    function test_aRescueGoesOnWhenTheQuoteReverts() public {
+        _deployAndRally(ALICE);
+        venue.setQuotesRevert(true);
+        vm.prank(address(handler));
+        vault.rebalance();
+        IDeltaNeutralVault.VaultState memory st = vault.vaultState();
+        require(st.marginRatioBps == 5_140, "the rescue's book changed");
+        require(st.shortQty == st.spotQty, "the rescue left delta");
+        require(st.band == IDeltaNeutralVault.Band.None, "a band is still breached");
     }
 
     function _positionChanges(Vm.Log[] memory logs) internal view returns (uint256 count) {

@@ -256,4 +256,15 @@ abstract contract SpotCollateralMode is VaultStackBase {
     function _hedgeMode() internal pure override returns (IDeltaNeutralVault.HedgeMode) {
         return IDeltaNeutralVault.HedgeMode.SpotCollateral;
     }
+
+    /// @dev The rally the rescue tests start from: `who` deposits 100,000 USDC, anyone deploys it
+    /// (idle 5,000 USDC, 31.6508 WETH bought, posted and shorted, margin ratio 89.94%), and ETH
+    /// rallies 3,000 -> 7,224 (+140.8%): margin ratio 31.50%, under the soft floor (37.5%).
+    function _deployAndRally(address who) internal {
+        _depositFor(who, 100_000e6);
+        vm.prank(who);
+        vault.rebalance();
+        vm.warp(block.timestamp + 600);
+        feed.updateAnswer(7_224e8);
+    }
 }
