@@ -122,6 +122,11 @@ void vaultAddress;
     await gas(c.vault.connect(first)["redeem(uint256,address,address)"](quarter, first.address, first.address)),
     "",
   ]);
+  // A synchronous SpotCollateral sale first asks the pool's quote what it fills within the bound
+  // (VaultTrading.fillable): one quote, and one more per halving. A quote is a call, measured as a
+  // transaction would pay for it (estimateGas: the 21k base cost included, as in the other rows).
+  const quote = await c.venue.quoteExactIn.estimateGas(c.addresses.weth, c.addresses.usdc, 5n * WAD);
+  rows.push(["spot quote of a 5 ETH sale (once per try of a SpotCollateral sale)", quote, ""]);
   for (const [label, p] of [
     ["SpotCollateral rebalance after +120% (buy back, sell collateral, repay)", 6_600n],
     ["SpotCollateral rebalance after a fall to $2,200 (realise, buy, post, grow short)", 2_200n],
