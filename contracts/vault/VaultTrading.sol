@@ -207,9 +207,12 @@ library VaultTrading {
 
     /// @notice The part of `amountIn` the pool fills now within the oracle bound (the venue's
     /// quote), halved up to MAX_HALVINGS times as `trade` would, and what it would deliver; zero
-    /// when even the smallest part does not fit. A venue whose quote reverts (a quoter misconfigured
-    /// or down) is taken to fill all of it at the bound: the trade itself still halves what the
-    /// pool refuses, so a failed quote costs a plan its cut, never the round.
+    /// when even the smallest part does not fit. On a synchronous venue a quote that reverts (a
+    /// quoter misconfigured or down) is taken to fill all of it at the bound: the trade that
+    /// follows in the same transaction still halves what the pool refuses, or reverts the round
+    /// with it, so a failed quote costs a plan its cut, never the round. On a venue that fills
+    /// later the quote's revert reverts the round: the short would be ordered for a trade that only
+    /// settlement attempts, and a spot market that is down would leave it unhedged.
     function fillable(
         Venues memory v,
         bool sell,
@@ -228,7 +231,8 @@ library VaultTrading {
             uint256 minOut = VaultMath.lessBps(fairOut, slippageBps);
             try v.spotVenue.quoteExactIn(tokenIn, tokenOut, amountIn) returns (uint256 quoted) {
                 if (quoted >= minOut) return (amountIn, quoted);
-            } catch {
+            } catch (bytes memory reason) {
+                if (v.perpVenue.fillsLater()) _bubble(reason);
                 return (amountIn, minOut);
             }
             amountIn /= 2;

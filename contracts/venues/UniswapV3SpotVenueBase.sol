@@ -85,8 +85,9 @@ abstract contract UniswapV3SpotVenueBase is ISpotVenue {
     }
 
     /// @inheritdoc ISpotVenue
-    /// @dev Runs QuoterV2's simulation, which costs far more gas than the swap itself: call it with
-    /// eth_call (staticCall) off-chain, not from a transaction.
+    /// @dev Runs QuoterV2's simulation, some 94,000 gas a call (npm run bench:gas): off-chain, call
+    /// it with eth_call (staticCall). The vault calls it on-chain only where a plan must know what
+    /// the pool takes now (VaultTrading.fillable).
     function quoteExactIn(address tokenIn, address tokenOut, uint256 amountIn) external returns (uint256 amountOut) {
         _checkRequest(tokenIn, tokenOut, amountIn);
         (amountOut, , , ) = quoter.quoteExactInputSingle(

@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IDeltaNeutralVault} from "../../contracts/interfaces/IDeltaNeutralVault.sol";
 import {IPerpMarket} from "../../contracts/interfaces/IPerpMarket.sol";
+import {OracleSpotVenue} from "../../contracts/test/OracleSpotVenue.sol";
 import {VaultHandler} from "./VaultHandler.sol";
 import {CashMarginMode, SpotCollateralMode, VaultStackBase} from "./VaultStack.sol";
 
@@ -289,7 +290,8 @@ abstract contract DeltaNeutralVaultInvariants is VaultStackBase {
     /// @notice 19. The vault is never liquidated while its book is inside its hard margin band
     /// (whose floor the bands keep above the venue's maintenance margin), and the venue never books
     /// bad debt; the vault's own actions never leave its account's debt beyond its collateral at
-    /// the haircut (margin equity >= 0 after every rebalance, exit and emergency unwind).
+    /// the haircut (margin equity >= 0 after every rebalance, settlement and emergency unwind; an
+    /// exit never creates or deepens such a debt, which the price alone can make on a dust short).
     /// hardhat-config: invariant.depth = 64
     function invariant_neverLiquidatedInsideBandsNorBadDebt() public {
         _sync();
@@ -494,8 +496,9 @@ contract DeltaNeutralVaultScenarioTest is CashMarginMode, HandlerFlags {
     /// @notice FOUND BY THE CAMPAIGN (invariant 19), a false alarm of the handler's check: the
     /// dust short a bank run leaves (2.2e8 wei, 1 unit of margin) goes a unit under water as ETH
     /// rises, with nobody acting. A later depositor's exit, paid from idle, does not touch it, but
-    /// the check after it read that market-made unit as a debt the exit left. It now flags a vault
-    /// action only when it creates or deepens such a debt.
+    /// the check after it read that market-made unit as a debt the exit left. It now flags an exit
+    /// only when it creates or deepens such a debt (a round or the guardian's close still may
+    /// leave none).
     function test_dustShortUnderWaterAfterABankRunIsNotChargedToTheNextExit() public {
         handler.deposit(0, 0, 100_000e6);
         handler.rebalanceAsAnyone(0);
@@ -637,6 +640,29 @@ contract DelayedVaultScenarioTest is CashMarginMode, HandlerFlags {
         require(short_ < 0 && uint256(-short_) < spotBefore, "the short is not a part of the unsold spot");
         require(weth.balanceOf(address(vault)) == spotBefore, "spot sold past the bound");
         require(usdc.balanceOf(address(vault)) >= 2 * orderBook.executionFee(), "the fee reserve was spent");
+        _requireAllFlags();
+    }
+
+    /// @notice Found by a hostile review: a spot quote that reverts is read on a synchronous venue
+    /// as "fills at the bound" (the trade follows in the same transaction), but a round on a venue
+    /// that fills later would order its short for a spot trade only settlement attempts; with the
+    /// spot market down that trade reverts every settle and the short stays unhedged. There the
+    /// quote's revert reverts the round, before any margin moves or any order is placed.
+    function test_aQuoteThatRevertsStopsTheRoundBeforeItOrders() public {
+        handler.deposit(0, 0, 100_000e6);
+        venue.setQuotesRevert(true);
+        uint256 cash = usdc.balanceOf(address(vault));
+        vm.prank(address(handler));
+        try vault.rebalance() {
+            revert("the round went on without a quote");
+        } catch (bytes memory err) {
+            require(bytes4(err) == OracleSpotVenue.QuoteUnavailable.selector, "unexpected revert");
+        }
+        require(vault.pendingRound().submittedAt == 0 && market.sizeOf(address(adapter)) == 0, "an order was placed");
+        require(usdc.balanceOf(address(vault)) == cash, "cash moved");
+        venue.setQuotesRevert(false);
+        handler.rebalanceAsKeeper(false); // the quoter back: ordered, filled, settled
+        require(handler.roundsFilled() == 1 && market.sizeOf(address(adapter)) < 0, "the round did not go on");
         _requireAllFlags();
     }
 }

@@ -112,7 +112,7 @@ contract VaultHandler is TestBase {
     bool public roundStuck;
     string public firstViolation;
     /// @dev The vault account's margin equity when the current action began (or at its last
-    /// debt check): what `_checkDebtCovered` compares a vault action's result with.
+    /// debt check): what `_checkDebtCovered` compares an exit's result with.
     int256 private _marginEquityBefore;
     /// @notice Every distinct revert selector seen from exits and rebalances (for triage).
     bytes4[] public exitRevertSelectors;
@@ -338,7 +338,7 @@ contract VaultHandler is TestBase {
     function finishRound(bool fill) external synced {
         if (!_fillsLater() || !_roundPending()) return;
         _completeRound(fill);
-        _checkDebtCovered("a round's settlement");
+        _checkDebtCovered("a round's settlement", false);
     }
 
     function emergencyUnwind() external synced {
@@ -359,7 +359,7 @@ contract VaultHandler is TestBase {
                 _perp().margin != 0 ||
                 _perp().collateral > 1e12 // collateral dust stays posted (with any unit of debt it covers)
             ) _violate(emergencyUnwindIncomplete = true, "emergencyUnwind left a position", 0, 0);
-            _checkDebtCovered("emergencyUnwind");
+            _checkDebtCovered("emergencyUnwind", false);
         } catch {}
     }
 
@@ -565,7 +565,7 @@ contract VaultHandler is TestBase {
             }
             return;
         }
-        _checkDebtCovered("exit");
+        _checkDebtCovered("exit", true);
         uint256 burned = sharesBefore - vault.balanceOf(owner);
         if (byShares ? paid < c.preview : burned > c.preview)
             _violate(previewNotConservative = true, "exit worse than its preview", paid, c.preview);
@@ -699,7 +699,7 @@ contract VaultHandler is TestBase {
         int256 size = market.sizeOf(address(adapter));
         if (size > 0 || (uint256(-size) != spotQty && checkHedge))
             _violate(shortNotSpotAfterRebalance = true, "short != spot after rebalance", uint256(-size), spotQty);
-        _checkDebtCovered("rebalance");
+        _checkDebtCovered("rebalance", false);
     }
 
     /// @dev Ends the round the vault has pending, as its executor and any settler would: its order
@@ -808,13 +808,13 @@ contract VaultHandler is TestBase {
     }
 
     /// @dev After the vault's own action, its cash equity (a debt under a rallied short) plus the
-    /// collateral at the venue's haircut is not negative, or no lower than before the action: the
-    /// vault never leaves a debt its collateral does not cover, nor deepens one the market made
-    /// (the dust short a bank run leaves can go a unit under water as the price rises; an exit
-    /// paid from idle does not touch it).
-    function _checkDebtCovered(string memory after_) internal {
+    /// collateral at the venue's haircut is not negative: the vault never leaves a debt its
+    /// collateral does not cover. An exit (`byExit`) need only not create or deepen one: the dust
+    /// short a bank run leaves can go a unit under water as the price rises, with nobody acting,
+    /// and a later exit paid from idle does not touch it (a round does: it posts margin first).
+    function _checkDebtCovered(string memory after_, bool byExit) internal {
         int256 marginEquity = _perp().marginEquity;
-        if (marginEquity < 0 && marginEquity < _marginEquityBefore)
+        if (marginEquity < 0 && (!byExit || marginEquity < _marginEquityBefore))
             _violate(
                 debtUncoveredAfterVaultAction = true,
                 string.concat("debt beyond the collateral at the haircut after ", after_),
