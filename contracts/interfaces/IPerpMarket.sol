@@ -24,8 +24,11 @@ import {OracleLib} from "../libraries/OracleLib.sol";
 /// exceed the margin tokens the pool holds (`poolCash`; with no margin debts that is its balance,
 /// so its equity counting claims is negative), every profit paid out (realised PnL plus funding received) is cut pro rata to poolCash / openClaims, so
 /// winners share what the pool holds instead of the first ones draining it (GMX v2 caps traders'
-/// PnL against pool value the same way, `MAX_PNL_FACTOR_FOR_TRADERS`). Settled margin is never
-/// frozen by the pool's state.
+/// PnL against pool value the same way, `MAX_PNL_FACTOR_FOR_TRADERS`). Funding a losing position
+/// earned is not a winner's profit: at an action that leaves the position open it offsets the
+/// loss the position carried and is paid in full as far as the pool's cash goes
+/// (PoolLib.payableOffsettingFunding), as `positionOf` values it. Settled margin is never frozen
+/// by the pool's state.
 ///
 /// Spot collateral (markets deployed with a `baseToken`): an account may post the base token
 /// (`depositCollateral`). Every margin rule (trade and withdrawal checks, the liquidation test,

@@ -711,7 +711,7 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         uint256 fill
     ) internal returns (PositionLib.Trade memory t, int256 newMargin) {
         t = account.trade(sizeDelta, fill, s.params.takerFeeBps, s.ctx);
-        int256 paid = _pay(s, owner_, t.funding + t.realizedPnl, account.margin);
+        int256 paid = _pay(s, owner_, t.funding + t.realizedPnl, t.funding, account, account.keptPnl(t.newSize, s.ctx));
         // Report the realised PnL net of any cut (funding has its own event).
         t.realizedPnl = paid - t.funding;
         _updateOpenInterest(s, account.size, t.newSize);
@@ -719,17 +719,32 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         _emitFunding(s, owner_, t.funding);
     }
 
-    /// @dev What the pool pays of `credit` (PoolLib.payable_), with an event when it is cut.
-    function _pay(State memory s, address owner_, int256 credit, int256 margin) internal returns (int256 paid) {
-        paid = credit <= 0 ? credit : _payable(s, credit, margin);
+    /// @dev What the pool pays of `credit`, of which `funding` is settled funding, to `account`
+    /// (its state before the action), with an event when it is cut; `keptPnl` is the unrealised
+    /// PnL the action leaves open, at the oracle on the entry before it
+    /// (PoolLib.payableOffsettingFunding).
+    function _pay(
+        State memory s,
+        address owner_,
+        int256 credit,
+        int256 funding,
+        PositionLib.Account memory account,
+        int256 keptPnl
+    ) internal returns (int256 paid) {
+        if (credit <= 0) return credit;
+        paid = PoolLib.payableOffsettingFunding(credit, funding, keptPnl, _cashFor(s, account.margin), _openClaims(s));
         if (paid != credit) emit ProfitReduced(owner_, uint256(credit), uint256(paid));
     }
 
-    /// @dev PoolLib.payable_ for a positive `credit` to an account with settled `margin`: the
-    /// pool's cash for it is its balance less the debts of other accounts.
+    /// @dev PoolLib.payable_ for a positive `credit` to an account with settled `margin`.
     function _payable(State memory s, int256 credit, int256 margin) internal pure returns (int256) {
-        int256 cash = s.ledger.poolBalance - int256(uint256(s.claims.debt) - PoolLib.debtOf(margin));
-        return PoolLib.payable_(credit, cash, _openClaims(s));
+        return PoolLib.payable_(credit, _cashFor(s, margin), _openClaims(s));
+    }
+
+    /// @dev The pool's cash for an account with settled `margin`: its balance less the debts of
+    /// other accounts.
+    function _cashFor(State memory s, int256 margin) internal pure returns (int256) {
+        return s.ledger.poolBalance - int256(uint256(s.claims.debt) - PoolLib.debtOf(margin));
     }
 
     /// @dev Margin tokens that join the pool's balance and its cash (no account owes them).
@@ -877,14 +892,12 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
         uint256 closePrice = s.ctx.tradePrice(account.size < 0);
         int256 pnl = account.pnlAt(closePrice, s.ctx.divisor);
         bool realize = int256(account.margin) + funding < amount.toInt256() && pnl > 0;
-        int256 paid = _pay(s, msg.sender, realize ? funding + pnl : funding, account.margin);
+        // What stays unrealised, at the oracle: all of it, or what lies between it and the close price.
+        int256 keptPnl = account.unrealizedPnl(s.ctx) - (realize ? pnl : int256(0));
+        int256 paid = _pay(s, msg.sender, realize ? funding + pnl : funding, funding, account, keptPnl);
         int256 marginAfter = int256(account.margin) + paid - amount.toInt256();
-        // What stays unrealised, at the oracle: all of it, or what lies between it and the close
-        // price; the collateral counts at its haircut.
-        int256 rest =
-            account.unrealizedPnl(s.ctx) -
-                (realize ? pnl : int256(0)) +
-                int256(account.collateralValue(s.ctx, s.params.collateralHaircutBps));
+        // The collateral counts at its haircut.
+        int256 rest = keptPnl + int256(account.collateralValue(s.ctx, s.params.collateralHaircutBps));
         _checkWithdrawal(s, account.size, marginAfter, rest);
         s.ledger.poolBalance = (s.ledger.poolBalance - paid).toInt128();
         // A copy: `account` stays the old state that _writeAccount takes out of the sums.

@@ -63,6 +63,61 @@ contract PoolLibTest is TestBase {
         require(uint256(paid) == (proRata < pool ? proRata : pool), "not pro rata");
     }
 
+    /// @notice Funding a losing position earned, settled while the position stays open: the part
+    /// the loss left open outweighs is paid in full, the rest as `payable_` pays a winner, never
+    /// past the credit or the cash, never less than the plain rule. No funding, no open loss, or a
+    /// debit: the plain rule exactly.
+    function testFuzz_payableOffsettingFundingCutsOnlyAWinnersShare(
+        int256 credit,
+        int256 funding,
+        int256 keptPnl,
+        int256 cash,
+        int256 claims
+    ) public pure {
+        credit = int256(bound(uint256(credit), 0, 2e30)) - 1e30;
+        funding = int256(bound(uint256(funding), 0, 2e30)) - 1e30;
+        keptPnl = int256(bound(uint256(keptPnl), 0, 2e30)) - 1e30;
+        cash = int256(bound(uint256(cash), 0, 2e30)) - 1e30;
+        claims = int256(bound(uint256(claims), 0, 2e30)) - 1e30;
+        int256 paid = PoolLib.payableOffsettingFunding(credit, funding, keptPnl, cash, claims);
+        int256 plain = PoolLib.payable_(credit, cash, claims);
+        if (credit <= 0 || funding <= 0 || keptPnl >= 0) {
+            require(paid == plain, "the plain rule changed");
+            return;
+        }
+        require(paid >= 0 && paid <= credit, "paid outside [0, credit]");
+        require(paid <= (cash > 0 ? cash : int256(0)), "paid past the cash");
+        require(paid >= plain, "paid less than the plain rule");
+        // All of the credit is funding the open loss outweighs: paid as far as the cash goes.
+        if (credit <= funding && credit <= -keptPnl)
+            require(paid == (credit < cash ? credit : (cash > 0 ? cash : int256(0))), "an offset was cut");
+    }
+
+    /// @notice The market's case: a losing short (6,000 USDC of open loss) settles 90 USDC of
+    /// funding while the pool holds 1,000 USDC against 6,000 of open claims. The plain rule pays a
+    /// sixth (15 USDC); offsetting, all of it. Realised profit alongside is still cut.
+    function test_aLosingShortsFundingIsPaidInFull() public pure {
+        int256 usdc = 1e6;
+        require(PoolLib.payable_(90 * usdc, 1_000 * usdc, 6_000 * usdc) == 15 * usdc, "plain rule");
+        require(
+            PoolLib.payableOffsettingFunding(90 * usdc, 90 * usdc, -6_000 * usdc, 1_000 * usdc, 6_000 * usdc) ==
+                90 * usdc,
+            "funding offset"
+        );
+        // 60 of funding and 30 of realised profit: the funding is paid, the profit cut to a sixth.
+        require(
+            PoolLib.payableOffsettingFunding(90 * usdc, 60 * usdc, -6_000 * usdc, 1_000 * usdc, 6_000 * usdc) ==
+                60 * usdc + 5 * usdc,
+            "profit cut"
+        );
+        // An open loss of 45 offsets 45 of the 90 of funding.
+        require(
+            PoolLib.payableOffsettingFunding(90 * usdc, 90 * usdc, -45 * usdc, 1_000 * usdc, 6_000 * usdc) ==
+                45 * usdc + (45 * usdc) / 6,
+            "partly offset"
+        );
+    }
+
     struct Book {
         int256[5] sizes;
         uint256[5] entries;

@@ -105,7 +105,14 @@ function wireForm(
   /** The last failed transaction's sentence: shown until the user changes the inputs. */
   let failure: string | undefined;
 
-  async function update(showEmpty = false) {
+  /** The newest `update`: a refresh's can supersede a submit's while its plan is computed. */
+  let latest: Promise<void> = Promise.resolve();
+  function update(showEmpty = false): Promise<void> {
+    latest = recompute(showEmpty);
+    return latest;
+  }
+
+  async function recompute(showEmpty: boolean) {
     const mine = ++seq;
     ready = undefined;
     const reason = blockedReason();
@@ -179,6 +186,12 @@ function wireForm(
     void (async () => {
       try {
         if (!ready) await update(true);
+        // A refresh (a new block) that started meanwhile superseded that plan: its own plan, once
+        // computed, is the one to run, or the click would be lost without a word.
+        for (let current: Promise<void> | undefined; !ready && current !== latest;) {
+          current = latest;
+          await current;
+        }
         if (ready) await run(ready);
       } finally {
         submitting = false;

@@ -91,4 +91,30 @@ library PoolLib {
         if (claims > cash) owed = Math.mulDiv(owed, held, uint256(claims));
         return int256(Math.min(owed, held));
     }
+
+    /// @notice `payable_` for a credit settled by an account action that leaves a position open
+    /// (a reduction, a growth, a withdrawal): funding a losing position earned offsets the loss
+    /// the action leaves open (`keptPnl`: the unrealised PnL, at the oracle on the entry before the
+    /// action, of what stays open), a receivable of the pool, and is paid in full as far as the
+    /// cash goes; the rest of the credit is a winner's share of the cash, cut as `payable_` cuts
+    /// it. So a small reduction of a losing short settles its funding as `positionOf` values it
+    /// (its whole claim is a loss: no cut), not cut at a rate out of proportion to the trade.
+    /// Realised PnL is never offset, and a close or flip keeps nothing open: a trade cannot offset
+    /// a loss it makes of its own premium.
+    function payableOffsettingFunding(
+        int256 credit,
+        int256 funding,
+        int256 keptPnl,
+        int256 cash,
+        int256 claims
+    ) internal pure returns (int256) {
+        if (credit <= 0) return credit;
+        if (cash <= 0) return 0;
+        int256 offset = funding;
+        if (-keptPnl < offset) offset = -keptPnl;
+        if (credit < offset) offset = credit;
+        if (offset < 0) offset = 0;
+        int256 paid = offset + payable_(credit - offset, cash, claims);
+        return paid < cash ? paid : cash;
+    }
 }

@@ -108,6 +108,18 @@ library PositionLib {
         return pnlAt(account, ctx.price, ctx.divisor);
     }
 
+    /// @notice The unrealised PnL at the oracle, on the entry it has now, of the part of the
+    /// position a trade to `newSize` keeps open: all of it on a growth, its share on a reduction,
+    /// none on a close or a flip. Its magnitude rounds down.
+    function keptPnl(Account memory account, int256 newSize, Context memory ctx) internal pure returns (int256) {
+        int256 size = account.size;
+        if (size == 0 || newSize == 0 || (size > 0) != (newSize > 0)) return 0;
+        int256 pnl = unrealizedPnl(account, ctx);
+        uint256 held = SignedMath.abs(size);
+        uint256 kept = SignedMath.abs(newSize);
+        return kept >= held ? pnl : (pnl * int256(kept)) / int256(held);
+    }
+
     /// @notice margin + unrealised PnL + pending funding, at the oracle price (the margin token only).
     function equity(Account memory account, Context memory ctx) internal pure returns (int256) {
         return int256(account.margin) + unrealizedPnl(account, ctx) + pendingFunding(account, ctx);
