@@ -156,7 +156,7 @@ export function shortfallLoss(before: Checkpoint, after: Checkpoint, ev: Segment
   return after.perpShortfall - before.perpShortfall + ev.perpUnpaidProfit;
 }
 
-/** Rebalances trade for the hedge; flows' unwinds trade for the leaver. */
+/** Rebalances trade for the hedge; flows trade for the depositor (a deposit deployed at once) or the leaver (an unwind). */
 export type SegmentKind = "market" | "liquidation" | "flows" | "rebalance";
 
 /** The parts of a share-price change; each is signed (+ raises the share price). */
@@ -178,7 +178,7 @@ export const PART_LABELS: Record<keyof Parts, string> = {
   priceOnDelta: "price move on the net delta",
   hedgeSpotTrading: "rebalances: spot trading vs oracle",
   hedgePerpFeesAndImpact: "rebalances: perp fees and impact",
-  flowTrading: "flows: unwind trading vs oracle",
+  flowTrading: "flows: deployment and unwind trading vs oracle",
   flowCharges: "flows: entry and exit charges",
   fees: "management and performance fees",
   liquidations: "liquidation rewards",

@@ -129,7 +129,10 @@ export function renderReport(r: SimulationResult, meta: ReportMeta): string {
       `${usd(navChange)} (totalAssets after - before: the two costs above; settling funding moves none)`,
     ],
     ["rebalance gas", `${gasUsed} gas, ${usd(gasCost)} paid by the keeper (${bpsYr(m.gasBpsYr)}), outside NAV`],
-    ["unwind trading (flows)", `${usd(amounts.flowTradingCost)} cost, paid by the leavers`],
+    [
+      "flows' trading",
+      `${usd(amounts.flowTradingCost)} cost of deploying deposits at entry and unwinding exits, paid by the depositors and leavers`,
+    ],
     [
       "funding earned",
       `${usd(amounts.funding)} (${bpsYr(m.fundingBpsYr)}): every FundingSettled event (trades, margin withdrawals, liquidations) plus the change of what is accrued and not yet settled`,

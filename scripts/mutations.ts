@@ -512,16 +512,16 @@ export const MUTATIONS: Mutation[] = [
   {
     id: "OL-05",
     file: OL,
-    from: "if (answer <= 0) revert OracleNonPositivePrice",
-    to: "if (answer < 0) revert OracleNonPositivePrice",
+    from: "if (answer <= 0) revert IOracleErrors.OracleNonPositivePrice",
+    to: "if (answer < 0) revert IOracleErrors.OracleNonPositivePrice",
     why: "a zero price is accepted",
   },
   // ---- OracleLib: sequencer -------------------------------------------------------------------
   {
     id: "OL-06",
     file: OL,
-    from: "if (answer != 0) revert SequencerDown",
-    to: "if (answer > 1) revert SequencerDown",
+    from: "if (answer != 0) revert IOracleErrors.SequencerDown",
+    to: "if (answer > 1) revert IOracleErrors.SequencerDown",
     why: "a down sequencer (answer 1) is accepted",
   },
   {
@@ -542,8 +542,8 @@ export const MUTATIONS: Mutation[] = [
   {
     id: "OL-09",
     file: OL,
-    from: "if (decimals > MAX_DECIMALS) revert DecimalsTooLarge(decimals);",
-    to: "if (decimals >= MAX_DECIMALS) revert DecimalsTooLarge(decimals);",
+    from: "if (decimals > MAX_DECIMALS) revert IOracleErrors.DecimalsTooLarge(decimals);",
+    to: "if (decimals >= MAX_DECIMALS) revert IOracleErrors.DecimalsTooLarge(decimals);",
     why: "an 18-decimal feed is refused",
   },
   {
@@ -577,15 +577,15 @@ export const MUTATIONS: Mutation[] = [
   {
     id: "OL-14",
     file: OL,
-    from: "if (baseDecimals > MAX_DECIMALS) revert DecimalsTooLarge(baseDecimals);",
-    to: "if (baseDecimals > MAX_DECIMALS + 1) revert DecimalsTooLarge(baseDecimals);",
+    from: "if (baseDecimals > MAX_DECIMALS) revert IOracleErrors.DecimalsTooLarge(baseDecimals);",
+    to: "if (baseDecimals > MAX_DECIMALS + 1) revert IOracleErrors.DecimalsTooLarge(baseDecimals);",
     why: "a 19-decimal base token is accepted",
   },
   {
     id: "OL-15",
     file: OL,
-    from: "if (quoteDecimals > MAX_DECIMALS) revert DecimalsTooLarge(quoteDecimals);",
-    to: "if (quoteDecimals >= MAX_DECIMALS) revert DecimalsTooLarge(quoteDecimals);",
+    from: "if (quoteDecimals > MAX_DECIMALS) revert IOracleErrors.DecimalsTooLarge(quoteDecimals);",
+    to: "if (quoteDecimals >= MAX_DECIMALS) revert IOracleErrors.DecimalsTooLarge(quoteDecimals);",
     why: "an 18-decimal quote token is refused",
   },
   {

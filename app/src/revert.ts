@@ -66,9 +66,9 @@ const SENTENCES: Record<string, Sentence> = {
     "The network's sequencer has just restarted: the vault waits out the grace period before using prices.",
   // Vault flows.
   CostTooHigh: (a, u) =>
-    `Unwinding positions for this withdrawal would cost more than its bound (${u.assets((a.totalAssetsBefore as bigint) - (a.totalAssetsAfter as bigint))} against at most ${u.assets(a.maxLoss)}). Withdraw less, up to what idle holds, or try later.`,
+    `The trades for this deposit or withdrawal would cost more than their bound (${u.assets((a.totalAssetsBefore as bigint) - (a.totalAssetsAfter as bigint))} against at most ${u.assets(a.maxLoss)}). Deposit or withdraw less (a withdrawal up to what idle holds), or try later.`,
   SpotOutputTooLow: () =>
-    "The spot sale for the unwind would fill worse than the oracle price allows (the pool is off the oracle). Withdraw less or try later.",
+    "The spot trade for this deposit or withdrawal would fill worse than the oracle price allows (the pool is off the oracle). Use a smaller amount or try later.",
   VenueOrderPending: () => "The perp venue has an order waiting for execution: try again after it settles.",
   // Venues.
   InsufficientOutput: () => "A swap would receive less than its oracle-bounded minimum.",

@@ -3,10 +3,14 @@ pragma solidity 0.8.28;
 
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 
+import {IOracleErrors} from "./IOracleErrors.sol";
+
 /// @title IDeltaNeutralVault
 /// @notice An ERC-4626 vault that holds a spot token and an equal perpetual short, so its share
-/// price does not move with the spot price. Assets (a stablecoin) are deposited idle; `rebalance`
-/// deploys them and moves toward every target when an oracle-measured band is breached.
+/// price does not move with the spot price. Assets (a stablecoin) are deposited idle, but in
+/// SpotCollateral mode (below) on a venue that fills now, where a deposit into a hedged book is
+/// deployed in its own transaction; `rebalance` deploys idle and moves toward every target when
+/// an oracle-measured band is breached.
 ///
 /// Accounting (asset units): totalAssets = idle + spotQty * oraclePrice + perp equity
 /// (margin + unrealised PnL + accrued funding, or what the venue can pay when that is less). Fees
@@ -33,8 +37,9 @@ import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 /// A rebalance always makes progress: risk-reducing steps first, the spot trade sized to what its
 /// oracle bound allows (halved until the pool fills it), and a post-trade check that the breached
 /// band improved and no band ended past its hard threshold worse than before. Flows pay their own
-/// costs: a depositor its deployment (an entry charge, in `previewDeposit`/`previewMint`), a leaver
-/// its unwind; each flow has an ERC-5143-style overload with a bound.
+/// costs: a depositor its deployment (an entry charge, in `previewDeposit`/`previewMint`, or the
+/// actual cost, never more, of a deposit deployed at once), a leaver its unwind; each flow has an
+/// ERC-5143-style overload with a bound.
 ///
 /// Two phases on a venue that fills orders later (`IPerpVenue.fillsLater`, e.g. a PerpMarket in
 /// delayed mode): a rebalance or an emergency close whose perp order the venue only queued stops
@@ -49,7 +54,7 @@ import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 /// other roles; the guardian pauses (stops deposits and rebalances, never withdrawals) and can unwind
 /// everything to idle assets, after which only the admin may unpause, a day later; keepers
 /// rebalance at the soft bands.
-interface IDeltaNeutralVault is IERC4626 {
+interface IDeltaNeutralVault is IERC4626, IOracleErrors {
     /// @notice How the short is margined (see the contract notes); fixed at deployment.
     enum HedgeMode {
         CashMargin,

@@ -4,6 +4,8 @@ pragma solidity 0.8.28;
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
+import {IOracleErrors} from "../interfaces/IOracleErrors.sol";
+
 /// @notice The answer bounds of a Chainlink feed: its proxy names the current aggregator, whose
 /// minAnswer/maxAnswer clamp every report (Chainlink OCR2Aggregator; Chainlink docs, "Data
 /// Feeds: Risk Mitigation", which tells consumers to check answers against them).
@@ -16,7 +18,7 @@ interface IChainlinkAnswerBounds {
 /// @title OracleLib
 /// @notice Reads Chainlink price feeds defensively and converts between token amounts with an
 /// explicit rounding direction. Every price in this codebase is a WAD (18 decimals): quote-token
-/// value of one whole base token (e.g. 3000e18 USD per 1 WETH).
+/// value of one whole base token (e.g. 3000e18 USD per 1 WETH). Its errors are IOracleErrors.
 library OracleLib {
     /// @notice Precision of every normalised price.
     uint256 internal constant WAD = 1e18;
@@ -35,23 +37,6 @@ library OracleLib {
         AggregatorV3Interface sequencerUptimeFeed;
         uint32 sequencerGracePeriod;
     }
-
-    /// @notice The feed answered zero or a negative price.
-    error OracleNonPositivePrice(address aggregator, int256 answer);
-    /// @notice The latest round is older than the feed's heartbeat.
-    error OracleStalePrice(address aggregator, uint256 updatedAt, uint256 heartbeat, uint256 blockTimestamp);
-    /// @notice The latest round has not completed (no timestamp, a timestamp in the future, or an
-    /// answer carried over from an earlier round).
-    error OracleIncompleteRound(address aggregator, uint80 roundId, uint256 updatedAt);
-    /// @notice The L2 sequencer uptime feed reports the sequencer down.
-    error SequencerDown(address uptimeFeed);
-    /// @notice The sequencer restarted less than a grace period ago; prices may still be stale.
-    error SequencerGracePeriodNotOver(address uptimeFeed, uint256 upSince, uint256 gracePeriod);
-    /// @notice A token or feed with more decimals than this library handles.
-    error DecimalsTooLarge(uint8 decimals);
-    /// @notice The answer sits at the aggregator's minimum or maximum bound: the feed has stopped
-    /// tracking the market (a crash below minAnswer reports minAnswer), so it is refused.
-    error OraclePricePinned(address aggregator, int256 answer, int256 minAnswer, int256 maxAnswer);
 
     /// @notice The feed's latest price as a WAD, after every check; reverts instead of returning
     /// a price that should not be used.
@@ -102,14 +87,14 @@ library OracleLib {
         uint80 answeredInRound;
         (roundId, answer, , updatedAt, answeredInRound) = aggregator.latestRoundData();
         if (updatedAt == 0 || updatedAt > block.timestamp || answeredInRound < roundId) {
-            revert OracleIncompleteRound(address(aggregator), roundId, updatedAt);
+            revert IOracleErrors.OracleIncompleteRound(address(aggregator), roundId, updatedAt);
         }
         if (block.timestamp - updatedAt > feed.heartbeat) {
-            revert OracleStalePrice(address(aggregator), updatedAt, feed.heartbeat, block.timestamp);
+            revert IOracleErrors.OracleStalePrice(address(aggregator), updatedAt, feed.heartbeat, block.timestamp);
         }
-        if (answer <= 0) revert OracleNonPositivePrice(address(aggregator), answer);
+        if (answer <= 0) revert IOracleErrors.OracleNonPositivePrice(address(aggregator), answer);
         if (maxAnswer != 0 && (answer <= minAnswer || answer >= maxAnswer)) {
-            revert OraclePricePinned(address(aggregator), answer, minAnswer, maxAnswer);
+            revert IOracleErrors.OraclePricePinned(address(aggregator), answer, minAnswer, maxAnswer);
         }
         // Cast is safe: answer > 0 was checked just above.
         priceWad = scaleToWad(uint256(answer), feedDecimals);
@@ -159,16 +144,16 @@ library OracleLib {
     /// current status began (Chainlink docs, "L2 Sequencer Uptime Feeds").
     function checkSequencer(AggregatorV3Interface uptimeFeed, uint256 gracePeriod) internal view {
         (, int256 answer, uint256 startedAt, , ) = uptimeFeed.latestRoundData();
-        if (answer != 0) revert SequencerDown(address(uptimeFeed));
+        if (answer != 0) revert IOracleErrors.SequencerDown(address(uptimeFeed));
         // startedAt == 0 means the feed has no round yet: treat it as not known to be up.
         if (startedAt == 0 || block.timestamp - startedAt <= gracePeriod) {
-            revert SequencerGracePeriodNotOver(address(uptimeFeed), startedAt, gracePeriod);
+            revert IOracleErrors.SequencerGracePeriodNotOver(address(uptimeFeed), startedAt, gracePeriod);
         }
     }
 
     /// @notice A feed answer with `decimals` decimals as a WAD. Exact for decimals <= 18.
     function scaleToWad(uint256 answer, uint8 decimals) internal pure returns (uint256) {
-        if (decimals > MAX_DECIMALS) revert DecimalsTooLarge(decimals);
+        if (decimals > MAX_DECIMALS) revert IOracleErrors.DecimalsTooLarge(decimals);
         return answer * 10 ** (WAD_DECIMALS - decimals);
     }
 
@@ -217,8 +202,8 @@ library OracleLib {
     /// @dev value = base * price / 10^(baseDecimals + 18 - quoteDecimals). With both decimals
     /// at most 18 the exponent is in [0, 36], so the divisor never overflows or underflows.
     function _baseToQuoteDivisor(uint8 baseDecimals, uint8 quoteDecimals) private pure returns (uint256) {
-        if (baseDecimals > MAX_DECIMALS) revert DecimalsTooLarge(baseDecimals);
-        if (quoteDecimals > MAX_DECIMALS) revert DecimalsTooLarge(quoteDecimals);
+        if (baseDecimals > MAX_DECIMALS) revert IOracleErrors.DecimalsTooLarge(baseDecimals);
+        if (quoteDecimals > MAX_DECIMALS) revert IOracleErrors.DecimalsTooLarge(quoteDecimals);
         return 10 ** (uint256(baseDecimals) + WAD_DECIMALS - quoteDecimals);
     }
 }

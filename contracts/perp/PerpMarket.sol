@@ -12,6 +12,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {IPerpMarket} from "../interfaces/IPerpMarket.sol";
+import {IOracleErrors} from "../interfaces/IOracleErrors.sol";
 import {OracleLib} from "../libraries/OracleLib.sol";
 import {PerpMath} from "./libraries/PerpMath.sol";
 import {SkewMath} from "./libraries/SkewMath.sol";
@@ -129,7 +130,7 @@ contract PerpMarket is IPerpMarket, Ownable2Step, ReentrancyGuardTransient {
     ) Ownable(msg.sender) {
         if (address(collateral_) == address(0) || address(feed_.aggregator) == address(0)) revert ZeroAddress();
         uint8 decimals = collateral_.decimals();
-        if (decimals > OracleLib.MAX_DECIMALS) revert OracleLib.DecimalsTooLarge(decimals);
+        if (decimals > OracleLib.MAX_DECIMALS) revert IOracleErrors.DecimalsTooLarge(decimals);
         if (address(baseToken_) != address(0)) {
             // Sizes and collateral share the base unit, so the token must have its 18 decimals.
             uint8 baseDecimals = baseToken_.decimals();

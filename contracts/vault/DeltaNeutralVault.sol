@@ -22,6 +22,7 @@ import {VaultMath} from "../libraries/VaultMath.sol";
 import {SpotCollateralTrading} from "./SpotCollateralTrading.sol";
 import {VaultBands} from "./VaultBands.sol";
 import {VaultParams} from "./VaultParams.sol";
+import {VaultPrices} from "./VaultPrices.sol";
 import {VaultTrading} from "./VaultTrading.sol";
 
 /// @title DeltaNeutralVault
@@ -125,8 +126,8 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         ) revert VenueTakesNoSpotCollateral(address(config.perpVenue), address(config.spotToken));
         uint8 spotDecimals = config.spotToken.decimals();
         ASSET_DECIMALS = config.asset.decimals();
-        if (spotDecimals > 18) revert OracleLib.DecimalsTooLarge(spotDecimals);
-        if (ASSET_DECIMALS > 18) revert OracleLib.DecimalsTooLarge(ASSET_DECIMALS);
+        if (spotDecimals > 18) revert DecimalsTooLarge(spotDecimals);
+        if (ASSET_DECIMALS > 18) revert DecimalsTooLarge(ASSET_DECIMALS);
         SIZE_PER_SPOT_UNIT = 10 ** (18 - spotDecimals);
         FILLS_LATER = config.perpVenue.fillsLater();
 
@@ -177,8 +178,13 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
     }
 
     /// @inheritdoc ERC4626
-    /// @dev The depositor pays its entry charge (see `previewDeposit`): the assets it leaves in
-    /// the vault pay for deploying the deposit, so that nobody can make holders pay for it.
+    /// @dev The depositor pays for deploying its deposit, so that nobody can make holders pay for
+    /// it. A SpotCollateral vault whose book is hedged on a venue that fills now deploys the
+    /// deposit in the same transaction (SpotCollateralTrading.hedgeDeposit) and charges its actual
+    /// cost on the books at the oracle price, plus the entry charge on what the pool did not take
+    /// (left idle for the idle band), never more than the entry charge in all; otherwise (and for
+    /// a dust deposit) the deposit stays idle and pays the entry charge (see `previewDeposit`).
+    /// `mint` always leaves its payment idle.
     function deposit(
         uint256 assets,
         address receiver
@@ -188,8 +194,31 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         _accrueFees(s);
         uint256 room = _maxDepositFor(s.totalAssets);
         if (assets > room) revert ERC4626ExceededMaxDeposit(receiver, assets, room);
-        shares = _sharesForDeposit(s, assets);
-        _deposit(_msgSender(), receiver, assets, shares);
+        uint256 charge = _entryCharge(assets);
+        // A deposit whose charge cannot cover its trades' roundings (the allowance an unwind has)
+        // stays idle: its deployment could only revert CostTooHigh.
+        if (charge <= VaultMath.UNWIND_ROUNDING_UNITS || !_deploysDeposits(s)) return _depositIdle(s, assets, receiver);
+        SafeERC20.safeTransferFrom(IERC20(asset()), _msgSender(), address(this), assets);
+        uint256 buffer = _strategy.idleBufferBps;
+        uint256 unspent = SpotCollateralTrading.hedgeDeposit(
+            _venues(),
+            s,
+            assets,
+            buffer,
+            _tradingStrategy().maxSlippageBps
+        );
+        uint256 navAfter = _snapshot().totalAssets;
+        uint256 navHeld = s.totalAssets + assets;
+        // A gain (a fill better than the oracle) stays with the holders.
+        uint256 cost = navHeld > navAfter ? navHeld - navAfter : 0;
+        if (cost > charge) revert CostTooHigh(navHeld, navAfter, charge);
+        // The unspent part pays what an idle deposit whose deployable part it is would pay.
+        if (unspent != 0)
+            cost += _entryCharge(unspent.mulDiv(VaultMath.BPS, VaultMath.BPS - buffer, Math.Rounding.Ceil));
+        // Priced on the books before the deposit, rounded down (against the depositor).
+        shares = _toShares(s, assets - Math.min(cost, charge), Math.Rounding.Floor);
+        _mint(receiver, shares);
+        emit Deposit(_msgSender(), receiver, assets, shares);
     }
 
     /// @inheritdoc IDeltaNeutralVault
@@ -713,27 +742,22 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
         return VaultTrading.Venues(IERC20(asset()), SPOT, SPOT_VENUE, PERP_VENUE, SIZE_PER_SPOT_UNIT, ASSET_DECIMALS);
     }
 
-    /// @dev The spot token's price in the asset: its USD price over the asset's USD price when
-    /// the asset has a feed (so a depegged asset does not mis-value the spot), every answer
-    /// checked for freshness (each feed against its own heartbeat), completeness, sign and the
-    /// aggregator's bounds. And the perp venue's index, the USD price alone: the USDC-margined
-    /// venue fills and margins at it whatever the asset's peg.
+    /// @dev The spot token's price in the asset and the perp venue's index (VaultPrices.read).
     function _prices() internal view returns (uint256 price, uint256 perpPrice) {
-        perpPrice = OracleLib.readPriceWad(
-            OracleLib.Feed(FEED_AGGREGATOR, FEED_HEARTBEAT, SEQUENCER_FEED, SEQUENCER_GRACE),
-            FEED_DECIMALS,
-            FEED_MIN_ANSWER,
-            FEED_MAX_ANSWER
-        );
-        if (address(ASSET_FEED_AGGREGATOR) == address(0)) return (perpPrice, perpPrice);
-        // The sequencer was checked with the first feed.
-        uint256 assetUsd = OracleLib.readPriceWad(
-            OracleLib.Feed(ASSET_FEED_AGGREGATOR, ASSET_FEED_HEARTBEAT, AggregatorV3Interface(address(0)), 0),
-            ASSET_FEED_DECIMALS,
-            ASSET_FEED_MIN_ANSWER,
-            ASSET_FEED_MAX_ANSWER
-        );
-        return (OracleLib.inQuoteToken(perpPrice, assetUsd), perpPrice);
+        return
+            VaultPrices.read(
+                VaultPrices.Feeds(
+                    OracleLib.Feed(FEED_AGGREGATOR, FEED_HEARTBEAT, SEQUENCER_FEED, SEQUENCER_GRACE),
+                    FEED_DECIMALS,
+                    FEED_MIN_ANSWER,
+                    FEED_MAX_ANSWER,
+                    ASSET_FEED_AGGREGATOR,
+                    ASSET_FEED_HEARTBEAT,
+                    ASSET_FEED_DECIMALS,
+                    ASSET_FEED_MIN_ANSWER,
+                    ASSET_FEED_MAX_ANSWER
+                )
+            );
     }
 
     function _toShares(
@@ -781,6 +805,22 @@ contract DeltaNeutralVault is IDeltaNeutralVault, ERC4626, Ownable2Step, Pausabl
                 strat.maxSlippageBps,
                 hedgeMode == HedgeMode.SpotCollateral
             );
+    }
+
+    /// @dev A deposit is deployed at once (see `deposit`) into a SpotCollateral book that holds a
+    /// short, when exits may unwind too (a venue that fills now, no order or round pending).
+    function _deploysDeposits(VaultMath.Snapshot memory s) internal view returns (bool) {
+        return hedgeMode == HedgeMode.SpotCollateral && s.shortQty != 0 && !_idleOnly(s);
+    }
+
+    /// @dev A deposit left idle, paying the entry charge.
+    function _depositIdle(
+        VaultMath.Snapshot memory s,
+        uint256 assets,
+        address receiver
+    ) internal returns (uint256 shares) {
+        shares = _sharesForDeposit(s, assets);
+        _deposit(_msgSender(), receiver, assets, shares);
     }
 
     /// @dev Shares for a deposit of `assets`: what is left after the entry charge, rounded down.

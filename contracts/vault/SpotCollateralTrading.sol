@@ -198,7 +198,12 @@ library SpotCollateralTrading {
     /// @notice Unwinds `fractionWad` of every position: buys back that share of the short, frees
     /// that share of the collateral (`_release`) and of the held spot and sells them, and settles
     /// the leaver's share of the cash equity: a debt's share is repaid from the proceeds, a
-    /// positive share is withdrawn. The stayers keep the rest, rounded in their favour.
+    /// positive share is withdrawn. The stayers keep the rest, rounded in their favour. A share
+    /// the venue will not pay out now stays at the venue, with the stayers: the account still owes
+    /// (a debt the collateral covers, the share being unrealised profit or a buy-back's fill under
+    /// the oracle), or the profit counted at the oracle is not there at the price a close would
+    /// get. The exit then pays what idle holds (a redeem pays that much less, which its minimum
+    /// bounds), rather than revert.
     function unwind(
         VaultTrading.Venues memory v,
         VaultMath.Snapshot memory s,
@@ -210,8 +215,35 @@ library SpotCollateralTrading {
         int256 cash = _cashEquity(v.perpVenue);
         if (cash > stayersCash) {
             marginOut = uint256(cash - stayersCash);
-            v.perpVenue.withdrawMargin(marginOut, address(this));
+            try v.perpVenue.withdrawMargin(marginOut, address(this)) {} catch {
+                marginOut = 0;
+            }
         }
+    }
+
+    /// @notice Deploys a deposit of `assets` at once (a synchronous venue; see
+    /// IDeltaNeutralVault.deposit): buys spot with all of it but the idle buffer's share, posts what
+    /// the pool filled and shorts as much, so the short still equals the spot and the deposit needs
+    /// no rebalance. A buy the pool fills only in part (VaultTrading.trade halves it) deploys what
+    /// it filled; the rest stays idle, for the idle band.
+    /// @return unspent Assets of the buy the pool did not take.
+    function hedgeDeposit(
+        VaultTrading.Venues memory v,
+        VaultMath.Snapshot memory s,
+        uint256 assets,
+        uint256 idleBufferBps,
+        uint256 slippageBps
+    ) public returns (uint256 unspent) {
+        uint256 heldBefore = v.spot.balanceOf(address(this));
+        uint256 cashBefore = v.asset.balanceOf(address(this));
+        uint256 spend = assets - Math.mulDiv(assets, idleBufferBps, VaultMath.BPS, Math.Rounding.Ceil);
+        VaultTrading.trade(v, false, spend, s.price, slippageBps, true);
+        unspent = spend - (cashBefore - v.asset.balanceOf(address(this)));
+        uint256 bought = (v.spot.balanceOf(address(this)) - heldBefore) * v.sizePerSpotUnit;
+        if (bought == 0) return unspent;
+        _post(v, bought);
+        // The venue fills now (the vault deploys deposits on such a venue only).
+        _increaseShort(v, s.perpPrice, s.shortQty, bought, slippageBps);
     }
 
     /// @notice Closes the short, frees and sells all the collateral and spot, repays any debt and

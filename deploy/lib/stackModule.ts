@@ -234,6 +234,7 @@ export function buildVault(m: IgnitionModuleBuilder, inputs: VaultInputs) {
   const vaultTrading = m.library("VaultTrading", { libraries: { VaultMath: vaultMath } });
   const spotCollateralTrading = m.library("SpotCollateralTrading");
   const vaultBands = m.library("VaultBands");
+  const vaultPrices = m.library("VaultPrices");
   const assetFeed =
     inputs.assetFeed === undefined
       ? NO_ASSET_FEED
@@ -271,10 +272,11 @@ export function buildVault(m: IgnitionModuleBuilder, inputs: VaultInputs) {
         VaultTrading: vaultTrading,
         SpotCollateralTrading: spotCollateralTrading,
         VaultBands: vaultBands,
+        VaultPrices: vaultPrices,
       },
     },
   );
-  return { vault, libraries: { vaultMath, vaultParams, vaultTrading, spotCollateralTrading, vaultBands } };
+  return { vault, libraries: { vaultMath, vaultParams, vaultTrading, spotCollateralTrading, vaultBands, vaultPrices } };
 }
 
 /** The zero address, for feeds a network does not have (no sequencer on a local chain or L1). */

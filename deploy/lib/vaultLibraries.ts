@@ -1,10 +1,10 @@
 /**
- * The vault calls five libraries through DELEGATECALL rather than inlining them: `VaultMath`'s
+ * The vault calls six libraries through DELEGATECALL rather than inlining them: `VaultMath`'s
  * public functions (the rebalance plan, band classification, fee maths), `VaultParams` (the hard
  * bounds of every admin setting), `VaultTrading` (how the plan, an exit's unwind and the
  * emergency close are carried out on the venues), `SpotCollateralTrading` (the same three in
- * the SpotCollateral hedge mode) and `VaultBands` (the rebalance gate and the `vaultState`
- * report). Inlined, they would push the vault past the
+ * the SpotCollateral hedge mode, and a deposit's deployment), `VaultBands` (the rebalance gate
+ * and the `vaultState` report) and `VaultPrices` (the checked read of the two price feeds). Inlined, they would push the vault past the
  * 24,576-byte code limit (EIP-170). Every deployment of the vault deploys them first and links
  * them; `VaultTrading` itself links `VaultMath`.
  */
@@ -32,6 +32,7 @@ export type VaultLibraries = {
   VaultTrading: string;
   SpotCollateralTrading: string;
   VaultBands: string;
+  VaultPrices: string;
 };
 
 export async function deployVaultLibraries(ethers: HardhatEthers): Promise<VaultLibraries> {
@@ -46,7 +47,8 @@ export async function deployVaultLibraries(ethers: HardhatEthers): Promise<Vault
   const VaultTrading = await address("VaultTrading", { VaultMath });
   const SpotCollateralTrading = await address("SpotCollateralTrading");
   const VaultBands = await address("VaultBands");
-  return { VaultMath, VaultParams, VaultTrading, SpotCollateralTrading, VaultBands };
+  const VaultPrices = await address("VaultPrices");
+  return { VaultMath, VaultParams, VaultTrading, SpotCollateralTrading, VaultBands, VaultPrices };
 }
 
 /** The vault's contract factory, linked to `libraries` (deployed afresh when not given). */

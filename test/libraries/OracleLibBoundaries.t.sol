@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {BoundedAggregatorMock} from "../../contracts/test/BoundedAggregatorMock.sol";
+import {IOracleErrors} from "../../contracts/interfaces/IOracleErrors.sol";
 import {OracleLib} from "../../contracts/libraries/OracleLib.sol";
 import {TestBase} from "../utils/Vm.sol";
 
@@ -127,17 +128,17 @@ contract OracleLibBoundariesTest is TestBase {
 
     function test_readPrice_updatedAtZeroIsIncomplete_oneIsARound() public {
         feed.set(10, 3_000e8, 0, 0, 10);
-        _requireReverts(false, OracleLib.OracleIncompleteRound.selector, "a round with no timestamp");
+        _requireReverts(false, IOracleErrors.OracleIncompleteRound.selector, "a round with no timestamp");
         // One second after the epoch is a (very old) round: stale, not incomplete.
         feed.set(10, 3_000e8, 1, 1, 10);
-        _requireReverts(false, OracleLib.OracleStalePrice.selector, "a round from 1970");
+        _requireReverts(false, IOracleErrors.OracleStalePrice.selector, "a round from 1970");
     }
 
     function test_readPrice_updatedNowIsFine_oneSecondInTheFutureIsIncomplete() public {
         feed.set(10, 3_000e8, NOW, NOW, 10);
         _requireReads(false, "a round stamped now");
         feed.set(10, 3_000e8, NOW, NOW + 1, 10);
-        _requireReverts(false, OracleLib.OracleIncompleteRound.selector, "a round stamped a second ahead");
+        _requireReverts(false, IOracleErrors.OracleIncompleteRound.selector, "a round stamped a second ahead");
     }
 
     function test_readPrice_answeredInRoundEqualIsFine_oneBehindIsIncomplete() public {
@@ -146,23 +147,23 @@ contract OracleLibBoundariesTest is TestBase {
         feed.set(10, 3_000e8, NOW, NOW, 11);
         _requireReads(false, "answered in a later round");
         feed.set(10, 3_000e8, NOW, NOW, 9);
-        _requireReverts(false, OracleLib.OracleIncompleteRound.selector, "an answer carried from an earlier round");
+        _requireReverts(false, IOracleErrors.OracleIncompleteRound.selector, "an answer carried from an earlier round");
     }
 
     function test_readPrice_exactlyOneHeartbeatOldIsFine_oneSecondMoreIsStale() public {
         feed.set(10, 3_000e8, NOW - HEARTBEAT, NOW - HEARTBEAT, 10);
         _requireReads(false, "a round exactly one heartbeat old");
         feed.set(10, 3_000e8, NOW - HEARTBEAT - 1, NOW - HEARTBEAT - 1, 10);
-        _requireReverts(false, OracleLib.OracleStalePrice.selector, "a round a second past the heartbeat");
+        _requireReverts(false, IOracleErrors.OracleStalePrice.selector, "a round a second past the heartbeat");
     }
 
     function test_readPrice_answerOneIsFine_zeroAndNegativeAreRefused() public {
         feed.set(10, 1, NOW, NOW, 10);
         require(this.readPrice(false) == 1e10, "1 (8 decimals) is not 1e10 as a WAD");
         feed.set(10, 0, NOW, NOW, 10);
-        _requireReverts(false, OracleLib.OracleNonPositivePrice.selector, "a zero answer");
+        _requireReverts(false, IOracleErrors.OracleNonPositivePrice.selector, "a zero answer");
         feed.set(10, -1, NOW, NOW, 10);
-        _requireReverts(false, OracleLib.OracleNonPositivePrice.selector, "a negative answer");
+        _requireReverts(false, IOracleErrors.OracleNonPositivePrice.selector, "a negative answer");
     }
 
     function _pinned(int256 answer, int256 minAnswer, int256 maxAnswer) internal returns (bool) {
@@ -170,7 +171,7 @@ contract OracleLibBoundariesTest is TestBase {
         try this.readPriceBounded(minAnswer, maxAnswer) returns (uint256) {
             return false;
         } catch (bytes memory reason) {
-            require(bytes4(reason) == OracleLib.OraclePricePinned.selector, "a bounded read failed otherwise");
+            require(bytes4(reason) == IOracleErrors.OraclePricePinned.selector, "a bounded read failed otherwise");
             return true;
         }
     }
@@ -209,21 +210,21 @@ contract OracleLibBoundariesTest is TestBase {
     function test_sequencer_upIsFine_downIsRefused() public {
         _requireReads(true, "an up sequencer");
         sequencer.set(2, 1, NOW - 1 days, NOW - 1 days, 2);
-        _requireReverts(true, OracleLib.SequencerDown.selector, "a down sequencer (answer 1)");
+        _requireReverts(true, IOracleErrors.SequencerDown.selector, "a down sequencer (answer 1)");
         sequencer.set(2, 2, NOW - 1 days, NOW - 1 days, 2);
-        _requireReverts(true, OracleLib.SequencerDown.selector, "a sequencer answering neither 0 nor 1");
+        _requireReverts(true, IOracleErrors.SequencerDown.selector, "a sequencer answering neither 0 nor 1");
     }
 
     function test_sequencer_upForExactlyTheGraceIsRefused_oneSecondMoreIsFine() public {
         sequencer.set(2, 0, NOW - GRACE, NOW - GRACE, 2);
-        _requireReverts(true, OracleLib.SequencerGracePeriodNotOver.selector, "up for exactly the grace period");
+        _requireReverts(true, IOracleErrors.SequencerGracePeriodNotOver.selector, "up for exactly the grace period");
         sequencer.set(2, 0, NOW - GRACE - 1, NOW - GRACE - 1, 2);
         _requireReads(true, "up for a second more than the grace period");
     }
 
     function test_sequencer_withoutARoundIsRefused() public {
         sequencer.set(0, 0, 0, 0, 0);
-        _requireReverts(true, OracleLib.SequencerGracePeriodNotOver.selector, "a sequencer feed with no round");
+        _requireReverts(true, IOracleErrors.SequencerGracePeriodNotOver.selector, "a sequencer feed with no round");
     }
 
     // ---------------------------------------------------------------------------------------
@@ -237,7 +238,7 @@ contract OracleLibBoundariesTest is TestBase {
         try this.scale(7, 19) returns (uint256) {
             revert("19 decimals accepted");
         } catch (bytes memory reason) {
-            require(bytes4(reason) == OracleLib.DecimalsTooLarge.selector, "19 decimals: wrong error");
+            require(bytes4(reason) == IOracleErrors.DecimalsTooLarge.selector, "19 decimals: wrong error");
         }
     }
 
@@ -254,7 +255,7 @@ contract OracleLibBoundariesTest is TestBase {
     function test_conversions_accept18Decimals_refuse19() public view {
         require(this.baseToQuoteDown(1e18, 18, 18) == 1e18, "18/18 at price 1");
         require(this.baseToQuoteDown(1e18, 18, 6) == 1e6, "18/6 at price 1");
-        bytes4 tooLarge = OracleLib.DecimalsTooLarge.selector;
+        bytes4 tooLarge = IOracleErrors.DecimalsTooLarge.selector;
         try this.baseToQuoteDown(1, 19, 6) returns (uint256) {
             revert("19 base decimals accepted");
         } catch (bytes memory reason) {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { SPOT_COLLATERAL_STRATEGY, vaultStackFixture } from "../../deploy/lib/stack/vaultStack.js";
-import { Band, depositFor, price, usdc } from "./helpers.js";
+import { Band, depositFor, mintIdleFor, price, usdc } from "./helpers.js";
 
 const connection = await network.create();
 const { networkHelpers } = connection;
@@ -55,7 +55,7 @@ async function deployedInRounds(s: Awaited<ReturnType<typeof shallowFixture>>) {
 /** Oracle and pool to `p`, a deposit of `amount` from a second depositor, the keeper's interval passed. */
 async function moveAndDeposit(s: Awaited<ReturnType<typeof shallowFixture>>, p: bigint, amount: bigint) {
   await s.setPrice(price(p));
-  await depositFor(s, s.users[1], amount);
+  await mintIdleFor(s, s.users[1], amount);
   await time.increase(SPOT_COLLATERAL_STRATEGY.minRebalanceInterval);
   await (await s.oracle.updateAnswer(p * 10n ** 8n)).wait();
 }

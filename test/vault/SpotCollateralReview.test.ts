@@ -9,7 +9,7 @@ import {
 } from "../../deploy/lib/stack/vaultStack.js";
 import { setParameterThroughDelay } from "../../deploy/lib/stack/perp.js";
 import { pushPoolToPrice } from "../../deploy/lib/uniswap.js";
-import { Band, Tier, abs, deployed, depositFor, price, usdc } from "./helpers.js";
+import { Band, Tier, abs, deployed, depositFor, eth, mintIdleFor, price, usdc } from "./helpers.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
@@ -242,14 +242,126 @@ describe("DeltaNeutralVault: SpotCollateral hostile review", function () {
     expect(st.marginRatioBps).to.equal(2_747n);
   });
 
-  it("sound: a $5M flash deposit forcing a hard-tier Idle round at a 25.3% margin ratio, then redeemed: attacker poorer, stayers whole", async function () {
+  it("sound: a $5M flash deposit at a 25.3% margin ratio is deployed in its own transaction at its actual cost; redeemed: attacker poorer, stayers whole", async function () {
+    const s = await networkHelpers.loadFixture(noFundingFixture);
+    await deployed(s);
+    await s.setPrice(price(8_500)); // margin ratio 25.3%: hard-adjacent, soft breached
+    const attacker = s.users[6];
+    const start = await s.vault.vaultState();
+    const before = await priceFraction(s);
+    const stake = usdc(5_000_000);
+    const preview = await s.vault.previewDeposit(stake);
+    const fair = await s.vault.convertToShares(stake);
+    const got = await depositFor(s, attacker, stake);
+    const after = await s.vault.vaultState();
+    // Deployed at 1x with the spot as collateral: the book's margin ratio rises toward 90%, the
+    // short still equals the spot, and idle keeps only the deposit's buffer share.
+    expect(
+      after.marginRatioBps > start.marginRatioBps + 2_000n,
+      `ratio ${start.marginRatioBps} -> ${after.marginRatioBps}`,
+    ).to.equal(true);
+    expect(after.shortQty).to.equal(after.spotQty);
+    expect(after.idleBps < 1_000n, `idle ${after.idleBps} bps`).to.equal(true);
+    // The attacker paid the deployment's actual cost: more shares than the worst-case preview
+    // (the 1.425% entry charge), fewer than the deposit's value at the oracle.
+    expect(got > preview && got < fair, `${preview} < ${got} < ${fair}`).to.equal(true);
+    const paidBps = ((fair - got) * 10_000n) / fair;
+    expect(paidBps >= 5n && paidBps < 100n, `paid ${paidBps} bps`).to.equal(true);
+    expect(atLeast(await priceFraction(s), before), "the deployment cost the stayers").to.equal(true);
+    const balance = await s.usdc.balanceOf(attacker.address);
+    await (await redeemAll(s, attacker, got)).wait();
+    const back = (await s.usdc.balanceOf(attacker.address)) - balance;
+    expect(back < stake, `attacker got ${back} for ${stake}`).to.equal(true);
+    expect(atLeast(await priceFraction(s), before), "stayers lost").to.equal(true);
+  });
+
+  it("a deposit into a hedged book is deployed in its own transaction: 95% posted and shorted 1:1, its actual cost charged, the holders' share price kept", async function () {
+    const s = await networkHelpers.loadFixture(noFundingFixture);
+    await deployed(s);
+    const vault = await s.vault.getAddress();
+    const before = await priceFraction(s);
+    const start = await s.perpVenue.position();
+    const idleBefore = await s.usdc.balanceOf(vault);
+    const bob = s.users[1];
+    const amount = usdc(500_000);
+    const preview = await s.vault.previewDeposit(amount);
+    const fair = await s.vault.convertToShares(amount);
+    const got = await depositFor(s, bob, amount);
+    const end = await s.perpVenue.position();
+    // 95% of $500k at $3,000 is 158.33 WETH, bought within the 50 bps bound, posted and shorted.
+    const posted = end.collateral - start.collateral;
+    expect(posted > eth(15_750) / 100n && posted <= eth(15_834) / 100n, `posted ${posted}`).to.equal(true);
+    expect(end.shortSize - start.shortSize).to.equal(posted);
+    expect((await s.usdc.balanceOf(vault)) - idleBefore).to.equal(usdc(25_000));
+    expect((await s.vault.vaultState()).band).to.equal(Band.None);
+    // Charged its actual cost (pool fee and slippage, taker fee), well under the 1.425% entry charge.
+    const paidBps = ((fair - got) * 10_000n) / fair;
+    expect(got > preview, `${got} <= preview ${preview}`).to.equal(true);
+    expect(paidBps >= 5n && paidBps <= 40n, `paid ${paidBps} bps`).to.equal(true);
+    expect(atLeast(await priceFraction(s), before), "the deposit cost the holders").to.equal(true);
+  });
+
+  it("a deposit the pool will not fill within its bound (pushed 2% up by a sandwich) stays idle at the full entry charge", async function () {
+    const s = await networkHelpers.loadFixture(noFundingFixture);
+    await deployed(s);
+    const start = await s.perpVenue.position();
+    await pushPool(s, price(3_060));
+    const before = await priceFraction(s);
+    const amount = usdc(500_000);
+    const preview = await s.vault.previewDeposit(amount);
+    const got = await depositFor(s, s.users[1], amount);
+    const end = await s.perpVenue.position();
+    expect(end.collateral).to.equal(start.collateral);
+    expect(end.shortSize).to.equal(start.shortSize);
+    // Nothing deployed: the deposit pays what an idle deposit pays, and the idle band deploys it.
+    expect(got).to.equal(preview);
+    expect((await s.vault.vaultState()).band).to.equal(Band.Idle);
+    expect(atLeast(await priceFraction(s), before), "the deposit cost the holders").to.equal(true);
+  });
+
+  it("a dust deposit (842 units, whose 12-unit charge cannot cover its trades' roundings) stays idle at the entry charge; 843 units are deployed", async function () {
+    const s = await networkHelpers.loadFixture(noFundingFixture);
+    await deployed(s);
+    const start = await s.perpVenue.position();
+    const preview = await s.vault.previewDeposit(842n);
+    expect(await depositFor(s, s.users[1], 842n)).to.equal(preview);
+    expect((await s.perpVenue.position()).collateral).to.equal(start.collateral);
+    const fair = await s.vault.convertToShares(843n);
+    const got = await depositFor(s, s.users[2], 843n);
+    expect((await s.perpVenue.position()).collateral > start.collateral).to.equal(true);
+    expect(got <= fair).to.equal(true);
+  });
+
+  it("sound: a deposit deployed at entry, then a redeem of all the idle it left: the attacker pays its deployment, the holders' share price holds (their idle became hedged positions)", async function () {
+    const s = await networkHelpers.loadFixture(noFundingFixture);
+    await deployed(s);
+    const vault = await s.vault.getAddress();
+    const attacker = s.users[6];
+    const before = await priceFraction(s);
+    const stake = usdc(500_000);
+    const got = await depositFor(s, attacker, stake);
+    // Redeem the shares that idle pays in full: no unwind, no exit cost.
+    const idle = await s.usdc.balanceOf(vault);
+    const shares = await s.vault.convertToShares(idle);
+    const balance = await s.usdc.balanceOf(attacker.address);
+    await (await redeemAll(s, attacker, shares)).wait();
+    const back = (await s.usdc.balanceOf(attacker.address)) - balance;
+    const left = await s.vault.convertToAssets(got - shares);
+    // The attacker holds less than it paid: back + what its shares are worth < stake.
+    expect(back + left < stake, `${back} + ${left} >= ${stake}`).to.equal(true);
+    expect(atLeast(await priceFraction(s), before), "the holders lost").to.equal(true);
+    // No rebalance is due: on a venue that fills now a low idle is no breach (exits unwind instead).
+    expect((await s.vault.vaultState()).band).to.equal(Band.None);
+  });
+
+  it("sound: a $5M flash mint (left idle) forcing a hard-tier Idle round at a 25.3% margin ratio, then redeemed: attacker poorer, stayers whole", async function () {
     const s = await networkHelpers.loadFixture(noFundingFixture);
     const { shares } = await deployed(s);
     await s.setPrice(price(8_500)); // margin ratio 25.3%: hard-adjacent, soft breached
     const attacker = s.users[6];
     const before = await priceFraction(s);
     const stake = usdc(5_000_000);
-    const got = await depositFor(s, attacker, stake);
+    const got = await mintIdleFor(s, attacker, stake);
     expect((await s.vault.vaultState()).tier).to.equal(Tier.Hard);
     await (await s.vault.connect(attacker).rebalance()).wait();
     // The entry charge (0.95 x 3 x 50 bps = 1.425%) paid for the deployment it triggered.

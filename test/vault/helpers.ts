@@ -19,6 +19,17 @@ export async function depositFor(s: VaultStack, user: HardhatEthersSigner, amoun
   return (await s.vault.balanceOf(user.address)) - before;
 }
 
+/**
+ * Funds `user` and enters with about `amount` through `mint`, which always leaves the payment idle
+ * (a SpotCollateral vault deploys a `deposit` at once); returns the shares minted.
+ */
+export async function mintIdleFor(s: VaultStack, user: HardhatEthersSigner, amount: bigint): Promise<bigint> {
+  const shares = await s.vault.previewDeposit(amount);
+  await s.fund(user, await s.vault.previewMint(shares));
+  await (await s.vault.connect(user)["mint(uint256,address)"](shares, user.address)).wait();
+  return shares;
+}
+
 /** A deposited and deployed vault: `amount` from the first user, then a rebalance. */
 export async function deployed(s: VaultStack, amount = usdc(1_000_000)) {
   const [alice] = s.users;

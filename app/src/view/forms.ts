@@ -251,7 +251,7 @@ export function setupForms(ctx: FormContext) {
         charge === 0n
           ? "No entry charge: the shares are worth what you deposit."
           : `Entry charge: ${assets(charge)} (${formatBps((charge * 10_000n) / amount)}), the worst-case cost of deploying your deposit into spot and short. It stays in the vault: what the deployment does not spend belongs to all holders, you included.`,
-        "Deposits sit idle until the next rebalance puts them to work.",
+        "The deposit sits idle until the next rebalance puts it to work; a SpotCollateral vault on a venue that fills at once deploys it in the same transaction instead and charges its actual cost, never more than this charge, so you receive at least the preview.",
       ];
       if (needsApproval) {
         text.push(`First your wallet approves the vault to spend exactly ${assets(amount)}.`);
