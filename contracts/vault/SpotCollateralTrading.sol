@@ -222,11 +222,13 @@ library SpotCollateralTrading {
     }
 
     /// @notice Deploys a deposit of `assets` at once (a synchronous venue; see
-    /// IDeltaNeutralVault.deposit): buys spot with all of it but the idle buffer's share, posts what
-    /// the pool filled and shorts as much, so the short still equals the spot and the deposit needs
-    /// no rebalance. A buy the pool fills only in part (VaultTrading.trade halves it) deploys what
-    /// it filled; the rest stays idle, for the idle band.
-    /// @return unspent Assets of the buy the pool did not take.
+    /// IDeltaNeutralVault.deposit): buys spot with all of it but the idle buffer's share, posts
+    /// what the pool filled and shorts as much, so the short still equals the spot and the deposit
+    /// needs no rebalance. A buy the pool fills only in part (VaultTrading.trade halves it) deploys what
+    /// it filled. When the venue refuses the short (a fill past the bound under a short skew, an
+    /// open-interest cap) the spot is withdrawn and sold back, and the deposit stays idle but for
+    /// that round trip's cost.
+    /// @return unspent Assets of the deposit's buy left idle, for the idle band.
     function hedgeDeposit(
         VaultTrading.Venues memory v,
         VaultMath.Snapshot memory s,
@@ -238,12 +240,18 @@ library SpotCollateralTrading {
         uint256 cashBefore = v.asset.balanceOf(address(this));
         uint256 spend = assets - Math.mulDiv(assets, idleBufferBps, VaultMath.BPS, Math.Rounding.Ceil);
         VaultTrading.trade(v, false, spend, s.price, slippageBps, true);
-        unspent = spend - (cashBefore - v.asset.balanceOf(address(this)));
-        uint256 bought = (v.spot.balanceOf(address(this)) - heldBefore) * v.sizePerSpotUnit;
-        if (bought == 0) return unspent;
-        _post(v, bought);
-        // The venue fills now (the vault deploys deposits on such a venue only).
-        _increaseShort(v, s.perpPrice, s.shortQty, bought, slippageBps);
+        uint256 bought = v.spot.balanceOf(address(this)) - heldBefore;
+        if (bought != 0) {
+            _post(v, bought * v.sizePerSpotUnit);
+            try
+                v.perpVenue.increaseShort(bought * v.sizePerSpotUnit, VaultMath.lessBps(s.perpPrice, slippageBps))
+            {} catch { // solhint-disable-line no-empty-blocks
+                v.perpVenue.withdrawCollateral(bought, address(this));
+                VaultTrading.trade(v, true, bought, s.price, slippageBps, true);
+            }
+        }
+        uint256 spent = cashBefore - Math.min(cashBefore, v.asset.balanceOf(address(this)));
+        unspent = spend - Math.min(spend, spent);
     }
 
     /// @notice Closes the short, frees and sells all the collateral and spot, repays any debt and

@@ -319,6 +319,29 @@ describe("DeltaNeutralVault: SpotCollateral hostile review", function () {
     expect(atLeast(await priceFraction(s), before), "the deposit cost the holders").to.equal(true);
   });
 
+  it("a deposit whose short the venue refuses (a fill past the bound under a 20,000-ETH short skew) sells its spot back and stays idle at the entry charge", async function () {
+    const s = await networkHelpers.loadFixture(noFundingFixture);
+    await deployed(s);
+    const trader = s.users[5];
+    const margin = usdc(10_000_000);
+    await (await s.usdc.mint(trader.address, margin)).wait();
+    await (await s.usdc.connect(trader).approve(await s.market.getAddress(), margin)).wait();
+    await (await s.market.connect(trader).depositMargin(margin)).wait();
+    await (await s.market.connect(trader).modifyPosition(-eth(20_000), 0n)).wait();
+    const start = await s.perpVenue.position();
+    const before = await priceFraction(s);
+    const amount = usdc(500_000);
+    const preview = await s.vault.previewDeposit(amount);
+    const got = await depositFor(s, s.users[1], amount);
+    const end = await s.perpVenue.position();
+    expect(end.shortSize).to.equal(start.shortSize);
+    expect(end.collateral).to.equal(start.collateral);
+    expect(await s.weth.balanceOf(await s.vault.getAddress())).to.equal(0n);
+    // The spot's round trip on the pool is inside the charge: the depositor gets the preview.
+    expect(got).to.equal(preview);
+    expect(atLeast(await priceFraction(s), before), "the refused deployment cost the holders").to.equal(true);
+  });
+
   it("a dust deposit (842 units, whose 12-unit charge cannot cover its trades' roundings) stays idle at the entry charge; 843 units are deployed", async function () {
     const s = await networkHelpers.loadFixture(noFundingFixture);
     await deployed(s);
