@@ -245,7 +245,7 @@ library SpotCollateralTrading {
             _post(v, bought * v.sizePerSpotUnit);
             try
                 v.perpVenue.increaseShort(bought * v.sizePerSpotUnit, VaultMath.lessBps(s.perpPrice, slippageBps))
-            {} catch { // solhint-disable-line no-empty-blocks
+            {} catch {
                 v.perpVenue.withdrawCollateral(bought, address(this));
                 VaultTrading.trade(v, true, bought, s.price, slippageBps, true);
             }
