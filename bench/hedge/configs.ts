@@ -96,6 +96,9 @@ export const HEDGE_CONFIGS: HedgeConfig[] = [
     //   the region 30% toward the edge: 10.5, 141.7, 905.4; slippage and cost bounds at 100 bps:
     //   6.8, 193.1, 870.4 (bigger trades, more impact); both at 75 bps: 8.1, 193.3, 887.5; the idle
     //   buffer at 2%: 9.4, 159.0, 928.2, and with idle 20%..35%: 8.4, 154.5, 958.4.
+    // - deposits deployed at entry (IDeltaNeutralVault.deposit), same settings: 7.1, 117.2, 1,122.4,
+    //   37.5% (no idle rounds, but none re-centres the book either: margin-low 22 rounds); with a
+    //   deposit first topping the margin up to the 1x target: 6.0, 112.3, 1,054.8, 37.5%. Kept.
     // The rally's rounds are nearly all of the cost (margin-low 124..139 bps/yr of it, idle 2..14,
     // margin-high 4..11): each sells about half the collateral on the pool and buys as much of the
     // short back, some 8x NAV a year of each over this history (the taker fee alone is about 40

@@ -222,9 +222,11 @@ library SpotCollateralTrading {
     }
 
     /// @notice Deploys a deposit of `assets` at once (a synchronous venue; see
-    /// IDeltaNeutralVault.deposit): buys spot with all of it but the idle buffer's share, posts
-    /// what the pool filled and shorts as much, so the short still equals the spot and the deposit
-    /// needs no rebalance. A buy the pool fills only in part (VaultTrading.trade halves it) deploys what
+    /// IDeltaNeutralVault.deposit). All of it but the idle buffer's share first tops the account's
+    /// margin equity up to the mode's 1x target, 1 - h of the notional (after a rally the short's
+    /// loss is a debt the collateral covers): the deposit moves the book toward its centre, as an
+    /// Idle round would, at no trading cost. The rest buys spot, posted and shorted as much, so the
+    /// short still equals the spot and the deposit needs no rebalance. A buy the pool fills only in part (VaultTrading.trade halves it) deploys what
     /// it filled. When the venue refuses the short (a fill past the bound under a short skew, an
     /// open-interest cap) the spot is withdrawn and sold back, and the deposit stays idle but for
     /// that round trip's cost.
@@ -236,9 +238,16 @@ library SpotCollateralTrading {
         uint256 idleBufferBps,
         uint256 slippageBps
     ) public returns (uint256 unspent) {
+        uint256 spend = assets - Math.mulDiv(assets, idleBufferBps, VaultMath.BPS, Math.Rounding.Ceil);
+        int256 target = int256(Math.mulDiv(s.shortNotional, VaultMath.BPS - s.haircutBps, VaultMath.BPS));
+        int256 shortfall = target - int256(s.collateralMarginValue) - s.perpEquity;
+        if (shortfall > 0) {
+            uint256 topUp = Math.min(spend, uint256(shortfall));
+            v.perpVenue.depositMargin(topUp);
+            spend -= topUp;
+        }
         uint256 heldBefore = v.spot.balanceOf(address(this));
         uint256 cashBefore = v.asset.balanceOf(address(this));
-        uint256 spend = assets - Math.mulDiv(assets, idleBufferBps, VaultMath.BPS, Math.Rounding.Ceil);
         VaultTrading.trade(v, false, spend, s.price, slippageBps, true);
         uint256 bought = v.spot.balanceOf(address(this)) - heldBefore;
         if (bought != 0) {
