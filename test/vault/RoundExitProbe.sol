@@ -22,6 +22,8 @@ contract RoundExitProbe is TestBase {
     /// @notice Keeper rounds before the guardian's close: a round for another band may come
     /// before the idle round (see `drain`).
     uint256 public constant KEEPER_ROUNDS = 3;
+    /// @notice VaultMath.SPOT_DUST: a short this small makes no idle breach.
+    uint256 internal constant DUST_SHORT_QTY = 1e12;
     address internal constant EXECUTOR = address(0xE1EC);
     address internal constant SETTLER = address(0x5E771E);
     /// @notice The drain's outcome when a keeper round spent idle down to less than the execution
@@ -65,8 +67,10 @@ contract RoundExitProbe is TestBase {
             (, , bool allowed) = _vault.rebalanceGate(address(this));
             if (!allowed) {
                 // A book whose buffer is worth no more than the two-fee reserve makes no idle
-                // breach (VaultBands._worthIdleRounds): the guardian's close is its exit.
-                if (!_tooSmallForIdleRounds()) return (false, n, "drain: no round allowed");
+                // breach (VaultBands._worthIdleRounds), nor does a dust short (at most
+                // VaultMath.SPOT_DUST, or too small for a margin band; VaultBands.classify): the
+                // guardian's close is its exit.
+                if (!_tooSmallForIdleRounds() && !_dustShort()) return (false, n, "drain: no round allowed");
                 break;
             }
             IDeltaNeutralVault.Band band;
@@ -151,6 +155,11 @@ contract RoundExitProbe is TestBase {
         uint256 reserve = 2 * _book.executionFee();
         uint256 nav = _vault.totalAssets();
         return nav <= reserve || ((nav - reserve) * _vault.strategy().idleBufferBps) / 10_000 <= reserve;
+    }
+
+    function _dustShort() internal view returns (bool) {
+        IDeltaNeutralVault.VaultState memory st = _vault.vaultState();
+        return st.shortQty <= DUST_SHORT_QTY || st.marginRatioBps == type(uint256).max;
     }
 
     function _tooSmallToGrow(bytes memory err) internal view returns (bool) {
